@@ -1,0 +1,51 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "api/authenticate.hpp"
+#include "api/messages.hpp"
+#include "auth/integration_directory.hpp"
+#include "store/store.hpp"
+
+namespace inereg::api {
+
+struct ApiOptions {
+  std::string public_url = "http://127.0.0.1:8080";  // verification.host / url of created sessions
+  std::string session_token_key;                      // HMAC key of the sessionToken JWTs
+};
+
+// Veriff Public API v1, as plain functions over ApiRequest/ApiResponse. Handles the
+// routing, authentication and error mapping; storage and domain calls are blocking
+// (SQLite point queries, measured cheaper inline than a hop to a thread pool).
+// Thread-safe: one instance serves every I/O thread.
+class Api {
+ public:
+  using Clock = std::function<std::int64_t()>;
+  using CheckQueued = std::function<void()>;
+
+  Api(store::Store& store, auth::IntegrationDirectory& directory, ApiOptions options, Clock clock,
+      CheckQueued on_check_queued);
+
+  ApiResponse handle(const ApiRequest& request);
+
+ private:
+  ApiResponse create_session(const ApiRequest& request, Caller& caller);
+  ApiResponse update_session(const ApiRequest& request, std::string_view session_id, Caller& caller);
+  ApiResponse delete_session(std::string_view session_id, Caller& caller);
+  ApiResponse get_decision(std::string_view session_id, Caller& caller);
+  ApiResponse get_ine_registry(const ApiRequest& request, std::string_view session_id, Caller& caller);
+  ApiResponse get_person(std::string_view session_id, Caller& caller);
+
+  // The caller's session, or ApiError(kNotFound): another integration's session is
+  // indistinguishable from an unknown one.
+  store::Session owned_session(std::string_view session_id, const Caller& caller);
+
+  store::Store& store_;
+  auth::IntegrationDirectory& directory_;
+  const ApiOptions options_;
+  const Clock clock_;
+  const CheckQueued on_check_queued_;
+};
+
+}  // namespace inereg::api

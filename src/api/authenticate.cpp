@@ -1,0 +1,61 @@
+#include "api/authenticate.hpp"
+
+#include "api/errors.hpp"
+#include "auth/signing.hpp"
+
+namespace inereg::api {
+
+Caller authenticate(auth::IntegrationDirectory& directory, const ApiRequest& request, SignedPart part,
+                    std::string_view signed_message, bool signature_required) {
+  if (!request.auth_client || request.auth_client->empty()) {
+    throw ApiError(ErrorKind::kApiKeyMissing);
+  }
+  if (!auth::is_uuid(*request.auth_client)) {
+    throw ApiError(ErrorKind::kApiKeyNotUuid);
+  }
+  auto integration = directory.find_by_api_key(*request.auth_client);
+  if (!integration) {
+    throw ApiError(ErrorKind::kIntegrationNotFound);
+  }
+  if (!integration->active) {
+    throw ApiError(ErrorKind::kIntegrationInactive);
+  }
+  Caller caller{integration, integration->secrets.empty() ? std::string() : integration->secrets.front(), false};
+
+  const bool legacy = !request.hmac_signature && request.legacy_signature;
+  const auto& signature = legacy ? request.legacy_signature : request.hmac_signature;
+  if (!signature) {
+    if (signature_required) {
+      throw ApiError(ErrorKind::kSignatureMalformed);
+    }
+    return caller;
+  }
+  if (!auth::is_sha256_hex(*signature)) {
+    throw ApiError(ErrorKind::kSignatureMalformed);
+  }
+  for (const auto& secret : integration->secrets) {
+    const std::string expected =
+        legacy ? auth::legacy_sha256_hex(signed_message, secret) : auth::hmac_sha256_hex(secret, signed_message);
+    if (auth::signature_matches(*signature, expected)) {
+      caller.signing_secret = secret;
+      caller.legacy_scheme = legacy;
+      return caller;
+    }
+  }
+  if (legacy) {
+    throw ApiError(part == SignedPart::kPathId ? ErrorKind::kLegacySignatureIdMismatch
+                                               : ErrorKind::kLegacySignatureBodyMismatch);
+  }
+  throw ApiError(part == SignedPart::kPathId ? ErrorKind::kSignatureIdMismatch : ErrorKind::kSignatureBodyMismatch);
+}
+
+void sign_response(ApiResponse& response, const Caller& caller) {
+  response.headers.emplace_back("X-AUTH-CLIENT", caller.integration->api_key);
+  if (caller.legacy_scheme) {
+    response.headers.emplace_back("X-SIGNATURE", auth::legacy_sha256_hex(response.body, caller.signing_secret));
+  } else {
+    response.headers.emplace_back("X-HMAC-SIGNATURE", auth::hmac_sha256_hex(caller.signing_secret, response.body));
+  }
+}
+
+}  // namespace inereg::api

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/messages.hpp"
+#include "auth/integration_directory.hpp"
+
+namespace inereg::api {
+
+// Who is calling, once X-AUTH-CLIENT and the signature have been checked.
+struct Caller {
+  std::shared_ptr<const auth::ResolvedIntegration> integration;
+  std::string signing_secret;  // the secret that verified the request: responses are signed with it
+  bool legacy_scheme = false;  // the request used X-SIGNATURE, so the response does too
+};
+
+// What the request's signature covers (veriff-api.md §2.2).
+enum class SignedPart { kPathId, kBody };
+
+// Checks the API key and the signature over `signed_message`, trying every unrevoked
+// secret (rotation). `signature_required` is false only for POST /v1/sessions, where a
+// signature is verified when present. Throws ApiError (18xx) on failure.
+Caller authenticate(auth::IntegrationDirectory& directory, const ApiRequest& request, SignedPart part,
+                    std::string_view signed_message, bool signature_required);
+
+// Adds X-AUTH-CLIENT and the response signature over the exact body bytes.
+void sign_response(ApiResponse& response, const Caller& caller);
+
+}  // namespace inereg::api

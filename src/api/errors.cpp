@@ -1,0 +1,75 @@
+#include "api/errors.hpp"
+
+#include <boost/json.hpp>
+
+namespace inereg::api {
+
+ErrorSpec error_spec(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kValidationFailed:
+      return {400, "1101", "Validation failed"};
+    case ErrorKind::kMandatoryParameters:
+      return {400, "1102", "Mandatory parameters are missing from the request."};
+    case ErrorKind::kInvalidParameters:
+      return {400, "1104", "Request includes invalid parameters."};
+    case ErrorKind::kInvalidStatus:
+      return {400, "1303", "Invalid status."};
+    case ErrorKind::kTransitionNotAllowed:
+      return {400, "1304", "Cannot transition to the requested status."};
+    case ErrorKind::kSessionNotCompleted:
+      return {400, "1305", "Session is not in a completed status.", true};
+    case ErrorKind::kVendorDataTooLong:
+      return {400, "1500",
+              "vendorData field cannot be more than 1000 symbols. Use only non-semantic data (e.g. UUID) that "
+              "can not be resolved or used outside your systems or environments."};
+    case ErrorKind::kVendorDataNotString:
+      return {400, "1501",
+              "vendorData must be a string. Use only non-semantic data (e.g. UUID) that can not be resolved or "
+              "used outside your systems or environments."};
+    case ErrorKind::kApiKeyMissing:
+      // Word for word the example on the ine-registry reference page.
+      return {401, "1801", "Mandatory X-AUTH-CLIENT header containing the API key is missing from the request."};
+    case ErrorKind::kApiKeyNotUuid:
+      return {401, "1802", "API key is not a valid UUID"};
+    case ErrorKind::kIntegrationNotFound:
+      return {401, "1803", "Integration with the API key was not found"};
+    case ErrorKind::kIntegrationInactive:
+      return {401, "1804", "Integration with the API key is not active"};
+    case ErrorKind::kSignatureMalformed:
+      return {401, "1812", "Signature is not a valid SHA256 hash"};
+    case ErrorKind::kLegacySignatureIdMismatch:
+      return {401, "1813", "Signature does not match the SHA256 hash of query ID and integration API secret"};
+    case ErrorKind::kLegacySignatureBodyMismatch:
+      return {401, "1814", "Signature does not match the SHA256 hash of request body and integration API secret"};
+    case ErrorKind::kSignatureIdMismatch:
+      return {401, "1818", "Signature does not match the HMAC-SHA256 of query ID and integration API secret"};
+    case ErrorKind::kSignatureBodyMismatch:
+      return {401, "1819", "Signature does not match the HMAC-SHA256 of request body and integration API secret"};
+    case ErrorKind::kNotFound:
+      return {404, "1101", "Resource not found"};
+    case ErrorKind::kPayloadTooLarge:
+      return {413, "1101", "Request body is too large"};
+    case ErrorKind::kInternal:
+      return {500, "1101", "Something went wrong"};
+  }
+  return {500, "1101", "Something went wrong"};
+}
+
+std::string_view ApiError::public_message() const {
+  return public_message_.empty() ? error_spec(kind_).message : std::string_view(public_message_);
+}
+
+std::string error_body(ErrorKind kind, std::string_view message) {
+  const ErrorSpec spec = error_spec(kind);
+  boost::json::object body;
+  if (spec.numeric_status) {
+    body["status"] = spec.http_status;
+  } else {
+    body["status"] = "fail";
+  }
+  body["code"] = spec.code;
+  body["message"] = message;
+  return boost::json::serialize(body);
+}
+
+}  // namespace inereg::api

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// The API's own request/response types: what handlers see instead of Beast's, so the
+// API is testable and benchmarkable without sockets.
+namespace inereg::api {
+
+struct ApiRequest {
+  std::string_view method;  // "GET", "POST", ...
+  std::string_view path;    // target without the query string
+  std::string_view query;   // raw text after '?', empty if none
+  std::string_view body;
+  std::optional<std::string_view> auth_client;        // X-AUTH-CLIENT
+  std::optional<std::string_view> hmac_signature;     // X-HMAC-SIGNATURE
+  std::optional<std::string_view> legacy_signature;   // X-SIGNATURE
+};
+
+struct ApiResponse {
+  ApiResponse() = default;
+  ApiResponse(int status_code, std::string json_body) : status(status_code), body(std::move(json_body)) {}
+
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+}  // namespace inereg::api

@@ -1,0 +1,49 @@
+#include "app/service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "util/time.hpp"
+
+namespace inereg::app {
+
+auth::SecretBox secret_box_from(const config::Config& config) {
+  if (config.master_key.empty()) {
+    throw config::ConfigError(
+        "no master key: set master_key in the config file or INEREG_MASTER_KEY (64 hex characters, e.g. from "
+        "`openssl rand -hex 32`), or run with --demo");
+  }
+  auto box = auth::SecretBox::from_hex(config.master_key);
+  if (!box) {
+    throw config::ConfigError("the master key must be exactly 64 hex characters");
+  }
+  return *box;
+}
+
+Service::Service(config::Config config)
+    : config_(std::move(config)), secret_box_(secret_box_from(config_)), store_(store::open_store(config_.db)) {
+  registry_ = std::make_unique<registry::LocalRegistry>(*store_);
+  checks_ = std::make_unique<checks::CheckRunner>(*store_, *registry_, config_.checks, util::wall_clock_ms);
+  directory_ = std::make_unique<auth::IntegrationDirectory>(*store_, secret_box_, config_.integration_cache_ms,
+                                                             util::wall_clock_ms);
+  api::ApiOptions options;
+  options.public_url = config_.public_url;
+  options.session_token_key = secret_box_.keyed_hash_hex("inereg session token key");
+  api_ = std::make_unique<api::Api>(*store_, *directory_, options, util::wall_clock_ms,
+                                    [this] { checks_->wake(); });
+  server_ = std::make_unique<http::HttpServer>(config_.http,
+                                               [this](const api::ApiRequest& request) { return api_->handle(request); });
+  server_->listen();
+}
+
+Service::~Service() = default;
+
+void Service::run(bool handle_signals) {
+  checks_->start();
+  spdlog::info("inereg listening on {}:{} ({} pending checks)", config_.http.host, server_->port(),
+               store_->pending_check_count());
+  server_->run(handle_signals);
+  checks_->stop();
+  spdlog::info("inereg stopped");
+}
+
+}  // namespace inereg::app

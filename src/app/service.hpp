@@ -1,0 +1,53 @@
+#pragma once
+
+#include <memory>
+
+#include "api/api.hpp"
+#include "auth/integration_directory.hpp"
+#include "auth/secret_box.hpp"
+#include "checks/check_runner.hpp"
+#include "config/config.hpp"
+#include "http/server.hpp"
+#include "registry/local_registry.hpp"
+#include "store/store.hpp"
+
+namespace inereg::app {
+
+// The running service, wired from a Config: store → registry connector → check
+// runner, integration directory → API → HTTP server. `inereg serve` and the component
+// tests both build exactly this.
+class Service {
+ public:
+  // Opens the store and binds the listening socket. Throws config::ConfigError if the
+  // master key is missing or malformed, store::StoreError, std::system_error.
+  explicit Service(config::Config config);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  std::uint16_t port() const { return server_->port(); }
+  // Runs the check workers and serves until stop() (or a signal); then drains the
+  // HTTP server and lets running checks finish.
+  void run(bool handle_signals);
+  void stop() { server_->stop(); }
+
+  store::Store& store() { return *store_; }
+  api::Api& api() { return *api_; }
+  const auth::SecretBox& secret_box() const { return secret_box_; }
+  const config::Config& config() const { return config_; }
+
+ private:
+  config::Config config_;
+  auth::SecretBox secret_box_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<registry::LocalRegistry> registry_;
+  std::unique_ptr<checks::CheckRunner> checks_;
+  std::unique_ptr<auth::IntegrationDirectory> directory_;
+  std::unique_ptr<api::Api> api_;
+  std::unique_ptr<http::HttpServer> server_;
+};
+
+// The master key from the config, or ConfigError saying how to provide one.
+auth::SecretBox secret_box_from(const config::Config& config);
+
+}  // namespace inereg::app

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "auth/secret_box.hpp"
+#include "store/store.hpp"
+
+namespace inereg::auth {
+
+// An integration as the request path needs it: its secrets already decrypted.
+struct ResolvedIntegration {
+  std::string id;
+  std::string api_key;
+  bool active = true;
+  std::vector<std::string> secrets;  // unrevoked shared secrets, newest first
+};
+
+// Finds integrations by API key for every request without a database round trip and
+// an AES decryption each time: entries are cached for `ttl`, so a deactivation or a
+// secret revoked by the CLI (another process) takes effect within `ttl`.
+// Thread-safe.
+class IntegrationDirectory {
+ public:
+  using Clock = std::function<std::int64_t()>;
+  IntegrationDirectory(store::Store& store, const SecretBox& secret_box, std::int64_t ttl_ms, Clock clock);
+
+  // nullptr for an unknown API key.
+  std::shared_ptr<const ResolvedIntegration> find_by_api_key(std::string_view api_key);
+
+ private:
+  struct Entry {
+    std::shared_ptr<const ResolvedIntegration> integration;
+    std::int64_t expires_at = 0;
+  };
+  static constexpr std::size_t kMaxEntries = 10'000;
+
+  store::Store& store_;
+  const SecretBox& secret_box_;
+  const std::int64_t ttl_ms_;
+  const Clock clock_;
+  std::shared_mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+}  // namespace inereg::auth

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace inereg::auth {
+
+// Encrypts shared secrets at rest with AES-256-GCM under the operator's master key.
+// Sealed form: lowercase hex of nonce(12) ‖ ciphertext ‖ tag(16). Immutable after
+// construction; safe to share between threads.
+class SecretBox {
+ public:
+  // `master_key_hex` must be 64 hex characters; nullopt otherwise.
+  static std::optional<SecretBox> from_hex(std::string_view master_key_hex);
+
+  std::string seal(std::string_view plaintext) const;
+  // nullopt when the sealed text was not made with this key or was altered.
+  std::optional<std::string> open(std::string_view sealed_hex) const;
+
+  // Keyed hash for correlating personal data without storing or logging it.
+  std::string keyed_hash_hex(std::string_view value) const;
+
+ private:
+  explicit SecretBox(const std::array<unsigned char, 32>& key) : key_(key) {}
+  std::array<unsigned char, 32> key_;
+};
+
+// A random 32-byte key as 64 hex characters (what `--demo` uses when none is set).
+std::string random_master_key_hex();
+
+// A random UUID v4 ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx"), from OpenSSL's CSPRNG.
+std::string random_uuid_v4();
+
+// True for the canonical 8-4-4-4-12 hex UUID text (any version, either case).
+bool is_uuid(std::string_view text);
+
+}  // namespace inereg::auth

@@ -1,0 +1,84 @@
+#include "auth/signing.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include <array>
+#include <stdexcept>
+
+namespace inereg::auth {
+namespace {
+
+std::string to_hex(const unsigned char* bytes, std::size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(n * 2, '\0');
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = kDigits[bytes[i] >> 4];
+    out[2 * i + 1] = kDigits[bytes[i] & 0x0f];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string hmac_sha256(std::string_view secret, std::string_view message) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+           reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest.data(),
+           &length) == nullptr) {
+    throw std::runtime_error("HMAC-SHA256 failed");
+  }
+  return std::string(reinterpret_cast<const char*>(digest.data()), length);
+}
+
+std::string hmac_sha256_hex(std::string_view secret, std::string_view message) {
+  const std::string digest = hmac_sha256(secret, message);
+  return to_hex(reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
+}
+
+std::string legacy_sha256_hex(std::string_view message, std::string_view secret) {
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  const bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
+                  EVP_DigestUpdate(ctx, message.data(), message.size()) == 1 &&
+                  EVP_DigestUpdate(ctx, secret.data(), secret.size()) == 1 &&
+                  EVP_DigestFinal_ex(ctx, digest.data(), nullptr) == 1;
+  EVP_MD_CTX_free(ctx);
+  if (!ok) {
+    throw std::runtime_error("SHA-256 failed");
+  }
+  return to_hex(digest.data(), digest.size());
+}
+
+bool is_sha256_hex(std::string_view candidate) {
+  if (candidate.size() != 64) {
+    return false;
+  }
+  for (const char c : candidate) {
+    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (!hex) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool signature_matches(std::string_view received_hex, std::string_view expected_lower_hex) {
+  if (received_hex.size() != expected_lower_hex.size()) {
+    return false;
+  }
+  std::array<char, 128> lowered{};
+  if (received_hex.size() > lowered.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < received_hex.size(); ++i) {
+    const char c = received_hex[i];
+    lowered[i] = (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return CRYPTO_memcmp(lowered.data(), expected_lower_hex.data(), expected_lower_hex.size()) == 0;
+}
+
+}  // namespace inereg::auth

@@ -1,0 +1,298 @@
+#include "cli/commands.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <iostream>
+
+#include "admin/integrations.hpp"
+#include "app/service.hpp"
+#include "cli/demo.hpp"
+#include "registry/registry_file.hpp"
+#include "registry/registry_import.hpp"
+#include "util/time.hpp"
+
+namespace inereg::cli {
+namespace {
+
+// Options every command that touches the database shares.
+struct StoreOptions {
+  std::optional<std::string> config_file;
+  std::optional<std::string> db;
+};
+
+void add_store_options(CLI::App& command, StoreOptions& options) {
+  command.add_option("--config", options.config_file, "TOML config file")->check(CLI::ExistingFile);
+  command.add_option("--db", options.db, "database URL (default sqlite:inereg.db)");
+}
+
+void setup_logging(const std::string& level) {
+  // Logs go to stderr so that stdout carries only a command's result (e.g. --json).
+  auto logger = spdlog::stderr_color_mt("inereg");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+config::Config load(const StoreOptions& options) {
+  config::Config config = config::load_config(options.config_file);
+  if (options.db) {
+    config.db = *options.db;
+  }
+  config::finalize(config);
+  return config;
+}
+
+// Runs a command body, turning the errors an operator can fix into a message and exit 1.
+template <typename F>
+void guarded(F&& body) {
+  try {
+    body();
+  } catch (const config::ConfigError& e) {
+    std::cerr << "inereg: " << e.what() << "\n";
+    throw CLI::RuntimeError(1);
+  } catch (const store::StoreError& e) {
+    std::cerr << "inereg: " << e.what() << "\n";
+    throw CLI::RuntimeError(1);
+  } catch (const std::system_error& e) {
+    std::cerr << "inereg: " << e.what() << "\n";
+    throw CLI::RuntimeError(1);
+  }
+}
+
+// --demo without a master key: keep one beside the demo database so that restarts can
+// still open the secrets they sealed.
+std::string demo_master_key(const std::string& db_url) {
+  const std::string path = db_url.substr(db_url.find(':') + 1) + ".demo-key";
+  std::ifstream existing(path);
+  std::string key;
+  if (existing >> key && auth::SecretBox::from_hex(key)) {
+    return key;
+  }
+  key = auth::random_master_key_hex();
+  std::ofstream out(path, std::ios::trunc);
+  out << key << "\n";
+  ::chmod(path.c_str(), 0600);
+  return key;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto* serve = app.add_subcommand("serve", "Run the HTTP API and the check workers");
+  auto options = std::make_shared<StoreOptions>();
+  auto listen = std::make_shared<std::optional<std::string>>();
+  auto demo = std::make_shared<bool>(false);
+  add_store_options(*serve, *options);
+  serve->add_option("--listen", *listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+  serve->add_flag("--demo", *demo,
+                  "demo mode: a demo integration, a generated registry, and signed curl commands to try");
+  serve->callback([options, listen, demo] {
+    guarded([&] {
+      config::Config config = config::load_config(options->config_file);
+      if (options->db) {
+        config.db = *options->db;
+      } else if (*demo && config.db == config::Config().db) {
+        config.db = "sqlite:inereg-demo.db";  // keep demo data out of the default database
+      }
+      if (*listen) {
+        config.listen = **listen;
+      }
+      config::finalize(config);
+      setup_logging(config.log_level);
+      if (*demo && config.master_key.empty()) {
+        config.master_key = demo_master_key(config.db);
+      }
+      app::Service service(std::move(config));
+      if (*demo) {
+        std::cout << prepare_demo(service) << std::flush;
+      }
+      service.run(true);
+    });
+  });
+}
+
+void add_integration_commands(CLI::App& app) {
+  auto* integration = app.add_subcommand("integration", "Manage integrations (API keys and shared secrets)");
+  integration->require_subcommand(1);
+
+  auto* create = integration->add_subcommand("create", "Create an integration and print its API key and secret");
+  auto create_options = std::make_shared<StoreOptions>();
+  auto name = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  add_store_options(*create, *create_options);
+  create->add_option("--name", *name, "integration name")->required();
+  create->add_flag("--json", *json, "print one JSON object {id,name,apiKey,sharedSecret}");
+  create->callback([create_options, name, json] {
+    guarded([&] {
+      const auto config = load(*create_options);
+      const auto box = app::secret_box_from(config);
+      auto store = store::open_store(config.db);
+      const auto created = admin::create_integration(*store, box, *name, util::wall_clock_ms());
+      if (*json) {
+        boost::json::object out{{"id", created.id},
+                                {"name", created.name},
+                                {"apiKey", created.api_key},
+                                {"sharedSecret", created.shared_secret}};
+        std::cout << boost::json::serialize(out) << "\n";
+      } else {
+        std::cout << "Integration " << created.name << " (" << created.id << ")\n"
+                  << "API key:       " << created.api_key << "\n"
+                  << "Shared secret: " << created.shared_secret << "\n"
+                  << "The shared secret is shown only now; store it safely.\n";
+      }
+    });
+  });
+
+  auto* list = integration->add_subcommand("list", "List integrations");
+  auto list_options = std::make_shared<StoreOptions>();
+  auto list_json = std::make_shared<bool>(false);
+  add_store_options(*list, *list_options);
+  list->add_flag("--json", *list_json, "print a JSON array");
+  list->callback([list_options, list_json] {
+    guarded([&] {
+      const auto config = load(*list_options);
+      auto store = store::open_store(config.db);
+      boost::json::array all;
+      for (const auto& i : store->list_integrations()) {
+        if (*list_json) {
+          all.push_back(boost::json::object{{"id", i.id},
+                                            {"name", i.name},
+                                            {"apiKey", i.api_key},
+                                            {"active", i.active},
+                                            {"activeSecrets", i.secrets.size()},
+                                            {"createdAt", util::format_iso8601_ms(i.created_at)}});
+        } else {
+          std::cout << i.id << "  " << i.name << "  api key " << i.api_key << "  "
+                    << (i.active ? "active" : "inactive") << "  " << i.secrets.size() << " secret(s)\n";
+        }
+      }
+      if (*list_json) {
+        std::cout << boost::json::serialize(all) << "\n";
+      }
+    });
+  });
+
+  auto* rotate = integration->add_subcommand(
+      "rotate-secret", "Add a new shared secret; the old one keeps working until revoke-old-secrets");
+  auto rotate_options = std::make_shared<StoreOptions>();
+  auto rotate_id = std::make_shared<std::string>();
+  add_store_options(*rotate, *rotate_options);
+  rotate->add_option("--id", *rotate_id, "integration id")->required();
+  rotate->callback([rotate_options, rotate_id] {
+    guarded([&] {
+      const auto config = load(*rotate_options);
+      const auto box = app::secret_box_from(config);
+      auto store = store::open_store(config.db);
+      const auto secret = admin::rotate_secret(*store, box, *rotate_id, util::wall_clock_ms());
+      if (!secret) {
+        std::cerr << "inereg: no integration with that id\n";
+        throw CLI::RuntimeError(1);
+      }
+      std::cout << *secret << "\n";
+    });
+  });
+
+  auto* revoke = integration->add_subcommand("revoke-old-secrets",
+                                             "Revoke every shared secret of an integration but the newest");
+  auto revoke_options = std::make_shared<StoreOptions>();
+  auto revoke_id = std::make_shared<std::string>();
+  add_store_options(*revoke, *revoke_options);
+  revoke->add_option("--id", *revoke_id, "integration id")->required();
+  revoke->callback([revoke_options, revoke_id] {
+    guarded([&] {
+      const auto config = load(*revoke_options);
+      auto store = store::open_store(config.db);
+      std::cout << "revoked " << store->revoke_older_integration_secrets(*revoke_id, util::wall_clock_ms())
+                << " secret(s)\n";
+    });
+  });
+
+  for (const bool activate : {false, true}) {
+    auto* command = integration->add_subcommand(activate ? "activate" : "deactivate",
+                                                activate ? "Let an integration call the API again"
+                                                         : "Refuse every request of an integration (401, 1804)");
+    auto command_options = std::make_shared<StoreOptions>();
+    auto id = std::make_shared<std::string>();
+    add_store_options(*command, *command_options);
+    command->add_option("--id", *id, "integration id")->required();
+    command->callback([command_options, id, activate] {
+      guarded([&] {
+        const auto config = load(*command_options);
+        auto store = store::open_store(config.db);
+        if (!store->set_integration_active(*id, activate)) {
+          std::cerr << "inereg: no integration with that id\n";
+          throw CLI::RuntimeError(1);
+        }
+        std::cout << (activate ? "activated " : "deactivated ") << *id << "\n";
+      });
+    });
+  }
+}
+
+void add_registry_commands(CLI::App& app) {
+  auto* registry = app.add_subcommand("registry", "Local registry snapshot");
+  registry->require_subcommand(1);
+
+  auto* generate = registry->add_subcommand("generate", "Write synthetic credential records (CSV)");
+  auto count = std::make_shared<std::int64_t>(0);
+  auto out = std::make_shared<std::string>();
+  auto seed = std::make_shared<std::uint64_t>(std::random_device{}());
+  generate->add_option("--count", *count, "number of records")->required()->check(CLI::Range(1LL, 100'000'000LL));
+  generate->add_option("--out", *out, "output file")->required();
+  generate->add_option("--seed", *seed, "random seed (same seed, same records)");
+  generate->callback([count, out, seed] {
+    std::ofstream file(*out, std::ios::trunc);
+    if (!file) {
+      std::cerr << "inereg: cannot write " << *out << "\n";
+      throw CLI::RuntimeError(1);
+    }
+    registry::SyntheticRegistry synthetic(*seed);
+    file << registry::kRegistryCsvHeader << "\n";
+    for (std::int64_t i = 0; i < *count; ++i) {
+      file << registry::format_registry_row(synthetic.next()) << "\n";
+    }
+    file.close();
+    if (!file) {
+      std::cerr << "inereg: writing " << *out << " failed\n";
+      throw CLI::RuntimeError(1);
+    }
+    std::cerr << "wrote " << *count << " synthetic records to " << *out << "\n";
+  });
+
+  auto* import = registry->add_subcommand("import", "Load a registry CSV as the local registry snapshot");
+  auto import_options = std::make_shared<StoreOptions>();
+  auto file_name = std::make_shared<std::string>();
+  add_store_options(*import, *import_options);
+  import->add_option("FILE", *file_name, "CSV file: " + std::string(registry::kRegistryCsvHeader))
+      ->required()
+      ->check(CLI::ExistingFile);
+  import->callback([import_options, file_name] {
+    guarded([&] {
+      const auto config = load(*import_options);
+      auto store = store::open_store(config.db);
+      std::ifstream input(*file_name);
+      const bool terminal = ::isatty(STDERR_FILENO) == 1;
+      const auto report = registry::import_registry(*store, input, [terminal](std::int64_t lines) {
+        if (terminal) {
+          std::cerr << "\rread " << lines << " lines" << std::flush;
+        }
+      });
+      if (terminal) {
+        std::cerr << "\n";
+      }
+      for (const auto& problem : report.problems) {
+        std::cerr << *file_name << ":" << problem.line << ": " << problem.message << "\n";
+      }
+      std::cout << "imported " << report.imported << " records, " << report.problems.size() << " bad line(s)\n";
+      if (report.imported == 0 && !report.problems.empty()) {
+        throw CLI::RuntimeError(1);
+      }
+    });
+  });
+}
+
+}  // namespace inereg::cli

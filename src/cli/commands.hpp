@@ -1,0 +1,13 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+// The `inereg` subcommands. Each add_* registers its subcommand and its callback.
+namespace inereg::cli {
+
+void add_serve_command(CLI::App& app);
+void add_integration_commands(CLI::App& app);
+void add_registry_commands(CLI::App& app);
+
+
+}  // namespace inereg::cli

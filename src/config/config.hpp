@@ -1,0 +1,40 @@
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "checks/check_runner.hpp"
+#include "http/server.hpp"
+
+namespace inereg::config {
+
+// Immutable settings, built once at start-up. Precedence, lowest first: defaults, the
+// TOML file, INEREG_* environment variables, command-line flags.
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  std::string db = "sqlite:inereg.db";
+  std::string master_key;   // 64 hex characters; secrets are sealed with it
+  std::string public_url;   // host of created sessions; defaults to http://<listen>
+  std::string log_level = "info";
+  std::int64_t integration_cache_ms = 2'000;
+  http::ServerOptions http;
+  checks::CheckRunnerOptions checks;
+};
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads the file (if given) and the environment. Throws ConfigError naming the bad
+// key; the master key's value never appears in a message.
+Config load_config(const std::optional<std::string>& file);
+
+// "127.0.0.1:8080", "[::1]:8080" -> host, port. Throws ConfigError.
+void parse_listen(const std::string& listen, std::string& host, std::uint16_t& port);
+
+// Fills http.host/port and public_url from `listen` once every source is applied.
+void finalize(Config& config);
+
+}  // namespace inereg::config

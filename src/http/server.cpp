@@ -1,0 +1,280 @@
+#include "http/server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "api/errors.hpp"
+
+namespace inereg::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// One accepted connection: its stream, and whether it is waiting for a request (the
+// drain closes such idle connections at once).
+struct Connection {
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  std::atomic<bool> idle{true};
+};
+
+std::optional<std::string_view> header(const bhttp::request<bhttp::string_body>& request, std::string_view name) {
+  const auto it = request.find(name);
+  if (it == request.end()) {
+    return std::nullopt;
+  }
+  return std::string_view(it->value().data(), it->value().size());
+}
+
+bhttp::response<bhttp::string_body> to_beast(api::ApiResponse response, unsigned version, bool keep_alive) {
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
+  out.set(bhttp::field::content_type, response.content_type);
+  for (auto& [name, value] : response.headers) {
+    out.set(name, value);
+  }
+  out.keep_alive(keep_alive);
+  out.body() = std::move(response.body);
+  out.prepare_payload();
+  return out;
+}
+
+api::ApiResponse transport_error(int status, api::ErrorKind kind, std::string_view message) {
+  return api::ApiResponse{status, api::error_body(kind, message)};
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(ServerOptions o, Handler h)
+      : options(std::move(o)),
+        handler(std::move(h)),
+        acceptor(ioc),
+        blocking(static_cast<std::size_t>(std::max(1, options.blocking_threads))),
+        drain_timer(ioc),
+        signals(ioc) {}
+
+  ServerOptions options;
+  Handler handler;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  asio::thread_pool blocking;
+  asio::steady_timer drain_timer;
+  asio::signal_set signals;
+  std::atomic<bool> draining{false};
+  std::mutex connections_mutex;
+  std::unordered_set<std::shared_ptr<Connection>> connections;
+
+  // Runs `handler` on the blocking pool and resumes the caller on its own executor.
+  asio::awaitable<api::ApiResponse> handle_blocking(const api::ApiRequest& request) {
+    auto executor = co_await asio::this_coro::executor;
+    auto response = co_await asio::async_initiate<decltype(asio::use_awaitable),
+                                                  void(std::exception_ptr, api::ApiResponse)>(
+        [this, &request, executor](auto completion) mutable {
+          asio::post(blocking, [this, &request, executor, completion = std::move(completion)]() mutable {
+            api::ApiResponse result;
+            std::exception_ptr error;
+            try {
+              result = handler(request);
+            } catch (...) {
+              error = std::current_exception();
+            }
+            asio::post(executor, [completion = std::move(completion), error, result = std::move(result)]() mutable {
+              std::move(completion)(error, std::move(result));
+            });
+          });
+        },
+        asio::use_awaitable);
+    co_return response;
+  }
+
+  asio::awaitable<void> serve(std::shared_ptr<Connection> connection) {
+    auto& stream = connection->stream;
+    beast::flat_buffer buffer;
+    for (;;) {
+      connection->idle = true;
+      if (draining) {
+        break;
+      }
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+      parser.body_limit(options.max_body_bytes);
+      stream.expires_after(options.idle_timeout);
+      auto [header_error, header_bytes] =
+          co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      connection->idle = false;
+      std::optional<api::ApiResponse> rejection;
+      if (!header_error && !parser.is_done()) {
+        stream.expires_after(options.read_timeout);
+        auto [body_error, body_bytes] =
+            co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        header_error = body_error;
+      }
+      if (header_error == bhttp::error::body_limit) {
+        rejection = transport_error(413, api::ErrorKind::kPayloadTooLarge,
+                                    api::error_spec(api::ErrorKind::kPayloadTooLarge).message);
+      } else if (header_error == bhttp::error::header_limit) {
+        rejection = transport_error(431, api::ErrorKind::kValidationFailed, "Request header fields too large");
+      } else if (header_error == bhttp::error::end_of_stream || header_error == asio::error::operation_aborted ||
+                 header_error == beast::error::timeout || header_error == asio::error::connection_reset ||
+                 header_error == asio::error::eof) {
+        break;
+      } else if (header_error) {
+        rejection = transport_error(400, api::ErrorKind::kValidationFailed, "Malformed HTTP request");
+      }
+      if (rejection) {
+        // The rest of the request is not read: answer, then close.
+        auto response = to_beast(std::move(*rejection), 11, false);
+        stream.expires_after(options.read_timeout);
+        co_await bhttp::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
+        break;
+      }
+
+      const auto& request = parser.get();
+      const std::string_view target(request.target().data(), request.target().size());
+      const std::size_t question = target.find('?');
+      api::ApiRequest api_request;
+      api_request.method = std::string_view(request.method_string().data(), request.method_string().size());
+      api_request.path = target.substr(0, question);
+      api_request.query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+      api_request.body = request.body();
+      api_request.auth_client = header(request, "X-AUTH-CLIENT");
+      api_request.hmac_signature = header(request, "X-HMAC-SIGNATURE");
+      api_request.legacy_signature = header(request, "X-SIGNATURE");
+
+      api::ApiResponse api_response;
+      if (request.method() == bhttp::verb::get) {
+        api_response = handler(api_request);
+      } else {
+        api_response = co_await handle_blocking(api_request);
+      }
+      auto response = to_beast(std::move(api_response), request.version(), request.keep_alive() && !draining);
+      stream.expires_after(options.read_timeout);
+      auto [write_error, written] = co_await bhttp::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
+      if (write_error || response.need_eof()) {
+        break;
+      }
+    }
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    forget(connection);
+  }
+
+  void forget(const std::shared_ptr<Connection>& connection) {
+    std::lock_guard lock(connections_mutex);
+    connections.erase(connection);
+    if (draining && connections.empty()) {
+      ioc.stop();
+    }
+  }
+
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [error, socket] =
+          co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
+      if (draining) {
+        co_return;
+      }
+      if (error) {
+        // Out of file descriptors and the like: back off instead of spinning.
+        spdlog::warn("accept failed: {}", error.message());
+        asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      auto connection = std::make_shared<Connection>(std::move(socket));
+      {
+        std::lock_guard lock(connections_mutex);
+        connections.insert(connection);
+      }
+      auto executor = connection->stream.get_executor();
+      asio::co_spawn(executor, serve(std::move(connection)), asio::detached);
+    }
+  }
+
+  void begin_drain() {
+    if (draining.exchange(true)) {
+      return;
+    }
+    spdlog::info("shutting down: draining in-flight requests");
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    signals.cancel(ignored);
+    std::lock_guard lock(connections_mutex);
+    if (connections.empty()) {
+      ioc.stop();
+      return;
+    }
+    for (const auto& connection : connections) {
+      asio::post(connection->stream.get_executor(), [connection] {
+        if (connection->idle) {
+          connection->stream.cancel();
+        }
+      });
+    }
+    drain_timer.expires_after(options.drain_timeout);
+    drain_timer.async_wait([this](beast::error_code ec) {
+      if (!ec) {
+        spdlog::warn("drain timeout: closing the remaining connections");
+        ioc.stop();
+      }
+    });
+  }
+};
+
+HttpServer::HttpServer(ServerOptions options, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() {
+  impl_->blocking.join();
+}
+
+void HttpServer::listen() {
+  const auto address = asio::ip::make_address(impl_->options.host);
+  const tcp::endpoint endpoint(address, impl_->options.port);
+  impl_->acceptor.open(endpoint.protocol());
+  impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
+  impl_->acceptor.bind(endpoint);
+  impl_->acceptor.listen(asio::socket_base::max_listen_connections);
+}
+
+std::uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void HttpServer::run(bool handle_signals) {
+  if (handle_signals) {
+    impl_->signals.add(SIGINT);
+    impl_->signals.add(SIGTERM);
+    impl_->signals.async_wait([this](beast::error_code ec, int) {
+      if (!ec) {
+        impl_->begin_drain();
+      }
+    });
+  }
+  asio::co_spawn(impl_->ioc, impl_->accept_loop(), asio::detached);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < impl_->options.io_threads; ++i) {
+    threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+  impl_->ioc.run();
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  impl_->blocking.join();
+}
+
+void HttpServer::stop() {
+  asio::post(impl_->ioc, [this] { impl_->begin_drain(); });
+}
+
+}  // namespace inereg::http

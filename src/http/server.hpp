@@ -1,0 +1,55 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/messages.hpp"
+
+namespace inereg::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0 = any free port (tests)
+  int io_threads = 2;
+  int blocking_threads = 4;  // run writes (POST/PATCH/DELETE), which wait on fsync
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::chrono::milliseconds read_timeout{30'000};   // a started request must arrive within this
+  std::chrono::milliseconds idle_timeout{60'000};   // keep-alive connections idle longer are closed
+  std::chrono::milliseconds drain_timeout{30'000};  // in-flight requests get this long on shutdown
+};
+
+using Handler = std::function<api::ApiResponse(const api::ApiRequest&)>;
+
+// HTTP/1.1 server on Boost.Beast with C++20 coroutines: one coroutine per connection
+// (read → handle → write → keep-alive), each on its own strand of a shared
+// io_context. GET handlers run inline on the I/O threads (SQLite point reads, a few
+// microseconds); other methods hop to a blocking pool because their commits wait on
+// fsync. Shutdown drains: stop accepting, close idle keep-alive connections, let
+// in-flight requests finish (up to drain_timeout), then run() returns.
+class HttpServer {
+ public:
+  HttpServer(ServerOptions options, Handler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and listens; throws std::system_error if the address is unavailable.
+  void listen();
+  // The bound port (useful after listening on port 0).
+  std::uint16_t port() const;
+  // Serves until stop() or SIGINT/SIGTERM (when handle_signals) and the drain completes.
+  void run(bool handle_signals);
+  // Starts the drain; safe from any thread.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace inereg::http

@@ -1,0 +1,14 @@
+// Composition root: parses the command line and hands over to a subcommand.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"inereg: Veriff-compatible INE registry checks, self-hosted"};
+  app.require_subcommand(1);
+  inereg::cli::add_serve_command(app);
+  inereg::cli::add_integration_commands(app);
+  inereg::cli::add_registry_commands(app);
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

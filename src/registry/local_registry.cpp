@@ -1,0 +1,20 @@
+#include "registry/local_registry.hpp"
+
+#include "ine/situation.hpp"
+
+namespace inereg::registry {
+
+LookupOutcome LocalRegistry::lookup(const ine::Credential& credential) {
+  const auto keys = ine::lookup_keys(credential);
+  if (keys.empty()) {
+    return LookupOutcome{LookupOutcome::Kind::kUnavailable, 0, "credential has no complete lookup form"};
+  }
+  for (const auto& key : keys) {
+    if (const auto situation = store_.find_registry_situation(key.canonical)) {
+      return LookupOutcome{LookupOutcome::Kind::kVerdict, *situation, {}};
+    }
+  }
+  return LookupOutcome{LookupOutcome::Kind::kVerdict, ine::kSituationNotFound, {}};
+}
+
+}  // namespace inereg::registry

@@ -1,0 +1,19 @@
+#pragma once
+
+#include "registry/connector.hpp"
+#include "store/store.hpp"
+
+namespace inereg::registry {
+
+// Answers from the snapshot imported with `inereg registry import`. Tries the
+// credential's lookup forms in order; no match is the registry's "not found".
+class LocalRegistry final : public RegistryConnector {
+ public:
+  explicit LocalRegistry(store::Store& store) : store_(store) {}
+  LookupOutcome lookup(const ine::Credential& credential) override;
+
+ private:
+  store::Store& store_;
+};
+
+}  // namespace inereg::registry

@@ -1,0 +1,25 @@
+#include <thread>
+
+#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
+
+namespace inereg::store {
+
+std::unique_ptr<Store> open_store(std::string_view url) {
+  constexpr std::string_view kSqlite = "sqlite:";
+  if (url.starts_with(kSqlite)) {
+    std::string path(url.substr(kSqlite.size()));
+    if (path.starts_with("//")) {
+      path.erase(0, 2);  // accept sqlite://relative/or/absolute too
+    }
+    if (path.empty()) {
+      throw StoreError("sqlite URL names no file: use sqlite:path/to/inereg.db");
+    }
+    // One connection per I/O or worker thread that can be inside the store at once.
+    const int pool = static_cast<int>(std::max(4U, 2 * std::thread::hardware_concurrency() + 2));
+    return std::make_unique<sqlite::SqliteStore>(path, pool);
+  }
+  throw StoreError("unsupported database URL (expected sqlite:FILE): " + std::string(url.substr(0, url.find(':'))));
+}
+
+}  // namespace inereg::store

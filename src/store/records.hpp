@@ -1,0 +1,83 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ine/credential.hpp"
+
+// Plain records that cross the store interface. No behaviour, no HTTP, no SQL.
+namespace inereg::store {
+
+using TimeMs = std::int64_t;  // milliseconds since the Unix epoch, UTC (same as util::TimeMs)
+
+struct IntegrationSecret {
+  std::int64_t id = 0;
+  std::string sealed;  // SecretBox-sealed shared secret; the plaintext is never stored
+  TimeMs created_at = 0;
+};
+
+struct Integration {
+  std::string id;
+  std::string name;
+  std::string api_key;
+  bool active = true;
+  TimeMs created_at = 0;
+  std::vector<IntegrationSecret> secrets;  // unrevoked secrets, newest first
+};
+
+// Session statuses (veriff-api.md §6.8) as stored and as sent on the wire.
+namespace session_status {
+inline constexpr const char* kCreated = "created";
+inline constexpr const char* kStarted = "started";
+inline constexpr const char* kSubmitted = "submitted";
+inline constexpr const char* kApproved = "approved";
+inline constexpr const char* kDeclined = "declined";
+inline constexpr const char* kResubmissionRequested = "resubmission_requested";
+inline constexpr const char* kExpired = "expired";
+inline constexpr const char* kAbandoned = "abandoned";
+}  // namespace session_status
+
+struct Session {
+  std::string id;
+  std::string integration_id;
+  std::string status = session_status::kCreated;
+  std::string attempt_id;  // set on submit
+  std::optional<std::string> vendor_data;
+  std::optional<std::string> end_user_id;
+  std::optional<std::string> callback;
+  std::string person_json = "{}";    // the create request's person object, compact JSON
+  std::string document_json = "{}";  // the create request's document object, compact JSON
+  bool ine_document = false;         // a Mexican INE credential: the registry check applies
+  ine::Credential credential;
+  TimeMs created_at = 0;
+  std::optional<TimeMs> submitted_at;
+  std::optional<TimeMs> decided_at;
+};
+
+// The outcome of a registry check, exactly as the ine-registry endpoint returns it.
+struct IneResult {
+  bool active = false;
+  std::string document_state;
+  int situation = 0;  // catalog id, kept for operators; never sent to clients
+  TimeMs checked_at = 0;
+};
+
+enum class SubmitOutcome { kSubmitted, kNotFound, kNotAllowed };
+
+// A check job claimed under a lease: only the holder of the lease may complete it.
+struct ClaimedCheck {
+  std::string session_id;
+  int attempts = 0;  // including this one
+  ine::Credential credential;
+};
+
+// One row of the local registry snapshot.
+struct RegistryEntry {
+  std::string lookup_key;  // ine::LookupKey::canonical
+  std::string model;       // C, D, E, F, G or H
+  int situation = 0;
+};
+
+}  // namespace inereg::store

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/store.hpp"
+
+struct sqlite3;
+
+namespace inereg::store::sqlite {
+
+class Connection;
+
+// The embedded backend: one SQLite file in WAL mode, a small pool of connections
+// (one per concurrent caller; SQLite serializes writers itself, BEGIN IMMEDIATE
+// avoids upgrade deadlocks). Prepared statements are cached per connection.
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating if needed) the file and applies migrations. `pool_size` >= 1.
+  SqliteStore(const std::string& path, int pool_size);
+  ~SqliteStore() override;
+
+  void create_integration(const Integration& integration, std::string_view sealed_secret) override;
+  std::optional<Integration> find_integration_by_api_key(std::string_view api_key) override;
+  std::optional<Integration> find_integration(std::string_view id) override;
+  std::vector<Integration> list_integrations() override;
+  std::int64_t add_integration_secret(std::string_view integration_id, std::string_view sealed_secret,
+                                      TimeMs now) override;
+  int revoke_older_integration_secrets(std::string_view integration_id, TimeMs now) override;
+  bool set_integration_active(std::string_view integration_id, bool active) override;
+
+  void insert_session(const Session& session) override;
+  std::optional<Session> find_session(std::string_view session_id) override;
+  SubmitOutcome submit_session(std::string_view session_id, std::string_view attempt_id, bool enqueue_check,
+                               std::string_view decision_status_without_check, TimeMs now) override;
+  bool delete_session(std::string_view session_id) override;
+  std::optional<IneResult> find_ine_result(std::string_view session_id) override;
+
+  std::optional<ClaimedCheck> claim_check(std::string_view owner, TimeMs now, TimeMs lease_ms) override;
+  bool complete_check(std::string_view session_id, std::string_view owner, const IneResult& result,
+                      std::string_view decision_status, TimeMs now) override;
+  void retry_check(std::string_view session_id, std::string_view owner, TimeMs next_run_at) override;
+  std::int64_t pending_check_count() override;
+
+  void upsert_registry_entries(std::span<const RegistryEntry> entries) override;
+  std::optional<int> find_registry_situation(std::string_view lookup_key) override;
+  std::int64_t registry_entry_count() override;
+
+ private:
+  class Lease;
+  Lease acquire();
+  void release(Connection* connection);
+  void migrate(Connection& connection);
+  void load_secrets(Connection& connection, Integration& integration);
+
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::vector<Connection*> idle_;
+  std::mutex mutex_;
+  std::condition_variable idle_available_;
+};
+
+}  // namespace inereg::store::sqlite

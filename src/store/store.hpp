@@ -1,0 +1,72 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/records.hpp"
+
+namespace inereg::store {
+
+// The one narrow storage interface. Every backend (store/sqlite, later store/postgres)
+// implements it with its own SQL. All methods are thread-safe and blocking; each call
+// is atomic (its own transaction). Errors other than "not found" throw StoreError.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Integrations -----------------------------------------------------------------
+  virtual void create_integration(const Integration& integration, std::string_view sealed_secret) = 0;
+  virtual std::optional<Integration> find_integration_by_api_key(std::string_view api_key) = 0;
+  virtual std::optional<Integration> find_integration(std::string_view id) = 0;
+  virtual std::vector<Integration> list_integrations() = 0;
+  // Adds a secret beside the existing ones; returns its id.
+  virtual std::int64_t add_integration_secret(std::string_view integration_id, std::string_view sealed_secret,
+                                              TimeMs now) = 0;
+  // Revokes every secret of the integration except the newest; returns how many.
+  virtual int revoke_older_integration_secrets(std::string_view integration_id, TimeMs now) = 0;
+  virtual bool set_integration_active(std::string_view integration_id, bool active) = 0;
+
+  // Sessions ---------------------------------------------------------------------
+  virtual void insert_session(const Session& session) = 0;
+  virtual std::optional<Session> find_session(std::string_view session_id) = 0;
+  // created/started -> submitted. With `enqueue_check` a registry check job is queued
+  // in the same transaction; without it the session is decided at once as
+  // `decision_status_without_check`.
+  virtual SubmitOutcome submit_session(std::string_view session_id, std::string_view attempt_id, bool enqueue_check,
+                                       std::string_view decision_status_without_check, TimeMs now) = 0;
+  // Removes the session with its personal data, result and job. False if unknown.
+  virtual bool delete_session(std::string_view session_id) = 0;
+  virtual std::optional<IneResult> find_ine_result(std::string_view session_id) = 0;
+
+  // Check jobs -------------------------------------------------------------------
+  // Claims one due job whose lease is free or expired, leasing it to `owner`.
+  virtual std::optional<ClaimedCheck> claim_check(std::string_view owner, TimeMs now, TimeMs lease_ms) = 0;
+  // Records the result and decides the session, only if `owner` still holds the lease
+  // and the job is pending: this is what makes a check complete exactly once.
+  virtual bool complete_check(std::string_view session_id, std::string_view owner, const IneResult& result,
+                              std::string_view decision_status, TimeMs now) = 0;
+  // Releases the lease and schedules another attempt at `next_run_at`.
+  virtual void retry_check(std::string_view session_id, std::string_view owner, TimeMs next_run_at) = 0;
+  virtual std::int64_t pending_check_count() = 0;
+
+  // Local registry snapshot ----------------------------------------------------------
+  // Inserts or replaces the entries in one transaction.
+  virtual void upsert_registry_entries(std::span<const RegistryEntry> entries) = 0;
+  virtual std::optional<int> find_registry_situation(std::string_view lookup_key) = 0;
+  virtual std::int64_t registry_entry_count() = 0;
+};
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Opens the backend named by the URL ("sqlite:path/to/file.db") and applies pending
+// migrations. Throws StoreError for an unknown scheme or a failed migration.
+std::unique_ptr<Store> open_store(std::string_view url);
+
+}  // namespace inereg::store
