@@ -1,1 +1,194 @@
 #include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "auth/secret_box.hpp"
+#include "auth/signing.hpp"
+
+// Test vectors of veriff-api.md §2.4.
+namespace inereg::auth {
+namespace {
+
+constexpr std::string_view kSecret = "abcdef12-abcd-abcd-abcd-abcdef012345";
+
+constexpr std::string_view kM1 =
+    R"({"verification":{"callback":"https://veriff.com","person":{"firstName":"John","lastName":"Smith"},)"
+    R"("document":{"type":"PASSPORT","country":"EE"},"vendorData":"unique id of a user",)"
+    R"("timestamp":"2016-05-19T08:30:25.597Z"}})";
+constexpr std::string_view kM2 =
+    R"({"verification":{"callback":"https://veriff.com","person":{"firstName":"John","lastName":"Smith"},)"
+    R"("document":{"type":"PASSPORT","country":"EE"},"vendorData":"unique id of the end-user",)"
+    R"("timestamp":"2016-05-19T08:30:25.597Z"}})";
+constexpr std::string_view kM3 = "aea9ba6d-1b47-47fc-a4fc-f72b6d3584a7";
+constexpr std::string_view kM4 = "12df6045-3846-3e45-946a-14fa6136d78b";
+constexpr std::string_view kM5 =
+    "{\"active\":false,\"documentState\":\"No se obtuvieron datos de la consulta con los par\xC3\xA1metros "
+    "seleccionados\"}";
+constexpr std::string_view kM6 = R"({"active":true,"documentState":"La credencial esta vigente"})";
+// The same JSON as M5 with spaces and a literal six-character \u00e1 escape.
+constexpr std::string_view kM8 =
+    R"({"active": false, "documentState": "No se obtuvieron datos de la consulta con los par\u00e1metros seleccionados"})";
+
+constexpr std::string_view kKeyA = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+constexpr std::string_view kKeyB = "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+TEST(HmacVectors, Vector1SessionCreateBody) {
+  EXPECT_EQ(hmac_sha256_hex(kSecret, kM1), "6af6d95822e19e9cc707aec55395d8d363ba2c7bc4625bc04ebeca0c7bf8cd67");
+}
+
+TEST(HmacVectors, Vector2EndUserVendorData) {
+  EXPECT_EQ(hmac_sha256_hex(kSecret, kM2), "0dcab73ddd20062616d104231c7439657546a5c24e4691977da93bb854c31e25");
+}
+
+TEST(HmacVectors, Vector3SessionId) {
+  EXPECT_EQ(hmac_sha256_hex(kSecret, kM3), "895cb3fd31139d89aeb7b263682e15479ab57651e70591256ad2c14fde4950dd");
+}
+
+TEST(HmacVectors, Vector4SessionId) {
+  EXPECT_EQ(hmac_sha256_hex(kSecret, kM4), "72425a5b0d91e04c84c7f7fa50a62fb16a3d03a4b78149832737492a5171ab12");
+}
+
+TEST(HmacVectors, Vector5NotFoundBodyWithLiteralUtf8) {
+  EXPECT_EQ(hmac_sha256_hex(kSecret, kM5), "9b2648ea5bfaca9bddf9745202db207b02198ed06e6cfc02b290b570273a7475");
+}
+
+TEST(HmacVectors, Vector6ActiveBody) {
+  EXPECT_EQ(hmac_sha256_hex(kSecret, kM6), "a1c28e26697e9b7a4eda5bd6ae426e9426b7fd121bc1826a9e2a90a6fb90c7a0");
+}
+
+TEST(HmacVectors, Vector7LegacySha256OfMessageThenSecret) {
+  EXPECT_EQ(legacy_sha256_hex(kM3, kSecret), "5c48a0469e930f6f44103945f9b3283c8254048c5267570905755e5b68f278ba");
+}
+
+TEST(HmacVectors, Vector8SameJsonDifferentBytesGivesDifferentSignature) {
+  EXPECT_EQ(hmac_sha256_hex(kSecret, kM8), "d957f4f195c15f273df35ffe340d9e322f01f997b85537919afb22dcde0c8e2b");
+  EXPECT_NE(hmac_sha256_hex(kSecret, kM8), hmac_sha256_hex(kSecret, kM5));
+}
+
+TEST(HmacSha256, RawDigestIs32BytesOfTheHexForm) {
+  const std::string raw = hmac_sha256(kSecret, kM3);
+  ASSERT_EQ(raw.size(), 32U);
+  EXPECT_EQ(static_cast<unsigned char>(raw[0]), 0x89);
+  EXPECT_EQ(static_cast<unsigned char>(raw[31]), 0xdd);
+}
+
+TEST(IsSha256Hex, AcceptsSixtyFourHexDigitsOfEitherCase) {
+  EXPECT_TRUE(is_sha256_hex("895cb3fd31139d89aeb7b263682e15479ab57651e70591256ad2c14fde4950dd"));
+  EXPECT_TRUE(is_sha256_hex("895CB3FD31139D89AEB7B263682E15479AB57651E70591256AD2C14FDE4950DD"));
+}
+
+TEST(IsSha256Hex, RejectsWrongLengthAndNonHex) {
+  EXPECT_FALSE(is_sha256_hex(""));
+  EXPECT_FALSE(is_sha256_hex("895cb3fd31139d89aeb7b263682e15479ab57651e70591256ad2c14fde4950d"));
+  EXPECT_FALSE(is_sha256_hex("895cb3fd31139d89aeb7b263682e15479ab57651e70591256ad2c14fde4950dd0"));
+  EXPECT_FALSE(is_sha256_hex("895cb3fd31139d89aeb7b263682e15479ab57651e70591256ad2c14fde4950dg"));
+  EXPECT_FALSE(is_sha256_hex("895cb3fd31139d89aeb7b263682e15479ab57651e70591256ad2c14fde4950d "));
+}
+
+TEST(SignatureMatches, AcceptsExactAndUppercaseHex) {
+  const std::string expected = hmac_sha256_hex(kSecret, kM3);
+  EXPECT_TRUE(signature_matches(expected, expected));
+  EXPECT_TRUE(signature_matches("895CB3FD31139D89AEB7B263682E15479AB57651E70591256AD2C14FDE4950DD", expected));
+}
+
+TEST(SignatureMatches, RejectsWrongLength) {
+  const std::string expected = hmac_sha256_hex(kSecret, kM3);
+  EXPECT_FALSE(signature_matches(expected.substr(0, 63), expected));
+  EXPECT_FALSE(signature_matches(expected + "0", expected));
+  EXPECT_FALSE(signature_matches("", expected));
+}
+
+TEST(SignatureMatches, RejectsOneChangedNibble) {
+  const std::string expected = hmac_sha256_hex(kSecret, kM3);
+  for (const std::size_t position : {std::size_t{0}, std::size_t{31}, std::size_t{63}}) {
+    std::string received = expected;
+    received[position] = received[position] == '0' ? '1' : '0';
+    EXPECT_FALSE(signature_matches(received, expected)) << "nibble " << position;
+  }
+}
+
+TEST(SecretBox, SealThenOpenRoundTrips) {
+  const auto box = SecretBox::from_hex(kKeyA);
+  ASSERT_TRUE(box);
+  const std::string sealed = box->seal(kSecret);
+  EXPECT_EQ(sealed.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(sealed.size(), 2 * (12 + kSecret.size() + 16));
+  EXPECT_EQ(box->open(sealed), std::string(kSecret));
+}
+
+TEST(SecretBox, SealingTwiceUsesFreshNonces) {
+  const auto box = SecretBox::from_hex(kKeyA);
+  ASSERT_TRUE(box);
+  EXPECT_NE(box->seal(kSecret), box->seal(kSecret));
+}
+
+TEST(SecretBox, OpenWithAnotherKeyFails) {
+  const auto a = SecretBox::from_hex(kKeyA);
+  const auto b = SecretBox::from_hex(kKeyB);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(b->open(a->seal(kSecret)), std::nullopt);
+}
+
+TEST(SecretBox, TamperedSealedTextFails) {
+  const auto box = SecretBox::from_hex(kKeyA);
+  ASSERT_TRUE(box);
+  const std::string sealed = box->seal(kSecret);
+  for (const std::size_t position : {std::size_t{0}, sealed.size() / 2, sealed.size() - 1}) {
+    std::string tampered = sealed;
+    tampered[position] = tampered[position] == 'a' ? 'b' : 'a';
+    EXPECT_EQ(box->open(tampered), std::nullopt) << "position " << position;
+  }
+  EXPECT_EQ(box->open(sealed.substr(0, sealed.size() - 2)), std::nullopt);
+  EXPECT_EQ(box->open("not hex"), std::nullopt);
+  EXPECT_EQ(box->open(""), std::nullopt);
+}
+
+TEST(SecretBox, FromHexAcceptsOnlySixtyFourHexCharacters) {
+  EXPECT_TRUE(SecretBox::from_hex(kKeyA));
+  EXPECT_TRUE(SecretBox::from_hex("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"));
+  EXPECT_FALSE(SecretBox::from_hex(kKeyA.substr(0, 63)));
+  EXPECT_FALSE(SecretBox::from_hex(std::string(kKeyA) + "0"));
+  EXPECT_FALSE(SecretBox::from_hex("zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"));
+  EXPECT_FALSE(SecretBox::from_hex(""));
+}
+
+TEST(SecretBox, RandomMasterKeyIsUsable) {
+  const std::string key = random_master_key_hex();
+  EXPECT_EQ(key.size(), 64U);
+  EXPECT_TRUE(SecretBox::from_hex(key));
+  EXPECT_NE(key, random_master_key_hex());
+}
+
+TEST(RandomUuidV4, HasVersion4AndRfc4122Variant) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    const std::string id = random_uuid_v4();
+    ASSERT_EQ(id.size(), 36U);
+    EXPECT_TRUE(is_uuid(id)) << id;
+    EXPECT_EQ(id[14], '4') << id;
+    EXPECT_NE(std::string_view("89ab").find(id[19]), std::string_view::npos) << id;
+    EXPECT_EQ(id.find_first_of("ABCDEF"), std::string::npos) << id;
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 100U);
+}
+
+TEST(IsUuid, AcceptsCanonicalTextOfAnyVersionAndCase) {
+  EXPECT_TRUE(is_uuid(kM3));
+  EXPECT_TRUE(is_uuid(kM4));  // version 3
+  EXPECT_TRUE(is_uuid("AEA9BA6D-1B47-47FC-A4FC-F72B6D3584A7"));
+}
+
+TEST(IsUuid, RejectsOtherShapes) {
+  EXPECT_FALSE(is_uuid(""));
+  EXPECT_FALSE(is_uuid("aea9ba6d1b4747fca4fcf72b6d3584a7"));
+  EXPECT_FALSE(is_uuid("aea9ba6d-1b47-47fc-a4fc-f72b6d3584a"));
+  EXPECT_FALSE(is_uuid("aea9ba6d-1b47-47fc-a4fc-f72b6d3584a7a"));
+  EXPECT_FALSE(is_uuid("aea9ba6d-1b47-47fc-a4fc_f72b6d3584a7"));
+  EXPECT_FALSE(is_uuid("gea9ba6d-1b47-47fc-a4fc-f72b6d3584a7"));
+  EXPECT_FALSE(is_uuid("{ea9ba6d-1b47-47fc-a4fc-f72b6d3584a}"));
+}
+
+}  // namespace
+}  // namespace inereg::auth

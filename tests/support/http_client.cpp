@@ -1,0 +1,47 @@
+#include "support/http_client.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace inereg::testing {
+
+HttpReply http_call(std::uint16_t port, const HttpCall& call) {
+  namespace beast = boost::beast;
+  namespace bhttp = boost::beast::http;
+  boost::asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.expires_after(std::chrono::seconds(30));
+  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+  bhttp::request<bhttp::string_body> request{bhttp::string_to_verb(call.method), call.target, 11};
+  request.set(bhttp::field::host, "127.0.0.1");
+  for (const auto& [name, value] : call.headers) {
+    request.set(name, value);
+  }
+  if (!call.body.empty() || call.method == "POST" || call.method == "PATCH") {
+    request.body() = call.body;
+    request.prepare_payload();
+  }
+  bhttp::write(stream, request);
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+  bhttp::read(stream, buffer, parser);
+  const auto& response = parser.get();
+  HttpReply reply;
+  reply.status = static_cast<int>(response.result_int());
+  reply.body = response.body();
+  for (const auto& field : response) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    reply.headers[name] = std::string(field.value());
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+  return reply;
+}
+
+}  // namespace inereg::testing
