@@ -3,11 +3,13 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <cctype>
 #include <memory>
 #include <stdexcept>
 #include <vector>
 
 #include "auth/signing.hpp"
+#include "util/hex.hpp"
 
 namespace inereg::auth {
 namespace {
@@ -16,46 +18,6 @@ constexpr std::size_t kNonceBytes = 12;
 constexpr std::size_t kTagBytes = 16;
 
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-std::optional<std::vector<unsigned char>> from_hex(std::string_view hex) {
-  if (hex.size() % 2 != 0) {
-    return std::nullopt;
-  }
-  std::vector<unsigned char> out(hex.size() / 2);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const int hi = hex_value(hex[2 * i]);
-    const int lo = hex_value(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
-      return std::nullopt;
-    }
-    out[i] = static_cast<unsigned char>(hi * 16 + lo);
-  }
-  return out;
-}
-
-std::string to_hex(const unsigned char* bytes, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(kDigits[bytes[i] >> 4]);
-    out.push_back(kDigits[bytes[i] & 0x0f]);
-  }
-  return out;
-}
 
 void random_bytes(unsigned char* out, std::size_t n) {
   if (RAND_bytes(out, static_cast<int>(n)) != 1) {
@@ -69,12 +31,12 @@ std::optional<SecretBox> SecretBox::from_hex(std::string_view master_key_hex) {
   if (master_key_hex.size() != 64) {
     return std::nullopt;
   }
-  const auto bytes = inereg::auth::from_hex(master_key_hex);
+  const auto bytes = util::from_hex(master_key_hex);
   if (!bytes) {
     return std::nullopt;
   }
   std::array<unsigned char, 32> key{};
-  std::copy(bytes->begin(), bytes->end(), key.begin());
+  std::copy(bytes->begin(), bytes->end(), reinterpret_cast<char*>(key.data()));
   return SecretBox(key);
 }
 
@@ -92,22 +54,24 @@ std::string SecretBox::seal(std::string_view plaintext) const {
                           out.data() + kNonceBytes + plaintext.size()) != 1) {
     throw std::runtime_error("AES-256-GCM encryption failed");
   }
-  return to_hex(out.data(), out.size());
+  return util::to_hex(std::string_view(reinterpret_cast<const char*>(out.data()), out.size()));
 }
 
 std::optional<std::string> SecretBox::open(std::string_view sealed_hex) const {
-  const auto sealed = inereg::auth::from_hex(sealed_hex);
-  if (!sealed || sealed->size() < kNonceBytes + kTagBytes) {
+  const auto sealed_text = util::from_hex(sealed_hex);
+  if (!sealed_text || sealed_text->size() < kNonceBytes + kTagBytes) {
     return std::nullopt;
   }
-  const std::size_t text_size = sealed->size() - kNonceBytes - kTagBytes;
+  const auto* sealed = reinterpret_cast<const unsigned char*>(sealed_text->data());
+  const std::size_t text_size = sealed_text->size() - kNonceBytes - kTagBytes;
   std::string plain(text_size, '\0');
-  std::vector<unsigned char> tag(sealed->end() - kTagBytes, sealed->end());
+  std::array<unsigned char, kTagBytes> tag{};
+  std::copy(sealed + kNonceBytes + text_size, sealed + sealed_text->size(), tag.begin());
   CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
   int len = 0;
-  if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), sealed->data()) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len,
-                        sealed->data() + kNonceBytes, static_cast<int>(text_size)) != 1 ||
+  if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), sealed) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len, sealed + kNonceBytes,
+                        static_cast<int>(text_size)) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) != 1 ||
       EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len, &len) != 1) {
     return std::nullopt;
@@ -122,7 +86,7 @@ std::string SecretBox::keyed_hash_hex(std::string_view value) const {
 std::string random_master_key_hex() {
   std::array<unsigned char, 32> key{};
   random_bytes(key.data(), key.size());
-  return to_hex(key.data(), key.size());
+  return util::to_hex(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
 }
 
 std::string random_uuid_v4() {
@@ -130,7 +94,7 @@ std::string random_uuid_v4() {
   random_bytes(b.data(), b.size());
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
-  const std::string hex = to_hex(b.data(), b.size());
+  const std::string hex = util::to_hex(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
          hex.substr(20, 12);
 }
@@ -144,7 +108,7 @@ bool is_uuid(std::string_view text) {
       if (text[i] != '-') {
         return false;
       }
-    } else if (hex_value(text[i]) < 0) {
+    } else if (std::isxdigit(static_cast<unsigned char>(text[i])) == 0) {
       return false;
     }
   }

@@ -1,5 +1,7 @@
 #include "auth/signing.hpp"
 
+#include "util/hex.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -9,19 +11,6 @@
 #include <stdexcept>
 
 namespace inereg::auth {
-namespace {
-
-std::string to_hex(const unsigned char* bytes, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(n * 2, '\0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes[i] & 0x0f];
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string hmac_sha256(std::string_view secret, std::string_view message) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
@@ -35,8 +24,7 @@ std::string hmac_sha256(std::string_view secret, std::string_view message) {
 }
 
 std::string hmac_sha256_hex(std::string_view secret, std::string_view message) {
-  const std::string digest = hmac_sha256(secret, message);
-  return to_hex(reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
+  return util::to_hex(hmac_sha256(secret, message));
 }
 
 std::string legacy_sha256_hex(std::string_view message, std::string_view secret) {
@@ -50,7 +38,7 @@ std::string legacy_sha256_hex(std::string_view message, std::string_view secret)
   if (!ok) {
     throw std::runtime_error("SHA-256 failed");
   }
-  return to_hex(digest.data(), digest.size());
+  return util::to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
 bool is_sha256_hex(std::string_view candidate) {

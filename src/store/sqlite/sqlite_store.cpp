@@ -33,6 +33,9 @@ class Connection {
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=FULL");
     exec("PRAGMA foreign_keys=ON");
+    // DELETE /v1/sessions removes personal data: overwrite freed pages instead of
+    // leaving the bytes in the file.
+    exec("PRAGMA secure_delete=ON");
   }
   ~Connection() {
     for (auto& [sql, stmt] : statements_) {
@@ -280,12 +283,12 @@ void SqliteStore::create_integration(const Integration& integration, std::string
   tx.commit();
 }
 
-std::optional<Integration> SqliteStore::find_integration_by_api_key(std::string_view api_key) {
+std::optional<Integration> SqliteStore::find_integration_where(std::string_view sql, std::string_view value) {
   auto lease = acquire();
   std::optional<Integration> found;
   {
-    Statement select(*lease, sql::kSelectIntegrationByApiKey);
-    select.bind(api_key);
+    Statement select(*lease, sql);
+    select.bind(value);
     if (select.step()) {
       found = read_integration(select);
     }
@@ -296,20 +299,12 @@ std::optional<Integration> SqliteStore::find_integration_by_api_key(std::string_
   return found;
 }
 
+std::optional<Integration> SqliteStore::find_integration_by_api_key(std::string_view api_key) {
+  return find_integration_where(sql::kSelectIntegrationByApiKey, api_key);
+}
+
 std::optional<Integration> SqliteStore::find_integration(std::string_view id) {
-  auto lease = acquire();
-  std::optional<Integration> found;
-  {
-    Statement select(*lease, sql::kSelectIntegrationById);
-    select.bind(id);
-    if (select.step()) {
-      found = read_integration(select);
-    }
-  }
-  if (found) {
-    load_secrets(*lease, *found);
-  }
-  return found;
+  return find_integration_where(sql::kSelectIntegrationById, id);
 }
 
 std::vector<Integration> SqliteStore::list_integrations() {

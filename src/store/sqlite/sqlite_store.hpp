@@ -55,6 +55,8 @@ class SqliteStore final : public Store {
   void release(Connection* connection);
   void migrate(Connection& connection);
   void load_secrets(Connection& connection, Integration& integration);
+  // The integration selected by `sql` (one text parameter), with its secrets.
+  std::optional<Integration> find_integration_where(std::string_view sql, std::string_view value);
 
   std::vector<std::unique_ptr<Connection>> connections_;
   std::vector<Connection*> idle_;
