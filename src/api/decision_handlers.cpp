@@ -85,7 +85,11 @@ boost::json::object document_object(const store::Session& session) {
 }
 
 std::optional<std::string> version_parameter(std::string_view query) {
-  const auto params = boost::urls::parse_query(query);
+  // Boost 1.81's parse_query builds its view from the NUL-terminated string at
+  // query.data(), ignoring the length: on a view into the request buffer, the last
+  // value ran on into " HTTP/1.1\r\n…" and "v1" stopped matching. Parse a copy.
+  const std::string terminated(query);
+  const auto params = boost::urls::parse_query(terminated);
   if (!params) {
     return std::nullopt;
   }

@@ -1,0 +1,187 @@
+// GET /v1/sessions/{id}/decision/ine-registry: the endpoint inereg exists for.
+#include "service_fixture.hpp"
+
+#include "auth/secret_box.hpp"
+#include "auth/signing.hpp"
+
+namespace inereg::component {
+namespace {
+
+using IneRegistryTest = ComponentTest;
+using IneRegistryPendingTest = PendingChecksTest;
+
+constexpr std::string_view kVigenteBody = R"({"active":true,"documentState":"La credencial esta vigente"})";
+// "parámetros" as UTF-8 bytes, spelled out so the test does not depend on the source encoding.
+constexpr std::string_view kNotFoundCredentialBody =
+    "{\"active\":false,\"documentState\":\"No se obtuvieron datos de la consulta con los par\xc3\xa1"
+    "metros seleccionados\"}";
+
+TEST_F(IneRegistryTest, VigenteCredentialAnswersTheExactBodySigned) {
+  const std::string id = client_->create_and_submit(ine_body(vigente_.credential));
+  const auto reply = client_->wait_ine_registry(id);
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body, kVigenteBody);
+  expect_signed(reply, *client_);
+  EXPECT_EQ(reply.header("x-hmac-signature"), auth::hmac_sha256_hex(client_->secret(), std::string(kVigenteBody)));
+  EXPECT_FALSE(reply.has_header("retry-after"));
+}
+
+TEST_F(IneRegistryTest, TheAnswerIsStableAcrossReads) {
+  const std::string id = client_->create_and_submit(ine_body(vigente_.credential));
+  const auto first = client_->wait_ine_registry(id);
+  const auto second = client_->ine_registry(id);
+  EXPECT_EQ(second.status, 200);
+  EXPECT_EQ(second.body, first.body);
+  EXPECT_EQ(second.header("x-hmac-signature"), first.header("x-hmac-signature"));
+}
+
+TEST_F(IneRegistryTest, CredentialTheRegistryDoesNotKnowAnswersNotFoundText) {
+  const std::string id = client_->create_and_submit(ine_body(unknown_.credential));
+  const auto reply = client_->wait_ine_registry(id);
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body, kNotFoundCredentialBody);
+  expect_signed(reply, *client_);
+}
+
+TEST_F(IneRegistryTest, DeclinedSituationAnswersInactiveWithItsText) {
+  const std::string id = client_->create_and_submit(ine_body(deceased_.credential));
+  const auto reply = client_->wait_ine_registry(id);
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body,
+            "{\"active\":false,\"documentState\":\"El registro fue dado de baja del Padr\xc3\xb3"
+            "n Electoral por defunci\xc3\xb3n.\"}");
+  expect_signed(reply, *client_);
+}
+
+TEST_F(IneRegistryTest, OcrOnlyCredentialIsLookedUpByItsMrzIdentifier) {
+  // Document number = the 13-digit OCR block, plus the CIC: the E-H form is derived.
+  const std::string body = R"({"verification":{"person":{"ifeIdentifier":")" + vigente_.credential.ocr +
+                           R"("},"document":{"country":"MX","number":")" + vigente_.credential.cic + R"("}}})";
+  const std::string id = client_->create_and_submit(body);
+  EXPECT_EQ(client_->wait_ine_registry(id).body, kVigenteBody);
+}
+
+struct BadVersion {
+  const char* name;
+  const char* query;
+  const char* code;
+  const char* message;
+};
+
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const BadVersion& value, std::ostream* os) {
+  *os << value.name;
+}
+
+class IneRegistryVersionTest : public ComponentTest, public ::testing::WithParamInterface<BadVersion> {};
+
+TEST_P(IneRegistryVersionTest, AnswersASigned400) {
+  const std::string id = client_->create_and_submit(ine_body(vigente_.credential));
+  const auto reply = client_->ine_registry(id, GetParam().query);
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.body, fail_body(GetParam().code, GetParam().message));
+  expect_signed(reply, *client_);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    IneRegistry, IneRegistryVersionTest,
+    ::testing::Values(
+        BadVersion{"Missing", "", "1102", "Mandatory parameters are missing from the request: version."},
+        BadVersion{"MissingWithOtherParameters", "?lang=es", "1102",
+                   "Mandatory parameters are missing from the request: version."},
+        BadVersion{"Empty", "?version=", "1102", "Mandatory parameters are missing from the request: version."},
+        BadVersion{"V2", "?version=v2", "1104", "Request includes invalid parameters: version must be v1 or 1.0.0."},
+        BadVersion{"UpperCase", "?version=V1", "1104",
+                   "Request includes invalid parameters: version must be v1 or 1.0.0."}),
+    [](const ::testing::TestParamInfo<BadVersion>& info) { return std::string(info.param.name); });
+
+class IneRegistryAcceptedVersionTest : public ComponentTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(IneRegistryAcceptedVersionTest, AnswersTheVerdictOnEveryRead) {
+  const std::string id = client_->create_and_submit(ine_body(vigente_.credential));
+  ASSERT_EQ(client_->wait_ine_registry(id).status, 200);
+  // Repeated reads: the query parser once read past the query into the request line
+  // (Boost 1.81 parse_query), which failed only some of the time.
+  for (int i = 0; i < 25; ++i) {
+    const auto reply = client_->ine_registry(id, GetParam());
+    ASSERT_EQ(reply.status, 200) << "read " << i << ": " << reply.body;
+    EXPECT_EQ(reply.body, kVigenteBody);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(IneRegistry, IneRegistryAcceptedVersionTest,
+                         ::testing::Values("?version=v1", "?version=1.0.0", "?lang=es&version=v1",
+                                           "?version=v1&lang=es", "?version=1%2E0%2E0"));
+
+TEST_F(IneRegistryTest, AnotherIntegrationsSessionIsIndistinguishableFromAnUnknownOne) {
+  const std::string id = client_->create_and_submit(ine_body(vigente_.credential));
+  ASSERT_EQ(client_->wait_ine_registry(id).status, 200);
+  const auto foreign = other_client_->ine_registry(id);
+  const auto unknown = other_client_->ine_registry(auth::random_uuid_v4());
+  EXPECT_EQ(foreign.status, 404);
+  EXPECT_EQ(foreign.body, kNotFoundBody);
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.body, kNotFoundBody);
+  EXPECT_EQ(foreign.headers.count("retry-after"), unknown.headers.count("retry-after"));
+  expect_signed(foreign, *other_client_);
+  expect_signed(unknown, *other_client_);
+}
+
+TEST_F(IneRegistryTest, UnknownSessionIsNotFound) {
+  const auto reply = client_->ine_registry(auth::random_uuid_v4());
+  EXPECT_EQ(reply.status, 404);
+  EXPECT_EQ(reply.body, kNotFoundBody);
+  EXPECT_FALSE(reply.has_header("retry-after"));
+  expect_signed(reply, *client_);
+}
+
+TEST_F(IneRegistryTest, IdThatIsNotAUuidIsNotFound) {
+  const auto reply = client_->ine_registry("not-a-session");
+  EXPECT_EQ(reply.status, 404);
+  EXPECT_EQ(reply.body, kNotFoundBody);
+  expect_signed(reply, *client_);
+}
+
+TEST_F(IneRegistryTest, SessionNotYetSubmittedIsNotFoundWithoutRetryAfter) {
+  const std::string id = client_->create(ine_body(vigente_.credential));
+  const auto reply = client_->ine_registry(id);
+  EXPECT_EQ(reply.status, 404);
+  EXPECT_EQ(reply.body, kNotFoundBody);
+  EXPECT_FALSE(reply.has_header("retry-after"));
+  expect_signed(reply, *client_);
+}
+
+TEST_F(IneRegistryPendingTest, PendingCheckIsNotFoundWithRetryAfter) {
+  const std::string id = client_->create_and_submit(ine_body(vigente_.credential));
+  const auto reply = client_->ine_registry(id);
+  EXPECT_EQ(reply.status, 404);
+  EXPECT_EQ(reply.body, kNotFoundBody);
+  EXPECT_EQ(reply.header("retry-after"), "2");
+  expect_signed(reply, *client_);
+  EXPECT_EQ(service().store().pending_check_count(), 1);
+}
+
+TEST_F(IneRegistryTest, NonMexicanSessionIsNeverCheckedAndAsksForResubmission) {
+  const std::string id = client_->create_and_submit(
+      R"({"verification":{"document":{"country":"DO","type":"PASSPORT","number":"AB1234567"}}})");
+  const auto decision = client_->wait_decision(id);
+  const auto& v = decision.at("verification").as_object();
+  EXPECT_EQ(v.at("status"), "resubmission_requested");
+  EXPECT_EQ(v.at("code"), 9103);
+  EXPECT_EQ(v.at("reason"), "INE credential data missing: no registry check could be run");
+  const auto reply = client_->ine_registry(id);
+  EXPECT_EQ(reply.status, 404);
+  EXPECT_EQ(reply.body, kNotFoundBody);
+  EXPECT_FALSE(reply.has_header("retry-after"));
+  EXPECT_EQ(service().store().pending_check_count(), 0);
+}
+
+TEST_F(IneRegistryTest, MexicanCardWithoutLookupDataAsksForResubmission) {
+  const std::string id = client_->create_and_submit(
+      R"({"verification":{"person":{"firstName":"JUAN"},"document":{"country":"MX","type":"ID_CARD"}}})");
+  EXPECT_EQ(client_->wait_decision(id).at("verification").at("code"), 9103);
+  EXPECT_EQ(client_->ine_registry(id).status, 404);
+}
+
+}  // namespace
+}  // namespace inereg::component

@@ -1,0 +1,294 @@
+#include "service_fixture.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <regex>
+#include <stdexcept>
+#include <system_error>
+
+#include "auth/secret_box.hpp"
+#include "auth/signing.hpp"
+#include "config/config.hpp"
+#include "util/time.hpp"
+
+namespace inereg::component {
+namespace {
+
+// How often the wait helpers poll; the deadline, not this, bounds a wait.
+constexpr std::chrono::milliseconds kPollInterval{5};
+
+// Fixed so a failure replays with the same credentials.
+constexpr std::uint64_t kRegistrySeed = 7'301'120;
+
+}  // namespace
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "inereg-component-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw std::system_error(errno, std::generic_category(), "mkdtemp");
+  }
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+RunningService::RunningService(const ServiceOptions& options) {
+  config::Config config;
+  config.listen = "127.0.0.1:0";
+  config.db = "sqlite:" + (dir_.path() / "t.db").string();
+  config.master_key = auth::random_master_key_hex();
+  config.public_url = std::string(kPublicUrl);
+  // Every request sees the integration's current state (the deactivation tests).
+  config.integration_cache_ms = 0;
+  config.http.max_body_bytes = options.max_body_bytes;
+  config.http.max_header_bytes = options.max_header_bytes;
+  config.http.drain_timeout = options.drain_timeout;
+  config.checks.workers = options.check_workers;
+  config.checks.poll_ms = 20;
+  config::finalize(config);
+  service_ = std::make_unique<app::Service>(std::move(config));
+
+  std::promise<void> finished;
+  finished_ = finished.get_future();
+  thread_ = std::thread([this, finished = std::move(finished)]() mutable {
+    try {
+      service_->run(false);
+      finished.set_value();
+    } catch (...) {
+      finished.set_exception(std::current_exception());
+    }
+  });
+}
+
+RunningService::~RunningService() {
+  if (!stopped_) {
+    service_->stop();
+  }
+  thread_.join();
+}
+
+bool RunningService::stop_within(std::chrono::milliseconds deadline) {
+  stopped_ = true;
+  service_->stop();
+  return finished_.wait_for(deadline) == std::future_status::ready;
+}
+
+// ApiClient ----------------------------------------------------------------------
+
+HttpReply ApiClient::send(std::string method, std::string target, std::string body,
+                          std::optional<std::string> signature) const {
+  HttpCall call;
+  call.method = std::move(method);
+  call.target = std::move(target);
+  call.body = std::move(body);
+  call.headers.emplace_back("X-AUTH-CLIENT", integration_.api_key);
+  if (!call.body.empty()) {
+    call.headers.emplace_back("Content-Type", "application/json");
+  }
+  if (signature) {
+    call.headers.emplace_back("X-HMAC-SIGNATURE", *signature);
+  }
+  return testing::http_call(port_, call);
+}
+
+HttpReply ApiClient::signed_request(std::string method, std::string target, std::string body,
+                                    std::string_view signed_part, Signing signing) const {
+  HttpCall call;
+  call.method = std::move(method);
+  call.target = std::move(target);
+  call.headers.emplace_back("X-AUTH-CLIENT", integration_.api_key);
+  if (!body.empty()) {
+    call.headers.emplace_back("Content-Type", "application/json");
+  }
+  switch (signing) {
+    case Signing::kNone:
+      break;
+    case Signing::kHmac:
+      call.headers.emplace_back("X-HMAC-SIGNATURE", auth::hmac_sha256_hex(integration_.shared_secret, signed_part));
+      break;
+    case Signing::kLegacy:
+      call.headers.emplace_back("X-SIGNATURE", auth::legacy_sha256_hex(signed_part, integration_.shared_secret));
+      break;
+  }
+  call.body = std::move(body);
+  return testing::http_call(port_, call);
+}
+
+HttpReply ApiClient::post_session(const std::string& body, Signing signing) const {
+  return signed_request("POST", "/v1/sessions", body, body, signing);
+}
+
+HttpReply ApiClient::patch_session(const std::string& id, const std::string& body, Signing signing) const {
+  return signed_request("PATCH", "/v1/sessions/" + id, body, body, signing);
+}
+
+HttpReply ApiClient::submit(const std::string& id) const {
+  return patch_session(id, std::string(kSubmitBody));
+}
+
+HttpReply ApiClient::ine_registry(const std::string& id, std::string_view query, Signing signing) const {
+  return signed_request("GET", "/v1/sessions/" + id + "/decision/ine-registry" + std::string(query), "", id, signing);
+}
+
+HttpReply ApiClient::decision(const std::string& id) const {
+  return signed_request("GET", "/v1/sessions/" + id + "/decision", "", id, Signing::kHmac);
+}
+
+HttpReply ApiClient::person(const std::string& id) const {
+  return signed_request("GET", "/v1/sessions/" + id + "/person", "", id, Signing::kHmac);
+}
+
+HttpReply ApiClient::delete_session(const std::string& id) const {
+  return signed_request("DELETE", "/v1/sessions/" + id, "", id, Signing::kHmac);
+}
+
+std::string ApiClient::create(const std::string& body) const {
+  const HttpReply reply = post_session(body);
+  if (reply.status != 201) {
+    throw std::runtime_error("POST /v1/sessions answered " + std::to_string(reply.status) + ": " + reply.body);
+  }
+  return std::string(parse_object(reply.body).at("verification").at("id").as_string());
+}
+
+std::string ApiClient::create_and_submit(const std::string& body) const {
+  std::string id = create(body);
+  const HttpReply reply = submit(id);
+  if (reply.status != 200) {
+    throw std::runtime_error("PATCH answered " + std::to_string(reply.status) + ": " + reply.body);
+  }
+  return id;
+}
+
+HttpReply ApiClient::wait_ine_registry(const std::string& id) const {
+  const auto deadline = std::chrono::steady_clock::now() + kWaitDeadline;
+  for (;;) {
+    HttpReply reply = ine_registry(id);
+    if (reply.status != 404 || std::chrono::steady_clock::now() > deadline) {
+      return reply;
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
+}
+
+boost::json::object ApiClient::wait_decision(const std::string& id) const {
+  const auto deadline = std::chrono::steady_clock::now() + kWaitDeadline;
+  for (;;) {
+    const HttpReply reply = decision(id);
+    if (reply.status != 200) {
+      throw std::runtime_error("GET decision answered " + std::to_string(reply.status) + ": " + reply.body);
+    }
+    auto body = parse_object(reply.body);
+    if (!body.at("verification").is_null()) {
+      return body;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("no decision before the deadline");
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
+}
+
+// ComponentTest ------------------------------------------------------------------
+
+void ComponentTest::SetUp() {
+  spdlog::set_level(spdlog::level::warn);
+  running_ = std::make_unique<RunningService>(options());
+  client_.emplace(new_client("component"));
+  other_client_.emplace(new_client("other"));
+
+  registry::SyntheticRegistry synthetic(kRegistrySeed);
+  vigente_ = synthetic.make("G", 1);
+  deceased_ = synthetic.make("E", 13);
+  unknown_ = synthetic.make("H", 1);  // drawn, never imported
+  const std::vector<store::RegistryEntry> entries = {registry::to_registry_entry(vigente_),
+                                                     registry::to_registry_entry(deceased_)};
+  service().store().upsert_registry_entries(entries);
+}
+
+void ComponentTest::TearDown() {
+  running_.reset();
+}
+
+ApiClient ComponentTest::new_client(std::string_view name) {
+  return ApiClient(port(),
+                   admin::create_integration(service().store(), service().secret_box(), name, util::wall_clock_ms()));
+}
+
+// Bodies and assertions ------------------------------------------------------------
+
+std::string ine_body(const ine::Credential& credential, std::optional<std::string> vendor_data) {
+  boost::json::object person{{"firstName", "JUAN"}, {"lastName", "PEREZ"}, {"ineIdentifier", credential.citizen_id}};
+  boost::json::object document{{"number", credential.cic}, {"country", "MX"}, {"type", "ID_CARD"}};
+  boost::json::object verification{{"person", person}, {"document", document}};
+  if (vendor_data) {
+    verification["vendorData"] = *vendor_data;
+  }
+  return boost::json::serialize(boost::json::object{{"verification", verification}});
+}
+
+boost::json::object parse_object(const std::string& body) {
+  boost::system::error_code ec;
+  auto value = boost::json::parse(body, ec);
+  if (ec || !value.is_object()) {
+    throw std::runtime_error("not a JSON object: " + body);
+  }
+  return std::move(value.as_object());
+}
+
+std::string text_of(const boost::json::value& value) {
+  return value.is_string() ? std::string(value.as_string()) : "<not a string: " + boost::json::serialize(value) + ">";
+}
+
+std::string fail_body(std::string_view code, std::string_view message) {
+  return boost::json::serialize(boost::json::object{{"status", "fail"}, {"code", code}, {"message", message}});
+}
+
+void expect_error(const HttpReply& reply, int status, std::string_view code, std::optional<std::string_view> message) {
+  EXPECT_EQ(reply.status, status) << reply.body;
+  EXPECT_EQ(reply.header("content-type"), "application/json");
+  const auto body = parse_object(reply.body);
+  ASSERT_EQ(body.size(), 3U) << reply.body;
+  EXPECT_EQ(body.at("status"), "fail") << reply.body;
+  EXPECT_EQ(text_of(body.at("code")), code) << reply.body;
+  ASSERT_TRUE(body.at("message").is_string()) << reply.body;
+  if (message) {
+    EXPECT_EQ(body.at("message").as_string(), *message);
+  }
+}
+
+void expect_signed(const HttpReply& reply, const ApiClient& client) {
+  EXPECT_EQ(reply.header("content-type"), "application/json");
+  EXPECT_EQ(reply.header("x-auth-client"), client.api_key());
+  EXPECT_EQ(reply.header("x-hmac-signature"), auth::hmac_sha256_hex(client.secret(), reply.body));
+  EXPECT_FALSE(reply.has_header("x-signature"));
+}
+
+void expect_unauthorized(const HttpReply& reply, std::string_view code, std::optional<std::string> echoed_key) {
+  EXPECT_EQ(reply.status, 401) << reply.body;
+  const auto body = parse_object(reply.body);
+  EXPECT_EQ(body.at("status"), "fail");
+  EXPECT_EQ(text_of(body.at("code")), code) << reply.body;
+  EXPECT_FALSE(reply.has_header("x-hmac-signature"));
+  EXPECT_FALSE(reply.has_header("x-signature"));
+  if (echoed_key) {
+    EXPECT_EQ(reply.header("x-auth-client"), *echoed_key);
+  } else {
+    EXPECT_FALSE(reply.has_header("x-auth-client"));
+  }
+}
+
+bool is_uuid_v4(std::string_view text) {
+  static const std::regex kUuidV4("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  return std::regex_match(text.begin(), text.end(), kUuidV4);
+}
+
+bool is_iso8601_ms(std::string_view text) {
+  static const std::regex kIso("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z");
+  return std::regex_match(text.begin(), text.end(), kIso);
+}
+
+}  // namespace inereg::component
