@@ -77,23 +77,26 @@ struct HttpServer::Impl {
   // Runs `handler` on the blocking pool and resumes the caller on its own executor.
   asio::awaitable<api::ApiResponse> handle_blocking(const api::ApiRequest& request) {
     auto executor = co_await asio::this_coro::executor;
-    auto response = co_await asio::async_initiate<decltype(asio::use_awaitable),
-                                                  void(std::exception_ptr, api::ApiResponse)>(
-        [this, &request, executor](auto completion) mutable {
-          asio::post(blocking, [this, &request, executor, completion = std::move(completion)]() mutable {
-            api::ApiResponse result;
-            std::exception_ptr error;
-            try {
-              result = handler(request);
-            } catch (...) {
-              error = std::current_exception();
-            }
-            asio::post(executor, [completion = std::move(completion), error, result = std::move(result)]() mutable {
-              std::move(completion)(error, std::move(result));
-            });
-          });
-        },
-        asio::use_awaitable);
+    // A named local, not a temporary in the co_await expression: GCC 12 destroys such a
+    // temporary twice, which released the captured strand executor once too often and
+    // crashed the server after a few POST/PATCH requests on one keep-alive connection.
+    auto initiation = [this, &request, executor](auto completion) mutable {
+      asio::post(blocking, [this, &request, executor, completion = std::move(completion)]() mutable {
+        api::ApiResponse result;
+        std::exception_ptr error;
+        try {
+          result = handler(request);
+        } catch (...) {
+          error = std::current_exception();
+        }
+        asio::post(executor, [completion = std::move(completion), error, result = std::move(result)]() mutable {
+          std::move(completion)(error, std::move(result));
+        });
+      });
+    };
+    auto response =
+        co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, api::ApiResponse)>(
+            std::move(initiation), asio::use_awaitable);
     co_return response;
   }
 
