@@ -86,7 +86,8 @@ Api::Api(store::Store& store, auth::IntegrationDirectory& directory, ApiOptions 
       directory_(directory),
       options_(std::move(options)),
       clock_(std::move(clock)),
-      on_check_queued_(std::move(on_check_queued)) {}
+      on_check_queued_(std::move(on_check_queued)),
+      results_(options_.result_cache_ms) {}
 
 ApiResponse Api::handle(const ApiRequest& request) {
   const auto match = match_route(request.method, request.path);

@@ -5,6 +5,7 @@
 
 #include "api/authenticate.hpp"
 #include "api/messages.hpp"
+#include "api/result_cache.hpp"
 #include "auth/integration_directory.hpp"
 #include "store/store.hpp"
 
@@ -13,6 +14,7 @@ namespace inereg::api {
 struct ApiOptions {
   std::string public_url = "http://127.0.0.1:8080";  // verification.host / url of created sessions
   std::string session_token_key;                      // HMAC key of the sessionToken JWTs
+  std::int64_t result_cache_ms = 5'000;               // completed answers kept in memory; 0 = off
 };
 
 // Veriff Public API v1, as plain functions over ApiRequest/ApiResponse. Handles the
@@ -46,6 +48,7 @@ class Api {
   const ApiOptions options_;
   const Clock clock_;
   const CheckQueued on_check_queued_;
+  ResultCache results_;
 };
 
 }  // namespace inereg::api

@@ -4,6 +4,7 @@
 #include "api/api.hpp"
 #include "api/errors.hpp"
 #include "api/json_fields.hpp"
+#include "auth/secret_box.hpp"
 #include "util/time.hpp"
 
 namespace inereg::api {
@@ -113,19 +114,33 @@ ApiResponse Api::get_ine_registry(const ApiRequest& request, std::string_view se
     throw ApiError(ErrorKind::kInvalidParameters,
                    "Request includes invalid parameters: version must be v1 or 1.0.0.");
   }
-  const store::Session session = owned_session(session_id, caller);
-  const auto result = store_.find_ine_result(session.id);
-  if (!result) {
+  if (!auth::is_uuid(session_id)) {
+    throw ApiError(ErrorKind::kNotFound);
+  }
+  const auto now = clock_();
+  if (auto cached = results_.find(session_id, now)) {
+    if (cached->integration_id != caller.integration->id) {
+      throw ApiError(ErrorKind::kNotFound);
+    }
+    return ApiResponse{200, std::move(cached->body)};
+  }
+  const auto answer = store_.find_ine_answer(session_id);
+  if (!answer || answer->integration_id != caller.integration->id) {
+    throw ApiError(ErrorKind::kNotFound);
+  }
+  if (!answer->result) {
     ApiResponse response{404, error_body(ErrorKind::kNotFound, error_spec(ErrorKind::kNotFound).message)};
-    if (session.status == status::kSubmitted) {
+    if (answer->status == status::kSubmitted) {
       response.headers.emplace_back("Retry-After", kPendingRetryAfterSeconds);
     }
     return response;
   }
   boost::json::object body;
-  body["active"] = result->active;
-  body["documentState"] = result->document_state;
-  return ApiResponse{200, to_json(body)};
+  body["active"] = answer->result->active;
+  body["documentState"] = answer->result->document_state;
+  std::string text = to_json(body);
+  results_.put(session_id, ResultCache::Entry{answer->integration_id, text}, now);
+  return ApiResponse{200, std::move(text)};
 }
 
 ApiResponse Api::get_decision(std::string_view session_id, Caller& caller) {

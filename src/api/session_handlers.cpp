@@ -179,6 +179,7 @@ ApiResponse Api::delete_session(std::string_view session_id, Caller& caller) {
   if (!store_.delete_session(session.id)) {
     throw ApiError(ErrorKind::kNotFound);
   }
+  results_.erase(session.id);
   boost::json::object body;
   body["status"] = "success";
   body["verification"] = boost::json::object{{"id", session.id}};

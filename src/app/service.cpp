@@ -1,5 +1,6 @@
 #include "app/service.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "util/time.hpp"
@@ -25,23 +26,30 @@ Service::Service(config::Config config)
   checks_ = std::make_unique<checks::CheckRunner>(*store_, *registry_, config_.checks, util::wall_clock_ms);
   directory_ = std::make_unique<auth::IntegrationDirectory>(*store_, secret_box_, config_.integration_cache_ms,
                                                              util::wall_clock_ms);
-  api::ApiOptions options;
-  options.public_url = config_.public_url;
-  options.session_token_key = secret_box_.keyed_hash_hex("inereg session token key");
-  api_ = std::make_unique<api::Api>(*store_, *directory_, options, util::wall_clock_ms,
-                                    [this] { checks_->wake(); });
   server_ = std::make_unique<http::HttpServer>(config_.http,
                                                [this](const api::ApiRequest& request) { return api_->handle(request); });
   server_->listen();
+  if (config_.public_url.empty()) {
+    const bool ipv6 = config_.http.host.find(':') != std::string::npos;
+    const std::string host = ipv6 ? "[" + config_.http.host + "]" : config_.http.host;
+    config_.public_url = fmt::format("http://{}:{}", host, server_->port());
+  }
+  api::ApiOptions options;
+  options.public_url = config_.public_url;
+  options.session_token_key = secret_box_.keyed_hash_hex("inereg session token key");
+  options.result_cache_ms = config_.result_cache_ms;
+  api_ = std::make_unique<api::Api>(*store_, *directory_, options, util::wall_clock_ms,
+                                    [this] { checks_->wake(); });
 }
 
 Service::~Service() = default;
 
 void Service::run(bool handle_signals) {
   checks_->start();
-  spdlog::info("inereg listening on {}:{} ({} pending checks)", config_.http.host, server_->port(),
-               store_->pending_check_count());
-  server_->run(handle_signals);
+  const auto pending = store_->pending_check_count();
+  server_->run(handle_signals, [&] {
+    spdlog::info("inereg listening on {}:{} ({} pending checks)", config_.http.host, server_->port(), pending);
+  });
   checks_->stop();
   spdlog::info("inereg stopped");
 }

@@ -43,6 +43,8 @@ std::vector<Setting> settings() {
        [](Config& c, const std::string& v) {
          c.integration_cache_ms = to_int("auth.integration_cache_ms", v, 0, 3'600'000);
        }},
+      {"api", "result_cache_ms", "INEREG_API_RESULT_CACHE_MS",
+       [](Config& c, const std::string& v) { c.result_cache_ms = to_int("api.result_cache_ms", v, 0, 3'600'000); }},
       {"http", "io_threads", "INEREG_HTTP_IO_THREADS",
        [](Config& c, const std::string& v) { c.http.io_threads = static_cast<int>(to_int("http.io_threads", v, 1, 256)); }},
       {"http", "blocking_threads", "INEREG_HTTP_BLOCKING_THREADS",
@@ -151,8 +153,8 @@ void parse_listen(const std::string& listen, std::string& host, std::uint16_t& p
 
 void finalize(Config& config) {
   parse_listen(config.listen, config.http.host, config.http.port);
-  if (config.public_url.empty()) {
-    config.public_url = "http://" + config.listen;
+  if (config.public_url.empty() && config.http.port != 0) {
+    config.public_url = "http://" + config.listen;  // with port 0, Service fills it in once bound
   }
   while (!config.public_url.empty() && config.public_url.back() == '/') {
     config.public_url.pop_back();

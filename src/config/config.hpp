@@ -18,6 +18,7 @@ struct Config {
   std::string public_url;   // host of created sessions; defaults to http://<listen>
   std::string log_level = "info";
   std::int64_t integration_cache_ms = 2'000;
+  std::int64_t result_cache_ms = 5'000;  // completed ine-registry answers kept in memory
   http::ServerOptions http;
   checks::CheckRunnerOptions checks;
 };
@@ -34,7 +35,8 @@ Config load_config(const std::optional<std::string>& file);
 // "127.0.0.1:8080", "[::1]:8080" -> host, port. Throws ConfigError.
 void parse_listen(const std::string& listen, std::string& host, std::uint16_t& port);
 
-// Fills http.host/port and public_url from `listen` once every source is applied.
+// Fills http.host/port and public_url from `listen` once every source is applied
+// (public_url stays empty for port 0: the bound port is known only after listening).
 void finalize(Config& config);
 
 }  // namespace inereg::config

@@ -58,14 +58,32 @@ struct HttpServer::Impl {
   Impl(ServerOptions o, Handler h)
       : options(std::move(o)),
         handler(std::move(h)),
-        acceptor(ioc),
+        contexts(make_contexts(options.io_threads)),
+        acceptor(*contexts.front()),
         blocking(static_cast<std::size_t>(std::max(1, options.blocking_threads))),
-        drain_timer(ioc),
-        signals(ioc) {}
+        drain_timer(*contexts.front()),
+        signals(*contexts.front()) {}
+
+  // One single-threaded io_context per I/O thread: a connection lives on one of them
+  // for its whole life, so it needs no strand and the contexts share no locks.
+  static std::vector<std::unique_ptr<asio::io_context>> make_contexts(int count) {
+    std::vector<std::unique_ptr<asio::io_context>> made;
+    for (int i = 0; i < std::max(1, count); ++i) {
+      made.push_back(std::make_unique<asio::io_context>(1));
+    }
+    return made;
+  }
+
+  void stop_all() {
+    for (auto& context : contexts) {
+      context->stop();
+    }
+  }
 
   ServerOptions options;
   Handler handler;
-  asio::io_context ioc;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::size_t next_context = 0;  // round-robin for accepted connections; acceptor's thread only
   tcp::acceptor acceptor;
   asio::thread_pool blocking;
   asio::steady_timer drain_timer;
@@ -78,7 +96,7 @@ struct HttpServer::Impl {
   asio::awaitable<api::ApiResponse> handle_blocking(const api::ApiRequest& request) {
     auto executor = co_await asio::this_coro::executor;
     // A named local, not a temporary in the co_await expression: GCC 12 destroys such a
-    // temporary twice, which released the captured strand executor once too often and
+    // temporary twice, which released the captured executor once too often and
     // crashed the server after a few POST/PATCH requests on one keep-alive connection.
     auto initiation = [this, &request, executor](auto completion) mutable {
       asio::post(blocking, [this, &request, executor, completion = std::move(completion)]() mutable {
@@ -176,14 +194,14 @@ struct HttpServer::Impl {
     std::lock_guard lock(connections_mutex);
     connections.erase(connection);
     if (draining && connections.empty()) {
-      ioc.stop();
+      stop_all();
     }
   }
 
   asio::awaitable<void> accept_loop() {
     for (;;) {
-      auto [error, socket] =
-          co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
+      asio::io_context& target = *contexts[next_context++ % contexts.size()];
+      auto [error, socket] = co_await acceptor.async_accept(target, asio::as_tuple(asio::use_awaitable));
       if (draining) {
         co_return;
       }
@@ -216,7 +234,7 @@ struct HttpServer::Impl {
     signals.cancel(ignored);
     std::lock_guard lock(connections_mutex);
     if (connections.empty()) {
-      ioc.stop();
+      stop_all();
       return;
     }
     for (const auto& connection : connections) {
@@ -230,7 +248,7 @@ struct HttpServer::Impl {
     drain_timer.async_wait([this](beast::error_code ec) {
       if (!ec) {
         spdlog::warn("drain timeout: closing the remaining connections");
-        ioc.stop();
+        stop_all();
       }
     });
   }
@@ -254,7 +272,7 @@ void HttpServer::listen() {
 
 std::uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
 
-void HttpServer::run(bool handle_signals) {
+void HttpServer::run(bool handle_signals, const std::function<void()>& on_ready) {
   if (handle_signals) {
     impl_->signals.add(SIGINT);
     impl_->signals.add(SIGTERM);
@@ -264,12 +282,19 @@ void HttpServer::run(bool handle_signals) {
       }
     });
   }
-  asio::co_spawn(impl_->ioc, impl_->accept_loop(), asio::detached);
-  std::vector<std::thread> threads;
-  for (int i = 1; i < impl_->options.io_threads; ++i) {
-    threads.emplace_back([this] { impl_->ioc.run(); });
+  asio::co_spawn(*impl_->contexts.front(), impl_->accept_loop(), asio::detached);
+  if (on_ready) {
+    on_ready();  // signals are handled from here on: a SIGTERM now drains
   }
-  impl_->ioc.run();
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < impl_->contexts.size(); ++i) {
+    threads.emplace_back([this, i] {
+      // Until the drain stops it, a context without connections must keep running.
+      auto keep_running = asio::make_work_guard(*impl_->contexts[i]);
+      impl_->contexts[i]->run();
+    });
+  }
+  impl_->contexts.front()->run();
   for (auto& thread : threads) {
     thread.join();
   }
@@ -277,7 +302,7 @@ void HttpServer::run(bool handle_signals) {
 }
 
 void HttpServer::stop() {
-  asio::post(impl_->ioc, [this] { impl_->begin_drain(); });
+  asio::post(*impl_->contexts.front(), [this] { impl_->begin_drain(); });
 }
 
 }  // namespace inereg::http

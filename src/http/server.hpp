@@ -26,8 +26,8 @@ struct ServerOptions {
 using Handler = std::function<api::ApiResponse(const api::ApiRequest&)>;
 
 // HTTP/1.1 server on Boost.Beast with C++20 coroutines: one coroutine per connection
-// (read → handle → write → keep-alive), each on its own strand of a shared
-// io_context. GET handlers run inline on the I/O threads (SQLite point reads, a few
+// (read → handle → write → keep-alive), each on one of `io_threads` single-threaded
+// io_contexts (round-robin), so connections need no strands. GET handlers run inline on the I/O threads (SQLite point reads, a few
 // microseconds); other methods hop to a blocking pool because their commits wait on
 // fsync. Shutdown drains: stop accepting, close idle keep-alive connections, let
 // in-flight requests finish (up to drain_timeout), then run() returns.
@@ -43,7 +43,8 @@ class HttpServer {
   // The bound port (useful after listening on port 0).
   std::uint16_t port() const;
   // Serves until stop() or SIGINT/SIGTERM (when handle_signals) and the drain completes.
-  void run(bool handle_signals);
+  // `on_ready` runs once the signal handlers are installed, before serving.
+  void run(bool handle_signals, const std::function<void()>& on_ready = {});
   // Starts the drain; safe from any thread.
   void stop();
 

@@ -64,6 +64,13 @@ struct IneResult {
   TimeMs checked_at = 0;
 };
 
+// What GET ine-registry needs of a session, read in one query.
+struct IneAnswer {
+  std::string integration_id;
+  std::string status;
+  std::optional<IneResult> result;
+};
+
 enum class SubmitOutcome { kSubmitted, kNotFound, kNotAllowed };
 
 // A check job claimed under a lease: only the holder of the lease may complete it.

@@ -40,7 +40,8 @@ class Store {
                                        std::string_view decision_status_without_check, TimeMs now) = 0;
   // Removes the session with its personal data, result and job. False if unknown.
   virtual bool delete_session(std::string_view session_id) = 0;
-  virtual std::optional<IneResult> find_ine_result(std::string_view session_id) = 0;
+  // The session's owner, status and result (if any) in one read: the hot path.
+  virtual std::optional<IneAnswer> find_ine_answer(std::string_view session_id) = 0;
 
   // Check jobs -------------------------------------------------------------------
   // Claims one due job whose lease is free or expired, leasing it to `owner`.

@@ -107,7 +107,7 @@ TEST_F(DeleteSessionTest, DeleteAnswersTheIdThenEveryReadIsNotFound) {
     EXPECT_EQ(after.status, 404);
     EXPECT_EQ(after.body, kNotFoundBody);
   }
-  EXPECT_FALSE(service().store().find_ine_result(id).has_value());
+  EXPECT_FALSE(service().store().find_ine_answer(id).has_value());
 }
 
 TEST_F(DeleteSessionTest, CreatedSessionCanBeDeleted) {

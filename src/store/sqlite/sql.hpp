@@ -113,8 +113,9 @@ inline constexpr std::string_view kDecideSession = "UPDATE sessions SET status =
 inline constexpr std::string_view kSessionExists = "SELECT 1 FROM sessions WHERE id = ?";
 inline constexpr std::string_view kDeleteSession = "DELETE FROM sessions WHERE id = ?";
 
-inline constexpr std::string_view kSelectIneResult =
-    "SELECT active, document_state, situation, checked_at FROM ine_results WHERE session_id = ?";
+inline constexpr std::string_view kSelectIneAnswer =
+    "SELECT s.integration_id, s.status, r.active, r.document_state, r.situation, r.checked_at "
+    "FROM sessions s LEFT JOIN ine_results r ON r.session_id = s.id WHERE s.id = ?";
 inline constexpr std::string_view kInsertIneResult =
     "INSERT INTO ine_results(session_id, active, document_state, situation, checked_at) VALUES (?, ?, ?, ?, ?)";
 

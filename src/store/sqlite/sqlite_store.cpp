@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <mutex>
 #include <unordered_map>
 
 #include "store/sqlite/sql.hpp"
@@ -211,6 +212,10 @@ class SqliteStore::Lease {
 };
 
 SqliteStore::SqliteStore(const std::string& path, int pool_size) {
+  // SQLite's memory statistics take a global mutex on every allocation; nothing reads
+  // them. Must precede SQLite's initialization; later calls fail harmlessly.
+  static std::once_flag configured;
+  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   for (int i = 0; i < std::max(1, pool_size); ++i) {
     connections_.push_back(std::make_unique<Connection>(path));
     if (i == 0) {
@@ -430,14 +435,19 @@ bool SqliteStore::delete_session(std::string_view session_id) {
   return (*lease).changes() == 1;
 }
 
-std::optional<IneResult> SqliteStore::find_ine_result(std::string_view session_id) {
+std::optional<IneAnswer> SqliteStore::find_ine_answer(std::string_view session_id) {
   auto lease = acquire();
-  Statement select(*lease, sql::kSelectIneResult);
+  Statement select(*lease, sql::kSelectIneAnswer);
   select.bind(session_id);
   if (!select.step()) {
     return std::nullopt;
   }
-  return IneResult{select.integer(0) != 0, select.text(1), static_cast<int>(select.integer(2)), select.integer(3)};
+  IneAnswer answer{select.text(0), select.text(1), std::nullopt};
+  if (select.optional_integer(2)) {
+    answer.result =
+        IneResult{select.integer(2) != 0, select.text(3), static_cast<int>(select.integer(4)), select.integer(5)};
+  }
+  return answer;
 }
 
 std::optional<ClaimedCheck> SqliteStore::claim_check(std::string_view owner, TimeMs now, TimeMs lease_ms) {

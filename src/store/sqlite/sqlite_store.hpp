@@ -37,7 +37,7 @@ class SqliteStore final : public Store {
   SubmitOutcome submit_session(std::string_view session_id, std::string_view attempt_id, bool enqueue_check,
                                std::string_view decision_status_without_check, TimeMs now) override;
   bool delete_session(std::string_view session_id) override;
-  std::optional<IneResult> find_ine_result(std::string_view session_id) override;
+  std::optional<IneAnswer> find_ine_answer(std::string_view session_id) override;
 
   std::optional<ClaimedCheck> claim_check(std::string_view owner, TimeMs now, TimeMs lease_ms) override;
   bool complete_check(std::string_view session_id, std::string_view owner, const IneResult& result,
