@@ -5,6 +5,7 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
 #include <thread>
 #include <unordered_set>
@@ -20,11 +21,19 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// One accepted connection: its stream, and whether it is waiting for a request (the
-// drain closes such idle connections at once).
+using Clock = std::chrono::steady_clock;
+
+// One accepted connection. Its deadline is enforced by a watchdog timer that wakes a
+// few times per timeout period, not by a timer armed per read and write: re-arming a
+// timer on every operation cost timer-queue work and syscalls on each request.
+// Everything here runs on the connection's own single-threaded io_context, except
+// `idle`, which the drain reads from the acceptor's thread.
 struct Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
-  beast::tcp_stream stream;
+  explicit Connection(tcp::socket s) : socket(std::move(s)), watchdog(socket.get_executor()) {}
+  tcp::socket socket;
+  asio::steady_timer watchdog;
+  Clock::time_point deadline = Clock::time_point::max();
+  bool closed = false;
   std::atomic<bool> idle{true};
 };
 
@@ -118,8 +127,23 @@ struct HttpServer::Impl {
     co_return response;
   }
 
+  // Closes the connection's pending operation once its deadline has passed.
+  asio::awaitable<void> watch(std::shared_ptr<Connection> connection) {
+    const auto shortest = std::min(options.read_timeout, options.idle_timeout);
+    const auto tick = std::clamp<std::chrono::milliseconds>(shortest / 4, std::chrono::milliseconds(10),
+                                                            std::chrono::milliseconds(1000));
+    while (!connection->closed) {
+      connection->watchdog.expires_after(tick);
+      auto [ignored] = co_await connection->watchdog.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (!connection->closed && Clock::now() >= connection->deadline) {
+        beast::error_code error;
+        connection->socket.cancel(error);
+      }
+    }
+  }
+
   asio::awaitable<void> serve(std::shared_ptr<Connection> connection) {
-    auto& stream = connection->stream;
+    auto& stream = connection->socket;
     beast::flat_buffer buffer;
     for (;;) {
       connection->idle = true;
@@ -129,13 +153,13 @@ struct HttpServer::Impl {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
       parser.body_limit(options.max_body_bytes);
-      stream.expires_after(options.idle_timeout);
+      connection->deadline = Clock::now() + options.idle_timeout;
       auto [header_error, header_bytes] =
           co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
       connection->idle = false;
       std::optional<api::ApiResponse> rejection;
       if (!header_error && !parser.is_done()) {
-        stream.expires_after(options.read_timeout);
+        connection->deadline = Clock::now() + options.read_timeout;
         auto [body_error, body_bytes] =
             co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
         header_error = body_error;
@@ -146,7 +170,7 @@ struct HttpServer::Impl {
       } else if (header_error == bhttp::error::header_limit) {
         rejection = transport_error(431, api::ErrorKind::kValidationFailed, "Request header fields too large");
       } else if (header_error == bhttp::error::end_of_stream || header_error == asio::error::operation_aborted ||
-                 header_error == beast::error::timeout || header_error == asio::error::connection_reset ||
+                 header_error == asio::error::connection_reset ||
                  header_error == asio::error::eof) {
         break;
       } else if (header_error) {
@@ -155,7 +179,7 @@ struct HttpServer::Impl {
       if (rejection) {
         // The rest of the request is not read: answer, then close.
         auto response = to_beast(std::move(*rejection), 11, false);
-        stream.expires_after(options.read_timeout);
+        connection->deadline = Clock::now() + options.read_timeout;
         co_await bhttp::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
         break;
       }
@@ -179,14 +203,16 @@ struct HttpServer::Impl {
         api_response = co_await handle_blocking(api_request);
       }
       auto response = to_beast(std::move(api_response), request.version(), request.keep_alive() && !draining);
-      stream.expires_after(options.read_timeout);
+      connection->deadline = Clock::now() + options.read_timeout;
       auto [write_error, written] = co_await bhttp::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
       if (write_error || response.need_eof()) {
         break;
       }
     }
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.shutdown(tcp::socket::shutdown_send, ignored);
+    connection->closed = true;
+    connection->watchdog.cancel();
     forget(connection);
   }
 
@@ -219,7 +245,8 @@ struct HttpServer::Impl {
         std::lock_guard lock(connections_mutex);
         connections.insert(connection);
       }
-      auto executor = connection->stream.get_executor();
+      auto executor = connection->socket.get_executor();
+      asio::co_spawn(executor, watch(connection), asio::detached);
       asio::co_spawn(executor, serve(std::move(connection)), asio::detached);
     }
   }
@@ -238,9 +265,10 @@ struct HttpServer::Impl {
       return;
     }
     for (const auto& connection : connections) {
-      asio::post(connection->stream.get_executor(), [connection] {
+      asio::post(connection->socket.get_executor(), [connection] {
         if (connection->idle) {
-          connection->stream.cancel();
+          beast::error_code ignored;
+          connection->socket.cancel(ignored);
         }
       });
     }

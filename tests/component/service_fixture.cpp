@@ -47,6 +47,8 @@ RunningService::RunningService(const ServiceOptions& options) {
   config.http.max_body_bytes = options.max_body_bytes;
   config.http.max_header_bytes = options.max_header_bytes;
   config.http.drain_timeout = options.drain_timeout;
+  config.http.read_timeout = options.read_timeout;
+  config.http.idle_timeout = options.idle_timeout;
   config.checks.workers = options.check_workers;
   config.checks.poll_ms = 20;
   config::finalize(config);

@@ -49,6 +49,8 @@ struct ServiceOptions {
   std::size_t max_body_bytes = 4096;
   std::size_t max_header_bytes = 4096;
   std::chrono::milliseconds drain_timeout{10'000};
+  std::chrono::milliseconds read_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{60'000};
 };
 
 inline constexpr std::string_view kPublicUrl = "https://verify.inereg.test";

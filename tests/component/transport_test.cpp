@@ -120,5 +120,43 @@ TEST_F(TransportTest, StopWhileIdleWithoutConnectionsReturnsPromptly) {
   ASSERT_TRUE(running().stop_within(std::chrono::seconds(5)));
 }
 
+// Short deadlines, to see them enforced.
+class DeadlineTest : public ComponentTest {
+ protected:
+  ServiceOptions options() const override {
+    ServiceOptions o;
+    o.read_timeout = std::chrono::milliseconds(300);
+    o.idle_timeout = std::chrono::milliseconds(400);
+    return o;
+  }
+};
+
+TEST_F(DeadlineTest, IdleKeepAliveConnectionIsClosedAfterTheIdleTimeout) {
+  IdleConnection connection(port());
+  ASSERT_EQ(connection.first_status(), 200U);
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(connection.closed_by_server());
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(waited, std::chrono::milliseconds(250));
+  EXPECT_LT(waited, std::chrono::seconds(4));
+}
+
+TEST_F(DeadlineTest, RequestThatStopsHalfwayIsClosedAfterTheReadTimeout) {
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port()));
+  const std::string partial = "POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{\"verif";
+  asio::write(stream, asio::buffer(partial));
+  const auto started = std::chrono::steady_clock::now();
+  stream.expires_after(std::chrono::seconds(5));
+  char byte = 0;
+  beast::error_code ec;
+  stream.read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(4));
+  // The service still answers others.
+  EXPECT_EQ(testing::http_call(port(), HttpCall{"GET", "/healthz", "", {}}).status, 200);
+}
+
 }  // namespace
 }  // namespace inereg::component
