@@ -4,8 +4,7 @@ namespace inereg::admin {
 
 CreatedIntegration create_integration(store::Store& store, const auth::SecretBox& box, std::string_view name,
                                       store::TimeMs now) {
-  CreatedIntegration created{auth::random_uuid_v4(), std::string(name), auth::random_uuid_v4(),
-                             auth::random_uuid_v4()};
+  CreatedIntegration created{auth::random_uuid_v4(), std::string(name), auth::random_uuid_v4(), auth::random_uuid_v4()};
   store::Integration integration;
   integration.id = created.id;
   integration.name = created.name;

@@ -13,8 +13,8 @@ namespace inereg::api {
 
 struct ApiOptions {
   std::string public_url = "http://127.0.0.1:8080";  // verification.host / url of created sessions
-  std::string session_token_key;                      // HMAC key of the sessionToken JWTs
-  std::int64_t result_cache_ms = 5'000;               // completed answers kept in memory; 0 = off
+  std::string session_token_key;                     // HMAC key of the sessionToken JWTs
+  std::int64_t result_cache_ms = 5'000;              // completed answers kept in memory; 0 = off
 };
 
 // Veriff Public API v1, as plain functions over ApiRequest/ApiResponse. Handles the

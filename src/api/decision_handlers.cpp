@@ -14,7 +14,9 @@ namespace status = store::session_status;
 
 // Registry-check versions accepted in ?version= (the reference page's and the
 // INE webhook's examples).
-bool is_supported_version(std::string_view version) { return version == "v1" || version == "1.0.0"; }
+bool is_supported_version(std::string_view version) {
+  return version == "v1" || version == "1.0.0";
+}
 
 // The decimal Retry-After for a check still pending: the local registry answers in
 // milliseconds, so clients polling every couple of seconds lose nothing.
@@ -107,12 +109,10 @@ std::optional<std::string> version_parameter(std::string_view query) {
 ApiResponse Api::get_ine_registry(const ApiRequest& request, std::string_view session_id, Caller& caller) {
   const auto version = version_parameter(request.query);
   if (!version || version->empty()) {
-    throw ApiError(ErrorKind::kMandatoryParameters,
-                   "Mandatory parameters are missing from the request: version.");
+    throw ApiError(ErrorKind::kMandatoryParameters, "Mandatory parameters are missing from the request: version.");
   }
   if (!is_supported_version(*version)) {
-    throw ApiError(ErrorKind::kInvalidParameters,
-                   "Request includes invalid parameters: version must be v1 or 1.0.0.");
+    throw ApiError(ErrorKind::kInvalidParameters, "Request includes invalid parameters: version must be v1 or 1.0.0.");
   }
   if (!auth::is_uuid(session_id)) {
     throw ApiError(ErrorKind::kNotFound);

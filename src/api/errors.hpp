@@ -10,26 +10,26 @@
 namespace inereg::api {
 
 enum class ErrorKind {
-  kValidationFailed,         // 400 1101
-  kMandatoryParameters,      // 400 1102
-  kInvalidParameters,        // 400 1104
-  kInvalidStatus,            // 400 1303
-  kTransitionNotAllowed,     // 400 1304
-  kSessionNotCompleted,      // 400 1305, numeric "status" (DELETE)
-  kVendorDataTooLong,        // 400 1500
-  kVendorDataNotString,      // 400 1501
-  kApiKeyMissing,            // 401 1801
-  kApiKeyNotUuid,            // 401 1802
-  kIntegrationNotFound,      // 401 1803
-  kIntegrationInactive,      // 401 1804
-  kSignatureMalformed,       // 401 1812
+  kValidationFailed,             // 400 1101
+  kMandatoryParameters,          // 400 1102
+  kInvalidParameters,            // 400 1104
+  kInvalidStatus,                // 400 1303
+  kTransitionNotAllowed,         // 400 1304
+  kSessionNotCompleted,          // 400 1305, numeric "status" (DELETE)
+  kVendorDataTooLong,            // 400 1500
+  kVendorDataNotString,          // 400 1501
+  kApiKeyMissing,                // 401 1801
+  kApiKeyNotUuid,                // 401 1802
+  kIntegrationNotFound,          // 401 1803
+  kIntegrationInactive,          // 401 1804
+  kSignatureMalformed,           // 401 1812
   kLegacySignatureIdMismatch,    // 401 1813
   kLegacySignatureBodyMismatch,  // 401 1814
-  kSignatureIdMismatch,      // 401 1818
-  kSignatureBodyMismatch,    // 401 1819
-  kNotFound,                 // 404 1101
-  kPayloadTooLarge,          // 413 1101
-  kInternal,                 // 500 1101
+  kSignatureIdMismatch,          // 401 1818
+  kSignatureBodyMismatch,        // 401 1819
+  kNotFound,                     // 404 1101
+  kPayloadTooLarge,              // 413 1101
+  kInternal,                     // 500 1101
 };
 
 struct ErrorSpec {

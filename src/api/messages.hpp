@@ -15,9 +15,9 @@ struct ApiRequest {
   std::string_view path;    // target without the query string
   std::string_view query;   // raw text after '?', empty if none
   std::string_view body;
-  std::optional<std::string_view> auth_client;        // X-AUTH-CLIENT
-  std::optional<std::string_view> hmac_signature;     // X-HMAC-SIGNATURE
-  std::optional<std::string_view> legacy_signature;   // X-SIGNATURE
+  std::optional<std::string_view> auth_client;       // X-AUTH-CLIENT
+  std::optional<std::string_view> hmac_signature;    // X-HMAC-SIGNATURE
+  std::optional<std::string_view> legacy_signature;  // X-SIGNATURE
 };
 
 struct ApiResponse {

@@ -63,10 +63,9 @@ std::string upper(std::string text) {
 }
 
 bool is_known_status(std::string_view s) {
-  constexpr std::array kStatuses = {status::kCreated,  status::kStarted,
-                                    status::kSubmitted, status::kApproved,
-                                    status::kDeclined,  status::kResubmissionRequested,
-                                    status::kExpired,   status::kAbandoned};
+  constexpr std::array kStatuses = {status::kCreated,  status::kStarted,  status::kSubmitted,
+                                    status::kApproved, status::kDeclined, status::kResubmissionRequested,
+                                    status::kExpired,  status::kAbandoned};
   for (const char* known : kStatuses) {
     if (s == known) {
       return true;
@@ -81,8 +80,7 @@ ApiResponse Api::create_session(const ApiRequest& request, Caller& caller) {
   const boost::json::object root = parse_object_body(request.body);
   const boost::json::object* verification = optional_object(root, "verification", "verification");
   if (verification == nullptr) {
-    throw ApiError(ErrorKind::kMandatoryParameters,
-                   "Mandatory parameters are missing from the request: verification.");
+    throw ApiError(ErrorKind::kMandatoryParameters, "Mandatory parameters are missing from the request: verification.");
   }
   store::Session session;
   session.id = auth::random_uuid_v4();
@@ -155,8 +153,7 @@ ApiResponse Api::update_session(const ApiRequest& request, std::string_view sess
   const std::string attempt_id = auth::random_uuid_v4();
   // Without credential data no registry check can run: Veriff's answer is a
   // resubmission request (9103).
-  const auto outcome =
-      store_.submit_session(session.id, attempt_id, check, status::kResubmissionRequested, clock_());
+  const auto outcome = store_.submit_session(session.id, attempt_id, check, status::kResubmissionRequested, clock_());
   if (outcome == store::SubmitOutcome::kNotFound) {
     throw ApiError(ErrorKind::kNotFound);
   }

@@ -25,9 +25,9 @@ Service::Service(config::Config config)
   registry_ = std::make_unique<registry::LocalRegistry>(*store_);
   checks_ = std::make_unique<checks::CheckRunner>(*store_, *registry_, config_.checks, util::wall_clock_ms);
   directory_ = std::make_unique<auth::IntegrationDirectory>(*store_, secret_box_, config_.integration_cache_ms,
-                                                             util::wall_clock_ms);
-  server_ = std::make_unique<http::HttpServer>(config_.http,
-                                               [this](const api::ApiRequest& request) { return api_->handle(request); });
+                                                            util::wall_clock_ms);
+  server_ = std::make_unique<http::HttpServer>(
+      config_.http, [this](const api::ApiRequest& request) { return api_->handle(request); });
   server_->listen();
   if (config_.public_url.empty()) {
     const bool ipv6 = config_.http.host.find(':') != std::string::npos;
@@ -38,8 +38,7 @@ Service::Service(config::Config config)
   options.public_url = config_.public_url;
   options.session_token_key = secret_box_.keyed_hash_hex("inereg session token key");
   options.result_cache_ms = config_.result_cache_ms;
-  api_ = std::make_unique<api::Api>(*store_, *directory_, options, util::wall_clock_ms,
-                                    [this] { checks_->wake(); });
+  api_ = std::make_unique<api::Api>(*store_, *directory_, options, util::wall_clock_ms, [this] { checks_->wake(); });
 }
 
 Service::~Service() = default;

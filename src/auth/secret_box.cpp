@@ -50,8 +50,8 @@ std::string SecretBox::seal(std::string_view plaintext) const {
                         reinterpret_cast<const unsigned char*>(plaintext.data()),
                         static_cast<int>(plaintext.size())) != 1 ||
       EVP_EncryptFinal_ex(ctx.get(), out.data() + kNonceBytes + len, &len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes,
-                          out.data() + kNonceBytes + plaintext.size()) != 1) {
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, out.data() + kNonceBytes + plaintext.size()) !=
+          1) {
     throw std::runtime_error("AES-256-GCM encryption failed");
   }
   return util::to_hex(std::string_view(reinterpret_cast<const char*>(out.data()), out.size()));

@@ -2,9 +2,9 @@
 
 #include "util/hex.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/core_names.h>
 #include <openssl/params.h>
 #include <openssl/sha.h>
 
@@ -22,7 +22,7 @@ std::string hmac_sha256(std::string_view secret, std::string_view message) {
   const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, kDigest, 0),
                                OSSL_PARAM_construct_end()};
   std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(kHmac ? EVP_MAC_CTX_new(kHmac) : nullptr,
-                                                                 &EVP_MAC_CTX_free);
+                                                                &EVP_MAC_CTX_free);
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   std::size_t length = 0;
   if (!ctx ||

@@ -18,7 +18,9 @@ CheckRunner::CheckRunner(store::Store& store, registry::RegistryConnector& conne
       clock_(std::move(clock)),
       node_id_(auth::random_uuid_v4()) {}
 
-CheckRunner::~CheckRunner() { stop(); }
+CheckRunner::~CheckRunner() {
+  stop();
+}
 
 void CheckRunner::start() {
   running_ = true;
@@ -80,11 +82,11 @@ bool CheckRunner::run_one(const std::string& owner) {
     std::uniform_int_distribution<store::TimeMs> jitter(0, backoff / 4);
     thread_local std::mt19937_64 random{std::random_device{}()};
     const store::TimeMs delay = backoff + jitter(random);
-    spdlog::warn("check for session {} not answered (attempt {}): {}; retrying in {} ms", claimed->session_id,
-                 claimed->attempts, outcome.kind == registry::LookupOutcome::Kind::kVerdict
-                                        ? "registry returned a situation outside the catalog"
-                                        : outcome.reason,
-                 delay);
+    spdlog::warn(
+        "check for session {} not answered (attempt {}): {}; retrying in {} ms", claimed->session_id, claimed->attempts,
+        outcome.kind == registry::LookupOutcome::Kind::kVerdict ? "registry returned a situation outside the catalog"
+                                                                : outcome.reason,
+        delay);
     store_.retry_check(claimed->session_id, owner, clock_() + delay);
     return true;
   }
@@ -94,8 +96,7 @@ bool CheckRunner::run_one(const std::string& owner) {
     spdlog::info("check for session {} completed: situation {} active={}", claimed->session_id, policy->id,
                  policy->active);
   } else {
-    spdlog::warn("check for session {} lost its lease before completing; another worker owns it",
-                 claimed->session_id);
+    spdlog::warn("check for session {} lost its lease before completing; another worker owns it", claimed->session_id);
   }
   return true;
 }

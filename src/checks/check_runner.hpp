@@ -14,9 +14,9 @@
 namespace inereg::checks {
 
 struct CheckRunnerOptions {
-  int workers = 2;                    // threads running checks; 0 = accept jobs but run none
-  store::TimeMs lease_ms = 30'000;    // a job whose worker died is taken over after this
-  store::TimeMs poll_ms = 500;        // how often idle workers look for due jobs
+  int workers = 2;                  // threads running checks; 0 = accept jobs but run none
+  store::TimeMs lease_ms = 30'000;  // a job whose worker died is taken over after this
+  store::TimeMs poll_ms = 500;      // how often idle workers look for due jobs
   store::TimeMs retry_base_ms = 1'000;
   store::TimeMs retry_max_ms = 60'000;
 };

@@ -166,8 +166,8 @@ void add_integration_commands(CLI::App& app) {
                                             {"activeSecrets", i.secrets.size()},
                                             {"createdAt", util::format_iso8601_ms(i.created_at)}});
         } else {
-          std::cout << i.id << "  " << i.name << "  api key " << i.api_key << "  "
-                    << (i.active ? "active" : "inactive") << "  " << i.secrets.size() << " secret(s)\n";
+          std::cout << i.id << "  " << i.name << "  api key " << i.api_key << "  " << (i.active ? "active" : "inactive")
+                    << "  " << i.secrets.size() << " secret(s)\n";
         }
       }
       if (*list_json) {
@@ -196,8 +196,8 @@ void add_integration_commands(CLI::App& app) {
     });
   });
 
-  auto* revoke = integration->add_subcommand("revoke-old-secrets",
-                                             "Revoke every shared secret of an integration but the newest");
+  auto* revoke =
+      integration->add_subcommand("revoke-old-secrets", "Revoke every shared secret of an integration but the newest");
   auto revoke_options = std::make_shared<StoreOptions>();
   auto revoke_id = std::make_shared<std::string>();
   add_store_options(*revoke, *revoke_options);
@@ -212,9 +212,9 @@ void add_integration_commands(CLI::App& app) {
   });
 
   for (const bool activate : {false, true}) {
-    auto* command = integration->add_subcommand(activate ? "activate" : "deactivate",
-                                                activate ? "Let an integration call the API again"
-                                                         : "Refuse every request of an integration (401, 1804)");
+    auto* command = integration->add_subcommand(
+        activate ? "activate" : "deactivate",
+        activate ? "Let an integration call the API again" : "Refuse every request of an integration (401, 1804)");
     auto command_options = std::make_shared<StoreOptions>();
     auto id = std::make_shared<std::string>();
     add_store_options(*command, *command_options);
@@ -273,26 +273,27 @@ void add_registry_commands(CLI::App& app) {
   import->callback([import_options, file_name] {
     guarded([&] {
       const auto config = load(*import_options);
-      auto store = store::open_store(config.db);
-      std::ifstream input(*file_name);
-      const bool terminal = ::isatty(STDERR_FILENO) == 1;
-      const auto report = registry::import_registry(*store, input, [terminal](std::int64_t lines) {
-        if (terminal) {
-          std::cerr << "\rread " << lines << " lines" << std::flush;
-        }
-      });
-      if (terminal) {
-        std::cerr << "\n";
-      }
-      for (const auto& problem : report.problems) {
-        std::cerr << *file_name << ":" << problem.line << ": " << problem.message << "\n";
-      }
-      std::cout << "imported " << report.imported << " records, " << report.problems.size() << " bad line(s)\n";
-      if (report.imported == 0 && !report.problems.empty()) {
-        throw CLI::RuntimeError(1);
-      }
-    });
+  auto store = store::open_store(config.db);
+  std::ifstream input(*file_name);
+  const bool terminal = ::isatty(STDERR_FILENO) == 1;
+  const auto report = registry::import_registry(*store, input, [terminal](std::int64_t lines) {
+    if (terminal) {
+      std::cerr << "\rread " << lines << " lines" << std::flush;
+    }
   });
+  if (terminal) {
+    std::cerr << "\n";
+  }
+  for (const auto& problem : report.problems) {
+    std::cerr << *file_name << ":" << problem.line << ": " << problem.message << "\n";
+  }
+  std::cout << "imported " << report.imported << " records, " << report.problems.size() << " bad line(s)\n";
+  if (report.imported == 0 && !report.problems.empty()) {
+    throw CLI::RuntimeError(1);
+  }
+});
+}  // namespace inereg::cli
+);
 }
 
 }  // namespace inereg::cli

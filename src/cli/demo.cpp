@@ -1,7 +1,7 @@
 #include "cli/demo.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "admin/integrations.hpp"
 #include "auth/signing.hpp"
@@ -53,8 +53,7 @@ std::string create_and_submit(app::Service& service, const DemoIntegration& inte
   create.body = body;
   create.auth_client = integration.api_key;
   const auto created = service.api().handle(create);
-  const auto session_id =
-      std::string(boost::json::parse(created.body).at("verification").at("id").as_string());
+  const auto session_id = std::string(boost::json::parse(created.body).at("verification").at("id").as_string());
   const std::string path = "/v1/sessions/" + session_id;
   const std::string signature = auth::hmac_sha256_hex(integration.secret, kSubmitBody);
   api::ApiRequest submit;
@@ -94,27 +93,30 @@ std::string prepare_demo(app::Service& service) {
   };
   std::string out;
   out += fmt::format("\ninereg demo on {} (database {})\n", base, service.config().db);
-  out += fmt::format("Integration \"demo\": API key {}  shared secret {}\n\n", integration.api_key,
-                     integration.secret);
+  out += fmt::format("Integration \"demo\": API key {}  shared secret {}\n\n", integration.api_key, integration.secret);
   out += "# A vigente credential (model G), checked against the local registry:\n";
   out += get_command(active_session) + "\n";
   out += "#   -> {\"active\":true,\"documentState\":\"La credencial esta vigente\"}\n\n";
   out += "# A credential the registry has no record of:\n";
   out += get_command(unknown_session) + "\n";
-  out += "#   -> {\"active\":false,\"documentState\":\"No se obtuvieron datos de la consulta con los parámetros "
-         "seleccionados\"}\n\n";
+  out +=
+      "#   -> {\"active\":false,\"documentState\":\"No se obtuvieron datos de la consulta con los parámetros "
+      "seleccionados\"}\n\n";
   out += "# The whole flow for a session of your own (bash; needs openssl):\n";
   out += fmt::format("KEY={} SECRET={} BASE={}\n", integration.api_key, integration.secret, base);
-  out += fmt::format("ID=$(curl -s -X POST -H 'Content-Type: application/json' -H \"X-AUTH-CLIENT: $KEY\" "
-                     "-d '{}' $BASE/v1/sessions | sed 's/.*\"id\":\"\\([^\"]*\\)\".*/\\1/')\n",
-                     create_body(vigente.credential));
+  out += fmt::format(
+      "ID=$(curl -s -X POST -H 'Content-Type: application/json' -H \"X-AUTH-CLIENT: $KEY\" "
+      "-d '{}' $BASE/v1/sessions | sed 's/.*\"id\":\"\\([^\"]*\\)\".*/\\1/')\n",
+      create_body(vigente.credential));
   out += fmt::format("BODY='{}'\n", kSubmitBody);
-  out += "curl -s -X PATCH -H 'Content-Type: application/json' -H \"X-AUTH-CLIENT: $KEY\" "
-         "-H \"X-HMAC-SIGNATURE: $(printf %s \"$BODY\" | openssl dgst -sha256 -hmac \"$SECRET\" | sed 's/.* //')\" "
-         "-d \"$BODY\" $BASE/v1/sessions/$ID\n";
-  out += "sleep 1; curl -s -H \"X-AUTH-CLIENT: $KEY\" "
-         "-H \"X-HMAC-SIGNATURE: $(printf %s \"$ID\" | openssl dgst -sha256 -hmac \"$SECRET\" | sed 's/.* //')\" "
-         "\"$BASE/v1/sessions/$ID/decision/ine-registry?version=v1\"\n\n";
+  out +=
+      "curl -s -X PATCH -H 'Content-Type: application/json' -H \"X-AUTH-CLIENT: $KEY\" "
+      "-H \"X-HMAC-SIGNATURE: $(printf %s \"$BODY\" | openssl dgst -sha256 -hmac \"$SECRET\" | sed 's/.* //')\" "
+      "-d \"$BODY\" $BASE/v1/sessions/$ID\n";
+  out +=
+      "sleep 1; curl -s -H \"X-AUTH-CLIENT: $KEY\" "
+      "-H \"X-HMAC-SIGNATURE: $(printf %s \"$ID\" | openssl dgst -sha256 -hmac \"$SECRET\" | sed 's/.* //')\" "
+      "\"$BASE/v1/sessions/$ID/decision/ine-registry?version=v1\"\n\n";
   return out;
 }
 

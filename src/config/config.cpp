@@ -46,7 +46,9 @@ std::vector<Setting> settings() {
       {"api", "result_cache_ms", "INEREG_API_RESULT_CACHE_MS",
        [](Config& c, const std::string& v) { c.result_cache_ms = to_int("api.result_cache_ms", v, 0, 3'600'000); }},
       {"http", "io_threads", "INEREG_HTTP_IO_THREADS",
-       [](Config& c, const std::string& v) { c.http.io_threads = static_cast<int>(to_int("http.io_threads", v, 1, 256)); }},
+       [](Config& c, const std::string& v) {
+         c.http.io_threads = static_cast<int>(to_int("http.io_threads", v, 1, 256));
+       }},
       {"http", "blocking_threads", "INEREG_HTTP_BLOCKING_THREADS",
        [](Config& c, const std::string& v) {
          c.http.blocking_threads = static_cast<int>(to_int("http.blocking_threads", v, 1, 256));
@@ -72,7 +74,9 @@ std::vector<Setting> settings() {
          c.http.drain_timeout = milliseconds(to_int("http.drain_timeout_ms", v, 0, 3'600'000));
        }},
       {"checks", "workers", "INEREG_CHECKS_WORKERS",
-       [](Config& c, const std::string& v) { c.checks.workers = static_cast<int>(to_int("checks.workers", v, 0, 256)); }},
+       [](Config& c, const std::string& v) {
+         c.checks.workers = static_cast<int>(to_int("checks.workers", v, 0, 256));
+       }},
       {"checks", "lease_ms", "INEREG_CHECKS_LEASE_MS",
        [](Config& c, const std::string& v) { c.checks.lease_ms = to_int("checks.lease_ms", v, 100, 86'400'000); }},
       {"checks", "poll_ms", "INEREG_CHECKS_POLL_MS",

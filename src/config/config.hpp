@@ -14,8 +14,8 @@ namespace inereg::config {
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string db = "sqlite:inereg.db";
-  std::string master_key;   // 64 hex characters; secrets are sealed with it
-  std::string public_url;   // host of created sessions; defaults to http://<listen>
+  std::string master_key;  // 64 hex characters; secrets are sealed with it
+  std::string public_url;  // host of created sessions; defaults to http://<listen>
   std::string log_level = "info";
   std::int64_t integration_cache_ms = 2'000;
   std::int64_t result_cache_ms = 5'000;  // completed ine-registry answers kept in memory

@@ -1,9 +1,9 @@
 #include "http/server.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <mutex>
@@ -170,8 +170,7 @@ struct HttpServer::Impl {
       } else if (header_error == bhttp::error::header_limit) {
         rejection = transport_error(431, api::ErrorKind::kValidationFailed, "Request header fields too large");
       } else if (header_error == bhttp::error::end_of_stream || header_error == asio::error::operation_aborted ||
-                 header_error == asio::error::connection_reset ||
-                 header_error == asio::error::eof) {
+                 header_error == asio::error::connection_reset || header_error == asio::error::eof) {
         break;
       } else if (header_error) {
         rejection = transport_error(400, api::ErrorKind::kValidationFailed, "Malformed HTTP request");
@@ -298,7 +297,9 @@ void HttpServer::listen() {
   impl_->acceptor.listen(asio::socket_base::max_listen_connections);
 }
 
-std::uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::uint16_t HttpServer::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 void HttpServer::run(bool handle_signals, const std::function<void()>& on_ready) {
   if (handle_signals) {

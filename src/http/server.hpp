@@ -27,10 +27,10 @@ using Handler = std::function<api::ApiResponse(const api::ApiRequest&)>;
 
 // HTTP/1.1 server on Boost.Beast with C++20 coroutines: one coroutine per connection
 // (read → handle → write → keep-alive), each on one of `io_threads` single-threaded
-// io_contexts (round-robin), so connections need no strands. GET handlers run inline on the I/O threads (SQLite point reads, a few
-// microseconds); other methods hop to a blocking pool because their commits wait on
-// fsync. Shutdown drains: stop accepting, close idle keep-alive connections, let
-// in-flight requests finish (up to drain_timeout), then run() returns.
+// io_contexts (round-robin), so connections need no strands. GET handlers run inline on the I/O threads (SQLite point
+// reads, a few microseconds); other methods hop to a blocking pool because their commits wait on fsync. Shutdown
+// drains: stop accepting, close idle keep-alive connections, let in-flight requests finish (up to drain_timeout), then
+// run() returns.
 class HttpServer {
  public:
   HttpServer(ServerOptions options, Handler handler);

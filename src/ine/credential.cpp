@@ -26,7 +26,9 @@ std::string normalized(const std::optional<std::string>& field) {
 
 }  // namespace
 
-bool Credential::has_lookup_data() const { return !lookup_keys(*this).empty(); }
+bool Credential::has_lookup_data() const {
+  return !lookup_keys(*this).empty();
+}
 
 std::optional<LookupKey> lookup_key(LookupForm form, const Credential& c) {
   switch (form) {
@@ -86,8 +88,9 @@ CredentialParse parse_credential(const CredentialFields& f) {
     } else if (is_elector_key(v)) {
       c.elector_key = std::move(v);
     } else {
-      return fail("document.number",
-                  "document.number must be an INE CIC (9 digits), OCR (13 digits) or clave de elector (18 characters).");
+      return fail(
+          "document.number",
+          "document.number must be an INE CIC (9 digits), OCR (13 digits) or clave de elector (18 characters).");
     }
   }
   if (std::string v = normalized(f.ine_identifier); !v.empty()) {

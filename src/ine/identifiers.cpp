@@ -17,7 +17,9 @@ bool all_upper(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
-int two_digits(std::string_view s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
+int two_digits(std::string_view s) {
+  return (s[0] - '0') * 10 + (s[1] - '0');
+}
 
 bool is_month(std::string_view s) {
   const int m = two_digits(s);
@@ -52,13 +54,21 @@ std::string normalize_identifier(std::string_view raw) {
   return out;
 }
 
-bool is_cic(std::string_view s) { return s.size() == 9 && all_digits(s); }
+bool is_cic(std::string_view s) {
+  return s.size() == 9 && all_digits(s);
+}
 
-bool is_citizen_id(std::string_view s) { return s.size() == 9 && all_digits(s); }
+bool is_citizen_id(std::string_view s) {
+  return s.size() == 9 && all_digits(s);
+}
 
-bool is_ocr(std::string_view s) { return s.size() == 13 && all_digits(s); }
+bool is_ocr(std::string_view s) {
+  return s.size() == 13 && all_digits(s);
+}
 
-bool is_emission_number(std::string_view s) { return !s.empty() && s.size() <= 2 && all_digits(s); }
+bool is_emission_number(std::string_view s) {
+  return !s.empty() && s.size() <= 2 && all_digits(s);
+}
 
 std::string pad_emission_number(std::string_view s) {
   return s.size() == 1 ? "0" + std::string(s) : std::string(s);

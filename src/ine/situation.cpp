@@ -67,8 +67,7 @@ constexpr std::array kPolicies = {
     SituationPolicy{28, "REPORTE_DE_EXTRAVIO_CANCELADO", true, kVigente},
     SituationPolicy{29, "REPORTE_DE_ROBO_FOLIO", false, "¡Esta credencial fue reportada como robada!"},
     SituationPolicy{30, "REPORTE_DE_EXTRAVIO_FOLIO", false, "¡Esta credencial fue reportada como extraviada!"},
-    SituationPolicy{31, "REPORTE_DE_ROBO_TEMPORAL_FOLIO", false,
-                    "¡Esta credencial tiene un reporte temporal de robo!"},
+    SituationPolicy{31, "REPORTE_DE_ROBO_TEMPORAL_FOLIO", false, "¡Esta credencial tiene un reporte temporal de robo!"},
     SituationPolicy{32, "REPORTE_DE_EXTRAVIO_TEMPORAL_FOLIO", false,
                     "¡Esta credencial tiene un reporte temporal de extravío!"},
     SituationPolicy{33, "REPORTE_DE_ROBO_CANCELADO_FOLIO", true, kVigente},
@@ -88,11 +87,13 @@ constexpr std::array kPolicies = {
 
 }  // namespace
 
-std::span<const SituationPolicy> situation_policies() { return kPolicies; }
+std::span<const SituationPolicy> situation_policies() {
+  return kPolicies;
+}
 
 std::optional<SituationPolicy> policy_for_situation(int situation_id) {
-  const auto it = std::find_if(kPolicies.begin(), kPolicies.end(),
-                               [&](const SituationPolicy& p) { return p.id == situation_id; });
+  const auto it =
+      std::find_if(kPolicies.begin(), kPolicies.end(), [&](const SituationPolicy& p) { return p.id == situation_id; });
   if (it == kPolicies.end()) {
     return std::nullopt;
   }

@@ -88,7 +88,8 @@ std::variant<RegistryRow, std::string> parse_registry_line(std::string_view line
     c.emission_number = ine::pad_emission_number(c.emission_number);
   }
   if (!ine::lookup_key(*form, c)) {
-    return "model " + row.model + " lacks an input of its lookup form (C: elector_key, emission_number, ocr; "
+    return "model " + row.model +
+           " lacks an input of its lookup form (C: elector_key, emission_number, ocr; "
            "D: cic, ocr; E-H: cic, citizen_id)";
   }
   return row;

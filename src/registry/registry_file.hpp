@@ -13,8 +13,7 @@
 // empty cells where a model has no such field; `situation` is the catalog id.
 namespace inereg::registry {
 
-inline constexpr std::string_view kRegistryCsvHeader =
-    "model,cic,citizen_id,ocr,elector_key,emission_number,situation";
+inline constexpr std::string_view kRegistryCsvHeader = "model,cic,citizen_id,ocr,elector_key,emission_number,situation";
 
 struct RegistryRow {
   std::string model;  // C, D, E, F, G or H

@@ -1,5 +1,6 @@
 #include <thread>
 
+#include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
 
@@ -19,7 +20,13 @@ std::unique_ptr<Store> open_store(std::string_view url) {
     const int pool = static_cast<int>(std::max(4U, 2 * std::thread::hardware_concurrency() + 2));
     return std::make_unique<sqlite::SqliteStore>(path, pool);
   }
-  throw StoreError("unsupported database URL (expected sqlite:FILE): " + std::string(url.substr(0, url.find(':'))));
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    // Each node holds at most this many connections: size max_connections for them all.
+    const int pool = static_cast<int>(std::max(4U, 2 * std::thread::hardware_concurrency() + 2));
+    return std::make_unique<postgres::PostgresStore>(std::string(url), pool);
+  }
+  throw StoreError("unsupported database URL (expected sqlite:FILE or postgresql://...): " +
+                   std::string(url.substr(0, url.find(':'))));
 }
 
 }  // namespace inereg::store

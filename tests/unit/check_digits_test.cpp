@@ -30,7 +30,11 @@ TEST(IcaoCheckDigit, BirthAndExpiryDatesOfTheWorkedExample) {
 
 TEST(IcaoCheckDigit, CompositeWithEmptyOptionalData) {
   const std::string input = composite_input(kLine1, kLine2);
-  EXPECT_EQ(input, "1870064127<<0427118903355" "8504124" "3312315" "<<<<<<<<<<<");
+  EXPECT_EQ(input,
+            "1870064127<<0427118903355"
+            "8504124"
+            "3312315"
+            "<<<<<<<<<<<");
   EXPECT_EQ(icao_check_digit(input), 2);
 }
 

@@ -229,8 +229,8 @@ TEST(ParseCredential, ElectorKeyInDocumentNumberContradictingElectorNumberIsAnEr
 }
 
 TEST(ParseCredential, TheSameValueInTwoFieldsIsNoContradiction) {
-  const auto parse = parse_credential(
-      fields_with({{&CredentialFields::document_number, "0427-1189-0335-5"}, {&CredentialFields::ife_identifier, kOcr}}));
+  const auto parse = parse_credential(fields_with(
+      {{&CredentialFields::document_number, "0427-1189-0335-5"}, {&CredentialFields::ife_identifier, kOcr}}));
   ASSERT_TRUE(parse.credential);
   EXPECT_EQ(parse.credential->ocr, kOcr);
 }
@@ -306,7 +306,8 @@ TEST(LookupKeys, ModelCKeyNeedsElectorKeyEmissionAndOcr) {
   EXPECT_EQ(keys[0].form, LookupForm::kElectorKeyEmissionOcr);
   EXPECT_EQ(keys[0].canonical, "C|PRGRJN85041209H100|01|0427118903355");
 
-  EXPECT_TRUE(lookup_keys(credential_with({{&Credential::ocr, kOcr}, {&Credential::elector_key, kElectorKey}})).empty());
+  EXPECT_TRUE(
+      lookup_keys(credential_with({{&Credential::ocr, kOcr}, {&Credential::elector_key, kElectorKey}})).empty());
   EXPECT_TRUE(
       lookup_keys(credential_with({{&Credential::elector_key, kElectorKey}, {&Credential::emission_number, "01"}}))
           .empty());

@@ -13,7 +13,9 @@
 namespace inereg::api {
 namespace {
 
-std::string restringify(std::string_view json_text) { return to_json(boost::json::parse(json_text)); }
+std::string restringify(std::string_view json_text) {
+  return to_json(boost::json::parse(json_text));
+}
 
 TEST(ToJson, WritesCompactObjectsWithKeysInInsertionOrder) {
   boost::json::object body;
@@ -35,7 +37,9 @@ TEST(ToJson, ReassigningAKeyKeepsItsPosition) {
 TEST(ToJson, WritesNonAsciiAsLiteralUtf8AndLeavesSlashUnescaped) {
   boost::json::object body;
   body["documentState"] = "No se obtuvieron datos de la consulta con los par\xC3\xA1metros seleccionados";
-  body["url"] = "https://example.test/v1/sessions/\xC3\x91u\xC3\xB1" "o \xF0\x9F\x98\x80";
+  body["url"] =
+      "https://example.test/v1/sessions/\xC3\x91u\xC3\xB1"
+      "o \xF0\x9F\x98\x80";
   EXPECT_EQ(to_json(body),
             "{\"documentState\":\"No se obtuvieron datos de la consulta con los par\xC3\xA1metros seleccionados\","
             "\"url\":\"https://example.test/v1/sessions/\xC3\x91u\xC3\xB1o \xF0\x9F\x98\x80\"}");
@@ -146,8 +150,7 @@ TEST(ErrorSpec, DocumentedMessagesAreExact) {
 
 TEST(ApiError, PublicMessageFallsBackToTheSpec) {
   EXPECT_EQ(ApiError(ErrorKind::kNotFound).public_message(), "Resource not found");
-  EXPECT_EQ(ApiError(ErrorKind::kInvalidParameters, "names document.number").public_message(),
-            "names document.number");
+  EXPECT_EQ(ApiError(ErrorKind::kInvalidParameters, "names document.number").public_message(), "names document.number");
 }
 
 }  // namespace

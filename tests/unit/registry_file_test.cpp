@@ -89,11 +89,11 @@ TEST(ParseRegistryLine, RejectsSituationsOutsideTheCatalog) {
 
 TEST(ParseRegistryLine, RejectsAModelLackingAnInputOfItsLookupForm) {
   problem_of("C,,,0427118903355,PRGRJN85041209H100,,1");  // no emission number
-  problem_of("C,,,,PRGRJN85041209H100,01,1");              // no OCR
-  problem_of("D,187006412,,,,,1");                         // no OCR
-  problem_of("D,,,0427118903355,,,1");                     // no CIC
-  problem_of("E,187006412,,0427118903355,,,1");            // no citizen id, though the OCR holds it
-  problem_of("H,,118903355,,,,1");                         // no CIC
+  problem_of("C,,,,PRGRJN85041209H100,01,1");             // no OCR
+  problem_of("D,187006412,,,,,1");                        // no OCR
+  problem_of("D,,,0427118903355,,,1");                    // no CIC
+  problem_of("E,187006412,,0427118903355,,,1");           // no citizen id, though the OCR holds it
+  problem_of("H,,118903355,,,,1");                        // no CIC
 }
 
 TEST(ParseRegistryLine, RejectsMalformedCells) {

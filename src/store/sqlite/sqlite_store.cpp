@@ -63,8 +63,8 @@ class Connection {
       return it->second;
     }
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
-                           nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
+        SQLITE_OK) {
       throw StoreError(std::string("SQLite prepare: ") + sqlite3_errmsg(db_));
     }
     statements_.emplace(sql.data(), stmt);
@@ -402,9 +402,8 @@ std::optional<Session> SqliteStore::find_session(std::string_view session_id) {
   return s;
 }
 
-SubmitOutcome SqliteStore::submit_session(std::string_view session_id, std::string_view attempt_id,
-                                          bool enqueue_check, std::string_view decision_status_without_check,
-                                          TimeMs now) {
+SubmitOutcome SqliteStore::submit_session(std::string_view session_id, std::string_view attempt_id, bool enqueue_check,
+                                          std::string_view decision_status_without_check, TimeMs now) {
   auto lease = acquire();
   Connection& c = *lease;
   WriteTransaction tx(c);

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace inereg::store::postgres {
+
+class Connection;
+
+// The shared backend: several inereg nodes on one PostgreSQL database. A small pool of
+// libpq connections, opened lazily up to `pool_size` (the first at construction, to
+// fail fast and migrate); a caller waits when all are busy. A connection found broken
+// is reset before reuse. Statements are prepared once per connection. Thread-safe.
+class PostgresStore final : public Store {
+ public:
+  // `url` is a libpq URI (postgresql://user[:password]@host[:port]/db[?params]).
+  // Connects and applies pending migrations. Throws StoreError; no message carries
+  // the URL's password.
+  PostgresStore(std::string url, int pool_size);
+  ~PostgresStore() override;
+
+  void create_integration(const Integration& integration, std::string_view sealed_secret) override;
+  std::optional<Integration> find_integration_by_api_key(std::string_view api_key) override;
+  std::optional<Integration> find_integration(std::string_view id) override;
+  std::vector<Integration> list_integrations() override;
+  std::int64_t add_integration_secret(std::string_view integration_id, std::string_view sealed_secret,
+                                      TimeMs now) override;
+  int revoke_older_integration_secrets(std::string_view integration_id, TimeMs now) override;
+  bool set_integration_active(std::string_view integration_id, bool active) override;
+
+  void insert_session(const Session& session) override;
+  std::optional<Session> find_session(std::string_view session_id) override;
+  SubmitOutcome submit_session(std::string_view session_id, std::string_view attempt_id, bool enqueue_check,
+                               std::string_view decision_status_without_check, TimeMs now) override;
+  bool delete_session(std::string_view session_id) override;
+  std::optional<IneAnswer> find_ine_answer(std::string_view session_id) override;
+
+  std::optional<ClaimedCheck> claim_check(std::string_view owner, TimeMs now, TimeMs lease_ms) override;
+  bool complete_check(std::string_view session_id, std::string_view owner, const IneResult& result,
+                      std::string_view decision_status, TimeMs now) override;
+  void retry_check(std::string_view session_id, std::string_view owner, TimeMs next_run_at) override;
+  std::int64_t pending_check_count() override;
+
+  void upsert_registry_entries(std::span<const RegistryEntry> entries) override;
+  std::optional<int> find_registry_situation(std::string_view lookup_key) override;
+  std::int64_t registry_entry_count() override;
+
+ private:
+  class Lease;
+  Lease acquire();
+  void release(Connection* connection);
+  void migrate(Connection& connection);
+  void load_secrets(Connection& connection, Integration& integration);
+  std::optional<Integration> find_integration_where(std::string_view sql, std::string_view value);
+
+  const std::string url_;
+  const std::size_t pool_size_;
+  std::vector<std::unique_ptr<Connection>> connections_;  // every opened connection
+  std::vector<Connection*> idle_;
+  std::mutex mutex_;
+  std::condition_variable idle_available_;
+};
+
+// `url` with its password (in the userinfo or a `password` query parameter) masked,
+// for messages and logs.
+std::string redact_url(std::string_view url);
+
+}  // namespace inereg::store::postgres

@@ -1,0 +1,558 @@
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "registry/registry_file.hpp"
+#include "store/postgres/postgres_store.hpp"
+#include "store/postgres/sql.hpp"
+#include "store/store.hpp"
+
+namespace inereg::store::postgres {
+namespace {
+
+constexpr TimeMs kT0 = 1'700'000'000'000;
+constexpr const char* kUrlVariable = "INEREG_TEST_POSTGRES_URL";
+
+// `url` pointing at database `name` instead of its own.
+std::string with_database(const std::string& url, const std::string& name) {
+  const auto authority = url.find("://") + 3;
+  const auto path = url.find_first_of("/?", authority);
+  if (path == std::string::npos) {
+    return url + "/" + name;
+  }
+  const auto query = url.find('?', path);
+  return url.substr(0, path) + "/" + name + (query == std::string::npos ? "" : url.substr(query));
+}
+
+// A libpq connection for the test's own administration (create/drop the database,
+// inspect tables the Store interface does not expose).
+class AdminConnection {
+ public:
+  explicit AdminConnection(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      throw std::runtime_error(std::string("admin connection failed: ") + PQerrorMessage(conn_));
+    }
+  }
+  ~AdminConnection() { PQfinish(conn_); }
+  AdminConnection(const AdminConnection&) = delete;
+  AdminConnection& operator=(const AdminConnection&) = delete;
+
+  // Runs `sql` with text parameters; returns the first column of the first row ("" if none).
+  std::string query(const std::string& sql, const std::vector<std::string>& params = {}) {
+    std::vector<const char*> values;
+    for (const auto& p : params) {
+      values.push_back(p.c_str());
+    }
+    PGresult* result = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                                    nullptr, nullptr, 0);
+    const auto status = PQresultStatus(result);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      const std::string message = PQresultErrorMessage(result);
+      PQclear(result);
+      throw std::runtime_error("admin query failed: " + message);
+    }
+    std::string first = PQntuples(result) > 0 ? PQgetvalue(result, 0, 0) : "";
+    PQclear(result);
+    return first;
+  }
+
+ private:
+  PGconn* conn_;
+};
+
+// Each test gets its own freshly created database, dropped afterwards.
+class PgStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* url = std::getenv(kUrlVariable);
+    if (url == nullptr || *url == '\0') {
+      GTEST_SKIP() << kUrlVariable
+                   << " is not set: run `scripts/pg-test-server.sh start DIR` and export the URL it prints";
+    }
+    base_url_ = url;
+    std::random_device random;
+    database_ = "inereg_t_" + std::to_string(random()) + std::to_string(random());
+    admin_ = std::make_unique<AdminConnection>(base_url_);
+    // An identifier cannot be a parameter; the name is generated digits only.
+    admin_->query("CREATE DATABASE " + database_);
+    url_ = with_database(base_url_, database_);
+  }
+
+  void TearDown() override {
+    stores_.clear();
+    db_admin_.reset();
+    if (admin_) {
+      admin_->query("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
+    }
+  }
+
+  // A store on this test's database, as another node would open it.
+  PostgresStore& open(int pool_size = 4) {
+    stores_.push_back(std::make_unique<PostgresStore>(url_, pool_size));
+    return *stores_.back();
+  }
+
+  // Direct SQL on this test's database.
+  AdminConnection& db() {
+    if (!db_admin_) {
+      db_admin_ = std::make_unique<AdminConnection>(url_);
+    }
+    return *db_admin_;
+  }
+  std::int64_t count_rows(const std::string& table) { return std::stoll(db().query("SELECT COUNT(*) FROM " + table)); }
+
+  void add_integration(Store& store, const std::string& id, TimeMs created_at = kT0) {
+    Integration integration;
+    integration.id = id;
+    integration.name = "name-" + id;
+    integration.api_key = "key-" + id;
+    integration.created_at = created_at;
+    store.create_integration(integration, "sealed-" + id);
+  }
+
+  Session make_session(const std::string& id, const std::string& integration_id) {
+    Session s;
+    s.id = id;
+    s.integration_id = integration_id;
+    s.ine_document = true;
+    s.credential = synthetic_.next().credential;
+    s.person_json = R"({"firstName":"ANA"})";
+    s.document_json = R"({"country":"MX","type":"ID_CARD"})";
+    s.vendor_data = "vendor-" + id;
+    s.created_at = kT0;
+    return s;
+  }
+
+  std::string base_url_;
+  std::string url_;
+  std::string database_;
+  std::unique_ptr<AdminConnection> admin_;
+  std::unique_ptr<AdminConnection> db_admin_;
+  std::vector<std::unique_ptr<PostgresStore>> stores_;
+  registry::SyntheticRegistry synthetic_{42};
+};
+
+TEST_F(PgStoreTest, IntegrationsSecretsAndRevocation) {
+  auto& store = open();
+  add_integration(store, "i1", kT0);
+  add_integration(store, "i2", kT0 + 1);
+
+  auto found = store.find_integration_by_api_key("key-i1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, "i1");
+  EXPECT_EQ(found->name, "name-i1");
+  EXPECT_TRUE(found->active);
+  EXPECT_EQ(found->created_at, kT0);
+  ASSERT_EQ(found->secrets.size(), 1U);
+  EXPECT_EQ(found->secrets[0].sealed, "sealed-i1");
+  EXPECT_FALSE(store.find_integration_by_api_key("key-nope"));
+  EXPECT_FALSE(store.find_integration("nope"));
+
+  const auto second = store.add_integration_secret("i1", "sealed-2", kT0 + 10);
+  const auto third = store.add_integration_secret("i1", "sealed-3", kT0 + 20);
+  EXPECT_GT(third, second);
+  found = store.find_integration("i1");
+  ASSERT_EQ(found->secrets.size(), 3U);
+  EXPECT_EQ(found->secrets[0].id, third);  // newest first
+  EXPECT_EQ(found->secrets[0].sealed, "sealed-3");
+  EXPECT_EQ(found->secrets[0].created_at, kT0 + 20);
+  EXPECT_EQ(found->secrets[1].id, second);
+
+  EXPECT_EQ(store.revoke_older_integration_secrets("i1", kT0 + 30), 2);
+  EXPECT_EQ(store.revoke_older_integration_secrets("i1", kT0 + 40), 0);
+  found = store.find_integration("i1");
+  ASSERT_EQ(found->secrets.size(), 1U);
+  EXPECT_EQ(found->secrets[0].sealed, "sealed-3");
+  EXPECT_EQ(db().query("SELECT COUNT(*) FROM integration_secrets WHERE revoked_at = $1", {std::to_string(kT0 + 30)}),
+            "2");
+  // The other integration's secret is untouched.
+  EXPECT_EQ(store.find_integration("i2")->secrets.size(), 1U);
+
+  EXPECT_TRUE(store.set_integration_active("i1", false));
+  EXPECT_FALSE(store.find_integration("i1")->active);
+  EXPECT_TRUE(store.set_integration_active("i1", true));
+  EXPECT_TRUE(store.find_integration("i1")->active);
+  EXPECT_FALSE(store.set_integration_active("nope", false));
+
+  const auto all = store.list_integrations();
+  ASSERT_EQ(all.size(), 2U);
+  EXPECT_EQ(all[0].id, "i1");
+  EXPECT_EQ(all[1].id, "i2");
+  EXPECT_EQ(all[0].secrets.size(), 1U);
+
+  // A duplicate API key is an error, and creates neither row (one transaction).
+  Integration duplicate;
+  duplicate.id = "i3";
+  duplicate.name = "dup";
+  duplicate.api_key = "key-i1";
+  EXPECT_THROW(store.create_integration(duplicate, "sealed"), StoreError);
+  EXPECT_FALSE(store.find_integration("i3"));
+  EXPECT_EQ(count_rows("integration_secrets"), 4);
+}
+
+TEST_F(PgStoreTest, SessionInsertFindSubmitDelete) {
+  auto& store = open();
+  add_integration(store, "i1");
+  Session created = make_session("s1", "i1");
+  created.callback = "https://example.invalid/cb";
+  store.insert_session(created);
+  Session plain = make_session("s2", "i1");
+  plain.vendor_data.reset();
+  plain.ine_document = false;
+  plain.credential = {};
+  store.insert_session(plain);
+  EXPECT_THROW(store.insert_session(created), StoreError);  // same id
+
+  auto found = store.find_session("s1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->integration_id, "i1");
+  EXPECT_EQ(found->status, "created");
+  EXPECT_EQ(found->vendor_data, "vendor-s1");
+  EXPECT_FALSE(found->end_user_id);
+  EXPECT_EQ(found->callback, "https://example.invalid/cb");
+  EXPECT_EQ(found->person_json, created.person_json);
+  EXPECT_EQ(found->document_json, created.document_json);
+  EXPECT_TRUE(found->ine_document);
+  EXPECT_EQ(found->credential.cic, created.credential.cic);
+  EXPECT_EQ(found->credential.citizen_id, created.credential.citizen_id);
+  EXPECT_EQ(found->credential.ocr, created.credential.ocr);
+  EXPECT_EQ(found->credential.elector_key, created.credential.elector_key);
+  EXPECT_EQ(found->credential.emission_number, created.credential.emission_number);
+  EXPECT_EQ(found->created_at, kT0);
+  EXPECT_FALSE(found->submitted_at);
+  EXPECT_FALSE(store.find_session("nope"));
+
+  // Submit with a check: queued, submitted once only.
+  EXPECT_EQ(store.submit_session("s1", "attempt-1", true, "", kT0 + 5), SubmitOutcome::kSubmitted);
+  EXPECT_EQ(store.pending_check_count(), 1);
+  found = store.find_session("s1");
+  EXPECT_EQ(found->status, "submitted");
+  EXPECT_EQ(found->attempt_id, "attempt-1");
+  EXPECT_EQ(found->submitted_at, kT0 + 5);
+  EXPECT_FALSE(found->decided_at);
+  EXPECT_EQ(store.submit_session("s1", "attempt-2", true, "", kT0 + 6), SubmitOutcome::kNotAllowed);
+  EXPECT_EQ(store.find_session("s1")->attempt_id, "attempt-1");
+  EXPECT_EQ(store.pending_check_count(), 1);
+  EXPECT_EQ(store.submit_session("nope", "a", true, "", kT0), SubmitOutcome::kNotFound);
+
+  // Submit without a check: decided at once, no job.
+  EXPECT_EQ(store.submit_session("s2", "attempt-3", false, "resubmission_requested", kT0 + 7),
+            SubmitOutcome::kSubmitted);
+  found = store.find_session("s2");
+  EXPECT_EQ(found->status, "resubmission_requested");
+  EXPECT_EQ(found->decided_at, kT0 + 7);
+  EXPECT_EQ(store.pending_check_count(), 1);
+  EXPECT_EQ(count_rows("check_jobs"), 1);
+
+  // Deleting removes the session with its job and result.
+  auto claimed = store.claim_check("w", kT0 + 10, 1000);
+  ASSERT_TRUE(claimed);
+  ASSERT_TRUE(store.complete_check("s1", "w", IneResult{true, "VIGENTE", 1, 0}, "approved", kT0 + 11));
+  EXPECT_EQ(count_rows("ine_results"), 1);
+  EXPECT_TRUE(store.delete_session("s1"));
+  EXPECT_FALSE(store.find_session("s1"));
+  EXPECT_FALSE(store.find_ine_answer("s1"));
+  EXPECT_EQ(count_rows("ine_results"), 0);
+  EXPECT_EQ(count_rows("check_jobs"), 0);
+  EXPECT_FALSE(store.delete_session("s1"));
+  EXPECT_TRUE(store.find_session("s2"));
+}
+
+TEST_F(PgStoreTest, DeletingPendingSessionRemovesItsJob) {
+  auto& store = open();
+  add_integration(store, "i1");
+  store.insert_session(make_session("s1", "i1"));
+  ASSERT_EQ(store.submit_session("s1", "a", true, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(store.pending_check_count(), 1);
+  EXPECT_TRUE(store.delete_session("s1"));
+  EXPECT_EQ(store.pending_check_count(), 0);
+  EXPECT_FALSE(store.claim_check("w", kT0 + 1, 1000));
+}
+
+TEST_F(PgStoreTest, FindIneAnswer) {
+  auto& store = open();
+  add_integration(store, "i1");
+  EXPECT_FALSE(store.find_ine_answer("s1"));
+  store.insert_session(make_session("s1", "i1"));
+  auto answer = store.find_ine_answer("s1");
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->integration_id, "i1");
+  EXPECT_EQ(answer->status, "created");
+  EXPECT_FALSE(answer->result);
+
+  ASSERT_EQ(store.submit_session("s1", "a", true, "", kT0), SubmitOutcome::kSubmitted);
+  EXPECT_EQ(store.find_ine_answer("s1")->status, "submitted");
+  EXPECT_FALSE(store.find_ine_answer("s1")->result);
+  ASSERT_TRUE(store.claim_check("w", kT0 + 1, 1000));
+  ASSERT_TRUE(store.complete_check("s1", "w", IneResult{false, "BAJA", 7, 0}, "declined", kT0 + 2));
+  answer = store.find_ine_answer("s1");
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, "declined");
+  ASSERT_TRUE(answer->result);
+  EXPECT_FALSE(answer->result->active);
+  EXPECT_EQ(answer->result->document_state, "BAJA");
+  EXPECT_EQ(answer->result->situation, 7);
+  EXPECT_EQ(answer->result->checked_at, kT0 + 2);
+  EXPECT_EQ(store.find_session("s1")->decided_at, kT0 + 2);
+}
+
+// Two nodes (two stores, two lease owners), several threads each, race over many jobs:
+// every job is claimed once and completed exactly once.
+TEST_F(PgStoreTest, ClaimAndCompleteExactlyOnceAcrossNodes) {
+  constexpr int kJobs = 300;
+  constexpr int kThreadsPerNode = 3;
+  auto& setup = open();
+  add_integration(setup, "i1");
+  std::map<std::string, std::string> cic_of;
+  for (int i = 0; i < kJobs; ++i) {
+    const Session s = make_session("s" + std::to_string(i), "i1");
+    cic_of[s.id] = s.credential.cic;
+    setup.insert_session(s);
+    ASSERT_EQ(setup.submit_session(s.id, "a", true, "", kT0 + i), SubmitOutcome::kSubmitted);
+  }
+  std::array<PostgresStore*, 2> nodes = {&open(kThreadsPerNode), &open(kThreadsPerNode)};
+  const std::array<std::string, 2> owners = {"node-a", "node-b"};
+
+  std::mutex mutex;
+  std::map<std::string, int> claims;
+  std::map<std::string, int> completions;
+  std::map<std::string, std::string> completed_by;
+  std::atomic<bool> wrong_credential = false;
+  std::atomic<int> errors = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  std::vector<std::thread> threads;
+  for (int node = 0; node < 2; ++node) {
+    for (int t = 0; t < kThreadsPerNode; ++t) {
+      threads.emplace_back([&, node] {
+        try {
+          while (std::chrono::steady_clock::now() < deadline) {
+            // A lease far longer than the test: no claim can expire and be retaken.
+            const auto claimed = nodes[node]->claim_check(owners[node], kT0 + kJobs, 3'600'000);
+            if (!claimed) {
+              if (nodes[node]->pending_check_count() == 0) {
+                return;
+              }
+              std::this_thread::yield();
+              continue;
+            }
+            if (claimed->credential.cic != cic_of.at(claimed->session_id) || claimed->attempts != 1) {
+              wrong_credential = true;
+            }
+            {
+              std::lock_guard lock(mutex);
+              ++claims[claimed->session_id];
+            }
+            const bool done = nodes[node]->complete_check(claimed->session_id, owners[node],
+                                                          IneResult{true, "VIGENTE", 1, 0}, "approved", kT0 + kJobs);
+            // A second completion by the same owner must be refused.
+            const bool again = nodes[node]->complete_check(claimed->session_id, owners[node],
+                                                           IneResult{true, "VIGENTE", 1, 0}, "approved", kT0 + kJobs);
+            std::lock_guard lock(mutex);
+            completions[claimed->session_id] += (done ? 1 : 0) + (again ? 1 : 0);
+            completed_by[claimed->session_id] = owners[node];
+          }
+        } catch (const std::exception&) {
+          ++errors;
+        }
+      });
+    }
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_FALSE(wrong_credential.load());
+  EXPECT_EQ(claims.size(), static_cast<std::size_t>(kJobs));
+  EXPECT_EQ(completions.size(), static_cast<std::size_t>(kJobs));
+  int by_a = 0;
+  for (const auto& [id, count] : claims) {
+    EXPECT_EQ(count, 1) << id;
+  }
+  for (const auto& [id, count] : completions) {
+    EXPECT_EQ(count, 1) << id;
+    by_a += completed_by[id] == "node-a" ? 1 : 0;
+  }
+  EXPECT_GT(by_a, 0);  // both nodes took part
+  EXPECT_LT(by_a, kJobs);
+  EXPECT_EQ(setup.pending_check_count(), 0);
+  EXPECT_EQ(count_rows("ine_results"), kJobs);
+  EXPECT_EQ(db().query("SELECT COUNT(*) FROM sessions WHERE status = 'approved'"), std::to_string(kJobs));
+}
+
+TEST_F(PgStoreTest, ExpiredLeaseIsTakenOverAndOnlyTheNewOwnerCompletes) {
+  auto& store = open();
+  add_integration(store, "i1");
+  const Session s = make_session("s1", "i1");
+  store.insert_session(s);
+  ASSERT_EQ(store.submit_session("s1", "a", true, "", kT0), SubmitOutcome::kSubmitted);
+
+  EXPECT_FALSE(store.claim_check("a", kT0 - 1, 1000));  // not due yet
+  auto first = store.claim_check("a", kT0, 1000);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->session_id, "s1");
+  EXPECT_EQ(first->attempts, 1);
+  EXPECT_EQ(first->credential.cic, s.credential.cic);
+  EXPECT_EQ(first->credential.ocr, s.credential.ocr);
+  EXPECT_FALSE(store.claim_check("b", kT0 + 999, 1000));  // still leased
+  auto second = store.claim_check("b", kT0 + 1000, 1000);   // lease expired
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->attempts, 2);
+  EXPECT_EQ(db().query("SELECT lease_owner FROM check_jobs WHERE session_id = 's1'"), "b");
+
+  EXPECT_FALSE(store.complete_check("s1", "a", IneResult{true, "VIGENTE", 1, 0}, "approved", kT0 + 1001));
+  EXPECT_FALSE(store.find_ine_answer("s1")->result);
+  EXPECT_TRUE(store.complete_check("s1", "b", IneResult{true, "VIGENTE", 1, 0}, "approved", kT0 + 1002));
+  EXPECT_FALSE(store.complete_check("s1", "b", IneResult{true, "VIGENTE", 1, 0}, "approved", kT0 + 1003));
+  EXPECT_EQ(store.pending_check_count(), 0);
+  EXPECT_FALSE(store.claim_check("c", kT0 + 100'000, 1000));  // done jobs are never claimed
+  EXPECT_EQ(store.find_ine_answer("s1")->result->checked_at, kT0 + 1002);
+}
+
+TEST_F(PgStoreTest, RetryCheckReleasesTheLeaseUntilTheNextRun) {
+  auto& store = open();
+  add_integration(store, "i1");
+  store.insert_session(make_session("s1", "i1"));
+  ASSERT_EQ(store.submit_session("s1", "a", true, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_TRUE(store.claim_check("a", kT0, 60'000));
+
+  store.retry_check("s1", "intruder", kT0 + 1);  // not the holder: no effect
+  EXPECT_FALSE(store.claim_check("b", kT0 + 10, 60'000));
+
+  store.retry_check("s1", "a", kT0 + 5000);
+  EXPECT_EQ(db().query("SELECT COALESCE(lease_owner, '<null>') FROM check_jobs WHERE session_id = 's1'"), "<null>");
+  EXPECT_FALSE(store.claim_check("b", kT0 + 4999, 60'000));
+  auto again = store.claim_check("b", kT0 + 5000, 60'000);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->attempts, 2);
+  EXPECT_EQ(store.pending_check_count(), 1);
+  EXPECT_FALSE(store.complete_check("s1", "a", IneResult{}, "approved", kT0 + 5001));
+  EXPECT_TRUE(store.complete_check("s1", "b", IneResult{}, "approved", kT0 + 5001));
+}
+
+TEST_F(PgStoreTest, RegistryUpsertFindCount) {
+  auto& store = open();
+  EXPECT_EQ(store.registry_entry_count(), 0);
+  store.upsert_registry_entries({});
+  EXPECT_EQ(store.registry_entry_count(), 0);
+
+  // More than one batch, with keys that need escaping in an array literal.
+  std::vector<RegistryEntry> entries;
+  for (int i = 0; i < 12'000; ++i) {
+    entries.push_back(registry::to_registry_entry(synthetic_.next()));
+  }
+  std::map<std::string, int> expected;
+  for (const auto& e : entries) {
+    expected[e.lookup_key] = e.situation;
+  }
+  entries.push_back(RegistryEntry{R"(odd"key\with,{braces} )", "E", 3});
+  expected[entries.back().lookup_key] = 3;
+  store.upsert_registry_entries(entries);
+  EXPECT_EQ(store.registry_entry_count(), static_cast<std::int64_t>(expected.size()));
+  EXPECT_EQ(store.find_registry_situation(entries[0].lookup_key), entries[0].situation);
+  EXPECT_EQ(store.find_registry_situation(entries[11'999].lookup_key), expected[entries[11'999].lookup_key]);
+  EXPECT_EQ(store.find_registry_situation(R"(odd"key\with,{braces} )"), 3);
+  EXPECT_FALSE(store.find_registry_situation("no-such-key"));
+
+  // Replacing: a key repeated within one call keeps its last value.
+  std::vector<RegistryEntry> changes = {
+      RegistryEntry{entries[0].lookup_key, "H", 90},
+      RegistryEntry{entries[1].lookup_key, "H", 91},
+      RegistryEntry{entries[0].lookup_key, "G", 92},
+  };
+  store.upsert_registry_entries(changes);
+  EXPECT_EQ(store.registry_entry_count(), static_cast<std::int64_t>(expected.size()));
+  EXPECT_EQ(store.find_registry_situation(entries[0].lookup_key), 92);
+  EXPECT_EQ(store.find_registry_situation(entries[1].lookup_key), 91);
+  EXPECT_EQ(db().query("SELECT model FROM registry_entries WHERE lookup_key = $1", {entries[0].lookup_key}), "G");
+}
+
+TEST_F(PgStoreTest, MigrationsAreIdempotentAndSafeToRace) {
+  // Several nodes start at once on an empty database: the advisory lock serializes them.
+  std::atomic<int> failures = 0;
+  std::vector<std::unique_ptr<PostgresStore>> racing(4);
+  std::vector<std::thread> threads;
+  for (auto& slot : racing) {
+    threads.emplace_back([&] {
+      try {
+        slot = std::make_unique<PostgresStore>(url_, 1);
+      } catch (const StoreError&) {
+        ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(failures.load(), 0);
+  racing.clear();
+  EXPECT_EQ(count_rows("schema_migrations"), static_cast<std::int64_t>(sql::kMigrations.size()));
+
+  auto& first = open();
+  add_integration(first, "i1");
+  auto& second = open();  // opening again changes nothing and keeps the data
+  EXPECT_TRUE(second.find_integration("i1"));
+  EXPECT_EQ(count_rows("schema_migrations"), static_cast<std::int64_t>(sql::kMigrations.size()));
+  EXPECT_EQ(db().query("SELECT MAX(version) FROM schema_migrations"), std::to_string(sql::kMigrations.back().version));
+}
+
+TEST_F(PgStoreTest, BrokenConnectionIsReconnected) {
+  auto& store = open(1);
+  add_integration(store, "i1");
+  // Kill the store's only server session, as a server restart would.
+  EXPECT_EQ(db().query("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()"),
+            "1");
+  // The first call may see the dead socket and fail; the next one reconnects.
+  bool recovered = false;
+  for (int attempt = 0; attempt < 2 && !recovered; ++attempt) {
+    try {
+      recovered = store.find_integration("i1").has_value();
+    } catch (const StoreError&) {
+    }
+  }
+  EXPECT_TRUE(recovered);
+  EXPECT_EQ(store.list_integrations().size(), 1U);
+}
+
+TEST(PgStoreUrl, PasswordNeverAppearsInMessages) {
+  EXPECT_EQ(redact_url("postgresql://app:s3cr3t-pw@127.0.0.1:5432/db"), "postgresql://app:***@127.0.0.1:5432/db");
+  EXPECT_EQ(redact_url("postgres://127.0.0.1/db?user=app&password=s3cr3t-pw&sslmode=disable"),
+            "postgres://127.0.0.1/db?user=app&password=***&sslmode=disable");
+  EXPECT_EQ(redact_url("postgresql://127.0.0.1/db"), "postgresql://127.0.0.1/db");
+  // Port 1 on loopback: nothing listens, the connection is refused at once.
+  try {
+    PostgresStore store("postgresql://app:s3cr3t-pw@127.0.0.1:1/db?connect_timeout=5", 1);
+    ADD_FAILURE() << "connected to port 1";
+  } catch (const StoreError& error) {
+    const std::string message = error.what();
+    EXPECT_EQ(message.find("s3cr3t-pw"), std::string::npos) << message;
+    EXPECT_NE(message.find("***"), std::string::npos) << message;
+  }
+}
+
+TEST(PgStoreUrl, OpenStoreDispatchesPostgresUrls) {
+  for (const char* url : {"postgresql://app:s3cr3t-pw@127.0.0.1:1/db", "postgres://app:s3cr3t-pw@127.0.0.1:1/db"}) {
+    try {
+      open_store(url);
+      ADD_FAILURE() << "connected to port 1";
+    } catch (const StoreError& error) {
+      const std::string message = error.what();
+      EXPECT_NE(message.find("PostgreSQL"), std::string::npos) << message;
+      EXPECT_EQ(message.find("s3cr3t-pw"), std::string::npos) << message;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace inereg::store::postgres
