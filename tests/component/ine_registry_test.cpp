@@ -4,6 +4,8 @@
 #include "auth/secret_box.hpp"
 #include "auth/signing.hpp"
 
+#include <sqlite3.h>
+
 namespace inereg::component {
 namespace {
 
@@ -181,6 +183,23 @@ TEST_F(IneRegistryTest, MexicanCardWithoutLookupDataAsksForResubmission) {
       R"({"verification":{"person":{"firstName":"JUAN"},"document":{"country":"MX","type":"ID_CARD"}}})");
   EXPECT_EQ(client_->wait_decision(id).at("verification").at("code"), 9103);
   EXPECT_EQ(client_->ine_registry(id).status, 404);
+}
+
+// A storage failure is a 500 in the documented shape, signed, with no internal detail:
+// the table the endpoint reads is dropped behind the running service's back.
+TEST_F(IneRegistryTest, StoreFailureIsTheDocumented500WithoutDetail) {
+  const std::string id = client_->create(ine_body(vigente_.credential));
+  const std::string db_path = service().config().db.substr(std::string_view("sqlite:").size());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE ine_results", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+
+  const auto reply = client_->ine_registry(id);
+  EXPECT_EQ(reply.status, 500);
+  EXPECT_EQ(reply.body, R"({"status":"fail","code":"1101","message":"Something went wrong"})");
+  expect_signed(reply, *client_);
 }
 
 }  // namespace
