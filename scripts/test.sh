@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: unit, component and functional, first in a
 # normal build, then built with AddressSanitizer + UndefinedBehaviorSanitizer; and
-# checks formatting. Exits non-zero on the first failure.
+# checks formatting. A throwaway PostgreSQL server runs for the PostgreSQL store tests. Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -10,6 +10,17 @@ jobs=$(nproc)
 
 echo "== format check"
 git ls-files -z 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' | xargs -0 clang-format --dry-run -Werror
+
+echo "== PostgreSQL for the tests (a throwaway cluster on 127.0.0.1)"
+pg_dir=$(mktemp -d)
+stop_postgres() {
+  scripts/pg-test-server.sh stop "$pg_dir" >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+}
+trap stop_postgres EXIT
+INEREG_TEST_POSTGRES_URL=$(scripts/pg-test-server.sh start "$pg_dir")
+export INEREG_TEST_POSTGRES_URL
+echo "PostgreSQL at $INEREG_TEST_POSTGRES_URL"
 
 echo "== build (RelWithDebInfo)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -16,6 +16,7 @@ struct ServerOptions {
   std::uint16_t port = 8080;  // 0 = any free port (tests)
   int io_threads = 2;
   int blocking_threads = 4;  // run writes (POST/PATCH/DELETE), which wait on fsync
+  bool inline_reads = true;  // GETs on the I/O threads; false when reads cross the network
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
   std::chrono::milliseconds read_timeout{30'000};   // a started request must arrive within this
@@ -27,10 +28,11 @@ using Handler = std::function<api::ApiResponse(const api::ApiRequest&)>;
 
 // HTTP/1.1 server on Boost.Beast with C++20 coroutines: one coroutine per connection
 // (read → handle → write → keep-alive), each on one of `io_threads` single-threaded
-// io_contexts (round-robin), so connections need no strands. GET handlers run inline on the I/O threads (SQLite point
-// reads, a few microseconds); other methods hop to a blocking pool because their commits wait on fsync. Shutdown
-// drains: stop accepting, close idle keep-alive connections, let in-flight requests finish (up to drain_timeout), then
-// run() returns.
+// io_contexts (round-robin), so connections need no strands. With `inline_reads`, GET
+// handlers run on the I/O threads (SQLite point reads, a few microseconds); everything
+// else hops to a blocking pool (commits wait on fsync; PostgreSQL waits on the
+// network). Shutdown drains: stop accepting, close idle keep-alive connections, let
+// in-flight requests finish (up to drain_timeout), then run() returns.
 class HttpServer {
  public:
   HttpServer(ServerOptions options, Handler handler);

@@ -23,19 +23,6 @@ constexpr std::uint64_t kRegistrySeed = 7'301'120;
 
 }  // namespace
 
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "inereg-component-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    throw std::system_error(errno, std::generic_category(), "mkdtemp");
-  }
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 RunningService::RunningService(const ServiceOptions& options) {
   config::Config config;
   config.listen = "127.0.0.1:0";

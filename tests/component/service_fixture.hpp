@@ -21,6 +21,7 @@
 #include "ine/credential.hpp"
 #include "registry/registry_file.hpp"
 #include "support/http_client.hpp"
+#include "support/temp_dir.hpp"
 
 // The component-test harness: the real app::Service (SQLite in a temp file, real
 // loopback HTTP on port 0) running in-process on its own thread, plus a client that
@@ -30,18 +31,7 @@ namespace inereg::component {
 using testing::HttpCall;
 using testing::HttpReply;
 
-// A directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using testing::TempDir;
 
 // What a test may change about the service it runs against.
 struct ServiceOptions {

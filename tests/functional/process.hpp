@@ -1,5 +1,7 @@
 #pragma once
 
+#include "support/temp_dir.hpp"
+
 #include <sys/types.h>
 
 #include <chrono>
@@ -16,20 +18,7 @@ namespace inereg::functional {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// A directory under the system temp dir, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using testing::TempDir;
 
 // How a child ended: a normal exit with its code, or death by a signal.
 struct ExitStatus {

@@ -54,8 +54,8 @@ class AdminConnection {
     for (const auto& p : params) {
       values.push_back(p.c_str());
     }
-    PGresult* result = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
-                                    nullptr, nullptr, 0);
+    PGresult* result =
+        PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
     const auto status = PQresultStatus(result);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
       const std::string message = PQresultErrorMessage(result);
@@ -404,8 +404,8 @@ TEST_F(PgStoreTest, ExpiredLeaseIsTakenOverAndOnlyTheNewOwnerCompletes) {
   EXPECT_EQ(first->attempts, 1);
   EXPECT_EQ(first->credential.cic, s.credential.cic);
   EXPECT_EQ(first->credential.ocr, s.credential.ocr);
-  EXPECT_FALSE(store.claim_check("b", kT0 + 999, 1000));  // still leased
-  auto second = store.claim_check("b", kT0 + 1000, 1000);   // lease expired
+  EXPECT_FALSE(store.claim_check("b", kT0 + 999, 1000));   // still leased
+  auto second = store.claim_check("b", kT0 + 1000, 1000);  // lease expired
   ASSERT_TRUE(second);
   EXPECT_EQ(second->attempts, 2);
   EXPECT_EQ(db().query("SELECT lease_owner FROM check_jobs WHERE session_id = 's1'"), "b");

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "config/config.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 // Settings from defaults, a TOML file and INEREG_* variables, lowest precedence first.
 namespace inereg::config {

@@ -8,7 +8,7 @@
 #include "registry/registry_file.hpp"
 #include "registry/registry_import.hpp"
 #include "store/store.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 // The registry snapshot CSV: parsing, formatting, synthetic data and import.
 namespace inereg::registry {

@@ -138,8 +138,7 @@ class Result {
   std::int64_t integer(int row, int column) const {
     const char* value = PQgetvalue(result_.get(), row, column);
     std::int64_t number = 0;
-    const auto [end, error] =
-        std::from_chars(value, value + PQgetlength(result_.get(), row, column), number);
+    const auto [end, error] = std::from_chars(value, value + PQgetlength(result_.get(), row, column), number);
     if (error != std::errc()) {
       throw StoreError("PostgreSQL: column is not an integer");
     }
@@ -204,6 +203,10 @@ class Connection {
       PQfinish(conn_);
       throw StoreError("cannot connect to PostgreSQL at " + redact_url(url) + ": " + message);
     }
+    // Server NOTICEs ("relation already exists, skipping") are not errors; libpq would
+    // print them on stderr.
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);
   }
   ~Connection() { PQfinish(conn_); }
   Connection(const Connection&) = delete;
@@ -521,7 +524,7 @@ SubmitOutcome PostgresStore::submit_session(std::string_view session_id, std::st
   // happen once even when two nodes submit the same session concurrently.
   if (c.run(sql::kSubmitSession, Params().add(attempt_id).add(now).add(session_id)).affected() == 0) {
     return c.run(sql::kSessionExists, Params().add(session_id)).rows() > 0 ? SubmitOutcome::kNotAllowed
-                                                                            : SubmitOutcome::kNotFound;
+                                                                           : SubmitOutcome::kNotFound;
   }
   if (enqueue_check) {
     c.run(sql::kInsertCheckJob, Params().add(session_id).add(now));
@@ -546,8 +549,8 @@ std::optional<IneAnswer> PostgresStore::find_ine_answer(std::string_view session
   }
   IneAnswer answer{row.text(0, 0), row.text(0, 1), std::nullopt};
   if (!row.is_null(0, 2)) {
-    answer.result = IneResult{row.boolean(0, 2), row.text(0, 3), static_cast<int>(row.integer(0, 4)),
-                              row.integer(0, 5)};
+    answer.result =
+        IneResult{row.boolean(0, 2), row.text(0, 3), static_cast<int>(row.integer(0, 4)), row.integer(0, 5)};
   }
   return answer;
 }
@@ -580,12 +583,8 @@ bool PostgresStore::complete_check(std::string_view session_id, std::string_view
   if (c.run(sql::kFinishCheck, Params().add(session_id).add(owner)).affected() != 1) {
     return false;  // the lease was lost (expired and taken over) or the session deleted
   }
-  c.run(sql::kInsertIneResult, Params()
-                                   .add(session_id)
-                                   .add(result.active)
-                                   .add(result.document_state)
-                                   .add(result.situation)
-                                   .add(now));
+  c.run(sql::kInsertIneResult,
+        Params().add(session_id).add(result.active).add(result.document_state).add(result.situation).add(now));
   c.run(sql::kDecideSession, Params().add(decision_status).add(now).add(session_id));
   tx.commit();
   return true;

@@ -83,7 +83,8 @@ inline constexpr std::string_view kLockMigrations = "SELECT pg_advisory_xact_loc
 inline constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)";
 inline constexpr std::string_view kSelectAppliedVersion = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
-inline constexpr std::string_view kInsertMigration = "INSERT INTO schema_migrations(version, applied_at) VALUES ($1, $2)";
+inline constexpr std::string_view kInsertMigration =
+    "INSERT INTO schema_migrations(version, applied_at) VALUES ($1, $2)";
 
 inline constexpr std::string_view kBegin = "BEGIN";
 inline constexpr std::string_view kCommit = "COMMIT";
