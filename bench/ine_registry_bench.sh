@@ -27,53 +27,20 @@ WRK_THREADS=${BENCH_THREADS:-2}
 TARGET_RATIO=${BENCH_TARGET_RATIO:-0.5}
 REGISTRY_SIZE=20000
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 2; }
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
 
-for tool in wrk nginx openssl python3 curl; do
-  command -v "$tool" >/dev/null || die "$tool not found (Debian packages: wrk nginx-light openssl python3 curl)"
-done
-
-if [[ $# -ge 1 ]]; then
-  INEREG=$1
-  [[ -x $INEREG ]] || die "$INEREG is not an executable"
-else
-  INEREG=$REPO/build-bench/inereg
-  if [[ ! -x $INEREG ]]; then
-    log "building $INEREG (Release)"
-    cmake -S "$REPO" -B "$REPO/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release -DINEREG_TESTS=OFF >/dev/null
-    ninja -C "$REPO/build-bench" -j2 inereg
-  fi
-fi
+require_tools wrk nginx openssl python3 curl
+find_inereg "${1:-}"
 
 # The temp dir goes on a RAM-backed file system when there is one: seeding makes ~4
 # fsync'd SQLite commits per session (create, submit, check claim, check result), which
 # on this machine's disk takes ~100 s for 10,000 sessions instead of ~15 s. The measured
 # GETs only read, from the page cache either way. BENCH_TMPDIR overrides the choice.
-if [[ -z ${BENCH_TMPDIR:-} ]]; then
-  BENCH_TMPDIR=${TMPDIR:-/tmp}
-  if [[ -d /dev/shm && -w /dev/shm ]] && [[ $(stat -f -c %T /dev/shm 2>/dev/null) == tmpfs ]]; then
-    BENCH_TMPDIR=/dev/shm
-  fi
-fi
+pick_tmpdir
 WORK=$(mktemp -d "$BENCH_TMPDIR/inereg-bench.XXXXXX")
 INEREG_PID=
 NGINX_PID=
-
-stop_process() {  # pid name: SIGTERM, then SIGKILL if it has not exited within 5 s
-  local pid=$1 name=$2
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "$name ($pid) did not stop on SIGTERM; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
   local status=$?
@@ -96,14 +63,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-json_field() {  # file field
-  python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
-}
-
 # ---------------------------------------------------------------------------------------
 # 1. A fresh inereg: integration, registry, server.
 export INEREG_MASTER_KEY
@@ -121,17 +80,10 @@ SECRET=$(json_field "$WORK/integration.json" sharedSecret)
   die "registry import failed: $(cat "$WORK/cli.log")"
 log "$(tail -n 1 "$WORK/cli.log")"
 
-# Two IO threads: the same as nginx's two workers, on a 2-core machine.
-INEREG_HTTP_IO_THREADS=${INEREG_HTTP_IO_THREADS:-2} "$INEREG" serve --listen 127.0.0.1:0 --db "$DB" 2>"$WORK/inereg.log" &
-INEREG_PID=$!
-INEREG_PORT=
-for _ in $(seq 200); do
-  INEREG_PORT=$(sed -n 's/.*inereg listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/inereg.log" | head -n 1)
-  [[ -n $INEREG_PORT ]] && break
-  kill -0 "$INEREG_PID" 2>/dev/null || die "inereg serve exited: $(cat "$WORK/inereg.log")"
-  sleep 0.05
-done
-[[ -n $INEREG_PORT ]] || die "inereg did not report its port: $(cat "$WORK/inereg.log")"
+# Two IO threads (start_serve's default): the same as nginx's two workers.
+start_serve "$DB" "$WORK/inereg.log"
+INEREG_PID=$SERVE_PID
+INEREG_PORT=$SERVE_PORT
 log "inereg $INEREG (pid $INEREG_PID) on 127.0.0.1:$INEREG_PORT"
 
 # ---------------------------------------------------------------------------------------
@@ -234,10 +186,6 @@ run_wrk() {  # name port
     grep -v '^#' "$WORK/perf-report.txt" | grep -v '^$' | head -n 40 >&2 || true
   fi
   sed 's/^/    /' "$WORK/$name.txt" >&2
-}
-
-bench_value() {  # name key
-  sed -n "s/^BENCH .*\\b$2=\\([^ ]*\\).*/\\1/p" "$WORK/$1.txt"
 }
 
 run_wrk nginx "$NGINX_PORT"

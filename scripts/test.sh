@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: unit, component and functional, first in a
 # normal build, then built with AddressSanitizer + UndefinedBehaviorSanitizer; and
-# checks formatting. A throwaway PostgreSQL server runs for the PostgreSQL store tests. Exits non-zero on the first failure.
+# checks formatting. A throwaway PostgreSQL server runs for the PostgreSQL store tests
+# and for a second pass of the component and functional tests against PostgreSQL
+# (normal build only). Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -27,6 +29,8 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build -j "$jobs"
 echo "== tests"
 (cd build && ctest --output-on-failure -j "$jobs" --timeout 300)
+echo "== component and functional tests against PostgreSQL (one database per test)"
+(cd build && INEREG_TEST_BACKEND=postgres ctest --output-on-failure -j "$jobs" --timeout 300 -L '^(component|functional)$')
 
 echo "== build (ASan + UBSan)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DINEREG_SANITIZE=ON >/dev/null

@@ -21,11 +21,19 @@ auth::SecretBox secret_box_from(const config::Config& config) {
 }
 
 Service::Service(config::Config config)
-    : config_(std::move(config)), secret_box_(secret_box_from(config_)), store_(store::open_store(config_.db)) {
+    : config_(std::move(config)),
+      secret_box_(secret_box_from(config_)),
+      // PostgreSQL: refuses a schema that is behind (`inereg migrate` applies it once,
+      // before a rollout); the embedded SQLite file migrates itself here.
+      store_(store::open_store(config_.db, store::startup_migrations(config_.db))) {
   registry_ = std::make_unique<registry::LocalRegistry>(*store_);
   checks_ = std::make_unique<checks::CheckRunner>(*store_, *registry_, config_.checks, util::wall_clock_ms);
   directory_ = std::make_unique<auth::IntegrationDirectory>(*store_, secret_box_, config_.integration_cache_ms,
                                                             util::wall_clock_ms);
+  // SQLite reads are local point reads (microseconds): GETs run on the I/O threads. A
+  // PostgreSQL read is a network round trip, which would stall every connection of
+  // that I/O thread: GETs take the blocking pool like writes.
+  config_.http.inline_reads = config_.db.starts_with("sqlite:");
   server_ = std::make_unique<http::HttpServer>(
       config_.http, [this](const api::ApiRequest& request) { return api_->handle(request); });
   server_->listen();
@@ -44,8 +52,9 @@ Service::Service(config::Config config)
 Service::~Service() = default;
 
 void Service::run(bool handle_signals) {
-  checks_->start();
+  // Counted before the workers start, which would otherwise race the count.
   const auto pending = store_->pending_check_count();
+  checks_->start();
   server_->run(handle_signals, [&] {
     spdlog::info("inereg listening on {}:{} ({} pending checks)", config_.http.host, server_->port(), pending);
   });

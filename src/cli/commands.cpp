@@ -79,9 +79,36 @@ std::string demo_master_key(const std::string& db_url) {
   return key;
 }
 
+// The admin commands (integration, registry) apply pending migrations, as `migrate`
+// does: an operator runs them deliberately, one process at a time (the first is often
+// `integration create` on a new database), and migrations only add, so a node of the
+// previous release keeps working on the result. Only `serve`, started by the dozen in
+// a rollout, refuses to change a shared schema (store::startup_migrations).
+std::unique_ptr<store::Store> open_for_command(const std::string& url) {
+  return store::open_store(url, store::Migrations::kApply);
+}
+
+// `inereg migrate`: applies pending migrations and prints the schema version. Run once
+// before starting (or rolling out) nodes on a shared PostgreSQL database.
+void add_migrate_command(CLI::App& app) {
+  auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations and print the schema version");
+  auto options = std::make_shared<StoreOptions>();
+  add_store_options(*migrate, *options);
+  migrate->callback([options] {
+    guarded([&] {
+      const auto config = load(*options);
+      auto store = store::open_store(config.db, store::Migrations::kApply);
+      std::cout << "database schema at version " << store->schema_version() << "\n";
+    });
+  });
+}
+
 }  // namespace
 
 void add_serve_command(CLI::App& app) {
+  // migrate is registered beside serve, the command it prepares the database for.
+  add_migrate_command(app);
+
   auto* serve = app.add_subcommand("serve", "Run the HTTP API and the check workers");
   auto options = std::make_shared<StoreOptions>();
   auto listen = std::make_shared<std::optional<std::string>>();
@@ -130,7 +157,7 @@ void add_integration_commands(CLI::App& app) {
     guarded([&] {
       const auto config = load(*create_options);
       const auto box = app::secret_box_from(config);
-      auto store = store::open_store(config.db);
+      auto store = open_for_command(config.db);
       const auto created = admin::create_integration(*store, box, *name, util::wall_clock_ms());
       if (*json) {
         boost::json::object out{{"id", created.id},
@@ -155,7 +182,7 @@ void add_integration_commands(CLI::App& app) {
   list->callback([list_options, list_json] {
     guarded([&] {
       const auto config = load(*list_options);
-      auto store = store::open_store(config.db);
+      auto store = open_for_command(config.db);
       boost::json::array all;
       for (const auto& i : store->list_integrations()) {
         if (*list_json) {
@@ -186,7 +213,7 @@ void add_integration_commands(CLI::App& app) {
     guarded([&] {
       const auto config = load(*rotate_options);
       const auto box = app::secret_box_from(config);
-      auto store = store::open_store(config.db);
+      auto store = open_for_command(config.db);
       const auto secret = admin::rotate_secret(*store, box, *rotate_id, util::wall_clock_ms());
       if (!secret) {
         std::cerr << "inereg: no integration with that id\n";
@@ -205,7 +232,7 @@ void add_integration_commands(CLI::App& app) {
   revoke->callback([revoke_options, revoke_id] {
     guarded([&] {
       const auto config = load(*revoke_options);
-      auto store = store::open_store(config.db);
+      auto store = open_for_command(config.db);
       std::cout << "revoked " << store->revoke_older_integration_secrets(*revoke_id, util::wall_clock_ms())
                 << " secret(s)\n";
     });
@@ -222,7 +249,7 @@ void add_integration_commands(CLI::App& app) {
     command->callback([command_options, id, activate] {
       guarded([&] {
         const auto config = load(*command_options);
-        auto store = store::open_store(config.db);
+        auto store = open_for_command(config.db);
         if (!store->set_integration_active(*id, activate)) {
           std::cerr << "inereg: no integration with that id\n";
           throw CLI::RuntimeError(1);
@@ -273,7 +300,7 @@ void add_registry_commands(CLI::App& app) {
   import->callback([import_options, file_name] {
     guarded([&] {
       const auto config = load(*import_options);
-  auto store = store::open_store(config.db);
+  auto store = open_for_command(config.db);
   std::ifstream input(*file_name);
   const bool terminal = ::isatty(STDERR_FILENO) == 1;
   const auto report = registry::import_registry(*store, input, [terminal](std::int64_t lines) {

@@ -5,8 +5,19 @@
 #include "store/store.hpp"
 
 namespace inereg::store {
+namespace {
 
-std::unique_ptr<Store> open_store(std::string_view url) {
+bool is_postgres_url(std::string_view url) {
+  return url.starts_with("postgresql://") || url.starts_with("postgres://");
+}
+
+}  // namespace
+
+Migrations startup_migrations(std::string_view url) {
+  return is_postgres_url(url) ? Migrations::kRequireCurrent : Migrations::kApply;
+}
+
+std::unique_ptr<Store> open_store(std::string_view url, Migrations migrations) {
   constexpr std::string_view kSqlite = "sqlite:";
   if (url.starts_with(kSqlite)) {
     std::string path(url.substr(kSqlite.size()));
@@ -18,12 +29,12 @@ std::unique_ptr<Store> open_store(std::string_view url) {
     }
     // One connection per I/O or worker thread that can be inside the store at once.
     const int pool = static_cast<int>(std::max(4U, 2 * std::thread::hardware_concurrency() + 2));
-    return std::make_unique<sqlite::SqliteStore>(path, pool);
+    return std::make_unique<sqlite::SqliteStore>(path, pool, migrations);
   }
-  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+  if (is_postgres_url(url)) {
     // Each node holds at most this many connections: size max_connections for them all.
     const int pool = static_cast<int>(std::max(4U, 2 * std::thread::hardware_concurrency() + 2));
-    return std::make_unique<postgres::PostgresStore>(std::string(url), pool);
+    return std::make_unique<postgres::PostgresStore>(std::string(url), pool, migrations);
   }
   throw StoreError("unsupported database URL (expected sqlite:FILE or postgresql://...): " +
                    std::string(url.substr(0, url.find(':'))));

@@ -59,6 +59,10 @@ class Store {
   virtual void upsert_registry_entries(std::span<const RegistryEntry> entries) = 0;
   virtual std::optional<int> find_registry_situation(std::string_view lookup_key) = 0;
   virtual std::int64_t registry_entry_count() = 0;
+
+  // Schema ----------------------------------------------------------------------------
+  // The highest migration version applied to the database.
+  virtual int schema_version() = 0;
 };
 
 class StoreError : public std::runtime_error {
@@ -66,8 +70,25 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Opens the backend named by the URL ("sqlite:path/to/file.db") and applies pending
-// migrations. Throws StoreError for an unknown scheme or a failed migration.
-std::unique_ptr<Store> open_store(std::string_view url);
+// What opening a store does about the database schema.
+enum class Migrations {
+  // Apply pending migrations (serialized between processes that open at once).
+  kApply,
+  // Apply nothing; throw StoreError naming `inereg migrate` when the schema is behind
+  // this build. A schema ahead of this build is accepted: during a rolling upgrade the
+  // new release migrates first (migrations only add) while old nodes still serve.
+  kRequireCurrent,
+};
+
+// Opens the backend named by the URL ("sqlite:path/to/file.db" or "postgresql://...")
+// with the given migration policy. Throws StoreError for an unknown scheme, a failed
+// migration, or (kRequireCurrent) a schema that is behind.
+std::unique_ptr<Store> open_store(std::string_view url, Migrations migrations = Migrations::kApply);
+
+// The policy of `serve` and the admin commands for `url`. The embedded SQLite file has
+// one owner, which migrates it at open: a single-process default just works. A shared
+// PostgreSQL database is migrated only by `inereg migrate`, run once before a rollout,
+// so that no node (or an operator's newer binary) changes the schema under the others.
+Migrations startup_migrations(std::string_view url);
 
 }  // namespace inereg::store

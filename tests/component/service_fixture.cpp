@@ -26,7 +26,7 @@ constexpr std::uint64_t kRegistrySeed = 7'301'120;
 RunningService::RunningService(const ServiceOptions& options) {
   config::Config config;
   config.listen = "127.0.0.1:0";
-  config.db = "sqlite:" + (dir_.path() / "t.db").string();
+  config.db = database_.url();
   config.master_key = auth::random_master_key_hex();
   config.public_url = std::string(kPublicUrl);
   // Every request sees the integration's current state (the deactivation tests).

@@ -22,9 +22,11 @@
 #include "registry/registry_file.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
-// The component-test harness: the real app::Service (SQLite in a temp file, real
-// loopback HTTP on port 0) running in-process on its own thread, plus a client that
+// The component-test harness: the real app::Service (on the backend INEREG_TEST_BACKEND
+// picks: SQLite in a temp file or a fresh PostgreSQL database; real loopback HTTP on
+// port 0) running in-process on its own thread, plus a client that
 // speaks Veriff's signing rules.
 namespace inereg::component {
 
@@ -32,6 +34,7 @@ using testing::HttpCall;
 using testing::HttpReply;
 
 using testing::TempDir;
+using testing::TestDatabase;
 
 // What a test may change about the service it runs against.
 struct ServiceOptions {
@@ -56,12 +59,15 @@ class RunningService {
   RunningService& operator=(const RunningService&) = delete;
 
   app::Service& service() { return *service_; }
+  // The service's database, for SQL behind its back.
+  const TestDatabase& database() const { return database_; }
   std::uint16_t port() const { return service_->port(); }
   // Starts the drain; returns true if run() returned within `deadline`.
   bool stop_within(std::chrono::milliseconds deadline);
 
  private:
   TempDir dir_;
+  TestDatabase database_{dir_ / "t.db"};
   std::unique_ptr<app::Service> service_;
   std::future<void> finished_;
   std::thread thread_;
@@ -122,6 +128,7 @@ class ComponentTest : public ::testing::Test {
   std::uint16_t port() const { return running_->port(); }
   app::Service& service() { return running_->service(); }
   RunningService& running() { return *running_; }
+  const TestDatabase& database() const { return running_->database(); }
   ApiClient new_client(std::string_view name);
 
   std::unique_ptr<RunningService> running_;

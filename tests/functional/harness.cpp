@@ -1,7 +1,5 @@
 #include "functional/harness.hpp"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <csignal>
@@ -69,10 +67,10 @@ std::string random_master_key_hex() {
   return key;
 }
 
-Workspace::Workspace() : db_url_("sqlite:" + (dir_ / "db").string()), master_key_(random_master_key_hex()) {}
+Workspace::Workspace() : database_(dir_ / "db"), master_key_(random_master_key_hex()) {}
 
 EnvVars Workspace::env(const EnvVars& extra) const {
-  EnvVars vars{{"INEREG_MASTER_KEY", master_key_}, {"INEREG_DB", db_url_}, {"INEREG_LOG_LEVEL", "info"}};
+  EnvVars vars{{"INEREG_MASTER_KEY", master_key_}, {"INEREG_DB", db_url()}, {"INEREG_LOG_LEVEL", "info"}};
   for (const auto& [name, value] : extra) {
     vars[name] = value;
   }
@@ -308,30 +306,7 @@ HttpReply poll_until_ok(std::uint16_t port, const testing::HttpCall& call, milli
 }
 
 std::int64_t query_int(const Workspace& workspace, const std::string& sql) {
-  const std::string path = workspace.db_url().substr(std::string_view("sqlite:").size());
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    const std::string message = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    throw std::runtime_error("open " + path + ": " + message);
-  }
-  sqlite3_busy_timeout(db, 5'000);
-  sqlite3_stmt* statement = nullptr;
-  std::int64_t value = -1;
-  std::string error;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
-    error = sqlite3_errmsg(db);
-  } else if (sqlite3_step(statement) == SQLITE_ROW) {
-    value = sqlite3_column_int64(statement, 0);
-  } else {
-    error = std::string("no row: ") + sqlite3_errmsg(db);
-  }
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
-  if (!error.empty()) {
-    throw std::runtime_error(sql + ": " + error);
-  }
-  return value;
+  return workspace.database().query_int(sql);
 }
 
 std::string json_string(const std::string& body, const std::string& key) {

@@ -9,10 +9,11 @@
 
 #include "functional/process.hpp"
 #include "support/http_client.hpp"
+#include "support/test_database.hpp"
 
-// What the functional tests share: a workspace per test (temp dir, SQLite database,
-// fresh master key), the CLI as a one-shot child, `inereg serve` as a long-running
-// child, and a small Veriff API client that signs like an integrator would.
+// What the functional tests share: a workspace per test (temp dir, a private database
+// on the backend INEREG_TEST_BACKEND picks, fresh master key), the CLI as a one-shot child, `inereg serve` as a
+// long-running child, and a small Veriff API client that signs like an integrator would.
 namespace inereg::functional {
 
 using testing::HttpReply;
@@ -32,13 +33,15 @@ std::string binary_path();
 std::string random_master_key_hex();
 
 // One test's private world. Children run with INEREG_MASTER_KEY (unless a test drops
-// it) and every database command gets --db pointing into the temp dir.
+// it) and INEREG_DB naming the test's own database (a file in the temp dir, or a fresh
+// PostgreSQL database dropped with the workspace).
 class Workspace {
  public:
   Workspace();
 
   const TempDir& dir() const { return dir_; }
-  const std::string& db_url() const { return db_url_; }
+  const std::string& db_url() const { return database_.url(); }
+  const testing::TestDatabase& database() const { return database_; }
   const std::string& master_key() const { return master_key_; }
   // The variables every child gets: the master key, plus `extra` (which wins).
   EnvVars env(const EnvVars& extra = {}) const;
@@ -50,7 +53,7 @@ class Workspace {
 
  private:
   TempDir dir_;
-  std::string db_url_;
+  testing::TestDatabase database_;
   std::string master_key_;
 };
 
@@ -151,7 +154,7 @@ class ApiClient {
 // Polls `call` until it returns 200 or the deadline passes; returns the last reply.
 HttpReply poll_until_ok(std::uint16_t port, const testing::HttpCall& call, milliseconds timeout = kCheckTimeout);
 
-// One integer from a read-only query of the workspace's SQLite database, to check
+// One integer from a query of the workspace's database (either backend), to check
 // durable state the API does not expose (e.g. how many results a session has).
 std::int64_t query_int(const Workspace& workspace, const std::string& sql);
 

@@ -13,10 +13,17 @@
 #include <thread>
 #include <vector>
 
+#include <csignal>
+
+#include "auth/secret_box.hpp"
+#include "functional/process.hpp"
 #include "registry/registry_file.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/postgres/sql.hpp"
+#include "store/sqlite/sql.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace inereg::store::postgres {
 namespace {
@@ -523,6 +530,114 @@ TEST_F(PgStoreTest, BrokenConnectionIsReconnected) {
   }
   EXPECT_TRUE(recovered);
   EXPECT_EQ(store.list_integrations().size(), 1U);
+}
+
+TEST_F(PgStoreTest, RequireCurrentRefusesAnEmptyDatabaseWithoutTouchingIt) {
+  try {
+    PostgresStore store(url_, 1, Migrations::kRequireCurrent);
+    ADD_FAILURE() << "opened a database without a schema";
+  } catch (const StoreError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("at version 0, this inereg needs " + std::to_string(sql::kSchemaVersion)), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("run `inereg migrate`"), std::string::npos) << message;
+  }
+  // Checking created nothing: not even the migrations table.
+  EXPECT_EQ(db().query("SELECT to_regclass('schema_migrations') IS NULL"), "t");
+  EXPECT_EQ(db().query("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'"), "0");
+}
+
+TEST_F(PgStoreTest, RequireCurrentRefusesAnOlderSchemaAndAcceptsACurrentOrNewerOne) {
+  open();  // kApply: the schema is current
+  // Roll the recorded version back by one, as a database last migrated by the previous
+  // release looks to this build.
+  db().query("DELETE FROM schema_migrations WHERE version = $1", {std::to_string(sql::kSchemaVersion)});
+  try {
+    PostgresStore store(url_, 1, Migrations::kRequireCurrent);
+    ADD_FAILURE() << "opened a database whose schema is behind";
+  } catch (const StoreError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("database schema is at version " + std::to_string(sql::kSchemaVersion - 1) +
+                           ", this inereg needs " + std::to_string(sql::kSchemaVersion) + ": run `inereg migrate`"),
+              std::string::npos)
+        << message;
+  }
+  // open_store with serve's policy for a PostgreSQL URL refuses it the same way.
+  EXPECT_EQ(startup_migrations(url_), Migrations::kRequireCurrent);
+  EXPECT_THROW(open_store(url_, startup_migrations(url_)), StoreError);
+
+  // Current again (as after `inereg migrate`): opens and reports the version.
+  db().query("INSERT INTO schema_migrations(version, applied_at) VALUES ($1, 0)",
+             {std::to_string(sql::kSchemaVersion)});
+  {
+    PostgresStore store(url_, 1, Migrations::kRequireCurrent);
+    EXPECT_EQ(store.schema_version(), sql::kSchemaVersion);
+  }
+  // Ahead of this build (the next release migrated first): old nodes keep serving.
+  db().query("INSERT INTO schema_migrations(version, applied_at) VALUES ($1, 0)",
+             {std::to_string(sql::kSchemaVersion + 1)});
+  PostgresStore ahead(url_, 1, Migrations::kRequireCurrent);
+  EXPECT_EQ(ahead.schema_version(), sql::kSchemaVersion + 1);
+}
+
+// The real binary: serve refuses an unmigrated PostgreSQL database, `inereg migrate`
+// applies the schema and prints its version, then serve starts on it.
+TEST_F(PgStoreTest, MigrateCommandThenServe) {
+  testing::TempDir dir;
+  functional::SpawnOptions options;
+  options.env = {{"INEREG_MASTER_KEY", auth::random_master_key_hex()}};
+  options.output_dir = dir.path();
+
+  options.args = {"serve", "--listen", "127.0.0.1:0", "--db", url_};
+  const auto refused = functional::run_program(INEREG_BINARY, options);
+  EXPECT_EQ(refused.exit_code(), 1) << refused.err;
+  EXPECT_NE(refused.err.find("database schema is at version 0, this inereg needs " +
+                             std::to_string(sql::kSchemaVersion) + ": run `inereg migrate`"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_EQ(db().query("SELECT to_regclass('schema_migrations') IS NULL"), "t");
+
+  options.args = {"migrate", "--db", url_};
+  for (int run = 0; run < 2; ++run) {  // the second run finds nothing to apply
+    const auto migrated = functional::run_program(INEREG_BINARY, options);
+    EXPECT_EQ(migrated.exit_code(), 0) << migrated.err;
+    EXPECT_EQ(migrated.out, "database schema at version " + std::to_string(sql::kSchemaVersion) + "\n");
+  }
+  EXPECT_EQ(count_rows("schema_migrations"), static_cast<std::int64_t>(sql::kMigrations.size()));
+
+  options.args = {"serve", "--listen", "127.0.0.1:0", "--db", url_};
+  functional::ChildProcess serve(INEREG_BINARY, options);
+  const auto deadline = functional::Clock::now() + std::chrono::seconds(30);
+  while (serve.stderr_text().find("inereg listening on") == std::string::npos && serve.running() &&
+         functional::Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_NE(serve.stderr_text().find("inereg listening on"), std::string::npos) << serve.stderr_text();
+  serve.send_signal(SIGTERM);
+  const auto stopped = serve.wait_for(std::chrono::seconds(30));
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ(stopped->code, 0) << functional::describe(*stopped);
+}
+
+// The embedded store implements both policies too; serve's policy for it is kApply.
+TEST(SqliteMigrations, RequireCurrentAndApply) {
+  testing::TempDir dir;
+  const std::string path = dir.file("inereg.db");
+  EXPECT_EQ(startup_migrations("sqlite:" + path), Migrations::kApply);
+  try {
+    sqlite::SqliteStore store(path, 1, Migrations::kRequireCurrent);
+    ADD_FAILURE() << "opened a database without a schema";
+  } catch (const StoreError& error) {
+    EXPECT_NE(std::string(error.what())
+                  .find("at version 0, this inereg needs " + std::to_string(sqlite::sql::kSchemaVersion) +
+                        ": run `inereg migrate`"),
+              std::string::npos)
+        << error.what();
+  }
+  EXPECT_EQ(open_store("sqlite:" + path, startup_migrations("sqlite:" + path))->schema_version(),
+            sqlite::sql::kSchemaVersion);
+  sqlite::SqliteStore current(path, 1, Migrations::kRequireCurrent);
+  EXPECT_EQ(current.schema_version(), sqlite::sql::kSchemaVersion);
 }
 
 TEST(PgStoreUrl, PasswordNeverAppearsInMessages) {

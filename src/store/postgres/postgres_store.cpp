@@ -335,10 +335,14 @@ class PostgresStore::Lease {
   Connection* connection_;
 };
 
-PostgresStore::PostgresStore(std::string url, int pool_size)
+PostgresStore::PostgresStore(std::string url, int pool_size, Migrations migrations)
     : url_(std::move(url)), pool_size_(static_cast<std::size_t>(std::max(1, pool_size))) {
   connections_.push_back(std::make_unique<Connection>(url_, url_password(url_)));
-  migrate(*connections_.front());
+  if (migrations == Migrations::kApply) {
+    migrate(*connections_.front());
+  } else {
+    require_current(*connections_.front());
+  }
   idle_.push_back(connections_.front().get());
 }
 
@@ -391,6 +395,24 @@ void PostgresStore::migrate(Connection& connection) {
     connection.run(sql::kInsertMigration, Params().add(migration.version).add(wall_clock_ms()));
   }
   tx.commit();
+}
+
+void PostgresStore::require_current(Connection& connection) {
+  // No lock and no DDL: a node that only checks never blocks behind, or takes part
+  // in, a migration another process is running.
+  std::int64_t applied = 0;
+  if (connection.run(sql::kMigrationsTableExists).boolean(0, 0)) {
+    applied = connection.run(sql::kSelectAppliedVersion).integer(0, 0);
+  }
+  if (applied < sql::kSchemaVersion) {
+    throw StoreError("database schema is at version " + std::to_string(applied) + ", this inereg needs " +
+                     std::to_string(sql::kSchemaVersion) + ": run `inereg migrate`");
+  }
+}
+
+int PostgresStore::schema_version() {
+  auto lease = acquire();
+  return static_cast<int>((*lease).run(sql::kSelectAppliedVersion).integer(0, 0));
 }
 
 void PostgresStore::load_secrets(Connection& connection, Integration& integration) {

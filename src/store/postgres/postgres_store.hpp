@@ -14,14 +14,15 @@ class Connection;
 
 // The shared backend: several inereg nodes on one PostgreSQL database. A small pool of
 // libpq connections, opened lazily up to `pool_size` (the first at construction, to
-// fail fast and migrate); a caller waits when all are busy. A connection found broken
+// fail fast and check or apply migrations); a caller waits when all are busy. A connection found broken
 // is reset before reuse. Statements are prepared once per connection. Thread-safe.
 class PostgresStore final : public Store {
  public:
   // `url` is a libpq URI (postgresql://user[:password]@host[:port]/db[?params]).
-  // Connects and applies pending migrations. Throws StoreError; no message carries
+  // Connects and, with kApply, applies pending migrations; with kRequireCurrent it
+  // only checks that the schema is not behind. Throws StoreError; no message carries
   // the URL's password.
-  PostgresStore(std::string url, int pool_size);
+  PostgresStore(std::string url, int pool_size, Migrations migrations = Migrations::kApply);
   ~PostgresStore() override;
 
   void create_integration(const Integration& integration, std::string_view sealed_secret) override;
@@ -50,11 +51,15 @@ class PostgresStore final : public Store {
   std::optional<int> find_registry_situation(std::string_view lookup_key) override;
   std::int64_t registry_entry_count() override;
 
+  int schema_version() override;
+
  private:
   class Lease;
   Lease acquire();
   void release(Connection* connection);
   void migrate(Connection& connection);
+  // Throws StoreError (naming `inereg migrate`) when the schema is behind this build.
+  void require_current(Connection& connection);
   void load_secrets(Connection& connection, Integration& integration);
   std::optional<Integration> find_integration_where(std::string_view sql, std::string_view value);
 

@@ -77,12 +77,17 @@ CREATE TABLE registry_entries (
 )sql"},
 };
 
+// The schema version this build needs: its newest migration.
+inline constexpr int kSchemaVersion = kMigrations.back().version;
+
 // Serializes migrations between nodes that start at once: held until the migrating
 // transaction ends. The key is an arbitrary constant private to inereg.
 inline constexpr std::string_view kLockMigrations = "SELECT pg_advisory_xact_lock(7305994218841370101)";
 inline constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)";
 inline constexpr std::string_view kSelectAppliedVersion = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+// to_regclass follows search_path, as the unqualified names of every other statement do.
+inline constexpr std::string_view kMigrationsTableExists = "SELECT to_regclass('schema_migrations') IS NOT NULL";
 inline constexpr std::string_view kInsertMigration =
     "INSERT INTO schema_migrations(version, applied_at) VALUES ($1, $2)";
 

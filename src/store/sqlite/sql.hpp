@@ -75,9 +75,14 @@ CREATE TABLE registry_entries (
 )sql"},
 };
 
+// The schema version this build needs: its newest migration.
+inline constexpr int kSchemaVersion = kMigrations.back().version;
+
 inline constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)";
 inline constexpr std::string_view kSelectAppliedVersion = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+inline constexpr std::string_view kMigrationsTableExists =
+    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
 inline constexpr std::string_view kInsertMigration = "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)";
 
 inline constexpr std::string_view kInsertIntegration =

@@ -211,15 +211,17 @@ class SqliteStore::Lease {
   Connection* connection_;
 };
 
-SqliteStore::SqliteStore(const std::string& path, int pool_size) {
+SqliteStore::SqliteStore(const std::string& path, int pool_size, Migrations migrations) {
   // SQLite's memory statistics take a global mutex on every allocation; nothing reads
   // them. Must precede SQLite's initialization; later calls fail harmlessly.
   static std::once_flag configured;
   std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   for (int i = 0; i < std::max(1, pool_size); ++i) {
     connections_.push_back(std::make_unique<Connection>(path));
-    if (i == 0) {
+    if (i == 0 && migrations == Migrations::kApply) {
       migrate(*connections_.front());
+    } else if (i == 0) {
+      require_current(*connections_.front());
     }
     idle_.push_back(connections_.back().get());
   }
@@ -262,6 +264,27 @@ void SqliteStore::migrate(Connection& connection) {
     record.bind(migration.version).bind(wall_clock_ms()).run();
   }
   tx.commit();
+}
+
+void SqliteStore::require_current(Connection& connection) {
+  std::int64_t applied = 0;
+  Statement exists(connection, sql::kMigrationsTableExists);
+  if (exists.step() && exists.integer(0) > 0) {
+    Statement version(connection, sql::kSelectAppliedVersion);
+    if (version.step()) {
+      applied = version.integer(0);
+    }
+  }
+  if (applied < sql::kSchemaVersion) {
+    throw StoreError("database schema is at version " + std::to_string(applied) + ", this inereg needs " +
+                     std::to_string(sql::kSchemaVersion) + ": run `inereg migrate`");
+  }
+}
+
+int SqliteStore::schema_version() {
+  auto lease = acquire();
+  Statement version(*lease, sql::kSelectAppliedVersion);
+  return version.step() ? static_cast<int>(version.integer(0)) : 0;
 }
 
 void SqliteStore::load_secrets(Connection& connection, Integration& integration) {

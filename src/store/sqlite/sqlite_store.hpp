@@ -19,8 +19,9 @@ class Connection;
 // avoids upgrade deadlocks). Prepared statements are cached per connection.
 class SqliteStore final : public Store {
  public:
-  // Opens (creating if needed) the file and applies migrations. `pool_size` >= 1.
-  SqliteStore(const std::string& path, int pool_size);
+  // Opens (creating if needed) the file and, with kApply, applies pending migrations;
+  // with kRequireCurrent it throws StoreError when the schema is behind. `pool_size` >= 1.
+  SqliteStore(const std::string& path, int pool_size, Migrations migrations = Migrations::kApply);
   ~SqliteStore() override;
 
   void create_integration(const Integration& integration, std::string_view sealed_secret) override;
@@ -49,11 +50,15 @@ class SqliteStore final : public Store {
   std::optional<int> find_registry_situation(std::string_view lookup_key) override;
   std::int64_t registry_entry_count() override;
 
+  int schema_version() override;
+
  private:
   class Lease;
   Lease acquire();
   void release(Connection* connection);
   void migrate(Connection& connection);
+  // Throws StoreError (naming `inereg migrate`) when the schema is behind this build.
+  void require_current(Connection& connection);
   void load_secrets(Connection& connection, Integration& integration);
   // The integration selected by `sql` (one text parameter), with its secrets.
   std::optional<Integration> find_integration_where(std::string_view sql, std::string_view value);
