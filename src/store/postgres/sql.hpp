@@ -3,15 +3,14 @@
 #include <array>
 #include <string_view>
 
+#include "store/migration.hpp"
+
 // Every SQL statement of the PostgreSQL backend, as named constants. Values are always
 // passed as parameters ($1, $2, ...), never spliced into the text. Times are BIGINT
 // milliseconds since the Unix epoch (UTC), as in the SQLite backend.
 namespace inereg::store::postgres::sql {
 
-struct Migration {
-  int version;
-  std::string_view statements;
-};
+using store::Migration;
 
 // Append-only: a released migration is never edited, a change is a new version.
 inline constexpr std::array kMigrations = {

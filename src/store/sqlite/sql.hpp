@@ -3,14 +3,13 @@
 #include <array>
 #include <string_view>
 
+#include "store/migration.hpp"
+
 // Every SQL statement of the SQLite backend, as named constants. Times are integer
 // milliseconds since the Unix epoch (UTC).
 namespace inereg::store::sqlite::sql {
 
-struct Migration {
-  int version;
-  std::string_view statements;
-};
+using store::Migration;
 
 // Append-only: a released migration is never edited, a change is a new version.
 inline constexpr std::array kMigrations = {
