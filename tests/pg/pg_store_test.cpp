@@ -24,6 +24,7 @@
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace inereg::store::postgres {
 namespace {
@@ -31,52 +32,10 @@ namespace {
 constexpr TimeMs kT0 = 1'700'000'000'000;
 constexpr const char* kUrlVariable = "INEREG_TEST_POSTGRES_URL";
 
-// `url` pointing at database `name` instead of its own.
-std::string with_database(const std::string& url, const std::string& name) {
-  const auto authority = url.find("://") + 3;
-  const auto path = url.find_first_of("/?", authority);
-  if (path == std::string::npos) {
-    return url + "/" + name;
-  }
-  const auto query = url.find('?', path);
-  return url.substr(0, path) + "/" + name + (query == std::string::npos ? "" : url.substr(query));
-}
-
-// A libpq connection for the test's own administration (create/drop the database,
-// inspect tables the Store interface does not expose).
-class AdminConnection {
- public:
-  explicit AdminConnection(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      throw std::runtime_error(std::string("admin connection failed: ") + PQerrorMessage(conn_));
-    }
-  }
-  ~AdminConnection() { PQfinish(conn_); }
-  AdminConnection(const AdminConnection&) = delete;
-  AdminConnection& operator=(const AdminConnection&) = delete;
-
-  // Runs `sql` with text parameters; returns the first column of the first row ("" if none).
-  std::string query(const std::string& sql, const std::vector<std::string>& params = {}) {
-    std::vector<const char*> values;
-    for (const auto& p : params) {
-      values.push_back(p.c_str());
-    }
-    PGresult* result =
-        PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
-    const auto status = PQresultStatus(result);
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-      const std::string message = PQresultErrorMessage(result);
-      PQclear(result);
-      throw std::runtime_error("admin query failed: " + message);
-    }
-    std::string first = PQntuples(result) > 0 ? PQgetvalue(result, 0, 0) : "";
-    PQclear(result);
-    return first;
-  }
-
- private:
-  PGconn* conn_;
-};
+// The test's own libpq connection (create/drop the database, inspect tables the Store
+// interface does not expose), shared with the component and functional tests.
+using AdminConnection = testing::PgConnection;
+using testing::with_database;
 
 // Each test gets its own freshly created database, dropped afterwards.
 class PgStoreTest : public ::testing::Test {
