@@ -7,6 +7,7 @@ int main(int argc, char** argv) {
   CLI::App app{"inereg: Veriff-compatible INE registry checks, self-hosted"};
   app.require_subcommand(1);
   inereg::cli::add_serve_command(app);
+  inereg::cli::add_migrate_command(app);
   inereg::cli::add_integration_commands(app);
   inereg::cli::add_registry_commands(app);
   CLI11_PARSE(app, argc, argv);

@@ -88,27 +88,9 @@ std::unique_ptr<store::Store> open_for_command(const std::string& url) {
   return store::open_store(url, store::Migrations::kApply);
 }
 
-// `inereg migrate`: applies pending migrations and prints the schema version. Run once
-// before starting (or rolling out) nodes on a shared PostgreSQL database.
-void add_migrate_command(CLI::App& app) {
-  auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations and print the schema version");
-  auto options = std::make_shared<StoreOptions>();
-  add_store_options(*migrate, *options);
-  migrate->callback([options] {
-    guarded([&] {
-      const auto config = load(*options);
-      auto store = store::open_store(config.db, store::Migrations::kApply);
-      std::cout << "database schema at version " << store->schema_version() << "\n";
-    });
-  });
-}
-
 }  // namespace
 
 void add_serve_command(CLI::App& app) {
-  // migrate is registered beside serve, the command it prepares the database for.
-  add_migrate_command(app);
-
   auto* serve = app.add_subcommand("serve", "Run the HTTP API and the check workers");
   auto options = std::make_shared<StoreOptions>();
   auto listen = std::make_shared<std::optional<std::string>>();
@@ -138,6 +120,21 @@ void add_serve_command(CLI::App& app) {
         std::cout << prepare_demo(service) << std::flush;
       }
       service.run(true);
+    });
+  });
+}
+
+// `inereg migrate`: applies pending migrations and prints the schema version. Run once
+// before starting (or rolling out) nodes on a shared PostgreSQL database.
+void add_migrate_command(CLI::App& app) {
+  auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations and print the schema version");
+  auto options = std::make_shared<StoreOptions>();
+  add_store_options(*migrate, *options);
+  migrate->callback([options] {
+    guarded([&] {
+      const auto config = load(*options);
+      auto store = store::open_store(config.db, store::Migrations::kApply);
+      std::cout << "database schema at version " << store->schema_version() << "\n";
     });
   });
 }

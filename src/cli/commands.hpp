@@ -6,6 +6,7 @@
 namespace inereg::cli {
 
 void add_serve_command(CLI::App& app);
+void add_migrate_command(CLI::App& app);
 void add_integration_commands(CLI::App& app);
 void add_registry_commands(CLI::App& app);
 
