@@ -47,17 +47,7 @@ cleanup() {
   trap - EXIT INT TERM
   stop_process "$NGINX_PID" nginx
   stop_process "$INEREG_PID" inereg
-  # Anything else this shell started in the background (none expected).
-  local pid
-  for pid in $(jobs -p); do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  if [[ -n ${BENCH_KEEP:-} ]]; then
-    log "kept $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$status"
+  finish_cleanup "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT

@@ -87,3 +87,18 @@ start_serve() {  # db logfile
 bench_value_of() {  # file key
   sed -n "s/^BENCH .*\\b$2=\\([^ ]*\\).*/\\1/p" "$1"
 }
+
+# The end of every bench script's EXIT trap: stop whatever else this shell started in
+# the background, remove (or keep, with BENCH_KEEP) the work dir $WORK, exit with $1.
+finish_cleanup() {  # status
+  local pid
+  for pid in $(jobs -p); do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  if [[ -n ${BENCH_KEEP:-} ]]; then
+    log "kept $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$1"
+}

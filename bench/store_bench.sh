@@ -57,16 +57,7 @@ cleanup() {
   if [[ -n $PG_STARTED ]]; then
     "$REPO/scripts/pg-test-server.sh" stop "$PG_DIR" >/dev/null 2>&1 || true
   fi
-  local pid
-  for pid in $(jobs -p); do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  if [[ -n ${BENCH_KEEP:-} ]]; then
-    log "kept $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$status"
+  finish_cleanup "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
