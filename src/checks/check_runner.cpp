@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
 #include <random>
 
 #include "auth/secret_box.hpp"
@@ -70,7 +71,12 @@ bool CheckRunner::run_one(const std::string& owner) {
   if (!claimed) {
     return false;
   }
-  const auto outcome = connector_.lookup(claimed->credential);
+  // Interim: waits for the lookup on this worker thread.
+  std::promise<registry::LookupOutcome> answered;
+  auto answer = answered.get_future();
+  connector_.lookup(claimed->credential,
+                    [&answered](registry::LookupOutcome outcome) { answered.set_value(std::move(outcome)); });
+  const auto outcome = answer.get();
   std::optional<ine::SituationPolicy> policy;
   if (outcome.kind == registry::LookupOutcome::Kind::kVerdict) {
     policy = ine::policy_for_situation(outcome.situation);

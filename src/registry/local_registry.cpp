@@ -4,7 +4,11 @@
 
 namespace inereg::registry {
 
-LookupOutcome LocalRegistry::lookup(const ine::Credential& credential) {
+void LocalRegistry::lookup(const ine::Credential& credential, Done done) {
+  done(lookup_now(credential));
+}
+
+LookupOutcome LocalRegistry::lookup_now(const ine::Credential& credential) {
   const auto keys = ine::lookup_keys(credential);
   if (keys.empty()) {
     return LookupOutcome{LookupOutcome::Kind::kUnavailable, 0, "credential has no complete lookup form"};

@@ -10,7 +10,9 @@ namespace inereg::registry {
 class LocalRegistry final : public RegistryConnector {
  public:
   explicit LocalRegistry(store::Store& store) : store_(store) {}
-  LookupOutcome lookup(const ine::Credential& credential) override;
+  // Answers inline: a local point read takes microseconds.
+  void lookup(const ine::Credential& credential, Done done) override;
+  LookupOutcome lookup_now(const ine::Credential& credential);
 
  private:
   store::Store& store_;
