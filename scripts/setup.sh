@@ -9,7 +9,8 @@ packages=(
   libssl-dev openssl libsqlite3-dev sqlite3 libpq-dev postgresql libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
-  curl python3 wrk nginx-light
+  curl python3 python3-yaml wrk nginx-light
+  chromium
 )
 
 missing=()

@@ -2,28 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
-#include <vector>
+#include <array>
 
 #include "api/errors.hpp"
+#include "api/openapi_document.hpp"
 #include "auth/secret_box.hpp"
 
 namespace inereg::api {
 namespace {
-
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> segments;
-  std::size_t start = 1;  // path starts with '/'
-  while (start <= path.size()) {
-    const std::size_t slash = path.find('/', start);
-    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
-    segments.push_back(path.substr(start, end - start));
-    if (slash == std::string_view::npos) {
-      break;
-    }
-    start = slash + 1;
-  }
-  return segments;
-}
 
 ApiResponse error_response(ErrorKind kind, std::string_view message) {
   ApiResponse response;
@@ -32,53 +18,46 @@ ApiResponse error_response(ErrorKind kind, std::string_view message) {
   return response;
 }
 
-enum class Route { kCreateSession, kUpdateSession, kDeleteSession, kDecision, kIneRegistry, kPerson, kHealth };
-
-struct Match {
-  Route route;
-  std::string_view session_id;
-};
-
-std::optional<Match> match_route(std::string_view method, std::string_view path) {
-  if (path == "/healthz" && method == "GET") {
-    return Match{Route::kHealth, {}};
-  }
-  const auto s = split_path(path);
-  if (s.size() < 2 || s[0] != "v1" || s[1] != "sessions") {
-    return std::nullopt;
-  }
-  if (s.size() == 2) {
-    return method == "POST" ? std::optional(Match{Route::kCreateSession, {}}) : std::nullopt;
-  }
-  const std::string_view id = s[2];
-  if (id.empty()) {
-    return std::nullopt;
-  }
-  if (s.size() == 3) {
-    if (method == "PATCH") {
-      return Match{Route::kUpdateSession, id};
-    }
-    if (method == "DELETE") {
-      return Match{Route::kDeleteSession, id};
-    }
-    return std::nullopt;
-  }
-  if (method != "GET") {
-    return std::nullopt;
-  }
-  if (s.size() == 4 && s[3] == "decision") {
-    return Match{Route::kDecision, id};
-  }
-  if (s.size() == 4 && s[3] == "person") {
-    return Match{Route::kPerson, id};
-  }
-  if (s.size() == 5 && s[3] == "decision" && s[4] == "ine-registry") {
-    return Match{Route::kIneRegistry, id};
-  }
-  return std::nullopt;
+ApiResponse openapi_response() {
+  ApiResponse response{200, std::string(openapi_yaml())};
+  response.content_type = "application/yaml";
+  return response;
 }
 
 }  // namespace
+
+std::span<const Route> Api::route_table() {
+  // One line per route: method, path, authentication, browser CORS, handler. Order
+  // matters only for readers: no two patterns match the same method and path.
+  static constexpr std::array kRoutes = {
+      Route{"GET", "/healthz", Access::kPublic, false,
+            [](Api&, const RouteCall&) {
+              return ApiResponse{200, R"({"status":"ok"})"};
+            }},
+      Route{"GET", "/openapi.yaml", Access::kPublic, false, [](Api&, const RouteCall&) { return openapi_response(); }},
+      Route{"OPTIONS", "/v1/sessions", Access::kPublic, true,
+            [](Api& api, const RouteCall& call) { return api.cors_.preflight(call.request); }},
+      Route{"POST", "/v1/sessions", Access::kBodySignatureOptional, true,
+            [](Api& api, const RouteCall& call) { return api.create_session(call.request, *call.caller); }},
+      Route{"PATCH", "/v1/sessions/{id}", Access::kBodySigned, false,
+            [](Api& api, const RouteCall& call) { return api.update_session(call.request, call.id, *call.caller); }},
+      Route{"DELETE", "/v1/sessions/{id}", Access::kPathIdSigned, false,
+            [](Api& api, const RouteCall& call) { return api.delete_session(call.id, *call.caller); }},
+      Route{"GET", "/v1/sessions/{id}/decision", Access::kPathIdSigned, false,
+            [](Api& api, const RouteCall& call) { return api.get_decision(call.id, *call.caller); }},
+      Route{"GET", "/v1/sessions/{id}/decision/ine-registry", Access::kPathIdSigned, false,
+            [](Api& api, const RouteCall& call) { return api.get_ine_registry(call.request, call.id, *call.caller); }},
+      Route{"GET", "/v1/sessions/{id}/person", Access::kPathIdSigned, false,
+            [](Api& api, const RouteCall& call) { return api.get_person(call.id, *call.caller); }},
+      Route{"GET", "/v1/sessions/{id}/attempts", Access::kPathIdSigned, false,
+            [](Api& api, const RouteCall& call) { return api.get_attempts(call.id, *call.caller); }},
+  };
+  return kRoutes;
+}
+
+std::span<const Route> routes() {
+  return Api::route_table();
+}
 
 Api::Api(store::Store& store, auth::IntegrationDirectory& directory, ApiOptions options, Clock clock,
          CheckQueued on_check_queued)
@@ -87,45 +66,26 @@ Api::Api(store::Store& store, auth::IntegrationDirectory& directory, ApiOptions 
       options_(std::move(options)),
       clock_(std::move(clock)),
       on_check_queued_(std::move(on_check_queued)),
-      results_(options_.result_cache_ms) {}
+      results_(options_.result_cache_ms),
+      cors_(store_, options_.cors_cache_ms, clock_) {}
 
 ApiResponse Api::handle(const ApiRequest& request) {
-  const auto match = match_route(request.method, request.path);
-  if (!match) {
+  const RouteMatch match = match_route(request.method, request.path);
+  if (match.route == nullptr) {
+    // Also for a known path with another method: a 405 would tell an unauthenticated
+    // caller which paths exist, and Veriff documents no 405 (docs/ARCHITECTURE.md).
     return error_response(ErrorKind::kNotFound, error_spec(ErrorKind::kNotFound).message);
   }
-  if (match->route == Route::kHealth) {
-    return ApiResponse{200, R"({"status":"ok"})"};
-  }
-  // POST and PATCH sign the raw body; GET and DELETE the session id as it is in the path.
-  const bool body_signed = request.method == "POST" || request.method == "PATCH";
+  const Route& route = *match.route;
   std::optional<Caller> caller;
   ApiResponse response;
   try {
-    caller = authenticate(directory_, request, body_signed ? SignedPart::kBody : SignedPart::kPathId,
-                          body_signed ? request.body : match->session_id, match->route != Route::kCreateSession);
-    switch (match->route) {
-      case Route::kCreateSession:
-        response = create_session(request, *caller);
-        break;
-      case Route::kUpdateSession:
-        response = update_session(request, match->session_id, *caller);
-        break;
-      case Route::kDeleteSession:
-        response = delete_session(match->session_id, *caller);
-        break;
-      case Route::kDecision:
-        response = get_decision(match->session_id, *caller);
-        break;
-      case Route::kIneRegistry:
-        response = get_ine_registry(request, match->session_id, *caller);
-        break;
-      case Route::kPerson:
-        response = get_person(match->session_id, *caller);
-        break;
-      case Route::kHealth:
-        break;
+    if (route.access != Access::kPublic) {
+      const bool body_signed = route.access != Access::kPathIdSigned;
+      caller = authenticate(directory_, request, body_signed ? SignedPart::kBody : SignedPart::kPathId,
+                            body_signed ? request.body : match.id, route.access != Access::kBodySignatureOptional);
     }
+    response = route.handler(*this, RouteCall{request, match.id, caller ? &*caller : nullptr});
   } catch (const ApiError& e) {
     response = error_response(e.kind(), e.public_message());
   } catch (const std::exception& e) {
@@ -133,13 +93,30 @@ ApiResponse Api::handle(const ApiRequest& request) {
     spdlog::error("{} {}: {}", request.method, request.path, e.what());
     response = error_response(ErrorKind::kInternal, error_spec(ErrorKind::kInternal).message);
   }
-  if (caller && response.status != 401) {
-    sign_response(response, *caller);
-  } else if (request.auth_client) {
-    // 401 carries the API key echoed back and no signature (the ine-registry page).
-    response.headers.emplace_back("X-AUTH-CLIENT", std::string(*request.auth_client));
+  if (route.access != Access::kPublic) {
+    if (caller && response.status != 401) {
+      sign_response(response, *caller);
+    } else if (request.auth_client) {
+      // 401 carries the API key echoed back and no signature (the ine-registry page).
+      response.headers.emplace_back("X-AUTH-CLIENT", std::string(*request.auth_client));
+    }
+  }
+  if (route.browser_cors && route.access != Access::kPublic) {
+    add_cors_headers(request, caller ? &*caller : nullptr, response);
   }
   return response;
+}
+
+void Api::add_cors_headers(const ApiRequest& request, const Caller* caller, ApiResponse& response) {
+  std::shared_ptr<const auth::ResolvedIntegration> named;
+  if (caller == nullptr && request.origin && request.auth_client && auth::is_uuid(*request.auth_client)) {
+    try {
+      named = directory_.find_by_api_key(*request.auth_client);  // cached: no extra read in the common case
+    } catch (const std::exception& e) {
+      spdlog::error("CORS lookup of the API key's integration: {}", e.what());
+    }
+  }
+  CorsPolicy::decorate(request, caller ? caller->integration.get() : named.get(), response);
 }
 
 store::Session Api::owned_session(std::string_view session_id, const Caller& caller) {

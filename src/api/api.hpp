@@ -1,11 +1,14 @@
 #pragma once
 
 #include <functional>
+#include <span>
 #include <string>
 
 #include "api/authenticate.hpp"
+#include "api/cors.hpp"
 #include "api/messages.hpp"
 #include "api/result_cache.hpp"
+#include "api/routes.hpp"
 #include "auth/integration_directory.hpp"
 #include "store/store.hpp"
 
@@ -15,6 +18,11 @@ struct ApiOptions {
   std::string public_url = "http://127.0.0.1:8080";  // verification.host / url of created sessions
   std::string session_token_key;                     // HMAC key of the sessionToken JWTs
   std::int64_t result_cache_ms = 5'000;              // completed answers kept in memory; 0 = off
+  // DELETE /v1/sessions/{id}: Veriff enables it on request; a self-hosted operator is
+  // the one who would grant that, so it is on by default with Veriff's limits.
+  bool delete_enabled = true;
+  store::DeleteRateLimit delete_limit;  // per integration, counted in the store
+  std::int64_t cors_cache_ms = 2'000;   // every integration's browser origins, for preflights
 };
 
 // Veriff Public API v1, as plain functions over ApiRequest/ApiResponse. Handles the
@@ -31,6 +39,9 @@ class Api {
 
   ApiResponse handle(const ApiRequest& request);
 
+  // The route table (see routes.hpp); here because its entries call the handlers.
+  static std::span<const Route> route_table();
+
  private:
   ApiResponse create_session(const ApiRequest& request, Caller& caller);
   ApiResponse update_session(const ApiRequest& request, std::string_view session_id, Caller& caller);
@@ -38,10 +49,16 @@ class Api {
   ApiResponse get_decision(std::string_view session_id, Caller& caller);
   ApiResponse get_ine_registry(const ApiRequest& request, std::string_view session_id, Caller& caller);
   ApiResponse get_person(std::string_view session_id, Caller& caller);
+  ApiResponse get_attempts(std::string_view session_id, Caller& caller);
 
   // The caller's session, or ApiError(kNotFound): another integration's session is
   // indistinguishable from an unknown one.
   store::Session owned_session(std::string_view session_id, const Caller& caller);
+
+  // CORS headers of a browser route's response: for the caller's integration, or when
+  // authentication failed, the integration the API key names (so the page can read
+  // the 401 too).
+  void add_cors_headers(const ApiRequest& request, const Caller* caller, ApiResponse& response);
 
   store::Store& store_;
   auth::IntegrationDirectory& directory_;
@@ -49,6 +66,7 @@ class Api {
   const Clock clock_;
   const CheckQueued on_check_queued_;
   ResultCache results_;
+  CorsPolicy cors_;
 };
 
 }  // namespace inereg::api

@@ -1,9 +1,21 @@
 #include "api/authenticate.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "api/errors.hpp"
 #include "auth/signing.hpp"
 
 namespace inereg::api {
+namespace {
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+}  // namespace
 
 Caller authenticate(auth::IntegrationDirectory& directory, const ApiRequest& request, SignedPart part,
                     std::string_view signed_message, bool signature_required) {
@@ -20,6 +32,15 @@ Caller authenticate(auth::IntegrationDirectory& directory, const ApiRequest& req
   if (!integration->active) {
     throw ApiError(ErrorKind::kIntegrationInactive);
   }
+  // Veriff's "flexible API keys" let one key act for several integrations, picked by
+  // vrf-integration-id (veriff-api.md §4.4). Here a key belongs to exactly one
+  // integration: naming another is naming an integration this key does not reach,
+  // refused before the signature (whose secret it would select).
+  if (request.integration_id && !request.integration_id->empty() &&
+      !equal_ignoring_case(*request.integration_id, integration->id)) {
+    throw ApiError(ErrorKind::kIntegrationNotFound,
+                   "Integration with the API key was not found: vrf-integration-id names another integration.");
+  }
   Caller caller{integration, integration->secrets.empty() ? std::string() : integration->secrets.front(), false};
 
   const bool legacy = !request.hmac_signature && request.legacy_signature;
@@ -32,6 +53,11 @@ Caller authenticate(auth::IntegrationDirectory& directory, const ApiRequest& req
   }
   if (!auth::is_sha256_hex(*signature)) {
     throw ApiError(ErrorKind::kSignatureMalformed);
+  }
+  if (integration->secrets.empty()) {
+    // No secret to verify with: none could be decrypted with this master key (logged
+    // by the directory). Not the client's mismatch, so not 1818/1819.
+    throw ApiError(ErrorKind::kAuthenticationFailed);
   }
   for (const auto& secret : integration->secrets) {
     const std::string expected =

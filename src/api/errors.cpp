@@ -51,6 +51,25 @@ ErrorSpec error_spec(ErrorKind kind) {
       return {413, "1101", "Request body is too large"};
     case ErrorKind::kInternal:
       return {500, "1101", "Something went wrong"};
+    case ErrorKind::kTimestampTooOld:
+      return {400, "1201", "Invalid timestamp. Timestamp must not be older than one hour."};
+    case ErrorKind::kTimestampFormat:
+      return {400, "1202", "Timestamp format is incorrect. YYYY-MM-DDTHH:MM:S+Timezone Offset|Z or UTC."};
+    case ErrorKind::kInvalidDate:
+      return {400, "1203", "Invalid ISO 8601 date. Date needs to be in format YYYY-MM-DD."};
+    case ErrorKind::kFeaturesNotSupported:
+      return {400, "1301", "Requested features are not supported."};
+    case ErrorKind::kHttpsCallbackRequired:
+      return {400, "1302", "Only HTTPS return URLs are allowed."};
+    case ErrorKind::kAuthenticationFailed:
+      return {401, "1815", "Could not authenticate request"};
+    case ErrorKind::kOriginNotAllowed:
+      return {403, "1101", "Origin is not allowed"};
+    case ErrorKind::kDeleteDisabled:
+      return {403, "1101", "Deleting sessions is disabled on this service"};
+    case ErrorKind::kTooManyRequests:
+      // The title of DELETE's documented 429.
+      return {429, "1101", "Too many requests"};
   }
   return {500, "1101", "Something went wrong"};
 }

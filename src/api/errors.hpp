@@ -30,6 +30,15 @@ enum class ErrorKind {
   kNotFound,                     // 404 1101
   kPayloadTooLarge,              // 413 1101
   kInternal,                     // 500 1101
+  kTimestampTooOld,              // 400 1201
+  kTimestampFormat,              // 400 1202
+  kInvalidDate,                  // 400 1203
+  kFeaturesNotSupported,         // 400 1301
+  kHttpsCallbackRequired,        // 400 1302
+  kAuthenticationFailed,         // 401 1815
+  kOriginNotAllowed,             // 403 1101 (CORS preflight from an origin no integration allows)
+  kDeleteDisabled,               // 403 1101 (api.delete_enabled = false)
+  kTooManyRequests,              // 429 1101 (DELETE rate limit)
 };
 
 struct ErrorSpec {

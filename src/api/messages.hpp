@@ -18,6 +18,8 @@ struct ApiRequest {
   std::optional<std::string_view> auth_client;       // X-AUTH-CLIENT
   std::optional<std::string_view> hmac_signature;    // X-HMAC-SIGNATURE
   std::optional<std::string_view> legacy_signature;  // X-SIGNATURE
+  std::optional<std::string_view> integration_id;    // vrf-integration-id ("flexible API keys", §4.4)
+  std::optional<std::string_view> origin;            // Origin (browsers; CORS, §8.1)
 };
 
 struct ApiResponse {
@@ -26,7 +28,7 @@ struct ApiResponse {
 
   int status = 200;
   std::string body;
-  std::string content_type = "application/json";
+  std::string content_type = "application/json";  // empty: no Content-Type (204)
   std::vector<std::pair<std::string, std::string>> headers;
 };
 

@@ -1,9 +1,11 @@
 // POST /v1/sessions, PATCH /v1/sessions/{id}, DELETE /v1/sessions/{id}.
+#include <algorithm>
 #include <array>
 
 #include "api/api.hpp"
 #include "api/errors.hpp"
 #include "api/json_fields.hpp"
+#include "api/session_validation.hpp"
 #include "auth/secret_box.hpp"
 #include "auth/signing.hpp"
 #include "ine/credential.hpp"
@@ -74,6 +76,15 @@ bool is_known_status(std::string_view s) {
   return s == "review";
 }
 
+// Veriff deletes sessions that are not in progress (veriff-api.md §4.6): all but
+// `submitted` (and `review`, which inereg never sets).
+bool is_deletable_status(std::string_view s) {
+  constexpr std::array kDeletable = {
+      status::kCreated, status::kStarted,  status::kApproved, status::kDeclined, status::kResubmissionRequested,
+      status::kExpired, status::kAbandoned};
+  return std::find(kDeletable.begin(), kDeletable.end(), s) != kDeletable.end();
+}
+
 }  // namespace
 
 ApiResponse Api::create_session(const ApiRequest& request, Caller& caller) {
@@ -114,6 +125,7 @@ ApiResponse Api::create_session(const ApiRequest& request, Caller& caller) {
   const std::string country = upper(optional_string(document, "country", "document.country").value_or(""));
   const std::string type = upper(optional_string(document, "type", "document.type").value_or(""));
   session.ine_document = (country.empty() || country == "MX") && (type.empty() || type == "ID_CARD");
+  validate_create_verification(*verification, session.ine_document, session.created_at);
   if (session.ine_document) {
     ine::CredentialFields fields;
     fields.document_number = optional_string(document, "number", "document.number");
@@ -141,6 +153,7 @@ ApiResponse Api::update_session(const ApiRequest& request, std::string_view sess
     throw ApiError(ErrorKind::kMandatoryParameters,
                    "Mandatory parameters are missing from the request: verification.status.");
   }
+  validate_request_timestamp(verification, clock_());
   if (!is_known_status(*requested)) {
     throw ApiError(ErrorKind::kInvalidStatus);
   }
@@ -168,13 +181,24 @@ ApiResponse Api::update_session(const ApiRequest& request, std::string_view sess
 }
 
 ApiResponse Api::delete_session(std::string_view session_id, Caller& caller) {
+  if (!options_.delete_enabled) {
+    throw ApiError(ErrorKind::kDeleteDisabled);
+  }
   const store::Session session = owned_session(session_id, caller);
-  // Veriff deletes only sessions that are not in progress (veriff-api.md §4.6).
-  if (session.status == status::kSubmitted) {
+  if (!is_deletable_status(session.status)) {
     throw ApiError(ErrorKind::kSessionNotCompleted);
   }
-  if (!store_.delete_session(session.id)) {
-    throw ApiError(ErrorKind::kNotFound);
+  const util::TimeMs now = clock_();
+  const auto outcome =
+      store_.delete_session_rate_limited(session.id, caller.integration->id, options_.delete_limit, now);
+  if (outcome.kind == store::DeleteOutcome::Kind::kNotFound) {
+    throw ApiError(ErrorKind::kNotFound);  // deleted meanwhile, e.g. through another node
+  }
+  if (outcome.kind == store::DeleteOutcome::Kind::kRateLimited) {
+    ApiResponse limited{429, error_body(ErrorKind::kTooManyRequests, error_spec(ErrorKind::kTooManyRequests).message)};
+    const util::TimeMs wait_ms = std::max<util::TimeMs>(outcome.retry_at - now, 0);
+    limited.headers.emplace_back("Retry-After", std::to_string((wait_ms + 999) / 1000));
+    return limited;
   }
   results_.erase(session.id);
   boost::json::object body;

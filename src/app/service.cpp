@@ -46,6 +46,9 @@ Service::Service(config::Config config)
   options.public_url = config_.public_url;
   options.session_token_key = secret_box_.keyed_hash_hex("inereg session token key");
   options.result_cache_ms = config_.result_cache_ms;
+  options.delete_enabled = config_.delete_enabled;
+  options.delete_limit = config_.delete_limit;
+  options.cors_cache_ms = config_.integration_cache_ms;
   api_ = std::make_unique<api::Api>(*store_, *directory_, options, util::wall_clock_ms, [this] { checks_->wake(); });
 }
 

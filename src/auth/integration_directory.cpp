@@ -1,5 +1,6 @@
 #include "auth/integration_directory.hpp"
 
+#include <algorithm>
 #include <mutex>
 
 #include <spdlog/spdlog.h>
@@ -26,6 +27,9 @@ std::shared_ptr<const ResolvedIntegration> IntegrationDirectory::find_by_api_key
     integration->id = stored->id;
     integration->api_key = stored->api_key;
     integration->active = stored->active;
+    integration->cors_origins = stored->cors_origins;
+    // Byte order for binary search, whatever the database's collation sorted by.
+    std::sort(integration->cors_origins.begin(), integration->cors_origins.end());
     for (const auto& secret : stored->secrets) {
       if (auto plain = secret_box_.open(secret.sealed)) {
         integration->secrets.push_back(std::move(*plain));

@@ -18,7 +18,8 @@ struct ResolvedIntegration {
   std::string id;
   std::string api_key;
   bool active = true;
-  std::vector<std::string> secrets;  // unrevoked shared secrets, newest first
+  std::vector<std::string> secrets;       // unrevoked shared secrets, newest first
+  std::vector<std::string> cors_origins;  // browser origins allowed to create sessions, sorted
 };
 
 // Finds integrations by API key for every request without a database round trip and

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <fstream>
 #include <iostream>
@@ -88,6 +89,31 @@ std::unique_ptr<store::Store> open_for_command(const std::string& url) {
   return store::open_store(url, store::Migrations::kApply);
 }
 
+// The origins as browsers send them; exits 1 naming the first that is not an origin.
+std::vector<std::string> normalized_origins(const std::vector<std::string>& origins) {
+  std::vector<std::string> normalized;
+  for (const auto& origin : origins) {
+    auto canonical = admin::normalize_cors_origin(origin);
+    if (!canonical) {
+      std::cerr << "inereg: " << origin
+                << " is not a browser origin (scheme://host[:port], http or https, no path or wildcard)\n";
+      throw CLI::RuntimeError(1);
+    }
+    normalized.push_back(std::move(*canonical));
+  }
+  std::sort(normalized.begin(), normalized.end());
+  normalized.erase(std::unique(normalized.begin(), normalized.end()), normalized.end());
+  return normalized;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    out += (out.empty() ? "" : " ") + item;
+  }
+  return out;
+}
+
 }  // namespace
 
 void add_serve_command(CLI::App& app) {
@@ -147,15 +173,20 @@ void add_integration_commands(CLI::App& app) {
   auto create_options = std::make_shared<StoreOptions>();
   auto name = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
+  auto create_origins = std::make_shared<std::vector<std::string>>();
   add_store_options(*create, *create_options);
   create->add_option("--name", *name, "integration name")->required();
   create->add_flag("--json", *json, "print one JSON object {id,name,apiKey,sharedSecret}");
-  create->callback([create_options, name, json] {
+  create->add_option("--cors-origin", *create_origins,
+                     "browser origin allowed to create sessions with @veriff/js-sdk (repeatable), e.g. "
+                     "https://shop.example.com");
+  create->callback([create_options, name, json, create_origins] {
     guarded([&] {
+      const auto origins = normalized_origins(*create_origins);
       const auto config = load(*create_options);
       const auto box = app::secret_box_from(config);
       auto store = open_for_command(config.db);
-      const auto created = admin::create_integration(*store, box, *name, util::wall_clock_ms());
+      const auto created = admin::create_integration(*store, box, *name, util::wall_clock_ms(), origins);
       if (*json) {
         boost::json::object out{{"id", created.id},
                                 {"name", created.name},
@@ -183,15 +214,18 @@ void add_integration_commands(CLI::App& app) {
       boost::json::array all;
       for (const auto& i : store->list_integrations()) {
         if (*list_json) {
-          all.push_back(boost::json::object{{"id", i.id},
-                                            {"name", i.name},
-                                            {"apiKey", i.api_key},
-                                            {"active", i.active},
-                                            {"activeSecrets", i.secrets.size()},
-                                            {"createdAt", util::format_iso8601_ms(i.created_at)}});
+          all.push_back(
+              boost::json::object{{"id", i.id},
+                                  {"name", i.name},
+                                  {"apiKey", i.api_key},
+                                  {"active", i.active},
+                                  {"activeSecrets", i.secrets.size()},
+                                  {"createdAt", util::format_iso8601_ms(i.created_at)},
+                                  {"corsOrigins", boost::json::array(i.cors_origins.begin(), i.cors_origins.end())}});
         } else {
           std::cout << i.id << "  " << i.name << "  api key " << i.api_key << "  " << (i.active ? "active" : "inactive")
-                    << "  " << i.secrets.size() << " secret(s)\n";
+                    << "  " << i.secrets.size() << " secret(s)"
+                    << (i.cors_origins.empty() ? "" : "  cors origins " + joined(i.cors_origins)) << "\n";
         }
       }
       if (*list_json) {
@@ -232,6 +266,29 @@ void add_integration_commands(CLI::App& app) {
       auto store = open_for_command(config.db);
       std::cout << "revoked " << store->revoke_older_integration_secrets(*revoke_id, util::wall_clock_ms())
                 << " secret(s)\n";
+    });
+  });
+
+  auto* set_origins = integration->add_subcommand(
+      "set-cors-origins",
+      "Replace the browser origins allowed to create sessions (CORS, for @veriff/js-sdk); none clears them");
+  auto set_origins_options = std::make_shared<StoreOptions>();
+  auto set_origins_id = std::make_shared<std::string>();
+  auto set_origins_list = std::make_shared<std::vector<std::string>>();
+  add_store_options(*set_origins, *set_origins_options);
+  set_origins->add_option("ID", *set_origins_id, "integration id")->required();
+  set_origins->add_option("ORIGIN", *set_origins_list, "origins, e.g. https://shop.example.com http://127.0.0.1:3000");
+  set_origins->callback([set_origins_options, set_origins_id, set_origins_list] {
+    guarded([&] {
+      const auto origins = normalized_origins(*set_origins_list);
+      const auto config = load(*set_origins_options);
+      auto store = open_for_command(config.db);
+      if (!store->set_integration_cors_origins(*set_origins_id, origins)) {
+        std::cerr << "inereg: no integration with that id\n";
+        throw CLI::RuntimeError(1);
+      }
+      std::cout << *set_origins_id << " allows "
+                << (origins.empty() ? std::string("no browser origins") : joined(origins)) << "\n";
     });
   });
 

@@ -31,6 +31,16 @@ std::int64_t to_int(const std::string& name, const std::string& text, std::int64
   }
 }
 
+bool to_bool(const std::string& name, const std::string& text) {
+  if (text == "true" || text == "1") {
+    return true;
+  }
+  if (text == "false" || text == "0") {
+    return false;
+  }
+  throw ConfigError(name + " must be true or false");
+}
+
 std::vector<Setting> settings() {
   using std::chrono::milliseconds;
   return {
@@ -45,6 +55,16 @@ std::vector<Setting> settings() {
        }},
       {"api", "result_cache_ms", "INEREG_API_RESULT_CACHE_MS",
        [](Config& c, const std::string& v) { c.result_cache_ms = to_int("api.result_cache_ms", v, 0, 3'600'000); }},
+      {"api", "delete_enabled", "INEREG_API_DELETE_ENABLED",
+       [](Config& c, const std::string& v) { c.delete_enabled = to_bool("api.delete_enabled", v); }},
+      {"api", "delete_limit_per_hour", "INEREG_API_DELETE_LIMIT_PER_HOUR",
+       [](Config& c, const std::string& v) {
+         c.delete_limit.per_hour = static_cast<int>(to_int("api.delete_limit_per_hour", v, 0, 1'000'000));
+       }},
+      {"api", "delete_limit_per_day", "INEREG_API_DELETE_LIMIT_PER_DAY",
+       [](Config& c, const std::string& v) {
+         c.delete_limit.per_day = static_cast<int>(to_int("api.delete_limit_per_day", v, 0, 1'000'000));
+       }},
       {"http", "io_threads", "INEREG_HTTP_IO_THREADS",
        [](Config& c, const std::string& v) {
          c.http.io_threads = static_cast<int>(to_int("http.io_threads", v, 1, 256));

@@ -6,6 +6,7 @@
 
 #include "checks/check_runner.hpp"
 #include "http/server.hpp"
+#include "store/records.hpp"
 
 namespace inereg::config {
 
@@ -19,6 +20,11 @@ struct Config {
   std::string log_level = "info";
   std::int64_t integration_cache_ms = 2'000;
   std::int64_t result_cache_ms = 5'000;  // completed ine-registry answers kept in memory
+  // DELETE /v1/sessions/{id} (api.delete_enabled; Veriff: "enabled on request", which a
+  // self-hosted operator grants by default) and its per-integration limits
+  // (api.delete_limit_per_hour / api.delete_limit_per_day; 0 = no limit).
+  bool delete_enabled = true;
+  store::DeleteRateLimit delete_limit;
   http::ServerOptions http;
   checks::CheckRunnerOptions checks;
 };

@@ -47,7 +47,9 @@ std::optional<std::string_view> header(const bhttp::request<bhttp::string_body>&
 
 bhttp::response<bhttp::string_body> to_beast(api::ApiResponse response, unsigned version, bool keep_alive) {
   bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
-  out.set(bhttp::field::content_type, response.content_type);
+  if (!response.content_type.empty()) {
+    out.set(bhttp::field::content_type, response.content_type);
+  }
   for (auto& [name, value] : response.headers) {
     out.set(name, value);
   }
@@ -194,6 +196,8 @@ struct HttpServer::Impl {
       api_request.auth_client = header(request, "X-AUTH-CLIENT");
       api_request.hmac_signature = header(request, "X-HMAC-SIGNATURE");
       api_request.legacy_signature = header(request, "X-SIGNATURE");
+      api_request.integration_id = header(request, "vrf-integration-id");
+      api_request.origin = header(request, "Origin");
 
       api::ApiResponse api_response;
       if (request.method() == bhttp::verb::get && options.inline_reads) {

@@ -25,6 +25,7 @@ struct Integration {
   bool active = true;
   TimeMs created_at = 0;
   std::vector<IntegrationSecret> secrets;  // unrevoked secrets, newest first
+  std::vector<std::string> cors_origins;   // browser origins allowed to create sessions (CORS), sorted
 };
 
 // Session statuses (veriff-api.md §6.8) as stored and as sent on the wire.
@@ -78,6 +79,21 @@ struct ClaimedCheck {
   std::string session_id;
   int attempts = 0;  // including this one
   ine::Credential credential;
+};
+
+// DELETE /v1/sessions/{id} allowance of one integration (veriff-api.md §4.6: 5 per hour,
+// 10 per 24 hours). 0 = no limit in that window.
+struct DeleteRateLimit {
+  static constexpr TimeMs kHourMs = 3'600'000;
+  static constexpr TimeMs kDayMs = 24 * kHourMs;
+  int per_hour = 5;
+  int per_day = 10;
+};
+
+struct DeleteOutcome {
+  enum class Kind { kDeleted, kNotFound, kRateLimited };
+  Kind kind = Kind::kNotFound;
+  TimeMs retry_at = 0;  // kRateLimited: when the next deletion would be admitted
 };
 
 // One row of the local registry snapshot.

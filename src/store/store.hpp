@@ -29,6 +29,12 @@ class Store {
   // Revokes every secret of the integration except the newest; returns how many.
   virtual int revoke_older_integration_secrets(std::string_view integration_id, TimeMs now) = 0;
   virtual bool set_integration_active(std::string_view integration_id, bool active) = 0;
+  // Replaces the integration's allowed browser origins (already normalized); false for
+  // an unknown integration.
+  virtual bool set_integration_cors_origins(std::string_view integration_id, std::span<const std::string> origins) = 0;
+  // Every origin that some active integration allows, sorted: a CORS preflight carries
+  // no API key, so it can only be answered against all of them.
+  virtual std::vector<std::string> list_allowed_cors_origins() = 0;
 
   // Sessions ---------------------------------------------------------------------
   virtual void insert_session(const Session& session) = 0;
@@ -40,6 +46,12 @@ class Store {
                                        std::string_view decision_status_without_check, TimeMs now) = 0;
   // Removes the session with its personal data, result and job. False if unknown.
   virtual bool delete_session(std::string_view session_id) = 0;
+  // DELETE /v1/sessions/{id}: deletes the integration's session only while the
+  // integration's deletions in the last hour and the last 24 hours stay under `limit`,
+  // and counts it, in one transaction serialized per integration, so the limit holds
+  // across nodes sharing the database. Deletions older than 24 hours are forgotten.
+  virtual DeleteOutcome delete_session_rate_limited(std::string_view session_id, std::string_view integration_id,
+                                                    const DeleteRateLimit& limit, TimeMs now) = 0;
   // The session's owner, status and result (if any) in one read: the hot path.
   virtual std::optional<IneAnswer> find_ine_answer(std::string_view session_id) = 0;
 

@@ -133,7 +133,7 @@ TEST_F(CreateSessionTest, UnknownFieldsOfVeriffsDemoBodiesAreTolerated) {
                                    {"vendorData", "demo-42"},
                                    {"lang", "en"},
                                    {"features", boost::json::array{"selfid"}},
-                                   {"timestamp", "2024-01-01T08:00:00.000Z"},
+                                   {"timestamp", fresh_timestamp()},
                                    {"additionalData", {{"citizenship", "MX"}, {"placeOfResidence", "CDMX"}}}};
   const auto reply = client_->post_session(boost::json::serialize(boost::json::object{{"verification", verification}}));
   expect_created_shape(reply, boost::json::string("demo-42"));
@@ -143,7 +143,8 @@ TEST_F(CreateSessionTest, JsSdkBodyWithEmptyIdNumberAndBlankVendorDataIsAccepted
   // @veriff/js-sdk: unsigned, x-origin header, "" for an empty form field, " " to hide one.
   const std::string body =
       R"({"verification":{"callback":"https://client.example.test/","person":{"firstName":"Ana","lastName":"Ruiz",)"
-      R"("idNumber":""},"vendorData":" ","timestamp":"2024-01-01T08:00:00.000Z"}})";
+      R"("idNumber":""},"vendorData":" ","timestamp":")" +
+      fresh_timestamp() + R"("}})";
   HttpCall call{"POST",
                 "/v1/sessions",
                 body,

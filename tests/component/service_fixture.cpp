@@ -37,6 +37,8 @@ RunningService::RunningService(const ServiceOptions& options) {
   config.http.read_timeout = options.read_timeout;
   config.http.idle_timeout = options.idle_timeout;
   config.checks.workers = options.check_workers;
+  config.delete_enabled = options.delete_enabled;
+  config.delete_limit = options.delete_limit;
   config.checks.poll_ms = 20;
   config::finalize(config);
   service_ = std::make_unique<app::Service>(std::move(config));
@@ -133,6 +135,10 @@ HttpReply ApiClient::person(const std::string& id) const {
 
 HttpReply ApiClient::delete_session(const std::string& id) const {
   return signed_request("DELETE", "/v1/sessions/" + id, "", id, Signing::kHmac);
+}
+
+HttpReply ApiClient::attempts(const std::string& id) const {
+  return signed_request("GET", "/v1/sessions/" + id + "/attempts", "", id, Signing::kHmac);
 }
 
 std::string ApiClient::create(const std::string& body) const {
@@ -273,6 +279,10 @@ void expect_unauthorized(const HttpReply& reply, std::string_view code, std::opt
 bool is_uuid_v4(std::string_view text) {
   static const std::regex kUuidV4("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
   return std::regex_match(text.begin(), text.end(), kUuidV4);
+}
+
+std::string fresh_timestamp() {
+  return util::format_iso8601_ms(util::wall_clock_ms());
 }
 
 bool is_iso8601_ms(std::string_view text) {

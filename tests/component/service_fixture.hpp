@@ -44,6 +44,8 @@ struct ServiceOptions {
   std::chrono::milliseconds drain_timeout{10'000};
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
+  bool delete_enabled = true;
+  store::DeleteRateLimit delete_limit;
 };
 
 inline constexpr std::string_view kPublicUrl = "https://verify.inereg.test";
@@ -96,6 +98,7 @@ class ApiClient {
   HttpReply decision(const std::string& id) const;
   HttpReply person(const std::string& id) const;
   HttpReply delete_session(const std::string& id) const;
+  HttpReply attempts(const std::string& id) const;
   // Any request with this client's key and `signature` (if set) as X-HMAC-SIGNATURE.
   HttpReply send(std::string method, std::string target, std::string body, std::optional<std::string> signature) const;
 
@@ -173,6 +176,8 @@ void expect_signed(const HttpReply& reply, const ApiClient& client);
 void expect_unauthorized(const HttpReply& reply, std::string_view code, std::optional<std::string> echoed_key);
 
 bool is_uuid_v4(std::string_view text);
+// "now" as a request-body timestamp (Veriff refuses ones older than an hour, 1201).
+std::string fresh_timestamp();
 bool is_iso8601_ms(std::string_view text);
 
 }  // namespace inereg::component

@@ -3,6 +3,7 @@
 
 #include "auth/secret_box.hpp"
 #include "auth/signing.hpp"
+#include "util/time.hpp"
 
 namespace inereg::component {
 namespace {
@@ -77,8 +78,11 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST_F(UpdateSessionTest, VeriffDemosPatchBodyIsAccepted) {
   const std::string id = client_->create(ine_body(vigente_.credential));
+  // Luxon's toISO(): local time with its offset, here UTC+02:00 (a fresh one: 1201).
+  std::string local = util::format_iso8601_ms(util::wall_clock_ms() + 2 * 3'600'000);
+  local.replace(local.size() - 1, 1, "+02:00");
   const auto reply = client_->patch_session(
-      id, R"({"verification":{"frontState":"done","status":"submitted","timestamp":"2024-01-01T10:00:00.000+02:00"}})");
+      id, R"({"verification":{"frontState":"done","status":"submitted","timestamp":")" + local + R"("}})");
   EXPECT_EQ(reply.status, 200) << reply.body;
   EXPECT_EQ(client_->wait_ine_registry(id).status, 200);
 }

@@ -423,6 +423,13 @@ void PostgresStore::load_secrets(Connection& connection, Integration& integratio
   }
 }
 
+void PostgresStore::load_cors_origins(Connection& connection, Integration& integration) {
+  const Result origins = connection.run(sql::kSelectCorsOrigins, Params().add(integration.id));
+  for (int row = 0; row < origins.rows(); ++row) {
+    integration.cors_origins.push_back(origins.text(row, 0));
+  }
+}
+
 void PostgresStore::create_integration(const Integration& integration, std::string_view sealed_secret) {
   auto lease = acquire();
   Connection& c = *lease;
@@ -434,6 +441,9 @@ void PostgresStore::create_integration(const Integration& integration, std::stri
                                      .add(integration.active)
                                      .add(integration.created_at));
   c.run(sql::kInsertSecret, Params().add(integration.id).add(sealed_secret).add(integration.created_at));
+  for (const auto& origin : integration.cors_origins) {
+    c.run(sql::kInsertCorsOrigin, Params().add(integration.id).add(origin));
+  }
   tx.commit();
 }
 
@@ -445,6 +455,7 @@ std::optional<Integration> PostgresStore::find_integration_where(std::string_vie
   }
   Integration found = read_integration(rows, 0);
   load_secrets(*lease, found);
+  load_cors_origins(*lease, found);
   return found;
 }
 
@@ -465,6 +476,7 @@ std::vector<Integration> PostgresStore::list_integrations() {
   }
   for (auto& integration : all) {
     load_secrets(*lease, integration);
+    load_cors_origins(*lease, integration);
   }
   return all;
 }
@@ -483,6 +495,32 @@ int PostgresStore::revoke_older_integration_secrets(std::string_view integration
 bool PostgresStore::set_integration_active(std::string_view integration_id, bool active) {
   auto lease = acquire();
   return (*lease).run(sql::kSetIntegrationActive, Params().add(active).add(integration_id)).affected() == 1;
+}
+
+bool PostgresStore::set_integration_cors_origins(std::string_view integration_id,
+                                                 std::span<const std::string> origins) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  Transaction tx(c);
+  if (c.run(sql::kLockIntegration, Params().add(integration_id)).rows() == 0) {
+    return false;
+  }
+  c.run(sql::kDeleteCorsOrigins, Params().add(integration_id));
+  for (const auto& origin : origins) {
+    c.run(sql::kInsertCorsOrigin, Params().add(integration_id).add(origin));
+  }
+  tx.commit();
+  return true;
+}
+
+std::vector<std::string> PostgresStore::list_allowed_cors_origins() {
+  auto lease = acquire();
+  const Result rows = (*lease).run(sql::kSelectAllowedCorsOrigins);
+  std::vector<std::string> origins;
+  for (int row = 0; row < rows.rows(); ++row) {
+    origins.push_back(rows.text(row, 0));
+  }
+  return origins;
 }
 
 void PostgresStore::insert_session(const Session& s) {
@@ -561,6 +599,43 @@ bool PostgresStore::delete_session(std::string_view session_id) {
   auto lease = acquire();
   // ON DELETE CASCADE removes the result and the job with the session.
   return (*lease).run(sql::kDeleteSession, Params().add(session_id)).affected() == 1;
+}
+
+DeleteOutcome PostgresStore::delete_session_rate_limited(std::string_view session_id, std::string_view integration_id,
+                                                         const DeleteRateLimit& limit, TimeMs now) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  Transaction tx(c);
+  // The integration's row lock serializes its deletions across every node: the count
+  // and the delete below cannot interleave with another node's.
+  if (c.run(sql::kLockIntegration, Params().add(integration_id)).rows() == 0) {
+    return DeleteOutcome{DeleteOutcome::Kind::kNotFound, 0};
+  }
+  c.run(sql::kPruneSessionDeletions, Params().add(integration_id).add(now - DeleteRateLimit::kDayMs));
+  DeleteOutcome outcome;
+  for (const auto& [window, allowed] :
+       {std::pair{DeleteRateLimit::kHourMs, limit.per_hour}, std::pair{DeleteRateLimit::kDayMs, limit.per_day}}) {
+    if (allowed <= 0) {
+      continue;
+    }
+    const Result nth =
+        c.run(sql::kSelectNthRecentDeletion, Params().add(integration_id).add(now - window).add(allowed - 1));
+    if (nth.rows() > 0) {
+      outcome.kind = DeleteOutcome::Kind::kRateLimited;
+      outcome.retry_at = std::max(outcome.retry_at, nth.integer(0, 0) + window);
+    }
+  }
+  if (outcome.kind == DeleteOutcome::Kind::kRateLimited) {
+    tx.commit();  // keeps the pruning
+    return outcome;
+  }
+  // ON DELETE CASCADE removes the result and the job with the session.
+  if (c.run(sql::kDeleteOwnedSession, Params().add(session_id).add(integration_id)).affected() != 1) {
+    return DeleteOutcome{DeleteOutcome::Kind::kNotFound, 0};
+  }
+  c.run(sql::kInsertSessionDeletion, Params().add(integration_id).add(now));
+  tx.commit();
+  return DeleteOutcome{DeleteOutcome::Kind::kDeleted, 0};
 }
 
 std::optional<IneAnswer> PostgresStore::find_ine_answer(std::string_view session_id) {

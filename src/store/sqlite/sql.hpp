@@ -72,6 +72,22 @@ CREATE TABLE registry_entries (
   situation   INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    Migration{3, R"sql(
+-- Browser origins allowed to create sessions through CORS (@veriff/js-sdk), per integration.
+CREATE TABLE integration_cors_origins (
+  integration_id  TEXT NOT NULL REFERENCES integrations(id),
+  origin          TEXT NOT NULL,
+  PRIMARY KEY (integration_id, origin)
+) WITHOUT ROWID;
+-- One row per DELETE /v1/sessions/{id} that deleted, for the per-integration rate limit;
+-- rows older than the longest window are pruned as deletions are admitted.
+CREATE TABLE session_deletions (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  integration_id  TEXT NOT NULL REFERENCES integrations(id),
+  deleted_at      INTEGER NOT NULL
+);
+CREATE INDEX session_deletions_by_integration ON session_deletions(integration_id, deleted_at);
+)sql"},
 };
 
 // The schema version this build needs: its newest migration.
@@ -101,6 +117,15 @@ inline constexpr std::string_view kRevokeOlderSecrets =
     "UPDATE integration_secrets SET revoked_at = ? WHERE integration_id = ? AND revoked_at IS NULL "
     "AND id < (SELECT MAX(id) FROM integration_secrets WHERE integration_id = ? AND revoked_at IS NULL)";
 inline constexpr std::string_view kSetIntegrationActive = "UPDATE integrations SET active = ? WHERE id = ?";
+inline constexpr std::string_view kSelectCorsOrigins =
+    "SELECT origin FROM integration_cors_origins WHERE integration_id = ? ORDER BY origin";
+inline constexpr std::string_view kDeleteCorsOrigins = "DELETE FROM integration_cors_origins WHERE integration_id = ?";
+inline constexpr std::string_view kInsertCorsOrigin =
+    "INSERT OR IGNORE INTO integration_cors_origins(integration_id, origin) VALUES (?, ?)";
+inline constexpr std::string_view kSelectAllowedCorsOrigins =
+    "SELECT DISTINCT o.origin FROM integration_cors_origins o JOIN integrations i ON i.id = o.integration_id "
+    "WHERE i.active = 1 ORDER BY o.origin";
+inline constexpr std::string_view kIntegrationExists = "SELECT 1 FROM integrations WHERE id = ?";
 
 inline constexpr std::string_view kInsertSession =
     "INSERT INTO sessions(id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, "
@@ -116,6 +141,16 @@ inline constexpr std::string_view kSubmitSession =
 inline constexpr std::string_view kDecideSession = "UPDATE sessions SET status = ?, decided_at = ? WHERE id = ?";
 inline constexpr std::string_view kSessionExists = "SELECT 1 FROM sessions WHERE id = ?";
 inline constexpr std::string_view kDeleteSession = "DELETE FROM sessions WHERE id = ?";
+inline constexpr std::string_view kDeleteOwnedSession = "DELETE FROM sessions WHERE id = ? AND integration_id = ?";
+inline constexpr std::string_view kPruneSessionDeletions =
+    "DELETE FROM session_deletions WHERE integration_id = ? AND deleted_at <= ?";
+// The limit-th most recent deletion inside a window (parameters: integration, window
+// start, limit - 1): when there is one the window is full until it leaves the window.
+inline constexpr std::string_view kSelectNthRecentDeletion =
+    "SELECT deleted_at FROM session_deletions WHERE integration_id = ? AND deleted_at > ? "
+    "ORDER BY deleted_at DESC LIMIT 1 OFFSET ?";
+inline constexpr std::string_view kInsertSessionDeletion =
+    "INSERT INTO session_deletions(integration_id, deleted_at) VALUES (?, ?)";
 
 inline constexpr std::string_view kSelectIneAnswer =
     "SELECT s.integration_id, s.status, r.active, r.document_state, r.situation, r.checked_at "

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <unordered_map>
@@ -295,6 +296,14 @@ void SqliteStore::load_secrets(Connection& connection, Integration& integration)
   }
 }
 
+void SqliteStore::load_cors_origins(Connection& connection, Integration& integration) {
+  Statement origins(connection, sql::kSelectCorsOrigins);
+  origins.bind(integration.id);
+  while (origins.step()) {
+    integration.cors_origins.push_back(origins.text(0));
+  }
+}
+
 void SqliteStore::create_integration(const Integration& integration, std::string_view sealed_secret) {
   auto lease = acquire();
   Connection& c = *lease;
@@ -308,6 +317,10 @@ void SqliteStore::create_integration(const Integration& integration, std::string
       .run();
   Statement secret(c, sql::kInsertSecret);
   secret.bind(integration.id).bind(sealed_secret).bind(integration.created_at).run();
+  for (const auto& origin : integration.cors_origins) {
+    Statement insert_origin(c, sql::kInsertCorsOrigin);
+    insert_origin.bind(integration.id).bind(origin).run();
+  }
   tx.commit();
 }
 
@@ -323,6 +336,7 @@ std::optional<Integration> SqliteStore::find_integration_where(std::string_view 
   }
   if (found) {
     load_secrets(*lease, *found);
+    load_cors_origins(*lease, *found);
   }
   return found;
 }
@@ -346,6 +360,7 @@ std::vector<Integration> SqliteStore::list_integrations() {
   }
   for (auto& integration : all) {
     load_secrets(*lease, integration);
+    load_cors_origins(*lease, integration);
   }
   return all;
 }
@@ -370,6 +385,39 @@ bool SqliteStore::set_integration_active(std::string_view integration_id, bool a
   Statement update(*lease, sql::kSetIntegrationActive);
   update.bind(active).bind(integration_id).run();
   return (*lease).changes() == 1;
+}
+
+bool SqliteStore::set_integration_cors_origins(std::string_view integration_id, std::span<const std::string> origins) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  WriteTransaction tx(c);
+  {
+    Statement exists(c, sql::kIntegrationExists);
+    exists.bind(integration_id);
+    if (!exists.step()) {
+      return false;
+    }
+  }
+  {
+    Statement clear(c, sql::kDeleteCorsOrigins);
+    clear.bind(integration_id).run();
+  }
+  for (const auto& origin : origins) {
+    Statement insert(c, sql::kInsertCorsOrigin);
+    insert.bind(integration_id).bind(origin).run();
+  }
+  tx.commit();
+  return true;
+}
+
+std::vector<std::string> SqliteStore::list_allowed_cors_origins() {
+  auto lease = acquire();
+  Statement select(*lease, sql::kSelectAllowedCorsOrigins);
+  std::vector<std::string> origins;
+  while (select.step()) {
+    origins.push_back(select.text(0));
+  }
+  return origins;
 }
 
 void SqliteStore::insert_session(const Session& s) {
@@ -455,6 +503,49 @@ bool SqliteStore::delete_session(std::string_view session_id) {
   Statement remove(*lease, sql::kDeleteSession);
   remove.bind(session_id).run();
   return (*lease).changes() == 1;
+}
+
+DeleteOutcome SqliteStore::delete_session_rate_limited(std::string_view session_id, std::string_view integration_id,
+                                                       const DeleteRateLimit& limit, TimeMs now) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  // BEGIN IMMEDIATE takes the database's write lock first: the count and the delete
+  // cannot interleave with another connection's or process's.
+  WriteTransaction tx(c);
+  {
+    Statement prune(c, sql::kPruneSessionDeletions);
+    prune.bind(integration_id).bind(now - DeleteRateLimit::kDayMs).run();
+  }
+  DeleteOutcome outcome;
+  for (const auto& [window, allowed] :
+       {std::pair{DeleteRateLimit::kHourMs, limit.per_hour}, std::pair{DeleteRateLimit::kDayMs, limit.per_day}}) {
+    if (allowed <= 0) {
+      continue;
+    }
+    Statement nth(c, sql::kSelectNthRecentDeletion);
+    nth.bind(integration_id).bind(now - window).bind(allowed - 1);
+    if (nth.step()) {
+      outcome.kind = DeleteOutcome::Kind::kRateLimited;
+      outcome.retry_at = std::max(outcome.retry_at, nth.integer(0) + window);
+    }
+  }
+  if (outcome.kind == DeleteOutcome::Kind::kRateLimited) {
+    tx.commit();  // keeps the pruning
+    return outcome;
+  }
+  {
+    Statement remove(c, sql::kDeleteOwnedSession);
+    remove.bind(session_id).bind(integration_id).run();
+  }
+  if (c.changes() != 1) {
+    return DeleteOutcome{DeleteOutcome::Kind::kNotFound, 0};
+  }
+  {
+    Statement count(c, sql::kInsertSessionDeletion);
+    count.bind(integration_id).bind(now).run();
+  }
+  tx.commit();
+  return DeleteOutcome{DeleteOutcome::Kind::kDeleted, 0};
 }
 
 std::optional<IneAnswer> SqliteStore::find_ine_answer(std::string_view session_id) {

@@ -32,12 +32,16 @@ class SqliteStore final : public Store {
                                       TimeMs now) override;
   int revoke_older_integration_secrets(std::string_view integration_id, TimeMs now) override;
   bool set_integration_active(std::string_view integration_id, bool active) override;
+  bool set_integration_cors_origins(std::string_view integration_id, std::span<const std::string> origins) override;
+  std::vector<std::string> list_allowed_cors_origins() override;
 
   void insert_session(const Session& session) override;
   std::optional<Session> find_session(std::string_view session_id) override;
   SubmitOutcome submit_session(std::string_view session_id, std::string_view attempt_id, bool enqueue_check,
                                std::string_view decision_status_without_check, TimeMs now) override;
   bool delete_session(std::string_view session_id) override;
+  DeleteOutcome delete_session_rate_limited(std::string_view session_id, std::string_view integration_id,
+                                            const DeleteRateLimit& limit, TimeMs now) override;
   std::optional<IneAnswer> find_ine_answer(std::string_view session_id) override;
 
   std::optional<ClaimedCheck> claim_check(std::string_view owner, TimeMs now, TimeMs lease_ms) override;
@@ -60,6 +64,7 @@ class SqliteStore final : public Store {
   // Throws StoreError (naming `inereg migrate`) when the schema is behind this build.
   void require_current(Connection& connection);
   void load_secrets(Connection& connection, Integration& integration);
+  void load_cors_origins(Connection& connection, Integration& integration);
   // The integration selected by `sql` (one text parameter), with its secrets.
   std::optional<Integration> find_integration_where(std::string_view sql, std::string_view value);
 

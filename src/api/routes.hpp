@@ -1,0 +1,56 @@
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "api/messages.hpp"
+
+// The API's one route table: the router matches requests against it, and the tests
+// compare it with docs/openapi.yaml, so a route cannot be served undocumented.
+namespace inereg::api {
+
+class Api;
+struct Caller;
+
+// How a route's requests are authenticated (veriff-api.md §2.2).
+enum class Access {
+  kPublic,                 // no API key: health, the OpenAPI document, the CORS preflight
+  kBodySignatureOptional,  // API key; a signature over the raw body is verified when sent (POST /v1/sessions)
+  kBodySigned,             // API key and a signature over the raw body (PATCH)
+  kPathIdSigned,           // API key and a signature over the {id} path segment (GET, DELETE)
+};
+
+// One matched request as a handler sees it.
+struct RouteCall {
+  const ApiRequest& request;
+  std::string_view id;  // the {id} path segment as sent; empty when the pattern has none
+  Caller* caller;       // the authenticated integration; null on kPublic routes
+};
+
+using RouteHandler = ApiResponse (*)(Api& api, const RouteCall& call);
+
+struct Route {
+  std::string_view method;   // "GET", "POST", ...
+  std::string_view pattern;  // "/v1/sessions/{id}/decision": literal segments and at most one {id}
+  Access access;
+  // Served to browser pages on other origins (CORS, veriff-api.md §8.1): only what
+  // @veriff/js-sdk calls, since every other route needs the shared secret, which never
+  // belongs in a browser.
+  bool browser_cors;
+  RouteHandler handler;
+};
+
+// Every route, in table order. Defined beside the handlers (api.cpp).
+std::span<const Route> routes();
+
+struct RouteMatch {
+  const Route* route = nullptr;  // null: no route has this method and path
+  std::string_view id;
+};
+
+// The route for `method` and `path` (without query). An {id} matches one non-empty
+// segment. A known path with another method does not match: the router answers it
+// 404 like an unknown path (docs/ARCHITECTURE.md, "Routing").
+RouteMatch match_route(std::string_view method, std::string_view path);
+
+}  // namespace inereg::api
