@@ -32,7 +32,16 @@ ApiResponse error_response(ErrorKind kind, std::string_view message) {
   return response;
 }
 
-enum class Route { kCreateSession, kUpdateSession, kDeleteSession, kDecision, kIneRegistry, kPerson, kHealth };
+enum class Route {
+  kCreateSession,
+  kUpdateSession,
+  kDeleteSession,
+  kDecision,
+  kIneRegistry,
+  kPerson,
+  kHealth,
+  kMetrics
+};
 
 struct Match {
   Route route;
@@ -42,6 +51,9 @@ struct Match {
 std::optional<Match> match_route(std::string_view method, std::string_view path) {
   if (path == "/healthz" && method == "GET") {
     return Match{Route::kHealth, {}};
+  }
+  if (path == "/metrics" && method == "GET") {
+    return Match{Route::kMetrics, {}};
   }
   const auto s = split_path(path);
   if (s.size() < 2 || s[0] != "v1" || s[1] != "sessions") {
@@ -97,6 +109,9 @@ ApiResponse Api::handle(const ApiRequest& request) {
   if (match->route == Route::kHealth) {
     return ApiResponse{200, R"({"status":"ok"})"};
   }
+  if (match->route == Route::kMetrics) {
+    return metrics_response();
+  }
   // POST and PATCH sign the raw body; GET and DELETE the session id as it is in the path.
   const bool body_signed = request.method == "POST" || request.method == "PATCH";
   std::optional<Caller> caller;
@@ -124,6 +139,7 @@ ApiResponse Api::handle(const ApiRequest& request) {
         response = get_person(match->session_id, *caller);
         break;
       case Route::kHealth:
+      case Route::kMetrics:
         break;
     }
   } catch (const ApiError& e) {

@@ -15,6 +15,8 @@ struct ApiOptions {
   std::string public_url = "http://127.0.0.1:8080";  // verification.host / url of created sessions
   std::string session_token_key;                     // HMAC key of the sessionToken JWTs
   std::int64_t result_cache_ms = 5'000;              // completed answers kept in memory; 0 = off
+  // GET /metrics: the Prometheus exposition text (unauthenticated); empty = 404.
+  std::function<std::string()> metrics_page;
 };
 
 // Veriff Public API v1, as plain functions over ApiRequest/ApiResponse. Handles the
@@ -38,6 +40,8 @@ class Api {
   ApiResponse get_decision(std::string_view session_id, Caller& caller);
   ApiResponse get_ine_registry(const ApiRequest& request, std::string_view session_id, Caller& caller);
   ApiResponse get_person(std::string_view session_id, Caller& caller);
+  // GET /metrics (api/metrics_handler.cpp).
+  ApiResponse metrics_response() const;
 
   // The caller's session, or ApiError(kNotFound): another integration's session is
   // indistinguishable from an unknown one.

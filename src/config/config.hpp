@@ -21,6 +21,7 @@ struct Config {
   std::int64_t result_cache_ms = 5'000;  // completed ine-registry answers kept in memory
   http::ServerOptions http;
   checks::CheckRunnerOptions checks;
+  bool metrics_enabled = true;  // GET /metrics (Prometheus text, unauthenticated)
 };
 
 class ConfigError : public std::runtime_error {

@@ -38,6 +38,7 @@ RunningService::RunningService(const ServiceOptions& options) {
   config.http.idle_timeout = options.idle_timeout;
   config.checks.workers = options.check_workers;
   config.checks.poll_ms = 20;
+  config.metrics_enabled = options.metrics_enabled;
   config::finalize(config);
   service_ = std::make_unique<app::Service>(std::move(config));
 

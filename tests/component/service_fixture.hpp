@@ -44,6 +44,7 @@ struct ServiceOptions {
   std::chrono::milliseconds drain_timeout{10'000};
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
+  bool metrics_enabled = true;  // GET /metrics
 };
 
 inline constexpr std::string_view kPublicUrl = "https://verify.inereg.test";
