@@ -16,8 +16,8 @@
 // writes) instead of two fsync'd commits per session through the API: the submit path
 // is measured by the HTTP benchmarks; here only the pipeline is. The registry verdicts
 // come from the same seeded synthetic generator, so `run` needs the seed's N.
-#include <sqlite3.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -122,8 +122,8 @@ void seed_sqlite(const std::string& path, const std::string& integration_id,
     const auto id = session_id(static_cast<int>(i));
     const auto& c = rows[i].credential;
     int column = 0;
-    for (const std::string* text : {&id, &integration_id, &c.cic, &c.citizen_id, &c.ocr, &c.elector_key,
-                                    &c.emission_number, &c.curp}) {
+    for (const std::string* text :
+         {&id, &integration_id, &c.cic, &c.citizen_id, &c.ocr, &c.elector_key, &c.emission_number, &c.curp}) {
       sqlite3_bind_text(session, ++column, text->c_str(), -1, SQLITE_TRANSIENT);
     }
     sqlite3_bind_int64(session, ++column, now);
@@ -250,9 +250,8 @@ int run(const std::map<std::string, std::string>& flags) {
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   runner.stop();
-  const double steady = at_10 && at_90 ? static_cast<double>(pending) * 0.8 /
-                                             std::chrono::duration<double>(*at_90 - *at_10).count()
-                                       : 0;
+  const double steady =
+      at_10 && at_90 ? static_cast<double>(pending) * 0.8 / std::chrono::duration<double>(*at_90 - *at_10).count() : 0;
   std::cout << "BENCH completed=" << completed() << " seconds=" << seconds << " checks_per_s=" << completed() / seconds
             << " steady_checks_per_s=" << steady << " peak_waiting=" << connector.peak_waiting()
             << " lookups=" << connector.started() << " retries=" << m.retries.value()

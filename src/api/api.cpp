@@ -32,16 +32,7 @@ ApiResponse error_response(ErrorKind kind, std::string_view message) {
   return response;
 }
 
-enum class Route {
-  kCreateSession,
-  kUpdateSession,
-  kDeleteSession,
-  kDecision,
-  kIneRegistry,
-  kPerson,
-  kHealth,
-  kMetrics
-};
+enum class Route { kCreateSession, kUpdateSession, kDeleteSession, kDecision, kIneRegistry, kPerson, kHealth };
 
 struct Match {
   Route route;
@@ -51,9 +42,6 @@ struct Match {
 std::optional<Match> match_route(std::string_view method, std::string_view path) {
   if (path == "/healthz" && method == "GET") {
     return Match{Route::kHealth, {}};
-  }
-  if (path == "/metrics" && method == "GET") {
-    return Match{Route::kMetrics, {}};
   }
   const auto s = split_path(path);
   if (s.size() < 2 || s[0] != "v1" || s[1] != "sessions") {
@@ -102,15 +90,15 @@ Api::Api(store::Store& store, auth::IntegrationDirectory& directory, ApiOptions 
       results_(options_.result_cache_ms) {}
 
 ApiResponse Api::handle(const ApiRequest& request) {
+  if (request.path == "/metrics" && request.method == "GET") {
+    return metrics_response();  // unauthenticated, like /healthz (api/metrics_handler.cpp)
+  }
   const auto match = match_route(request.method, request.path);
   if (!match) {
     return error_response(ErrorKind::kNotFound, error_spec(ErrorKind::kNotFound).message);
   }
   if (match->route == Route::kHealth) {
     return ApiResponse{200, R"({"status":"ok"})"};
-  }
-  if (match->route == Route::kMetrics) {
-    return metrics_response();
   }
   // POST and PATCH sign the raw body; GET and DELETE the session id as it is in the path.
   const bool body_signed = request.method == "POST" || request.method == "PATCH";
@@ -139,7 +127,6 @@ ApiResponse Api::handle(const ApiRequest& request) {
         response = get_person(match->session_id, *caller);
         break;
       case Route::kHealth:
-      case Route::kMetrics:
         break;
     }
   } catch (const ApiError& e) {

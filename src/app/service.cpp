@@ -35,12 +35,11 @@ Service::Service(config::Config config)
   // PostgreSQL read is a network round trip, which would stall every connection of
   // that I/O thread: GETs take the blocking pool like writes.
   config_.http.inline_reads = config_.db.starts_with("sqlite:");
-  server_ = std::make_unique<http::HttpServer>(
-      config_.http, [this](const api::ApiRequest& request) {
-        auto response = api_->handle(request);
-        metrics_->count_request(request, response.status);
-        return response;
-      });
+  server_ = std::make_unique<http::HttpServer>(config_.http, [this](const api::ApiRequest& request) {
+    auto response = api_->handle(request);
+    metrics_->count_request(request, response.status);
+    return response;
+  });
   server_->listen();
   if (config_.public_url.empty()) {
     const bool ipv6 = config_.http.host.find(':') != std::string::npos;

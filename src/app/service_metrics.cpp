@@ -82,8 +82,7 @@ std::int64_t ServiceMetrics::queue_depth() {
 std::string ServiceMetrics::render() {
   metrics::TextWriter out;
   const auto& pipeline = checks_.metrics();
-  out.gauge("inereg_check_queue_depth", "Check jobs pending in the store (read at most once a second).",
-            queue_depth());
+  out.gauge("inereg_check_queue_depth", "Check jobs pending in the store (read at most once a second).", queue_depth());
   out.gauge("inereg_check_lookups_in_flight", "Registry lookups started by the check pipeline and not answered yet.",
             pipeline.lookups_in_flight.value());
   out.counter("inereg_check_attempts_total", "Registry lookups started by the check pipeline.",
@@ -108,8 +107,7 @@ std::string ServiceMetrics::render() {
   const auto stats = connector_.stats();
   out.gauge("inereg_registry_in_flight", "Upstream registry calls running now.", stats.in_flight);
   out.counter("inereg_registry_requests_total", "Upstream registry attempts started.", stats.requests);
-  out.counter("inereg_registry_failures_total", "Upstream registry attempts without a usable answer.",
-              stats.failures);
+  out.counter("inereg_registry_failures_total", "Upstream registry attempts without a usable answer.", stats.failures);
   out.counter("inereg_registry_rate_limited_total", "Upstream registry attempts answered 429.", stats.rate_limited);
   out.counter("inereg_registry_rejected_by_cap_total", "Lookups refused because the upstream in-flight cap was full.",
               stats.rejected_by_cap);

@@ -28,8 +28,18 @@ class ServiceMetrics {
   std::string render();
 
   // Route classes of inereg_http_requests_total, by path shape (no ids in labels).
-  enum RouteClass { kCreateSession, kUpdateSession, kDeleteSession, kDecision, kIneRegistry, kPerson, kHealth,
-                    kMetrics, kOther, kRouteClasses };
+  enum RouteClass {
+    kCreateSession,
+    kUpdateSession,
+    kDeleteSession,
+    kDecision,
+    kIneRegistry,
+    kPerson,
+    kHealth,
+    kMetrics,
+    kOther,
+    kRouteClasses
+  };
   static RouteClass route_class(std::string_view method, std::string_view path);
 
  private:

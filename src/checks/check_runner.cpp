@@ -141,20 +141,19 @@ void CheckRunner::Core::write(std::vector<Answered>& batch) {
       policy = ine::policy_for_situation(outcome.situation);
     }
     if (policy) {
-      completions.push_back(store::CheckCompletion{
-          check.session_id, check.attempts,
-          store::IneResult{policy->active, std::string(policy->document_state), policy->id, now},
-          policy->active ? store::session_status::kApproved : store::session_status::kDeclined});
+      completions.push_back(
+          store::CheckCompletion{check.session_id, check.attempts,
+                                 store::IneResult{policy->active, std::string(policy->document_state), policy->id, now},
+                                 policy->active ? store::session_status::kApproved : store::session_status::kDeclined});
       continue;
     }
     // Not a verdict: retry later with exponential backoff and jitter.
     const store::TimeMs delay = retry_delay(check.attempts, outcome);
-    spdlog::warn("check for session {} not answered (attempt {}): {}; retrying in {} ms", check.session_id,
-                 check.attempts,
-                 outcome.kind == registry::LookupOutcome::Kind::kVerdict
-                     ? "registry returned a situation outside the catalog"
-                     : outcome.reason,
-                 delay);
+    spdlog::warn(
+        "check for session {} not answered (attempt {}): {}; retrying in {} ms", check.session_id, check.attempts,
+        outcome.kind == registry::LookupOutcome::Kind::kVerdict ? "registry returned a situation outside the catalog"
+                                                                : outcome.reason,
+        delay);
     retries.push_back(store::CheckRetry{check.session_id, check.attempts, now + delay});
   }
   // A store error loses nothing: the jobs stay pending under leases that expire, and
@@ -171,8 +170,8 @@ void CheckRunner::Core::write(std::vector<Answered>& batch) {
           continue;
         }
         (done.result.active ? metrics.verdicts_active : metrics.verdicts_inactive).add();
-        spdlog::info("check for session {} completed: situation {} active={}", done.session_id,
-                     done.result.situation, done.result.active);
+        spdlog::info("check for session {} completed: situation {} active={}", done.session_id, done.result.situation,
+                     done.result.active);
       }
     } catch (const std::exception& e) {
       metrics.store_errors.add();
@@ -316,9 +315,9 @@ void CheckRunner::dispatch_loop() {
             shared->on_answer(ticket, std::move(outcome));
           });
         } catch (const std::exception& e) {
-          core.on_answer(ticket, registry::LookupOutcome{registry::LookupOutcome::Kind::kUnavailable, 0,
-                                                         std::string("registry connector error: ") + e.what(),
-                                                         std::nullopt});
+          core.on_answer(ticket,
+                         registry::LookupOutcome{registry::LookupOutcome::Kind::kUnavailable, 0,
+                                                 std::string("registry connector error: ") + e.what(), std::nullopt});
         }
       }
       lock.lock();
@@ -332,9 +331,8 @@ void CheckRunner::dispatch_loop() {
     if (!core.deadlines.empty()) {
       until = std::min(until, core.deadlines.begin()->first);
     }
-    const bool woken = core.dispatcher_wakeup.wait_until(lock, until, [&] {
-      return !core.running || core.wake_generation != seen || (maybe_due && core.can_claim());
-    });
+    const bool woken = core.dispatcher_wakeup.wait_until(
+        lock, until, [&] { return !core.running || core.wake_generation != seen || (maybe_due && core.can_claim()); });
     if (!woken || core.wake_generation != seen) {
       maybe_due = true;  // a new job, or the poll: retries may have come due
     }

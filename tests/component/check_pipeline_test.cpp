@@ -204,8 +204,8 @@ TEST_F(CheckPipelineTest, UnavailableIsRetriedHonouringRetryAfterAndBackoff) {
   // One waits at least the hour the source asked for; the other the first backoff
   // step plus at most a quarter of jitter.
   EXPECT_EQ(count("SELECT COUNT(*) FROM check_jobs WHERE next_run_at >= " + std::to_string(kT0 + 3'600'000)), 1);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM check_jobs WHERE next_run_at BETWEEN " + std::to_string(kT0 + 1'000) +
-                  " AND " + std::to_string(kT0 + 1'250)),
+  EXPECT_EQ(count("SELECT COUNT(*) FROM check_jobs WHERE next_run_at BETWEEN " + std::to_string(kT0 + 1'000) + " AND " +
+                  std::to_string(kT0 + 1'250)),
             1);
   EXPECT_EQ(runner.metrics().unavailable.value(), 2);
   EXPECT_EQ(runner.metrics().verdicts_active.value() + runner.metrics().verdicts_inactive.value(), 0);

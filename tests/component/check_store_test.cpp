@@ -117,10 +117,9 @@ TEST_F(CheckStoreTest, CompleteChecksRecordsOnlyUnderTheCurrentClaim) {
   }
 
   std::vector<CheckCompletion> batch = {
-      approved(by_id["s0"]),
-      CheckCompletion{"s1", by_id["s1"].attempts, IneResult{false, "BAJA", 7, 0}, "declined"},
+      approved(by_id["s0"]), CheckCompletion{"s1", by_id["s1"].attempts, IneResult{false, "BAJA", 7, 0}, "declined"},
       approved(ClaimedCheck{"s2", 1, {}}),  // a's first claim of s2: a later one is current
-      approved(by_id["s3"]),               // a's old claim of s3, now b's
+      approved(by_id["s3"]),                // a's old claim of s3, now b's
   };
   const auto recorded = store_->complete_checks("a", batch, kT0 + 2001);
   EXPECT_EQ(recorded, (std::vector<bool>{true, true, false, false}));

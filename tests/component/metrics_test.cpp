@@ -51,7 +51,8 @@ TEST_F(MetricsTest, PageIsPrometheusTextWithHelpAndType) {
     EXPECT_NE(reply.body.find("# TYPE " + name + " "), std::string::npos) << name;
   }
   // Every line is a comment or `name{labels} value`.
-  static const std::regex kLine(R"((# (HELP|TYPE) .*)|([a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [-+0-9.eInf]+))");
+  static const std::regex kLine(
+      R"((# (HELP|TYPE) .*)|([a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [-+0-9.eInf]+))");
   std::istringstream lines(reply.body);
   std::string line;
   while (std::getline(lines, line)) {

@@ -113,8 +113,8 @@ TEST(CrashUnderLoad, EveryAcknowledgedSubmitGetsExactlyOneResultAcrossRepeatedSi
     EXPECT_EQ(body.at("active").as_bool(), ack.expected.active) << reply.body;
     EXPECT_EQ(body.at("documentState").as_string(), ack.expected.document_state) << reply.body;
     EXPECT_EQ(query_int(workspace, "SELECT COUNT(*) FROM ine_results WHERE session_id = '" + ack.session_id + "'"), 1);
-    EXPECT_EQ(query_int(workspace, "SELECT COUNT(*) FROM sessions WHERE id = '" + ack.session_id +
-                                       "' AND status = '" + (ack.expected.active ? "approved" : "declined") + "'"),
+    EXPECT_EQ(query_int(workspace, "SELECT COUNT(*) FROM sessions WHERE id = '" + ack.session_id + "' AND status = '" +
+                                       (ack.expected.active ? "approved" : "declined") + "'"),
               1);
   }
   // Submitted sessions whose acknowledgement was lost in a kill were checked too: every

@@ -54,8 +54,8 @@ class TimedConnector final : public registry::RegistryConnector {
     while (waiting > peak && !peak_.compare_exchange_weak(peak, waiting)) {
     }
     auto timer = std::make_shared<boost::asio::steady_timer>(io_, reply.delay);
-    timer->async_wait([this, timer, done = std::move(done), outcome = std::move(reply.outcome)](
-                          const boost::system::error_code& error) mutable {
+    timer->async_wait([this, timer, done = std::move(done),
+                       outcome = std::move(reply.outcome)](const boost::system::error_code& error) mutable {
       waiting_.fetch_sub(1);
       if (error) {
         return;

@@ -653,8 +653,7 @@ std::int64_t PostgresStore::pending_check_count() {
   return (*lease).run(sql::kCountPendingChecks).integer(0, 0);
 }
 
-std::vector<ClaimedCheck> PostgresStore::claim_checks(std::string_view owner, TimeMs now, TimeMs lease_ms,
-                                                      int limit) {
+std::vector<ClaimedCheck> PostgresStore::claim_checks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) {
   std::vector<ClaimedCheck> claimed;
   if (limit <= 0) {
     return claimed;

@@ -175,7 +175,8 @@ inline constexpr std::string_view kCompleteChecks =
     "WHERE j.session_id = b.session_id AND j.state = 'pending' AND j.lease_owner = $3 AND j.attempts = b.attempts "
     "RETURNING j.session_id), "
     "results AS (INSERT INTO ine_results(session_id, active, document_state, situation, checked_at) "
-    "SELECT b.session_id, b.active, b.document_state, b.situation, $8 FROM batch b JOIN finished f USING (session_id)), "
+    "SELECT b.session_id, b.active, b.document_state, b.situation, $8 FROM batch b JOIN finished f USING "
+    "(session_id)), "
     "decided AS (UPDATE sessions s SET status = b.decision_status, decided_at = $8 FROM batch b "
     "JOIN finished f USING (session_id) WHERE s.id = b.session_id) "
     "SELECT session_id FROM finished";
