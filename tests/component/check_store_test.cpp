@@ -254,8 +254,12 @@ TEST_F(CheckStoreTest, BatchClaimsAreExactlyOnceUnderConcurrentClaimers) {
     EXPECT_EQ(count, 1) << id;
     by_first += completed_by[id] == "node-0" ? 1 : 0;
   }
-  EXPECT_GT(by_first, 0);  // both nodes took part
-  EXPECT_LT(by_first, kJobs);
+  if (database_.backend() == testing::Backend::kPostgres) {
+    // Both nodes took part. (SQLite's busy handler is not fair: one process may win
+    // every write lock, which is allowed.)
+    EXPECT_GT(by_first, 0);
+    EXPECT_LT(by_first, kJobs);
+  }
   EXPECT_EQ(store_->pending_check_count(), 0);
   EXPECT_EQ(database_.query_int("SELECT COUNT(*) FROM ine_results"), kJobs);
   EXPECT_EQ(database_.query_int("SELECT COUNT(*) FROM sessions WHERE status = 'approved'"), kJobs);
