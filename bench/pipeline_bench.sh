@@ -27,13 +27,13 @@ BENCH_TMPDIR=${BENCH_TMPDIR:-${TMPDIR:-/tmp}}
 # shellcheck source=bench/lib.sh
 source "$BENCH_DIR/lib.sh"
 require_tools wrk openssl
-if [[ ! -x $BUILD/pipeline_bench || ! -x $BUILD/inereg ]]; then
+if [[ ! -x $BUILD/bench/pipeline_bench || ! -x $BUILD/inereg ]]; then
   log "building $BUILD (Release)"
   cmake -S "$REPO" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DINEREG_TESTS=OFF >/dev/null
   ninja -C "$BUILD" -j2 inereg pipeline_bench
 fi
 INEREG=$BUILD/inereg
-DRIVER=$BUILD/pipeline_bench
+DRIVER=$BUILD/bench/pipeline_bench
 
 WORK=$(mktemp -d "$BENCH_TMPDIR/inereg-pipeline-bench.XXXXXX")
 SERVE_PID=
