@@ -694,6 +694,10 @@ std::vector<bool> PostgresStore::complete_checks(std::string_view owner, std::sp
     decisions.push_back(done.decision_status);
   }
   auto lease = acquire();
+  // An explicit transaction although it is one statement: if this process dies while
+  // the statement waits on a lock, COMMIT never arrives and nothing is recorded. An
+  // implicit transaction would still commit on the server after the process is gone.
+  Transaction tx(*lease);
   const Result finished = (*lease).run(sql::kCompleteChecks, Params()
                                                                  .add(array_literal(ids))
                                                                  .add(array_literal(attempts))
@@ -703,6 +707,7 @@ std::vector<bool> PostgresStore::complete_checks(std::string_view owner, std::sp
                                                                  .add(array_literal(situations))
                                                                  .add(array_literal(decisions))
                                                                  .add(now));
+  tx.commit();
   mark_returned(finished, ids, recorded);
   return recorded;
 }
@@ -719,9 +724,11 @@ std::vector<bool> PostgresStore::retry_checks(std::string_view owner, std::span<
     next_runs.push_back(std::to_string(retry.next_run_at));
   }
   auto lease = acquire();
+  Transaction tx(*lease);  // as in complete_checks: a dead process commits nothing
   const Result retried = (*lease).run(
       sql::kRetryChecks,
       Params().add(array_literal(ids)).add(array_literal(attempts)).add(array_literal(next_runs)).add(owner));
+  tx.commit();
   mark_returned(retried, ids, applied);
   return applied;
 }
