@@ -35,6 +35,7 @@ std::span<const Route> Api::route_table() {
               return ApiResponse{200, R"({"status":"ok"})"};
             }},
       Route{"GET", "/openapi.yaml", Access::kPublic, false, [](Api&, const RouteCall&) { return openapi_response(); }},
+      Route{"GET", "/metrics", Access::kPublic, false, [](Api& api, const RouteCall&) { return api.metrics_response(); }},
       Route{"OPTIONS", "/v1/sessions", Access::kPublic, true,
             [](Api& api, const RouteCall& call) { return api.cors_.preflight(call.request); }},
       Route{"POST", "/v1/sessions", Access::kBodySignatureOptional, true,

@@ -23,6 +23,8 @@ struct ApiOptions {
   bool delete_enabled = true;
   store::DeleteRateLimit delete_limit;  // per integration, counted in the store
   std::int64_t cors_cache_ms = 2'000;   // every integration's browser origins, for preflights
+  // GET /metrics: the Prometheus exposition text (unauthenticated); empty = 404.
+  std::function<std::string()> metrics_page;
 };
 
 // Veriff Public API v1, as plain functions over ApiRequest/ApiResponse. Handles the
@@ -50,6 +52,8 @@ class Api {
   ApiResponse get_ine_registry(const ApiRequest& request, std::string_view session_id, Caller& caller);
   ApiResponse get_person(std::string_view session_id, Caller& caller);
   ApiResponse get_attempts(std::string_view session_id, Caller& caller);
+  // GET /metrics (api/metrics_handler.cpp).
+  ApiResponse metrics_response() const;
 
   // The caller's session, or ApiError(kNotFound): another integration's session is
   // indistinguishable from an unknown one.

@@ -28,14 +28,18 @@ Service::Service(config::Config config)
       store_(store::open_store(config_.db, store::startup_migrations(config_.db))) {
   registry_ = std::make_unique<registry::LocalRegistry>(*store_);
   checks_ = std::make_unique<checks::CheckRunner>(*store_, *registry_, config_.checks, util::wall_clock_ms);
+  metrics_ = std::make_unique<ServiceMetrics>(*store_, *checks_, *registry_, util::wall_clock_ms);
   directory_ = std::make_unique<auth::IntegrationDirectory>(*store_, secret_box_, config_.integration_cache_ms,
                                                             util::wall_clock_ms);
   // SQLite reads are local point reads (microseconds): GETs run on the I/O threads. A
   // PostgreSQL read is a network round trip, which would stall every connection of
   // that I/O thread: GETs take the blocking pool like writes.
   config_.http.inline_reads = config_.db.starts_with("sqlite:");
-  server_ = std::make_unique<http::HttpServer>(
-      config_.http, [this](const api::ApiRequest& request) { return api_->handle(request); });
+  server_ = std::make_unique<http::HttpServer>(config_.http, [this](const api::ApiRequest& request) {
+    auto response = api_->handle(request);
+    metrics_->count_request(request, response.status);
+    return response;
+  });
   server_->listen();
   if (config_.public_url.empty()) {
     const bool ipv6 = config_.http.host.find(':') != std::string::npos;
@@ -49,6 +53,9 @@ Service::Service(config::Config config)
   options.delete_enabled = config_.delete_enabled;
   options.delete_limit = config_.delete_limit;
   options.cors_cache_ms = config_.integration_cache_ms;
+  if (config_.metrics_enabled) {
+    options.metrics_page = [this] { return metrics_->render(); };
+  }
   api_ = std::make_unique<api::Api>(*store_, *directory_, options, util::wall_clock_ms, [this] { checks_->wake(); });
 }
 

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "api/api.hpp"
+#include "app/service_metrics.hpp"
 #include "auth/integration_directory.hpp"
 #include "auth/secret_box.hpp"
 #include "checks/check_runner.hpp"
@@ -42,6 +43,7 @@ class Service {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<registry::LocalRegistry> registry_;
   std::unique_ptr<checks::CheckRunner> checks_;
+  std::unique_ptr<ServiceMetrics> metrics_;
   std::unique_ptr<auth::IntegrationDirectory> directory_;
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<http::HttpServer> server_;

@@ -3,108 +3,365 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <future>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <random>
+#include <set>
+#include <unordered_map>
 
 #include "auth/secret_box.hpp"
 #include "ine/situation.hpp"
 
 namespace inereg::checks {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// A source asking us to stay away longer than a day is taken as wanting a day.
+constexpr store::TimeMs kMaxRetryAfterMs = 86'400'000;
+
+}  // namespace
+
+// Everything the threads and the connector callbacks share. Owned jointly by the runner
+// and by every callback handed to the connector, so that an answer arriving after the
+// runner is gone touches live memory (and is dropped).
+struct CheckRunner::Core {
+  Core(store::Store& store_ref, registry::RegistryConnector& connector_ref, CheckRunnerOptions opts, Clock clk)
+      : store(store_ref),
+        connector(connector_ref),
+        options(opts),
+        clock(std::move(clk)),
+        owner(auth::random_uuid_v4()),
+        deadline(std::chrono::milliseconds(lookup_deadline_ms(opts))),
+        claim_threshold(std::max(1, std::min(opts.batch_size, opts.max_in_flight) / 4)) {}
+
+  struct InFlight {
+    store::ClaimedCheck check;
+    SteadyClock::time_point started;
+    SteadyClock::time_point deadline;
+  };
+  struct Answered {
+    store::ClaimedCheck check;
+    registry::LookupOutcome outcome;
+  };
+
+  // The connector's answer for `ticket`, from any thread. Dropped when the lookup was
+  // already given up (deadline) or abandoned (stop).
+  void on_answer(std::uint64_t ticket, registry::LookupOutcome outcome) {
+    std::lock_guard lock(mutex);
+    const auto it = in_flight.find(ticket);
+    if (it == in_flight.end()) {
+      return;
+    }
+    metrics.lookup_seconds.observe(std::chrono::duration<double>(SteadyClock::now() - it->second.started).count());
+    finish_lookup(it, std::move(outcome));
+  }
+
+  // Moves a lookup from in flight to the completers' queue. Caller holds `mutex`.
+  void finish_lookup(std::unordered_map<std::uint64_t, InFlight>::iterator it, registry::LookupOutcome outcome) {
+    if (outcome.kind != registry::LookupOutcome::Kind::kVerdict) {
+      metrics.unavailable.add();
+    }
+    deadlines.erase({it->second.deadline, it->first});
+    answered.push_back(Answered{std::move(it->second.check), std::move(outcome)});
+    in_flight.erase(it);
+    metrics.lookups_in_flight.set(static_cast<std::int64_t>(in_flight.size()));
+    completer_wakeup.notify_one();
+  }
+
+  // Gives up lookups past their deadline: they are retried like any failure, and their
+  // answers, if they ever come, are dropped. Caller holds `mutex`.
+  void expire_overdue(SteadyClock::time_point now) {
+    while (!deadlines.empty() && deadlines.begin()->first <= now) {
+      const auto it = in_flight.find(deadlines.begin()->second);
+      metrics.timeouts.add();
+      metrics.lookup_seconds.observe(std::chrono::duration<double>(now - it->second.started).count());
+      finish_lookup(it, registry::LookupOutcome{registry::LookupOutcome::Kind::kUnavailable, 0,
+                                                "registry lookup timed out", std::nullopt});
+    }
+  }
+
+  bool can_claim() const {
+    const int used = slots_used;
+    const int free = options.max_in_flight - used;
+    // Under load, wait until a useful batch of slots is free rather than claiming one
+    // job per transaction; when lightly loaded, start new jobs at once.
+    return free > 0 && (free >= claim_threshold || used < claim_threshold);
+  }
+
+  // The delay before the next attempt of a check that got no verdict.
+  store::TimeMs retry_delay(int attempts, const registry::LookupOutcome& outcome) const {
+    const int exponent = std::clamp(attempts - 1, 0, 20);
+    const store::TimeMs backoff = std::min(options.retry_max_ms, options.retry_base_ms << exponent);
+    std::uniform_int_distribution<store::TimeMs> jitter(0, backoff / 4);
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    store::TimeMs delay = backoff + jitter(random);
+    if (outcome.retry_after_ms) {
+      delay = std::max(delay, std::clamp<store::TimeMs>(*outcome.retry_after_ms, 0, kMaxRetryAfterMs));
+    }
+    return delay;
+  }
+
+  void write(std::vector<Answered>& batch);
+
+  store::Store& store;
+  registry::RegistryConnector& connector;
+  const CheckRunnerOptions options;
+  const Clock clock;
+  const std::string owner;
+  const SteadyClock::duration deadline;
+  const int claim_threshold;
+  PipelineMetrics metrics;
+
+  std::mutex mutex;
+  std::condition_variable dispatcher_wakeup;  // wake(), slots freed, stop
+  std::condition_variable completer_wakeup;   // answers queued, stop
+  bool running = false;
+  bool completers_exit = false;
+  bool stopped = false;
+  std::uint64_t wake_generation = 0;
+  // Jobs claimed and not yet written back (in flight, queued, or being written): the
+  // bound on everything below.
+  int slots_used = 0;
+  std::uint64_t next_ticket = 0;
+  std::unordered_map<std::uint64_t, InFlight> in_flight;
+  std::set<std::pair<SteadyClock::time_point, std::uint64_t>> deadlines;
+  std::deque<Answered> answered;
+};
+
+void CheckRunner::Core::write(std::vector<Answered>& batch) {
+  const store::TimeMs now = clock();
+  std::vector<store::CheckCompletion> completions;
+  std::vector<store::CheckRetry> retries;
+  for (auto& [check, outcome] : batch) {
+    std::optional<ine::SituationPolicy> policy;
+    if (outcome.kind == registry::LookupOutcome::Kind::kVerdict) {
+      policy = ine::policy_for_situation(outcome.situation);
+    }
+    if (policy) {
+      completions.push_back(
+          store::CheckCompletion{check.session_id, check.attempts,
+                                 store::IneResult{policy->active, std::string(policy->document_state), policy->id, now},
+                                 policy->active ? store::session_status::kApproved : store::session_status::kDeclined});
+      continue;
+    }
+    // Not a verdict: retry later with exponential backoff and jitter.
+    const store::TimeMs delay = retry_delay(check.attempts, outcome);
+    spdlog::warn(
+        "check for session {} not answered (attempt {}): {}; retrying in {} ms", check.session_id, check.attempts,
+        outcome.kind == registry::LookupOutcome::Kind::kVerdict ? "registry returned a situation outside the catalog"
+                                                                : outcome.reason,
+        delay);
+    retries.push_back(store::CheckRetry{check.session_id, check.attempts, now + delay});
+  }
+  // A store error loses nothing: the jobs stay pending under leases that expire, and
+  // are claimed and looked up again.
+  if (!completions.empty()) {
+    try {
+      const auto recorded = store.complete_checks(owner, completions, now);
+      for (std::size_t i = 0; i < completions.size(); ++i) {
+        const auto& done = completions[i];
+        if (!recorded[i]) {
+          metrics.lost_leases.add();
+          spdlog::warn("check for session {} lost its lease before completing; another worker owns it",
+                       done.session_id);
+          continue;
+        }
+        (done.result.active ? metrics.verdicts_active : metrics.verdicts_inactive).add();
+        spdlog::info("check for session {} completed: situation {} active={}", done.session_id, done.result.situation,
+                     done.result.active);
+      }
+    } catch (const std::exception& e) {
+      metrics.store_errors.add();
+      spdlog::error("recording {} check results failed: {}", completions.size(), e.what());
+    }
+  }
+  if (!retries.empty()) {
+    try {
+      const auto applied = store.retry_checks(owner, retries);
+      for (const bool ok : applied) {
+        (ok ? metrics.retries : metrics.lost_leases).add();
+      }
+    } catch (const std::exception& e) {
+      metrics.store_errors.add();
+      spdlog::error("scheduling {} check retries failed: {}", retries.size(), e.what());
+    }
+  }
+}
+
+store::TimeMs CheckRunner::lookup_deadline_ms(const CheckRunnerOptions& options) {
+  return std::max<store::TimeMs>(1, std::min(options.lookup_timeout_ms, options.lease_ms / 2));
+}
 
 CheckRunner::CheckRunner(store::Store& store, registry::RegistryConnector& connector, CheckRunnerOptions options,
                          Clock clock)
-    : store_(store),
-      connector_(connector),
-      options_(options),
-      clock_(std::move(clock)),
-      node_id_(auth::random_uuid_v4()) {}
+    : core_(std::make_shared<Core>(store, connector, options, std::move(clock))) {}
 
 CheckRunner::~CheckRunner() {
   stop();
 }
 
+const PipelineMetrics& CheckRunner::metrics() const {
+  return core_->metrics;
+}
+
+const std::string& CheckRunner::owner() const {
+  return core_->owner;
+}
+
 void CheckRunner::start() {
-  running_ = true;
-  for (int i = 0; i < options_.workers; ++i) {
-    threads_.emplace_back([this, i] { work(node_id_ + "/" + std::to_string(i)); });
+  if (core_->options.workers <= 0) {
+    return;  // maintenance mode: jobs are accepted and stay pending
+  }
+  {
+    std::lock_guard lock(core_->mutex);
+    core_->running = true;
+  }
+  threads_.emplace_back([this] { dispatch_loop(); });
+  for (int i = 0; i < core_->options.workers; ++i) {
+    threads_.emplace_back([this] { complete_loop(); });
   }
 }
 
 void CheckRunner::stop() {
-  running_ = false;
-  wakeup_.notify_all();
-  for (auto& thread : threads_) {
-    thread.join();
+  Core& core = *core_;
+  {
+    std::lock_guard lock(core.mutex);
+    if (core.stopped) {
+      return;
+    }
+    core.stopped = true;
+    core.running = false;
+  }
+  core.dispatcher_wakeup.notify_all();
+  if (threads_.empty()) {
+    return;
+  }
+  threads_.front().join();  // the dispatcher: nothing new is claimed from here on
+  {
+    std::unique_lock lock(core.mutex);
+    core.dispatcher_wakeup.wait_for(lock, std::chrono::milliseconds(core.options.stop_wait_ms),
+                                    [&] { return core.slots_used == 0; });
+    if (!core.in_flight.empty()) {
+      // Their answers will be dropped; the jobs' leases expire and they are claimed
+      // again (by another node, or by this one after a restart).
+      spdlog::info("stopping with {} registry lookups unanswered; their checks run again after the lease",
+                   core.in_flight.size());
+      core.slots_used -= static_cast<int>(core.in_flight.size());
+      core.in_flight.clear();
+      core.deadlines.clear();
+      core.metrics.lookups_in_flight.set(0);
+    }
+    core.completers_exit = true;
+  }
+  core.completer_wakeup.notify_all();
+  for (std::size_t i = 1; i < threads_.size(); ++i) {
+    threads_[i].join();  // each writes what is already queued before leaving
   }
   threads_.clear();
 }
 
 void CheckRunner::wake() {
   {
-    std::lock_guard lock(mutex_);
-    ++wake_generation_;
+    std::lock_guard lock(core_->mutex);
+    ++core_->wake_generation;
   }
-  wakeup_.notify_one();
+  core_->dispatcher_wakeup.notify_all();
 }
 
-void CheckRunner::work(const std::string& owner) {
-  while (running_) {
-    bool ran = false;
-    try {
-      ran = run_one(owner);
-    } catch (const std::exception& e) {
-      // A store error must not kill the worker; the job's lease expires and it is retried.
-      spdlog::error("check worker {}: {}", owner, e.what());
-    }
-    if (ran) {
+void CheckRunner::dispatch_loop() {
+  Core& core = *core_;
+  const auto poll = std::chrono::milliseconds(core.options.poll_ms);
+  bool maybe_due = true;  // worth asking the store for due jobs
+  std::unique_lock lock(core.mutex);
+  while (core.running) {
+    core.expire_overdue(SteadyClock::now());
+    if (maybe_due && core.can_claim()) {
+      const int limit = std::min(core.options.batch_size, core.options.max_in_flight - core.slots_used);
+      core.slots_used += limit;  // reserved while the claim runs
+      lock.unlock();
+      std::vector<store::ClaimedCheck> claimed;
+      bool failed = false;
+      try {
+        claimed = core.store.claim_checks(core.owner, core.clock(), core.options.lease_ms, limit);
+      } catch (const std::exception& e) {
+        // The store is unavailable: nothing was claimed; try again at the next poll.
+        core.metrics.store_errors.add();
+        spdlog::error("claiming checks failed: {}", e.what());
+        failed = true;
+      }
+      // Copies of the credentials: an answer (possibly inline) erases the entry.
+      std::vector<std::pair<std::uint64_t, ine::Credential>> lookups;
+      lookups.reserve(claimed.size());
+      lock.lock();
+      core.slots_used -= limit - static_cast<int>(claimed.size());
+      maybe_due = !failed && static_cast<int>(claimed.size()) == limit;
+      const auto now = SteadyClock::now();
+      for (auto& check : claimed) {
+        const std::uint64_t ticket = core.next_ticket++;
+        lookups.emplace_back(ticket, check.credential);
+        auto& entry = core.in_flight[ticket] = Core::InFlight{std::move(check), now, now + core.deadline};
+        core.deadlines.emplace(entry.deadline, ticket);
+      }
+      core.metrics.lookups_in_flight.set(static_cast<std::int64_t>(core.in_flight.size()));
+      lock.unlock();
+      core.metrics.attempts.add(static_cast<std::int64_t>(lookups.size()));
+      for (auto& [ticket, credential] : lookups) {
+        auto shared = core_;
+        try {
+          core.connector.lookup(credential, [shared, ticket = ticket](registry::LookupOutcome outcome) {
+            shared->on_answer(ticket, std::move(outcome));
+          });
+        } catch (const std::exception& e) {
+          core.on_answer(ticket,
+                         registry::LookupOutcome{registry::LookupOutcome::Kind::kUnavailable, 0,
+                                                 std::string("registry connector error: ") + e.what(), std::nullopt});
+        }
+      }
+      lock.lock();
+      if (failed) {
+        core.dispatcher_wakeup.wait_for(lock, poll, [&] { return !core.running; });
+      }
       continue;
     }
-    std::unique_lock lock(mutex_);
-    const auto generation = wake_generation_;
-    wakeup_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms),
-                     [&] { return !running_ || wake_generation_ != generation; });
+    const auto seen = core.wake_generation;
+    auto until = SteadyClock::now() + poll;
+    if (!core.deadlines.empty()) {
+      until = std::min(until, core.deadlines.begin()->first);
+    }
+    const bool woken = core.dispatcher_wakeup.wait_until(
+        lock, until, [&] { return !core.running || core.wake_generation != seen || (maybe_due && core.can_claim()); });
+    if (!woken || core.wake_generation != seen) {
+      maybe_due = true;  // a new job, or the poll: retries may have come due
+    }
   }
 }
 
-bool CheckRunner::run_one(const std::string& owner) {
-  const auto claimed = store_.claim_check(owner, clock_(), options_.lease_ms);
-  if (!claimed) {
-    return false;
+void CheckRunner::complete_loop() {
+  Core& core = *core_;
+  std::unique_lock lock(core.mutex);
+  while (true) {
+    core.completer_wakeup.wait(lock, [&] { return !core.answered.empty() || core.completers_exit; });
+    if (core.answered.empty()) {
+      return;  // exiting, and nothing left to write
+    }
+    // Everything queued (up to a batch) goes into one transaction: while one commit
+    // waits on fsync, the next batch accumulates.
+    std::vector<Core::Answered> batch;
+    const auto take = std::min(core.answered.size(), static_cast<std::size_t>(core.options.batch_size));
+    batch.reserve(take);
+    for (std::size_t i = 0; i < take; ++i) {
+      batch.push_back(std::move(core.answered.front()));
+      core.answered.pop_front();
+    }
+    lock.unlock();
+    core.write(batch);
+    lock.lock();
+    core.slots_used -= static_cast<int>(batch.size());
+    core.dispatcher_wakeup.notify_all();
   }
-  // Interim: waits for the lookup on this worker thread.
-  std::promise<registry::LookupOutcome> answered;
-  auto answer = answered.get_future();
-  connector_.lookup(claimed->credential,
-                    [&answered](registry::LookupOutcome outcome) { answered.set_value(std::move(outcome)); });
-  const auto outcome = answer.get();
-  std::optional<ine::SituationPolicy> policy;
-  if (outcome.kind == registry::LookupOutcome::Kind::kVerdict) {
-    policy = ine::policy_for_situation(outcome.situation);
-  }
-  if (!policy) {
-    // Not a verdict: retry later with exponential backoff and jitter.
-    const int exponent = std::min(claimed->attempts - 1, 20);
-    const store::TimeMs backoff = std::min(options_.retry_max_ms, options_.retry_base_ms << exponent);
-    std::uniform_int_distribution<store::TimeMs> jitter(0, backoff / 4);
-    thread_local std::mt19937_64 random{std::random_device{}()};
-    const store::TimeMs delay = backoff + jitter(random);
-    spdlog::warn(
-        "check for session {} not answered (attempt {}): {}; retrying in {} ms", claimed->session_id, claimed->attempts,
-        outcome.kind == registry::LookupOutcome::Kind::kVerdict ? "registry returned a situation outside the catalog"
-                                                                : outcome.reason,
-        delay);
-    store_.retry_check(claimed->session_id, owner, clock_() + delay);
-    return true;
-  }
-  const store::IneResult result{policy->active, std::string(policy->document_state), policy->id, clock_()};
-  const char* decision = policy->active ? store::session_status::kApproved : store::session_status::kDeclined;
-  if (store_.complete_check(claimed->session_id, owner, result, decision, clock_())) {
-    spdlog::info("check for session {} completed: situation {} active={}", claimed->session_id, policy->id,
-                 policy->active);
-  } else {
-    spdlog::warn("check for session {} lost its lease before completing; another worker owns it", claimed->session_id);
-  }
-  return true;
 }
 
 }  // namespace inereg::checks

@@ -1,31 +1,72 @@
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
+#include <cstdint>
 #include <functional>
-#include <mutex>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "metrics/metrics.hpp"
 #include "registry/connector.hpp"
 #include "store/store.hpp"
 
 namespace inereg::checks {
 
 struct CheckRunnerOptions {
-  int workers = 2;                  // threads running checks; 0 = accept jobs but run none
-  store::TimeMs lease_ms = 30'000;  // a job whose worker died is taken over after this
-  store::TimeMs poll_ms = 500;      // how often idle workers look for due jobs
+  // Threads writing outcomes to the store (the completers); 0 = accept jobs but run
+  // none. More than one only helps PostgreSQL: SQLite has one writer at a time.
+  int workers = 2;
+  // Lookups started and not yet written back, at most. Sized for an upstream that
+  // answers in 200 ms at 1,000 checks/s (200 busy) with room for slower answers.
+  int max_in_flight = 512;
+  // Jobs per claim and per completion transaction, at most.
+  int batch_size = 128;
+  store::TimeMs lease_ms = 30'000;  // a job whose node died is taken over after this
+  // A lookup not answered within this is given up (retried later). Capped at half the
+  // lease, so a lookup never outlives its lease (see CheckRunner).
+  store::TimeMs lookup_timeout_ms = 10'000;
+  store::TimeMs poll_ms = 500;  // how often an idle dispatcher looks for due jobs
   store::TimeMs retry_base_ms = 1'000;
   store::TimeMs retry_max_ms = 60'000;
+  // stop() waits this long for lookups in flight to answer and be written.
+  store::TimeMs stop_wait_ms = 5'000;
 };
 
-// The durable check pipeline: workers claim due jobs from the store under a lease, ask
-// the registry connector, and record the verdict and the decision in one transaction
-// (Store::complete_check), so a check completes exactly once even when the process
-// dies mid-check. A connector failure is never a verdict: the job is retried with
-// exponential backoff. Thread-safe; start() once, stop() once.
+// What the pipeline counts, for GET /metrics. Updated lock-free by the pipeline.
+struct PipelineMetrics {
+  metrics::Gauge lookups_in_flight;  // lookups started, not answered (or given up) yet
+  metrics::Counter attempts;         // lookups started
+  metrics::Counter verdicts_active;  // results recorded: active
+  metrics::Counter verdicts_inactive;
+  metrics::Counter unavailable;  // lookups that produced no verdict (incl. timeouts)
+  metrics::Counter timeouts;     // lookups given up at their deadline
+  metrics::Counter lost_leases;  // outcomes the store refused: the claim was no longer ours
+  metrics::Counter retries;      // next attempts scheduled
+  metrics::Counter store_errors;
+  metrics::Histogram lookup_seconds{metrics::latency_buckets_seconds()};
+};
+
+// The durable, asynchronous check pipeline.
+//
+//   dispatcher thread: claims due jobs in batches (Store::claim_checks, one
+//     transaction) under a lease, while fewer than max_in_flight are in flight, and
+//     starts a RegistryConnector::lookup for each without waiting for it;
+//   connector: answers on any thread (or inline); the answer is queued for writing;
+//   completer threads: take every queued answer (up to batch_size) and write the
+//     verdicts with Store::complete_checks and the rest with Store::retry_checks, one
+//     transaction each: group commit, one fsync for many checks.
+//
+// Exactly once: every write is guarded by the claim (owner + attempt count), so only
+// the current holder of a job's lease can finish it, once. A failure is never a
+// verdict: it is retried with exponential backoff and jitter, at least
+// LookupOutcome::retry_after_ms later. A lookup never outlives its lease: one not
+// answered within min(lookup_timeout_ms, lease_ms / 2) is given up and retried, its
+// late answer ignored, leaving half the lease to write the retry. Memory is bounded:
+// a job holds one of max_in_flight slots from its claim until its outcome is written.
+//
+// Thread-safe; start() once, stop() once. The connector must outlive the runner only
+// until stop() returns: a lookup answering later is ignored safely.
 class CheckRunner {
  public:
   using Clock = std::function<store::TimeMs()>;
@@ -35,27 +76,27 @@ class CheckRunner {
   CheckRunner& operator=(const CheckRunner&) = delete;
 
   void start();
-  // Lets running checks finish, then joins the workers.
+  // Stops claiming; waits up to stop_wait_ms for the lookups in flight to answer and
+  // their outcomes to be written; abandons the rest (their leases expire and another
+  // node, or the next start, takes them over), then joins the threads.
   void stop();
-  // A job was queued: wake an idle worker now instead of at the next poll.
+  // A job was queued: the dispatcher looks now instead of at its next poll.
   void wake();
 
-  // Runs one due job if there is one, on the calling thread; true if it ran one.
-  bool run_one(const std::string& owner);
+  const PipelineMetrics& metrics() const;
+  // The lease owner this runner writes into check_jobs (one per runner).
+  const std::string& owner() const;
+
+  // The effective per-lookup deadline: min(lookup_timeout_ms, lease_ms / 2).
+  static store::TimeMs lookup_deadline_ms(const CheckRunnerOptions& options);
 
  private:
-  void work(const std::string& owner);
+  struct Core;
+  void dispatch_loop();
+  void complete_loop();
 
-  store::Store& store_;
-  registry::RegistryConnector& connector_;
-  const CheckRunnerOptions options_;
-  const Clock clock_;
-  const std::string node_id_;
+  std::shared_ptr<Core> core_;  // shared with connector callbacks that may answer late
   std::vector<std::thread> threads_;
-  std::mutex mutex_;
-  std::condition_variable wakeup_;
-  std::uint64_t wake_generation_ = 0;
-  std::atomic<bool> running_{false};
 };
 
 }  // namespace inereg::checks

@@ -109,6 +109,22 @@ std::vector<Setting> settings() {
        [](Config& c, const std::string& v) {
          c.checks.retry_max_ms = to_int("checks.retry_max_ms", v, 1, 86'400'000);
        }},
+      {"checks", "max_in_flight", "INEREG_CHECKS_MAX_IN_FLIGHT",
+       [](Config& c, const std::string& v) {
+         c.checks.max_in_flight = static_cast<int>(to_int("checks.max_in_flight", v, 1, 100'000));
+       }},
+      {"checks", "batch_size", "INEREG_CHECKS_BATCH_SIZE",
+       [](Config& c, const std::string& v) {
+         c.checks.batch_size = static_cast<int>(to_int("checks.batch_size", v, 1, 10'000));
+       }},
+      {"checks", "lookup_timeout_ms", "INEREG_CHECKS_LOOKUP_TIMEOUT_MS",
+       [](Config& c, const std::string& v) {
+         c.checks.lookup_timeout_ms = to_int("checks.lookup_timeout_ms", v, 1, 3'600'000);
+       }},
+      {"checks", "stop_wait_ms", "INEREG_CHECKS_STOP_WAIT_MS",
+       [](Config& c, const std::string& v) { c.checks.stop_wait_ms = to_int("checks.stop_wait_ms", v, 0, 3'600'000); }},
+      {"metrics", "enabled", "INEREG_METRICS_ENABLED",
+       [](Config& c, const std::string& v) { c.metrics_enabled = to_bool("metrics.enabled", v); }},
   };
 }
 

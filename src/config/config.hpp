@@ -27,6 +27,7 @@ struct Config {
   store::DeleteRateLimit delete_limit;
   http::ServerOptions http;
   checks::CheckRunnerOptions checks;
+  bool metrics_enabled = true;  // GET /metrics (Prometheus text, unauthenticated)
 };
 
 class ConfigError : public std::runtime_error {

@@ -96,6 +96,23 @@ struct DeleteOutcome {
   TimeMs retry_at = 0;  // kRateLimited: when the next deletion would be admitted
 };
 
+// A claimed check's verdict, to be recorded by Store::complete_checks. `attempts` is
+// the claim's own count (ClaimedCheck::attempts): with the owner it names exactly one
+// claim, so an outcome of an older claim of the same job can never be recorded.
+struct CheckCompletion {
+  std::string session_id;
+  int attempts = 0;
+  IneResult result;
+  std::string decision_status;
+};
+
+// A claimed check to be tried again at `next_run_at` (Store::retry_checks).
+struct CheckRetry {
+  std::string session_id;
+  int attempts = 0;  // the claim's ClaimedCheck::attempts, as in CheckCompletion
+  TimeMs next_run_at = 0;
+};
+
 // One row of the local registry snapshot.
 struct RegistryEntry {
   std::string lookup_key;  // ine::LookupKey::canonical

@@ -66,6 +66,21 @@ class Store {
   virtual void retry_check(std::string_view session_id, std::string_view owner, TimeMs next_run_at) = 0;
   virtual std::int64_t pending_check_count() = 0;
 
+  // Batch forms for the check pipeline, each one transaction (one commit, one fsync on
+  // SQLite) however many jobs it carries.
+  // Claims up to `limit` due jobs whose lease is free or expired, oldest first, leasing
+  // them to `owner` until now + lease_ms; concurrent claimers never get the same job.
+  virtual std::vector<ClaimedCheck> claim_checks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) = 0;
+  // Records each verdict (result row + session decided + job done) only if the job is
+  // still pending under this very claim (`owner` and the claim's attempt count); returns,
+  // per entry, whether it was recorded. False means the lease was lost (expired and
+  // taken over) or the session deleted: the check completes exactly once.
+  virtual std::vector<bool> complete_checks(std::string_view owner, std::span<const CheckCompletion> batch,
+                                            TimeMs now) = 0;
+  // Releases each lease and schedules the next attempt, under the same guard as
+  // complete_checks; returns per entry whether it applied.
+  virtual std::vector<bool> retry_checks(std::string_view owner, std::span<const CheckRetry> batch) = 0;
+
   // Local registry snapshot ----------------------------------------------------------
   // Inserts or replaces the entries in one transaction.
   virtual void upsert_registry_entries(std::span<const RegistryEntry> entries) = 0;

@@ -46,6 +46,7 @@ struct ServiceOptions {
   std::chrono::milliseconds idle_timeout{60'000};
   bool delete_enabled = true;
   store::DeleteRateLimit delete_limit;
+  bool metrics_enabled = true;  // GET /metrics
 };
 
 inline constexpr std::string_view kPublicUrl = "https://verify.inereg.test";

@@ -188,6 +188,37 @@ std::string situation_array(std::span<const RegistryEntry> entries) {
   return out;
 }
 
+// A PostgreSQL array literal of `values`, every element quoted and escaped.
+std::string array_literal(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) {
+      out += ',';
+    }
+    out += '"';
+    for (const char c : values[i]) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+      }
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+// Sets flags[i] for every ids[i] that `rows` returned in its first column.
+void mark_returned(const Result& rows, const std::vector<std::string>& ids, std::vector<bool>& flags) {
+  std::unordered_set<std::string> returned;
+  for (int row = 0; row < rows.rows(); ++row) {
+    returned.insert(rows.text(row, 0));
+  }
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    flags[i] = returned.count(ids[i]) != 0;
+  }
+}
+
 }  // namespace
 
 // One libpq connection and its prepared-statement names. Used by one thread at a time.
@@ -695,6 +726,86 @@ void PostgresStore::retry_check(std::string_view session_id, std::string_view ow
 std::int64_t PostgresStore::pending_check_count() {
   auto lease = acquire();
   return (*lease).run(sql::kCountPendingChecks).integer(0, 0);
+}
+
+std::vector<ClaimedCheck> PostgresStore::claim_checks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) {
+  std::vector<ClaimedCheck> claimed;
+  if (limit <= 0) {
+    return claimed;
+  }
+  auto lease = acquire();
+  // One statement, so its own transaction: the row locks taken by FOR UPDATE SKIP
+  // LOCKED are held until the leases are written.
+  const Result rows = (*lease).run(sql::kClaimChecks, Params().add(owner).add(now + lease_ms).add(now).add(limit));
+  claimed.reserve(static_cast<std::size_t>(rows.rows()));
+  for (int row = 0; row < rows.rows(); ++row) {
+    ClaimedCheck check;
+    check.session_id = rows.text(row, 0);
+    check.attempts = static_cast<int>(rows.integer(row, 1));
+    check.credential.cic = rows.text(row, 2);
+    check.credential.citizen_id = rows.text(row, 3);
+    check.credential.ocr = rows.text(row, 4);
+    check.credential.elector_key = rows.text(row, 5);
+    check.credential.emission_number = rows.text(row, 6);
+    check.credential.curp = rows.text(row, 7);
+    claimed.push_back(std::move(check));
+  }
+  return claimed;
+}
+
+std::vector<bool> PostgresStore::complete_checks(std::string_view owner, std::span<const CheckCompletion> batch,
+                                                 TimeMs now) {
+  std::vector<bool> recorded(batch.size(), false);
+  if (batch.empty()) {
+    return recorded;
+  }
+  std::vector<std::string> ids, attempts, active, states, situations, decisions;
+  for (const auto& done : batch) {
+    ids.push_back(done.session_id);
+    attempts.push_back(std::to_string(done.attempts));
+    active.push_back(done.result.active ? "t" : "f");
+    states.push_back(done.result.document_state);
+    situations.push_back(std::to_string(done.result.situation));
+    decisions.push_back(done.decision_status);
+  }
+  auto lease = acquire();
+  // An explicit transaction although it is one statement: if this process dies while
+  // the statement waits on a lock, COMMIT never arrives and nothing is recorded. An
+  // implicit transaction would still commit on the server after the process is gone.
+  Transaction tx(*lease);
+  const Result finished = (*lease).run(sql::kCompleteChecks, Params()
+                                                                 .add(array_literal(ids))
+                                                                 .add(array_literal(attempts))
+                                                                 .add(owner)
+                                                                 .add(array_literal(active))
+                                                                 .add(array_literal(states))
+                                                                 .add(array_literal(situations))
+                                                                 .add(array_literal(decisions))
+                                                                 .add(now));
+  tx.commit();
+  mark_returned(finished, ids, recorded);
+  return recorded;
+}
+
+std::vector<bool> PostgresStore::retry_checks(std::string_view owner, std::span<const CheckRetry> batch) {
+  std::vector<bool> applied(batch.size(), false);
+  if (batch.empty()) {
+    return applied;
+  }
+  std::vector<std::string> ids, attempts, next_runs;
+  for (const auto& retry : batch) {
+    ids.push_back(retry.session_id);
+    attempts.push_back(std::to_string(retry.attempts));
+    next_runs.push_back(std::to_string(retry.next_run_at));
+  }
+  auto lease = acquire();
+  Transaction tx(*lease);  // as in complete_checks: a dead process commits nothing
+  const Result retried = (*lease).run(
+      sql::kRetryChecks,
+      Params().add(array_literal(ids)).add(array_literal(attempts)).add(array_literal(next_runs)).add(owner));
+  tx.commit();
+  mark_returned(retried, ids, applied);
+  return applied;
 }
 
 void PostgresStore::upsert_registry_entries(std::span<const RegistryEntry> entries) {

@@ -50,6 +50,10 @@ class PostgresStore final : public Store {
                       std::string_view decision_status, TimeMs now) override;
   void retry_check(std::string_view session_id, std::string_view owner, TimeMs next_run_at) override;
   std::int64_t pending_check_count() override;
+  std::vector<ClaimedCheck> claim_checks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) override;
+  std::vector<bool> complete_checks(std::string_view owner, std::span<const CheckCompletion> batch,
+                                    TimeMs now) override;
+  std::vector<bool> retry_checks(std::string_view owner, std::span<const CheckRetry> batch) override;
 
   void upsert_registry_entries(std::span<const RegistryEntry> entries) override;
   std::optional<int> find_registry_situation(std::string_view lookup_key) override;

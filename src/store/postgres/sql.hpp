@@ -189,6 +189,41 @@ inline constexpr std::string_view kRetryCheck =
     "WHERE session_id = $2 AND state = 'pending' AND lease_owner = $3";
 inline constexpr std::string_view kCountPendingChecks = "SELECT COUNT(*) FROM check_jobs WHERE state = 'pending'";
 
+// The check pipeline's batch forms, one statement each (so one transaction, one round
+// trip). A batch travels as parallel arrays unnested into rows. A claim is named by its
+// owner and attempt count: only the current claim of a job can finish it.
+// SKIP LOCKED: concurrent claimers pass over rows another transaction is leasing.
+inline constexpr std::string_view kClaimChecks =
+    "WITH due AS (SELECT session_id FROM check_jobs WHERE state = 'pending' AND next_run_at <= $3 "
+    "AND lease_until <= $3 ORDER BY next_run_at LIMIT $4 FOR UPDATE SKIP LOCKED) "
+    "UPDATE check_jobs j SET lease_owner = $1, lease_until = $2, attempts = j.attempts + 1 "
+    "FROM due, sessions s WHERE j.session_id = due.session_id AND s.id = j.session_id "
+    "RETURNING j.session_id, j.attempts, s.cic, s.citizen_id, s.ocr, s.elector_key, s.emission_number, s.curp";
+// Job done, result inserted and session decided for exactly the rows the guarded
+// UPDATE finished (data-modifying CTEs see each other only through RETURNING). A
+// concurrent finisher of the same row waits for the row lock, then re-checks the
+// guard and finds the job done.
+// $1 session ids, $2 attempts, $3 owner, $4 active, $5 document states, $6 situations,
+// $7 decision statuses, $8 now.
+inline constexpr std::string_view kCompleteChecks =
+    "WITH batch AS (SELECT * FROM unnest($1::text[], $2::integer[], $4::boolean[], $5::text[], $6::integer[], "
+    "$7::text[]) AS b(session_id, attempts, active, document_state, situation, decision_status)), "
+    "finished AS (UPDATE check_jobs j SET state = 'done', lease_owner = NULL, lease_until = 0 FROM batch b "
+    "WHERE j.session_id = b.session_id AND j.state = 'pending' AND j.lease_owner = $3 AND j.attempts = b.attempts "
+    "RETURNING j.session_id), "
+    "results AS (INSERT INTO ine_results(session_id, active, document_state, situation, checked_at) "
+    "SELECT b.session_id, b.active, b.document_state, b.situation, $8 FROM batch b JOIN finished f USING "
+    "(session_id)), "
+    "decided AS (UPDATE sessions s SET status = b.decision_status, decided_at = $8 FROM batch b "
+    "JOIN finished f USING (session_id) WHERE s.id = b.session_id) "
+    "SELECT session_id FROM finished";
+// $1 session ids, $2 attempts, $3 next run times, $4 owner.
+inline constexpr std::string_view kRetryChecks =
+    "UPDATE check_jobs j SET next_run_at = b.next_run_at, lease_owner = NULL, lease_until = 0 "
+    "FROM unnest($1::text[], $2::integer[], $3::bigint[]) AS b(session_id, attempts, next_run_at) "
+    "WHERE j.session_id = b.session_id AND j.state = 'pending' AND j.lease_owner = $4 AND j.attempts = b.attempts "
+    "RETURNING j.session_id";
+
 // One batch per statement: three parallel arrays, unnested into rows. Keys must be
 // unique within a batch (ON CONFLICT cannot touch one row twice in one statement).
 inline constexpr std::string_view kUpsertRegistryEntries =

@@ -174,6 +174,20 @@ inline constexpr std::string_view kRetryCheck =
     "WHERE session_id = ? AND state = 'pending' AND lease_owner = ?";
 inline constexpr std::string_view kCountPendingChecks = "SELECT COUNT(*) FROM check_jobs WHERE state = 'pending'";
 
+// The check pipeline's batch forms. A claim is named by its owner and attempt count:
+// the guard of the finishing statements, so that only the current claim of a job can
+// finish it (not an older claim by the same owner whose lease expired and was retaken).
+inline constexpr std::string_view kClaimChecks =
+    "UPDATE check_jobs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 "
+    "WHERE session_id IN (SELECT session_id FROM check_jobs WHERE state = 'pending' AND next_run_at <= ? "
+    "AND lease_until <= ? ORDER BY next_run_at LIMIT ?) RETURNING session_id, attempts";
+inline constexpr std::string_view kFinishClaimedCheck =
+    "UPDATE check_jobs SET state = 'done', lease_owner = NULL, lease_until = 0 "
+    "WHERE session_id = ? AND state = 'pending' AND lease_owner = ? AND attempts = ?";
+inline constexpr std::string_view kRetryClaimedCheck =
+    "UPDATE check_jobs SET next_run_at = ?, lease_owner = NULL, lease_until = 0 "
+    "WHERE session_id = ? AND state = 'pending' AND lease_owner = ? AND attempts = ?";
+
 inline constexpr std::string_view kUpsertRegistryEntry =
     "INSERT INTO registry_entries(lookup_key, model, situation) VALUES (?, ?, ?) "
     "ON CONFLICT(lookup_key) DO UPDATE SET model = excluded.model, situation = excluded.situation";

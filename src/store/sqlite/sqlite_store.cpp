@@ -630,6 +630,96 @@ std::int64_t SqliteStore::pending_check_count() {
   return count.step() ? count.integer(0) : 0;
 }
 
+std::vector<ClaimedCheck> SqliteStore::claim_checks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) {
+  std::vector<ClaimedCheck> claimed;
+  if (limit <= 0) {
+    return claimed;
+  }
+  auto lease = acquire();
+  Connection& c = *lease;
+  // BEGIN IMMEDIATE takes the write lock first: no other claimer (thread or process)
+  // can pick the same rows between the SELECT and the UPDATE.
+  WriteTransaction tx(c);
+  {
+    Statement claim(c, sql::kClaimChecks);
+    claim.bind(owner).bind(now + lease_ms).bind(now).bind(now).bind(limit);
+    while (claim.step()) {
+      ClaimedCheck check;
+      check.session_id = claim.text(0);
+      check.attempts = static_cast<int>(claim.integer(1));
+      claimed.push_back(std::move(check));
+    }
+  }
+  for (auto& check : claimed) {
+    Statement credential(c, sql::kSelectCheckCredential);
+    credential.bind(check.session_id);
+    if (credential.step()) {
+      check.credential.cic = credential.text(0);
+      check.credential.citizen_id = credential.text(1);
+      check.credential.ocr = credential.text(2);
+      check.credential.elector_key = credential.text(3);
+      check.credential.emission_number = credential.text(4);
+      check.credential.curp = credential.text(5);
+    }
+  }
+  tx.commit();
+  return claimed;
+}
+
+std::vector<bool> SqliteStore::complete_checks(std::string_view owner, std::span<const CheckCompletion> batch,
+                                               TimeMs now) {
+  std::vector<bool> recorded(batch.size(), false);
+  if (batch.empty()) {
+    return recorded;
+  }
+  auto lease = acquire();
+  Connection& c = *lease;
+  WriteTransaction tx(c);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& done = batch[i];
+    {
+      Statement finish(c, sql::kFinishClaimedCheck);
+      finish.bind(done.session_id).bind(owner).bind(done.attempts).run();
+    }
+    if (c.changes() != 1) {
+      continue;  // the lease was lost (expired and taken over) or the session deleted
+    }
+    {
+      Statement insert(c, sql::kInsertIneResult);
+      insert.bind(done.session_id)
+          .bind(done.result.active)
+          .bind(done.result.document_state)
+          .bind(done.result.situation)
+          .bind(now)
+          .run();
+    }
+    {
+      Statement decide(c, sql::kDecideSession);
+      decide.bind(done.decision_status).bind(now).bind(done.session_id).run();
+    }
+    recorded[i] = true;
+  }
+  tx.commit();
+  return recorded;
+}
+
+std::vector<bool> SqliteStore::retry_checks(std::string_view owner, std::span<const CheckRetry> batch) {
+  std::vector<bool> applied(batch.size(), false);
+  if (batch.empty()) {
+    return applied;
+  }
+  auto lease = acquire();
+  Connection& c = *lease;
+  WriteTransaction tx(c);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Statement retry(c, sql::kRetryClaimedCheck);
+    retry.bind(batch[i].next_run_at).bind(batch[i].session_id).bind(owner).bind(batch[i].attempts).run();
+    applied[i] = c.changes() == 1;
+  }
+  tx.commit();
+  return applied;
+}
+
 void SqliteStore::upsert_registry_entries(std::span<const RegistryEntry> entries) {
   auto lease = acquire();
   Connection& c = *lease;

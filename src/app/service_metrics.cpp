@@ -1,0 +1,131 @@
+#include "app/service_metrics.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace inereg::app {
+namespace {
+
+constexpr store::TimeMs kQueueDepthRefreshMs = 1'000;
+
+constexpr std::array<std::string_view, ServiceMetrics::kRouteClasses> kRouteNames = {
+    "create_session", "update_session", "delete_session", "decision", "ine_registry",
+    "person",         "health",         "metrics",        "other"};
+constexpr std::array<std::string_view, 5> kStatusClasses = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
+metrics::HistogramSnapshot upstream_latency(const registry::ConnectorStats& stats) {
+  metrics::HistogramSnapshot histogram;
+  histogram.bounds = stats.latency_bounds_s;
+  histogram.buckets = stats.latency_buckets;
+  histogram.sum = stats.latency_sum_s;
+  histogram.count = stats.latency_count;
+  return histogram;
+}
+
+}  // namespace
+
+ServiceMetrics::ServiceMetrics(store::Store& store, const checks::CheckRunner& checks,
+                               const registry::RegistryConnector& connector, Clock clock)
+    : store_(store), checks_(checks), connector_(connector), clock_(std::move(clock)) {}
+
+ServiceMetrics::RouteClass ServiceMetrics::route_class(std::string_view method, std::string_view path) {
+  constexpr std::string_view kSessions = "/v1/sessions";
+  if (path == "/healthz") {
+    return kHealth;
+  }
+  if (path == "/metrics") {
+    return kMetrics;
+  }
+  if (!path.starts_with(kSessions)) {
+    return kOther;
+  }
+  if (path.size() == kSessions.size()) {
+    return kCreateSession;
+  }
+  if (path.ends_with("/decision/ine-registry")) {
+    return kIneRegistry;
+  }
+  if (path.ends_with("/decision")) {
+    return kDecision;
+  }
+  if (path.ends_with("/person")) {
+    return kPerson;
+  }
+  if (method == "PATCH") {
+    return kUpdateSession;
+  }
+  if (method == "DELETE") {
+    return kDeleteSession;
+  }
+  return kOther;
+}
+
+void ServiceMetrics::count_request(const api::ApiRequest& request, int status) {
+  const int status_class = std::clamp(status / 100, 1, 5) - 1;
+  requests_[route_class(request.method, request.path)][static_cast<std::size_t>(status_class)].add();
+}
+
+std::int64_t ServiceMetrics::queue_depth() {
+  std::lock_guard lock(depth_mutex_);
+  const store::TimeMs now = clock_();
+  if (!depth_read_at_ || now - *depth_read_at_ >= kQueueDepthRefreshMs) {
+    try {
+      depth_ = store_.pending_check_count();
+    } catch (const std::exception& e) {
+      // Keep the last figure; the scrape itself must not fail because of the store.
+      spdlog::warn("metrics: counting pending checks failed: {}", e.what());
+    }
+    depth_read_at_ = now;
+  }
+  return depth_;
+}
+
+std::string ServiceMetrics::render() {
+  metrics::TextWriter out;
+  const auto& pipeline = checks_.metrics();
+  out.gauge("inereg_check_queue_depth", "Check jobs pending in the store (read at most once a second).", queue_depth());
+  out.gauge("inereg_check_lookups_in_flight", "Registry lookups started by the check pipeline and not answered yet.",
+            pipeline.lookups_in_flight.value());
+  out.counter("inereg_check_attempts_total", "Registry lookups started by the check pipeline.",
+              pipeline.attempts.value());
+  out.header("inereg_check_outcomes_total",
+             "Check outcomes: verdicts recorded (active, inactive), lookups without a verdict (unavailable), "
+             "and outcomes refused because the job's lease was no longer ours (lost_lease).",
+             "counter");
+  out.sample("inereg_check_outcomes_total", {{"outcome", "active"}}, pipeline.verdicts_active.value());
+  out.sample("inereg_check_outcomes_total", {{"outcome", "inactive"}}, pipeline.verdicts_inactive.value());
+  out.sample("inereg_check_outcomes_total", {{"outcome", "unavailable"}}, pipeline.unavailable.value());
+  out.sample("inereg_check_outcomes_total", {{"outcome", "lost_lease"}}, pipeline.lost_leases.value());
+  out.counter("inereg_check_retries_total", "Check attempts rescheduled after a lookup without a verdict.",
+              pipeline.retries.value());
+  out.counter("inereg_check_lookup_timeouts_total", "Registry lookups given up at their deadline.",
+              pipeline.timeouts.value());
+  out.counter("inereg_check_store_errors_total", "Store calls of the check pipeline that failed.",
+              pipeline.store_errors.value());
+  out.histogram("inereg_check_lookup_duration_seconds", "Registry lookup time as the check pipeline saw it.",
+                pipeline.lookup_seconds.snapshot());
+
+  const auto stats = connector_.stats();
+  out.gauge("inereg_registry_in_flight", "Upstream registry calls running now.", stats.in_flight);
+  out.counter("inereg_registry_requests_total", "Upstream registry attempts started.", stats.requests);
+  out.counter("inereg_registry_failures_total", "Upstream registry attempts without a usable answer.", stats.failures);
+  out.counter("inereg_registry_rate_limited_total", "Upstream registry attempts answered 429.", stats.rate_limited);
+  out.counter("inereg_registry_rejected_by_cap_total", "Lookups refused because the upstream in-flight cap was full.",
+              stats.rejected_by_cap);
+  out.gauge("inereg_registry_breaker_state", "Upstream circuit breaker: 0 closed, 1 half-open, 2 open.",
+            stats.breaker_state);
+  out.histogram("inereg_registry_upstream_duration_seconds", "Upstream registry call time.", upstream_latency(stats));
+
+  out.header("inereg_http_requests_total", "HTTP requests answered, by route class and status class.", "counter");
+  for (std::size_t route = 0; route < requests_.size(); ++route) {
+    for (std::size_t status = 0; status < kStatusClasses.size(); ++status) {
+      const auto count = requests_[route][status].value();
+      if (count > 0) {
+        out.sample("inereg_http_requests_total", {{"route", kRouteNames[route]}, {"code", kStatusClasses[status]}},
+                   count);
+      }
+    }
+  }
+  return out.take();
+}
+
+}  // namespace inereg::app
