@@ -6,6 +6,7 @@
 
 #include "checks/check_runner.hpp"
 #include "http/server.hpp"
+#include "registry/upstream_options.hpp"
 
 namespace inereg::config {
 
@@ -21,6 +22,7 @@ struct Config {
   std::int64_t result_cache_ms = 5'000;  // completed ine-registry answers kept in memory
   http::ServerOptions http;
   checks::CheckRunnerOptions checks;
+  registry::RegistryOptions registry;  // registry.*: local snapshot or HTTP upstream (docs/UPSTREAM.md)
 };
 
 class ConfigError : public std::runtime_error {
