@@ -12,8 +12,8 @@
 #include "admin/integrations.hpp"
 #include "app/service.hpp"
 #include "cli/demo.hpp"
-#include "registry/registry_file.hpp"
 #include "registry/reference_upstream.hpp"
+#include "registry/registry_file.hpp"
 #include "registry/registry_import.hpp"
 #include "util/time.hpp"
 
