@@ -98,6 +98,7 @@ struct FakeUpstream::Impl {
   std::deque<FakeReply> queued;
   std::function<FakeReply(const FakeRequest&)> handler;
   std::vector<FakeRequest> received;
+  int accepted = 0;
 
   FakeReply decide(const FakeRequest& request) {
     std::lock_guard lock(mutex);
@@ -185,6 +186,10 @@ struct FakeUpstream::Impl {
       if (error) {
         co_return;
       }
+      {
+        std::lock_guard lock(mutex);
+        ++accepted;
+      }
       asio::co_spawn(io, connection(std::move(socket)), asio::detached);
     }
   }
@@ -235,6 +240,11 @@ void FakeUpstream::set_handler(std::function<FakeReply(const FakeRequest&)> hand
 int FakeUpstream::requests() const {
   std::lock_guard lock(impl_->mutex);
   return static_cast<int>(impl_->received.size());
+}
+
+int FakeUpstream::connections() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->accepted;
 }
 
 std::vector<FakeRequest> FakeUpstream::received() const {

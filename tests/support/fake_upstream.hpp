@@ -72,6 +72,8 @@ class FakeUpstream {
   // Decides each answer from the request (after the queue); clears with nullptr.
   void set_handler(std::function<FakeReply(const FakeRequest&)> handler);
 
+  // TCP connections accepted so far.
+  int connections() const;
   // Complete requests received so far (a reset or hung request counts).
   int requests() const;
   std::vector<FakeRequest> received() const;
