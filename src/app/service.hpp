@@ -41,13 +41,19 @@ class Service {
   config::Config config_;
   auth::SecretBox secret_box_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<registry::LocalRegistry> registry_;
+  std::unique_ptr<registry::RegistryConnector> registry_;  // make_registry_connector()
   std::unique_ptr<checks::CheckRunner> checks_;
   std::unique_ptr<ServiceMetrics> metrics_;
   std::unique_ptr<auth::IntegrationDirectory> directory_;
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<http::HttpServer> server_;
 };
+
+// The connector `registry.kind` names (the local snapshot or an HTTP upstream), behind
+// the result cache when registry.cache_ttl_ms > 0. Throws config::ConfigError for an
+// unusable registry.url or CA file.
+std::unique_ptr<registry::RegistryConnector> make_registry_connector(const config::Config& config, store::Store& store,
+                                                                     const auth::SecretBox& secret_box);
 
 // The master key from the config, or ConfigError saying how to provide one.
 auth::SecretBox secret_box_from(const config::Config& config);

@@ -13,6 +13,7 @@
 #include "admin/integrations.hpp"
 #include "app/service.hpp"
 #include "cli/demo.hpp"
+#include "registry/reference_upstream.hpp"
 #include "registry/registry_file.hpp"
 #include "registry/registry_import.hpp"
 #include "util/time.hpp"
@@ -112,6 +113,45 @@ std::string joined(const std::vector<std::string>& items) {
     out += (out.empty() ? "" : " ") + item;
   }
   return out;
+}
+
+// `inereg registry serve-upstream`: a registry upstream (docs/UPSTREAM.md) answering from
+// a registry CSV, for running the whole chain without an aggregator and for benches.
+void add_serve_upstream_command(CLI::App& parent) {
+  auto* serve = parent.add_subcommand(
+      "serve-upstream", "Serve a registry CSV as an HTTP registry upstream (docs/UPSTREAM.md), for tests and benches");
+  auto options = std::make_shared<registry::ReferenceUpstreamOptions>();
+  auto listen = std::make_shared<std::string>("127.0.0.1:8090");
+  auto snapshot_file = std::make_shared<std::string>();
+  auto delay_ms = std::make_shared<std::int64_t>(0);
+  serve->add_option("--listen", *listen, "HOST:PORT to listen on (default 127.0.0.1:8090)");
+  serve->add_option("--snapshot", *snapshot_file, "registry CSV: " + std::string(registry::kRegistryCsvHeader))
+      ->required()
+      ->check(CLI::ExistingFile);
+  serve->add_option("--delay-ms", *delay_ms, "wait this long before each answer (a slow registry)")
+      ->check(CLI::Range(0LL, 600'000LL));
+  serve->add_option("--token", options->token, "require Authorization: Bearer TOKEN");
+  serve->add_option("--threads", options->io_threads, "I/O threads (default 2)")->check(CLI::Range(1, 256));
+  serve->callback([options, listen, snapshot_file, delay_ms] {
+    guarded([&] {
+      setup_logging("info");
+      config::parse_listen(*listen, options->host, options->port);
+      options->delay = std::chrono::milliseconds(*delay_ms);
+      std::ifstream input(*snapshot_file);
+      auto snapshot = registry::load_snapshot(input);
+      if (snapshot.bad_lines > 0) {
+        spdlog::warn("{}: skipped {} bad line(s); first: {}", *snapshot_file, snapshot.bad_lines,
+                     snapshot.first_problem);
+      }
+      const auto records = snapshot.situations.size();
+      registry::ReferenceUpstream server(*options, std::move(snapshot));
+      server.listen();
+      server.run(true, [&] {
+        spdlog::info("serve-upstream listening on {}:{}{} ({} records, delay {} ms)", options->host, server.port(),
+                     options->path, records, *delay_ms);
+      });
+    });
+  });
 }
 
 }  // namespace
@@ -317,6 +357,7 @@ void add_integration_commands(CLI::App& app) {
 void add_registry_commands(CLI::App& app) {
   auto* registry = app.add_subcommand("registry", "Local registry snapshot");
   registry->require_subcommand(1);
+  add_serve_upstream_command(*registry);
 
   auto* generate = registry->add_subcommand("generate", "Write synthetic credential records (CSV)");
   auto count = std::make_shared<std::int64_t>(0);

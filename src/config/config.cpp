@@ -125,6 +125,103 @@ std::vector<Setting> settings() {
        [](Config& c, const std::string& v) { c.checks.stop_wait_ms = to_int("checks.stop_wait_ms", v, 0, 3'600'000); }},
       {"metrics", "enabled", "INEREG_METRICS_ENABLED",
        [](Config& c, const std::string& v) { c.metrics_enabled = to_bool("metrics.enabled", v); }},
+      // registry.*: which connector answers checks, and how the HTTP one treats its upstream.
+      {"registry", "kind", "INEREG_REGISTRY_KIND",
+       [](Config& c, const std::string& v) {
+         if (v != "local" && v != "http") {
+           throw ConfigError("registry.kind must be \"local\" or \"http\"");
+         }
+         c.registry.kind = v;
+       }},
+      {"registry", "url", "INEREG_REGISTRY_URL", [](Config& c, const std::string& v) { c.registry.upstream.url = v; }},
+      {"registry", "auth_header", "INEREG_REGISTRY_AUTH_HEADER",
+       [](Config& c, const std::string& v) { c.registry.upstream.auth_header = v; }},
+      {"registry", "auth_value", "INEREG_REGISTRY_AUTH_VALUE",
+       [](Config& c, const std::string& v) { c.registry.upstream.auth_value = v; }},
+      {"registry", "ca_file", "INEREG_REGISTRY_CA_FILE",
+       [](Config& c, const std::string& v) { c.registry.upstream.ca_file = v; }},
+      {"registry", "io_threads", "INEREG_REGISTRY_IO_THREADS",
+       [](Config& c, const std::string& v) {
+         c.registry.upstream.io_threads = static_cast<int>(to_int("registry.io_threads", v, 1, 64));
+       }},
+      {"registry", "attempt_timeout_ms", "INEREG_REGISTRY_ATTEMPT_TIMEOUT_MS",
+       [](Config& c, const std::string& v) {
+         c.registry.upstream.attempt_timeout_ms = to_int("registry.attempt_timeout_ms", v, 10, 600'000);
+       }},
+      {"registry", "lookup_timeout_ms", "INEREG_REGISTRY_LOOKUP_TIMEOUT_MS",
+       [](Config& c, const std::string& v) {
+         c.registry.upstream.lookup_timeout_ms = to_int("registry.lookup_timeout_ms", v, 10, 3'600'000);
+       }},
+      {"registry", "max_attempts", "INEREG_REGISTRY_MAX_ATTEMPTS",
+       [](Config& c, const std::string& v) {
+         c.registry.upstream.max_attempts = static_cast<int>(to_int("registry.max_attempts", v, 1, 100));
+       }},
+      {"registry", "backoff_base_ms", "INEREG_REGISTRY_BACKOFF_BASE_MS",
+       [](Config& c, const std::string& v) {
+         c.registry.upstream.backoff_base_ms = to_int("registry.backoff_base_ms", v, 0, 600'000);
+       }},
+      {"registry", "backoff_max_ms", "INEREG_REGISTRY_BACKOFF_MAX_MS",
+       [](Config& c, const std::string& v) {
+         c.registry.upstream.backoff_max_ms = to_int("registry.backoff_max_ms", v, 0, 3'600'000);
+       }},
+      {"registry", "breaker_failures", "INEREG_REGISTRY_BREAKER_FAILURES",
+       [](Config& c, const std::string& v) {
+         c.registry.upstream.breaker.consecutive_failures =
+             static_cast<int>(to_int("registry.breaker_failures", v, 0, 1'000'000));
+       }},
+      {"registry", "breaker_failure_rate_percent", "INEREG_REGISTRY_BREAKER_FAILURE_RATE_PERCENT",
+       [](Config& c, const std::string& v) {
+         c.registry.upstream.breaker.failure_rate_percent =
+             static_cast<int>(to_int("registry.breaker_failure_rate_percent", v, 0, 100));
+       }},
+      {"registry", "breaker_window", "INEREG_REGISTRY_BREAKER_WINDOW",
+       [](Config& c, const std::string& v) {
+         c.registry.upstream.breaker.window = static_cast<int>(to_int("registry.breaker_window", v, 1, 100'000));
+       }},
+      {"registry", "breaker_open_ms", "INEREG_REGISTRY_BREAKER_OPEN_MS",
+       [](Config& c, const std::string& v) {
+         c.registry.upstream.breaker.open_ms = to_int("registry.breaker_open_ms", v, 1, 3'600'000);
+       }},
+      {"registry", "breaker_half_open_probes", "INEREG_REGISTRY_BREAKER_HALF_OPEN_PROBES",
+       [](Config& c, const std::string& v) {
+         c.registry.upstream.breaker.half_open_probes =
+             static_cast<int>(to_int("registry.breaker_half_open_probes", v, 1, 1'000));
+       }},
+      {"registry", "max_in_flight", "INEREG_REGISTRY_MAX_IN_FLIGHT",
+       [](Config& c, const std::string& v) {
+         c.registry.upstream.max_in_flight = static_cast<int>(to_int("registry.max_in_flight", v, 1, 1'000'000));
+       }},
+      {"registry", "cap_retry_after_ms", "INEREG_REGISTRY_CAP_RETRY_AFTER_MS",
+       [](Config& c, const std::string& v) {
+         c.registry.upstream.cap_retry_after_ms = to_int("registry.cap_retry_after_ms", v, 0, 600'000);
+       }},
+      {"registry", "rate_limit_default_ms", "INEREG_REGISTRY_RATE_LIMIT_DEFAULT_MS",
+       [](Config& c, const std::string& v) {
+         c.registry.upstream.rate_limit_default_ms = to_int("registry.rate_limit_default_ms", v, 0, 3'600'000);
+       }},
+      {"registry", "rate_limit_max_ms", "INEREG_REGISTRY_RATE_LIMIT_MAX_MS",
+       [](Config& c, const std::string& v) {
+         c.registry.upstream.rate_limit_max_ms = to_int("registry.rate_limit_max_ms", v, 0, 86'400'000);
+       }},
+      {"registry", "max_response_bytes", "INEREG_REGISTRY_MAX_RESPONSE_BYTES",
+       [](Config& c, const std::string& v) {
+         c.registry.upstream.max_response_bytes =
+             static_cast<std::size_t>(to_int("registry.max_response_bytes", v, 256, 16LL << 20));
+       }},
+      {"registry", "max_idle_connections", "INEREG_REGISTRY_MAX_IDLE_CONNECTIONS",
+       [](Config& c, const std::string& v) {
+         c.registry.upstream.max_idle_connections =
+             static_cast<int>(to_int("registry.max_idle_connections", v, 0, 100'000));
+       }},
+      {"registry", "cache_ttl_ms", "INEREG_REGISTRY_CACHE_TTL_MS",
+       [](Config& c, const std::string& v) {
+         c.registry.cache_ttl_ms = to_int("registry.cache_ttl_ms", v, 0, 86'400'000);
+       }},
+      {"registry", "cache_max_entries", "INEREG_REGISTRY_CACHE_MAX_ENTRIES",
+       [](Config& c, const std::string& v) {
+         c.registry.cache_max_entries =
+             static_cast<std::size_t>(to_int("registry.cache_max_entries", v, 1, 100'000'000));
+       }},
   };
 }
 

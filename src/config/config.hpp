@@ -7,6 +7,7 @@
 #include "checks/check_runner.hpp"
 #include "http/server.hpp"
 #include "store/records.hpp"
+#include "registry/upstream_options.hpp"
 
 namespace inereg::config {
 
@@ -28,6 +29,7 @@ struct Config {
   http::ServerOptions http;
   checks::CheckRunnerOptions checks;
   bool metrics_enabled = true;  // GET /metrics (Prometheus text, unauthenticated)
+  registry::RegistryOptions registry;  // registry.*: local snapshot or HTTP upstream (docs/UPSTREAM.md)
 };
 
 class ConfigError : public std::runtime_error {
