@@ -78,7 +78,13 @@ std::optional<Match> match_route(std::string_view method, std::string_view path)
   return std::nullopt;
 }
 
+constexpr std::string_view kVerificationPagePrefix = "/v/";
+
 }  // namespace
+
+bool is_read_only(const ApiRequest& request) {
+  return request.method == "GET" && !request.path.starts_with(kVerificationPagePrefix);
+}
 
 Api::Api(store::Store& store, auth::IntegrationDirectory& directory, ApiOptions options, Clock clock,
          CheckQueued on_check_queued)
@@ -90,6 +96,9 @@ Api::Api(store::Store& store, auth::IntegrationDirectory& directory, ApiOptions 
       results_(options_.result_cache_ms) {}
 
 ApiResponse Api::handle(const ApiRequest& request) {
+  if (request.method == "GET" && request.path.starts_with(kVerificationPagePrefix)) {
+    return verification_page(request.path.substr(kVerificationPagePrefix.size()));
+  }
   const auto match = match_route(request.method, request.path);
   if (!match) {
     return error_response(ErrorKind::kNotFound, error_spec(ErrorKind::kNotFound).message);

@@ -38,6 +38,8 @@ class Api {
   ApiResponse get_decision(std::string_view session_id, Caller& caller);
   ApiResponse get_ine_registry(const ApiRequest& request, std::string_view session_id, Caller& caller);
   ApiResponse get_person(std::string_view session_id, Caller& caller);
+  // GET /v/{sessionToken}: the end user's verification page (unauthenticated).
+  ApiResponse verification_page(std::string_view token);
 
   // The caller's session, or ApiError(kNotFound): another integration's session is
   // indistinguishable from an unknown one.

@@ -6,6 +6,8 @@
 
 #include "checks/check_runner.hpp"
 #include "http/server.hpp"
+#include "sessions/expiry_sweeper.hpp"
+#include "webhooks/delivery_options.hpp"
 
 namespace inereg::config {
 
@@ -21,6 +23,8 @@ struct Config {
   std::int64_t result_cache_ms = 5'000;  // completed ine-registry answers kept in memory
   http::ServerOptions http;
   checks::CheckRunnerOptions checks;
+  webhooks::DeliveryOptions webhooks;
+  sessions::ExpiryOptions sessions;
 };
 
 class ConfigError : public std::runtime_error {
@@ -36,7 +40,8 @@ Config load_config(const std::optional<std::string>& file);
 void parse_listen(const std::string& listen, std::string& host, std::uint16_t& port);
 
 // Fills http.host/port and public_url from `listen` once every source is applied
-// (public_url stays empty for port 0: the bound port is known only after listening).
+// (public_url stays empty for port 0: the bound port is known only after listening),
+// and checks settings that depend on each other. Throws ConfigError.
 void finalize(Config& config);
 
 }  // namespace inereg::config
