@@ -58,7 +58,6 @@ boost::json::object document_object(const store::Session& session) {
   return document;
 }
 
-
 }  // namespace
 
 boost::json::object person_object(const store::Session& session) {

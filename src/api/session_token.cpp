@@ -29,9 +29,9 @@ std::optional<std::string> decode_base64url(std::string_view text) {
   }
   standard.append(padding, '=');
   std::string out(standard.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(standard.data()),
-                                static_cast<int>(standard.size()));
+  const int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(standard.data()), static_cast<int>(standard.size()));
   if (n < 0) {
     return std::nullopt;
   }

@@ -453,9 +453,8 @@ void add_webhook_commands(CLI::App& app) {
               {"lastStatus", d.last_status ? boost::json::value(*d.last_status) : boost::json::value(nullptr)},
               {"lastError", d.last_error ? boost::json::value(d.last_error->c_str()) : boost::json::value(nullptr)},
               {"createdAt", util::format_iso8601_ms(d.created_at)},
-              {"deliveredAt",
-               d.delivered_at ? boost::json::value(util::format_iso8601_ms(*d.delivered_at).c_str())
-                              : boost::json::value(nullptr)},
+              {"deliveredAt", d.delivered_at ? boost::json::value(util::format_iso8601_ms(*d.delivered_at).c_str())
+                                             : boost::json::value(nullptr)},
               {"redeliveryOf", d.redelivery_of ? boost::json::value(*d.redelivery_of) : boost::json::value(nullptr)},
               {"bodyBytes", d.body_bytes},
               {"history", std::move(attempts)}});

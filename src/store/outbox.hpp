@@ -33,8 +33,8 @@ const std::string& url_for(const WebhookUrls& urls, WebhookKind kind);
 struct SessionChange {
   enum class Kind { kStarted, kSubmitted, kDecided };
   Kind kind;
-  const Session& session;               // as it is after the change
-  const IneResult* result = nullptr;    // the registry result recorded by this change, if any
+  const Session& session;             // as it is after the change
+  const IneResult* result = nullptr;  // the registry result recorded by this change, if any
 };
 
 // One webhook body a change causes. `body` is the exact bytes to send and sign.

@@ -128,8 +128,8 @@ asio::awaitable<void> DeliveryWorker::deliver(store::ClaimedDelivery delivery) {
     const std::vector<std::pair<std::string, std::string>> headers{
         {"X-AUTH-CLIENT", delivery.api_key},
         {"X-HMAC-SIGNATURE", auth::hmac_sha256_hex(integration->secrets.front(), delivery.body)}};
-    const PostOutcome outcome = co_await post_json(tls_, *url.target, delivery.body, headers,
-                                                   std::chrono::milliseconds(options_.timeout_ms));
+    const PostOutcome outcome =
+        co_await post_json(tls_, *url.target, delivery.body, headers, std::chrono::milliseconds(options_.timeout_ms));
     attempt.http_status = outcome.status;
     attempt.error = outcome.error;
   }

@@ -61,8 +61,8 @@ class DeliveryWorker {
   boost::asio::io_context io_;
   boost::asio::ssl::context tls_;
   boost::asio::steady_timer wakeup_;
-  int in_flight_ = 0;       // on the worker thread only
-  bool stopping_ = false;   // on the worker thread only
+  int in_flight_ = 0;      // on the worker thread only
+  bool stopping_ = false;  // on the worker thread only
   std::thread thread_;
 };
 

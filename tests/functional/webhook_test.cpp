@@ -44,8 +44,14 @@ class Receiver {
       throw std::runtime_error("node is missing: the webhook tests need Node.js (scripts/setup.sh installs it)");
     }
     SpawnOptions options;
-    options.args = {INEREG_WEBHOOK_RECEIVER, "--secret",     integration.secret,         "--api-key",
-                    integration.api_key,     "--fail-first", std::to_string(fail_first), "--mode",
+    options.args = {INEREG_WEBHOOK_RECEIVER,
+                    "--secret",
+                    integration.secret,
+                    "--api-key",
+                    integration.api_key,
+                    "--fail-first",
+                    std::to_string(fail_first),
+                    "--mode",
                     mode};
     options.output_dir = workspace.dir().path() / ("receiver-" + std::to_string(++instances_));
     std::filesystem::create_directories(options.output_dir);
@@ -410,8 +416,8 @@ TEST(WebhookCli, SetWebhooksRefusesPlainHttpOutsideLoopbackAndClears) {
   EXPECT_EQ(text(listed[0], "decisionWebhookUrl"), "");
   EXPECT_EQ(text(listed[0], "ineWebhookUrl"), "http://127.0.0.1:9/ine");  // untouched
   EXPECT_EQ(workspace.cli({"integration", "set-webhooks", "no-such-id", "--event-url", ""}).exit_code(), 1);
-  const auto created = workspace.cli({"integration", "create", "--name", "b", "--json", "--event-url",
-                                      "https://hooks.example/e"});
+  const auto created =
+      workspace.cli({"integration", "create", "--name", "b", "--json", "--event-url", "https://hooks.example/e"});
   ASSERT_EQ(created.exit_code(), 0) << created.err;
   EXPECT_EQ(workspace.cli({"integration", "create", "--name", "c", "--event-url", "ftp://x/"}).exit_code(), 1);
 }

@@ -3,8 +3,8 @@
 // (scripts/pg-test-server.sh start DIR prints one; without it those cases skip).
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cstdlib>
 #include <memory>
 #include <random>
@@ -105,8 +105,8 @@ TEST_P(OutboxStoreTest, CompleteCheckQueuesIneAndDecisionWebhooksInItsTransactio
   add_session("s1");
   ASSERT_EQ(store_->submit_session("s1", "a1", true, "", kT0 + 1), SubmitOutcome::kSubmitted);
   ASSERT_TRUE(store_->claim_check("w1", kT0 + 2, kLease));
-  ASSERT_TRUE(store_->complete_check("s1", "w1", IneResult{true, "La credencial esta vigente", 1, 0}, "approved",
-                                     kT0 + 3));
+  ASSERT_TRUE(
+      store_->complete_check("s1", "w1", IneResult{true, "La credencial esta vigente", 1, 0}, "approved", kT0 + 3));
   const auto all = deliveries_of("s1");
   ASSERT_EQ(all.size(), 3U);  // submitted event, INE, decision
   EXPECT_EQ(all[0].kind, WebhookKind::kEvent);
@@ -126,19 +126,17 @@ TEST_P(OutboxStoreTest, CompleteCheckQueuesIneAndDecisionWebhooksInItsTransactio
     const auto body = parse(c.body);
     EXPECT_EQ(c.api_key, "key-i1");
     if (c.kind == WebhookKind::kIne) {
-      EXPECT_EQ(c.body,
-                R"({"eventType":"ine_registry","sessionId":"s1","attemptId":"a1","vendorData":"vendor-s1",)"
-                R"("endUserId":null,"version":"1.0.0","time":"2023-11-14T22:13:20.003Z","data":{"status":)"
-                R"("La credencial es válida","code":200,"details":{"active":true,"documentState":)"
-                R"("La credencial esta vigente"}}})");
+      EXPECT_EQ(c.body, R"({"eventType":"ine_registry","sessionId":"s1","attemptId":"a1","vendorData":"vendor-s1",)"
+                        R"("endUserId":null,"version":"1.0.0","time":"2023-11-14T22:13:20.003Z","data":{"status":)"
+                        R"("La credencial es válida","code":200,"details":{"active":true,"documentState":)"
+                        R"("La credencial esta vigente"}}})");
     } else if (c.kind == WebhookKind::kDecision) {
       EXPECT_EQ(body.at("verification").at("status").as_string(), "approved");
       EXPECT_EQ(body.at("verification").at("code").as_int64(), 9001);
       EXPECT_EQ(body.at("verification").at("decisionTime").as_string(), "2023-11-14T22:13:20.003Z");
     } else {
-      EXPECT_EQ(c.body,
-                R"({"id":"s1","attemptId":"a1","feature":"selfid","code":7002,"action":"submitted",)"
-                R"("vendorData":"vendor-s1","endUserId":null})");
+      EXPECT_EQ(c.body, R"({"id":"s1","attemptId":"a1","feature":"selfid","code":7002,"action":"submitted",)"
+                        R"("vendorData":"vendor-s1","endUserId":null})");
     }
   }
 }
@@ -354,8 +352,8 @@ TEST_P(OutboxStoreTest, DeleteSendsExpiredOrAbandonedAndErasesFinishedBodies) {
     EXPECT_EQ(v.at("status").as_string(), c.session_id == "created" ? "expired" : "abandoned");
     EXPECT_EQ(v.at("code").as_int64(), 9104);
     // Sent after the deletion, then the body goes too.
-    ASSERT_TRUE(store_->record_webhook_attempt(c.id, "d", WebhookAttempt{later, 200, "", 1},
-                                               DeliveryState::kDelivered, later));
+    ASSERT_TRUE(
+        store_->record_webhook_attempt(c.id, "d", WebhookAttempt{later, 200, "", 1}, DeliveryState::kDelivered, later));
   }
   EXPECT_EQ(deliveries_of("created")[0].body_bytes, 0);
   EXPECT_EQ(store_->redeliver_webhook(created[0].id, kT0 + 12).status, RedeliverResult::Status::kBodyErased);

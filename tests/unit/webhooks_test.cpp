@@ -36,9 +36,9 @@ TEST(WebhookUrl, HttpsAnywhereHttpOnlyOnLoopback) {
   EXPECT_EQ(ipv6.target->host, "::1");
   EXPECT_EQ(ipv6.target->host_header, "[::1]:9");
 
-  for (const char* refused : {"http://hooks.example.com/x", "http://10.0.0.1/x", "http://128.0.0.1/x",
-                              "ftp://hooks.example.com/", "hooks.example.com/x", "", "https://user:pw@h.example/",
-                              "https://h.example/#frag", "https:///nohost"}) {
+  for (const char* refused :
+       {"http://hooks.example.com/x", "http://10.0.0.1/x", "http://128.0.0.1/x", "ftp://hooks.example.com/",
+        "hooks.example.com/x", "", "https://user:pw@h.example/", "https://h.example/#frag", "https:///nohost"}) {
     const auto parsed = parse_webhook_url(refused);
     EXPECT_FALSE(parsed.target) << refused;
     EXPECT_FALSE(parsed.error.empty()) << refused;

@@ -692,8 +692,8 @@ int SqliteStore::expire_sessions(TimeMs created_before, TimeMs now, int limit) {
   return static_cast<int>(decided.size());
 }
 
-std::vector<ClaimedDelivery> SqliteStore::claim_webhook_deliveries(std::string_view owner, TimeMs now,
-                                                                   TimeMs lease_ms, int limit) {
+std::vector<ClaimedDelivery> SqliteStore::claim_webhook_deliveries(std::string_view owner, TimeMs now, TimeMs lease_ms,
+                                                                   int limit) {
   auto lease = acquire();
   Connection& c = *lease;
   WriteTransaction tx(c);
@@ -768,8 +768,7 @@ std::vector<WebhookDelivery> SqliteStore::list_webhook_deliveries(const Delivery
   {
     Statement list(c, sql::kListDeliveries);
     list.bind(filter.session_id)
-        .bind(filter.state ? std::optional<std::string>(std::string(delivery_state_name(*filter.state)))
-                           : std::nullopt)
+        .bind(filter.state ? std::optional<std::string>(std::string(delivery_state_name(*filter.state))) : std::nullopt)
         .bind(filter.limit);
     while (list.step()) {
       WebhookDelivery d;
