@@ -13,6 +13,12 @@ packages=(
   chromium
 )
 
+# The webhook tests' receiver runs on Node; Debian's nodejs only when no node is on PATH
+# (a newer Node installed otherwise is kept).
+if ! command -v node >/dev/null 2>&1; then
+  packages+=(nodejs)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -24,6 +24,8 @@ ApiResponse openapi_response() {
   return response;
 }
 
+constexpr std::string_view kVerificationPagePrefix = "/v/";
+
 }  // namespace
 
 std::span<const Route> Api::route_table() {
@@ -36,6 +38,9 @@ std::span<const Route> Api::route_table() {
             }},
       Route{"GET", "/openapi.yaml", Access::kPublic, false, [](Api&, const RouteCall&) { return openapi_response(); }},
       Route{"GET", "/metrics", Access::kPublic, false, [](Api& api, const RouteCall&) { return api.metrics_response(); }},
+      // The end user's verification page (the session's `url`); opening it starts the session.
+      Route{"GET", "/v/{id}", Access::kPublic, false,
+            [](Api& api, const RouteCall& call) { return api.verification_page(call.id); }},
       Route{"OPTIONS", "/v1/sessions", Access::kPublic, true,
             [](Api& api, const RouteCall& call) { return api.cors_.preflight(call.request); }},
       Route{"POST", "/v1/sessions", Access::kBodySignatureOptional, true,
@@ -58,6 +63,10 @@ std::span<const Route> Api::route_table() {
 
 std::span<const Route> routes() {
   return Api::route_table();
+}
+
+bool is_read_only(const ApiRequest& request) {
+  return request.method == "GET" && !request.path.starts_with(kVerificationPagePrefix);
 }
 
 Api::Api(store::Store& store, auth::IntegrationDirectory& directory, ApiOptions options, Clock clock,

@@ -54,6 +54,8 @@ class Api {
   ApiResponse get_attempts(std::string_view session_id, Caller& caller);
   // GET /metrics (api/metrics_handler.cpp).
   ApiResponse metrics_response() const;
+  // GET /v/{sessionToken}: the end user's verification page (unauthenticated).
+  ApiResponse verification_page(std::string_view token);
 
   // The caller's session, or ApiError(kNotFound): another integration's session is
   // indistinguishable from an unknown one.

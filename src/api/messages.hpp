@@ -32,4 +32,8 @@ struct ApiResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// True when handling `request` only reads: the server may run it on an I/O thread
+// (see http::ServerOptions::inline_reads). GET /v/{token} writes (the session starts).
+bool is_read_only(const ApiRequest& request);
+
 }  // namespace inereg::api

@@ -6,6 +6,7 @@
 #include "api/errors.hpp"
 #include "api/json_fields.hpp"
 #include "api/session_validation.hpp"
+#include "api/session_token.hpp"
 #include "auth/secret_box.hpp"
 #include "auth/signing.hpp"
 #include "ine/credential.hpp"
@@ -27,21 +28,9 @@ std::size_t utf8_code_points(std::string_view text) {
   return count;
 }
 
-// Veriff's sessionToken is a JWT; ours is HS256 over the session id, so it is stable
-// for a session and verifiable by inereg alone.
-std::string session_token(const store::Session& session, const std::string& key) {
-  const std::string header = base64url(R"({"alg":"HS256","typ":"JWT"})");
-  boost::json::object claims;
-  claims["session_id"] = session.id;
-  claims["iid"] = session.integration_id;
-  claims["iat"] = session.created_at / 1000;
-  const std::string signing_input = header + "." + base64url(to_json(claims));
-  return signing_input + "." + base64url(auth::hmac_sha256(key, signing_input));
-}
-
 // {"status":"success","verification":{"id","url","vendorData","host","status","sessionToken"}}
 std::string verification_summary(const store::Session& session, const ApiOptions& options) {
-  const std::string token = session_token(session, options.session_token_key);
+  const std::string token = make_session_token(session, options.session_token_key);
   boost::json::object verification;
   verification["id"] = session.id;
   verification["url"] = options.public_url + "/v/" + token;

@@ -9,6 +9,7 @@
 #include "registry/caching_connector.hpp"
 #include "registry/http_upstream.hpp"
 #include "util/time.hpp"
+#include "webhooks/payloads.hpp"
 
 namespace inereg::app {
 
@@ -68,6 +69,8 @@ Service::Service(config::Config config)
       // PostgreSQL: refuses a schema that is behind (`inereg migrate` applies it once,
       // before a rollout); the embedded SQLite file migrates itself here.
       store_(store::open_store(config_.db, store::startup_migrations(config_.db))) {
+  // Session changes queue their webhooks in the same transaction (store/outbox.hpp).
+  store_->set_outbox_composer(std::make_shared<webhooks::WebhookPayloads>());
   registry_ = make_registry_connector(config_, *store_, secret_box_);
   checks_ = std::make_unique<checks::CheckRunner>(*store_, *registry_, config_.checks, util::wall_clock_ms);
   metrics_ = std::make_unique<ServiceMetrics>(*store_, *checks_, *registry_, util::wall_clock_ms);
@@ -99,6 +102,9 @@ Service::Service(config::Config config)
     options.metrics_page = [this] { return metrics_->render(); };
   }
   api_ = std::make_unique<api::Api>(*store_, *directory_, options, util::wall_clock_ms, [this] { checks_->wake(); });
+  webhooks_ = std::make_unique<webhooks::DeliveryWorker>(*store_, *directory_, config_.webhooks, util::wall_clock_ms);
+  expiry_ = std::make_unique<sessions::ExpirySweeper>(*store_, config_.sessions, util::wall_clock_ms,
+                                                      [this](int) { webhooks_->wake(); });
 }
 
 Service::~Service() = default;
@@ -107,10 +113,16 @@ void Service::run(bool handle_signals) {
   // Counted before the workers start, which would otherwise race the count.
   const auto pending = store_->pending_check_count();
   checks_->start();
+  webhooks_->start();
+  expiry_->start();
   server_->run(handle_signals, [&] {
     spdlog::info("inereg listening on {}:{} ({} pending checks)", config_.http.host, server_->port(), pending);
   });
+  expiry_->stop();
   checks_->stop();
+  // After the checks: a check finishing during shutdown queues webhooks that are sent
+  // now if the worker is quick, or after the restart otherwise (they are in the store).
+  webhooks_->stop();
   spdlog::info("inereg stopped");
 }
 

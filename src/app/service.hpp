@@ -10,7 +10,9 @@
 #include "config/config.hpp"
 #include "http/server.hpp"
 #include "registry/local_registry.hpp"
+#include "sessions/expiry_sweeper.hpp"
 #include "store/store.hpp"
+#include "webhooks/delivery_worker.hpp"
 
 namespace inereg::app {
 
@@ -47,6 +49,8 @@ class Service {
   std::unique_ptr<auth::IntegrationDirectory> directory_;
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<http::HttpServer> server_;
+  std::unique_ptr<webhooks::DeliveryWorker> webhooks_;
+  std::unique_ptr<sessions::ExpirySweeper> expiry_;
 };
 
 // The connector `registry.kind` names (the local snapshot or an HTTP upstream), behind

@@ -17,6 +17,7 @@
 #include "registry/registry_file.hpp"
 #include "registry/registry_import.hpp"
 #include "util/time.hpp"
+#include "webhooks/webhook_url.hpp"
 
 namespace inereg::cli {
 namespace {
@@ -154,6 +155,47 @@ void add_serve_upstream_command(CLI::App& parent) {
   });
 }
 
+// --decision-url / --event-url / --ine-url of `integration create` and `set-webhooks`.
+// Unset options leave the stored URL as it is; an empty string clears it.
+struct WebhookUrlOptions {
+  std::optional<std::string> decision;
+  std::optional<std::string> event;
+  std::optional<std::string> ine;
+};
+
+void add_webhook_url_options(CLI::App& command, WebhookUrlOptions& options) {
+  command.add_option("--decision-url", options.decision, "decision webhook URL (\"\" clears)");
+  command.add_option("--event-url", options.event, "event webhook URL: started/submitted (\"\" clears)");
+  command.add_option("--ine-url", options.ine, "INE registry webhook URL (\"\" clears)");
+}
+
+// `current` with the options applied; exits 1 naming the option of a refused URL.
+store::WebhookUrls apply_webhook_urls(store::WebhookUrls current, const WebhookUrlOptions& options) {
+  const std::pair<const char*, const std::optional<std::string>*> given[] = {
+      {"--decision-url", &options.decision}, {"--event-url", &options.event}, {"--ine-url", &options.ine}};
+  for (const auto& [name, value] : given) {
+    if (*value && !(*value)->empty()) {
+      const auto parsed = webhooks::parse_webhook_url(**value);
+      if (!parsed.target) {
+        std::cerr << "inereg: " << name << ": " << parsed.error << "\n";
+        throw CLI::RuntimeError(1);
+      }
+    }
+  }
+  current.decision = options.decision.value_or(current.decision);
+  current.event = options.event.value_or(current.event);
+  current.ine = options.ine.value_or(current.ine);
+  return current;
+}
+
+bool any_given(const WebhookUrlOptions& options) {
+  return options.decision || options.event || options.ine;
+}
+
+std::string or_dash(const std::string& text) {
+  return text.empty() ? "-" : text;
+}
+
 }  // namespace
 
 void add_serve_command(CLI::App& app) {
@@ -220,13 +262,20 @@ void add_integration_commands(CLI::App& app) {
   create->add_option("--cors-origin", *create_origins,
                      "browser origin allowed to create sessions with @veriff/js-sdk (repeatable), e.g. "
                      "https://shop.example.com");
-  create->callback([create_options, name, json, create_origins] {
+  
+  auto create_urls = std::make_shared<WebhookUrlOptions>();
+  add_webhook_url_options(*create, *create_urls);
+  create->callback([create_options, name, json, create_urls, create_origins] {
     guarded([&] {
       const auto origins = normalized_origins(*create_origins);
       const auto config = load(*create_options);
       const auto box = app::secret_box_from(config);
+      const auto urls = apply_webhook_urls({}, *create_urls);  // refuses a bad URL before creating anything
       auto store = open_for_command(config.db);
       const auto created = admin::create_integration(*store, box, *name, util::wall_clock_ms(), origins);
+      if (urls.any()) {
+        store->set_integration_webhooks(created.id, urls);
+      }
       if (*json) {
         boost::json::object out{{"id", created.id},
                                 {"name", created.name},
@@ -253,6 +302,7 @@ void add_integration_commands(CLI::App& app) {
       auto store = open_for_command(config.db);
       boost::json::array all;
       for (const auto& i : store->list_integrations()) {
+        const auto urls = store->find_integration_webhooks(i.id).value_or(store::WebhookUrls{});
         if (*list_json) {
           all.push_back(
               boost::json::object{{"id", i.id},
@@ -261,16 +311,49 @@ void add_integration_commands(CLI::App& app) {
                                   {"active", i.active},
                                   {"activeSecrets", i.secrets.size()},
                                   {"createdAt", util::format_iso8601_ms(i.created_at)},
-                                  {"corsOrigins", boost::json::array(i.cors_origins.begin(), i.cors_origins.end())}});
+                                  {"corsOrigins", boost::json::array(i.cors_origins.begin(), i.cors_origins.end())},
+                                  {"decisionWebhookUrl", urls.decision},
+                                  {"eventWebhookUrl", urls.event},
+                                  {"ineWebhookUrl", urls.ine}});
         } else {
           std::cout << i.id << "  " << i.name << "  api key " << i.api_key << "  " << (i.active ? "active" : "inactive")
                     << "  " << i.secrets.size() << " secret(s)"
-                    << (i.cors_origins.empty() ? "" : "  cors origins " + joined(i.cors_origins)) << "\n";
+                    << (i.cors_origins.empty() ? "" : "  cors origins " + joined(i.cors_origins)) << "\n"
+                    << "    webhooks: decision " << or_dash(urls.decision) << "  event " << or_dash(urls.event)
+                    << "  ine " << or_dash(urls.ine) << "\n";
         }
       }
       if (*list_json) {
         std::cout << boost::json::serialize(all) << "\n";
       }
+    });
+  });
+
+  auto* set_webhooks = integration->add_subcommand(
+      "set-webhooks", "Set (or with \"\" clear) an integration's webhook URLs; https://, or http:// on loopback");
+  auto set_options = std::make_shared<StoreOptions>();
+  auto set_id = std::make_shared<std::string>();
+  auto set_urls = std::make_shared<WebhookUrlOptions>();
+  add_store_options(*set_webhooks, *set_options);
+  set_webhooks->add_option("ID", *set_id, "integration id")->required();
+  add_webhook_url_options(*set_webhooks, *set_urls);
+  set_webhooks->callback([set_options, set_id, set_urls] {
+    guarded([&] {
+      if (!any_given(*set_urls)) {
+        std::cerr << "inereg: give at least one of --decision-url, --event-url, --ine-url\n";
+        throw CLI::RuntimeError(1);
+      }
+      const auto config = load(*set_options);
+      auto store = open_for_command(config.db);
+      const auto current = store->find_integration_webhooks(*set_id);
+      if (!current) {
+        std::cerr << "inereg: no integration with that id\n";
+        throw CLI::RuntimeError(1);
+      }
+      const auto urls = apply_webhook_urls(*current, *set_urls);
+      store->set_integration_webhooks(*set_id, urls);
+      std::cout << "webhooks of " << *set_id << ": decision " << or_dash(urls.decision) << "  event "
+                << or_dash(urls.event) << "  ine " << or_dash(urls.ine) << "\n";
     });
   });
 
@@ -416,6 +499,119 @@ void add_registry_commands(CLI::App& app) {
 });
 }  // namespace inereg::cli
 );
+}
+
+// `inereg webhook list|redeliver`: the outbox, read and re-queued in the store directly.
+// Bodies (personal data) are never printed, only their size.
+void add_webhook_commands(CLI::App& app) {
+  auto* webhook = app.add_subcommand("webhook", "Webhook deliveries: history and redelivery");
+  webhook->require_subcommand(1);
+
+  auto* list = webhook->add_subcommand("list", "List webhook deliveries (newest first) with their attempts");
+  auto list_options = std::make_shared<StoreOptions>();
+  auto session = std::make_shared<std::optional<std::string>>();
+  auto state = std::make_shared<std::optional<std::string>>();
+  auto limit = std::make_shared<int>(100);
+  auto json = std::make_shared<bool>(false);
+  add_store_options(*list, *list_options);
+  list->add_option("--session", *session, "only deliveries of this session");
+  list->add_option("--state", *state, "only deliveries in this state")
+      ->check(CLI::IsMember({"pending", "delivered", "failed"}));
+  list->add_option("--limit", *limit, "at most this many deliveries (default 100)")->check(CLI::Range(1, 100'000));
+  list->add_flag("--json", *json, "print a JSON array");
+  list->callback([list_options, session, state, limit, json] {
+    guarded([&] {
+      const auto config = load(*list_options);
+      auto store = open_for_command(config.db);
+      store::DeliveryFilter filter;
+      filter.session_id = *session;
+      if (*state) {
+        filter.state = store::delivery_state_from_name(**state);
+      }
+      filter.limit = *limit;
+      boost::json::array all;
+      for (const auto& d : store->list_webhook_deliveries(filter)) {
+        boost::json::array attempts;
+        for (const auto& a : d.history) {
+          attempts.push_back(boost::json::object{
+              {"time", util::format_iso8601_ms(a.attempted_at)},
+              {"httpStatus", a.http_status ? boost::json::value(*a.http_status) : boost::json::value(nullptr)},
+              {"error", a.error.empty() ? boost::json::value(nullptr) : boost::json::value(a.error.c_str())},
+              {"durationMs", a.duration_ms}});
+        }
+        if (*json) {
+          all.push_back(boost::json::object{
+              {"id", d.id},
+              {"integrationId", d.integration_id},
+              {"sessionId", d.session_id},
+              {"kind", store::webhook_kind_name(d.kind)},
+              {"url", d.url},
+              {"state", store::delivery_state_name(d.state)},
+              {"attempts", d.attempts},
+              {"nextAttemptAt", util::format_iso8601_ms(d.next_attempt_at)},
+              {"lastStatus", d.last_status ? boost::json::value(*d.last_status) : boost::json::value(nullptr)},
+              {"lastError", d.last_error ? boost::json::value(d.last_error->c_str()) : boost::json::value(nullptr)},
+              {"createdAt", util::format_iso8601_ms(d.created_at)},
+              {"deliveredAt", d.delivered_at ? boost::json::value(util::format_iso8601_ms(*d.delivered_at).c_str())
+                                             : boost::json::value(nullptr)},
+              {"redeliveryOf", d.redelivery_of ? boost::json::value(*d.redelivery_of) : boost::json::value(nullptr)},
+              {"bodyBytes", d.body_bytes},
+              {"history", std::move(attempts)}});
+          continue;
+        }
+        std::cout << d.id << "  " << store::webhook_kind_name(d.kind) << "  session " << d.session_id << "  "
+                  << store::delivery_state_name(d.state) << "  " << d.attempts << " attempt(s)  " << d.url << "  "
+                  << d.body_bytes << " bytes";
+        if (d.redelivery_of) {
+          std::cout << "  redelivery of " << *d.redelivery_of;
+        }
+        if (d.state == store::DeliveryState::kPending && d.attempts > 0) {
+          std::cout << "  next " << util::format_iso8601_ms(d.next_attempt_at);
+        }
+        std::cout << "\n";
+        for (const auto& a : d.history) {
+          std::cout << "    " << util::format_iso8601_ms(a.attempted_at) << "  "
+                    << (a.http_status ? "HTTP " + std::to_string(*a.http_status) : a.error) << "  " << a.duration_ms
+                    << " ms\n";
+        }
+      }
+      if (*json) {
+        std::cout << boost::json::serialize(all) << "\n";
+      }
+    });
+  });
+
+  auto* redeliver = webhook->add_subcommand(
+      "redeliver",
+      "Queue a copy of a delivery (same body, the integration's current URL, a fresh retry window); the original "
+      "keeps its history");
+  auto redeliver_options = std::make_shared<StoreOptions>();
+  auto delivery_id = std::make_shared<std::int64_t>(0);
+  add_store_options(*redeliver, *redeliver_options);
+  redeliver->add_option("DELIVERY_ID", *delivery_id, "the delivery to send again")->required();
+  redeliver->callback([redeliver_options, delivery_id] {
+    guarded([&] {
+      const auto config = load(*redeliver_options);
+      auto store = open_for_command(config.db);
+      const auto result = store->redeliver_webhook(*delivery_id, util::wall_clock_ms());
+      using Status = store::RedeliverResult::Status;
+      switch (result.status) {
+        case Status::kQueued:
+          std::cout << "queued delivery " << result.delivery_id << " (a copy of " << *delivery_id << ")\n";
+          return;
+        case Status::kNotFound:
+          std::cerr << "inereg: no webhook delivery with that id\n";
+          break;
+        case Status::kBodyErased:
+          std::cerr << "inereg: the session was deleted and the webhook body erased with its data\n";
+          break;
+        case Status::kNoUrl:
+          std::cerr << "inereg: the integration has no webhook URL of that kind now (integration set-webhooks)\n";
+          break;
+      }
+      throw CLI::RuntimeError(1);
+    });
+  });
 }
 
 }  // namespace inereg::cli

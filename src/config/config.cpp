@@ -221,6 +221,37 @@ std::vector<Setting> settings() {
        [](Config& c, const std::string& v) {
          c.registry.cache_max_entries =
              static_cast<std::size_t>(to_int("registry.cache_max_entries", v, 1, 100'000'000));
+      {"webhooks", "max_in_flight", "INEREG_WEBHOOKS_MAX_IN_FLIGHT",
+       [](Config& c, const std::string& v) {
+         c.webhooks.max_in_flight = static_cast<int>(to_int("webhooks.max_in_flight", v, 1, 1024));
+       }},
+      {"webhooks", "timeout_ms", "INEREG_WEBHOOKS_TIMEOUT_MS",
+       [](Config& c, const std::string& v) { c.webhooks.timeout_ms = to_int("webhooks.timeout_ms", v, 100, 600'000); }},
+      {"webhooks", "lease_ms", "INEREG_WEBHOOKS_LEASE_MS",
+       [](Config& c, const std::string& v) { c.webhooks.lease_ms = to_int("webhooks.lease_ms", v, 200, 86'400'000); }},
+      {"webhooks", "poll_ms", "INEREG_WEBHOOKS_POLL_MS",
+       [](Config& c, const std::string& v) { c.webhooks.poll_ms = to_int("webhooks.poll_ms", v, 10, 3'600'000); }},
+      {"webhooks", "first_retry_ms", "INEREG_WEBHOOKS_FIRST_RETRY_MS",
+       [](Config& c, const std::string& v) {
+         c.webhooks.first_retry_ms = to_int("webhooks.first_retry_ms", v, 10, 86'400'000);
+       }},
+      {"webhooks", "retry_interval_ms", "INEREG_WEBHOOKS_RETRY_INTERVAL_MS",
+       [](Config& c, const std::string& v) {
+         c.webhooks.retry_interval_ms = to_int("webhooks.retry_interval_ms", v, 10, 86'400'000);
+       }},
+      {"webhooks", "max_age_ms", "INEREG_WEBHOOKS_MAX_AGE_MS",
+       [](Config& c, const std::string& v) {
+         c.webhooks.max_age_ms = to_int("webhooks.max_age_ms", v, 1'000, 90LL * 86'400'000);
+       }},
+      {"webhooks", "ca_file", "INEREG_WEBHOOKS_CA_FILE",
+       [](Config& c, const std::string& v) { c.webhooks.ca_file = v; }},
+      {"sessions", "expire_after_ms", "INEREG_SESSIONS_EXPIRE_AFTER_MS",
+       [](Config& c, const std::string& v) {
+         c.sessions.expire_after_ms = to_int("sessions.expire_after_ms", v, 1'000, 365LL * 86'400'000);
+       }},
+      {"sessions", "sweep_interval_ms", "INEREG_SESSIONS_SWEEP_INTERVAL_MS",
+       [](Config& c, const std::string& v) {
+         c.sessions.sweep_interval_ms = to_int("sessions.sweep_interval_ms", v, 10, 86'400'000);
        }},
   };
 }
@@ -295,6 +326,11 @@ void finalize(Config& config) {
   }
   while (!config.public_url.empty() && config.public_url.back() == '/') {
     config.public_url.pop_back();
+  }
+  // A lease shorter than an attempt would let a second node send the same webhook
+  // while the first is still waiting for the receiver.
+  if (config.webhooks.lease_ms <= config.webhooks.timeout_ms) {
+    throw ConfigError("webhooks.lease_ms must be greater than webhooks.timeout_ms");
   }
 }
 

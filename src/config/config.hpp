@@ -8,6 +8,8 @@
 #include "http/server.hpp"
 #include "store/records.hpp"
 #include "registry/upstream_options.hpp"
+#include "sessions/expiry_sweeper.hpp"
+#include "webhooks/delivery_options.hpp"
 
 namespace inereg::config {
 
@@ -30,6 +32,8 @@ struct Config {
   checks::CheckRunnerOptions checks;
   bool metrics_enabled = true;  // GET /metrics (Prometheus text, unauthenticated)
   registry::RegistryOptions registry;  // registry.*: local snapshot or HTTP upstream (docs/UPSTREAM.md)
+  webhooks::DeliveryOptions webhooks;
+  sessions::ExpiryOptions sessions;
 };
 
 class ConfigError : public std::runtime_error {
@@ -45,7 +49,8 @@ Config load_config(const std::optional<std::string>& file);
 void parse_listen(const std::string& listen, std::string& host, std::uint16_t& port);
 
 // Fills http.host/port and public_url from `listen` once every source is applied
-// (public_url stays empty for port 0: the bound port is known only after listening).
+// (public_url stays empty for port 0: the bound port is known only after listening),
+// and checks settings that depend on each other. Throws ConfigError.
 void finalize(Config& config);
 
 }  // namespace inereg::config

@@ -200,7 +200,7 @@ struct HttpServer::Impl {
       api_request.origin = header(request, "Origin");
 
       api::ApiResponse api_response;
-      if (request.method() == bhttp::verb::get && options.inline_reads) {
+      if (options.inline_reads && api::is_read_only(api_request)) {
         api_response = handler(api_request);
       } else {
         api_response = co_await handle_blocking(api_request);

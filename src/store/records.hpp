@@ -73,6 +73,7 @@ struct IneAnswer {
 };
 
 enum class SubmitOutcome { kSubmitted, kNotFound, kNotAllowed };
+enum class StartOutcome { kStarted, kNotFound, kNotAllowed };
 
 // A check job claimed under a lease: only the holder of the lease may complete it.
 struct ClaimedCheck {

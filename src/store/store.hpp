@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/outbox.hpp"
 #include "store/records.hpp"
 
 namespace inereg::store {
@@ -90,6 +91,41 @@ class Store {
   // Schema ----------------------------------------------------------------------------
   // The highest migration version applied to the database.
   virtual int schema_version() = 0;
+
+  // Session lifecycle and the webhook outbox ---------------------------------------------
+  // The composer of the webhooks that session changes queue (store/outbox.hpp). Set once,
+  // before the store is shared between threads; without one nothing is queued.
+  // Every change below, and submit_session, complete_check and delete_session, queue
+  // their webhooks in the transaction that makes the change.
+  void set_outbox_composer(std::shared_ptr<const OutboxComposer> composer) { composer_ = std::move(composer); }
+
+  virtual bool set_integration_webhooks(std::string_view integration_id, const WebhookUrls& urls) = 0;
+  virtual std::optional<WebhookUrls> find_integration_webhooks(std::string_view integration_id) = 0;
+  // created -> started (the end user opened the verification URL), with its attempt id;
+  // queues the `started` event. kNotAllowed when the session is past `created`.
+  virtual StartOutcome start_session(std::string_view session_id, std::string_view attempt_id, TimeMs now) = 0;
+  // Decides up to `limit` sessions still created/started that were created at or before
+  // `created_before`: created -> expired, started -> abandoned, each with its decision
+  // webhook. One conditional UPDATE, so nodes sweeping at once never decide a session
+  // twice. Returns how many it decided.
+  virtual int expire_sessions(TimeMs created_before, TimeMs now, int limit) = 0;
+
+  // Leases up to `limit` due pending deliveries (lease free or expired) to `owner`.
+  virtual std::vector<ClaimedDelivery> claim_webhook_deliveries(std::string_view owner, TimeMs now, TimeMs lease_ms,
+                                                                int limit) = 0;
+  // Records the attempt and moves the delivery to `next_state` (kPending: try again at
+  // `next_attempt_at`), only if `owner` still holds the lease. A delivered or failed
+  // delivery of a deleted session loses its body. False if the lease was lost.
+  virtual bool record_webhook_attempt(std::int64_t delivery_id, std::string_view owner, const WebhookAttempt& attempt,
+                                      DeliveryState next_state, TimeMs next_attempt_at) = 0;
+  virtual std::vector<WebhookDelivery> list_webhook_deliveries(const DeliveryFilter& filter) = 0;
+  // Queues a copy of the delivery (same body, the integration's current URL for its
+  // kind, a fresh retry window); the original keeps its history.
+  virtual RedeliverResult redeliver_webhook(std::int64_t delivery_id, TimeMs now) = 0;
+  virtual std::int64_t pending_webhook_count() = 0;
+
+ protected:
+  std::shared_ptr<const OutboxComposer> composer_;
 };
 
 class StoreError : public std::runtime_error {

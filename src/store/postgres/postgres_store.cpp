@@ -330,6 +330,62 @@ class Transaction {
   bool committed_ = false;
 };
 
+std::optional<Session> select_session(Connection& c, std::string_view session_id) {
+  const Result row = c.run(sql::kSelectSession, Params().add(session_id));
+  if (row.rows() == 0) {
+    return std::nullopt;
+  }
+  Session s;
+  s.id = row.text(0, 0);
+  s.integration_id = row.text(0, 1);
+  s.status = row.text(0, 2);
+  s.attempt_id = row.text(0, 3);
+  s.vendor_data = row.optional_text(0, 4);
+  s.end_user_id = row.optional_text(0, 5);
+  s.callback = row.optional_text(0, 6);
+  s.person_json = row.text(0, 7);
+  s.document_json = row.text(0, 8);
+  s.ine_document = row.boolean(0, 9);
+  s.credential.cic = row.text(0, 10);
+  s.credential.citizen_id = row.text(0, 11);
+  s.credential.ocr = row.text(0, 12);
+  s.credential.elector_key = row.text(0, 13);
+  s.credential.emission_number = row.text(0, 14);
+  s.credential.curp = row.text(0, 15);
+  s.created_at = row.integer(0, 16);
+  s.submitted_at = row.optional_integer(0, 17);
+  s.decided_at = row.optional_integer(0, 18);
+  return s;
+}
+
+std::optional<WebhookUrls> select_webhook_urls(Connection& c, std::string_view integration_id) {
+  const Result row = c.run(sql::kSelectIntegrationWebhooks, Params().add(integration_id));
+  if (row.rows() == 0) {
+    return std::nullopt;
+  }
+  return WebhookUrls{row.text(0, 0), row.text(0, 1), row.text(0, 2)};
+}
+
+std::int64_t insert_delivery(Connection& c, std::string_view integration_id, std::string_view session_id,
+                             WebhookKind kind, std::string_view url, std::string_view body, TimeMs now,
+                             std::optional<std::int64_t> redelivery_of) {
+  return c
+      .run(sql::kInsertDelivery, Params()
+                                     .add(integration_id)
+                                     .add(session_id)
+                                     .add(webhook_kind_name(kind))
+                                     .add(url)
+                                     .add(body)
+                                     .add(now)
+                                     .add(now)
+                                     .add(redelivery_of))
+      .integer(0, 0);
+}
+
+std::optional<std::string> text_or_null(const std::string& text) {
+  return text.empty() ? std::nullopt : std::optional<std::string>(text);
+}
+
 Integration read_integration(const Result& rows, int row) {
   Integration integration;
   integration.id = rows.text(row, 0);
@@ -578,31 +634,7 @@ void PostgresStore::insert_session(const Session& s) {
 
 std::optional<Session> PostgresStore::find_session(std::string_view session_id) {
   auto lease = acquire();
-  const Result row = (*lease).run(sql::kSelectSession, Params().add(session_id));
-  if (row.rows() == 0) {
-    return std::nullopt;
-  }
-  Session s;
-  s.id = row.text(0, 0);
-  s.integration_id = row.text(0, 1);
-  s.status = row.text(0, 2);
-  s.attempt_id = row.text(0, 3);
-  s.vendor_data = row.optional_text(0, 4);
-  s.end_user_id = row.optional_text(0, 5);
-  s.callback = row.optional_text(0, 6);
-  s.person_json = row.text(0, 7);
-  s.document_json = row.text(0, 8);
-  s.ine_document = row.boolean(0, 9);
-  s.credential.cic = row.text(0, 10);
-  s.credential.citizen_id = row.text(0, 11);
-  s.credential.ocr = row.text(0, 12);
-  s.credential.elector_key = row.text(0, 13);
-  s.credential.emission_number = row.text(0, 14);
-  s.credential.curp = row.text(0, 15);
-  s.created_at = row.integer(0, 16);
-  s.submitted_at = row.optional_integer(0, 17);
-  s.decided_at = row.optional_integer(0, 18);
-  return s;
+  return select_session(*lease, session_id);
 }
 
 SubmitOutcome PostgresStore::submit_session(std::string_view session_id, std::string_view attempt_id,
@@ -617,10 +649,12 @@ SubmitOutcome PostgresStore::submit_session(std::string_view session_id, std::st
     return c.run(sql::kSessionExists, Params().add(session_id)).rows() > 0 ? SubmitOutcome::kNotAllowed
                                                                            : SubmitOutcome::kNotFound;
   }
+  queue_webhooks(c, session_id, SessionChange::Kind::kSubmitted, nullptr, now);
   if (enqueue_check) {
     c.run(sql::kInsertCheckJob, Params().add(session_id).add(now));
   } else {
     c.run(sql::kDecideSession, Params().add(decision_status_without_check).add(now).add(session_id));
+    queue_webhooks(c, session_id, SessionChange::Kind::kDecided, nullptr, now);
   }
   tx.commit();
   return SubmitOutcome::kSubmitted;
@@ -628,8 +662,16 @@ SubmitOutcome PostgresStore::submit_session(std::string_view session_id, std::st
 
 bool PostgresStore::delete_session(std::string_view session_id) {
   auto lease = acquire();
+  Connection& c = *lease;
+  Transaction tx(c);
+  queue_webhooks(c, session_id, SessionChange::Kind::kDecided, nullptr, wall_clock_ms(), decide_as_deleted);
+  c.run(sql::kEraseFinishedDeliveryBodies, Params().add(session_id));
   // ON DELETE CASCADE removes the result and the job with the session.
-  return (*lease).run(sql::kDeleteSession, Params().add(session_id)).affected() == 1;
+  if (c.run(sql::kDeleteSession, Params().add(session_id)).affected() != 1) {
+    return false;
+  }
+  tx.commit();
+  return true;
 }
 
 DeleteOutcome PostgresStore::delete_session_rate_limited(std::string_view session_id, std::string_view integration_id,
@@ -714,6 +756,9 @@ bool PostgresStore::complete_check(std::string_view session_id, std::string_view
   c.run(sql::kInsertIneResult,
         Params().add(session_id).add(result.active).add(result.document_state).add(result.situation).add(now));
   c.run(sql::kDecideSession, Params().add(decision_status).add(now).add(session_id));
+  IneResult recorded = result;
+  recorded.checked_at = now;
+  queue_webhooks(c, session_id, SessionChange::Kind::kDecided, &recorded, now);
   tx.commit();
   return true;
 }
@@ -782,8 +827,16 @@ std::vector<bool> PostgresStore::complete_checks(std::string_view owner, std::sp
                                                                  .add(array_literal(situations))
                                                                  .add(array_literal(decisions))
                                                                  .add(now));
-  tx.commit();
   mark_returned(finished, ids, recorded);
+  // The webhooks of each recorded result, in the same transaction as the result.
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (recorded[i]) {
+      IneResult result = batch[i].result;
+      result.checked_at = now;
+      queue_webhooks(*lease, batch[i].session_id, SessionChange::Kind::kDecided, &result, now);
+    }
+  }
+  tx.commit();
   return recorded;
 }
 
@@ -852,6 +905,184 @@ std::optional<int> PostgresStore::find_registry_situation(std::string_view looku
 std::int64_t PostgresStore::registry_entry_count() {
   auto lease = acquire();
   return (*lease).run(sql::kCountRegistryEntries).integer(0, 0);
+}
+
+void PostgresStore::queue_webhooks(Connection& c, std::string_view session_id, SessionChange::Kind kind,
+                                   const IneResult* result, TimeMs now, bool (*adjust)(Session&, TimeMs)) {
+  if (!composer_) {
+    return;
+  }
+  auto session = select_session(c, session_id);
+  if (!session || (adjust != nullptr && !adjust(*session, now))) {
+    return;
+  }
+  const WebhookUrls urls = select_webhook_urls(c, session->integration_id).value_or(WebhookUrls{});
+  for (const auto& queued : webhooks_to_queue(composer_.get(), SessionChange{kind, *session, result}, urls)) {
+    insert_delivery(c, session->integration_id, session->id, queued.kind, queued.url, queued.body, now, std::nullopt);
+  }
+}
+
+bool PostgresStore::set_integration_webhooks(std::string_view integration_id, const WebhookUrls& urls) {
+  auto lease = acquire();
+  return (*lease)
+             .run(sql::kSetIntegrationWebhooks,
+                  Params().add(urls.decision).add(urls.event).add(urls.ine).add(integration_id))
+             .affected() == 1;
+}
+
+std::optional<WebhookUrls> PostgresStore::find_integration_webhooks(std::string_view integration_id) {
+  auto lease = acquire();
+  return select_webhook_urls(*lease, integration_id);
+}
+
+StartOutcome PostgresStore::start_session(std::string_view session_id, std::string_view attempt_id, TimeMs now) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  Transaction tx(c);
+  if (c.run(sql::kStartSession, Params().add(attempt_id).add(session_id)).affected() == 0) {
+    return c.run(sql::kSessionExists, Params().add(session_id)).rows() > 0 ? StartOutcome::kNotAllowed
+                                                                           : StartOutcome::kNotFound;
+  }
+  queue_webhooks(c, session_id, SessionChange::Kind::kStarted, nullptr, now);
+  tx.commit();
+  return StartOutcome::kStarted;
+}
+
+int PostgresStore::expire_sessions(TimeMs created_before, TimeMs now, int limit) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  Transaction tx(c);
+  const Result decided = c.run(sql::kExpireSessions, Params().add(now).add(created_before).add(limit));
+  for (int row = 0; row < decided.rows(); ++row) {
+    queue_webhooks(c, decided.text(row, 0), SessionChange::Kind::kDecided, nullptr, now);
+  }
+  tx.commit();
+  return decided.rows();
+}
+
+std::vector<ClaimedDelivery> PostgresStore::claim_webhook_deliveries(std::string_view owner, TimeMs now,
+                                                                     TimeMs lease_ms, int limit) {
+  auto lease = acquire();
+  // One statement, so its own transaction (as claim_check).
+  const Result rows = (*lease).run(sql::kClaimDeliveries, Params().add(owner).add(now + lease_ms).add(now).add(limit));
+  std::vector<ClaimedDelivery> claimed;
+  for (int row = 0; row < rows.rows(); ++row) {
+    ClaimedDelivery d;
+    d.id = rows.integer(row, 0);
+    d.integration_id = rows.text(row, 1);
+    d.api_key = rows.text(row, 2);
+    d.session_id = rows.text(row, 3);
+    d.kind = webhook_kind_from_name(rows.text(row, 4)).value_or(WebhookKind::kDecision);
+    d.url = rows.text(row, 5);
+    d.body = rows.text(row, 6);
+    d.attempts = static_cast<int>(rows.integer(row, 7));
+    d.created_at = rows.integer(row, 8);
+    claimed.push_back(std::move(d));
+  }
+  return claimed;
+}
+
+bool PostgresStore::record_webhook_attempt(std::int64_t delivery_id, std::string_view owner,
+                                           const WebhookAttempt& attempt, DeliveryState next_state,
+                                           TimeMs next_attempt_at) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  Transaction tx(c);
+  const auto finished = c.run(
+      sql::kFinishDeliveryAttempt,
+      Params()
+          .add(delivery_state_name(next_state))
+          .add(next_attempt_at)
+          .add(attempt.http_status)
+          .add(text_or_null(attempt.error))
+          .add(next_state == DeliveryState::kDelivered ? std::optional<TimeMs>(attempt.attempted_at) : std::nullopt)
+          .add(delivery_id)
+          .add(owner));
+  if (finished.affected() != 1) {
+    return false;  // the lease expired and another worker took the delivery over
+  }
+  c.run(sql::kInsertDeliveryAttempt, Params()
+                                         .add(delivery_id)
+                                         .add(attempt.attempted_at)
+                                         .add(attempt.http_status)
+                                         .add(text_or_null(attempt.error))
+                                         .add(attempt.duration_ms));
+  tx.commit();
+  return true;
+}
+
+std::vector<WebhookDelivery> PostgresStore::list_webhook_deliveries(const DeliveryFilter& filter) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  const Result rows =
+      c.run(sql::kListDeliveries,
+            Params()
+                .add(filter.session_id)
+                .add(filter.state ? std::optional<std::string>(std::string(delivery_state_name(*filter.state)))
+                                  : std::nullopt)
+                .add(filter.limit));
+  std::vector<WebhookDelivery> all;
+  for (int row = 0; row < rows.rows(); ++row) {
+    WebhookDelivery d;
+    d.id = rows.integer(row, 0);
+    d.integration_id = rows.text(row, 1);
+    d.session_id = rows.text(row, 2);
+    d.kind = webhook_kind_from_name(rows.text(row, 3)).value_or(WebhookKind::kDecision);
+    d.url = rows.text(row, 4);
+    d.state = delivery_state_from_name(rows.text(row, 5)).value_or(DeliveryState::kPending);
+    d.attempts = static_cast<int>(rows.integer(row, 6));
+    d.next_attempt_at = rows.integer(row, 7);
+    if (const auto status = rows.optional_integer(row, 8)) {
+      d.last_status = static_cast<int>(*status);
+    }
+    d.last_error = rows.optional_text(row, 9);
+    d.created_at = rows.integer(row, 10);
+    d.delivered_at = rows.optional_integer(row, 11);
+    d.redelivery_of = rows.optional_integer(row, 12);
+    d.body_bytes = rows.integer(row, 13);
+    const Result history = c.run(sql::kSelectDeliveryAttempts, Params().add(d.id));
+    for (int h = 0; h < history.rows(); ++h) {
+      WebhookAttempt attempt;
+      attempt.attempted_at = history.integer(h, 0);
+      if (const auto status = history.optional_integer(h, 1)) {
+        attempt.http_status = static_cast<int>(*status);
+      }
+      attempt.error = history.optional_text(h, 2).value_or("");
+      attempt.duration_ms = history.integer(h, 3);
+      d.history.push_back(std::move(attempt));
+    }
+    all.push_back(std::move(d));
+  }
+  return all;
+}
+
+RedeliverResult PostgresStore::redeliver_webhook(std::int64_t delivery_id, TimeMs now) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  Transaction tx(c);
+  const Result row = c.run(sql::kSelectDeliveryForRedelivery, Params().add(delivery_id));
+  if (row.rows() == 0) {
+    return {RedeliverResult::Status::kNotFound, 0};
+  }
+  const std::string integration_id = row.text(0, 0);
+  const std::string session_id = row.text(0, 1);
+  const auto kind = webhook_kind_from_name(row.text(0, 2));
+  const std::string body = row.text(0, 3);
+  const WebhookUrls urls{row.text(0, 4), row.text(0, 5), row.text(0, 6)};
+  if (body.empty()) {
+    return {RedeliverResult::Status::kBodyErased, 0};
+  }
+  if (!kind || url_for(urls, *kind).empty()) {
+    return {RedeliverResult::Status::kNoUrl, 0};
+  }
+  const auto id = insert_delivery(c, integration_id, session_id, *kind, url_for(urls, *kind), body, now, delivery_id);
+  tx.commit();
+  return {RedeliverResult::Status::kQueued, id};
+}
+
+std::int64_t PostgresStore::pending_webhook_count() {
+  auto lease = acquire();
+  return (*lease).run(sql::kCountPendingDeliveries).integer(0, 0);
 }
 
 }  // namespace inereg::store::postgres

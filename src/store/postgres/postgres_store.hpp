@@ -61,7 +61,23 @@ class PostgresStore final : public Store {
 
   int schema_version() override;
 
+  bool set_integration_webhooks(std::string_view integration_id, const WebhookUrls& urls) override;
+  std::optional<WebhookUrls> find_integration_webhooks(std::string_view integration_id) override;
+  StartOutcome start_session(std::string_view session_id, std::string_view attempt_id, TimeMs now) override;
+  int expire_sessions(TimeMs created_before, TimeMs now, int limit) override;
+  std::vector<ClaimedDelivery> claim_webhook_deliveries(std::string_view owner, TimeMs now, TimeMs lease_ms,
+                                                        int limit) override;
+  bool record_webhook_attempt(std::int64_t delivery_id, std::string_view owner, const WebhookAttempt& attempt,
+                              DeliveryState next_state, TimeMs next_attempt_at) override;
+  std::vector<WebhookDelivery> list_webhook_deliveries(const DeliveryFilter& filter) override;
+  RedeliverResult redeliver_webhook(std::int64_t delivery_id, TimeMs now) override;
+  std::int64_t pending_webhook_count() override;
+
  private:
+  // Queues the webhooks of `kind` for the session as it now is in this transaction
+  // (after `adjust`, if given; nothing when it returns false); see OutboxComposer.
+  void queue_webhooks(Connection& connection, std::string_view session_id, SessionChange::Kind kind,
+                      const IneResult* result, TimeMs now, bool (*adjust)(Session&, TimeMs) = nullptr);
   class Lease;
   Lease acquire();
   void release(Connection* connection);

@@ -72,6 +72,41 @@ CREATE TABLE registry_entries (
   situation   INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    Migration{2, R"sql(
+ALTER TABLE integrations ADD COLUMN decision_webhook_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE integrations ADD COLUMN event_webhook_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE integrations ADD COLUMN ine_webhook_url TEXT NOT NULL DEFAULT '';
+-- The expiry sweep scans only sessions still waiting for the end user.
+CREATE INDEX sessions_open_by_created ON sessions(created_at) WHERE status IN ('created', 'started');
+CREATE TABLE webhook_deliveries (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  integration_id   TEXT NOT NULL REFERENCES integrations(id),
+  session_id       TEXT NOT NULL,      -- no foreign key: a deleted session's webhook is still sent
+  kind             TEXT NOT NULL,      -- 'decision', 'event' or 'ine'
+  url              TEXT NOT NULL,      -- the integration's URL when the delivery was queued
+  body             TEXT NOT NULL,      -- the exact bytes sent and signed; '' once erased
+  state            TEXT NOT NULL,      -- 'pending', 'delivered' or 'failed' (gave up)
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at  INTEGER NOT NULL,
+  lease_owner      TEXT,
+  lease_until      INTEGER NOT NULL DEFAULT 0,
+  last_status      INTEGER,
+  last_error       TEXT,
+  created_at       INTEGER NOT NULL,
+  delivered_at     INTEGER,
+  redelivery_of    INTEGER REFERENCES webhook_deliveries(id)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_by_session ON webhook_deliveries(session_id);
+CREATE TABLE webhook_attempts (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  delivery_id   INTEGER NOT NULL REFERENCES webhook_deliveries(id),
+  attempted_at  INTEGER NOT NULL,
+  http_status   INTEGER,                -- NULL when the attempt failed before a response
+  error         TEXT,
+  duration_ms   INTEGER NOT NULL
+);
+CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts(delivery_id);
     Migration{3, R"sql(
 -- Browser origins allowed to create sessions through CORS (@veriff/js-sdk), per integration.
 CREATE TABLE integration_cors_origins (
@@ -136,7 +171,8 @@ inline constexpr std::string_view kSelectSession =
     "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at "
     "FROM sessions WHERE id = ?";
 inline constexpr std::string_view kSubmitSession =
-    "UPDATE sessions SET status = 'submitted', attempt_id = ?, submitted_at = ? "
+    "UPDATE sessions SET status = 'submitted', attempt_id = CASE WHEN attempt_id = '' THEN ? ELSE attempt_id END, "
+    "submitted_at = ? "
     "WHERE id = ? AND status IN ('created', 'started')";
 inline constexpr std::string_view kDecideSession = "UPDATE sessions SET status = ?, decided_at = ? WHERE id = ?";
 inline constexpr std::string_view kSessionExists = "SELECT 1 FROM sessions WHERE id = ?";
@@ -194,5 +230,50 @@ inline constexpr std::string_view kUpsertRegistryEntry =
 inline constexpr std::string_view kSelectRegistrySituation =
     "SELECT situation FROM registry_entries WHERE lookup_key = ?";
 inline constexpr std::string_view kCountRegistryEntries = "SELECT COUNT(*) FROM registry_entries";
+
+// Session lifecycle and the webhook outbox (migration 2).
+inline constexpr std::string_view kSetIntegrationWebhooks =
+    "UPDATE integrations SET decision_webhook_url = ?, event_webhook_url = ?, ine_webhook_url = ? WHERE id = ?";
+inline constexpr std::string_view kSelectIntegrationWebhooks =
+    "SELECT decision_webhook_url, event_webhook_url, ine_webhook_url FROM integrations WHERE id = ?";
+inline constexpr std::string_view kStartSession =
+    "UPDATE sessions SET status = 'started', attempt_id = ? WHERE id = ? AND status = 'created'";
+// The status condition is repeated on the outer UPDATE: a session submitted between
+// the inner SELECT and the write is left alone.
+inline constexpr std::string_view kExpireSessions =
+    "UPDATE sessions SET status = CASE status WHEN 'created' THEN 'expired' ELSE 'abandoned' END, decided_at = ? "
+    "WHERE status IN ('created', 'started') AND id IN (SELECT id FROM sessions WHERE status IN ('created', "
+    "'started') AND created_at <= ? ORDER BY created_at LIMIT ?) RETURNING id";
+inline constexpr std::string_view kInsertDelivery =
+    "INSERT INTO webhook_deliveries(integration_id, session_id, kind, url, body, state, next_attempt_at, created_at, "
+    "redelivery_of) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING id";
+inline constexpr std::string_view kEraseFinishedDeliveryBodies =
+    "UPDATE webhook_deliveries SET body = '' WHERE session_id = ? AND state <> 'pending'";
+inline constexpr std::string_view kClaimDeliveries =
+    "UPDATE webhook_deliveries SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 "
+    "WHERE id IN (SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? "
+    "AND lease_until <= ? ORDER BY next_attempt_at LIMIT ?) RETURNING id";
+inline constexpr std::string_view kSelectClaimedDelivery =
+    "SELECT d.id, d.integration_id, i.api_key, d.session_id, d.kind, d.url, d.body, d.attempts, d.created_at "
+    "FROM webhook_deliveries d JOIN integrations i ON i.id = d.integration_id WHERE d.id = ?";
+inline constexpr std::string_view kFinishDeliveryAttempt =
+    "UPDATE webhook_deliveries SET state = ?1, next_attempt_at = ?2, last_status = ?3, last_error = ?4, "
+    "delivered_at = COALESCE(?5, delivered_at), lease_owner = NULL, lease_until = 0, "
+    "body = CASE WHEN ?1 <> 'pending' AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = "
+    "webhook_deliveries.session_id) THEN '' ELSE body END "
+    "WHERE id = ?6 AND state = 'pending' AND lease_owner = ?7";
+inline constexpr std::string_view kInsertDeliveryAttempt =
+    "INSERT INTO webhook_attempts(delivery_id, attempted_at, http_status, error, duration_ms) VALUES (?, ?, ?, ?, ?)";
+inline constexpr std::string_view kListDeliveries =
+    "SELECT id, integration_id, session_id, kind, url, state, attempts, next_attempt_at, last_status, last_error, "
+    "created_at, delivered_at, redelivery_of, length(CAST(body AS BLOB)) FROM webhook_deliveries "
+    "WHERE (?1 IS NULL OR session_id = ?1) AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3";
+inline constexpr std::string_view kSelectDeliveryAttempts =
+    "SELECT attempted_at, http_status, error, duration_ms FROM webhook_attempts WHERE delivery_id = ? ORDER BY id";
+inline constexpr std::string_view kSelectDeliveryForRedelivery =
+    "SELECT d.integration_id, d.session_id, d.kind, d.body, i.decision_webhook_url, i.event_webhook_url, "
+    "i.ine_webhook_url FROM webhook_deliveries d JOIN integrations i ON i.id = d.integration_id WHERE d.id = ?";
+inline constexpr std::string_view kCountPendingDeliveries =
+    "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'pending'";
 
 }  // namespace inereg::store::sqlite::sql

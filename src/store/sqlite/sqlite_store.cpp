@@ -186,6 +186,64 @@ class WriteTransaction {
   bool committed_ = false;
 };
 
+std::optional<Session> select_session(Connection& c, std::string_view session_id) {
+  Statement select(c, sql::kSelectSession);
+  select.bind(session_id);
+  if (!select.step()) {
+    return std::nullopt;
+  }
+  Session s;
+  s.id = select.text(0);
+  s.integration_id = select.text(1);
+  s.status = select.text(2);
+  s.attempt_id = select.text(3);
+  s.vendor_data = select.optional_text(4);
+  s.end_user_id = select.optional_text(5);
+  s.callback = select.optional_text(6);
+  s.person_json = select.text(7);
+  s.document_json = select.text(8);
+  s.ine_document = select.integer(9) != 0;
+  s.credential.cic = select.text(10);
+  s.credential.citizen_id = select.text(11);
+  s.credential.ocr = select.text(12);
+  s.credential.elector_key = select.text(13);
+  s.credential.emission_number = select.text(14);
+  s.credential.curp = select.text(15);
+  s.created_at = select.integer(16);
+  s.submitted_at = select.optional_integer(17);
+  s.decided_at = select.optional_integer(18);
+  return s;
+}
+
+WebhookUrls select_webhook_urls(Connection& c, std::string_view integration_id) {
+  Statement select(c, sql::kSelectIntegrationWebhooks);
+  select.bind(integration_id);
+  if (!select.step()) {
+    return {};
+  }
+  return WebhookUrls{select.text(0), select.text(1), select.text(2)};
+}
+
+std::int64_t insert_delivery(Connection& c, std::string_view integration_id, std::string_view session_id,
+                             WebhookKind kind, std::string_view url, std::string_view body, TimeMs now,
+                             std::optional<std::int64_t> redelivery_of) {
+  Statement insert(c, sql::kInsertDelivery);
+  insert.bind(integration_id)
+      .bind(session_id)
+      .bind(webhook_kind_name(kind))
+      .bind(url)
+      .bind(body)
+      .bind(now)
+      .bind(now)
+      .bind(redelivery_of);
+  if (!insert.step()) {
+    throw StoreError("SQLite: webhook delivery insert returned no id");
+  }
+  const std::int64_t id = insert.integer(0);
+  insert.run();
+  return id;
+}
+
 Integration read_integration(const Statement& row) {
   Integration integration;
   integration.id = row.text(0);
@@ -445,32 +503,7 @@ void SqliteStore::insert_session(const Session& s) {
 
 std::optional<Session> SqliteStore::find_session(std::string_view session_id) {
   auto lease = acquire();
-  Statement select(*lease, sql::kSelectSession);
-  select.bind(session_id);
-  if (!select.step()) {
-    return std::nullopt;
-  }
-  Session s;
-  s.id = select.text(0);
-  s.integration_id = select.text(1);
-  s.status = select.text(2);
-  s.attempt_id = select.text(3);
-  s.vendor_data = select.optional_text(4);
-  s.end_user_id = select.optional_text(5);
-  s.callback = select.optional_text(6);
-  s.person_json = select.text(7);
-  s.document_json = select.text(8);
-  s.ine_document = select.integer(9) != 0;
-  s.credential.cic = select.text(10);
-  s.credential.citizen_id = select.text(11);
-  s.credential.ocr = select.text(12);
-  s.credential.elector_key = select.text(13);
-  s.credential.emission_number = select.text(14);
-  s.credential.curp = select.text(15);
-  s.created_at = select.integer(16);
-  s.submitted_at = select.optional_integer(17);
-  s.decided_at = select.optional_integer(18);
-  return s;
+  return select_session(*lease, session_id);
 }
 
 SubmitOutcome SqliteStore::submit_session(std::string_view session_id, std::string_view attempt_id, bool enqueue_check,
@@ -487,12 +520,16 @@ SubmitOutcome SqliteStore::submit_session(std::string_view session_id, std::stri
     exists.bind(session_id);
     return exists.step() ? SubmitOutcome::kNotAllowed : SubmitOutcome::kNotFound;
   }
+  queue_webhooks(c, session_id, SessionChange::Kind::kSubmitted, nullptr, now);
   if (enqueue_check) {
     Statement job(c, sql::kInsertCheckJob);
     job.bind(session_id).bind(now).run();
   } else {
-    Statement decide(c, sql::kDecideSession);
-    decide.bind(decision_status_without_check).bind(now).bind(session_id).run();
+    {
+      Statement decide(c, sql::kDecideSession);
+      decide.bind(decision_status_without_check).bind(now).bind(session_id).run();
+    }
+    queue_webhooks(c, session_id, SessionChange::Kind::kDecided, nullptr, now);
   }
   tx.commit();
   return SubmitOutcome::kSubmitted;
@@ -500,9 +537,23 @@ SubmitOutcome SqliteStore::submit_session(std::string_view session_id, std::stri
 
 bool SqliteStore::delete_session(std::string_view session_id) {
   auto lease = acquire();
-  Statement remove(*lease, sql::kDeleteSession);
-  remove.bind(session_id).run();
-  return (*lease).changes() == 1;
+  Connection& c = *lease;
+  WriteTransaction tx(c);
+  const TimeMs now = wall_clock_ms();
+  queue_webhooks(c, session_id, SessionChange::Kind::kDecided, nullptr, now, decide_as_deleted);
+  {
+    Statement erase(c, sql::kEraseFinishedDeliveryBodies);
+    erase.bind(session_id).run();
+  }
+  {
+    Statement remove(c, sql::kDeleteSession);
+    remove.bind(session_id).run();
+  }
+  if (c.changes() != 1) {
+    return false;
+  }
+  tx.commit();
+  return true;
 }
 
 DeleteOutcome SqliteStore::delete_session_rate_limited(std::string_view session_id, std::string_view integration_id,
@@ -614,6 +665,9 @@ bool SqliteStore::complete_check(std::string_view session_id, std::string_view o
     Statement decide(c, sql::kDecideSession);
     decide.bind(decision_status).bind(now).bind(session_id).run();
   }
+  IneResult recorded = result;
+  recorded.checked_at = now;
+  queue_webhooks(c, session_id, SessionChange::Kind::kDecided, &recorded, now);
   tx.commit();
   return true;
 }
@@ -697,6 +751,9 @@ std::vector<bool> SqliteStore::complete_checks(std::string_view owner, std::span
       Statement decide(c, sql::kDecideSession);
       decide.bind(done.decision_status).bind(now).bind(done.session_id).run();
     }
+    IneResult result = done.result;
+    result.checked_at = now;
+    queue_webhooks(c, done.session_id, SessionChange::Kind::kDecided, &result, now);
     recorded[i] = true;
   }
   tx.commit();
@@ -744,6 +801,232 @@ std::optional<int> SqliteStore::find_registry_situation(std::string_view lookup_
 std::int64_t SqliteStore::registry_entry_count() {
   auto lease = acquire();
   Statement count(*lease, sql::kCountRegistryEntries);
+  return count.step() ? count.integer(0) : 0;
+}
+
+void SqliteStore::queue_webhooks(Connection& c, std::string_view session_id, SessionChange::Kind kind,
+                                 const IneResult* result, TimeMs now, bool (*adjust)(Session&, TimeMs)) {
+  if (!composer_) {
+    return;
+  }
+  auto session = select_session(c, session_id);
+  if (!session) {
+    return;
+  }
+  if (adjust != nullptr && !adjust(*session, now)) {
+    return;
+  }
+  const WebhookUrls urls = select_webhook_urls(c, session->integration_id);
+  for (const auto& queued : webhooks_to_queue(composer_.get(), SessionChange{kind, *session, result}, urls)) {
+    insert_delivery(c, session->integration_id, session->id, queued.kind, queued.url, queued.body, now, std::nullopt);
+  }
+}
+
+bool SqliteStore::set_integration_webhooks(std::string_view integration_id, const WebhookUrls& urls) {
+  auto lease = acquire();
+  Statement update(*lease, sql::kSetIntegrationWebhooks);
+  update.bind(urls.decision).bind(urls.event).bind(urls.ine).bind(integration_id).run();
+  return (*lease).changes() == 1;
+}
+
+std::optional<WebhookUrls> SqliteStore::find_integration_webhooks(std::string_view integration_id) {
+  auto lease = acquire();
+  Statement select(*lease, sql::kSelectIntegrationWebhooks);
+  select.bind(integration_id);
+  if (!select.step()) {
+    return std::nullopt;
+  }
+  return WebhookUrls{select.text(0), select.text(1), select.text(2)};
+}
+
+StartOutcome SqliteStore::start_session(std::string_view session_id, std::string_view attempt_id, TimeMs now) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  WriteTransaction tx(c);
+  {
+    Statement start(c, sql::kStartSession);
+    start.bind(attempt_id).bind(session_id).run();
+  }
+  if (c.changes() == 0) {
+    Statement exists(c, sql::kSessionExists);
+    exists.bind(session_id);
+    return exists.step() ? StartOutcome::kNotAllowed : StartOutcome::kNotFound;
+  }
+  queue_webhooks(c, session_id, SessionChange::Kind::kStarted, nullptr, now);
+  tx.commit();
+  return StartOutcome::kStarted;
+}
+
+int SqliteStore::expire_sessions(TimeMs created_before, TimeMs now, int limit) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  WriteTransaction tx(c);
+  std::vector<std::string> decided;
+  {
+    Statement expire(c, sql::kExpireSessions);
+    expire.bind(now).bind(created_before).bind(limit);
+    while (expire.step()) {
+      decided.push_back(expire.text(0));
+    }
+  }
+  for (const auto& session_id : decided) {
+    queue_webhooks(c, session_id, SessionChange::Kind::kDecided, nullptr, now);
+  }
+  tx.commit();
+  return static_cast<int>(decided.size());
+}
+
+std::vector<ClaimedDelivery> SqliteStore::claim_webhook_deliveries(std::string_view owner, TimeMs now, TimeMs lease_ms,
+                                                                   int limit) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  WriteTransaction tx(c);
+  std::vector<std::int64_t> ids;
+  {
+    Statement claim(c, sql::kClaimDeliveries);
+    claim.bind(owner).bind(now + lease_ms).bind(now).bind(now).bind(limit);
+    while (claim.step()) {
+      ids.push_back(claim.integer(0));
+    }
+  }
+  std::vector<ClaimedDelivery> claimed;
+  for (const auto id : ids) {
+    Statement select(c, sql::kSelectClaimedDelivery);
+    select.bind(id);
+    if (!select.step()) {
+      continue;
+    }
+    ClaimedDelivery d;
+    d.id = select.integer(0);
+    d.integration_id = select.text(1);
+    d.api_key = select.text(2);
+    d.session_id = select.text(3);
+    d.kind = webhook_kind_from_name(select.text(4)).value_or(WebhookKind::kDecision);
+    d.url = select.text(5);
+    d.body = select.text(6);
+    d.attempts = static_cast<int>(select.integer(7));
+    d.created_at = select.integer(8);
+    claimed.push_back(std::move(d));
+  }
+  tx.commit();
+  return claimed;
+}
+
+bool SqliteStore::record_webhook_attempt(std::int64_t delivery_id, std::string_view owner,
+                                         const WebhookAttempt& attempt, DeliveryState next_state,
+                                         TimeMs next_attempt_at) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  WriteTransaction tx(c);
+  {
+    Statement finish(c, sql::kFinishDeliveryAttempt);
+    finish.bind(delivery_state_name(next_state))
+        .bind(next_attempt_at)
+        .bind(attempt.http_status)
+        .bind(attempt.error.empty() ? std::nullopt : std::optional<std::string>(attempt.error))
+        .bind(next_state == DeliveryState::kDelivered ? std::optional<TimeMs>(attempt.attempted_at) : std::nullopt)
+        .bind(delivery_id)
+        .bind(owner)
+        .run();
+  }
+  if (c.changes() != 1) {
+    return false;  // the lease expired and another worker took the delivery over
+  }
+  {
+    Statement history(c, sql::kInsertDeliveryAttempt);
+    history.bind(delivery_id)
+        .bind(attempt.attempted_at)
+        .bind(attempt.http_status)
+        .bind(attempt.error.empty() ? std::nullopt : std::optional<std::string>(attempt.error))
+        .bind(attempt.duration_ms)
+        .run();
+  }
+  tx.commit();
+  return true;
+}
+
+std::vector<WebhookDelivery> SqliteStore::list_webhook_deliveries(const DeliveryFilter& filter) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  std::vector<WebhookDelivery> all;
+  {
+    Statement list(c, sql::kListDeliveries);
+    list.bind(filter.session_id)
+        .bind(filter.state ? std::optional<std::string>(std::string(delivery_state_name(*filter.state))) : std::nullopt)
+        .bind(filter.limit);
+    while (list.step()) {
+      WebhookDelivery d;
+      d.id = list.integer(0);
+      d.integration_id = list.text(1);
+      d.session_id = list.text(2);
+      d.kind = webhook_kind_from_name(list.text(3)).value_or(WebhookKind::kDecision);
+      d.url = list.text(4);
+      d.state = delivery_state_from_name(list.text(5)).value_or(DeliveryState::kPending);
+      d.attempts = static_cast<int>(list.integer(6));
+      d.next_attempt_at = list.integer(7);
+      if (const auto status = list.optional_integer(8)) {
+        d.last_status = static_cast<int>(*status);
+      }
+      d.last_error = list.optional_text(9);
+      d.created_at = list.integer(10);
+      d.delivered_at = list.optional_integer(11);
+      d.redelivery_of = list.optional_integer(12);
+      d.body_bytes = list.integer(13);
+      all.push_back(std::move(d));
+    }
+  }
+  for (auto& d : all) {
+    Statement history(c, sql::kSelectDeliveryAttempts);
+    history.bind(d.id);
+    while (history.step()) {
+      WebhookAttempt attempt;
+      attempt.attempted_at = history.integer(0);
+      if (const auto status = history.optional_integer(1)) {
+        attempt.http_status = static_cast<int>(*status);
+      }
+      attempt.error = history.optional_text(2).value_or("");
+      attempt.duration_ms = history.integer(3);
+      d.history.push_back(std::move(attempt));
+    }
+  }
+  return all;
+}
+
+RedeliverResult SqliteStore::redeliver_webhook(std::int64_t delivery_id, TimeMs now) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  WriteTransaction tx(c);
+  std::string integration_id;
+  std::string session_id;
+  std::optional<WebhookKind> kind;
+  std::string body;
+  WebhookUrls urls;
+  {
+    Statement select(c, sql::kSelectDeliveryForRedelivery);
+    select.bind(delivery_id);
+    if (!select.step()) {
+      return {RedeliverResult::Status::kNotFound, 0};
+    }
+    integration_id = select.text(0);
+    session_id = select.text(1);
+    kind = webhook_kind_from_name(select.text(2));
+    body = select.text(3);
+    urls = WebhookUrls{select.text(4), select.text(5), select.text(6)};
+  }
+  if (body.empty()) {
+    return {RedeliverResult::Status::kBodyErased, 0};
+  }
+  if (!kind || url_for(urls, *kind).empty()) {
+    return {RedeliverResult::Status::kNoUrl, 0};
+  }
+  const auto id = insert_delivery(c, integration_id, session_id, *kind, url_for(urls, *kind), body, now, delivery_id);
+  tx.commit();
+  return {RedeliverResult::Status::kQueued, id};
+}
+
+std::int64_t SqliteStore::pending_webhook_count() {
+  auto lease = acquire();
+  Statement count(*lease, sql::kCountPendingDeliveries);
   return count.step() ? count.integer(0) : 0;
 }
 

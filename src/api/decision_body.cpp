@@ -1,0 +1,110 @@
+#include "api/decision_body.hpp"
+
+#include "api/json_fields.hpp"
+#include "util/time.hpp"
+
+namespace inereg::api {
+namespace {
+
+namespace status = store::session_status;
+
+struct DecisionCode {
+  int code;
+  std::optional<std::string> reason;
+  std::optional<int> reason_code;
+};
+
+std::optional<DecisionCode> decision_code(std::string_view session_status) {
+  if (session_status == status::kApproved) {
+    return DecisionCode{9001, std::nullopt, std::nullopt};
+  }
+  if (session_status == status::kDeclined) {
+    return DecisionCode{9102, "Unable to pass registry checks", 123};
+  }
+  if (session_status == status::kResubmissionRequested) {
+    return DecisionCode{9103, "INE credential data missing: no registry check could be run", std::nullopt};
+  }
+  if (session_status == status::kExpired || session_status == status::kAbandoned) {
+    return DecisionCode{9104, std::nullopt, std::nullopt};
+  }
+  return std::nullopt;
+}
+
+boost::json::object parse_stored(const std::string& json) {
+  boost::system::error_code ec;
+  auto value = boost::json::parse(json, ec);
+  return (!ec && value.is_object()) ? std::move(value.as_object()) : boost::json::object();
+}
+
+boost::json::value member_or_null(const boost::json::object& object, std::string_view key) {
+  const auto* member = object.if_contains(key);
+  return member ? *member : boost::json::value(nullptr);
+}
+
+boost::json::value text_or_null(const std::string& text) {
+  return text.empty() ? boost::json::value(nullptr) : boost::json::value(boost::json::string(text));
+}
+
+boost::json::object document_object(const store::Session& session) {
+  const auto sent = parse_stored(session.document_json);
+  boost::json::object document;
+  document["type"] = member_or_null(sent, "type");
+  document["number"] = member_or_null(sent, "number");
+  document["country"] = member_or_null(sent, "country");
+  document["validFrom"] = member_or_null(sent, "validFrom");
+  document["validUntil"] = member_or_null(sent, "validUntil");
+  document["issueNumber"] = text_or_null(session.credential.emission_number);
+  document["ineIdentifier"] = text_or_null(session.credential.cic);
+  return document;
+}
+
+}  // namespace
+
+boost::json::object person_object(const store::Session& session) {
+  const auto sent = parse_stored(session.person_json);
+  boost::json::object person;
+  for (const char* key : {"firstName", "lastName", "dateOfBirth", "gender", "nationality"}) {
+    person[key] = member_or_null(sent, key);
+  }
+  person["idNumber"] = session.credential.curp.empty() ? member_or_null(sent, "idNumber")
+                                                       : boost::json::value(session.credential.curp.c_str());
+  person["ineIdentifier"] = text_or_null(session.credential.citizen_id);
+  person["ifeIdentifier"] = text_or_null(session.credential.ocr);
+  person["electorNumber"] = text_or_null(session.credential.elector_key);
+  return person;
+}
+
+boost::json::object decision_body(const store::Session& session) {
+  boost::json::object body;
+  body["status"] = "success";
+  const auto code = decision_code(session.status);
+  if (!code) {
+    body["verification"] = nullptr;  // no decision yet
+    return body;
+  }
+  boost::json::object v;
+  v["id"] = session.id;
+  v["attemptId"] = text_or_null(session.attempt_id);
+  v["vendorData"] = string_or_null(session.vendor_data);
+  v["endUserId"] = string_or_null(session.end_user_id);
+  v["status"] = session.status;
+  v["code"] = code->code;
+  v["reason"] = string_or_null(code->reason);
+  v["reasonCode"] = code->reason_code ? boost::json::value(*code->reason_code) : boost::json::value(nullptr);
+  v["decisionTime"] = session.decided_at ? boost::json::value(util::format_iso8601_ms(*session.decided_at).c_str())
+                                         : boost::json::value(nullptr);
+  v["acceptanceTime"] = session.submitted_at
+                            ? boost::json::value(util::format_iso8601_ms(*session.submitted_at).c_str())
+                            : boost::json::value(nullptr);
+  v["person"] = person_object(session);
+  v["document"] = document_object(session);
+  v["additionalVerifiedData"] = boost::json::object();
+  v["riskLabels"] = boost::json::array();
+  v["comments"] = boost::json::array();
+  v["highRisk"] = false;
+  body["verification"] = std::move(v);
+  body["technicalData"] = boost::json::object{{"ip", nullptr}};
+  return body;
+}
+
+}  // namespace inereg::api

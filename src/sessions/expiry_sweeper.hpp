@@ -1,0 +1,47 @@
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "store/store.hpp"
+
+namespace inereg::sessions {
+
+struct ExpiryOptions {
+  store::TimeMs expire_after_ms = 7LL * 24 * 3'600'000;  // Veriff: 7 days after creation (§6.7)
+  store::TimeMs sweep_interval_ms = 60'000;
+};
+
+// Ends sessions the end user never finished (veriff-api.md §6.7): every
+// sweep_interval_ms, sessions created more than expire_after_ms ago and still
+// `created` become `expired`, still `started` become `abandoned`, each with its
+// decision webhook (Store::expire_sessions, safe with every node sweeping).
+// start() once, stop() once.
+class ExpirySweeper {
+ public:
+  using Clock = std::function<store::TimeMs()>;
+  using Swept = std::function<void(int decided)>;  // after a sweep that decided sessions
+  ExpirySweeper(store::Store& store, ExpiryOptions options, Clock clock, Swept on_swept);
+  ~ExpirySweeper();
+  ExpirySweeper(const ExpirySweeper&) = delete;
+  ExpirySweeper& operator=(const ExpirySweeper&) = delete;
+
+  void start();
+  void stop();
+  // One sweep on the calling thread; returns how many sessions it decided.
+  int sweep_once();
+
+ private:
+  store::Store& store_;
+  const ExpiryOptions options_;
+  const Clock clock_;
+  const Swept on_swept_;
+  std::mutex mutex_;
+  std::condition_variable wakeup_;
+  bool running_ = false;
+  std::thread thread_;
+};
+
+}  // namespace inereg::sessions

@@ -1,0 +1,134 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/records.hpp"
+
+// The webhook outbox as it crosses the store interface: where an integration wants its
+// webhooks, the deliveries the store queues with each session change, and their
+// attempts. No HTTP, no SQL.
+namespace inereg::store {
+
+// The three webhook URLs of an integration (veriff-api.md §5.1); "" = not configured.
+struct WebhookUrls {
+  std::string decision;
+  std::string event;
+  std::string ine;
+  bool any() const { return !decision.empty() || !event.empty() || !ine.empty(); }
+};
+
+enum class WebhookKind { kDecision, kEvent, kIne };
+
+// "decision", "event", "ine": as stored and as shown by the CLI.
+std::string_view webhook_kind_name(WebhookKind kind);
+std::optional<WebhookKind> webhook_kind_from_name(std::string_view name);
+// The integration's URL for `kind` ("" when it has none).
+const std::string& url_for(const WebhookUrls& urls, WebhookKind kind);
+
+// A session's status change, as the store sees it inside the transaction that makes it.
+struct SessionChange {
+  enum class Kind { kStarted, kSubmitted, kDecided };
+  Kind kind;
+  const Session& session;             // as it is after the change
+  const IneResult* result = nullptr;  // the registry result recorded by this change, if any
+};
+
+// One webhook body a change causes. `body` is the exact bytes to send and sign.
+struct WebhookDraft {
+  WebhookKind kind;
+  std::string body;
+};
+
+// Builds the webhook bodies of a session change. The store calls it inside the
+// transaction that changes the session and queues the drafts whose kind the
+// integration has a URL for, so a change and its webhooks commit (or vanish) together.
+// Must be pure and fast (it runs while the transaction holds its locks) and
+// thread-safe; an exception rolls the change back.
+class OutboxComposer {
+ public:
+  virtual ~OutboxComposer() = default;
+  virtual std::vector<WebhookDraft> compose(const SessionChange& change) const = 0;
+};
+
+// A draft the integration has a URL for, with that URL as of now (a later change of the
+// integration's URLs does not redirect deliveries already queued).
+struct QueuedWebhook {
+  WebhookKind kind;
+  std::string url;
+  std::string body;
+};
+
+// What a backend inserts for `change`: the composer's drafts whose kind has a URL.
+// Nothing (and no composing) when there is no composer or the integration has no URL.
+std::vector<QueuedWebhook> webhooks_to_queue(const OutboxComposer* composer, const SessionChange& change,
+                                             const WebhookUrls& urls);
+
+// DELETE of a session without a conclusive decision (created, started or
+// resubmission_requested) sends the decision webhook `expired` (never started) or
+// `abandoned` (veriff-api.md §4.6): rewrites `session` to that decision at `now` and
+// returns true; returns false (nothing to send) for any other status.
+bool decide_as_deleted(Session& session, TimeMs now);
+
+enum class DeliveryState { kPending, kDelivered, kFailed };
+
+// "pending", "delivered", "failed".
+std::string_view delivery_state_name(DeliveryState state);
+std::optional<DeliveryState> delivery_state_from_name(std::string_view name);
+
+// One try at delivering: the receiver's HTTP status, or the transport error.
+struct WebhookAttempt {
+  TimeMs attempted_at = 0;
+  std::optional<int> http_status;
+  std::string error;  // "" when the receiver answered
+  TimeMs duration_ms = 0;
+};
+
+// A due delivery leased to one worker: only the lease holder may record its outcome.
+struct ClaimedDelivery {
+  std::int64_t id = 0;
+  std::string integration_id;
+  std::string api_key;  // the integration's, sent as X-AUTH-CLIENT
+  std::string session_id;
+  WebhookKind kind = WebhookKind::kDecision;
+  std::string url;
+  std::string body;
+  int attempts = 0;  // including this one
+  TimeMs created_at = 0;
+};
+
+// A delivery as operators see it: never the body (personal data), only its size.
+struct WebhookDelivery {
+  std::int64_t id = 0;
+  std::string integration_id;
+  std::string session_id;
+  WebhookKind kind = WebhookKind::kDecision;
+  std::string url;
+  DeliveryState state = DeliveryState::kPending;
+  int attempts = 0;
+  TimeMs next_attempt_at = 0;
+  std::optional<int> last_status;
+  std::optional<std::string> last_error;
+  TimeMs created_at = 0;
+  std::optional<TimeMs> delivered_at;
+  std::optional<std::int64_t> redelivery_of;  // the delivery this one re-sends
+  std::int64_t body_bytes = 0;                // 0 once erased (the session was deleted)
+  std::vector<WebhookAttempt> history;        // oldest first
+};
+
+struct DeliveryFilter {
+  std::optional<std::string> session_id;
+  std::optional<DeliveryState> state;
+  int limit = 100;  // newest first
+};
+
+struct RedeliverResult {
+  enum class Status { kQueued, kNotFound, kBodyErased, kNoUrl };
+  Status status = Status::kNotFound;
+  std::int64_t delivery_id = 0;  // the new delivery when kQueued
+};
+
+}  // namespace inereg::store
