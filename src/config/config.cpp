@@ -221,6 +221,7 @@ std::vector<Setting> settings() {
        [](Config& c, const std::string& v) {
          c.registry.cache_max_entries =
              static_cast<std::size_t>(to_int("registry.cache_max_entries", v, 1, 100'000'000));
+       }},
       {"webhooks", "max_in_flight", "INEREG_WEBHOOKS_MAX_IN_FLIGHT",
        [](Config& c, const std::string& v) {
          c.webhooks.max_in_flight = static_cast<int>(to_int("webhooks.max_in_flight", v, 1, 1024));

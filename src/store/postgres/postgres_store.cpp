@@ -702,6 +702,9 @@ DeleteOutcome PostgresStore::delete_session_rate_limited(std::string_view sessio
     tx.commit();  // keeps the pruning
     return outcome;
   }
+  // As delete_session: the deletion's decision webhook, then the session's bodies erased.
+  queue_webhooks(c, session_id, SessionChange::Kind::kDecided, nullptr, now, decide_as_deleted);
+  c.run(sql::kEraseFinishedDeliveryBodies, Params().add(session_id));
   // ON DELETE CASCADE removes the result and the job with the session.
   if (c.run(sql::kDeleteOwnedSession, Params().add(session_id).add(integration_id)).affected() != 1) {
     return DeleteOutcome{DeleteOutcome::Kind::kNotFound, 0};

@@ -108,6 +108,7 @@ CREATE TABLE webhook_attempts (
   duration_ms   BIGINT NOT NULL
 );
 CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts(delivery_id);
+)sql"},
     Migration{3, R"sql(
 -- Browser origins allowed to create sessions through CORS (@veriff/js-sdk), per integration.
 CREATE TABLE integration_cors_origins (

@@ -584,6 +584,12 @@ DeleteOutcome SqliteStore::delete_session_rate_limited(std::string_view session_
     tx.commit();  // keeps the pruning
     return outcome;
   }
+  // As delete_session: the deletion's decision webhook, then the session's bodies erased.
+  queue_webhooks(c, session_id, SessionChange::Kind::kDecided, nullptr, now, decide_as_deleted);
+  {
+    Statement erase(c, sql::kEraseFinishedDeliveryBodies);
+    erase.bind(session_id).run();
+  }
   {
     Statement remove(c, sql::kDeleteOwnedSession);
     remove.bind(session_id).bind(integration_id).run();
