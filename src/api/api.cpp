@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "api/errors.hpp"
@@ -32,18 +33,35 @@ ApiResponse error_response(ErrorKind kind, std::string_view message) {
   return response;
 }
 
-enum class Route { kCreateSession, kUpdateSession, kDeleteSession, kDecision, kIneRegistry, kPerson, kHealth };
+enum class Route {
+  kCreateSession,
+  kUpdateSession,
+  kDeleteSession,
+  kDecision,
+  kIneRegistry,
+  kPerson,
+  kHealth,
+  kUploadMedia,
+  kListMedia,
+  kGetMedia
+};
 
 struct Match {
   Route route;
-  std::string_view session_id;
+  std::string_view session_id;  // the path's id: a media id for GET /v1/media/{id}
 };
+
+// JSON members, context, timestamp and a data-URI prefix around the base64 content.
+constexpr std::size_t kMediaEnvelopeBytes = 64 * 1024;
 
 std::optional<Match> match_route(std::string_view method, std::string_view path) {
   if (path == "/healthz" && method == "GET") {
     return Match{Route::kHealth, {}};
   }
   const auto s = split_path(path);
+  if (s.size() == 3 && s[0] == "v1" && s[1] == "media" && !s[2].empty() && method == "GET") {
+    return Match{Route::kGetMedia, s[2]};
+  }
   if (s.size() < 2 || s[0] != "v1" || s[1] != "sessions") {
     return std::nullopt;
   }
@@ -63,8 +81,14 @@ std::optional<Match> match_route(std::string_view method, std::string_view path)
     }
     return std::nullopt;
   }
+  if (s.size() == 4 && s[3] == "media" && method == "POST") {
+    return Match{Route::kUploadMedia, id};
+  }
   if (method != "GET") {
     return std::nullopt;
+  }
+  if (s.size() == 4 && s[3] == "media") {
+    return Match{Route::kListMedia, id};
   }
   if (s.size() == 4 && s[3] == "decision") {
     return Match{Route::kDecision, id};
@@ -79,6 +103,20 @@ std::optional<Match> match_route(std::string_view method, std::string_view path)
 }
 
 }  // namespace
+
+std::size_t max_body_bytes_for(std::string_view method, std::string_view path, const MediaOptions& media,
+                               std::size_t default_limit) {
+  const auto match = match_route(method, path);
+  if (match && match->route == Route::kUploadMedia) {
+    return std::max(default_limit, media.max_upload_bytes + kMediaEnvelopeBytes);
+  }
+  return default_limit;
+}
+
+bool needs_blocking_pool(std::string_view method, std::string_view path) {
+  const auto match = match_route(method, path);
+  return match && match->route == Route::kGetMedia;
+}
 
 Api::Api(store::Store& store, auth::IntegrationDirectory& directory, ApiOptions options, Clock clock,
          CheckQueued on_check_queued)
@@ -122,6 +160,15 @@ ApiResponse Api::handle(const ApiRequest& request) {
         break;
       case Route::kPerson:
         response = get_person(match->session_id, *caller);
+        break;
+      case Route::kUploadMedia:
+        response = upload_media(request, match->session_id, *caller);
+        break;
+      case Route::kListMedia:
+        response = list_media(match->session_id, *caller);
+        break;
+      case Route::kGetMedia:
+        response = get_media(match->session_id, *caller);
         break;
       case Route::kHealth:
         break;

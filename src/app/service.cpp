@@ -34,6 +34,14 @@ Service::Service(config::Config config)
   // PostgreSQL read is a network round trip, which would stall every connection of
   // that I/O thread: GETs take the blocking pool like writes.
   config_.http.inline_reads = config_.db.starts_with("sqlite:");
+  api::MediaOptions media;
+  media.max_upload_bytes = config_.media_max_upload_bytes;
+  media.limits = config_.media_limits;
+  config_.http.route_policy = [media, default_limit = config_.http.max_body_bytes](std::string_view method,
+                                                                                   std::string_view path) {
+    return http::RoutePolicy{api::max_body_bytes_for(method, path, media, default_limit),
+                             api::needs_blocking_pool(method, path)};
+  };
   server_ = std::make_unique<http::HttpServer>(
       config_.http, [this](const api::ApiRequest& request) { return api_->handle(request); });
   server_->listen();
@@ -46,6 +54,7 @@ Service::Service(config::Config config)
   options.public_url = config_.public_url;
   options.session_token_key = secret_box_.keyed_hash_hex("inereg session token key");
   options.result_cache_ms = config_.result_cache_ms;
+  options.media = media;
   api_ = std::make_unique<api::Api>(*store_, *directory_, options, util::wall_clock_ms, [this] { checks_->wake(); });
 }
 

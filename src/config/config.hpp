@@ -6,6 +6,7 @@
 
 #include "checks/check_runner.hpp"
 #include "http/server.hpp"
+#include "store/records.hpp"
 
 namespace inereg::config {
 
@@ -18,7 +19,9 @@ struct Config {
   std::string public_url;  // host of created sessions; defaults to http://<listen>
   std::string log_level = "info";
   std::int64_t integration_cache_ms = 2'000;
-  std::int64_t result_cache_ms = 5'000;  // completed ine-registry answers kept in memory
+  std::int64_t result_cache_ms = 5'000;           // completed ine-registry answers kept in memory
+  std::size_t media_max_upload_bytes = 24 << 20;  // base64 characters of one uploaded image
+  store::MediaLimits media_limits;                // files and decoded bytes per session
   http::ServerOptions http;
   checks::CheckRunnerOptions checks;
 };

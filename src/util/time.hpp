@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace inereg::util {
 
@@ -15,5 +16,11 @@ inline TimeMs wall_clock_ms() {
 
 // "2019-11-06T07:18:36.916Z": Veriff's timestamp form (veriff-api.md §6.3).
 std::string format_iso8601_ms(TimeMs ms);
+
+// True for an ISO 8601 combined date-time as Veriff's clients send it in request
+// bodies: YYYY-MM-DDTHH:MM:SS, optional fraction, then `Z`, `UTC` or an offset
+// (+HH:MM, +HHMM or +HH) — `toISOString()` and Luxon's `toISO()` (veriff-api.md §6.3).
+// Checks the form and the field ranges, not the calendar (Feb 30 passes).
+bool is_iso8601_date_time(std::string_view text);
 
 }  // namespace inereg::util

@@ -44,6 +44,8 @@ struct ServiceOptions {
   std::chrono::milliseconds drain_timeout{10'000};
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
+  std::optional<std::size_t> media_max_upload_bytes;        // unset: the config default
+  std::optional<std::int64_t> media_max_files_per_session;  // unset: the config default
 };
 
 inline constexpr std::string_view kPublicUrl = "https://verify.inereg.test";
