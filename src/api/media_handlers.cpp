@@ -114,9 +114,9 @@ ApiResponse Api::upload_media(const ApiRequest& request, std::string_view sessio
   boost::json::object body;
   body["status"] = "success";
   body["image"] = image_json(media, options_.public_url);
-  // 200, not 201: the status third-party clients document for this route (Veriff's own
-  // page leaves it open, veriff-api.md §4.7), and what a client written against Veriff
-  // checks for; 201 stays the answer of POST /v1/sessions only.
+  // 200, not 201: the status third-party clients record for this route (Veriff's own
+  // page leaves it open, veriff-api.md §4.7), so a client checking for 200 keeps working;
+  // 201 stays the answer of POST /v1/sessions only.
   return ApiResponse{200, to_json(body)};
 }
 
