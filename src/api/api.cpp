@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <algorithm>
+#include <vector>
 
 #include "api/errors.hpp"
 #include "api/openapi_document.hpp"
@@ -23,6 +25,9 @@ ApiResponse openapi_response() {
   response.content_type = "application/yaml";
   return response;
 }
+
+// JSON members, context, timestamp and a data-URI prefix around the base64 content.
+constexpr std::size_t kMediaEnvelopeBytes = 64 * 1024;
 
 constexpr std::string_view kVerificationPagePrefix = "/v/";
 
@@ -57,6 +62,13 @@ std::span<const Route> Api::route_table() {
             [](Api& api, const RouteCall& call) { return api.get_person(call.id, *call.caller); }},
       Route{"GET", "/v1/sessions/{id}/attempts", Access::kPathIdSigned, false,
             [](Api& api, const RouteCall& call) { return api.get_attempts(call.id, *call.caller); }},
+      Route{"POST", "/v1/sessions/{id}/media", Access::kBodySigned, false,
+            [](Api& api, const RouteCall& call) { return api.upload_media(call.request, call.id, *call.caller); }},
+      Route{"GET", "/v1/sessions/{id}/media", Access::kPathIdSigned, false,
+            [](Api& api, const RouteCall& call) { return api.list_media(call.id, *call.caller); }},
+      // The id here is a media id: it is what the client signs (veriff-api.md §4.8).
+      Route{"GET", "/v1/media/{id}", Access::kPathIdSigned, false,
+            [](Api& api, const RouteCall& call) { return api.get_media(call.id, *call.caller); }},
   };
   return kRoutes;
 }
@@ -67,6 +79,20 @@ std::span<const Route> routes() {
 
 bool is_read_only(const ApiRequest& request) {
   return request.method == "GET" && !request.path.starts_with(kVerificationPagePrefix);
+}
+
+std::size_t max_body_bytes_for(std::string_view method, std::string_view path, const MediaOptions& media,
+                               std::size_t default_limit) {
+  const auto match = match_route(method, path);
+  if (match.route != nullptr && match.route->method == "POST" && match.route->pattern == "/v1/sessions/{id}/media") {
+    return std::max(default_limit, media.max_upload_bytes + kMediaEnvelopeBytes);
+  }
+  return default_limit;
+}
+
+bool needs_blocking_pool(std::string_view method, std::string_view path) {
+  const auto match = match_route(method, path);
+  return match.route != nullptr && match.route->pattern == "/v1/media/{id}";
 }
 
 Api::Api(store::Store& store, auth::IntegrationDirectory& directory, ApiOptions options, Clock clock,

@@ -14,6 +14,13 @@
 
 namespace inereg::api {
 
+// POST /v1/sessions/{id}/media (veriff-api.md §4.7).
+struct MediaOptions {
+  // Base64 characters of one `image.content`: Veriff's "24MB in base64 encoding".
+  std::size_t max_upload_bytes = 24 << 20;
+  store::MediaLimits limits;  // files and decoded bytes per session
+};
+
 struct ApiOptions {
   std::string public_url = "http://127.0.0.1:8080";  // verification.host / url of created sessions
   std::string session_token_key;                     // HMAC key of the sessionToken JWTs
@@ -25,7 +32,17 @@ struct ApiOptions {
   std::int64_t cors_cache_ms = 2'000;   // every integration's browser origins, for preflights
   // GET /metrics: the Prometheus exposition text (unauthenticated); empty = 404.
   std::function<std::string()> metrics_page;
+  MediaOptions media;
 };
+
+// What the HTTP server decides per request from the request line, before the body is
+// read. The body limit of `method path`: a media upload may carry `max_upload_bytes`
+// of base64 in its JSON envelope; every other route keeps `default_limit`.
+std::size_t max_body_bytes_for(std::string_view method, std::string_view path, const MediaOptions& media,
+                               std::size_t default_limit);
+// True for GET /v1/media/{id}: reading and signing a whole file (up to ~18 MB) would
+// stall an I/O thread, so it runs on the blocking pool even where GETs run inline.
+bool needs_blocking_pool(std::string_view method, std::string_view path);
 
 // Veriff Public API v1, as plain functions over ApiRequest/ApiResponse. Handles the
 // routing, authentication and error mapping; storage and domain calls are blocking
@@ -56,6 +73,9 @@ class Api {
   ApiResponse metrics_response() const;
   // GET /v/{sessionToken}: the end user's verification page (unauthenticated).
   ApiResponse verification_page(std::string_view token);
+  ApiResponse upload_media(const ApiRequest& request, std::string_view session_id, Caller& caller);
+  ApiResponse list_media(std::string_view session_id, Caller& caller);
+  ApiResponse get_media(std::string_view media_id, Caller& caller);
 
   // The caller's session, or ApiError(kNotFound): another integration's session is
   // indistinguishable from an unknown one.

@@ -49,6 +49,21 @@ ErrorSpec error_spec(ErrorKind kind) {
       return {404, "1101", "Resource not found"};
     case ErrorKind::kPayloadTooLarge:
       return {413, "1101", "Request body is too large"};
+    case ErrorKind::kTimestampFormat:
+      return {400, "1202", "Timestamp format is incorrect. YYYY-MM-DDTHH:MM:S+Timezone Offset|Z or UTC."};
+    case ErrorKind::kImageDataNotFound:
+      return {400, "1400", "Image data not found."};
+    case ErrorKind::kImageNotBase64:
+      return {400, "1401", "Image is not in valid base64."};
+    case ErrorKind::kImageContextNotSupported:
+      return {400, "1402", "Image context is not supported."};
+    case ErrorKind::kImagePropertyMissing:
+      return {400, "1403", "Image property is missing."};
+    case ErrorKind::kSessionNotUploadable:
+      // Veriff documents the 409 ("upload media after you have submitted the session"), not its body.
+      return {409, "1101", "Media cannot be uploaded to a session that was submitted."};
+    case ErrorKind::kMediaLimitReached:
+      return {409, "1101", "The session already holds as many media files as it may."};
     case ErrorKind::kInternal:
       return {500, "1101", "Something went wrong"};
     case ErrorKind::kTimestampTooOld:

@@ -29,6 +29,13 @@ enum class ErrorKind {
   kSignatureBodyMismatch,        // 401 1819
   kNotFound,                     // 404 1101
   kPayloadTooLarge,              // 413 1101
+  kTimestampFormat,              // 400 1202
+  kImageDataNotFound,            // 400 1400
+  kImageNotBase64,               // 400 1401
+  kImageContextNotSupported,     // 400 1402
+  kImagePropertyMissing,         // 400 1403
+  kSessionNotUploadable,         // 409 1101 (media upload after submit)
+  kMediaLimitReached,            // 409 1101 (files or bytes per session)
   kInternal,                     // 500 1101
   kTimestampTooOld,              // 400 1201
   kTimestampFormat,              // 400 1202

@@ -80,6 +80,14 @@ Service::Service(config::Config config)
   // PostgreSQL read is a network round trip, which would stall every connection of
   // that I/O thread: GETs take the blocking pool like writes.
   config_.http.inline_reads = config_.db.starts_with("sqlite:");
+  api::MediaOptions media;
+  media.max_upload_bytes = config_.media_max_upload_bytes;
+  media.limits = config_.media_limits;
+  config_.http.route_policy = [media, default_limit = config_.http.max_body_bytes](std::string_view method,
+                                                                                   std::string_view path) {
+    return http::RoutePolicy{api::max_body_bytes_for(method, path, media, default_limit),
+                             api::needs_blocking_pool(method, path)};
+  };
   server_ = std::make_unique<http::HttpServer>(config_.http, [this](const api::ApiRequest& request) {
     auto response = api_->handle(request);
     metrics_->count_request(request, response.status);
@@ -101,6 +109,7 @@ Service::Service(config::Config config)
   if (config_.metrics_enabled) {
     options.metrics_page = [this] { return metrics_->render(); };
   }
+  options.media = media;
   api_ = std::make_unique<api::Api>(*store_, *directory_, options, util::wall_clock_ms, [this] { checks_->wake(); });
   webhooks_ = std::make_unique<webhooks::DeliveryWorker>(*store_, *directory_, config_.webhooks, util::wall_clock_ms);
   expiry_ = std::make_unique<sessions::ExpirySweeper>(*store_, config_.sessions, util::wall_clock_ms,

@@ -93,6 +93,18 @@ std::vector<Setting> settings() {
        [](Config& c, const std::string& v) {
          c.http.drain_timeout = milliseconds(to_int("http.drain_timeout_ms", v, 0, 3'600'000));
        }},
+      {"media", "max_upload_bytes", "INEREG_MEDIA_MAX_UPLOAD_BYTES",
+       [](Config& c, const std::string& v) {
+         c.media_max_upload_bytes = static_cast<std::size_t>(to_int("media.max_upload_bytes", v, 1024, 256LL << 20));
+       }},
+      {"media", "max_files_per_session", "INEREG_MEDIA_MAX_FILES_PER_SESSION",
+       [](Config& c, const std::string& v) {
+         c.media_limits.max_files_per_session = to_int("media.max_files_per_session", v, 1, 10'000);
+       }},
+      {"media", "max_bytes_per_session", "INEREG_MEDIA_MAX_BYTES_PER_SESSION",
+       [](Config& c, const std::string& v) {
+         c.media_limits.max_bytes_per_session = to_int("media.max_bytes_per_session", v, 1024, 16LL << 30);
+       }},
       {"checks", "workers", "INEREG_CHECKS_WORKERS",
        [](Config& c, const std::string& v) {
          c.checks.workers = static_cast<int>(to_int("checks.workers", v, 0, 256));

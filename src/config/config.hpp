@@ -28,6 +28,8 @@ struct Config {
   // (api.delete_limit_per_hour / api.delete_limit_per_day; 0 = no limit).
   bool delete_enabled = true;
   store::DeleteRateLimit delete_limit;
+  std::size_t media_max_upload_bytes = 24 << 20;  // base64 characters of one uploaded image
+  store::MediaLimits media_limits;                // files and decoded bytes per session
   http::ServerOptions http;
   checks::CheckRunnerOptions checks;
   bool metrics_enabled = true;  // GET /metrics (Prometheus text, unauthenticated)

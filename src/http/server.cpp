@@ -129,6 +129,15 @@ struct HttpServer::Impl {
     co_return response;
   }
 
+  RoutePolicy policy_for(const bhttp::request<bhttp::string_body>& request) const {
+    if (!options.route_policy) {
+      return RoutePolicy{options.max_body_bytes, false};
+    }
+    const std::string_view target(request.target().data(), request.target().size());
+    const std::string_view method(request.method_string().data(), request.method_string().size());
+    return options.route_policy(method, target.substr(0, target.find('?')));
+  }
+
   // Closes the connection's pending operation once its deadline has passed.
   asio::awaitable<void> watch(std::shared_ptr<Connection> connection) {
     const auto shortest = std::min(options.read_timeout, options.idle_timeout);
@@ -154,12 +163,23 @@ struct HttpServer::Impl {
       }
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-      parser.body_limit(options.max_body_bytes);
+      // The body limit depends on the route: set below, once the request line is known.
+      parser.body_limit(boost::none);
       connection->deadline = Clock::now() + options.idle_timeout;
       auto [header_error, header_bytes] =
           co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
       connection->idle = false;
       std::optional<api::ApiResponse> rejection;
+      RoutePolicy policy{options.max_body_bytes, false};
+      if (!header_error) {
+        policy = policy_for(parser.get());
+        parser.body_limit(policy.max_body_bytes);
+        // A declared length above the limit is refused before any of the body is read.
+        const auto declared = parser.content_length();
+        if (declared && *declared > policy.max_body_bytes) {
+          header_error = bhttp::error::body_limit;
+        }
+      }
       if (!header_error && !parser.is_done()) {
         connection->deadline = Clock::now() + options.read_timeout;
         auto [body_error, body_bytes] =
@@ -200,7 +220,7 @@ struct HttpServer::Impl {
       api_request.origin = header(request, "Origin");
 
       api::ApiResponse api_response;
-      if (options.inline_reads && api::is_read_only(api_request)) {
+      if (options.inline_reads && api::is_read_only(api_request) && !policy.blocking) {
         api_response = handler(api_request);
       } else {
         api_response = co_await handle_blocking(api_request);

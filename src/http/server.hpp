@@ -6,10 +6,17 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "api/messages.hpp"
 
 namespace inereg::http {
+
+// What the server decides per request from its request line, before the body is read.
+struct RoutePolicy {
+  std::size_t max_body_bytes = 1024 * 1024;
+  bool blocking = false;  // run on the blocking pool even where GETs run inline
+};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -22,6 +29,9 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{30'000};   // a started request must arrive within this
   std::chrono::milliseconds idle_timeout{60'000};   // keep-alive connections idle longer are closed
   std::chrono::milliseconds drain_timeout{30'000};  // in-flight requests get this long on shutdown
+  // Per-route body limit and thread choice (media uploads are larger, media downloads
+  // heavier); empty: max_body_bytes and inline_reads for every request.
+  std::function<RoutePolicy(std::string_view method, std::string_view path)> route_policy;
 };
 
 using Handler = std::function<api::ApiResponse(const api::ApiRequest&)>;

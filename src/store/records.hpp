@@ -121,4 +121,30 @@ struct RegistryEntry {
   int situation = 0;
 };
 
+// One uploaded media file, as listed (POST/GET /v1/sessions/{id}/media); no bytes.
+struct Media {
+  std::string id;
+  std::string session_id;
+  std::string context;    // document-front, document-back, face, ...
+  std::string mimetype;   // sniffed from the bytes, never taken from the client
+  std::int64_t size = 0;  // bytes of the decoded file
+  std::string sha256;     // lowercase hex of the bytes
+  TimeMs created_at = 0;
+};
+
+// A media file with its bytes, and the integration that owns its session.
+struct MediaFile {
+  Media media;
+  std::string integration_id;
+  std::string bytes;
+};
+
+// What insert_media may refuse, checked in the transaction that stores the file.
+struct MediaLimits {
+  std::int64_t max_files_per_session = 20;
+  std::int64_t max_bytes_per_session = 100LL << 20;  // decoded bytes of all its files
+};
+
+enum class MediaInsertOutcome { kStored, kSessionNotFound, kSessionNotUploadable, kLimitReached };
+
 }  // namespace inereg::store

@@ -88,6 +88,21 @@ class Store {
   virtual std::optional<int> find_registry_situation(std::string_view lookup_key) = 0;
   virtual std::int64_t registry_entry_count() = 0;
 
+  // Media ------------------------------------------------------------------------------
+  // Stores the file if its session exists, is still uploadable (created or started) and
+  // stays within `limits`. One transaction that excludes a concurrent submit_session of
+  // the same session: an upload racing the submit is stored before it or refused
+  // (kSessionNotUploadable), never stored after it.
+  virtual MediaInsertOutcome insert_media(const Media& media, std::string_view bytes, const MediaLimits& limits) = 0;
+  // The session's media in upload order, without bytes.
+  virtual std::vector<Media> list_media(std::string_view session_id) = 0;
+  // The file with its bytes and owner; nullopt if unknown (or its session deleted).
+  virtual std::optional<MediaFile> find_media(std::string_view media_id) = 0;
+  // The session's document images that a reader (the MRZ on the back of an INE) can
+  // decode: JPEG, PNG and WebP of the document-* contexts except the cropped face;
+  // document-back contexts first, then the others, newest upload first within each.
+  virtual std::vector<MediaFile> media_for_reading(std::string_view session_id) = 0;
+
   // Schema ----------------------------------------------------------------------------
   // The highest migration version applied to the database.
   virtual int schema_version() = 0;

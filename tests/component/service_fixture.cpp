@@ -36,6 +36,12 @@ RunningService::RunningService(const ServiceOptions& options) {
   config.http.drain_timeout = options.drain_timeout;
   config.http.read_timeout = options.read_timeout;
   config.http.idle_timeout = options.idle_timeout;
+  if (options.media_max_upload_bytes) {
+    config.media_max_upload_bytes = *options.media_max_upload_bytes;
+  }
+  if (options.media_max_files_per_session) {
+    config.media_limits.max_files_per_session = *options.media_max_files_per_session;
+  }
   config.checks.workers = options.check_workers;
   config.delete_enabled = options.delete_enabled;
   config.delete_limit = options.delete_limit;

@@ -47,6 +47,8 @@ struct ServiceOptions {
   bool delete_enabled = true;
   store::DeleteRateLimit delete_limit;
   bool metrics_enabled = true;  // GET /metrics
+  std::optional<std::size_t> media_max_upload_bytes;        // unset: the config default
+  std::optional<std::int64_t> media_max_files_per_session;  // unset: the config default
 };
 
 inline constexpr std::string_view kPublicUrl = "https://verify.inereg.test";

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -628,6 +629,54 @@ TEST(PgStoreUrl, OpenStoreDispatchesPostgresUrls) {
       EXPECT_EQ(message.find("s3cr3t-pw"), std::string::npos) << message;
     }
   }
+}
+
+// Media: an upload that meets a submit in progress on another node waits for it and is
+// then refused; it is never stored after the submit.
+TEST_F(PgStoreTest, AnUploadWaitingOnASubmitInProgressIsRefusedNotStoredAfterIt) {
+  auto& store = open();
+  add_integration(store, "i1");
+  store.insert_session(make_session("s1", "i1"));
+  Media media;
+  media.id = "m1";
+  media.session_id = "s1";
+  media.context = "document-back";
+  media.mimetype = "image/png";
+  media.size = 4;
+  media.sha256 = "00";
+  media.created_at = kT0;
+  const std::string bytes("\x89PN\0", 4);
+
+  // The submit's UPDATE holds the session row, not yet committed.
+  db().query("BEGIN");
+  db().query("UPDATE sessions SET status = 'submitted' WHERE id = 's1'");
+  auto upload = std::async(std::launch::async, [&] { return store.insert_media(media, bytes, MediaLimits{}); });
+  // Wait until the upload is seen blocked on that row lock (not a timing assumption:
+  // the loop ends when PostgreSQL reports the wait, the deadline only bounds a failure).
+  AdminConnection observer(url_);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (observer.query("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+                        "wait_event_type = 'Lock'") != "1" &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(upload.wait_for(std::chrono::seconds(0)), std::future_status::timeout) << "the upload did not wait";
+  db().query("COMMIT");
+  EXPECT_EQ(upload.get(), MediaInsertOutcome::kSessionNotUploadable);
+  EXPECT_EQ(count_rows("media"), 0);
+
+  // Bytes round-trip exactly (binary parameters and results, no hex).
+  store.insert_session(make_session("s2", "i1"));
+  media.session_id = "s2";
+  ASSERT_EQ(store.insert_media(media, bytes, MediaLimits{}), MediaInsertOutcome::kStored);
+  const auto found = store.find_media("m1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->bytes, bytes);
+  EXPECT_EQ(found->integration_id, "i1");
+  EXPECT_EQ(found->media.size, 4);
+  EXPECT_EQ(found->media.created_at, kT0);
+  ASSERT_TRUE(store.delete_session("s2"));
+  EXPECT_FALSE(store.find_media("m1"));
 }
 
 }  // namespace

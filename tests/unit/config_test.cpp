@@ -183,5 +183,22 @@ TEST(Finalize, BadListenIsAConfigError) {
   EXPECT_THROW(finalize(config), ConfigError);
 }
 
+TEST_F(LoadConfig, MediaLimitsDefaultToVeriffsAndAreRead) {
+  const Config defaults = load_config(std::nullopt);
+  EXPECT_EQ(defaults.media_max_upload_bytes, 24U << 20);
+  EXPECT_EQ(defaults.media_limits.max_files_per_session, 20);
+  EXPECT_EQ(defaults.media_limits.max_bytes_per_session, 100LL << 20);
+  const Config config = load_config(write_toml(R"([media]
+max_upload_bytes = 1048576
+max_files_per_session = 5
+max_bytes_per_session = 2097152
+)"));
+  EXPECT_EQ(config.media_max_upload_bytes, 1048576U);
+  EXPECT_EQ(config.media_limits.max_files_per_session, 5);
+  EXPECT_EQ(config.media_limits.max_bytes_per_session, 2097152);
+  EXPECT_NE(error_loading("[media]\nmax_files_per_session = 0\n").find("media.max_files_per_session"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace inereg::config

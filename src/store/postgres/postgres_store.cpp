@@ -69,28 +69,38 @@ std::string trimmed(const char* message) {
   return text;
 }
 
-// Statement parameters in libpq's text format; nullopt is SQL NULL.
+// Statement parameters in libpq's text format (or binary, for bytea); nullopt is SQL NULL.
 class Params {
  public:
   Params& add(std::string_view value) {
     values_.emplace_back(std::string(value));
+    formats_.push_back(0);
+    return *this;
+  }
+  // A bytea parameter, sent as its raw bytes (binary format) instead of escaped text.
+  Params& add_binary(std::string_view bytes) {
+    values_.emplace_back(std::string(bytes));
+    formats_.push_back(1);
     return *this;
   }
   Params& add(const char* value) { return add(std::string_view(value)); }
   Params& add(const std::string& value) { return add(std::string_view(value)); }
   Params& add(std::int64_t value) {
     values_.emplace_back(std::to_string(value));
+    formats_.push_back(0);
     return *this;
   }
   Params& add(int value) { return add(static_cast<std::int64_t>(value)); }
   Params& add(bool value) {
     values_.emplace_back(value ? "true" : "false");
+    formats_.push_back(0);
     return *this;
   }
   template <typename T>
   Params& add(const std::optional<T>& value) {
     if (!value) {
       values_.emplace_back(std::nullopt);
+      formats_.push_back(0);
       return *this;
     }
     return add(*value);
@@ -104,10 +114,21 @@ class Params {
     }
     return out;
   }
+  // Byte lengths: libpq needs them for binary parameters and ignores them for text.
+  std::vector<int> lengths() const {
+    std::vector<int> out;
+    out.reserve(values_.size());
+    for (const auto& value : values_) {
+      out.push_back(value ? static_cast<int>(value->size()) : 0);
+    }
+    return out;
+  }
+  const std::vector<int>& formats() const { return formats_; }
   int size() const { return static_cast<int>(values_.size()); }
 
  private:
   std::vector<std::optional<std::string>> values_;
+  std::vector<int> formats_;  // 0 text, 1 binary; one per value
 };
 
 // An owned PGresult with typed accessors (text format).
@@ -263,13 +284,24 @@ class Connection {
   }
 
   // Runs `sql` (an sql:: constant, prepared on first use) with `params`.
-  Result run(std::string_view sql, const Params& params = {}) {
-    const std::string& name = prepare(sql);
-    const auto values = params.pointers();
-    return check(Result(PQexecPrepared(conn_, name.c_str(), params.size(), values.data(), nullptr, nullptr, 0)));
-  }
+  Result run(std::string_view sql, const Params& params = {}) { return execute(sql, params, kTextResults); }
+
+  // Like run(), with every result column in binary form: bytea as its raw bytes, text
+  // as its text; numbers must be cast to text by the statement.
+  Result run_binary(std::string_view sql, const Params& params) { return execute(sql, params, kBinaryResults); }
 
  private:
+  static constexpr int kTextResults = 0;
+  static constexpr int kBinaryResults = 1;
+
+  Result execute(std::string_view sql, const Params& params, int result_format) {
+    const std::string& name = prepare(sql);
+    const auto values = params.pointers();
+    const auto lengths = params.lengths();
+    return check(Result(PQexecPrepared(conn_, name.c_str(), params.size(), values.data(), lengths.data(),
+                                       params.formats().data(), result_format)));
+  }
+
   const std::string& prepare(std::string_view sql) {
     const auto it = prepared_.find(sql.data());
     if (it != prepared_.end()) {
@@ -394,6 +426,24 @@ Integration read_integration(const Result& rows, int row) {
   integration.active = rows.boolean(row, 3);
   integration.created_at = rows.integer(row, 4);
   return integration;
+}
+
+// Columns id, session_id, context, mimetype, size, sha256, created_at (numbers as text).
+Media read_media(const Result& rows, int row) {
+  Media media;
+  media.id = rows.text(row, 0);
+  media.session_id = rows.text(row, 1);
+  media.context = rows.text(row, 2);
+  media.mimetype = rows.text(row, 3);
+  media.size = rows.integer(row, 4);
+  media.sha256 = rows.text(row, 5);
+  media.created_at = rows.integer(row, 6);
+  return media;
+}
+
+// read_media's columns, then integration_id and the bytes, from a binary-format result.
+MediaFile read_media_file(const Result& rows, int row) {
+  return MediaFile{read_media(rows, row), rows.text(row, 7), rows.text(row, 8)};
 }
 
 }  // namespace
@@ -1086,6 +1136,65 @@ RedeliverResult PostgresStore::redeliver_webhook(std::int64_t delivery_id, TimeM
 std::int64_t PostgresStore::pending_webhook_count() {
   auto lease = acquire();
   return (*lease).run(sql::kCountPendingDeliveries).integer(0, 0);
+}
+
+MediaInsertOutcome PostgresStore::insert_media(const Media& media, std::string_view bytes, const MediaLimits& limits) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  Transaction tx(c);
+  const Result session = c.run(sql::kLockSessionForUpload, Params().add(media.session_id));
+  if (session.rows() == 0) {
+    return MediaInsertOutcome::kSessionNotFound;
+  }
+  const std::string status = session.text(0, 0);
+  if (status != session_status::kCreated && status != session_status::kStarted) {
+    return MediaInsertOutcome::kSessionNotUploadable;
+  }
+  const Result usage = c.run(sql::kSelectSessionMediaUsage, Params().add(media.session_id));
+  if (usage.integer(0, 0) + 1 > limits.max_files_per_session ||
+      usage.integer(0, 1) + media.size > limits.max_bytes_per_session) {
+    return MediaInsertOutcome::kLimitReached;
+  }
+  c.run(sql::kInsertMedia, Params()
+                               .add(media.id)
+                               .add(media.session_id)
+                               .add(media.context)
+                               .add(media.mimetype)
+                               .add(media.size)
+                               .add(media.sha256)
+                               .add(media.created_at)
+                               .add_binary(bytes));
+  tx.commit();
+  return MediaInsertOutcome::kStored;
+}
+
+std::vector<Media> PostgresStore::list_media(std::string_view session_id) {
+  auto lease = acquire();
+  const Result rows = (*lease).run(sql::kSelectSessionMedia, Params().add(session_id));
+  std::vector<Media> all;
+  for (int row = 0; row < rows.rows(); ++row) {
+    all.push_back(read_media(rows, row));
+  }
+  return all;
+}
+
+std::optional<MediaFile> PostgresStore::find_media(std::string_view media_id) {
+  auto lease = acquire();
+  const Result rows = (*lease).run_binary(sql::kSelectMediaFile, Params().add(media_id));
+  if (rows.rows() == 0) {
+    return std::nullopt;
+  }
+  return read_media_file(rows, 0);
+}
+
+std::vector<MediaFile> PostgresStore::media_for_reading(std::string_view session_id) {
+  auto lease = acquire();
+  const Result rows = (*lease).run_binary(sql::kSelectMediaForReading, Params().add(session_id));
+  std::vector<MediaFile> all;
+  for (int row = 0; row < rows.rows(); ++row) {
+    all.push_back(read_media_file(rows, row));
+  }
+  return all;
 }
 
 }  // namespace inereg::store::postgres

@@ -125,6 +125,24 @@ CREATE TABLE session_deletions (
 );
 CREATE INDEX session_deletions_by_integration ON session_deletions(integration_id, deleted_at);
 )sql"},
+    // Media uploaded to a session (POST /v1/sessions/{id}/media). `seq` orders the
+    // uploads. The files are JPEG/PNG/WebP/HEIF/PDF, already compressed: EXTERNAL keeps
+    // them out of line (TOAST) without a futile compression attempt.
+    Migration{4, R"sql(
+CREATE TABLE media (
+  seq         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id          TEXT NOT NULL UNIQUE,
+  session_id  TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  context     TEXT NOT NULL,
+  mimetype    TEXT NOT NULL,
+  size        BIGINT NOT NULL,
+  sha256      TEXT NOT NULL,
+  created_at  BIGINT NOT NULL,
+  bytes       BYTEA NOT NULL
+);
+ALTER TABLE media ALTER COLUMN bytes SET STORAGE EXTERNAL;
+CREATE INDEX media_by_session ON media(session_id, seq);
+)sql"},
 };
 
 // The schema version this build needs: its newest migration.
@@ -316,5 +334,31 @@ inline constexpr std::string_view kSelectDeliveryForRedelivery =
     "i.ine_webhook_url FROM webhook_deliveries d JOIN integrations i ON i.id = d.integration_id WHERE d.id = $1";
 inline constexpr std::string_view kCountPendingDeliveries =
     "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'pending'";
+
+// insert_media locks the session row first: FOR NO KEY UPDATE conflicts with the
+// UPDATE of submit_session (so an upload and a submit of one session serialize, and
+// the later one sees the other's result) and with a concurrent upload (so the count
+// and size limits hold), but not with the foreign-key check of the media INSERT.
+inline constexpr std::string_view kLockSessionForUpload = "SELECT status FROM sessions WHERE id = $1 FOR NO KEY UPDATE";
+inline constexpr std::string_view kSelectSessionMediaUsage =
+    "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM media WHERE session_id = $1";
+// $8 is sent in binary format: the raw file bytes.
+inline constexpr std::string_view kInsertMedia =
+    "INSERT INTO media(id, session_id, context, mimetype, size, sha256, created_at, bytes) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+inline constexpr std::string_view kSelectSessionMedia =
+    "SELECT id, session_id, context, mimetype, size, sha256, created_at FROM media WHERE session_id = $1 "
+    "ORDER BY seq";
+// Read with binary results (the bytes without hex encoding); so numbers are cast to
+// text, whose binary form is its text.
+inline constexpr std::string_view kSelectMediaFile =
+    "SELECT m.id, m.session_id, m.context, m.mimetype, m.size::text, m.sha256, m.created_at::text, "
+    "s.integration_id, m.bytes FROM media m JOIN sessions s ON s.id = m.session_id WHERE m.id = $1";
+inline constexpr std::string_view kSelectMediaForReading =
+    "SELECT m.id, m.session_id, m.context, m.mimetype, m.size::text, m.sha256, m.created_at::text, "
+    "s.integration_id, m.bytes FROM media m JOIN sessions s ON s.id = m.session_id "
+    "WHERE m.session_id = $1 AND m.context LIKE 'document-%' AND m.context <> 'document-front-face-cropped' "
+    "AND m.mimetype IN ('image/jpeg', 'image/png', 'image/webp') "
+    "ORDER BY CASE WHEN m.context LIKE 'document-back%' THEN 0 ELSE 1 END, m.seq DESC";
 
 }  // namespace inereg::store::postgres::sql

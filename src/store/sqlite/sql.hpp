@@ -124,6 +124,23 @@ CREATE TABLE session_deletions (
 );
 CREATE INDEX session_deletions_by_integration ON session_deletions(integration_id, deleted_at);
 )sql"},
+    // Media uploaded to a session (POST /v1/sessions/{id}/media). `seq` orders the
+    // uploads; `bytes` is the last column, so listing the metadata never reads a
+    // file's overflow pages.
+    Migration{4, R"sql(
+CREATE TABLE media (
+  seq         INTEGER PRIMARY KEY,
+  id          TEXT NOT NULL UNIQUE,
+  session_id  TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  context     TEXT NOT NULL,
+  mimetype    TEXT NOT NULL,
+  size        INTEGER NOT NULL,
+  sha256      TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  bytes       BLOB NOT NULL
+);
+CREATE INDEX media_by_session ON media(session_id, seq);
+)sql"},
 };
 
 // The schema version this build needs: its newest migration.
@@ -276,5 +293,25 @@ inline constexpr std::string_view kSelectDeliveryForRedelivery =
     "i.ine_webhook_url FROM webhook_deliveries d JOIN integrations i ON i.id = d.integration_id WHERE d.id = ?";
 inline constexpr std::string_view kCountPendingDeliveries =
     "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'pending'";
+
+// Inside insert_media's BEGIN IMMEDIATE transaction, which already excludes every
+// other writer (a concurrent submit included).
+inline constexpr std::string_view kSelectSessionStatusForUpload = "SELECT status FROM sessions WHERE id = ?";
+inline constexpr std::string_view kSelectSessionMediaUsage =
+    "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM media WHERE session_id = ?";
+inline constexpr std::string_view kInsertMedia =
+    "INSERT INTO media(id, session_id, context, mimetype, size, sha256, created_at, bytes) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+inline constexpr std::string_view kSelectSessionMedia =
+    "SELECT id, session_id, context, mimetype, size, sha256, created_at FROM media WHERE session_id = ? ORDER BY seq";
+inline constexpr std::string_view kSelectMediaFile =
+    "SELECT m.id, m.session_id, m.context, m.mimetype, m.size, m.sha256, m.created_at, s.integration_id, m.bytes "
+    "FROM media m JOIN sessions s ON s.id = m.session_id WHERE m.id = ?";
+inline constexpr std::string_view kSelectMediaForReading =
+    "SELECT m.id, m.session_id, m.context, m.mimetype, m.size, m.sha256, m.created_at, s.integration_id, m.bytes "
+    "FROM media m JOIN sessions s ON s.id = m.session_id "
+    "WHERE m.session_id = ? AND m.context LIKE 'document-%' AND m.context <> 'document-front-face-cropped' "
+    "AND m.mimetype IN ('image/jpeg', 'image/png', 'image/webp') "
+    "ORDER BY CASE WHEN m.context LIKE 'document-back%' THEN 0 ELSE 1 END, m.seq DESC";
 
 }  // namespace inereg::store::sqlite::sql

@@ -106,6 +106,12 @@ class Statement {
     return *this;
   }
   Statement& bind(int value) { return bind(static_cast<std::int64_t>(value)); }
+  // Bound without a copy: `bytes` must outlive the statement's steps (the destructor
+  // clears the binding).
+  Statement& bind_blob(std::string_view bytes) {
+    check(sqlite3_bind_blob64(stmt_, ++index_, bytes.data(), bytes.size(), SQLITE_STATIC));
+    return *this;
+  }
   Statement& bind(bool value) { return bind(static_cast<std::int64_t>(value ? 1 : 0)); }
   template <typename T>
   Statement& bind(const std::optional<T>& value) {
@@ -143,6 +149,10 @@ class Statement {
     return text(column);
   }
   std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+  std::string blob(int column) const {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))) : std::string();
+  }
   std::optional<std::int64_t> optional_integer(int column) const {
     if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) {
       return std::nullopt;
@@ -252,6 +262,24 @@ Integration read_integration(const Statement& row) {
   integration.active = row.integer(3) != 0;
   integration.created_at = row.integer(4);
   return integration;
+}
+
+// Columns id, session_id, context, mimetype, size, sha256, created_at from `first`.
+Media read_media(const Statement& row, int first = 0) {
+  Media media;
+  media.id = row.text(first);
+  media.session_id = row.text(first + 1);
+  media.context = row.text(first + 2);
+  media.mimetype = row.text(first + 3);
+  media.size = row.integer(first + 4);
+  media.sha256 = row.text(first + 5);
+  media.created_at = row.integer(first + 6);
+  return media;
+}
+
+// read_media's columns, then integration_id and bytes.
+MediaFile read_media_file(const Statement& row) {
+  return MediaFile{read_media(row), row.text(7), row.blob(8)};
 }
 
 }  // namespace
@@ -1034,6 +1062,78 @@ std::int64_t SqliteStore::pending_webhook_count() {
   auto lease = acquire();
   Statement count(*lease, sql::kCountPendingDeliveries);
   return count.step() ? count.integer(0) : 0;
+}
+
+MediaInsertOutcome SqliteStore::insert_media(const Media& media, std::string_view bytes, const MediaLimits& limits) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  WriteTransaction tx(c);
+  {
+    Statement status(c, sql::kSelectSessionStatusForUpload);
+    status.bind(media.session_id);
+    if (!status.step()) {
+      return MediaInsertOutcome::kSessionNotFound;
+    }
+    const std::string current = status.text(0);
+    if (current != session_status::kCreated && current != session_status::kStarted) {
+      return MediaInsertOutcome::kSessionNotUploadable;
+    }
+  }
+  {
+    Statement usage(c, sql::kSelectSessionMediaUsage);
+    usage.bind(media.session_id);
+    usage.step();
+    if (usage.integer(0) + 1 > limits.max_files_per_session ||
+        usage.integer(1) + media.size > limits.max_bytes_per_session) {
+      return MediaInsertOutcome::kLimitReached;
+    }
+  }
+  {
+    Statement insert(c, sql::kInsertMedia);
+    insert.bind(media.id)
+        .bind(media.session_id)
+        .bind(media.context)
+        .bind(media.mimetype)
+        .bind(media.size)
+        .bind(media.sha256)
+        .bind(media.created_at)
+        .bind_blob(bytes)
+        .run();
+  }
+  tx.commit();
+  return MediaInsertOutcome::kStored;
+}
+
+std::vector<Media> SqliteStore::list_media(std::string_view session_id) {
+  auto lease = acquire();
+  Statement select(*lease, sql::kSelectSessionMedia);
+  select.bind(session_id);
+  std::vector<Media> all;
+  while (select.step()) {
+    all.push_back(read_media(select));
+  }
+  return all;
+}
+
+std::optional<MediaFile> SqliteStore::find_media(std::string_view media_id) {
+  auto lease = acquire();
+  Statement select(*lease, sql::kSelectMediaFile);
+  select.bind(media_id);
+  if (!select.step()) {
+    return std::nullopt;
+  }
+  return read_media_file(select);
+}
+
+std::vector<MediaFile> SqliteStore::media_for_reading(std::string_view session_id) {
+  auto lease = acquire();
+  Statement select(*lease, sql::kSelectMediaForReading);
+  select.bind(session_id);
+  std::vector<MediaFile> all;
+  while (select.step()) {
+    all.push_back(read_media_file(select));
+  }
+  return all;
 }
 
 }  // namespace inereg::store::sqlite

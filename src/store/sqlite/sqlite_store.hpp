@@ -58,6 +58,11 @@ class SqliteStore final : public Store {
   std::optional<int> find_registry_situation(std::string_view lookup_key) override;
   std::int64_t registry_entry_count() override;
 
+  MediaInsertOutcome insert_media(const Media& media, std::string_view bytes, const MediaLimits& limits) override;
+  std::vector<Media> list_media(std::string_view session_id) override;
+  std::optional<MediaFile> find_media(std::string_view media_id) override;
+  std::vector<MediaFile> media_for_reading(std::string_view session_id) override;
+
   int schema_version() override;
 
   bool set_integration_webhooks(std::string_view integration_id, const WebhookUrls& urls) override;

@@ -1,0 +1,173 @@
+// media/image_content: base64 and data-URI decoding, type sniffing, contexts; and the
+// request-body timestamp form (util/time).
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "media/image_content.hpp"
+#include "util/time.hpp"
+
+namespace inereg::media {
+namespace {
+
+std::string fixture(const std::string& name) {
+  std::ifstream in(std::string(INEREG_TEST_DATA_DIR) + "/media/" + name, std::ios::binary);
+  EXPECT_TRUE(in.good()) << name;
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The encoding side from OpenSSL, independent of the decoder under test.
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int length =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(length));
+  return out;
+}
+
+TEST(Base64, DecodesTheRfc4648Vectors) {
+  EXPECT_EQ(decode_base64("Zg=="), "f");
+  EXPECT_EQ(decode_base64("Zm8="), "fo");
+  EXPECT_EQ(decode_base64("Zm9v"), "foo");
+  EXPECT_EQ(decode_base64("Zm9vYmFy"), "foobar");
+}
+
+TEST(Base64, IgnoresMimeLineBreaks) {
+  const std::string bytes(200, '\xAB');
+  std::string wrapped = base64(bytes);
+  for (std::size_t at = 76; at < wrapped.size(); at += 78) {
+    wrapped.insert(at, "\r\n");
+  }
+  EXPECT_EQ(decode_base64(wrapped), bytes);
+}
+
+TEST(Base64, DecodesAcrossOpenSslBlocksAndPieces) {
+  std::string bytes;
+  for (int i = 0; i < 3 * 1024 * 1024 + 1; ++i) {
+    bytes += static_cast<char>(i * 7);
+  }
+  EXPECT_EQ(decode_base64(base64(bytes)), bytes);
+}
+
+TEST(Base64, RefusesWhatIsNotStandardPaddedBase64) {
+  EXPECT_FALSE(decode_base64(""));
+  EXPECT_FALSE(decode_base64("   "));
+  EXPECT_FALSE(decode_base64("Zg"));        // unpadded
+  EXPECT_FALSE(decode_base64("Zm9vY"));     // truncated group
+  EXPECT_FALSE(decode_base64("Zg==Zg=="));  // data after padding
+  EXPECT_FALSE(decode_base64("Z==="));      // too much padding
+  EXPECT_FALSE(decode_base64("ab-_"));      // URL-safe alphabet (OpenSSL would stop at '-')
+  EXPECT_FALSE(decode_base64("Zm9v-Zm9v"));
+  EXPECT_FALSE(decode_base64("Zm9v!"));
+  EXPECT_FALSE(decode_base64(std::string_view("Zm\0v", 4)));
+}
+
+TEST(Sniff, RecognisesTheFixturesAndTheOtherAcceptedTypes) {
+  EXPECT_EQ(sniff_mimetype(fixture("tiny.jpg")), kJpeg);
+  EXPECT_EQ(sniff_mimetype(fixture("tiny.png")), kPng);
+  EXPECT_EQ(sniff_mimetype(fixture("tiny.webp")), kWebp);
+  EXPECT_EQ(sniff_mimetype(std::string("\0\0\0\x18"
+                                       "ftypheic\0\0\0\0mif1heic",
+                                       24)),
+            kHeic);
+  EXPECT_EQ(sniff_mimetype(std::string("\0\0\0\x18"
+                                       "ftypmif1\0\0\0\0mif1heic",
+                                       24)),
+            kHeif);
+  EXPECT_EQ(sniff_mimetype("%PDF-1.7\n%\xE2\xE3\xCF\xD3\n"), kPdf);
+}
+
+TEST(Sniff, RefusesOtherFiles) {
+  EXPECT_FALSE(sniff_mimetype(""));
+  EXPECT_FALSE(sniff_mimetype("GIF89a\x01\x00\x01\x00"));
+  EXPECT_FALSE(sniff_mimetype("BM\x3A\x00\x00\x00"));
+  EXPECT_FALSE(
+      sniff_mimetype(std::string("\0\0\0\x1C"
+                                 "ftypavif\0\0\0\0avifmif1",
+                                 24)));  // AVIF
+  EXPECT_FALSE(sniff_mimetype("RIFF\x24\0\0\0WAVEfmt "));
+  EXPECT_FALSE(sniff_mimetype("\x89PNG"));  // truncated signature
+  EXPECT_FALSE(sniff_mimetype("<html><body>"));
+}
+
+TEST(Contexts, AcceptsVeriffsContextsOnly) {
+  EXPECT_TRUE(is_known_context("document-front"));
+  EXPECT_TRUE(is_known_context("document-back"));
+  EXPECT_TRUE(is_known_context("face"));
+  EXPECT_TRUE(is_known_context("document-back-pre"));
+  EXPECT_TRUE(is_known_context("registry-face"));
+  EXPECT_FALSE(is_known_context("selfie"));
+  EXPECT_FALSE(is_known_context("Document-Front"));
+  EXPECT_FALSE(is_known_context(""));
+  EXPECT_EQ(known_contexts().size(), 16U);
+}
+
+TEST(ImageContent, BareBase64AndDataUriDecodeToTheSameFile) {
+  const std::string png = fixture("tiny.png");
+  for (const std::string& content :
+       {base64(png), "data:image/png;base64," + base64(png), "DATA:Image/PNG;charset=binary;BASE64," + base64(png)}) {
+    const auto result = decode_image_content(content);
+    ASSERT_TRUE(result.image) << content.substr(0, 40);
+    EXPECT_EQ(result.image->bytes, png);
+    EXPECT_EQ(result.image->mimetype, kPng);
+  }
+}
+
+TEST(ImageContent, JpgIsAnAliasOfJpegAndHeifOneFamily) {
+  EXPECT_TRUE(decode_image_content("data:image/jpg;base64," + base64(fixture("tiny.jpg"))).image);
+  const std::string heif(
+      "\0\0\0\x18"
+      "ftypmif1\0\0\0\0mif1heic",
+      24);
+  EXPECT_TRUE(decode_image_content("data:image/heic;base64," + base64(heif)).image);
+}
+
+TEST(ImageContent, ADeclaredTypeThatContradictsTheBytesIsRefused) {
+  const auto result = decode_image_content("data:image/jpeg;base64," + base64(fixture("tiny.png")));
+  EXPECT_FALSE(result.image);
+  EXPECT_EQ(result.error, ContentError::kDeclaredTypeDiffers);
+  EXPECT_EQ(result.declared_mimetype, "image/jpeg");
+  EXPECT_EQ(result.sniffed_mimetype, kPng);
+}
+
+TEST(ImageContent, ClassifiesEachFailure) {
+  EXPECT_EQ(decode_image_content("").error, ContentError::kEmpty);
+  EXPECT_EQ(decode_image_content("data:image/png;base64,").error, ContentError::kEmpty);
+  EXPECT_EQ(decode_image_content("data:image/png;base64").error, ContentError::kNotBase64);  // no comma
+  EXPECT_EQ(decode_image_content("data:image/png,%89PNG").error, ContentError::kNotBase64);  // URL-encoded
+  EXPECT_EQ(decode_image_content("not base64!").error, ContentError::kNotBase64);
+  EXPECT_EQ(decode_image_content(base64("GIF89a\x01\x00")).error, ContentError::kUnsupportedType);
+}
+
+TEST(Sha256, IsTheLowercaseHexDigest) {
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Iso8601, AcceptsWhatOfficialClientsSend) {
+  EXPECT_TRUE(util::is_iso8601_date_time("2024-01-01T00:00:00.000Z"));       // toISOString()
+  EXPECT_TRUE(util::is_iso8601_date_time("2024-01-01T10:00:00.000+02:00"));  // Luxon toISO()
+  EXPECT_TRUE(util::is_iso8601_date_time("2024-01-01T10:00:00-0530"));
+  EXPECT_TRUE(util::is_iso8601_date_time("2024-01-01T10:00:00+02"));
+  EXPECT_TRUE(util::is_iso8601_date_time("2024-01-01T00:00:00.000000Z"));
+  EXPECT_TRUE(util::is_iso8601_date_time("2024-01-01T00:00:00UTC"));
+}
+
+TEST(Iso8601, RefusesOtherText) {
+  EXPECT_FALSE(util::is_iso8601_date_time(""));
+  EXPECT_FALSE(util::is_iso8601_date_time("2024-01-01"));
+  EXPECT_FALSE(util::is_iso8601_date_time("2024-01-01T00:00:00"));  // no zone
+  EXPECT_FALSE(util::is_iso8601_date_time("2024-01-01 00:00:00Z"));
+  EXPECT_FALSE(util::is_iso8601_date_time("2024-13-01T00:00:00Z"));
+  EXPECT_FALSE(util::is_iso8601_date_time("2024-01-01T24:00:00Z"));
+  EXPECT_FALSE(util::is_iso8601_date_time("2024-01-01T00:00:00.Z"));
+  EXPECT_FALSE(util::is_iso8601_date_time("2024-01-01T00:00:00+2:00"));
+  EXPECT_FALSE(util::is_iso8601_date_time("2024-01-01T00:00:00Zjunk"));
+  EXPECT_FALSE(util::is_iso8601_date_time("yesterday"));
+}
+
+}  // namespace
+}  // namespace inereg::media
