@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
   curl python3 wrk nginx-light
+  libtesseract-dev libleptonica-dev tesseract-ocr-eng fonts-ocr-b python3-pil python3-numpy
 )
 
 missing=()
