@@ -65,6 +65,20 @@ std::vector<LookupKey> lookup_keys(const Credential& c) {
   return keys;
 }
 
+std::string candidate_models(const Credential& c) {
+  std::string models;
+  if (!c.elector_key.empty() && !c.emission_number.empty() && !c.ocr.empty()) {
+    models += "C";
+  }
+  if (!c.cic.empty() && !c.ocr.empty()) {
+    models += "D";
+  }
+  if (!c.cic.empty() && (!c.citizen_id.empty() || c.ocr.size() == 13)) {
+    models += "EFGH";
+  }
+  return models;
+}
+
 std::optional<LookupForm> form_for_model(std::string_view model) {
   if (model == "C") {
     return LookupForm::kElectorKeyEmissionOcr;

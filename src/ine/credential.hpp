@@ -43,6 +43,12 @@ std::optional<LookupKey> lookup_key(LookupForm form, const Credential& credentia
 // D form, because the model cannot be told from those two fields alone.
 std::vector<LookupKey> lookup_keys(const Credential& credential);
 
+// The card models a credential's present fields fit, as letters in order ("C", "D",
+// "DEFGH", "EFGH", ...): C needs clave de elector + emisión + OCR; a CIC with an OCR fits
+// D and (identificador = last 9 OCR digits) E–H; a CIC with an identificador fits E–H.
+// Empty when no lookup form is complete. (From an MRZ, see ine::candidate_models(Mrz).)
+std::string candidate_models(const Credential& credential);
+
 // Card model letter as used in registry files: C, D, E, F, G or H.
 std::optional<LookupForm> form_for_model(std::string_view model);
 

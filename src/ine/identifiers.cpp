@@ -21,14 +21,17 @@ int two_digits(std::string_view s) {
   return (s[0] - '0') * 10 + (s[1] - '0');
 }
 
-bool is_month(std::string_view s) {
-  const int m = two_digits(s);
-  return m >= 1 && m <= 12;
-}
-
-bool is_day(std::string_view s) {
-  const int d = two_digits(s);
-  return d >= 1 && d <= 31;
+// MMDD of a real calendar day. The year has no century here (YYMMDD), so 29 February
+// is accepted in every year divisible by 4.
+bool is_yymmdd_date_impl(std::string_view yymmdd) {
+  static constexpr int kDaysInMonth[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const int year = two_digits(yymmdd.substr(0, 2));
+  const int month = two_digits(yymmdd.substr(2, 2));
+  const int day = two_digits(yymmdd.substr(4, 2));
+  if (month < 1 || month > 12 || day < 1 || day > kDaysInMonth[month - 1]) {
+    return false;
+  }
+  return !(month == 2 && day == 29 && year % 4 != 0);
 }
 
 bool is_consonant(char c) {
@@ -42,11 +45,22 @@ constexpr std::array<std::string_view, 33> kCurpStates = {
 
 }  // namespace
 
+bool is_yymmdd_date(std::string_view s) {
+  return s.size() == 6 && all_digits(s) && is_yymmdd_date_impl(s);
+}
+
 std::string normalize_identifier(std::string_view raw) {
   std::string out;
   out.reserve(raw.size());
-  for (const char c : raw) {
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
     if (c == ' ' || c == '-' || c == '.' || c == '\t') {
+      continue;
+    }
+    // Ñ / ñ in UTF-8 (C3 91 / C3 B1): RENAPO and INE write X in its place in their keys.
+    if (c == '\xC3' && i + 1 < raw.size() && (raw[i + 1] == '\x91' || raw[i + 1] == '\xB1')) {
+      out.push_back('X');
+      ++i;
       continue;
     }
     out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
@@ -79,7 +93,7 @@ bool is_elector_key(std::string_view s) {
   if (s.size() != 18 || !all_upper(s.substr(0, 6)) || !all_digits(s.substr(6, 8)) || !all_digits(s.substr(15, 3))) {
     return false;
   }
-  if (!is_month(s.substr(8, 2)) || !is_day(s.substr(10, 2))) {
+  if (!is_yymmdd_date(s.substr(6, 6))) {
     return false;
   }
   const int state = two_digits(s.substr(12, 2));
@@ -95,7 +109,7 @@ bool is_curp(std::string_view s) {
   if (std::string_view("AEIOUX").find(s[1]) == std::string_view::npos) {
     return false;
   }
-  if (!is_month(s.substr(6, 2)) || !is_day(s.substr(8, 2))) {
+  if (!is_yymmdd_date(s.substr(4, 6))) {
     return false;
   }
   if (s[10] != 'H' && s[10] != 'M' && s[10] != 'X') {

@@ -39,6 +39,12 @@ TEST(NormalizeIdentifier, UpperCasesLetters) {
   EXPECT_EQ(normalize_identifier("pegj-850412-hdfrrn-06"), "PEGJ850412HDFRRN06");
 }
 
+TEST(NormalizeIdentifier, EnyeBecomesX) {
+  EXPECT_EQ(normalize_identifier("MU\xC3\x91O850412"), "MUXO850412");  // Ñ
+  EXPECT_EQ(normalize_identifier("mu\xC3\xb1o"), "MUXO");              // ñ
+  EXPECT_EQ(normalize_identifier("\xC3\x89"), "\xC3\x89");             // É is not repaired: the validators reject it
+}
+
 TEST(NormalizeIdentifier, RepairsNothingElse) {
   EXPECT_EQ(normalize_identifier("18700641O"), "18700641O");  // letter O stays a letter
   EXPECT_EQ(normalize_identifier(""), "");
@@ -97,6 +103,23 @@ TEST(IsElectorKey, RejectsImpossibleDates) {
   EXPECT_FALSE(is_elector_key("PRGRJN85040009H100"));  // day 00
 }
 
+TEST(IsElectorKey, RejectsDaysTheMonthDoesNotHave) {
+  EXPECT_FALSE(is_elector_key("PRGRJN85023009H100"));  // 30 February
+  EXPECT_FALSE(is_elector_key("PRGRJN85043109H100"));  // 31 April
+  EXPECT_FALSE(is_elector_key("PRGRJN85022909H100"));  // 29 February 1985
+  EXPECT_TRUE(is_elector_key("PRGRJN84022909H100"));   // 29 February 1984
+}
+
+TEST(IsYymmddDate, CalendarDaysOnly) {
+  EXPECT_TRUE(is_yymmdd_date("850412"));
+  EXPECT_TRUE(is_yymmdd_date("001231"));
+  EXPECT_TRUE(is_yymmdd_date("000229"));
+  EXPECT_FALSE(is_yymmdd_date("010229"));
+  EXPECT_FALSE(is_yymmdd_date("851131"));
+  EXPECT_FALSE(is_yymmdd_date("85041"));
+  EXPECT_FALSE(is_yymmdd_date("85O412"));
+}
+
 TEST(IsElectorKey, StateCodesOneToThirtyTwoAndEightySevenEightyEight) {
   EXPECT_FALSE(is_elector_key("PRGRJN85041233H100"));
   EXPECT_FALSE(is_elector_key("PRGRJN85041200H100"));
@@ -138,6 +161,7 @@ TEST(IsCurp, RejectsBadStateCodeEvenWithCorrectCheckDigit) {
 TEST(IsCurp, RejectsOtherPatternViolationsEvenWithCorrectCheckDigit) {
   EXPECT_FALSE(is_curp(with_check_digit("PBGJ850412HDFRRN0")));  // 2nd letter not a vowel/X
   EXPECT_FALSE(is_curp(with_check_digit("PEGJ851312HDFRRN0")));  // month 13
+  EXPECT_FALSE(is_curp(with_check_digit("PEGJ850230HDFRRN0")));  // 30 February
   EXPECT_FALSE(is_curp(with_check_digit("PEGJ850412QDFRRN0")));  // sex
   EXPECT_FALSE(is_curp(with_check_digit("PEGJ850412HDFARN0")));  // vowel among the consonants
 }

@@ -1,0 +1,143 @@
+#include <gtest/gtest.h>
+#include <leptonica/allheaders.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "vision/mrz_reader.hpp"
+
+// vision::MrzReader over the committed synthetic card photos (tests/data/cards, made by
+// tools/cardgen/cardgen.py --count 12 --seed 2026 --formats jpg,jpg,webp). The
+// accuracy figures are measured in bench/mrz_accuracy.sh; this test holds the one rule
+// that must never break: a reading is exact or "unreadable", never wrong.
+namespace inereg::vision {
+namespace {
+
+const std::filesystem::path kCards = std::filesystem::path(INEREG_SOURCE_DIR) / "tests/data/cards";
+
+struct Card {
+  std::string file;
+  bool clean = false;
+  std::string truth;
+};
+
+std::vector<Card> manifest() {
+  std::vector<Card> cards;
+  std::ifstream in(kCards / "manifest.tsv");
+  for (std::string row; std::getline(in, row);) {
+    if (row.empty() || row[0] == '#') {
+      continue;
+    }
+    std::vector<std::string> cells;
+    std::stringstream split(row);
+    for (std::string cell; std::getline(split, cell, '\t');) {
+      cells.push_back(cell);
+    }
+    if (cells.size() >= 5) {
+      cards.push_back({cells[0], cells[1] == "1", cells[2] + "\n" + cells[3] + "\n" + cells[4]});
+    }
+  }
+  return cards;
+}
+
+std::vector<std::uint8_t> bytes_of(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string text_of(const ine::Mrz& mrz) {
+  return mrz.line1 + "\n" + mrz.line2 + "\n" + mrz.line3;
+}
+
+TEST(MrzReader, EveryCommittedCardIsReadExactlyOrRejectedNeverWrong) {
+  const auto cards = manifest();
+  ASSERT_EQ(cards.size(), 12u);
+  const MrzReader reader;
+  int exact = 0;
+  for (const auto& card : cards) {
+    const auto reading = reader.read(bytes_of(kCards / card.file));
+    if (reading.mrz) {
+      EXPECT_EQ(text_of(*reading.mrz), card.truth) << card.file << " was read wrongly";
+      EXPECT_TRUE(reading.unreadable_reason.empty());
+      exact += text_of(*reading.mrz) == card.truth ? 1 : 0;
+    } else {
+      EXPECT_FALSE(reading.unreadable_reason.empty()) << card.file;
+    }
+  }
+  // The reader works at all (figures per image are in bench/README.md).
+  EXPECT_GE(exact, 1);
+}
+
+TEST(MrzReader, PngAndJpegOfTheSamePhotoGiveTheSameAnswer) {
+  const auto cards = manifest();
+  ASSERT_FALSE(cards.empty());
+  const MrzReader reader;
+  for (const auto& card : cards) {
+    const auto jpeg = bytes_of(kCards / card.file);
+    PIX* pix = pixReadMem(jpeg.data(), jpeg.size());
+    ASSERT_NE(pix, nullptr) << card.file;
+    l_uint8* png = nullptr;
+    size_t png_size = 0;
+    ASSERT_EQ(pixWriteMem(&png, &png_size, pix, IFF_PNG), 0);
+    pixDestroy(&pix);
+    const auto from_png = reader.read(std::span<const std::uint8_t>(png, png_size));
+    lept_free(png);
+    const auto from_original = reader.read(jpeg);
+    ASSERT_EQ(from_png.mrz.has_value(), from_original.mrz.has_value()) << card.file;
+    if (from_png.mrz) {
+      EXPECT_EQ(text_of(*from_png.mrz), text_of(*from_original.mrz));
+    }
+    break;  // one photo is enough: decoding is what differs
+  }
+}
+
+TEST(MrzReader, GarbageAndEmptyInputAreUnreadableWithAReason) {
+  const MrzReader reader;
+  const std::vector<std::uint8_t> empty;
+  EXPECT_EQ(reader.read(empty).unreadable_reason, "empty image");
+  const std::vector<std::uint8_t> garbage = {0xFF, 0xD8, 0xFF, 0x00, 0x13, 0x37, 'n', 'o', 't', 'j', 'p', 'g'};
+  const auto reading = reader.read(garbage);
+  EXPECT_FALSE(reading.mrz);
+  EXPECT_EQ(reading.unreadable_reason, "not a decodable JPEG, PNG or WebP image");
+}
+
+TEST(MrzReader, APhotoWithoutAnMrzIsUnreadable) {
+  // A plain grey PNG: decodes, but holds no text lines.
+  PIX* pix = pixCreate(640, 480, 8);
+  pixSetAllArbitrary(pix, 180);
+  l_uint8* png = nullptr;
+  size_t png_size = 0;
+  ASSERT_EQ(pixWriteMem(&png, &png_size, pix, IFF_PNG), 0);
+  pixDestroy(&pix);
+  const auto reading = MrzReader{}.read(std::span<const std::uint8_t>(png, png_size));
+  lept_free(png);
+  EXPECT_FALSE(reading.mrz);
+  EXPECT_NE(reading.unreadable_reason.find("no MRZ found"), std::string::npos) << reading.unreadable_reason;
+}
+
+TEST(AlignMrzLines, RealignsFillerRunsWhereTheLayoutFixesThem) {
+  const auto lines = align_mrz_lines(
+      {"IDMEX1870064127<<<0427118903355", "8504124H3312315MEX<<<<<<<<<2", "PEREZ<GARCIA<<JUAN<CARLOS<<"});
+  EXPECT_EQ(lines[0], "IDMEX1870064127<<0427118903355");
+  EXPECT_EQ(lines[1], "8504124H3312315MEX<<<<<<<<<<<2");
+  EXPECT_EQ(lines[2], "PEREZ<GARCIA<<JUAN<CARLOS<<<<<");
+  const auto shaped = align_mrz_lines({"IDMEX1870064127<0427118903355", "8504124H3312315MEX<01<12345<6", "A"});
+  EXPECT_EQ(shaped[0], "IDMEX1870064127<<0427118903355");
+  EXPECT_EQ(shaped[1], "8504124H3312315MEX<01<<12345<6");
+}
+
+TEST(AlignMrzLines, LeavesWhatTheLayoutDoesNotDecide) {
+  // A digit lost from the OCR block: no realignment gives 13 digits.
+  EXPECT_EQ(align_mrz_lines({"IDMEX1870064127<<042711890335", "x", "y"})[0], "IDMEX1870064127<<042711890335");
+  // Optional data of another shape.
+  EXPECT_EQ(align_mrz_lines({"a", "8504124H3312315MEX<1<2<3<4<5<<6", "y"})[1], "8504124H3312315MEX<1<2<3<4<5<<6");
+  // Two lines: nothing to align against.
+  EXPECT_EQ(align_mrz_lines({"IDMEX1870064127<<<0427118903355", "b"}).size(), 2u);
+}
+
+}  // namespace
+}  // namespace inereg::vision

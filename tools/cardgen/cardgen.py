@@ -1,0 +1,261 @@
+#!/usr/bin/env python3
+"""Draws photographed backs of SYNTHETIC INE-like credentials, for testing MRZ reading.
+
+Every identity is made up (random CIC, OCR block, dates and common names) with valid
+ICAO check digits; the artwork is a generic card, not INE's design, and carries the
+legend "DATOS SINTETICOS". Output: images plus manifest.tsv (the truth MRZ per image).
+Deterministic per seed (same seed, same Pillow/libjpeg -> same files).
+
+    cardgen.py --out DIR --count N [--seed S] [--difficulty mixed|clean|hard]
+               [--width 1024] [--formats jpg,png,webp]
+
+Needs Python 3 with Pillow and numpy (Debian: python3-pil python3-numpy) and the OCR-B
+font (Debian: fonts-ocr-b), found with `fc-match 'OCR B'`.
+"""
+
+import argparse
+import io
+import math
+import os
+import random
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+SURNAMES = ["HERNANDEZ", "GARCIA", "MARTINEZ", "LOPEZ", "GONZALEZ", "PEREZ", "RODRIGUEZ", "SANCHEZ", "RAMIREZ",
+            "CRUZ", "FLORES", "GOMEZ", "MORALES", "VAZQUEZ", "JIMENEZ", "REYES", "DIAZ", "TORRES", "GUTIERREZ",
+            "RUIZ", "MENDOZA", "AGUILAR", "ORTIZ", "CASTILLO", "MORENO", "ROMERO", "ALVAREZ", "CHAVEZ",
+            "RIVERA", "JUAREZ", "DOMINGUEZ", "DE<LA<CRUZ", "MUNOZ", "IBARRA", "QUINTERO"]
+GIVEN_MALE = ["JUAN", "JOSE", "LUIS", "CARLOS", "JORGE", "MIGUEL", "ANGEL", "FRANCISCO", "ALEJANDRO", "PEDRO",
+              "RICARDO", "FERNANDO", "EDUARDO", "JAVIER", "ROBERTO", "SERGIO", "DAVID", "BENITO"]
+GIVEN_FEMALE = ["MARIA", "GUADALUPE", "JUANA", "VERONICA", "LETICIA", "ROSA", "ALEJANDRA", "PATRICIA",
+                "ELIZABETH", "GABRIELA", "SILVIA", "ADRIANA", "MARTHA", "LAURA", "SOFIA", "XIMENA"]
+CONSONANTS = "BCDFGHJKLMNPQRSTVWXYZ"
+CURP_STATES = ["AS", "BC", "BS", "CC", "CL", "CM", "CS", "CH", "DF", "DG", "GT", "GR", "HG", "JC", "MC", "MN",
+               "MS", "NT", "NL", "OC", "PL", "QT", "QR", "SP", "SL", "SR", "TC", "TS", "TL", "VZ", "YN", "ZS"]
+
+
+def icao_check_digit(field):
+    """ICAO 9303 7-3-1 check digit (ine-domain.md §4.2)."""
+    total = 0
+    for i, c in enumerate(field):
+        if c.isdigit():
+            value = int(c)
+        elif "A" <= c <= "Z":
+            value = ord(c) - ord("A") + 10
+        elif c == "<":
+            value = 0
+        else:
+            raise ValueError("not an MRZ character")
+        total += value * (7, 3, 1)[i % 3]
+    return str(total % 10)
+
+
+def curp_check_digit(first17):
+    """RENAPO check digit (ine-domain.md §3.5); no Ñ in generated CURPs."""
+    alphabet = "0123456789ABCDEFGHIJKLMN\u00d1OPQRSTUVWXYZ"
+    total = sum(alphabet.index(c) * (18 - i) for i, c in enumerate(first17))
+    return str((10 - total % 10) % 10)
+
+
+def first_internal_consonant(word):
+    for c in word[1:]:
+        if c in CONSONANTS:
+            return c
+    return "X"
+
+
+def synthetic_identity(rng):
+    """A made-up credential: CIC, OCR block, dates, sex, names, CURP, clave de elector."""
+    sex = rng.choice("HM")
+    surname1, surname2 = rng.choice(SURNAMES), rng.choice(SURNAMES)
+    given = rng.sample(GIVEN_MALE if sex == "H" else GIVEN_FEMALE, rng.choice([1, 1, 2]))
+    year = rng.randint(1940, 2006)
+    month = rng.randint(1, 12)
+    day = rng.randint(1, 28)
+    birth = "%02d%02d%02d" % (year % 100, month, day)
+    cic = "%09d" % rng.randrange(10 ** 9)
+    ocr = "%04d%09d" % (rng.randrange(10 ** 4), rng.randrange(10 ** 9))
+    vigencia = rng.randint(2024, 2035)
+    optional = "<<<<<<<<<<<" if rng.random() < 0.5 else "<%02d<<%05d<" % (rng.randint(0, 9), rng.randrange(10 ** 5))
+
+    s1, s2 = surname1.replace("<", ""), surname2.replace("<", "")
+    curp17 = (s1[0] + next((c for c in s1[1:] if c in "AEIOU"), "X") + s2[0] + given[0][0] + birth + sex +
+              rng.choice(CURP_STATES) + first_internal_consonant(s1) + first_internal_consonant(s2) +
+              first_internal_consonant(given[0]) + ("0" if year < 2000 else "A"))
+    curp = curp17 + curp_check_digit(curp17)
+    elector_key = (s1[0] + first_internal_consonant(s1) + s2[0] + first_internal_consonant(s2) + given[0][0] +
+                   first_internal_consonant(given[0]) + birth + "%02d" % rng.randint(1, 32) + sex +
+                   "%03d" % rng.randrange(1000))
+
+    line1 = "IDMEX" + cic + icao_check_digit(cic) + "<<" + ocr
+    birth_part = birth + icao_check_digit(birth)
+    expiry = "%02d1231" % (vigencia % 100)
+    expiry_part = expiry + icao_check_digit(expiry)
+    composite = icao_check_digit(line1[5:] + birth_part + expiry_part + optional)
+    line2 = birth_part + sex + expiry_part + "MEX" + optional + composite
+    line3 = (surname1 + "<" + surname2 + "<<" + "<".join(given))[:30].ljust(30, "<")
+    assert len(line1) == len(line2) == len(line3) == 30
+    return {"mrz": [line1, line2, line3], "curp": curp, "elector_key": elector_key}
+
+
+def find_font(pattern):
+    path = subprocess.run(["fc-match", "-f", "%{file}", pattern], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    if not path or not os.path.exists(path):
+        sys.exit("cardgen: no font for %r (fc-match)" % pattern)
+    return path
+
+
+# Card geometry: ID-1 is 85.6 x 54 mm; drawn at 12 px/mm. The MRZ follows ICAO 9303's
+# TD1 placement roughly: 30 characters at 2.54 mm pitch, lines 3.53 mm apart, from the
+# bottom of the card.
+PX_PER_MM = 12
+CARD_W, CARD_H = int(85.6 * PX_PER_MM), int(54 * PX_PER_MM)
+
+
+def draw_card(identity, rng, fonts):
+    card = Image.new("RGB", (CARD_W, CARD_H))
+    # Pastel background with a soft gradient and guilloche-like waves.
+    base = np.array([rng.randint(215, 245), rng.randint(210, 240), rng.randint(215, 250)], dtype=np.float32)
+    ys, xs = np.mgrid[0:CARD_H, 0:CARD_W]
+    gradient = (xs / CARD_W * rng.uniform(-18, 18) + ys / CARD_H * rng.uniform(-18, 18))[..., None]
+    card = Image.fromarray(np.clip(base + gradient, 0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(card)
+    for k in range(14):
+        phase, amp = rng.uniform(0, 6.28), rng.uniform(6, 20)
+        y0 = rng.uniform(0, CARD_H * 0.62)
+        color = tuple(int(c) - rng.randint(20, 45) for c in base)
+        pts = [(x, y0 + amp * math.sin(x / rng.uniform(30, 70) + phase)) for x in range(0, CARD_W, 6)]
+        draw.line(pts, fill=color, width=1)
+
+    # Ghost photo box, a QR-like block, a signature box, some text.
+    gx, gy = int(CARD_W * 0.05), int(CARD_H * 0.08)
+    draw.rectangle([gx, gy, gx + 150, gy + 190], outline=(150, 150, 160), width=2, fill=(225, 225, 230))
+    draw.ellipse([gx + 40, gy + 30, gx + 110, gy + 110], fill=(200, 200, 208))
+    draw.ellipse([gx + 20, gy + 110, gx + 130, gy + 220], fill=(200, 200, 208))
+    qx, qy, cell = int(CARD_W * 0.72), int(CARD_H * 0.07), 7
+    for i in range(25):
+        for j in range(25):
+            if rng.random() < 0.5 or (i < 7 and j < 7) or (i < 7 and j > 17) or (i > 17 and j < 7):
+                draw.rectangle([qx + i * cell, qy + j * cell, qx + i * cell + cell - 1, qy + j * cell + cell - 1],
+                               fill=(30, 30, 40))
+    tx = gx + 180
+    draw.text((tx, gy), "CREDENCIAL DE PRUEBA", font=fonts["bold"], fill=(90, 40, 90))
+    draw.text((tx, gy + 34), "DATOS SINTETICOS - NO VALIDA", font=fonts["text"], fill=(60, 60, 70))
+    for k in range(4):
+        words = " ".join(rng.choice(["SECCION", "MUNICIPIO", "LOCALIDAD", "EMISION", "DISTRITO", "FIRMA"])
+                         + " " + str(rng.randint(10, 9999)) for _ in range(2))
+        draw.text((tx, gy + 80 + 28 * k), words, font=fonts["small"], fill=(70, 70, 80))
+    draw.rectangle([tx, gy + 200, tx + 260, gy + 250], outline=(120, 120, 130), width=1)
+    draw.line([(tx + 10, gy + 235), (tx + 60, gy + 215), (tx + 120, gy + 240), (tx + 200, gy + 212)],
+              fill=(40, 40, 120), width=3)
+
+    # The MRZ: a white-ish band, three lines of OCR-B.
+    mrz_top = CARD_H - int(17.5 * PX_PER_MM)
+    draw.rectangle([0, mrz_top, CARD_W, CARD_H], fill=tuple(min(255, int(c) + 10) for c in base))
+    draw.line([(0, mrz_top), (CARD_W, mrz_top)], fill=(150, 150, 160), width=2)
+    left = int(4.5 * PX_PER_MM)
+    pitch = 2.54 * PX_PER_MM
+    for n, line in enumerate(identity["mrz"]):
+        y = mrz_top + int((2.2 + 3.6 * n) * PX_PER_MM)
+        for i, ch in enumerate(line):
+            draw.text((left + i * pitch, y), ch, font=fonts["ocrb"], fill=(15, 15, 20))
+    return card
+
+
+def photograph(card, rng, nprng, params, out_w):
+    """Places the card on a background like a phone photo: scale, rotation, offset,
+    uneven light, blur, noise. Returns an RGB image (JPEG compression is applied on save)."""
+    out_h = int(out_w * 0.75)
+    bg_base = np.array([rng.randint(30, 200) for _ in range(3)], dtype=np.float32)
+    ys, xs = np.mgrid[0:out_h, 0:out_w]
+    texture = nprng.normal(0, 10, (out_h // 8 + 1, out_w // 8 + 1, 1)).repeat(8, 0).repeat(8, 1)[:out_h, :out_w]
+    bg = np.clip(bg_base + texture + (xs / out_w * rng.uniform(-40, 40))[..., None], 0, 255).astype(np.uint8)
+    image = Image.fromarray(bg)
+
+    card_w = int(out_w * params["card_frac"])
+    card_h = int(card_w * CARD_H / CARD_W)
+    scaled = card.resize((card_w, card_h), Image.LANCZOS)
+    mask = Image.new("L", scaled.size, 0)
+    ImageDraw.Draw(mask).rounded_rectangle([0, 0, card_w - 1, card_h - 1], radius=card_w // 30, fill=255)
+    scaled.putalpha(mask)
+    rotated = scaled.rotate(params["angle"], resample=Image.BICUBIC, expand=True)
+    max_x, max_y = max(0, out_w - rotated.width), max(0, out_h - rotated.height)
+    x = int(max_x * params["offset_x"])
+    y = int(max_y * params["offset_y"])
+    image.paste(rotated, (x, y), rotated)
+
+    pixels = np.asarray(image).astype(np.float32)
+    if params["light"] > 0:
+        cx, cy = rng.uniform(0, out_w), rng.uniform(0, out_h)
+        dist = np.sqrt((xs - cx) ** 2 + (ys - cy) ** 2) / math.hypot(out_w, out_h)
+        pixels *= (1.0 - params["light"] * dist)[..., None]
+        pixels += params["light"] * 60 * (1 - dist)[..., None]  # a soft highlight
+    if params["noise"] > 0:
+        pixels += nprng.normal(0, params["noise"], pixels.shape)
+    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    if params["blur"] > 0:
+        image = image.filter(ImageFilter.GaussianBlur(params["blur"]))
+    return image
+
+
+def variation(rng, difficulty):
+    if difficulty == "clean":
+        return {"card_frac": rng.uniform(0.75, 0.9), "angle": rng.uniform(-0.5, 0.5), "offset_x": rng.uniform(0.3, 0.7),
+                "offset_y": rng.uniform(0.3, 0.7), "blur": 0.0, "noise": rng.uniform(0, 3), "light": 0.0,
+                "quality": rng.randint(88, 95)}
+    return {"card_frac": rng.uniform(0.5, 0.9), "angle": rng.uniform(-4.0, 4.0), "offset_x": rng.random(),
+            "offset_y": rng.random(), "blur": rng.choice([0.0, 0.0, rng.uniform(0.3, 1.3)]),
+            "noise": rng.uniform(0, 10), "light": rng.uniform(0, 0.6), "quality": rng.randint(55, 92)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--count", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--difficulty", choices=["mixed", "clean", "hard"], default="mixed",
+                        help="mixed: every third image clean, the rest hard")
+    parser.add_argument("--width", type=int, default=1024, help="output image width in pixels")
+    parser.add_argument("--formats", default="jpg", help="comma-separated, cycled over images: jpg,png,webp")
+    args = parser.parse_args()
+
+    fonts = {
+        "ocrb": ImageFont.truetype(find_font("OCR B"), int(3.1 * PX_PER_MM)),
+        "text": ImageFont.truetype(find_font("DejaVu Sans"), 24),
+        "small": ImageFont.truetype(find_font("DejaVu Sans"), 19),
+        "bold": ImageFont.truetype(find_font("DejaVu Sans:bold"), 28),
+    }
+    formats = args.formats.split(",")
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "manifest.tsv"), "w") as manifest:
+        manifest.write("# file\tclean\tline1\tline2\tline3\tcurp\telector_key\tparams (synthetic data, cardgen.py"
+                       " --seed %d)\n" % args.seed)
+        for n in range(args.count):
+            rng = random.Random("%d/%d" % (args.seed, n))
+            nprng = np.random.default_rng([args.seed, n])
+            identity = synthetic_identity(rng)
+            clean = args.difficulty == "clean" or (args.difficulty == "mixed" and n % 3 == 0)
+            params = variation(rng, "clean" if clean else "hard")
+            image = photograph(draw_card(identity, rng, fonts), rng, nprng, params, args.width)
+            fmt = formats[n % len(formats)]
+            name = "card_%04d.%s" % (n, fmt)
+            buffer = io.BytesIO()
+            if fmt == "jpg":
+                image.save(buffer, "JPEG", quality=params["quality"])
+            elif fmt == "webp":
+                image.save(buffer, "WEBP", quality=params["quality"])
+            else:
+                image.save(buffer, "PNG", optimize=True)
+            with open(os.path.join(args.out, name), "wb") as f:
+                f.write(buffer.getvalue())
+            described = ",".join("%s=%s" % (k, round(v, 3) if isinstance(v, float) else v) for k, v in params.items())
+            manifest.write("\t".join([name, "1" if clean else "0", *identity["mrz"], identity["curp"],
+                                      identity["elector_key"], described]) + "\n")
+
+
+if __name__ == "__main__":
+    main()
