@@ -19,6 +19,10 @@ packages=(
 if ! command -v node >/dev/null 2>&1; then
   packages+=(nodejs)
 fi
+# The browser test installs playwright-core with npm.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
