@@ -49,8 +49,6 @@ ErrorSpec error_spec(ErrorKind kind) {
       return {404, "1101", "Resource not found"};
     case ErrorKind::kPayloadTooLarge:
       return {413, "1101", "Request body is too large"};
-    case ErrorKind::kTimestampFormat:
-      return {400, "1202", "Timestamp format is incorrect. YYYY-MM-DDTHH:MM:S+Timezone Offset|Z or UTC."};
     case ErrorKind::kImageDataNotFound:
       return {400, "1400", "Image data not found."};
     case ErrorKind::kImageNotBase64:

@@ -29,7 +29,6 @@ enum class ErrorKind {
   kSignatureBodyMismatch,        // 401 1819
   kNotFound,                     // 404 1101
   kPayloadTooLarge,              // 413 1101
-  kTimestampFormat,              // 400 1202
   kImageDataNotFound,            // 400 1400
   kImageNotBase64,               // 400 1401
   kImageContextNotSupported,     // 400 1402
