@@ -21,6 +21,7 @@ end
 local requests = {}
 local next_index = 1
 non200 = 0
+not_found = 0
 responses = 0
 
 function init(args)
@@ -61,13 +62,18 @@ function response(status, headers, body)
   responses = responses + 1
   if status ~= 200 then
     non200 = non200 + 1
+    -- A session whose check is still pending answers 404 (checks_e2e_bench.sh counts them).
+    if status == 404 then
+      not_found = not_found + 1
+    end
   end
 end
 
 function done(summary, latency, requests_stats)
-  local non200_total, responses_total = 0, 0
+  local non200_total, not_found_total, responses_total = 0, 0, 0
   for _, thread in ipairs(threads) do
     non200_total = non200_total + thread:get("non200")
+    not_found_total = not_found_total + thread:get("not_found")
     responses_total = responses_total + thread:get("responses")
   end
   local seconds = summary.duration / 1e6
@@ -77,7 +83,7 @@ function done(summary, latency, requests_stats)
   io.write(string.format("latency p50 %.3f ms, p99 %.3f ms\n", latency:percentile(50) / 1000,
     latency:percentile(99) / 1000))
   io.write(string.format(
-    "BENCH requests=%d duration_s=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f non200=%d socket_errors=%d\n",
+    "BENCH requests=%d duration_s=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f non200=%d not_found=%d socket_errors=%d\n",
     summary.requests, seconds, summary.requests / seconds, latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000, non200_total, socket_errors))
+    latency:percentile(99) / 1000, non200_total, not_found_total, socket_errors))
 end

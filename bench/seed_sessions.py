@@ -125,6 +125,12 @@ def run_threads(count, target):
         raise RuntimeError("; ".join(errors[:5]))
 
 
+def write_sessions(path, session_ids, signatures):
+    with open(path, "w") as f:
+        for sid, signature in zip(session_ids, signatures):
+            f.write(f"{sid} {signature}\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
@@ -138,6 +144,11 @@ def main():
     parser.add_argument("--seed", type=int, default=20_260_101)
     parser.add_argument("--out", required=True, help="file of `session_id signature` lines")
     parser.add_argument("--sample-body", help="write one vigente 200 body here (for the reference server)")
+    parser.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="write the sessions file right after submitting, checks still pending (for a server without check workers)",
+    )
     args = parser.parse_args()
 
     rng = random.Random(args.seed)
@@ -163,11 +174,14 @@ def main():
     run_threads(args.threads, create_worker)
     created = time.monotonic()
     print(f"seed: created and submitted {len(plan)} sessions in {created - started:.1f} s", file=sys.stderr)
+    signatures = [sign(args.secret, sid.encode()) for sid in session_ids]
+    if args.no_wait:
+        write_sessions(args.out, session_ids, signatures)
+        return
 
     # Every session must answer 200 before the benchmark starts: a pending check would
     # show up as a 404 in the measured run. Checks complete roughly in submission order,
     # so each thread walks its share and polls only where a check is still pending.
-    signatures = [sign(args.secret, sid.encode()) for sid in session_ids]
     deadline = time.monotonic() + args.timeout
     outcome = {"active": 0, "inactive": 0}
     bodies = {}
@@ -200,9 +214,7 @@ def main():
     if outcome["active"] < vigente_count:
         sys.exit(f"only {outcome['active']} of {vigente_count} vigente credentials came back active")
 
-    with open(args.out, "w") as f:
-        for sid, signature in zip(session_ids, signatures):
-            f.write(f"{sid} {signature}\n")
+    write_sessions(args.out, session_ids, signatures)
     if args.sample_body:
         with open(args.sample_body, "wb") as f:
             f.write(bodies["vigente"])
