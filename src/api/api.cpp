@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <array>
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #include "api/errors.hpp"
@@ -42,7 +42,8 @@ std::span<const Route> Api::route_table() {
               return ApiResponse{200, R"({"status":"ok"})"};
             }},
       Route{"GET", "/openapi.yaml", Access::kPublic, false, [](Api&, const RouteCall&) { return openapi_response(); }},
-      Route{"GET", "/metrics", Access::kPublic, false, [](Api& api, const RouteCall&) { return api.metrics_response(); }},
+      Route{"GET", "/metrics", Access::kPublic, false,
+            [](Api& api, const RouteCall&) { return api.metrics_response(); }},
       // The end user's verification page (the session's `url`); opening it starts the session.
       Route{"GET", "/v/{id}", Access::kPublic, false,
             [](Api& api, const RouteCall& call) { return api.verification_page(call.id); }},

@@ -262,7 +262,7 @@ void add_integration_commands(CLI::App& app) {
   create->add_option("--cors-origin", *create_origins,
                      "browser origin allowed to create sessions with @veriff/js-sdk (repeatable), e.g. "
                      "https://shop.example.com");
-  
+
   auto create_urls = std::make_shared<WebhookUrlOptions>();
   add_webhook_url_options(*create, *create_urls);
   create->callback([create_options, name, json, create_urls, create_origins] {

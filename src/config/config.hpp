@@ -6,9 +6,9 @@
 
 #include "checks/check_runner.hpp"
 #include "http/server.hpp"
-#include "store/records.hpp"
 #include "registry/upstream_options.hpp"
 #include "sessions/expiry_sweeper.hpp"
+#include "store/records.hpp"
 #include "webhooks/delivery_options.hpp"
 
 namespace inereg::config {
@@ -32,7 +32,7 @@ struct Config {
   store::MediaLimits media_limits;                // files and decoded bytes per session
   http::ServerOptions http;
   checks::CheckRunnerOptions checks;
-  bool metrics_enabled = true;  // GET /metrics (Prometheus text, unauthenticated)
+  bool metrics_enabled = true;         // GET /metrics (Prometheus text, unauthenticated)
   registry::RegistryOptions registry;  // registry.*: local snapshot or HTTP upstream (docs/UPSTREAM.md)
   webhooks::DeliveryOptions webhooks;
   sessions::ExpiryOptions sessions;

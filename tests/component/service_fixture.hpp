@@ -46,7 +46,7 @@ struct ServiceOptions {
   std::chrono::milliseconds idle_timeout{60'000};
   bool delete_enabled = true;
   store::DeleteRateLimit delete_limit;
-  bool metrics_enabled = true;  // GET /metrics
+  bool metrics_enabled = true;                              // GET /metrics
   std::optional<std::size_t> media_max_upload_bytes;        // unset: the config default
   std::optional<std::int64_t> media_max_files_per_session;  // unset: the config default
 };
