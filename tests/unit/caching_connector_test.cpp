@@ -54,6 +54,9 @@ struct Fixture {
     cache = std::make_unique<CachingConnector>(
         std::move(held), options,
         [this](std::string_view inputs) {
+          // The connector hashes on the calling thread: lookups from several threads
+          // call this concurrently.
+          std::lock_guard lock(hashed_mutex);
           hashed_inputs.emplace_back(inputs);
           return auth::hmac_sha256_hex("test cache key", inputs);
         },
@@ -70,6 +73,7 @@ struct Fixture {
   }
   HeldConnector* inner = nullptr;
   std::unique_ptr<CachingConnector> cache;
+  std::mutex hashed_mutex;
   std::vector<std::string> hashed_inputs;
   std::int64_t now_ms = 1'000;
 };
