@@ -32,6 +32,7 @@ using BoxaPtr = std::unique_ptr<BOXA, BoxaDeleter>;
 struct Symbol {
   char c = 0;
   int left = 0, top = 0, right = 0, bottom = 0;
+  float confidence = 0;  // Tesseract's, 0-100
 };
 
 // Why thread_local: TessBaseAPI is not thread-safe, and Init (loading the LSTM model)
@@ -53,9 +54,10 @@ class OcrEngine {
 
   bool ready() const { return ready_; }
 
-  // The recognized characters of one text line and their boxes, in image coordinates.
-  std::vector<Symbol> read_line(PIX* image, const char* whitelist) {
-    api_.SetPageSegMode(tesseract::PSM_SINGLE_LINE);
+  // The recognized characters of one text line (or one character, with
+  // PSM_SINGLE_CHAR) and their boxes, in image coordinates.
+  std::vector<Symbol> read(PIX* image, const char* whitelist, tesseract::PageSegMode mode) {
+    api_.SetPageSegMode(mode);
     api_.SetVariable("tessedit_char_whitelist", whitelist);
     api_.SetImage(image);
     api_.SetSourceResolution(300);
@@ -69,6 +71,7 @@ class OcrEngine {
           if (text && text[0] != '\0' && text[1] == '\0' &&
               it->BoundingBox(tesseract::RIL_SYMBOL, &symbol.left, &symbol.top, &symbol.right, &symbol.bottom)) {
             symbol.c = text[0];
+            symbol.confidence = it->Confidence(tesseract::RIL_SYMBOL);
             symbols.push_back(symbol);
           }
         } while (it->Next(tesseract::RIL_SYMBOL));
@@ -179,109 +182,97 @@ std::optional<std::array<Box, 3>> find_mrz_bands(const std::vector<Box>& bands) 
   return best;
 }
 
-// --- OCR of the lines -------------------------------------------------------------
+// --- The character grid ------------------------------------------------------------
+//
+// An MRZ is monospaced and all 30 cells of each line are printed (the '<' filler too),
+// so the three lines share one pitch and start at the same x. Tesseract reads a raw MRZ
+// line poorly: OCR-B's wide spacing splits it into "words" and a '<' run comes back one
+// character too long or too short. So each line is cut into its 30 cells, the cells are
+// set next to each other at ordinary text spacing, and every character Tesseract reads is
+// put back in the cell it came from. A cell that does not yield exactly one character is
+// read again on its own; failing that, the line is unreadable.
 
-constexpr const char* kLine1Whitelist = "IDMEX0123456789<";
-constexpr const char* kLine2Whitelist = "0123456789HMEX<";
-constexpr const char* kLine3Whitelist = "ABCDEFGHIJKLMNOPQRSTUVWXYZ<";
-
-std::string without_spaces(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-// One line cropped from the upright image and scaled for Tesseract, with what maps its
-// coordinates back: upright x = origin_x + (x - kBorder) / scale.
-struct LineImage {
-  PixPtr pix;
-  int origin_x = 0;
-  float scale = 1;
+// One ink blob (a character, mostly) in upright coordinates.
+struct Glyph {
+  double cx = 0, cy = 0;
+  int w = 0, h = 0;
 };
 
-constexpr int kBorder = 10;
-
-// Crops one band (full-resolution coordinates, with a margin) and scales it so the text
-// is `target_height` pixels tall; optionally binarizes it (Sauvola).
-LineImage prepare_line(PIX* gray, const Box& band, int target_height, bool binarize) {
-  const int margin_y = std::max(2, band.h * 2 / 5);
-  const int margin_x = std::max(4, band.h);
+// Black top-hat (dark strokes on any background, so uneven light does not matter), a
+// threshold relative to the strongest strokes, 8-connected components.
+std::vector<Glyph> line_glyphs(PIX* gray, const Box& band) {
+  const int margin_x = band.h;
+  const int margin_y = band.h * 3 / 5;
   const int x = std::max(0, band.x - margin_x);
-  BOX* box = boxCreate(x, std::max(0, band.y - margin_y), band.w + 2 * margin_x, band.h + 2 * margin_y);
+  const int y = std::max(0, band.y - margin_y);
+  BOX* box = boxCreate(x, y, band.w + 2 * margin_x, band.h + 2 * margin_y);
   PixPtr crop(pixClipRectangle(gray, box, nullptr));
   boxDestroy(&box);
-  LineImage line;
   if (!crop) {
-    return line;
+    return {};
   }
-  line.origin_x = x;
-  line.scale = static_cast<float>(target_height) / static_cast<float>(std::max(1, band.h));
-  PixPtr scaled(pixScale(crop.get(), line.scale, line.scale));
-  if (!scaled) {
-    return line;
+  const int sel = std::max(5, band.h / 2) | 1;  // odd, wider than any stroke
+  PixPtr tophat(pixTophat(crop.get(), sel, sel, L_TOPHAT_BLACK));
+  if (!tophat) {
+    return {};
   }
-  if (!binarize) {
-    line.pix.reset(pixAddBorder(scaled.get(), kBorder, 0xff));
-    return line;
+  l_uint32 strong = 0;
+  pixGetRankValue(tophat.get(), 1, 0.98f, &strong);
+  const int threshold = std::max(20, static_cast<int>(strong) * 2 / 5);
+  PixPtr below(pixThresholdToBinary(tophat.get(), threshold));
+  PixPtr ink(below ? pixInvert(nullptr, below.get()) : nullptr);
+  BoxaPtr boxa(ink ? pixConnComp(ink.get(), nullptr, 8) : nullptr);
+  std::vector<Glyph> glyphs;
+  const int count = boxa ? boxaGetCount(boxa.get()) : 0;
+  const double band_center = band.y + band.h / 2.0;
+  for (int i = 0; i < count; ++i) {
+    int bx = 0, by = 0, bw = 0, bh = 0;
+    boxaGetBoxGeometry(boxa.get(), i, &bx, &by, &bw, &bh);
+    const Glyph glyph{x + bx + bw / 2.0, y + by + bh / 2.0, bw, bh};
+    if (bh >= band.h * 2 / 5 && bh <= band.h * 8 / 5 && bw <= 2 * band.h &&
+        std::abs(glyph.cy - band_center) <= band.h * 0.6) {
+      glyphs.push_back(glyph);
+    }
   }
-  PIX* binary = nullptr;
-  // Sauvola's half window: about half the text height, bounded by the crop's height.
-  const int window = std::clamp(target_height / 2, 4, std::max(4, (pixGetHeight(scaled.get()) - 3) / 2));
-  if (pixSauvolaBinarize(scaled.get(), window, 0.34f, 1, nullptr, nullptr, nullptr, &binary) != 0 || !binary) {
-    return line;
-  }
-  PixPtr owned(binary);
-  line.pix.reset(pixAddBorder(owned.get(), kBorder, 0));  // 1 bpp: 0 is white
-  return line;
+  std::sort(glyphs.begin(), glyphs.end(), [](const Glyph& a, const Glyph& b) { return a.cx < b.cx; });
+  return glyphs;
 }
 
-std::string text_of(const std::vector<Symbol>& symbols) {
-  std::string text;
-  for (const auto& symbol : symbols) {
-    text.push_back(symbol.c);
-  }
-  return text;
-}
-
-double center_x(const LineImage& line, const Symbol& symbol) {
-  return line.origin_x + ((symbol.left + symbol.right) / 2.0 - kBorder) / line.scale;
-}
-
-// --- The name line, cell by cell ----------------------------------------------------
-//
-// No check digit covers line 3, and Tesseract's English model reads OCR-B's '<' poorly
-// (as K, or a run of '<' one too long or short). The MRZ is monospaced, though: line 2,
-// once its check digits hold, gives the character grid, and each character Tesseract
-// reads on line 3 is put in the cell under it. The name line is accepted only when
-//  - every cell up to the last letter holds exactly one character (missing cells after
-//    it are the '<' padding Tesseract tends to drop);
-//  - it has the name line's shape: surnames, "<<", given names, '<' padding;
-//  - no K touches a '<' (K is what '<' is misread as; such a line is unreadable, not
-//    guessed);
-//  - two preprocessing variants read it identically.
-
-struct Grid {
-  double x0 = 0;     // center of cell 0, upright coordinates
-  double pitch = 0;  // distance between cell centers
+// The cells of one line: cell k is centred at x0 + pitch * k; the line's centre at x is
+// y0 + slope * x (what deskewing left of the tilt).
+struct LineGrid {
+  double x0 = 0, pitch = 0;
+  double y0 = 0, slope = 0;
+  double glyph_height = 0;
+  std::array<const Glyph*, 30> glyph_in_cell{};  // the blob found in each cell, if any
 };
 
-// The grid from line 2 as Tesseract read it: its first 15 symbols are cells 0–14 (digits
-// and the sex, never '<', so none is lost from a run) and its last symbol is cell 29 (the
-// composite check digit). Least squares over those 16 centers; nullopt when they do not
-// sit on a regular grid (a spurious or missing symbol).
-std::optional<Grid> character_grid(const LineImage& image, const std::vector<Symbol>& line2) {
-  if (line2.size() < 17) {
-    return std::nullopt;
+double median(std::vector<double> values) {
+  if (values.empty()) {
+    return 0;
   }
-  std::vector<std::pair<double, double>> points;  // (cell, center)
-  for (int i = 0; i < 15; ++i) {
-    points.emplace_back(i, center_x(image, line2[i]));
+  std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
+  return values[values.size() / 2];
+}
+
+// The distance between neighbouring characters, from every line's blobs: the median of
+// the neighbour distances that are near the band's width / 30.
+double estimate_pitch(const std::array<std::vector<Glyph>, 3>& lines, const std::array<Box, 3>& bands) {
+  const double guess = bands[0].w / 29.7;  // 29 pitches plus one glyph width
+  std::vector<double> distances;
+  for (const auto& glyphs : lines) {
+    for (std::size_t i = 1; i < glyphs.size(); ++i) {
+      const double d = glyphs[i].cx - glyphs[i - 1].cx;
+      if (d > 0.75 * guess && d < 1.25 * guess) {
+        distances.push_back(d);
+      }
+    }
   }
-  points.emplace_back(29, center_x(image, line2.back()));
+  return distances.size() >= 10 ? median(std::move(distances)) : guess;
+}
+
+// Least squares y = a + b x.
+std::pair<double, double> fit_line(const std::vector<std::pair<double, double>>& points) {
   double sx = 0, sy = 0, sxx = 0, sxy = 0;
   for (const auto& [x, y] : points) {
     sx += x;
@@ -290,118 +281,222 @@ std::optional<Grid> character_grid(const LineImage& image, const std::vector<Sym
     sxy += x * y;
   }
   const double n = static_cast<double>(points.size());
-  const double pitch = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-  const double x0 = (sy - pitch * sx) / n;
-  if (!(pitch > 2)) {
+  const double denominator = n * sxx - sx * sx;
+  if (std::abs(denominator) < 1e-9) {
+    return {n > 0 ? sy / n : 0, 0};
+  }
+  const double b = (n * sxy - sx * sy) / denominator;
+  return {(sy - b * sx) / n, b};
+}
+
+// Places a line's blobs on 30 cells. Cell 0 is one of the first blobs (a speck left of the
+// line is skipped): the one under which most blobs sit on cells 0–29. Then least squares
+// over the blobs on cells. Nullopt unless most cells, including the last ones, have a blob.
+std::optional<LineGrid> fit_line_grid(const std::vector<Glyph>& glyphs, double pitch) {
+  if (glyphs.size() < 20) {
     return std::nullopt;
   }
-  for (const auto& [x, y] : points) {
-    if (std::abs(x0 + pitch * x - y) > pitch / 4) {
+  auto cell_of = [](double position) { return std::lround(position); };
+  std::size_t best_anchor = 0;
+  int best_count = -1;
+  for (std::size_t anchor = 0; anchor < std::min<std::size_t>(4, glyphs.size()); ++anchor) {
+    int on_cells = 0;
+    for (const auto& glyph : glyphs) {
+      const double position = (glyph.cx - glyphs[anchor].cx) / pitch;
+      const long cell = cell_of(position);
+      on_cells += cell >= 0 && cell < 30 && std::abs(position - cell) < 0.3 ? 1 : 0;
+    }
+    if (on_cells > best_count) {
+      best_count = on_cells;
+      best_anchor = anchor;
+    }
+  }
+  LineGrid grid;
+  grid.x0 = glyphs[best_anchor].cx;
+  grid.pitch = pitch;
+  // Twice: the refined grid may move a blob into or out of its cell.
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::pair<double, double>> cell_centers, line_centers;
+    std::vector<double> heights;
+    grid.glyph_in_cell.fill(nullptr);
+    for (const auto& glyph : glyphs) {
+      const double position = (glyph.cx - grid.x0) / grid.pitch;
+      const long cell = cell_of(position);
+      if (cell < 0 || cell >= 30 || std::abs(position - cell) >= 0.3 || glyph.w > 1.2 * grid.pitch) {
+        continue;
+      }
+      if (grid.glyph_in_cell[cell] != nullptr) {
+        grid.glyph_in_cell[cell] = nullptr;  // two blobs: a broken glyph; the grid decides
+        continue;
+      }
+      grid.glyph_in_cell[cell] = &glyph;
+      cell_centers.emplace_back(static_cast<double>(cell), glyph.cx);
+      line_centers.emplace_back(glyph.cx, glyph.cy);
+      heights.push_back(glyph.h);
+    }
+    const bool last_cells = grid.glyph_in_cell[29] || grid.glyph_in_cell[28];
+    if (cell_centers.size() < 20 || !last_cells) {
       return std::nullopt;
     }
+    std::tie(grid.x0, grid.pitch) = fit_line(cell_centers);
+    std::tie(grid.y0, grid.slope) = fit_line(line_centers);
+    grid.glyph_height = median(std::move(heights));
   }
-  return Grid{x0, pitch};
-}
-
-// Line 3 from Tesseract's characters placed on the grid, or nullopt (see above).
-std::optional<std::string> name_line_on_grid(const Grid& grid, const LineImage& image,
-                                             const std::vector<Symbol>& symbols) {
-  std::string cells(30, '\0');
-  for (const auto& symbol : symbols) {
-    const double position = (center_x(image, symbol) - grid.x0) / grid.pitch;
-    const long cell = std::lround(position);
-    if (cell < 0 || cell >= 30 || std::abs(position - cell) > 0.3 || cells[cell] != '\0') {
-      return std::nullopt;  // off the grid, or two characters in one cell
-    }
-    cells[cell] = symbol.c;
-  }
-  const auto last_letter = cells.find_last_not_of(std::string("<\0", 2));
-  for (std::size_t i = 0; i < 30; ++i) {
-    if (cells[i] == '\0') {
-      if (last_letter != std::string::npos && i < last_letter) {
-        return std::nullopt;
-      }
-      cells[i] = '<';
-    }
-  }
-  if (cells.find("K<") != std::string::npos || cells.find("<K") != std::string::npos) {
+  if (!(grid.pitch > 4) || !(grid.glyph_height > 4)) {
     return std::nullopt;
   }
-  if (cells == std::string(30, '<')) {
-    return cells;
-  }
-  // Shape: [A-Z]+(<[A-Z]+)*<<[A-Z]+(<[A-Z]+)*<* , or surnames alone followed by padding.
-  const auto end = cells.find_last_not_of('<');
-  const std::string_view names = std::string_view(cells).substr(0, end + 1);
-  const auto separator = names.find("<<");
-  if (names.front() == '<' || names.find("<<<") != std::string_view::npos ||
-      (separator != std::string_view::npos && names.find("<<", separator + 2) != std::string_view::npos)) {
-    return std::nullopt;
-  }
-  return cells;
+  return grid;
 }
 
-struct Variant {
-  int target_height;
-  bool binarize;
+// --- Reading the cells ----------------------------------------------------------------
+
+constexpr const char* kLine1Whitelist = "IDMEX0123456789<";
+constexpr const char* kLine2Whitelist = "0123456789HMEX<";
+constexpr const char* kLine3Whitelist = "ABCDEFGHIJKLMNOPQRSTUVWXYZ<";
+
+// How a line is turned into an image for Tesseract; several are tried.
+struct Rendering {
+  int glyph_height;   // characters are scaled to this many pixels tall
+  double cell_width;  // share of the pitch cut out per cell: the spacing Tesseract sees
 };
 
-// Tried in order until one reading passes every check.
-constexpr std::array<Variant, 4> kVariants = {{{40, false}, {30, false}, {40, true}, {52, false}}};
+constexpr std::array<Rendering, 4> kRenderings = {{{32, 0.76}, {26, 0.80}, {40, 0.72}, {32, 0.86}}};
+
+constexpr int kBorder = 12;
+
+// One cell cut out of the upright image, scaled, its contrast stretched to full range
+// (light varies along a line, so per cell). Null when the cell lies outside the image.
+PixPtr cell_image(PIX* gray, const LineGrid& grid, int cell, const Rendering& rendering) {
+  const Glyph* glyph = grid.glyph_in_cell[cell];
+  const double cx = glyph ? glyph->cx : grid.x0 + grid.pitch * cell;
+  const double cy = grid.y0 + grid.slope * cx;
+  const int w = std::max(3, static_cast<int>(std::lround(grid.pitch * rendering.cell_width)));
+  const int h = std::max(3, static_cast<int>(std::lround(grid.glyph_height * 1.4)));
+  const int left = static_cast<int>(std::lround(cx - w / 2.0));
+  const int top = static_cast<int>(std::lround(cy - h / 2.0));
+  if (left < 0 || top < 0 || left + w > pixGetWidth(gray) || top + h > pixGetHeight(gray)) {
+    return nullptr;
+  }
+  BOX* box = boxCreate(left, top, w, h);
+  PixPtr crop(pixClipRectangle(gray, box, nullptr));
+  boxDestroy(&box);
+  if (!crop) {
+    return nullptr;
+  }
+  const float scale = static_cast<float>(rendering.glyph_height / grid.glyph_height);
+  PixPtr scaled(pixScale(crop.get(), scale, scale));
+  if (!scaled) {
+    return nullptr;
+  }
+  l_uint32 dark = 0, light = 0;
+  pixGetRankValue(scaled.get(), 1, 0.02f, &dark);
+  pixGetRankValue(scaled.get(), 1, 0.98f, &light);
+  if (light <= dark + 10) {
+    return nullptr;  // no contrast: nothing printed here
+  }
+  const int width = pixGetWidth(scaled.get()), height = pixGetHeight(scaled.get());
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      l_uint32 value = 0;
+      pixGetPixel(scaled.get(), x, y, &value);
+      const int stretched = (static_cast<int>(value) - static_cast<int>(dark)) * 255 / static_cast<int>(light - dark);
+      pixSetPixel(scaled.get(), x, y, static_cast<l_uint32>(std::clamp(stretched, 0, 255)));
+    }
+  }
+  return scaled;
+}
+
+// The 30 cells side by side on white, with where each one landed.
+struct ComposedLine {
+  PixPtr pix;
+  std::array<int, 31> cell_start{};  // cell k spans [cell_start[k], cell_start[k + 1])
+  std::array<PixPtr, 30> cells;
+};
+
+std::optional<ComposedLine> compose_line(PIX* gray, const LineGrid& grid, const Rendering& rendering) {
+  ComposedLine line;
+  int width = 2 * kBorder, height = 0;
+  for (int cell = 0; cell < 30; ++cell) {
+    line.cells[cell] = cell_image(gray, grid, cell, rendering);
+    if (!line.cells[cell]) {
+      return std::nullopt;
+    }
+    width += pixGetWidth(line.cells[cell].get());
+    height = std::max(height, pixGetHeight(line.cells[cell].get()));
+  }
+  line.pix.reset(pixCreate(width, height + 2 * kBorder, 8));
+  if (!line.pix) {
+    return std::nullopt;
+  }
+  pixSetAll(line.pix.get());
+  int x = kBorder;
+  for (int cell = 0; cell < 30; ++cell) {
+    PIX* image = line.cells[cell].get();
+    line.cell_start[cell] = x;
+    pixRasterop(line.pix.get(), x, kBorder, pixGetWidth(image), pixGetHeight(image), PIX_SRC, image, 0, 0);
+    x += pixGetWidth(image);
+  }
+  line.cell_start[30] = x;
+  return line;
+}
+
+// Tesseract on the composed line; each character into the cell under its centre. A
+// cell left with no character or with several is read again alone. Nullopt when any
+// cell still does not give exactly one character.
+std::optional<std::string> read_cells(OcrEngine& engine, const ComposedLine& line, const char* whitelist) {
+  std::array<std::string, 30> cells;
+  for (const Symbol& symbol : engine.read(line.pix.get(), whitelist, tesseract::PSM_SINGLE_LINE)) {
+    const int center = (symbol.left + symbol.right) / 2;
+    const auto after = std::upper_bound(line.cell_start.begin(), line.cell_start.end(), center);
+    const long cell = std::distance(line.cell_start.begin(), after) - 1;
+    if (cell >= 0 && cell < 30) {
+      cells[cell].push_back(symbol.c);
+    }
+  }
+  std::string text;
+  for (int cell = 0; cell < 30; ++cell) {
+    if (cells[cell].size() != 1) {
+      PixPtr alone(pixAddBorder(line.cells[cell].get(), kBorder, 0xff));
+      const auto symbols =
+          alone ? engine.read(alone.get(), whitelist, tesseract::PSM_SINGLE_CHAR) : std::vector<Symbol>{};
+      if (symbols.size() != 1) {
+        return std::nullopt;
+      }
+      cells[cell] = std::string(1, symbols.front().c);
+    }
+    text += cells[cell];
+  }
+  return text;
+}
+
+// --- The name line ----------------------------------------------------------------
+//
+// No check digit covers line 3, so a reading of it is accepted only when
+//  - it has the name line's shape: surnames, "<<", given names, '<' padding;
+//  - no K touches a '<' (K is what Tesseract misreads OCR-B's '<' as; such a line is
+//    unreadable, not guessed);
+//  - a second rendering reads it identically.
+
+bool has_name_line_shape(const std::string& line) {
+  if (line.find("K<") != std::string::npos || line.find("<K") != std::string::npos) {
+    return false;
+  }
+  if (line == std::string(30, '<')) {
+    return true;
+  }
+  // [A-Z]+(<[A-Z]+)*<<[A-Z]+(<[A-Z]+)*<* , or surnames alone followed by padding.
+  const auto end = line.find_last_not_of('<');
+  const std::string_view names = std::string_view(line).substr(0, end + 1);
+  const auto separator = names.find("<<");
+  return names.front() != '<' && names.find("<<<") == std::string_view::npos &&
+         (separator == std::string_view::npos || names.find("<<", separator + 2) == std::string_view::npos);
+}
 
 MrzReading unreadable(std::string reason) {
   return MrzReading{std::nullopt, std::move(reason)};
 }
 
 }  // namespace
-
-std::vector<std::string> align_mrz_lines(std::vector<std::string> lines) {
-  for (auto& line : lines) {
-    line = without_spaces(line);
-  }
-  if (lines.size() != 3) {
-    return lines;
-  }
-  // Line 1: 15 characters, the "<<", the 13-digit block.
-  if (std::string& l1 = lines[0]; l1.size() != 30 && l1.size() > 28) {
-    const auto run_start = l1.find('<', 15);
-    const auto run_end = l1.find_first_not_of('<', run_start == std::string::npos ? l1.size() : run_start);
-    if (run_start == 15 && run_end != std::string::npos && l1.size() - run_end == 13) {
-      l1 = l1.substr(0, 15) + "<<" + l1.substr(run_end);
-    }
-  }
-  // Line 2: 18 characters, 11 of optional data, the composite check digit.
-  if (std::string& l2 = lines[1]; l2.size() != 30 && l2.size() > 19) {
-    const std::string optional = l2.substr(18, l2.size() - 19);
-    std::vector<std::string> groups;
-    std::string current;
-    for (const char c : optional + "<") {
-      if (c == '<') {
-        if (!current.empty()) {
-          groups.push_back(current);
-        }
-        current.clear();
-      } else {
-        current.push_back(c);
-      }
-    }
-    if (groups.empty()) {
-      l2 = l2.substr(0, 18) + std::string(11, '<') + l2.back();
-    } else if (groups.size() == 2 && groups[0].size() == 2 && groups[1].size() == 5 && optional.front() == '<') {
-      l2 = l2.substr(0, 18) + "<" + groups[0] + "<<" + groups[1] + "<" + l2.back();
-    }
-  }
-  // Line 3: the trailing '<' padding.
-  if (std::string& l3 = lines[2]; l3.size() != 30) {
-    while (l3.size() > 30 && l3.back() == '<') {
-      l3.pop_back();
-    }
-    if (l3.size() < 30 && (l3.empty() || l3.back() == '<' || l3.size() >= 26)) {
-      l3.append(30 - l3.size(), '<');
-    }
-  }
-  return lines;
-}
 
 MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
   if (encoded_image.empty()) {
@@ -438,66 +533,61 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
     return unreadable("no MRZ found: three machine-readable lines were not located");
   }
   std::array<Box, 3> full{};
+  std::array<std::vector<Glyph>, 3> glyphs;
   for (std::size_t i = 0; i < 3; ++i) {
     const Box& b = (*bands)[i];
     full[i] = Box{static_cast<int>(b.x / reduce), static_cast<int>(b.y / reduce),
                   static_cast<int>(std::ceil(b.w / reduce)), static_cast<int>(std::ceil(b.h / reduce))};
+    glyphs[i] = line_glyphs(upright.get(), full[i]);
   }
+  const double pitch = estimate_pitch(glyphs, full);
+  std::array<LineGrid, 3> grids;
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto grid = fit_line_grid(glyphs[i], pitch);
+    if (!grid) {
+      return unreadable("MRZ found but its characters could not be placed on the 30-cell grid");
+    }
+    grids[i] = *grid;
+  }
+  // grid.glyph_in_cell points into glyphs[i], which outlives every use below.
 
   std::string last_problem = "no reading";
-  const std::string blank_line3(30, '<');
-  for (const Variant& variant : kVariants) {
-    std::array<LineImage, 3> images;
-    std::array<std::vector<Symbol>, 3> symbols;
-    bool prepared = true;
-    for (std::size_t i = 0; i < 3 && prepared; ++i) {
-      images[i] = prepare_line(upright.get(), full[i], variant.target_height, variant.binarize);
-      prepared = images[i].pix != nullptr;
-      if (prepared) {
-        const char* whitelist = i == 0 ? kLine1Whitelist : i == 1 ? kLine2Whitelist : kLine3Whitelist;
-        symbols[i] = engine.read_line(images[i].pix.get(), whitelist);
+  std::optional<ine::Mrz> numbers;  // lines 1 and 2, once their check digits hold
+  std::optional<std::string> name_line;
+  for (const Rendering& rendering : kRenderings) {
+    if (!numbers) {
+      const auto line1 = compose_line(upright.get(), grids[0], rendering);
+      const auto line2 = compose_line(upright.get(), grids[1], rendering);
+      const auto text1 = line1 ? read_cells(engine, *line1, kLine1Whitelist) : std::nullopt;
+      const auto text2 = line2 ? read_cells(engine, *line2, kLine2Whitelist) : std::nullopt;
+      if (!text1 || !text2) {
+        last_problem = "characters";
+        continue;
       }
+      // A blank name line: the check digits of lines 1 and 2 validate them on their own.
+      auto parse = ine::parse_mrz_reading(*text1 + "\n" + *text2 + "\n" + std::string(30, '<'));
+      if (!parse.ok()) {
+        last_problem = std::string(ine::mrz_error_code(parse.error->kind));
+        continue;
+      }
+      numbers = std::move(parse.mrz);
     }
-    if (!prepared || symbols[1].size() < 2) {
-      continue;
-    }
-    // Lines 1 and 2 first, with a blank name line: their check digits validate them.
-    const auto aligned = align_mrz_lines({text_of(symbols[0]), text_of(symbols[1]), blank_line3});
-    auto numbers = ine::parse_mrz_reading(aligned[0] + "\n" + aligned[1] + "\n" + aligned[2]);
-    if (!numbers.ok()) {
-      last_problem = std::string(ine::mrz_error_code(numbers.error->kind));
-      continue;
-    }
-    const auto grid = character_grid(images[1], symbols[1]);
-    if (!grid) {
-      last_problem = "character grid";
-      continue;
-    }
-    const auto line3 = name_line_on_grid(*grid, images[2], symbols[2]);
-    if (!line3) {
+    const auto line3 = compose_line(upright.get(), grids[2], rendering);
+    const auto text3 = line3 ? read_cells(engine, *line3, kLine3Whitelist) : std::nullopt;
+    if (!text3 || !has_name_line_shape(*text3)) {
       last_problem = "name line";
       continue;
     }
-    // The name line must read the same in a second variant: no check digit covers it.
-    bool confirmed = false;
-    for (const Variant& other : kVariants) {
-      if (&other == &variant) {
-        continue;
-      }
-      const LineImage image = prepare_line(upright.get(), full[2], other.target_height, other.binarize);
-      if (image.pix) {
-        const auto again = name_line_on_grid(*grid, image, engine.read_line(image.pix.get(), kLine3Whitelist));
-        if (again) {
-          confirmed = *again == *line3;
-          break;
-        }
-      }
-    }
-    if (!confirmed) {
-      last_problem = "name line not confirmed";
+    if (!name_line) {
+      name_line = text3;  // the first reading; a second rendering must agree
       continue;
     }
-    auto parse = ine::parse_mrz(numbers.mrz->line1 + "\n" + numbers.mrz->line2 + "\n" + *line3);
+    if (*name_line != *text3) {
+      last_problem = "name line not confirmed";
+      name_line = text3;
+      continue;
+    }
+    auto parse = ine::parse_mrz(numbers->line1 + "\n" + numbers->line2 + "\n" + *name_line);
     if (parse.ok()) {
       return MrzReading{std::move(parse.mrz), {}};
     }

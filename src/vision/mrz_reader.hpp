@@ -34,12 +34,4 @@ class MrzReader {
   MrzReading read(std::span<const std::uint8_t> encoded_image) const;
 };
 
-// The OCR'd lines of an MRZ re-aligned to 30 characters where the layout fixes the
-// answer: line 1 is 15 characters, a '<' run, 13 characters ("<<"); line 2 is 18
-// characters, the optional data, 1 check digit — an all-'<' optional data becomes 11
-// '<', and one with two digit groups of 2 and 5 becomes "<dd<<ddddd<"; line 3 gets its
-// trailing '<' padding to 30. Spaces are dropped. Anything else is left as read (the parse
-// then rejects it). The composite check digit covers every realignment of lines 1 and 2.
-std::vector<std::string> align_mrz_lines(std::vector<std::string> lines);
-
 }  // namespace inereg::vision

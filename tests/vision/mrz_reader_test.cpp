@@ -119,25 +119,5 @@ TEST(MrzReader, APhotoWithoutAnMrzIsUnreadable) {
   EXPECT_NE(reading.unreadable_reason.find("no MRZ found"), std::string::npos) << reading.unreadable_reason;
 }
 
-TEST(AlignMrzLines, RealignsFillerRunsWhereTheLayoutFixesThem) {
-  const auto lines = align_mrz_lines(
-      {"IDMEX1870064127<<<0427118903355", "8504124H3312315MEX<<<<<<<<<2", "PEREZ<GARCIA<<JUAN<CARLOS<<"});
-  EXPECT_EQ(lines[0], "IDMEX1870064127<<0427118903355");
-  EXPECT_EQ(lines[1], "8504124H3312315MEX<<<<<<<<<<<2");
-  EXPECT_EQ(lines[2], "PEREZ<GARCIA<<JUAN<CARLOS<<<<<");
-  const auto shaped = align_mrz_lines({"IDMEX1870064127<0427118903355", "8504124H3312315MEX<01<12345<6", "A"});
-  EXPECT_EQ(shaped[0], "IDMEX1870064127<<0427118903355");
-  EXPECT_EQ(shaped[1], "8504124H3312315MEX<01<<12345<6");
-}
-
-TEST(AlignMrzLines, LeavesWhatTheLayoutDoesNotDecide) {
-  // A digit lost from the OCR block: no realignment gives 13 digits.
-  EXPECT_EQ(align_mrz_lines({"IDMEX1870064127<<042711890335", "x", "y"})[0], "IDMEX1870064127<<042711890335");
-  // Optional data of another shape.
-  EXPECT_EQ(align_mrz_lines({"a", "8504124H3312315MEX<1<2<3<4<5<<6", "y"})[1], "8504124H3312315MEX<1<2<3<4<5<<6");
-  // Two lines: nothing to align against.
-  EXPECT_EQ(align_mrz_lines({"IDMEX1870064127<<<0427118903355", "b"}).size(), 2u);
-}
-
 }  // namespace
 }  // namespace inereg::vision
