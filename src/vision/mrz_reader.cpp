@@ -110,24 +110,28 @@ PixPtr to_gray(PIX* pix) {
   return PixPtr(pixConvertTo8(source, 0));
 }
 
-// The bands of text lines: dark strokes (black top-hat) thresholded, then closed
-// horizontally so the characters of a line merge into one component.
-std::vector<Box> text_line_bands(PIX* gray) {
-  const int width = pixGetWidth(gray);
+// Dark strokes (black top-hat, so uneven light does not matter), thresholded relative to
+// the strongest ones: text stays, paper texture and faint guilloche lines go.
+PixPtr stroke_mask(PIX* gray) {
   PixPtr tophat(pixTophat(gray, 17, 17, L_TOPHAT_BLACK));
   if (!tophat) {
-    return {};
+    return nullptr;
   }
-  // Top-hat values are stroke contrast; a threshold relative to the strong strokes keeps
-  // text under uneven light while dropping paper texture and faint guilloche lines.
   l_uint32 strong = 0;
   pixGetRankValue(tophat.get(), 2, 0.99f, &strong);
   const int threshold = std::max(25, static_cast<int>(strong) * 2 / 5);
   PixPtr below(pixThresholdToBinary(tophat.get(), threshold));
-  if (!below) {
+  return below ? PixPtr(pixInvert(nullptr, below.get())) : nullptr;
+}
+
+// The bands of text lines: the strokes closed horizontally so the characters of a line
+// merge into one component.
+std::vector<Box> text_line_bands(PIX* gray) {
+  const int width = pixGetWidth(gray);
+  PixPtr strokes = stroke_mask(gray);
+  if (!strokes) {
     return {};
   }
-  PixPtr strokes(pixInvert(nullptr, below.get()));
   const int close_width = std::max(9, width / 45);
   PixPtr closed(pixCloseBrick(nullptr, strokes.get(), close_width, 1));
   PixPtr opened(pixOpenBrick(nullptr, closed.get(), std::max(3, width / 100), 3));
@@ -268,7 +272,18 @@ double estimate_pitch(const std::array<std::vector<Glyph>, 3>& lines, const std:
       }
     }
   }
-  return distances.size() >= 10 ? median(std::move(distances)) : guess;
+  if (distances.size() < 10) {
+    return guess;
+  }
+  // A trimmed mean, not the median: blob centres sit on half pixels, and a pitch off by
+  // half a pixel misplaces the last cells by half a cell.
+  std::sort(distances.begin(), distances.end());
+  const std::size_t trim = distances.size() / 10;
+  double sum = 0;
+  for (std::size_t i = trim; i < distances.size() - trim; ++i) {
+    sum += distances[i];
+  }
+  return sum / static_cast<double>(distances.size() - 2 * trim);
 }
 
 // Least squares y = a + b x.
@@ -290,7 +305,7 @@ std::pair<double, double> fit_line(const std::vector<std::pair<double, double>>&
 }
 
 // Places a line's blobs on 30 cells. Cell 0 is one of the first blobs (a speck left of the
-// line is skipped): the one under which most blobs sit on cells 0–29. Then least squares
+// line is skipped): the leftmost under which most blobs sit on cells 0–9. Then least squares
 // over the blobs on cells. Nullopt unless most cells, including the last ones, have a blob.
 std::optional<LineGrid> fit_line_grid(const std::vector<Glyph>& glyphs, double pitch) {
   if (glyphs.size() < 20) {
@@ -300,11 +315,11 @@ std::optional<LineGrid> fit_line_grid(const std::vector<Glyph>& glyphs, double p
   std::size_t best_anchor = 0;
   int best_count = -1;
   for (std::size_t anchor = 0; anchor < std::min<std::size_t>(4, glyphs.size()); ++anchor) {
-    int on_cells = 0;
+    int on_cells = 0;  // among the first 10, where an error in the pitch adds up least
     for (const auto& glyph : glyphs) {
       const double position = (glyph.cx - glyphs[anchor].cx) / pitch;
       const long cell = cell_of(position);
-      on_cells += cell >= 0 && cell < 30 && std::abs(position - cell) < 0.3 ? 1 : 0;
+      on_cells += cell >= 0 && cell < 10 && std::abs(position - cell) < 0.3 ? 1 : 0;
     }
     if (on_cells > best_count) {
       best_count = on_cells;
@@ -314,15 +329,17 @@ std::optional<LineGrid> fit_line_grid(const std::vector<Glyph>& glyphs, double p
   LineGrid grid;
   grid.x0 = glyphs[best_anchor].cx;
   grid.pitch = pitch;
-  // Twice: the refined grid may move a blob into or out of its cell.
-  for (int round = 0; round < 2; ++round) {
+  // The pitch estimate is off by a fraction of a pixel, which adds up along a line: the
+  // grid is fitted over the first 10 cells, then 20, then all 30 (and once more, since
+  // the last fit may move a blob into or out of its cell).
+  for (const long cells_fitted : {10L, 20L, 30L, 30L}) {
     std::vector<std::pair<double, double>> cell_centers, line_centers;
     std::vector<double> heights;
     grid.glyph_in_cell.fill(nullptr);
     for (const auto& glyph : glyphs) {
       const double position = (glyph.cx - grid.x0) / grid.pitch;
       const long cell = cell_of(position);
-      if (cell < 0 || cell >= 30 || std::abs(position - cell) >= 0.3 || glyph.w > 1.2 * grid.pitch) {
+      if (cell < 0 || cell >= cells_fitted || std::abs(position - cell) >= 0.3 || glyph.w > 1.2 * grid.pitch) {
         continue;
       }
       if (grid.glyph_in_cell[cell] != nullptr) {
@@ -334,8 +351,8 @@ std::optional<LineGrid> fit_line_grid(const std::vector<Glyph>& glyphs, double p
       line_centers.emplace_back(glyph.cx, glyph.cy);
       heights.push_back(glyph.h);
     }
-    const bool last_cells = grid.glyph_in_cell[29] || grid.glyph_in_cell[28];
-    if (cell_centers.size() < 20 || !last_cells) {
+    const bool last_cells = grid.glyph_in_cell[cells_fitted - 1] || grid.glyph_in_cell[cells_fitted - 2];
+    if (cell_centers.size() < static_cast<std::size_t>(cells_fitted * 2 / 3) || !last_cells) {
       return std::nullopt;
     }
     std::tie(grid.x0, grid.pitch) = fit_line(cell_centers);
@@ -518,8 +535,13 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
   // Skew is measured on a reduced copy and removed from the full-resolution image.
   const float reduce = std::min(1.0f, static_cast<float>(kDetectionWidth) / pixGetWidth(gray.get()));
   PixPtr small(pixScale(gray.get(), reduce, reduce));
+  // Measured on the strokes only: a textured background (a table, a fabric) has edges of
+  // its own, aligned with the photo rather than the card.
   l_float32 angle = 0, confidence = 0;
-  PixPtr small_deskewed(pixDeskewGeneral(small.get(), 0, 6.0f, 0.0f, 0, 0, &angle, &confidence));
+  PixPtr strokes = small ? stroke_mask(small.get()) : nullptr;
+  if (!strokes || pixFindSkew(strokes.get(), &angle, &confidence) != 0) {
+    angle = confidence = 0;
+  }
   const bool rotate = confidence > 2.0f && std::abs(angle) > 0.1f;
   PixPtr upright(rotate ? pixRotate(gray.get(), angle * 3.14159265f / 180.0f, L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0)
                         : pixClone(gray.get()));
