@@ -139,15 +139,37 @@ std::vector<Box> text_line_bands(PIX* gray) {
     return {};
   }
   BoxaPtr boxa(pixConnComp(opened.get(), nullptr, 8));
-  std::vector<Box> bands;
+  std::vector<Box> pieces;
   const int count = boxa ? boxaGetCount(boxa.get()) : 0;
   for (int i = 0; i < count; ++i) {
     Box b{};
     boxaGetBoxGeometry(boxa.get(), i, &b.x, &b.y, &b.w, &b.h);
-    if (b.h >= 5 && b.h <= 80 && b.w >= 8 * b.h && b.w >= width / 6) {
-      bands.push_back(b);
+    if (b.h >= 5 && b.h <= 80) {
+      pieces.push_back(b);
     }
   }
+  // A line can come apart where its strokes are thin: OCR-B's '<' is mostly diagonal,
+  // and the opening removes some of it. Pieces side by side on one row are one line.
+  std::sort(pieces.begin(), pieces.end(), [](const Box& a, const Box& b) { return a.x < b.x; });
+  std::vector<Box> bands;
+  for (const Box& piece : pieces) {
+    auto same_row = std::find_if(bands.begin(), bands.end(), [&](const Box& band) {
+      const int overlap = std::min(band.y + band.h, piece.y + piece.h) - std::max(band.y, piece.y);
+      const int gap = piece.x - (band.x + band.w);
+      return overlap >= std::min(band.h, piece.h) * 3 / 5 && gap <= 2 * std::max(band.h, piece.h);
+    });
+    if (same_row == bands.end()) {
+      bands.push_back(piece);
+      continue;
+    }
+    const int right = std::max(same_row->x + same_row->w, piece.x + piece.w);
+    const int bottom = std::max(same_row->y + same_row->h, piece.y + piece.h);
+    same_row->x = std::min(same_row->x, piece.x);
+    same_row->y = std::min(same_row->y, piece.y);
+    same_row->w = right - same_row->x;
+    same_row->h = bottom - same_row->y;
+  }
+  std::erase_if(bands, [&](const Box& b) { return b.w < 8 * b.h || b.w < width / 6; });
   std::sort(bands.begin(), bands.end(), [](const Box& a, const Box& b) { return a.y < b.y; });
   return bands;
 }
@@ -542,7 +564,7 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
   if (!strokes || pixFindSkew(strokes.get(), &angle, &confidence) != 0) {
     angle = confidence = 0;
   }
-  const bool rotate = confidence > 2.0f && std::abs(angle) > 0.1f;
+  const bool rotate = confidence > 1.0f && std::abs(angle) > 0.1f;
   PixPtr upright(rotate ? pixRotate(gray.get(), angle * 3.14159265f / 180.0f, L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0)
                         : pixClone(gray.get()));
   PixPtr detect(rotate ? pixScale(upright.get(), reduce, reduce) : pixClone(small.get()));
