@@ -25,9 +25,9 @@ struct Card {
   std::string truth;
 };
 
-std::vector<Card> manifest() {
+std::vector<Card> manifest(const std::filesystem::path& directory = kCards) {
   std::vector<Card> cards;
-  std::ifstream in(kCards / "manifest.tsv");
+  std::ifstream in(directory / "manifest.tsv");
   for (std::string row; std::getline(in, row);) {
     if (row.empty() || row[0] == '#') {
       continue;
@@ -53,23 +53,81 @@ std::string text_of(const ine::Mrz& mrz) {
   return mrz.line1 + "\n" + mrz.line2 + "\n" + mrz.line3;
 }
 
-TEST(MrzReader, EveryCommittedCardIsReadExactlyOrRejectedNeverWrong) {
+// Reading is deterministic (same image, same Tesseract model, same answer), so every
+// committed card is expected exactly; the share over hundreds of generated photos is
+// measured in bench/mrz_accuracy.sh.
+TEST(MrzReader, EveryCommittedCardIsReadExactly) {
   const auto cards = manifest();
   ASSERT_EQ(cards.size(), 12u);
   const MrzReader reader;
-  int exact = 0;
   for (const auto& card : cards) {
     const auto reading = reader.read(bytes_of(kCards / card.file));
+    ASSERT_TRUE(reading.mrz) << card.file << ": " << reading.unreadable_reason;
+    EXPECT_EQ(text_of(*reading.mrz), card.truth) << card.file << " was read wrongly";
+    EXPECT_TRUE(reading.unreadable_reason.empty());
+  }
+}
+
+// Cards printed with one CIC digit changed (cardgen.py --misprint): the characters are
+// perfectly legible, but the check digits do not hold, so there is no reading to accept.
+TEST(MrzReader, ACardWhoseCheckDigitsDoNotHoldIsRejectedNotRepaired) {
+  const auto directory = kCards / "misprinted";
+  const auto cards = manifest(directory);
+  ASSERT_EQ(cards.size(), 3u);
+  const MrzReader reader;
+  for (const auto& card : cards) {
+    const auto reading = reader.read(bytes_of(directory / card.file));
+    EXPECT_FALSE(reading.mrz) << card.file << " was accepted";
+    EXPECT_NE(reading.unreadable_reason.find("check"), std::string::npos) << reading.unreadable_reason;
+    EXPECT_EQ(reading.unreadable_reason.find(card.truth.substr(5, 9)), std::string::npos)
+        << "the reason must not carry the CIC";
+  }
+}
+
+std::vector<std::uint8_t> png_of(PIX* pix) {
+  l_uint8* png = nullptr;
+  size_t png_size = 0;
+  if (pixWriteMem(&png, &png_size, pix, IFF_PNG) != 0) {
+    return {};
+  }
+  std::vector<std::uint8_t> bytes(png, png + png_size);
+  lept_free(png);
+  return bytes;
+}
+
+TEST(MrzReader, AnUpsideDownPhotoIsUnreadableNotMisread) {
+  const auto card = manifest().front();
+  const auto original = bytes_of(kCards / card.file);
+  PIX* pix = pixReadMem(original.data(), original.size());
+  ASSERT_NE(pix, nullptr);
+  PIX* flipped = pixRotate180(nullptr, pix);
+  pixDestroy(&pix);
+  const auto reading = MrzReader{}.read(png_of(flipped));
+  pixDestroy(&flipped);
+  EXPECT_FALSE(reading.mrz);
+  EXPECT_FALSE(reading.unreadable_reason.empty());
+}
+
+// Half the resolution (characters about 7-13 pixels tall): either exact or rejected.
+TEST(MrzReader, ASmallPhotoIsReadExactlyOrRejectedNeverWrong) {
+  const MrzReader reader;
+  int exact = 0;
+  for (const auto& card : manifest()) {
+    const auto original = bytes_of(kCards / card.file);
+    PIX* pix = pixReadMem(original.data(), original.size());
+    ASSERT_NE(pix, nullptr);
+    PIX* half = pixScale(pix, 0.5f, 0.5f);
+    pixDestroy(&pix);
+    const auto reading = reader.read(png_of(half));
+    pixDestroy(&half);
     if (reading.mrz) {
-      EXPECT_EQ(text_of(*reading.mrz), card.truth) << card.file << " was read wrongly";
-      EXPECT_TRUE(reading.unreadable_reason.empty());
-      exact += text_of(*reading.mrz) == card.truth ? 1 : 0;
+      EXPECT_EQ(text_of(*reading.mrz), card.truth) << card.file << " was read wrongly at half size";
+      ++exact;
     } else {
-      EXPECT_FALSE(reading.unreadable_reason.empty()) << card.file;
+      EXPECT_FALSE(reading.unreadable_reason.empty());
     }
   }
-  // The reader works at all (figures per image are in bench/README.md).
-  EXPECT_GE(exact, 1);
+  RecordProperty("exact_at_half_size", exact);
 }
 
 TEST(MrzReader, PngAndJpegOfTheSamePhotoGiveTheSameAnswer) {

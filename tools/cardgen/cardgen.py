@@ -7,7 +7,11 @@ legend "DATOS SINTETICOS". Output: images plus manifest.tsv (the truth MRZ per i
 Deterministic per seed (same seed, same Pillow/libjpeg -> same files).
 
     cardgen.py --out DIR --count N [--seed S] [--difficulty mixed|clean|hard]
-               [--width 1024] [--formats jpg,png,webp]
+               [--width 1024] [--formats jpg,png,webp] [--misprint]
+
+--misprint prints each card with one CIC digit changed, so its check digits no longer
+hold (the manifest gives the MRZ as printed): a reader must reject such a card, never
+"repair" it into some other identity.
 
 Needs Python 3 with Pillow and numpy (Debian: python3-pil python3-numpy) and the OCR-B
 font (Debian: fonts-ocr-b), found with `fc-match 'OCR B'`.
@@ -221,6 +225,8 @@ def main():
                         help="mixed: every third image clean, the rest hard")
     parser.add_argument("--width", type=int, default=1024, help="output image width in pixels")
     parser.add_argument("--formats", default="jpg", help="comma-separated, cycled over images: jpg,png,webp")
+    parser.add_argument("--misprint", action="store_true",
+                        help="change one CIC digit after the check digits are computed")
     args = parser.parse_args()
 
     fonts = {
@@ -238,6 +244,11 @@ def main():
             rng = random.Random("%d/%d" % (args.seed, n))
             nprng = np.random.default_rng([args.seed, n])
             identity = synthetic_identity(rng)
+            if args.misprint:
+                line1 = identity["mrz"][0]
+                slot = rng.randrange(5, 14)  # a CIC digit
+                wrong = str((int(line1[slot]) + rng.randrange(1, 10)) % 10)
+                identity["mrz"][0] = line1[:slot] + wrong + line1[slot + 1:]
             clean = args.difficulty == "clean" or (args.difficulty == "mixed" and n % 3 == 0)
             params = variation(rng, "clean" if clean else "hard")
             image = photograph(draw_card(identity, rng, fonts), rng, nprng, params, args.width)
