@@ -508,18 +508,83 @@ std::optional<std::string> read_cells(OcrEngine& engine, const ComposedLine& lin
   return text;
 }
 
+// --- Checking a cell against the '<' of the same photo ----------------------------------
+
+// The Pearson correlation of two grey images, the second shifted by up to `shift` pixels
+// each way, over their overlap; the best over the shifts.
+double best_correlation(PIX* a, PIX* b, int shift) {
+  const int aw = pixGetWidth(a), ah = pixGetHeight(a), bw = pixGetWidth(b), bh = pixGetHeight(b);
+  const l_uint32* a_data = pixGetData(a);
+  const l_uint32* b_data = pixGetData(b);
+  const int a_wpl = pixGetWpl(a), b_wpl = pixGetWpl(b);
+  // Centred on each other, then shifted.
+  const int base_dx = (aw - bw) / 2, base_dy = (ah - bh) / 2;
+  double best = -1;
+  for (int dy = -shift; dy <= shift; ++dy) {
+    for (int dx = -shift; dx <= shift; ++dx) {
+      const int ox = base_dx + dx, oy = base_dy + dy;  // b's (0,0) in a's coordinates
+      const int x0 = std::max(0, ox), y0 = std::max(0, oy);
+      const int x1 = std::min(aw, ox + bw), y1 = std::min(ah, oy + bh);
+      if (x1 - x0 < aw / 2 || y1 - y0 < ah / 2) {
+        continue;
+      }
+      double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+      for (int y = y0; y < y1; ++y) {
+        const l_uint32* a_line = a_data + y * a_wpl;
+        const l_uint32* b_line = b_data + (y - oy) * b_wpl;
+        for (int x = x0; x < x1; ++x) {
+          const double va = GET_DATA_BYTE(a_line, x), vb = GET_DATA_BYTE(b_line, x - ox);
+          sa += va;
+          sb += vb;
+          saa += va * va;
+          sbb += vb * vb;
+          sab += va * vb;
+        }
+      }
+      const double n = static_cast<double>(x1 - x0) * (y1 - y0);
+      const double var_a = saa - sa * sa / n, var_b = sbb - sb * sb / n;
+      if (var_a > 0 && var_b > 0) {
+        best = std::max(best, (sab - sa * sb / n) / std::sqrt(var_a * var_b));
+      }
+    }
+  }
+  return best;
+}
+
+// The '<' filler and '0' weigh the same (0) in a check digit, so no check digit tells a
+// '<' read as a letter or digit, or the reverse, in the cells where both may stand: the
+// optional data of line 2 and the whole name line. Those cells are checked against the
+// photo's own '<' glyphs, line 1's cells 15 and 16 (always "<<"), cut at the same
+// rendering: a '<' correlates with them at 0.87 or more, any other character at 0.67 or
+// less (measured over 6,000 cells of generated photos). A cell read as '<' must be above
+// the upper bound, any other below the lower one; between them, or on the wrong side,
+// the two do not agree and the reading is not accepted.
+constexpr double kFillerAtLeast = 0.80;
+constexpr double kOtherAtMost = 0.75;
+
+bool fillers_agree(const ComposedLine& line, std::string_view text, int first_cell, int last_cell,
+                   const std::array<PixPtr, 2>& fillers) {
+  for (int cell = first_cell; cell <= last_cell; ++cell) {
+    double likeness = -1;
+    for (const auto& filler : fillers) {
+      likeness = std::max(likeness, best_correlation(line.cells[cell].get(), filler.get(), 2));
+    }
+    const bool agrees = text[cell] == '<' ? likeness >= kFillerAtLeast : likeness <= kOtherAtMost;
+    if (!agrees) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // --- The name line ----------------------------------------------------------------
 //
 // No check digit covers line 3, so a reading of it is accepted only when
 //  - it has the name line's shape: surnames, "<<", given names, '<' padding;
-//  - no K touches a '<' (K is what Tesseract misreads OCR-B's '<' as; such a line is
-//    unreadable, not guessed);
+//  - every cell agrees with the photo's own '<' glyphs (fillers_agree);
 //  - a second rendering reads it identically.
 
 bool has_name_line_shape(const std::string& line) {
-  if (line.find("K<") != std::string::npos || line.find("<K") != std::string::npos) {
-    return false;
-  }
   if (line == std::string(30, '<')) {
     return true;
   }
@@ -599,6 +664,12 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
   std::optional<ine::Mrz> numbers;  // lines 1 and 2, once their check digits hold
   std::optional<std::string> name_line;
   for (const Rendering& rendering : kRenderings) {
+    const std::array<PixPtr, 2> fillers = {cell_image(upright.get(), grids[0], 15, rendering),
+                                           cell_image(upright.get(), grids[0], 16, rendering)};
+    if (!fillers[0] || !fillers[1]) {
+      last_problem = "characters";
+      continue;
+    }
     if (!numbers) {
       const auto line1 = compose_line(upright.get(), grids[0], rendering);
       const auto line2 = compose_line(upright.get(), grids[1], rendering);
@@ -614,12 +685,20 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
         last_problem = std::string(ine::mrz_error_code(parse.error->kind));
         continue;
       }
+      if (!fillers_agree(*line2, parse.mrz->line2, 18, 28, fillers)) {
+        last_problem = "optional data fillers";
+        continue;
+      }
       numbers = std::move(parse.mrz);
     }
     const auto line3 = compose_line(upright.get(), grids[2], rendering);
     const auto text3 = line3 ? read_cells(engine, *line3, kLine3Whitelist) : std::nullopt;
     if (!text3 || !has_name_line_shape(*text3)) {
       last_problem = "name line";
+      continue;
+    }
+    if (!fillers_agree(*line3, *text3, 0, 29, fillers)) {
+      last_problem = "name line fillers";
       continue;
     }
     if (!name_line) {
