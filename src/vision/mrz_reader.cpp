@@ -100,6 +100,9 @@ struct Box {
 // Detection runs on a copy about this wide: large enough for 30 characters to stay
 // apart, small enough that morphology and skew search are cheap.
 constexpr int kDetectionWidth = 1000;
+// Reading works on at most this width: an MRZ on a card filling half of it has
+// characters about 17 pixels tall, more than the renderings need.
+constexpr int kWorkingWidth = 2000;
 
 PixPtr to_gray(PIX* pix) {
   PixPtr no_colormap(pixRemoveColormap(pix, REMOVE_CMAP_BASED_ON_SRC));
@@ -611,8 +614,18 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
     return unreadable("not a decodable JPEG, PNG or WebP image");
   }
   PixPtr gray = to_gray(decoded.get());
+  decoded.reset();
   if (!gray || pixGetWidth(gray.get()) < 200 || pixGetHeight(gray.get()) < 100) {
     return unreadable("image too small to hold a readable MRZ");
+  }
+  // A phone's 12-megapixel photo holds the MRZ at several times the resolution the
+  // reading needs; working at most kWorkingWidth wide bounds time and memory.
+  if (pixGetWidth(gray.get()) > kWorkingWidth) {
+    const float factor = static_cast<float>(kWorkingWidth) / pixGetWidth(gray.get());
+    gray.reset(pixScale(gray.get(), factor, factor));
+    if (!gray) {
+      return unreadable("image could not be processed");
+    }
   }
   OcrEngine& engine = thread_engine();
   if (!engine.ready()) {
