@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# A larger set of card photos than the committed one, drawn at test time by
+# tools/cardgen/cardgen.py, read by vision::MrzReader through the bench driver. Every
+# reading must be exact or rejected (never wrong), and at least MIN_EXACT_PCT % exact.
+# The seed is fixed so a failure reproduces; INEREG_CARDGEN_SEED picks another set.
+#
+#   generated_cards_test.sh path/to/mrz_accuracy
+set -euo pipefail
+driver=$1
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+count=${INEREG_CARDGEN_COUNT:-30}
+seed=${INEREG_CARDGEN_SEED:-4242}
+min_exact_pct=90
+
+# cardgen needs Pillow and numpy; a python3 earlier in PATH (a virtualenv) may lack them.
+python=python3
+"$python" -c 'import PIL, numpy' 2>/dev/null || python=/usr/bin/python3
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$python" "$repo/tools/cardgen/cardgen.py" --out "$work" --count "$count" --seed "$seed" --formats jpg,webp,png,jpg
+OMP_THREAD_LIMIT=1 "$driver" "$work/manifest.tsv" --verbose | tee "$work/result.txt"
+
+summary=$(grep '^BENCH ' "$work/result.txt")
+exact=$(sed -n 's/.* exact=\([0-9]*\) .*/\1/p' <<<"$summary")
+wrong=$(sed -n 's/.* wrong=\([0-9]*\) .*/\1/p' <<<"$summary")
+echo "seed $seed: $exact of $count exact, $wrong wrong"
+if [[ $wrong -ne 0 ]]; then
+  echo "FAIL: $wrong reading(s) passed every check but differ from the card" >&2
+  exit 1
+fi
+if (( exact * 100 < count * min_exact_pct )); then
+  echo "FAIL: fewer than $min_exact_pct % read exactly" >&2
+  exit 1
+fi
