@@ -181,7 +181,7 @@ bool similar(int a, int b, double tolerance) {
   return std::abs(a - b) <= tolerance * std::max(a, b);
 }
 
-// Three stacked bands of MRZ shape: similar widths, left edges and heights, evenly
+// Three stacked bands of MRZ shape: similar widths, edges and heights, evenly
 // spaced about 1.2–2.6 line heights apart. Among several, the lowest (the MRZ is at the
 // bottom of the card back) with the widest lines.
 std::optional<std::array<Box, 3>> find_mrz_bands(const std::vector<Box>& bands) {
@@ -196,7 +196,12 @@ std::optional<std::array<Box, 3>> find_mrz_bands(const std::vector<Box>& bands) 
         if (!similar(a.w, b.w, 0.12) || !similar(a.w, c.w, 0.2) || !similar(a.h, b.h, 0.5) || !similar(a.h, c.h, 0.5)) {
           continue;
         }
-        if (std::abs(a.x - b.x) > 2 * h || std::abs(a.x - c.x) > 3 * h || !similar(gap1, gap2, 0.25) ||
+        // Lines of 30 characters each: left edges or right edges line up (one band may
+        // have picked up a piece of the card's edge or a smudge on one side).
+        const auto aligned = [](const Box& p, const Box& q, int tolerance) {
+          return std::abs(p.x - q.x) <= tolerance || std::abs((p.x + p.w) - (q.x + q.w)) <= tolerance;
+        };
+        if (!aligned(a, b, 2 * h) || !aligned(a, c, 3 * h) || !aligned(b, c, 2 * h) || !similar(gap1, gap2, 0.25) ||
             gap1 < 1.1 * h || gap1 > 2.8 * h) {
           continue;
         }
@@ -206,6 +211,21 @@ std::optional<std::array<Box, 3>> find_mrz_bands(const std::vector<Box>& bands) 
           best = std::array<Box, 3>{a, b, c};
         }
       }
+    }
+  }
+  if (best) {
+    // Every line spans the same 30 cells: the median edges drop what one band picked up.
+    auto& lines = *best;
+    std::array<int, 3> lefts{}, rights{};
+    for (std::size_t i = 0; i < 3; ++i) {
+      lefts[i] = lines[i].x;
+      rights[i] = lines[i].x + lines[i].w;
+    }
+    std::sort(lefts.begin(), lefts.end());
+    std::sort(rights.begin(), rights.end());
+    for (auto& line : lines) {
+      line.x = lefts[1];
+      line.w = rights[1] - lefts[1];
     }
   }
   return best;
