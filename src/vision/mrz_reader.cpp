@@ -414,7 +414,7 @@ std::optional<LineGrid> fit_line_grid(const std::vector<Glyph>& glyphs, double p
 
 constexpr const char* kLine1Whitelist = "IDMEX0123456789<";
 constexpr const char* kLine2Whitelist = "0123456789HMEX<";
-constexpr const char* kLine3Whitelist = "ABCDEFGHIJKLMNOPQRSTUVWXYZ<";
+constexpr const char* kNameLetters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 // How a line is turned into an image for Tesseract; several are tried.
 struct Rendering {
@@ -468,67 +468,107 @@ PixPtr cell_image(PIX* gray, const LineGrid& grid, int cell, const Rendering& re
   return scaled;
 }
 
-// The 30 cells side by side on white, with where each one landed.
-struct ComposedLine {
-  PixPtr pix;
-  std::array<int, 31> cell_start{};  // cell k spans [cell_start[k], cell_start[k + 1])
-  std::array<PixPtr, 30> cells;
-};
+// A line's 30 cell images, cut at one rendering.
+using LineCells = std::array<PixPtr, 30>;
 
-std::optional<ComposedLine> compose_line(PIX* gray, const LineGrid& grid, const Rendering& rendering) {
-  ComposedLine line;
-  int width = 2 * kBorder, height = 0;
+std::optional<LineCells> cut_cells(PIX* gray, const LineGrid& grid, const Rendering& rendering) {
+  LineCells cells;
   for (int cell = 0; cell < 30; ++cell) {
-    line.cells[cell] = cell_image(gray, grid, cell, rendering);
-    if (!line.cells[cell]) {
+    cells[cell] = cell_image(gray, grid, cell, rendering);
+    if (!cells[cell]) {
       return std::nullopt;
     }
-    width += pixGetWidth(line.cells[cell].get());
-    height = std::max(height, pixGetHeight(line.cells[cell].get()));
   }
-  line.pix.reset(pixCreate(width, height + 2 * kBorder, 8));
-  if (!line.pix) {
-    return std::nullopt;
-  }
-  pixSetAll(line.pix.get());
-  int x = kBorder;
-  for (int cell = 0; cell < 30; ++cell) {
-    PIX* image = line.cells[cell].get();
-    line.cell_start[cell] = x;
-    pixRasterop(line.pix.get(), x, kBorder, pixGetWidth(image), pixGetHeight(image), PIX_SRC, image, 0, 0);
-    x += pixGetWidth(image);
-  }
-  line.cell_start[30] = x;
-  return line;
+  return cells;
 }
 
-// Tesseract on the composed line; each character into the cell under its centre. A
-// cell left with no character or with several is read again alone. Nullopt when any
-// cell still does not give exactly one character.
-std::optional<std::string> read_cells(OcrEngine& engine, const ComposedLine& line, const char* whitelist) {
-  std::array<std::string, 30> cells;
-  for (const Symbol& symbol : engine.read(line.pix.get(), whitelist, tesseract::PSM_SINGLE_LINE)) {
-    const int center = (symbol.left + symbol.right) / 2;
-    const auto after = std::upper_bound(line.cell_start.begin(), line.cell_start.end(), center);
-    const long cell = std::distance(line.cell_start.begin(), after) - 1;
-    if (cell >= 0 && cell < 30) {
-      cells[cell].push_back(symbol.c);
+// Below this confidence (Tesseract's, 0–100) a character is checked by reading its cell
+// alone. Sure readings are 95–99; a J read at 30–36 in "JUANA" once went with a U
+// misplaced into the next cell.
+constexpr float kSureConfidence = 60;
+
+// Tesseract on the chosen cells set side by side on white; each character goes into the
+// cell under its centre. A cell left with no character or with several is read again
+// alone. The characters of the chosen cells in order, or nullopt when any cell still
+// does not give exactly one.
+std::optional<std::string> read_cells(OcrEngine& engine, const LineCells& cells, const std::vector<int>& chosen,
+                                      const char* whitelist) {
+  if (chosen.empty()) {
+    return std::string();
+  }
+  int width = 2 * kBorder, height = 0;
+  for (const int cell : chosen) {
+    width += pixGetWidth(cells[cell].get());
+    height = std::max(height, pixGetHeight(cells[cell].get()));
+  }
+  PixPtr line(pixCreate(width, height + 2 * kBorder, 8));
+  if (!line) {
+    return std::nullopt;
+  }
+  pixSetAll(line.get());
+  std::vector<int> starts;  // chosen[i] spans [starts[i], starts[i + 1])
+  int x = kBorder;
+  for (const int cell : chosen) {
+    PIX* image = cells[cell].get();
+    starts.push_back(x);
+    pixRasterop(line.get(), x, kBorder, pixGetWidth(image), pixGetHeight(image), PIX_SRC, image, 0, 0);
+    x += pixGetWidth(image);
+  }
+  starts.push_back(x);
+
+  const auto symbols = engine.read(line.get(), whitelist, tesseract::PSM_SINGLE_LINE);
+  // One character per cell is the usual case: they go to the cells in order, as long as
+  // each lies no further than half a cell outside its own (a wide or shifted box would
+  // put two in one cell by its centre). Otherwise each goes to the cell under its centre.
+  std::vector<std::vector<Symbol>> read(chosen.size());
+  const auto in_order = [&] {
+    if (symbols.size() != chosen.size()) {
+      return false;
+    }
+    for (std::size_t slot = 0; slot < chosen.size(); ++slot) {
+      const int center = (symbols[slot].left + symbols[slot].right) / 2;
+      const int half = (starts[slot + 1] - starts[slot]) / 2;
+      if (center < starts[slot] - half || center > starts[slot + 1] + half) {
+        return false;
+      }
+    }
+    return true;
+  }();
+  for (std::size_t i = 0; i < symbols.size(); ++i) {
+    const int center = (symbols[i].left + symbols[i].right) / 2;
+    const long slot = in_order
+                          ? static_cast<long>(i)
+                          : std::distance(starts.begin(), std::upper_bound(starts.begin(), starts.end(), center)) - 1;
+    if (slot >= 0 && slot < static_cast<long>(chosen.size())) {
+      read[slot].push_back(symbols[i]);
     }
   }
+  // A cell with no character, several, or one Tesseract is unsure of, is read again
+  // alone; alone it must give one sure character, the same as in the line if there was one.
   std::string text;
-  for (int cell = 0; cell < 30; ++cell) {
-    if (cells[cell].size() != 1) {
-      PixPtr alone(pixAddBorder(line.cells[cell].get(), kBorder, 0xff));
-      const auto symbols =
-          alone ? engine.read(alone.get(), whitelist, tesseract::PSM_SINGLE_CHAR) : std::vector<Symbol>{};
-      if (symbols.size() != 1) {
-        return std::nullopt;
-      }
-      cells[cell] = std::string(1, symbols.front().c);
+  for (std::size_t slot = 0; slot < chosen.size(); ++slot) {
+    const auto& in_line = read[slot];
+    if (in_line.size() == 1 && in_line.front().confidence >= kSureConfidence) {
+      text.push_back(in_line.front().c);
+      continue;
     }
-    text += cells[cell];
+    PixPtr alone(pixAddBorder(cells[chosen[slot]].get(), kBorder, 0xff));
+    const auto again = alone ? engine.read(alone.get(), whitelist, tesseract::PSM_SINGLE_CHAR) : std::vector<Symbol>{};
+    if (again.size() != 1 || again.front().confidence < kSureConfidence ||
+        (in_line.size() == 1 && in_line.front().c != again.front().c)) {
+      return std::nullopt;
+    }
+    text.push_back(again.front().c);
   }
   return text;
+}
+
+std::vector<int> all_cells() {
+  std::vector<int> cells(30);
+  for (int cell = 0; cell < 30; ++cell) {
+    cells[cell] = cell;
+  }
+  return cells;
 }
 
 // --- Checking a cell against the '<' of the same photo ----------------------------------
@@ -575,25 +615,34 @@ double best_correlation(PIX* a, PIX* b, int shift) {
 }
 
 // The '<' filler and '0' weigh the same (0) in a check digit, so no check digit tells a
-// '<' read as a letter or digit, or the reverse, in the cells where both may stand: the
-// optional data of line 2 and the whole name line. Those cells are checked against the
+// '<' from a '0' or a letter in the cells where both may stand: the optional data of
+// line 2 and the whole name line. And Tesseract's model reads OCR-B's '<' poorly, as K
+// or X, the more so in long runs. Those cells are told apart by comparing them with the
 // photo's own '<' glyphs, line 1's cells 15 and 16 (always "<<"), cut at the same
-// rendering: a '<' correlates with them at 0.87 or more, any other character at 0.67 or
-// less (measured over 6,000 cells of generated photos). A cell read as '<' must be above
-// the upper bound, any other below the lower one; between them, or on the wrong side,
-// the two do not agree and the reading is not accepted.
+// rendering. Over 4,700 cells of generated photos a '<' correlated with them at 0.83 or
+// more, a letter or digit at 0.67 or less, K (the closest, a '<' with a stem) at 0.71 or
+// less. Between the two bounds below a cell is neither, and the rendering is not used.
 constexpr double kFillerAtLeast = 0.80;
 constexpr double kOtherAtMost = 0.75;
 
-bool fillers_agree(const ComposedLine& line, std::string_view text, int first_cell, int last_cell,
+enum class CellKind { kFiller, kCharacter, kUnsure };
+
+CellKind classify_cell(PIX* cell, const std::array<PixPtr, 2>& fillers) {
+  double likeness = -1;
+  for (const auto& filler : fillers) {
+    likeness = std::max(likeness, best_correlation(cell, filler.get(), 2));
+  }
+  return likeness >= kFillerAtLeast ? CellKind::kFiller
+         : likeness <= kOtherAtMost ? CellKind::kCharacter
+                                    : CellKind::kUnsure;
+}
+
+// Whether Tesseract's reading of cells first..last agrees, '<' or not, with the fillers.
+bool fillers_agree(const LineCells& cells, std::string_view text, int first_cell, int last_cell,
                    const std::array<PixPtr, 2>& fillers) {
   for (int cell = first_cell; cell <= last_cell; ++cell) {
-    double likeness = -1;
-    for (const auto& filler : fillers) {
-      likeness = std::max(likeness, best_correlation(line.cells[cell].get(), filler.get(), 2));
-    }
-    const bool agrees = text[cell] == '<' ? likeness >= kFillerAtLeast : likeness <= kOtherAtMost;
-    if (!agrees) {
+    const CellKind kind = classify_cell(cells[cell].get(), fillers);
+    if (kind != (text[cell] == '<' ? CellKind::kFiller : CellKind::kCharacter)) {
       return false;
     }
   }
@@ -602,10 +651,35 @@ bool fillers_agree(const ComposedLine& line, std::string_view text, int first_ce
 
 // --- The name line ----------------------------------------------------------------
 //
-// No check digit covers line 3, so a reading of it is accepted only when
+// No check digit covers line 3. Its '<' cells are found by likeness to the photo's own
+// '<' (classify_cell); only the other cells go to Tesseract, as letters. A reading is
+// accepted only when
+//  - every cell is clearly a '<' or clearly not;
 //  - it has the name line's shape: surnames, "<<", given names, '<' padding;
-//  - every cell agrees with the photo's own '<' glyphs (fillers_agree);
 //  - a second rendering reads it identically.
+
+std::optional<std::string> read_name_line(OcrEngine& engine, const LineCells& cells,
+                                          const std::array<PixPtr, 2>& fillers) {
+  std::string text(30, '<');
+  std::vector<int> letters;
+  for (int cell = 0; cell < 30; ++cell) {
+    const CellKind kind = classify_cell(cells[cell].get(), fillers);
+    if (kind == CellKind::kUnsure) {
+      return std::nullopt;
+    }
+    if (kind == CellKind::kCharacter) {
+      letters.push_back(cell);
+    }
+  }
+  const auto read = read_cells(engine, cells, letters, kNameLetters);
+  if (!read) {
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < letters.size(); ++i) {
+    text[letters[i]] = (*read)[i];
+  }
+  return text;
+}
 
 bool has_name_line_shape(const std::string& line) {
   if (line == std::string(30, '<')) {
@@ -704,10 +778,10 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
       continue;
     }
     if (!numbers) {
-      const auto line1 = compose_line(upright.get(), grids[0], rendering);
-      const auto line2 = compose_line(upright.get(), grids[1], rendering);
-      const auto text1 = line1 ? read_cells(engine, *line1, kLine1Whitelist) : std::nullopt;
-      const auto text2 = line2 ? read_cells(engine, *line2, kLine2Whitelist) : std::nullopt;
+      const auto line1 = cut_cells(upright.get(), grids[0], rendering);
+      const auto line2 = cut_cells(upright.get(), grids[1], rendering);
+      const auto text1 = line1 ? read_cells(engine, *line1, all_cells(), kLine1Whitelist) : std::nullopt;
+      const auto text2 = line2 ? read_cells(engine, *line2, all_cells(), kLine2Whitelist) : std::nullopt;
       if (!text1 || !text2) {
         last_problem = "characters";
         continue;
@@ -724,14 +798,10 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
       }
       numbers = std::move(parse.mrz);
     }
-    const auto line3 = compose_line(upright.get(), grids[2], rendering);
-    const auto text3 = line3 ? read_cells(engine, *line3, kLine3Whitelist) : std::nullopt;
+    const auto line3 = cut_cells(upright.get(), grids[2], rendering);
+    const auto text3 = line3 ? read_name_line(engine, *line3, fillers) : std::nullopt;
     if (!text3 || !has_name_line_shape(*text3)) {
       last_problem = "name line";
-      continue;
-    }
-    if (!fillers_agree(*line3, *text3, 0, 29, fillers)) {
-      last_problem = "name line fillers";
       continue;
     }
     if (!name_line) {
@@ -739,9 +809,9 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
       continue;
     }
     if (*name_line != *text3) {
-      last_problem = "name line not confirmed";
-      name_line = text3;
-      continue;
+      // Two renderings of one photo read different names: neither is trusted, even if a
+      // third sided with one of them.
+      return unreadable("MRZ found but its name line reads differently in two renderings");
     }
     auto parse = ine::parse_mrz(numbers->line1 + "\n" + numbers->line2 + "\n" + *name_line);
     if (parse.ok()) {
