@@ -63,10 +63,11 @@ ApiResponse Api::upload_media(const ApiRequest& request, std::string_view sessio
   if (!context || !media::is_known_context(*context)) {
     throw ApiError(ErrorKind::kImageContextNotSupported);
   }
-  // Optional and deprecated (answered as null); only its form is checked, in either of
-  // the forms official clients send (Z or an offset).
+  // Optional and deprecated (answered as null); only its form is checked, by the one
+  // rule every request-body timestamp follows (util::parse_iso8601: Z or an offset, as
+  // official clients send), so an upload refuses exactly what session creation refuses.
   const auto timestamp = optional_string(image, "timestamp", "image.timestamp");
-  if (timestamp && !util::is_iso8601_date_time(*timestamp)) {
+  if (timestamp && !util::parse_iso8601(*timestamp)) {
     throw ApiError(ErrorKind::kTimestampFormat);
   }
   const auto* content = image->if_contains("content");

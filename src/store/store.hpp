@@ -45,30 +45,21 @@ class Store {
   // `decision_status_without_check`.
   virtual SubmitOutcome submit_session(std::string_view session_id, std::string_view attempt_id, bool enqueue_check,
                                        std::string_view decision_status_without_check, TimeMs now) = 0;
-  // Removes the session with its personal data, result and job. False if unknown.
-  virtual bool delete_session(std::string_view session_id) = 0;
-  // DELETE /v1/sessions/{id}: deletes the integration's session only while the
-  // integration's deletions in the last hour and the last 24 hours stay under `limit`,
-  // and counts it, in one transaction serialized per integration, so the limit holds
-  // across nodes sharing the database. Deletions older than 24 hours are forgotten.
+  // DELETE /v1/sessions/{id}: removes the integration's session with its personal data,
+  // result, job and media (kNotFound if unknown or another integration's), only while
+  // the integration's deletions in the last hour and the last 24 hours stay under
+  // `limit`, and counts it, in one transaction serialized per integration, so the limit
+  // holds across nodes sharing the database. Deletions older than 24 hours are forgotten.
   virtual DeleteOutcome delete_session_rate_limited(std::string_view session_id, std::string_view integration_id,
                                                     const DeleteRateLimit& limit, TimeMs now) = 0;
   // The session's owner, status and result (if any) in one read: the hot path.
   virtual std::optional<IneAnswer> find_ine_answer(std::string_view session_id) = 0;
 
   // Check jobs -------------------------------------------------------------------
-  // Claims one due job whose lease is free or expired, leasing it to `owner`.
-  virtual std::optional<ClaimedCheck> claim_check(std::string_view owner, TimeMs now, TimeMs lease_ms) = 0;
-  // Records the result and decides the session, only if `owner` still holds the lease
-  // and the job is pending: this is what makes a check complete exactly once.
-  virtual bool complete_check(std::string_view session_id, std::string_view owner, const IneResult& result,
-                              std::string_view decision_status, TimeMs now) = 0;
-  // Releases the lease and schedules another attempt at `next_run_at`.
-  virtual void retry_check(std::string_view session_id, std::string_view owner, TimeMs next_run_at) = 0;
   virtual std::int64_t pending_check_count() = 0;
 
-  // Batch forms for the check pipeline, each one transaction (one commit, one fsync on
-  // SQLite) however many jobs it carries.
+  // The check pipeline works in batches, each call one transaction (one commit, one
+  // fsync on SQLite) however many jobs it carries.
   // Claims up to `limit` due jobs whose lease is free or expired, oldest first, leasing
   // them to `owner` until now + lease_ms; concurrent claimers never get the same job.
   virtual std::vector<ClaimedCheck> claim_checks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) = 0;
@@ -110,7 +101,7 @@ class Store {
   // Session lifecycle and the webhook outbox ---------------------------------------------
   // The composer of the webhooks that session changes queue (store/outbox.hpp). Set once,
   // before the store is shared between threads; without one nothing is queued.
-  // Every change below, and submit_session, complete_check and delete_session, queue
+  // Every change below, and submit_session, complete_checks and delete_session_rate_limited, queue
   // their webhooks in the transaction that makes the change.
   void set_outbox_composer(std::shared_ptr<const OutboxComposer> composer) { composer_ = std::move(composer); }
 

@@ -26,10 +26,4 @@ std::optional<TimeMs> parse_iso8601(std::string_view text);
 // "YYYY-MM-DD" naming a real calendar day (veriff-api.md §6.3 dates).
 bool is_calendar_date(std::string_view text);
 
-// True for an ISO 8601 combined date-time as Veriff's clients send it in request
-// bodies: YYYY-MM-DDTHH:MM:SS, optional fraction, then `Z`, `UTC` or an offset
-// (+HH:MM, +HHMM or +HH) — `toISOString()` and Luxon's `toISO()` (veriff-api.md §6.3).
-// Checks the form and the field ranges, not the calendar (Feb 30 passes).
-bool is_iso8601_date_time(std::string_view text);
-
 }  // namespace inereg::util

@@ -274,6 +274,23 @@ TEST_F(MediaTest, TimestampIsOptionalInEitherZoneFormAndChecked) {
   expect_error(upload(*client_, session, upload_body("face", content, "yesterday")), 400, "1202");
 }
 
+// One timestamp rule for every request body (util::parse_iso8601): forms it refuses
+// (an hours-only offset, a "UTC" suffix, a day that does not exist) get the very same
+// error on an upload as on session creation, and the upload stores nothing.
+TEST_F(MediaTest, TimestampRefusedBySessionCreationIsRefusedAlikeOnUpload) {
+  const std::string session = new_session();
+  const std::string content = base64(fixture("tiny.jpg"));
+  for (const std::string timestamp :
+       {"2024-01-01T10:00:00.000+02", "2024-01-01T08:00:00.000UTC", "2024-02-30T08:00:00.000Z"}) {
+    const auto created = client_->post_session(R"({"verification":{"timestamp":")" + timestamp + R"("}})");
+    expect_error(created, 400, "1202");
+    const auto uploaded = upload(*client_, session, upload_body("face", content, timestamp));
+    expect_error(uploaded, 400, "1202");
+    EXPECT_EQ(parse_object(uploaded.body), parse_object(created.body)) << timestamp;
+  }
+  EXPECT_TRUE(parse_object(list(*client_, session).body).at("images").as_array().empty());
+}
+
 TEST_F(MediaTest, UploadAfterSubmitIs409AndStoresNothing) {
   const std::string session = new_session();
   upload_ok(session, "document-front", fixture("tiny.jpg"));

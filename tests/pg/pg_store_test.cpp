@@ -32,6 +32,8 @@ namespace {
 
 constexpr TimeMs kT0 = 1'700'000'000'000;
 constexpr const char* kUrlVariable = "INEREG_TEST_POSTGRES_URL";
+// Deletions here test the cascade, not the rate limit: a limit no test reaches.
+constexpr DeleteRateLimit kGenerousDeleteLimit{1000, 1000};
 
 // The test's own libpq connection (create/drop the database, inspect tables the Store
 // interface does not expose), shared with the component and functional tests.
@@ -223,16 +225,19 @@ TEST_F(PgStoreTest, SessionInsertFindSubmitDelete) {
   EXPECT_EQ(count_rows("check_jobs"), 1);
 
   // Deleting removes the session with its job and result.
-  auto claimed = store.claim_check("w", kT0 + 10, 1000);
-  ASSERT_TRUE(claimed);
-  ASSERT_TRUE(store.complete_check("s1", "w", IneResult{true, "VIGENTE", 1, 0}, "approved", kT0 + 11));
+  const auto claimed = store.claim_checks("w", kT0 + 10, 1000, 10);
+  ASSERT_EQ(claimed.size(), 1U);
+  const std::vector<CheckCompletion> verdict{{"s1", claimed[0].attempts, IneResult{true, "VIGENTE", 1, 0}, "approved"}};
+  ASSERT_EQ(store.complete_checks("w", verdict, kT0 + 11), std::vector<bool>{true});
   EXPECT_EQ(count_rows("ine_results"), 1);
-  EXPECT_TRUE(store.delete_session("s1"));
+  EXPECT_EQ(store.delete_session_rate_limited("s1", "i1", kGenerousDeleteLimit, kT0 + 12).kind,
+            DeleteOutcome::Kind::kDeleted);
   EXPECT_FALSE(store.find_session("s1"));
   EXPECT_FALSE(store.find_ine_answer("s1"));
   EXPECT_EQ(count_rows("ine_results"), 0);
   EXPECT_EQ(count_rows("check_jobs"), 0);
-  EXPECT_FALSE(store.delete_session("s1"));
+  EXPECT_EQ(store.delete_session_rate_limited("s1", "i1", kGenerousDeleteLimit, kT0 + 13).kind,
+            DeleteOutcome::Kind::kNotFound);
   EXPECT_TRUE(store.find_session("s2"));
 }
 
@@ -242,9 +247,10 @@ TEST_F(PgStoreTest, DeletingPendingSessionRemovesItsJob) {
   store.insert_session(make_session("s1", "i1"));
   ASSERT_EQ(store.submit_session("s1", "a", true, "", kT0), SubmitOutcome::kSubmitted);
   ASSERT_EQ(store.pending_check_count(), 1);
-  EXPECT_TRUE(store.delete_session("s1"));
+  EXPECT_EQ(store.delete_session_rate_limited("s1", "i1", kGenerousDeleteLimit, kT0).kind,
+            DeleteOutcome::Kind::kDeleted);
   EXPECT_EQ(store.pending_check_count(), 0);
-  EXPECT_FALSE(store.claim_check("w", kT0 + 1, 1000));
+  EXPECT_TRUE(store.claim_checks("w", kT0 + 1, 1000, 10).empty());
 }
 
 TEST_F(PgStoreTest, FindIneAnswer) {
@@ -261,8 +267,10 @@ TEST_F(PgStoreTest, FindIneAnswer) {
   ASSERT_EQ(store.submit_session("s1", "a", true, "", kT0), SubmitOutcome::kSubmitted);
   EXPECT_EQ(store.find_ine_answer("s1")->status, "submitted");
   EXPECT_FALSE(store.find_ine_answer("s1")->result);
-  ASSERT_TRUE(store.claim_check("w", kT0 + 1, 1000));
-  ASSERT_TRUE(store.complete_check("s1", "w", IneResult{false, "BAJA", 7, 0}, "declined", kT0 + 2));
+  const auto claimed = store.claim_checks("w", kT0 + 1, 1000, 10);
+  ASSERT_EQ(claimed.size(), 1U);
+  const std::vector<CheckCompletion> verdict{{"s1", claimed[0].attempts, IneResult{false, "BAJA", 7, 0}, "declined"}};
+  ASSERT_EQ(store.complete_checks("w", verdict, kT0 + 2), std::vector<bool>{true});
   answer = store.find_ine_answer("s1");
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->status, "declined");
@@ -274,8 +282,9 @@ TEST_F(PgStoreTest, FindIneAnswer) {
   EXPECT_EQ(store.find_session("s1")->decided_at, kT0 + 2);
 }
 
-// Two nodes (two stores, two lease owners), several threads each, race over many jobs:
-// every job is claimed once and completed exactly once.
+// Two nodes (two stores, two lease owners), several threads each, race over many jobs,
+// each claiming one job per call (the most contended form; check_store_test claims in
+// larger batches): every job is claimed once and completed exactly once.
 TEST_F(PgStoreTest, ClaimAndCompleteExactlyOnceAcrossNodes) {
   constexpr int kJobs = 300;
   constexpr int kThreadsPerNode = 3;
@@ -296,6 +305,7 @@ TEST_F(PgStoreTest, ClaimAndCompleteExactlyOnceAcrossNodes) {
   std::map<std::string, int> completions;
   std::map<std::string, std::string> completed_by;
   std::atomic<bool> wrong_credential = false;
+  std::atomic<bool> limit_broken = false;
   std::atomic<int> errors = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   std::vector<std::thread> threads;
@@ -305,29 +315,33 @@ TEST_F(PgStoreTest, ClaimAndCompleteExactlyOnceAcrossNodes) {
         try {
           while (std::chrono::steady_clock::now() < deadline) {
             // A lease far longer than the test: no claim can expire and be retaken.
-            const auto claimed = nodes[node]->claim_check(owners[node], kT0 + kJobs, 3'600'000);
-            if (!claimed) {
+            const auto batch = nodes[node]->claim_checks(owners[node], kT0 + kJobs, 3'600'000, 1);
+            if (batch.empty()) {
               if (nodes[node]->pending_check_count() == 0) {
                 return;
               }
               std::this_thread::yield();
               continue;
             }
-            if (claimed->credential.cic != cic_of.at(claimed->session_id) || claimed->attempts != 1) {
+            if (batch.size() != 1) {
+              limit_broken = true;
+            }
+            const ClaimedCheck& claimed = batch.front();
+            if (claimed.credential.cic != cic_of.at(claimed.session_id) || claimed.attempts != 1) {
               wrong_credential = true;
             }
             {
               std::lock_guard lock(mutex);
-              ++claims[claimed->session_id];
+              ++claims[claimed.session_id];
             }
-            const bool done = nodes[node]->complete_check(claimed->session_id, owners[node],
-                                                          IneResult{true, "VIGENTE", 1, 0}, "approved", kT0 + kJobs);
-            // A second completion by the same owner must be refused.
-            const bool again = nodes[node]->complete_check(claimed->session_id, owners[node],
-                                                           IneResult{true, "VIGENTE", 1, 0}, "approved", kT0 + kJobs);
+            const std::vector<CheckCompletion> verdict{
+                {claimed.session_id, claimed.attempts, IneResult{true, "VIGENTE", 1, 0}, "approved"}};
+            const bool done = nodes[node]->complete_checks(owners[node], verdict, kT0 + kJobs).at(0);
+            // A second completion of the same claim must be refused.
+            const bool again = nodes[node]->complete_checks(owners[node], verdict, kT0 + kJobs).at(0);
             std::lock_guard lock(mutex);
-            completions[claimed->session_id] += (done ? 1 : 0) + (again ? 1 : 0);
-            completed_by[claimed->session_id] = owners[node];
+            completions[claimed.session_id] += (done ? 1 : 0) + (again ? 1 : 0);
+            completed_by[claimed.session_id] = owners[node];
           }
         } catch (const std::exception&) {
           ++errors;
@@ -340,6 +354,7 @@ TEST_F(PgStoreTest, ClaimAndCompleteExactlyOnceAcrossNodes) {
   }
   EXPECT_EQ(errors.load(), 0);
   EXPECT_FALSE(wrong_credential.load());
+  EXPECT_FALSE(limit_broken.load());
   EXPECT_EQ(claims.size(), static_cast<std::size_t>(kJobs));
   EXPECT_EQ(completions.size(), static_cast<std::size_t>(kJobs));
   int by_a = 0;
@@ -364,47 +379,55 @@ TEST_F(PgStoreTest, ExpiredLeaseIsTakenOverAndOnlyTheNewOwnerCompletes) {
   store.insert_session(s);
   ASSERT_EQ(store.submit_session("s1", "a", true, "", kT0), SubmitOutcome::kSubmitted);
 
-  EXPECT_FALSE(store.claim_check("a", kT0 - 1, 1000));  // not due yet
-  auto first = store.claim_check("a", kT0, 1000);
-  ASSERT_TRUE(first);
-  EXPECT_EQ(first->session_id, "s1");
-  EXPECT_EQ(first->attempts, 1);
-  EXPECT_EQ(first->credential.cic, s.credential.cic);
-  EXPECT_EQ(first->credential.ocr, s.credential.ocr);
-  EXPECT_FALSE(store.claim_check("b", kT0 + 999, 1000));   // still leased
-  auto second = store.claim_check("b", kT0 + 1000, 1000);  // lease expired
-  ASSERT_TRUE(second);
-  EXPECT_EQ(second->attempts, 2);
+  EXPECT_TRUE(store.claim_checks("a", kT0 - 1, 1000, 10).empty());  // not due yet
+  const auto first = store.claim_checks("a", kT0, 1000, 10);
+  ASSERT_EQ(first.size(), 1U);
+  EXPECT_EQ(first[0].session_id, "s1");
+  EXPECT_EQ(first[0].attempts, 1);
+  EXPECT_EQ(first[0].credential.cic, s.credential.cic);
+  EXPECT_EQ(first[0].credential.ocr, s.credential.ocr);
+  EXPECT_TRUE(store.claim_checks("b", kT0 + 999, 1000, 10).empty());  // still leased
+  const auto second = store.claim_checks("b", kT0 + 1000, 1000, 10);  // lease expired
+  ASSERT_EQ(second.size(), 1U);
+  EXPECT_EQ(second[0].attempts, 2);
   EXPECT_EQ(db().query("SELECT lease_owner FROM check_jobs WHERE session_id = 's1'"), "b");
 
-  EXPECT_FALSE(store.complete_check("s1", "a", IneResult{true, "VIGENTE", 1, 0}, "approved", kT0 + 1001));
+  const IneResult vigente{true, "VIGENTE", 1, 0};
+  const std::vector<CheckCompletion> by_a{{"s1", first[0].attempts, vigente, "approved"}};
+  const std::vector<CheckCompletion> by_b{{"s1", second[0].attempts, vigente, "approved"}};
+  EXPECT_EQ(store.complete_checks("a", by_a, kT0 + 1001), std::vector<bool>{false});
   EXPECT_FALSE(store.find_ine_answer("s1")->result);
-  EXPECT_TRUE(store.complete_check("s1", "b", IneResult{true, "VIGENTE", 1, 0}, "approved", kT0 + 1002));
-  EXPECT_FALSE(store.complete_check("s1", "b", IneResult{true, "VIGENTE", 1, 0}, "approved", kT0 + 1003));
+  EXPECT_EQ(store.complete_checks("b", by_b, kT0 + 1002), std::vector<bool>{true});
+  EXPECT_EQ(store.complete_checks("b", by_b, kT0 + 1003), std::vector<bool>{false});
   EXPECT_EQ(store.pending_check_count(), 0);
-  EXPECT_FALSE(store.claim_check("c", kT0 + 100'000, 1000));  // done jobs are never claimed
+  EXPECT_TRUE(store.claim_checks("c", kT0 + 100'000, 1000, 10).empty());  // done jobs are never claimed
   EXPECT_EQ(store.find_ine_answer("s1")->result->checked_at, kT0 + 1002);
 }
 
-TEST_F(PgStoreTest, RetryCheckReleasesTheLeaseUntilTheNextRun) {
+TEST_F(PgStoreTest, RetryChecksReleasesTheLeaseUntilTheNextRun) {
   auto& store = open();
   add_integration(store, "i1");
   store.insert_session(make_session("s1", "i1"));
   ASSERT_EQ(store.submit_session("s1", "a", true, "", kT0), SubmitOutcome::kSubmitted);
-  ASSERT_TRUE(store.claim_check("a", kT0, 60'000));
+  const auto claimed = store.claim_checks("a", kT0, 60'000, 10);
+  ASSERT_EQ(claimed.size(), 1U);
 
-  store.retry_check("s1", "intruder", kT0 + 1);  // not the holder: no effect
-  EXPECT_FALSE(store.claim_check("b", kT0 + 10, 60'000));
+  const std::vector<CheckRetry> retry_soon{{"s1", claimed[0].attempts, kT0 + 1}};
+  EXPECT_EQ(store.retry_checks("intruder", retry_soon), std::vector<bool>{false});  // not the holder: no effect
+  EXPECT_TRUE(store.claim_checks("b", kT0 + 10, 60'000, 10).empty());
 
-  store.retry_check("s1", "a", kT0 + 5000);
+  const std::vector<CheckRetry> retry_later{{"s1", claimed[0].attempts, kT0 + 5000}};
+  EXPECT_EQ(store.retry_checks("a", retry_later), std::vector<bool>{true});
   EXPECT_EQ(db().query("SELECT COALESCE(lease_owner, '<null>') FROM check_jobs WHERE session_id = 's1'"), "<null>");
-  EXPECT_FALSE(store.claim_check("b", kT0 + 4999, 60'000));
-  auto again = store.claim_check("b", kT0 + 5000, 60'000);
-  ASSERT_TRUE(again);
-  EXPECT_EQ(again->attempts, 2);
+  EXPECT_TRUE(store.claim_checks("b", kT0 + 4999, 60'000, 10).empty());
+  const auto again = store.claim_checks("b", kT0 + 5000, 60'000, 10);
+  ASSERT_EQ(again.size(), 1U);
+  EXPECT_EQ(again[0].attempts, 2);
   EXPECT_EQ(store.pending_check_count(), 1);
-  EXPECT_FALSE(store.complete_check("s1", "a", IneResult{}, "approved", kT0 + 5001));
-  EXPECT_TRUE(store.complete_check("s1", "b", IneResult{}, "approved", kT0 + 5001));
+  const std::vector<CheckCompletion> by_a{{"s1", claimed[0].attempts, IneResult{}, "approved"}};
+  const std::vector<CheckCompletion> by_b{{"s1", again[0].attempts, IneResult{}, "approved"}};
+  EXPECT_EQ(store.complete_checks("a", by_a, kT0 + 5001), std::vector<bool>{false});
+  EXPECT_EQ(store.complete_checks("b", by_b, kT0 + 5001), std::vector<bool>{true});
 }
 
 TEST_F(PgStoreTest, RegistryUpsertFindCount) {
@@ -675,7 +698,8 @@ TEST_F(PgStoreTest, AnUploadWaitingOnASubmitInProgressIsRefusedNotStoredAfterIt)
   EXPECT_EQ(found->integration_id, "i1");
   EXPECT_EQ(found->media.size, 4);
   EXPECT_EQ(found->media.created_at, kT0);
-  ASSERT_TRUE(store.delete_session("s2"));
+  ASSERT_EQ(store.delete_session_rate_limited("s2", "i1", kGenerousDeleteLimit, kT0).kind,
+            DeleteOutcome::Kind::kDeleted);
   EXPECT_FALSE(store.find_media("m1"));
 }
 

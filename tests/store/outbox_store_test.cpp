@@ -25,6 +25,8 @@ namespace {
 
 constexpr TimeMs kT0 = 1'700'000'000'000;
 constexpr TimeMs kLease = 1'000;
+// Deletions here test the webhooks and erasure, not the rate limit: a limit no test reaches.
+constexpr DeleteRateLimit kGenerousDeleteLimit{1000, 1000};
 
 // Fails every compose: a change whose webhooks cannot be built must not happen.
 class FailingComposer final : public OutboxComposer {
@@ -89,6 +91,17 @@ class OutboxStoreTest : public ::testing::TestWithParam<std::string> {
     return all;
   }
 
+  // Claims the one due check job as `owner` (the pipeline's batch claim, limit > 1 so a
+  // second job would show).
+  ClaimedCheck claim_the_check(const std::string& owner, TimeMs now) {
+    auto claimed = store_->claim_checks(owner, now, kLease, 10);
+    if (claimed.size() != 1U) {
+      ADD_FAILURE() << "claimed " << claimed.size() << " checks, expected 1";
+      return ClaimedCheck{};
+    }
+    return claimed.front();
+  }
+
   // The bodies of the claimed deliveries, keyed by delivery id.
   static boost::json::object parse(const std::string& body) { return boost::json::parse(body).as_object(); }
 
@@ -101,12 +114,13 @@ class OutboxStoreTest : public ::testing::TestWithParam<std::string> {
                           "https://hooks.example/ine"};
 };
 
-TEST_P(OutboxStoreTest, CompleteCheckQueuesIneAndDecisionWebhooksInItsTransaction) {
+TEST_P(OutboxStoreTest, CompleteChecksQueuesIneAndDecisionWebhooksInItsTransaction) {
   add_session("s1");
   ASSERT_EQ(store_->submit_session("s1", "a1", true, "", kT0 + 1), SubmitOutcome::kSubmitted);
-  ASSERT_TRUE(store_->claim_check("w1", kT0 + 2, kLease));
-  ASSERT_TRUE(
-      store_->complete_check("s1", "w1", IneResult{true, "La credencial esta vigente", 1, 0}, "approved", kT0 + 3));
+  const ClaimedCheck claim = claim_the_check("w1", kT0 + 2);
+  const std::vector<CheckCompletion> verdict{
+      {"s1", claim.attempts, IneResult{true, "La credencial esta vigente", 1, 0}, "approved"}};
+  ASSERT_EQ(store_->complete_checks("w1", verdict, kT0 + 3), std::vector<bool>{true});
   const auto all = deliveries_of("s1");
   ASSERT_EQ(all.size(), 3U);  // submitted event, INE, decision
   EXPECT_EQ(all[0].kind, WebhookKind::kEvent);
@@ -144,18 +158,20 @@ TEST_P(OutboxStoreTest, CompleteCheckQueuesIneAndDecisionWebhooksInItsTransactio
 TEST_P(OutboxStoreTest, LostLeaseQueuesNothing) {
   add_session("s1");
   ASSERT_EQ(store_->submit_session("s1", "a1", true, "", kT0), SubmitOutcome::kSubmitted);
-  ASSERT_TRUE(store_->claim_check("w1", kT0, kLease));
-  ASSERT_TRUE(store_->claim_check("w2", kT0 + kLease + 1, kLease));  // w1's lease expired, w2 took over
-  EXPECT_FALSE(store_->complete_check("s1", "w1", IneResult{true, "x", 1, 0}, "approved", kT0 + kLease + 2));
+  const ClaimedCheck lost = claim_the_check("w1", kT0);
+  claim_the_check("w2", kT0 + kLease + 1);  // w1's lease expired, w2 took over
+  const std::vector<CheckCompletion> verdict{{"s1", lost.attempts, IneResult{true, "x", 1, 0}, "approved"}};
+  EXPECT_EQ(store_->complete_checks("w1", verdict, kT0 + kLease + 2), std::vector<bool>{false});
   EXPECT_EQ(deliveries_of("s1").size(), 1U);  // only the submitted event
 }
 
 TEST_P(OutboxStoreTest, AFailingComposerRollsTheChangeBack) {
   add_session("s1");
   ASSERT_EQ(store_->submit_session("s1", "a1", true, "", kT0), SubmitOutcome::kSubmitted);
-  ASSERT_TRUE(store_->claim_check("w1", kT0, kLease));
+  const ClaimedCheck claim = claim_the_check("w1", kT0);
+  const std::vector<CheckCompletion> verdict{{"s1", claim.attempts, IneResult{true, "x", 1, 0}, "approved"}};
   store_->set_outbox_composer(std::make_shared<FailingComposer>());
-  EXPECT_ANY_THROW(store_->complete_check("s1", "w1", IneResult{true, "x", 1, 0}, "approved", kT0 + 1));
+  EXPECT_ANY_THROW(store_->complete_checks("w1", verdict, kT0 + 1));
   // Neither the result nor the decision happened: the check is still pending, and a
   // worker completes it once webhooks can be built again.
   EXPECT_EQ(store_->find_session("s1")->status, "submitted");
@@ -167,7 +183,7 @@ TEST_P(OutboxStoreTest, AFailingComposerRollsTheChangeBack) {
   EXPECT_EQ(deliveries_of("s2").size(), 0U);
 
   store_->set_outbox_composer(std::make_shared<webhooks::WebhookPayloads>());
-  EXPECT_TRUE(store_->complete_check("s1", "w1", IneResult{true, "x", 1, 0}, "approved", kT0 + 2));
+  EXPECT_EQ(store_->complete_checks("w1", verdict, kT0 + 2), std::vector<bool>{true});
   EXPECT_EQ(deliveries_of("s1").size(), 3U);
 }
 
@@ -321,17 +337,21 @@ TEST_P(OutboxStoreTest, DeleteSendsExpiredOrAbandonedAndErasesFinishedBodies) {
   add_session("approved");
   ASSERT_EQ(store_->start_session("started", "a1", kT0), StartOutcome::kStarted);
   ASSERT_EQ(store_->submit_session("approved", "a2", true, "", kT0), SubmitOutcome::kSubmitted);
-  ASSERT_TRUE(store_->claim_check("w", kT0, kLease));
-  ASSERT_TRUE(store_->complete_check("approved", "w", IneResult{true, "x", 1, 0}, "approved", kT0 + 1));
+  const ClaimedCheck claim = claim_the_check("w", kT0);
+  const std::vector<CheckCompletion> verdict{{"approved", claim.attempts, IneResult{true, "x", 1, 0}, "approved"}};
+  ASSERT_EQ(store_->complete_checks("w", verdict, kT0 + 1), std::vector<bool>{true});
   // Deliver everything queued so far.
   for (const auto& c : store_->claim_webhook_deliveries("d", kT0 + 2, kLease, 100)) {
     ASSERT_TRUE(store_->record_webhook_attempt(c.id, "d", WebhookAttempt{kT0 + 3, 200, "", 1},
                                                DeliveryState::kDelivered, kT0 + 3));
   }
 
-  ASSERT_TRUE(store_->delete_session("created"));
-  ASSERT_TRUE(store_->delete_session("started"));
-  ASSERT_TRUE(store_->delete_session("approved"));
+  constexpr TimeMs kDeletedAt = kT0 + 10;
+  for (const char* id : {"created", "started", "approved"}) {
+    ASSERT_EQ(store_->delete_session_rate_limited(id, "i1", kGenerousDeleteLimit, kDeletedAt).kind,
+              DeleteOutcome::Kind::kDeleted)
+        << id;
+  }
   auto created = deliveries_of("created");
   ASSERT_EQ(created.size(), 1U);
   EXPECT_EQ(created[0].state, DeliveryState::kPending);
@@ -343,14 +363,16 @@ TEST_P(OutboxStoreTest, DeleteSendsExpiredOrAbandonedAndErasesFinishedBodies) {
     EXPECT_EQ(d.state, DeliveryState::kDelivered);  // a decided session sends nothing on delete
     EXPECT_EQ(d.body_bytes, 0);
   }
-  // delete_session stamps its webhooks with the wall clock (its interface takes no time).
-  const TimeMs later = util::wall_clock_ms() + 1;
-  const auto sent = store_->claim_webhook_deliveries("d", later, kLease, 100);
+  // The deletion's webhooks are due at, and decided at, the time of the deletion.
+  EXPECT_TRUE(store_->claim_webhook_deliveries("d", kDeletedAt - 1, kLease, 100).empty());
+  const TimeMs later = kDeletedAt + 1;
+  const auto sent = store_->claim_webhook_deliveries("d", kDeletedAt, kLease, 100);
   EXPECT_EQ(sent.size(), 2U);
   for (const auto& c : sent) {
     const auto v = parse(c.body).at("verification").as_object();
     EXPECT_EQ(v.at("status").as_string(), c.session_id == "created" ? "expired" : "abandoned");
     EXPECT_EQ(v.at("code").as_int64(), 9104);
+    EXPECT_EQ(v.at("decisionTime").as_string(), util::format_iso8601_ms(kDeletedAt));
     // Sent after the deletion, then the body goes too.
     ASSERT_TRUE(
         store_->record_webhook_attempt(c.id, "d", WebhookAttempt{later, 200, "", 1}, DeliveryState::kDelivered, later));

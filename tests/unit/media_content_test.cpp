@@ -1,5 +1,5 @@
-// media/image_content: base64 and data-URI decoding, type sniffing, contexts; and the
-// request-body timestamp form (util/time).
+// media/image_content: base64 and data-URI decoding, type sniffing, contexts. (The
+// upload's timestamp follows util::parse_iso8601, tested in time_cors_origin_test.)
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
@@ -8,7 +8,6 @@
 #include <string>
 
 #include "media/image_content.hpp"
-#include "util/time.hpp"
 
 namespace inereg::media {
 namespace {
@@ -145,28 +144,6 @@ TEST(ImageContent, ClassifiesEachFailure) {
 
 TEST(Sha256, IsTheLowercaseHexDigest) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-}
-
-TEST(Iso8601, AcceptsWhatOfficialClientsSend) {
-  EXPECT_TRUE(util::is_iso8601_date_time("2024-01-01T00:00:00.000Z"));       // toISOString()
-  EXPECT_TRUE(util::is_iso8601_date_time("2024-01-01T10:00:00.000+02:00"));  // Luxon toISO()
-  EXPECT_TRUE(util::is_iso8601_date_time("2024-01-01T10:00:00-0530"));
-  EXPECT_TRUE(util::is_iso8601_date_time("2024-01-01T10:00:00+02"));
-  EXPECT_TRUE(util::is_iso8601_date_time("2024-01-01T00:00:00.000000Z"));
-  EXPECT_TRUE(util::is_iso8601_date_time("2024-01-01T00:00:00UTC"));
-}
-
-TEST(Iso8601, RefusesOtherText) {
-  EXPECT_FALSE(util::is_iso8601_date_time(""));
-  EXPECT_FALSE(util::is_iso8601_date_time("2024-01-01"));
-  EXPECT_FALSE(util::is_iso8601_date_time("2024-01-01T00:00:00"));  // no zone
-  EXPECT_FALSE(util::is_iso8601_date_time("2024-01-01 00:00:00Z"));
-  EXPECT_FALSE(util::is_iso8601_date_time("2024-13-01T00:00:00Z"));
-  EXPECT_FALSE(util::is_iso8601_date_time("2024-01-01T24:00:00Z"));
-  EXPECT_FALSE(util::is_iso8601_date_time("2024-01-01T00:00:00.Z"));
-  EXPECT_FALSE(util::is_iso8601_date_time("2024-01-01T00:00:00+2:00"));
-  EXPECT_FALSE(util::is_iso8601_date_time("2024-01-01T00:00:00Zjunk"));
-  EXPECT_FALSE(util::is_iso8601_date_time("yesterday"));
 }
 
 }  // namespace

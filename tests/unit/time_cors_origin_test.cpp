@@ -22,7 +22,9 @@ TEST(ParseIso8601, ZuluAndOffsetFormsOfOneInstantAgree) {
 TEST(ParseIso8601, MalformedTextIsRefused) {
   for (const char* text : {"", "2024-01-01", "2024-01-01T08:00:00", "2024-01-01 08:00:00Z", "2024-13-01T08:00:00Z",
                            "2023-02-29T08:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01T08:00:00.Z",
-                           "2024-01-01T08:00:00+2:00", "2024-01-01T08:00:00Zjunk", "yesterday"}) {
+                           "2024-01-01T08:00:00+2:00", "2024-01-01T08:00:00Zjunk", "yesterday",
+                           // Neither hours-only offsets nor a "UTC" suffix: only Z, ±HH:MM, ±HHMM.
+                           "2024-01-01T10:00:00.000+02", "2024-01-01T08:00:00UTC"}) {
     EXPECT_FALSE(util::parse_iso8601(text)) << text;
   }
   EXPECT_TRUE(util::parse_iso8601("2024-02-29T08:00:00Z"));  // leap day

@@ -710,20 +710,6 @@ SubmitOutcome PostgresStore::submit_session(std::string_view session_id, std::st
   return SubmitOutcome::kSubmitted;
 }
 
-bool PostgresStore::delete_session(std::string_view session_id) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  Transaction tx(c);
-  queue_webhooks(c, session_id, SessionChange::Kind::kDecided, nullptr, wall_clock_ms(), decide_as_deleted);
-  c.run(sql::kEraseFinishedDeliveryBodies, Params().add(session_id));
-  // ON DELETE CASCADE removes the result and the job with the session.
-  if (c.run(sql::kDeleteSession, Params().add(session_id)).affected() != 1) {
-    return false;
-  }
-  tx.commit();
-  return true;
-}
-
 DeleteOutcome PostgresStore::delete_session_rate_limited(std::string_view session_id, std::string_view integration_id,
                                                          const DeleteRateLimit& limit, TimeMs now) {
   auto lease = acquire();
@@ -752,7 +738,8 @@ DeleteOutcome PostgresStore::delete_session_rate_limited(std::string_view sessio
     tx.commit();  // keeps the pruning
     return outcome;
   }
-  // As delete_session: the deletion's decision webhook, then the session's bodies erased.
+  // The deletion's decision webhook (decide_as_deleted), then the session's finished
+  // deliveries lose their bodies: the personal data goes with the session.
   queue_webhooks(c, session_id, SessionChange::Kind::kDecided, nullptr, now, decide_as_deleted);
   c.run(sql::kEraseFinishedDeliveryBodies, Params().add(session_id));
   // ON DELETE CASCADE removes the result and the job with the session.
@@ -776,49 +763,6 @@ std::optional<IneAnswer> PostgresStore::find_ine_answer(std::string_view session
         IneResult{row.boolean(0, 2), row.text(0, 3), static_cast<int>(row.integer(0, 4)), row.integer(0, 5)};
   }
   return answer;
-}
-
-std::optional<ClaimedCheck> PostgresStore::claim_check(std::string_view owner, TimeMs now, TimeMs lease_ms) {
-  auto lease = acquire();
-  // One statement, so its own transaction: the row lock taken by FOR UPDATE SKIP
-  // LOCKED is held until the lease is written.
-  const Result row = (*lease).run(sql::kClaimCheck, Params().add(owner).add(now + lease_ms).add(now));
-  if (row.rows() == 0) {
-    return std::nullopt;
-  }
-  ClaimedCheck claimed;
-  claimed.session_id = row.text(0, 0);
-  claimed.attempts = static_cast<int>(row.integer(0, 1));
-  claimed.credential.cic = row.text(0, 2);
-  claimed.credential.citizen_id = row.text(0, 3);
-  claimed.credential.ocr = row.text(0, 4);
-  claimed.credential.elector_key = row.text(0, 5);
-  claimed.credential.emission_number = row.text(0, 6);
-  claimed.credential.curp = row.text(0, 7);
-  return claimed;
-}
-
-bool PostgresStore::complete_check(std::string_view session_id, std::string_view owner, const IneResult& result,
-                                   std::string_view decision_status, TimeMs now) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  Transaction tx(c);
-  if (c.run(sql::kFinishCheck, Params().add(session_id).add(owner)).affected() != 1) {
-    return false;  // the lease was lost (expired and taken over) or the session deleted
-  }
-  c.run(sql::kInsertIneResult,
-        Params().add(session_id).add(result.active).add(result.document_state).add(result.situation).add(now));
-  c.run(sql::kDecideSession, Params().add(decision_status).add(now).add(session_id));
-  IneResult recorded = result;
-  recorded.checked_at = now;
-  queue_webhooks(c, session_id, SessionChange::Kind::kDecided, &recorded, now);
-  tx.commit();
-  return true;
-}
-
-void PostgresStore::retry_check(std::string_view session_id, std::string_view owner, TimeMs next_run_at) {
-  auto lease = acquire();
-  (*lease).run(sql::kRetryCheck, Params().add(next_run_at).add(session_id).add(owner));
 }
 
 std::int64_t PostgresStore::pending_check_count() {
@@ -1016,7 +960,7 @@ int PostgresStore::expire_sessions(TimeMs created_before, TimeMs now, int limit)
 std::vector<ClaimedDelivery> PostgresStore::claim_webhook_deliveries(std::string_view owner, TimeMs now,
                                                                      TimeMs lease_ms, int limit) {
   auto lease = acquire();
-  // One statement, so its own transaction (as claim_check).
+  // One statement, so its own transaction (as claim_checks).
   const Result rows = (*lease).run(sql::kClaimDeliveries, Params().add(owner).add(now + lease_ms).add(now).add(limit));
   std::vector<ClaimedDelivery> claimed;
   for (int row = 0; row < rows.rows(); ++row) {

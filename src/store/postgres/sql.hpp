@@ -206,7 +206,6 @@ inline constexpr std::string_view kSubmitSession =
     "WHERE id = $3 AND status IN ('created', 'started')";
 inline constexpr std::string_view kDecideSession = "UPDATE sessions SET status = $1, decided_at = $2 WHERE id = $3";
 inline constexpr std::string_view kSessionExists = "SELECT 1 FROM sessions WHERE id = $1";
-inline constexpr std::string_view kDeleteSession = "DELETE FROM sessions WHERE id = $1";
 inline constexpr std::string_view kDeleteOwnedSession = "DELETE FROM sessions WHERE id = $1 AND integration_id = $2";
 inline constexpr std::string_view kPruneSessionDeletions =
     "DELETE FROM session_deletions WHERE integration_id = $1 AND deleted_at <= $2";
@@ -226,27 +225,13 @@ inline constexpr std::string_view kInsertIneResult =
 
 inline constexpr std::string_view kInsertCheckJob =
     "INSERT INTO check_jobs(session_id, state, next_run_at) VALUES ($1, 'pending', $2)";
-// One statement claims one due job and reads its credential. SKIP LOCKED: concurrent
-// claimers (other threads, other nodes) pass over a row another transaction is leasing
-// instead of waiting for it, and the row lock makes the lease exclusive.
-inline constexpr std::string_view kClaimCheck =
-    "UPDATE check_jobs j SET lease_owner = $1, lease_until = $2, attempts = j.attempts + 1 "
-    "FROM sessions s "
-    "WHERE j.session_id = (SELECT session_id FROM check_jobs WHERE state = 'pending' AND next_run_at <= $3 "
-    "AND lease_until <= $3 ORDER BY next_run_at LIMIT 1 FOR UPDATE SKIP LOCKED) AND s.id = j.session_id "
-    "RETURNING j.session_id, j.attempts, s.cic, s.citizen_id, s.ocr, s.elector_key, s.emission_number, s.curp";
-inline constexpr std::string_view kFinishCheck =
-    "UPDATE check_jobs SET state = 'done', lease_owner = NULL, lease_until = 0 "
-    "WHERE session_id = $1 AND state = 'pending' AND lease_owner = $2";
-inline constexpr std::string_view kRetryCheck =
-    "UPDATE check_jobs SET next_run_at = $1, lease_owner = NULL, lease_until = 0 "
-    "WHERE session_id = $2 AND state = 'pending' AND lease_owner = $3";
 inline constexpr std::string_view kCountPendingChecks = "SELECT COUNT(*) FROM check_jobs WHERE state = 'pending'";
 
 // The check pipeline's batch forms, one statement each (so one transaction, one round
 // trip). A batch travels as parallel arrays unnested into rows. A claim is named by its
 // owner and attempt count: only the current claim of a job can finish it.
-// SKIP LOCKED: concurrent claimers pass over rows another transaction is leasing.
+// SKIP LOCKED: concurrent claimers (other threads, other nodes) pass over rows another
+// transaction is leasing instead of waiting for them; the row locks make each lease exclusive.
 inline constexpr std::string_view kClaimChecks =
     "WITH due AS (SELECT session_id FROM check_jobs WHERE state = 'pending' AND next_run_at <= $3 "
     "AND lease_until <= $3 ORDER BY next_run_at LIMIT $4 FOR UPDATE SKIP LOCKED) "
@@ -307,7 +292,7 @@ inline constexpr std::string_view kInsertDelivery =
     "redelivery_of) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) RETURNING id";
 inline constexpr std::string_view kEraseFinishedDeliveryBodies =
     "UPDATE webhook_deliveries SET body = '' WHERE session_id = $1 AND state <> 'pending'";
-// As kClaimCheck: SKIP LOCKED lets concurrent claimers pass over rows being leased.
+// As kClaimChecks: SKIP LOCKED lets concurrent claimers pass over rows being leased.
 inline constexpr std::string_view kClaimDeliveries =
     "UPDATE webhook_deliveries d SET lease_owner = $1, lease_until = $2, attempts = d.attempts + 1 "
     "FROM integrations i WHERE d.id IN (SELECT id FROM webhook_deliveries WHERE state = 'pending' "

@@ -194,7 +194,6 @@ inline constexpr std::string_view kSubmitSession =
     "WHERE id = ? AND status IN ('created', 'started')";
 inline constexpr std::string_view kDecideSession = "UPDATE sessions SET status = ?, decided_at = ? WHERE id = ?";
 inline constexpr std::string_view kSessionExists = "SELECT 1 FROM sessions WHERE id = ?";
-inline constexpr std::string_view kDeleteSession = "DELETE FROM sessions WHERE id = ?";
 inline constexpr std::string_view kDeleteOwnedSession = "DELETE FROM sessions WHERE id = ? AND integration_id = ?";
 inline constexpr std::string_view kPruneSessionDeletions =
     "DELETE FROM session_deletions WHERE integration_id = ? AND deleted_at <= ?";
@@ -214,18 +213,8 @@ inline constexpr std::string_view kInsertIneResult =
 
 inline constexpr std::string_view kInsertCheckJob =
     "INSERT INTO check_jobs(session_id, state, next_run_at) VALUES (?, 'pending', ?)";
-inline constexpr std::string_view kClaimCheck =
-    "UPDATE check_jobs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 "
-    "WHERE session_id = (SELECT session_id FROM check_jobs WHERE state = 'pending' AND next_run_at <= ? "
-    "AND lease_until <= ? ORDER BY next_run_at LIMIT 1) RETURNING session_id, attempts";
 inline constexpr std::string_view kSelectCheckCredential =
     "SELECT cic, citizen_id, ocr, elector_key, emission_number, curp FROM sessions WHERE id = ?";
-inline constexpr std::string_view kFinishCheck =
-    "UPDATE check_jobs SET state = 'done', lease_owner = NULL, lease_until = 0 "
-    "WHERE session_id = ? AND state = 'pending' AND lease_owner = ?";
-inline constexpr std::string_view kRetryCheck =
-    "UPDATE check_jobs SET next_run_at = ?, lease_owner = NULL, lease_until = 0 "
-    "WHERE session_id = ? AND state = 'pending' AND lease_owner = ?";
 inline constexpr std::string_view kCountPendingChecks = "SELECT COUNT(*) FROM check_jobs WHERE state = 'pending'";
 
 // The check pipeline's batch forms. A claim is named by its owner and attempt count:

@@ -563,27 +563,6 @@ SubmitOutcome SqliteStore::submit_session(std::string_view session_id, std::stri
   return SubmitOutcome::kSubmitted;
 }
 
-bool SqliteStore::delete_session(std::string_view session_id) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  WriteTransaction tx(c);
-  const TimeMs now = wall_clock_ms();
-  queue_webhooks(c, session_id, SessionChange::Kind::kDecided, nullptr, now, decide_as_deleted);
-  {
-    Statement erase(c, sql::kEraseFinishedDeliveryBodies);
-    erase.bind(session_id).run();
-  }
-  {
-    Statement remove(c, sql::kDeleteSession);
-    remove.bind(session_id).run();
-  }
-  if (c.changes() != 1) {
-    return false;
-  }
-  tx.commit();
-  return true;
-}
-
 DeleteOutcome SqliteStore::delete_session_rate_limited(std::string_view session_id, std::string_view integration_id,
                                                        const DeleteRateLimit& limit, TimeMs now) {
   auto lease = acquire();
@@ -612,7 +591,8 @@ DeleteOutcome SqliteStore::delete_session_rate_limited(std::string_view session_
     tx.commit();  // keeps the pruning
     return outcome;
   }
-  // As delete_session: the deletion's decision webhook, then the session's bodies erased.
+  // The deletion's decision webhook (decide_as_deleted), then the session's finished
+  // deliveries lose their bodies: the personal data goes with the session.
   queue_webhooks(c, session_id, SessionChange::Kind::kDecided, nullptr, now, decide_as_deleted);
   {
     Statement erase(c, sql::kEraseFinishedDeliveryBodies);
@@ -646,70 +626,6 @@ std::optional<IneAnswer> SqliteStore::find_ine_answer(std::string_view session_i
         IneResult{select.integer(2) != 0, select.text(3), static_cast<int>(select.integer(4)), select.integer(5)};
   }
   return answer;
-}
-
-std::optional<ClaimedCheck> SqliteStore::claim_check(std::string_view owner, TimeMs now, TimeMs lease_ms) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  WriteTransaction tx(c);
-  ClaimedCheck claimed;
-  {
-    Statement claim(c, sql::kClaimCheck);
-    claim.bind(owner).bind(now + lease_ms).bind(now).bind(now);
-    if (!claim.step()) {
-      return std::nullopt;
-    }
-    claimed.session_id = claim.text(0);
-    claimed.attempts = static_cast<int>(claim.integer(1));
-    claim.run();
-  }
-  {
-    Statement credential(c, sql::kSelectCheckCredential);
-    credential.bind(claimed.session_id);
-    if (credential.step()) {
-      claimed.credential.cic = credential.text(0);
-      claimed.credential.citizen_id = credential.text(1);
-      claimed.credential.ocr = credential.text(2);
-      claimed.credential.elector_key = credential.text(3);
-      claimed.credential.emission_number = credential.text(4);
-      claimed.credential.curp = credential.text(5);
-    }
-  }
-  tx.commit();
-  return claimed;
-}
-
-bool SqliteStore::complete_check(std::string_view session_id, std::string_view owner, const IneResult& result,
-                                 std::string_view decision_status, TimeMs now) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  WriteTransaction tx(c);
-  {
-    Statement finish(c, sql::kFinishCheck);
-    finish.bind(session_id).bind(owner).run();
-  }
-  if (c.changes() != 1) {
-    return false;  // the lease was lost (expired and taken over) or the session deleted
-  }
-  {
-    Statement insert(c, sql::kInsertIneResult);
-    insert.bind(session_id).bind(result.active).bind(result.document_state).bind(result.situation).bind(now).run();
-  }
-  {
-    Statement decide(c, sql::kDecideSession);
-    decide.bind(decision_status).bind(now).bind(session_id).run();
-  }
-  IneResult recorded = result;
-  recorded.checked_at = now;
-  queue_webhooks(c, session_id, SessionChange::Kind::kDecided, &recorded, now);
-  tx.commit();
-  return true;
-}
-
-void SqliteStore::retry_check(std::string_view session_id, std::string_view owner, TimeMs next_run_at) {
-  auto lease = acquire();
-  Statement retry(*lease, sql::kRetryCheck);
-  retry.bind(next_run_at).bind(session_id).bind(owner).run();
 }
 
 std::int64_t SqliteStore::pending_check_count() {

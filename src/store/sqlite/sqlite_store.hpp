@@ -39,15 +39,10 @@ class SqliteStore final : public Store {
   std::optional<Session> find_session(std::string_view session_id) override;
   SubmitOutcome submit_session(std::string_view session_id, std::string_view attempt_id, bool enqueue_check,
                                std::string_view decision_status_without_check, TimeMs now) override;
-  bool delete_session(std::string_view session_id) override;
   DeleteOutcome delete_session_rate_limited(std::string_view session_id, std::string_view integration_id,
                                             const DeleteRateLimit& limit, TimeMs now) override;
   std::optional<IneAnswer> find_ine_answer(std::string_view session_id) override;
 
-  std::optional<ClaimedCheck> claim_check(std::string_view owner, TimeMs now, TimeMs lease_ms) override;
-  bool complete_check(std::string_view session_id, std::string_view owner, const IneResult& result,
-                      std::string_view decision_status, TimeMs now) override;
-  void retry_check(std::string_view session_id, std::string_view owner, TimeMs next_run_at) override;
   std::int64_t pending_check_count() override;
   std::vector<ClaimedCheck> claim_checks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) override;
   std::vector<bool> complete_checks(std::string_view owner, std::span<const CheckCompletion> batch,
