@@ -3,6 +3,7 @@
 #include <array>
 
 #include "api/api.hpp"
+#include "api/document_mrz.hpp"
 #include "api/errors.hpp"
 #include "api/json_fields.hpp"
 #include "api/session_token.hpp"
@@ -127,7 +128,7 @@ ApiResponse Api::create_session(const ApiRequest& request, Caller& caller) {
     if (parsed.error) {
       throw ApiError(ErrorKind::kInvalidParameters, "Request includes invalid parameters: " + parsed.error->message);
     }
-    session.credential = std::move(*parsed.credential);
+    session.credential = credential_with_document_mrz(document, fields, std::move(*parsed.credential));
   }
   store_.insert_session(session);
   ApiResponse response{201, verification_summary(session, options_)};
