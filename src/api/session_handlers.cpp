@@ -152,18 +152,24 @@ ApiResponse Api::update_session(const ApiRequest& request, std::string_view sess
   if (*requested != status::kSubmitted) {
     throw ApiError(ErrorKind::kTransitionNotAllowed, not_allowed);
   }
-  const bool check = session.ine_document && session.credential.has_lookup_data();
+  const bool has_lookup_data = session.ine_document && session.credential.has_lookup_data();
   const std::string attempt_id = auth::random_uuid_v4();
   // Without credential data no registry check can run: Veriff's answer is a
-  // resubmission request (9103).
-  const auto outcome = store_.submit_session(session.id, attempt_id, check, status::kResubmissionRequested, clock_());
+  // resubmission request (9103). An INE session's uploaded document images may still
+  // carry it: the store queues a check that reads them first (the check pipeline reads
+  // them, never this thread).
+  const auto outcome =
+      session.ine_document
+          ? store_.submit_session_reading_documents(session.id, attempt_id, has_lookup_data,
+                                                    status::kResubmissionRequested, clock_())
+          : store_.submit_session(session.id, attempt_id, false, status::kResubmissionRequested, clock_());
   if (outcome == store::SubmitOutcome::kNotFound) {
     throw ApiError(ErrorKind::kNotFound);
   }
   if (outcome == store::SubmitOutcome::kNotAllowed) {
     throw ApiError(ErrorKind::kTransitionNotAllowed, not_allowed);
   }
-  if (check && on_check_queued_) {
+  if (session.ine_document && on_check_queued_) {
     on_check_queued_();
   }
   session.status = status::kSubmitted;
