@@ -109,6 +109,13 @@ TEST_F(DocumentReadingTest, UnreadableImageIsResubmissionRequestedWithPoorImageQ
   EXPECT_EQ(text_of(verification.at("reason")),
             "Poor image quality: the machine-readable zone of the document could not be read");
   EXPECT_EQ(client_->ine_registry(id).status, 404);  // no registry answer was made up
+  // Counted for operators, without personal data.
+  testing::HttpCall metrics;
+  metrics.method = "GET";
+  metrics.target = "/metrics";
+  const std::string page = testing::http_call(port(), metrics).body;
+  EXPECT_NE(page.find("inereg_check_document_readings_total{outcome=\"unreadable\"} 1\n"), std::string::npos) << page;
+  EXPECT_NE(page.find("inereg_check_document_readings_total{outcome=\"credential\"} 0\n"), std::string::npos) << page;
 }
 
 TEST_F(DocumentReadingTest, CardThatContradictsTypedDataIsNotGuessed) {
