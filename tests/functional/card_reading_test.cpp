@@ -198,5 +198,34 @@ TEST_F(CardReadingTest, UnreadableCardIsResubmissionRequestedWithTheReason) {
   EXPECT_EQ(client.ine_registry(id).status, 404);
 }
 
+// SIGKILL while the job is leased for reading (the read running or just recorded —
+// either way, nothing may be lost or decided twice): the restarted node claims the job
+// again after the lease, reads the card and answers once.
+TEST_F(CardReadingTest, KilledWhileReadingTheJobIsReadAgainAndAnsweredOnce) {
+  server_->kill();
+  const EnvVars env{{"OMP_THREAD_LIMIT", "1"}, {"INEREG_CHECKS_LEASE_MS", "3000"}};
+  server_.emplace(workspace_, env);
+  const DemoClient demo(server_->port(), integration_);
+  const std::string id = demo.create_session();
+  demo.upload(id, "document-back", readable_card().bytes);
+  demo.submit(id);
+  const std::string leased_for_reading = "SELECT COUNT(*) FROM check_jobs WHERE session_id = '" + id +
+                                         "' AND lease_owner IS NOT NULL AND CAST(read_document AS INTEGER) = 1";
+  const auto deadline = std::chrono::steady_clock::now() + kReadingTimeout;
+  while (query_int(workspace_, leased_for_reading) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(2));
+  }
+  server_->kill();
+
+  server_.emplace(workspace_, env);
+  const ApiClient client(server_->port(), integration_.api_key, integration_.secret);
+  const auto answer = client.poll_ine_registry(id, kReadingTimeout);
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(answer.body, R"({"active":true,"documentState":"La credencial esta vigente"})");
+  EXPECT_EQ(query_int(workspace_, "SELECT COUNT(*) FROM ine_results WHERE session_id = '" + id + "'"), 1);
+  EXPECT_EQ(query_int(workspace_, "SELECT COUNT(*) FROM check_jobs WHERE state = 'pending'"), 0);
+  EXPECT_EQ(query_int(workspace_, "SELECT COUNT(*) FROM sessions WHERE id = '" + id + "' AND status = 'approved'"), 1);
+}
+
 }  // namespace
 }  // namespace inereg::functional
