@@ -14,7 +14,27 @@ struct DecisionCode {
   std::optional<int> reason_code;
 };
 
-std::optional<DecisionCode> decision_code(std::string_view session_status) {
+// Veriff's resubmission reason for a session whose document images were read
+// (veriff-api.md §6.9). Unreadable: 204 "Poor image quality", Veriff's code for a
+// document it cannot read, with the text saying what could not be read. A read MRZ that
+// contradicts the typed data has no resubmission code of its own in the documented
+// table (104 is a decline), so reasonCode stays null and the text says it.
+std::optional<DecisionCode> document_reading_code(std::string_view reason) {
+  if (reason == store::decision_reason::kDocumentUnreadable) {
+    return DecisionCode{9103, "Poor image quality: the machine-readable zone of the document could not be read", 204};
+  }
+  if (reason == store::decision_reason::kDocumentMismatch) {
+    return DecisionCode{9103, "Document data does not match the data sent with the session", std::nullopt};
+  }
+  return std::nullopt;
+}
+
+std::optional<DecisionCode> decision_code(std::string_view session_status, std::string_view decision_reason) {
+  if (session_status == status::kResubmissionRequested) {
+    if (auto reading = document_reading_code(decision_reason)) {
+      return reading;
+    }
+  }
   if (session_status == status::kApproved) {
     return DecisionCode{9001, std::nullopt, std::nullopt};
   }
@@ -77,7 +97,7 @@ boost::json::object person_object(const store::Session& session) {
 boost::json::object decision_body(const store::Session& session) {
   boost::json::object body;
   body["status"] = "success";
-  const auto code = decision_code(session.status);
+  const auto code = decision_code(session.status, session.decision_reason);
   if (!code) {
     body["verification"] = nullptr;  // no decision yet
     return body;

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "api/api.hpp"
+#include "api/document_mrz.hpp"
 #include "api/errors.hpp"
 #include "api/json_fields.hpp"
 #include "api/session_token.hpp"
@@ -127,7 +128,7 @@ ApiResponse Api::create_session(const ApiRequest& request, Caller& caller) {
     if (parsed.error) {
       throw ApiError(ErrorKind::kInvalidParameters, "Request includes invalid parameters: " + parsed.error->message);
     }
-    session.credential = std::move(*parsed.credential);
+    session.credential = credential_with_document_mrz(document, fields, std::move(*parsed.credential));
   }
   store_.insert_session(session);
   ApiResponse response{201, verification_summary(session, options_)};
@@ -151,18 +152,24 @@ ApiResponse Api::update_session(const ApiRequest& request, std::string_view sess
   if (*requested != status::kSubmitted) {
     throw ApiError(ErrorKind::kTransitionNotAllowed, not_allowed);
   }
-  const bool check = session.ine_document && session.credential.has_lookup_data();
+  const bool has_lookup_data = session.ine_document && session.credential.has_lookup_data();
   const std::string attempt_id = auth::random_uuid_v4();
   // Without credential data no registry check can run: Veriff's answer is a
-  // resubmission request (9103).
-  const auto outcome = store_.submit_session(session.id, attempt_id, check, status::kResubmissionRequested, clock_());
+  // resubmission request (9103). An INE session's uploaded document images may still
+  // carry it: the store queues a check that reads them first (the check pipeline reads
+  // them, never this thread).
+  const auto outcome =
+      session.ine_document
+          ? store_.submit_session_reading_documents(session.id, attempt_id, has_lookup_data,
+                                                    status::kResubmissionRequested, clock_())
+          : store_.submit_session(session.id, attempt_id, false, status::kResubmissionRequested, clock_());
   if (outcome == store::SubmitOutcome::kNotFound) {
     throw ApiError(ErrorKind::kNotFound);
   }
   if (outcome == store::SubmitOutcome::kNotAllowed) {
     throw ApiError(ErrorKind::kTransitionNotAllowed, not_allowed);
   }
-  if (check && on_check_queued_) {
+  if (session.ine_document && on_check_queued_) {
     on_check_queued_();
   }
   session.status = status::kSubmitted;

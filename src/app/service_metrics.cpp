@@ -103,6 +103,14 @@ std::string ServiceMetrics::render() {
               pipeline.store_errors.value());
   out.histogram("inereg_check_lookup_duration_seconds", "Registry lookup time as the check pipeline saw it.",
                 pipeline.lookup_seconds.snapshot());
+  out.header("inereg_check_document_readings_total",
+             "Checks whose credential was read from document images, by outcome: a credential to look up, "
+             "unreadable or contradicting the typed data (both decided resubmission_requested).",
+             "counter");
+  out.sample("inereg_check_document_readings_total", {{"outcome", "credential"}}, pipeline.documents_read.value());
+  out.sample("inereg_check_document_readings_total", {{"outcome", "unreadable"}},
+             pipeline.documents_unreadable.value());
+  out.sample("inereg_check_document_readings_total", {{"outcome", "mismatch"}}, pipeline.documents_mismatch.value());
 
   const auto stats = connector_.stats();
   out.gauge("inereg_registry_in_flight", "Upstream registry calls running now.", stats.in_flight);

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <span>
 #include <unordered_map>
 
 #include "auth/secret_box.hpp"
@@ -105,6 +106,11 @@ struct CheckRunner::Core {
   }
 
   void write(std::vector<Answered>& batch);
+  // On a reading thread: reads the claimed job's document images and records the
+  // outcome under the claim. `claimed_at`: when the claim was made (its lease started).
+  void read_document(const store::ClaimedCheck& check, SteadyClock::time_point claimed_at);
+  // A reading job's slot is free again; `lookup_due`: its lookup was just released.
+  void finish_reading(bool lookup_due);
 
   store::Store& store;
   registry::RegistryConnector& connector;
@@ -114,6 +120,7 @@ struct CheckRunner::Core {
   const SteadyClock::duration deadline;
   const int claim_threshold;
   PipelineMetrics metrics;
+  const vision::MrzReader reader{};  // stateless; Tesseract is per thread (thread_local)
 
   std::mutex mutex;
   std::condition_variable dispatcher_wakeup;  // wake(), slots freed, stop
@@ -191,6 +198,89 @@ void CheckRunner::Core::write(std::vector<Answered>& batch) {
   }
 }
 
+void CheckRunner::Core::read_document(const store::ClaimedCheck& check, SteadyClock::time_point claimed_at) {
+  const std::string& session_id = check.session_id;
+  // A job that waited for a reading thread through half its lease would risk the lease
+  // running out mid-read: it is given back, due at once, for whichever node has room.
+  if (SteadyClock::now() - claimed_at > std::chrono::milliseconds(options.lease_ms / 2)) {
+    try {
+      const store::CheckRetry retry{session_id, check.attempts, clock()};
+      const bool applied = store.retry_checks(owner, std::span(&retry, 1)).front();
+      (applied ? metrics.retries : metrics.lost_leases).add();
+      spdlog::info("document reading for session {} waited past half its lease; given back", session_id);
+    } catch (const std::exception& e) {
+      metrics.store_errors.add();  // the lease expires and the job is claimed again
+      spdlog::error("giving back the document reading for session {} failed: {}", session_id, e.what());
+    }
+    finish_reading(true);
+    return;
+  }
+  std::vector<store::MediaFile> images;
+  try {
+    images = store.media_for_reading(session_id);
+  } catch (const std::exception& e) {
+    metrics.store_errors.add();  // nothing recorded: the job is claimed again after its lease
+    spdlog::error("loading the document images of session {} failed: {}", session_id, e.what());
+    finish_reading(false);
+    return;
+  }
+  const FirstReading first = read_first_mrz(reader, images);
+  const DocumentJudgement judgement = judge_document(check.credential, first.mrz);
+  store::DocumentReadingRecord record{session_id, check.attempts, std::nullopt, ""};
+  switch (judgement.kind) {
+    case DocumentJudgement::Kind::kCredential:
+      record.credential = judgement.credential;
+      break;
+    case DocumentJudgement::Kind::kUnreadable:
+      record.decision_reason = store::decision_reason::kDocumentUnreadable;
+      break;
+    case DocumentJudgement::Kind::kMismatch:
+      record.decision_reason = store::decision_reason::kDocumentMismatch;
+      break;
+  }
+  bool recorded = false;
+  try {
+    recorded = store.record_document_reading(owner, record, clock());
+  } catch (const std::exception& e) {
+    metrics.store_errors.add();
+    spdlog::error("recording the document reading of session {} failed: {}", session_id, e.what());
+    finish_reading(false);
+    return;
+  }
+  if (!recorded) {
+    metrics.lost_leases.add();
+    spdlog::warn("document reading for session {} lost its lease before recording; another worker owns it", session_id);
+    finish_reading(false);
+    return;
+  }
+  // Session id and outcome kinds only: what was read is personal data.
+  spdlog::info("document reading for session {}: {} (MRZ {}, {} of {} images read)", session_id,
+               judgement_name(judgement.kind), first.mrz ? "read" : "not read", first.tried, images.size());
+  switch (judgement.kind) {
+    case DocumentJudgement::Kind::kCredential:
+      metrics.documents_read.add();
+      break;
+    case DocumentJudgement::Kind::kUnreadable:
+      metrics.documents_unreadable.add();
+      break;
+    case DocumentJudgement::Kind::kMismatch:
+      metrics.documents_mismatch.add();
+      break;
+  }
+  finish_reading(record.credential.has_value());
+}
+
+void CheckRunner::Core::finish_reading(bool lookup_due) {
+  {
+    std::lock_guard lock(mutex);
+    --slots_used;
+    if (lookup_due) {
+      ++wake_generation;  // the released job is due now: claim it without waiting for the poll
+    }
+  }
+  dispatcher_wakeup.notify_all();
+}
+
 store::TimeMs CheckRunner::lookup_deadline_ms(const CheckRunnerOptions& options) {
   return std::max<store::TimeMs>(1, std::min(options.lookup_timeout_ms, options.lease_ms / 2));
 }
@@ -219,6 +309,7 @@ void CheckRunner::start() {
     std::lock_guard lock(core_->mutex);
     core_->running = true;
   }
+  reading_pool_ = std::make_unique<ReadingPool>(core_->options.reading_threads);
   threads_.emplace_back([this] { dispatch_loop(); });
   for (int i = 0; i < core_->options.workers; ++i) {
     threads_.emplace_back([this] { complete_loop(); });
@@ -255,6 +346,11 @@ void CheckRunner::stop() {
       core.metrics.lookups_in_flight.set(0);
     }
     core.completers_exit = true;
+  }
+  // Readings not started are dropped (their jobs are claimed again after the lease);
+  // one being read finishes and records its outcome first.
+  if (const std::size_t dropped = reading_pool_->stop(); dropped > 0) {
+    spdlog::info("stopping with {} document readings not started; their checks run again after the lease", dropped);
   }
   core.completer_wakeup.notify_all();
   for (std::size_t i = 1; i < threads_.size(); ++i) {
@@ -295,11 +391,18 @@ void CheckRunner::dispatch_loop() {
       // Copies of the credentials: an answer (possibly inline) erases the entry.
       std::vector<std::pair<std::uint64_t, ine::Credential>> lookups;
       lookups.reserve(claimed.size());
+      // Jobs whose credential is read from document images first: they keep their slot
+      // until the reading is recorded, and are not in flight (no lookup deadline yet).
+      std::vector<store::ClaimedCheck> readings;
       lock.lock();
       core.slots_used -= limit - static_cast<int>(claimed.size());
       maybe_due = !failed && static_cast<int>(claimed.size()) == limit;
       const auto now = SteadyClock::now();
       for (auto& check : claimed) {
+        if (check.read_document) {
+          readings.push_back(std::move(check));
+          continue;
+        }
         const std::uint64_t ticket = core.next_ticket++;
         lookups.emplace_back(ticket, check.credential);
         auto& entry = core.in_flight[ticket] = Core::InFlight{std::move(check), now, now + core.deadline};
@@ -307,6 +410,9 @@ void CheckRunner::dispatch_loop() {
       }
       core.metrics.lookups_in_flight.set(static_cast<std::int64_t>(core.in_flight.size()));
       lock.unlock();
+      for (auto& check : readings) {
+        reading_pool_->post([shared = core_, check = std::move(check), now] { shared->read_document(check, now); });
+      }
       core.metrics.attempts.add(static_cast<std::int64_t>(lookups.size()));
       for (auto& [ticket, credential] : lookups) {
         auto shared = core_;

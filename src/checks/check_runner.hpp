@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "checks/document_reading.hpp"
 #include "metrics/metrics.hpp"
 #include "registry/connector.hpp"
 #include "store/store.hpp"
@@ -31,6 +32,9 @@ struct CheckRunnerOptions {
   store::TimeMs retry_max_ms = 60'000;
   // stop() waits this long for lookups in flight to answer and be written.
   store::TimeMs stop_wait_ms = 5'000;
+  // Threads reading document images (vision.threads): each read is a second or more of
+  // CPU in Tesseract, so more threads than spare cores only make every read slower.
+  int reading_threads = 1;
 };
 
 // What the pipeline counts, for GET /metrics. Updated lock-free by the pipeline.
@@ -45,6 +49,10 @@ struct PipelineMetrics {
   metrics::Counter retries;      // next attempts scheduled
   metrics::Counter store_errors;
   metrics::Histogram lookup_seconds{metrics::latency_buckets_seconds()};
+  // Checks whose credential was read from document images, by outcome.
+  metrics::Counter documents_read;        // an MRZ was read (or typed data stood) and is looked up
+  metrics::Counter documents_unreadable;  // decided resubmission_requested: nothing readable
+  metrics::Counter documents_mismatch;    // decided resubmission_requested: the MRZ contradicts typed data
 };
 
 // The durable, asynchronous check pipeline.
@@ -56,6 +64,12 @@ struct PipelineMetrics {
 //   completer threads: take every queued answer (up to batch_size) and write the
 //     verdicts with Store::complete_checks and the rest with Store::retry_checks, one
 //     transaction each: group commit, one fsync for many checks.
+//
+// Document reading: a claimed job marked ClaimedCheck::read_document is not looked up;
+//   it is posted to a ReadingPool (options.reading_threads), which reads the session's
+//   document images (vision::MrzReader) and records the outcome under the claim
+//   (Store::record_document_reading): the credential read is stored and the job released
+//   for an immediate lookup, or the session is decided resubmission_requested.
 //
 // Exactly once: every write is guarded by the claim (owner + attempt count), so only
 // the current holder of a job's lease can finish it, once. A failure is never a
@@ -97,6 +111,7 @@ class CheckRunner {
 
   std::shared_ptr<Core> core_;  // shared with connector callbacks that may answer late
   std::vector<std::thread> threads_;
+  std::unique_ptr<ReadingPool> reading_pool_;  // while started
 };
 
 }  // namespace inereg::checks

@@ -135,6 +135,11 @@ std::vector<Setting> settings() {
        }},
       {"checks", "stop_wait_ms", "INEREG_CHECKS_STOP_WAIT_MS",
        [](Config& c, const std::string& v) { c.checks.stop_wait_ms = to_int("checks.stop_wait_ms", v, 0, 3'600'000); }},
+      // Threads that read submitted sessions' document images (Tesseract, CPU-bound).
+      {"vision", "threads", "INEREG_VISION_THREADS",
+       [](Config& c, const std::string& v) {
+         c.checks.reading_threads = static_cast<int>(to_int("vision.threads", v, 1, 64));
+       }},
       {"metrics", "enabled", "INEREG_METRICS_ENABLED",
        [](Config& c, const std::string& v) { c.metrics_enabled = to_bool("metrics.enabled", v); }},
       // registry.*: which connector answers checks, and how the HTTP one treats its upstream.

@@ -256,6 +256,16 @@ Credential credential_from_mrz(const Mrz& mrz) {
   return credential;
 }
 
+Credential merge_credential_with_mrz(Credential typed, const Mrz& mrz) {
+  const Credential read = credential_from_mrz(mrz);
+  for (auto member : {&Credential::cic, &Credential::ocr, &Credential::citizen_id}) {
+    if ((typed.*member).empty()) {
+      typed.*member = read.*member;
+    }
+  }
+  return typed;
+}
+
 std::string candidate_models(const Mrz& mrz) {
   if (mrz.vigencia_year <= 2023) {
     return "D";

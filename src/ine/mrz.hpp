@@ -100,6 +100,11 @@ MrzParse parse_mrz(std::string_view text);
 // alone does not say which of D–H the card is; see candidate_models).
 Credential credential_from_mrz(const Mrz& mrz);
 
+// `typed` (fields the client sent, already checked with mrz_disagreements) with the
+// MRZ's CIC, OCR and identificador filling the ones it lacks: the session's credential
+// when both a card and typed fields are at hand.
+Credential merge_credential_with_mrz(Credential typed, const Mrz& mrz);
+
 // The card models an MRZ can belong to, as letters ("DEFGH"), narrowed by the vigencia
 // year (ine-domain.md §2.1; an inference from issue dates, not an INE rule): model D was
 // issued Dec 2013–Jul 2014 (vigencia 2023–2024), E–H from Jul 2014 (vigencia ≥ 2024).

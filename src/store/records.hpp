@@ -40,6 +40,14 @@ inline constexpr const char* kExpired = "expired";
 inline constexpr const char* kAbandoned = "abandoned";
 }  // namespace session_status
 
+// Why a session was decided resubmission_requested after reading its document images
+// (sessions.decision_reason); api::decision_body maps each to Veriff's reason and
+// reasonCode. "" = the status's usual reason.
+namespace decision_reason {
+inline constexpr const char* kDocumentUnreadable = "document_unreadable";  // no image gave a valid MRZ
+inline constexpr const char* kDocumentMismatch = "document_mismatch";      // the MRZ contradicts the typed data
+}  // namespace decision_reason
+
 struct Session {
   std::string id;
   std::string integration_id;
@@ -55,6 +63,7 @@ struct Session {
   TimeMs created_at = 0;
   std::optional<TimeMs> submitted_at;
   std::optional<TimeMs> decided_at;
+  std::string decision_reason;  // a decision_reason:: value, or ""
 };
 
 // The outcome of a registry check, exactly as the ine-registry endpoint returns it.
@@ -80,6 +89,22 @@ struct ClaimedCheck {
   std::string session_id;
   int attempts = 0;  // including this one
   ine::Credential credential;
+  // The credential is to be read from the session's document images before the lookup
+  // (Store::record_document_reading records what was read).
+  bool read_document = false;
+};
+
+// What reading a claimed check's document images gave, recorded under the claim's guard
+// (owner + `attempts`, as CheckCompletion).
+struct DocumentReadingRecord {
+  std::string session_id;
+  int attempts = 0;
+  // The credential to look up (typed fields merged with the MRZ read): stored on the
+  // session, and the job released for an immediate lookup that reads nothing again.
+  std::optional<ine::Credential> credential;
+  // Without a credential: the session is decided resubmission_requested for this
+  // decision_reason:: value, with its decision webhook, and the job is done.
+  std::string decision_reason;
 };
 
 // DELETE /v1/sessions/{id} allowance of one integration (veriff-api.md §4.6: 5 per hour,

@@ -45,6 +45,15 @@ class Store {
   // `decision_status_without_check`.
   virtual SubmitOutcome submit_session(std::string_view session_id, std::string_view attempt_id, bool enqueue_check,
                                        std::string_view decision_status_without_check, TimeMs now) = 0;
+  // PATCH submitted of an INE session: created/started -> submitted, and in the same
+  // transaction (so an upload racing the submit is seen or refused, never missed): with
+  // readable document images (as media_for_reading selects them) a check job that reads
+  // them first (ClaimedCheck::read_document); else with `has_lookup_data` a plain check
+  // job; else decided at once as `decision_status_without_check`.
+  virtual SubmitOutcome submit_session_reading_documents(std::string_view session_id, std::string_view attempt_id,
+                                                         bool has_lookup_data,
+                                                         std::string_view decision_status_without_check,
+                                                         TimeMs now) = 0;
   // DELETE /v1/sessions/{id}: removes the integration's session with its personal data,
   // result, job and media (kNotFound if unknown or another integration's), only while
   // the integration's deletions in the last hour and the last 24 hours stay under
@@ -72,6 +81,13 @@ class Store {
   // Releases each lease and schedules the next attempt, under the same guard as
   // complete_checks; returns per entry whether it applied.
   virtual std::vector<bool> retry_checks(std::string_view owner, std::span<const CheckRetry> batch) = 0;
+
+  // Records what reading a claimed job's document images gave (DocumentReadingRecord),
+  // only if the job is still pending under this very claim (`owner`, record.attempts):
+  // a credential is stored on the session and the job released (lease cleared, due now,
+  // nothing left to read); a decision_reason decides the session resubmission_requested
+  // with its decision webhook and finishes the job. False when the claim was lost.
+  virtual bool record_document_reading(std::string_view owner, const DocumentReadingRecord& record, TimeMs now) = 0;
 
   // Local registry snapshot ----------------------------------------------------------
   // Inserts or replaces the entries in one transaction.

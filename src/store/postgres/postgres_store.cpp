@@ -387,6 +387,7 @@ std::optional<Session> select_session(Connection& c, std::string_view session_id
   s.created_at = row.integer(0, 16);
   s.submitted_at = row.optional_integer(0, 17);
   s.decided_at = row.optional_integer(0, 18);
+  s.decision_reason = row.text(0, 19);
   return s;
 }
 
@@ -790,6 +791,7 @@ std::vector<ClaimedCheck> PostgresStore::claim_checks(std::string_view owner, Ti
     check.credential.elector_key = rows.text(row, 5);
     check.credential.emission_number = rows.text(row, 6);
     check.credential.curp = rows.text(row, 7);
+    check.read_document = rows.boolean(row, 8);
     claimed.push_back(std::move(check));
   }
   return claimed;
@@ -1139,6 +1141,66 @@ std::vector<MediaFile> PostgresStore::media_for_reading(std::string_view session
     all.push_back(read_media_file(rows, row));
   }
   return all;
+}
+
+SubmitOutcome PostgresStore::submit_session_reading_documents(std::string_view session_id, std::string_view attempt_id,
+                                                              bool has_lookup_data,
+                                                              std::string_view decision_status_without_check,
+                                                              TimeMs now) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  Transaction tx(c);
+  // The UPDATE's row lock conflicts with insert_media's FOR NO KEY UPDATE of the session:
+  // an upload committed before it is seen by the SELECT below (a new snapshot under READ
+  // COMMITTED); one waiting on the lock then finds the session submitted and is refused.
+  if (c.run(sql::kSubmitSession, Params().add(attempt_id).add(now).add(session_id)).affected() == 0) {
+    return c.run(sql::kSessionExists, Params().add(session_id)).rows() > 0 ? SubmitOutcome::kNotAllowed
+                                                                           : SubmitOutcome::kNotFound;
+  }
+  queue_webhooks(c, session_id, SessionChange::Kind::kSubmitted, nullptr, now);
+  if (c.run(sql::kSessionHasReadableDocument, Params().add(session_id)).rows() > 0) {
+    c.run(sql::kInsertReadingCheckJob, Params().add(session_id).add(now));
+  } else if (has_lookup_data) {
+    c.run(sql::kInsertCheckJob, Params().add(session_id).add(now));
+  } else {
+    c.run(sql::kDecideSession, Params().add(decision_status_without_check).add(now).add(session_id));
+    queue_webhooks(c, session_id, SessionChange::Kind::kDecided, nullptr, now);
+  }
+  tx.commit();
+  return SubmitOutcome::kSubmitted;
+}
+
+bool PostgresStore::record_document_reading(std::string_view owner, const DocumentReadingRecord& record, TimeMs now) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  Transaction tx(c);
+  if (record.credential) {
+    if (c.run(sql::kReleaseReadCheck, Params().add(now).add(record.session_id).add(owner).add(record.attempts))
+            .affected() != 1) {
+      return false;  // the claim was lost (expired and taken over) or the session deleted
+    }
+    const ine::Credential& read = *record.credential;
+    c.run(sql::kSetSessionCredential, Params()
+                                          .add(read.cic)
+                                          .add(read.citizen_id)
+                                          .add(read.ocr)
+                                          .add(read.elector_key)
+                                          .add(read.emission_number)
+                                          .add(read.curp)
+                                          .add(record.session_id));
+  } else {
+    if (c.run(sql::kFinishReadCheck, Params().add(record.session_id).add(owner).add(record.attempts)).affected() != 1) {
+      return false;
+    }
+    c.run(sql::kDecideSessionWithReason, Params()
+                                             .add(session_status::kResubmissionRequested)
+                                             .add(now)
+                                             .add(record.decision_reason)
+                                             .add(record.session_id));
+    queue_webhooks(c, record.session_id, SessionChange::Kind::kDecided, nullptr, now);
+  }
+  tx.commit();
+  return true;
 }
 
 }  // namespace inereg::store::postgres

@@ -143,6 +143,12 @@ CREATE TABLE media (
 ALTER TABLE media ALTER COLUMN bytes SET STORAGE EXTERNAL;
 CREATE INDEX media_by_session ON media(session_id, seq);
 )sql"},
+    // Reading the credential from the card (issue 3): a check job may first read the
+    // session's document images; a session decided without a registry answer keeps why.
+    Migration{5, R"sql(
+ALTER TABLE check_jobs ADD COLUMN read_document BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE sessions ADD COLUMN decision_reason TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 // The schema version this build needs: its newest migration.
@@ -198,8 +204,8 @@ inline constexpr std::string_view kInsertSession =
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
 inline constexpr std::string_view kSelectSession =
     "SELECT id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json, "
-    "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at "
-    "FROM sessions WHERE id = $1";
+    "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at, "
+    "decision_reason FROM sessions WHERE id = $1";
 inline constexpr std::string_view kSubmitSession =
     "UPDATE sessions SET status = 'submitted', attempt_id = CASE WHEN attempt_id = '' THEN $1 ELSE attempt_id END, "
     "submitted_at = $2 "
@@ -237,7 +243,8 @@ inline constexpr std::string_view kClaimChecks =
     "AND lease_until <= $3 ORDER BY next_run_at LIMIT $4 FOR UPDATE SKIP LOCKED) "
     "UPDATE check_jobs j SET lease_owner = $1, lease_until = $2, attempts = j.attempts + 1 "
     "FROM due, sessions s WHERE j.session_id = due.session_id AND s.id = j.session_id "
-    "RETURNING j.session_id, j.attempts, s.cic, s.citizen_id, s.ocr, s.elector_key, s.emission_number, s.curp";
+    "RETURNING j.session_id, j.attempts, s.cic, s.citizen_id, s.ocr, s.elector_key, s.emission_number, s.curp, "
+    "j.read_document";
 // Job done, result inserted and session decided for exactly the rows the guarded
 // UPDATE finished (data-modifying CTEs see each other only through RETURNING). A
 // concurrent finisher of the same row waits for the row lock, then re-checks the
@@ -345,5 +352,25 @@ inline constexpr std::string_view kSelectMediaForReading =
     "WHERE m.session_id = $1 AND m.context LIKE 'document-%' AND m.context <> 'document-front-face-cropped' "
     "AND m.mimetype IN ('image/jpeg', 'image/png', 'image/webp') "
     "ORDER BY CASE WHEN m.context LIKE 'document-back%' THEN 0 ELSE 1 END, m.seq DESC";
+
+// Reading the credential from the card (migration 5). The media filter is
+// kSelectMediaForReading's.
+inline constexpr std::string_view kSessionHasReadableDocument =
+    "SELECT 1 FROM media WHERE session_id = $1 AND context LIKE 'document-%' "
+    "AND context <> 'document-front-face-cropped' AND mimetype IN ('image/jpeg', 'image/png', 'image/webp') LIMIT 1";
+inline constexpr std::string_view kInsertReadingCheckJob =
+    "INSERT INTO check_jobs(session_id, state, next_run_at, read_document) VALUES ($1, 'pending', $2, true)";
+// Under the claim's guard: nothing left to read, lease released, due at once.
+inline constexpr std::string_view kReleaseReadCheck =
+    "UPDATE check_jobs SET read_document = false, next_run_at = $1, lease_owner = NULL, lease_until = 0 "
+    "WHERE session_id = $2 AND state = 'pending' AND lease_owner = $3 AND attempts = $4";
+inline constexpr std::string_view kFinishReadCheck =
+    "UPDATE check_jobs SET state = 'done', lease_owner = NULL, lease_until = 0 "
+    "WHERE session_id = $1 AND state = 'pending' AND lease_owner = $2 AND attempts = $3";
+inline constexpr std::string_view kSetSessionCredential =
+    "UPDATE sessions SET cic = $1, citizen_id = $2, ocr = $3, elector_key = $4, emission_number = $5, curp = $6 "
+    "WHERE id = $7";
+inline constexpr std::string_view kDecideSessionWithReason =
+    "UPDATE sessions SET status = $1, decided_at = $2, decision_reason = $3 WHERE id = $4";
 
 }  // namespace inereg::store::postgres::sql

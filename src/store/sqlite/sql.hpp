@@ -141,6 +141,12 @@ CREATE TABLE media (
 );
 CREATE INDEX media_by_session ON media(session_id, seq);
 )sql"},
+    // Reading the credential from the card (issue 3): a check job may first read the
+    // session's document images; a session decided without a registry answer keeps why.
+    Migration{5, R"sql(
+ALTER TABLE check_jobs ADD COLUMN read_document INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN decision_reason TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 // The schema version this build needs: its newest migration.
@@ -186,8 +192,8 @@ inline constexpr std::string_view kInsertSession =
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 inline constexpr std::string_view kSelectSession =
     "SELECT id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json, "
-    "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at "
-    "FROM sessions WHERE id = ?";
+    "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at, "
+    "decision_reason FROM sessions WHERE id = ?";
 inline constexpr std::string_view kSubmitSession =
     "UPDATE sessions SET status = 'submitted', attempt_id = CASE WHEN attempt_id = '' THEN ? ELSE attempt_id END, "
     "submitted_at = ? "
@@ -223,7 +229,7 @@ inline constexpr std::string_view kCountPendingChecks = "SELECT COUNT(*) FROM ch
 inline constexpr std::string_view kClaimChecks =
     "UPDATE check_jobs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 "
     "WHERE session_id IN (SELECT session_id FROM check_jobs WHERE state = 'pending' AND next_run_at <= ? "
-    "AND lease_until <= ? ORDER BY next_run_at LIMIT ?) RETURNING session_id, attempts";
+    "AND lease_until <= ? ORDER BY next_run_at LIMIT ?) RETURNING session_id, attempts, read_document";
 inline constexpr std::string_view kFinishClaimedCheck =
     "UPDATE check_jobs SET state = 'done', lease_owner = NULL, lease_until = 0 "
     "WHERE session_id = ? AND state = 'pending' AND lease_owner = ? AND attempts = ?";
@@ -302,5 +308,22 @@ inline constexpr std::string_view kSelectMediaForReading =
     "WHERE m.session_id = ? AND m.context LIKE 'document-%' AND m.context <> 'document-front-face-cropped' "
     "AND m.mimetype IN ('image/jpeg', 'image/png', 'image/webp') "
     "ORDER BY CASE WHEN m.context LIKE 'document-back%' THEN 0 ELSE 1 END, m.seq DESC";
+
+// Reading the credential from the card (migration 5). The media filter is
+// kSelectMediaForReading's.
+inline constexpr std::string_view kSessionHasReadableDocument =
+    "SELECT 1 FROM media WHERE session_id = ? AND context LIKE 'document-%' "
+    "AND context <> 'document-front-face-cropped' AND mimetype IN ('image/jpeg', 'image/png', 'image/webp') LIMIT 1";
+inline constexpr std::string_view kInsertReadingCheckJob =
+    "INSERT INTO check_jobs(session_id, state, next_run_at, read_document) VALUES (?, 'pending', ?, 1)";
+// Under the claim's guard: nothing left to read, lease released, due at once.
+inline constexpr std::string_view kReleaseReadCheck =
+    "UPDATE check_jobs SET read_document = 0, next_run_at = ?, lease_owner = NULL, lease_until = 0 "
+    "WHERE session_id = ? AND state = 'pending' AND lease_owner = ? AND attempts = ?";
+inline constexpr std::string_view kSetSessionCredential =
+    "UPDATE sessions SET cic = ?, citizen_id = ?, ocr = ?, elector_key = ?, emission_number = ?, curp = ? "
+    "WHERE id = ?";
+inline constexpr std::string_view kDecideSessionWithReason =
+    "UPDATE sessions SET status = ?, decided_at = ?, decision_reason = ? WHERE id = ?";
 
 }  // namespace inereg::store::sqlite::sql

@@ -222,6 +222,7 @@ std::optional<Session> select_session(Connection& c, std::string_view session_id
   s.created_at = select.integer(16);
   s.submitted_at = select.optional_integer(17);
   s.decided_at = select.optional_integer(18);
+  s.decision_reason = select.text(19);
   return s;
 }
 
@@ -651,6 +652,7 @@ std::vector<ClaimedCheck> SqliteStore::claim_checks(std::string_view owner, Time
       ClaimedCheck check;
       check.session_id = claim.text(0);
       check.attempts = static_cast<int>(claim.integer(1));
+      check.read_document = claim.integer(2) != 0;
       claimed.push_back(std::move(check));
     }
   }
@@ -1050,6 +1052,92 @@ std::vector<MediaFile> SqliteStore::media_for_reading(std::string_view session_i
     all.push_back(read_media_file(select));
   }
   return all;
+}
+
+SubmitOutcome SqliteStore::submit_session_reading_documents(std::string_view session_id, std::string_view attempt_id,
+                                                            bool has_lookup_data,
+                                                            std::string_view decision_status_without_check,
+                                                            TimeMs now) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  // BEGIN IMMEDIATE excludes insert_media's transaction: every upload is either
+  // committed before this looks for document images or refused after the submit.
+  WriteTransaction tx(c);
+  {
+    Statement submit(c, sql::kSubmitSession);
+    submit.bind(attempt_id).bind(now).bind(session_id).run();
+  }
+  if (c.changes() == 0) {
+    Statement exists(c, sql::kSessionExists);
+    exists.bind(session_id);
+    return exists.step() ? SubmitOutcome::kNotAllowed : SubmitOutcome::kNotFound;
+  }
+  queue_webhooks(c, session_id, SessionChange::Kind::kSubmitted, nullptr, now);
+  bool has_document = false;
+  {
+    Statement document(c, sql::kSessionHasReadableDocument);
+    document.bind(session_id);
+    has_document = document.step();
+  }
+  if (has_document) {
+    Statement job(c, sql::kInsertReadingCheckJob);
+    job.bind(session_id).bind(now).run();
+  } else if (has_lookup_data) {
+    Statement job(c, sql::kInsertCheckJob);
+    job.bind(session_id).bind(now).run();
+  } else {
+    {
+      Statement decide(c, sql::kDecideSession);
+      decide.bind(decision_status_without_check).bind(now).bind(session_id).run();
+    }
+    queue_webhooks(c, session_id, SessionChange::Kind::kDecided, nullptr, now);
+  }
+  tx.commit();
+  return SubmitOutcome::kSubmitted;
+}
+
+bool SqliteStore::record_document_reading(std::string_view owner, const DocumentReadingRecord& record, TimeMs now) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  WriteTransaction tx(c);
+  if (record.credential) {
+    {
+      Statement release(c, sql::kReleaseReadCheck);
+      release.bind(now).bind(record.session_id).bind(owner).bind(record.attempts).run();
+    }
+    if (c.changes() != 1) {
+      return false;  // the claim was lost (expired and taken over) or the session deleted
+    }
+    const ine::Credential& read = *record.credential;
+    Statement update(c, sql::kSetSessionCredential);
+    update.bind(read.cic)
+        .bind(read.citizen_id)
+        .bind(read.ocr)
+        .bind(read.elector_key)
+        .bind(read.emission_number)
+        .bind(read.curp)
+        .bind(record.session_id)
+        .run();
+  } else {
+    {
+      Statement finish(c, sql::kFinishClaimedCheck);
+      finish.bind(record.session_id).bind(owner).bind(record.attempts).run();
+    }
+    if (c.changes() != 1) {
+      return false;
+    }
+    {
+      Statement decide(c, sql::kDecideSessionWithReason);
+      decide.bind(session_status::kResubmissionRequested)
+          .bind(now)
+          .bind(record.decision_reason)
+          .bind(record.session_id)
+          .run();
+    }
+    queue_webhooks(c, record.session_id, SessionChange::Kind::kDecided, nullptr, now);
+  }
+  tx.commit();
+  return true;
 }
 
 }  // namespace inereg::store::sqlite

@@ -58,6 +58,11 @@ class SqliteStore final : public Store {
   std::optional<MediaFile> find_media(std::string_view media_id) override;
   std::vector<MediaFile> media_for_reading(std::string_view session_id) override;
 
+  SubmitOutcome submit_session_reading_documents(std::string_view session_id, std::string_view attempt_id,
+                                                 bool has_lookup_data, std::string_view decision_status_without_check,
+                                                 TimeMs now) override;
+  bool record_document_reading(std::string_view owner, const DocumentReadingRecord& record, TimeMs now) override;
+
   int schema_version() override;
 
   bool set_integration_webhooks(std::string_view integration_id, const WebhookUrls& urls) override;

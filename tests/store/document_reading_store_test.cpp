@@ -1,0 +1,218 @@
+// The Store's side of reading the credential from the card (issue 3) on both backends:
+// the submit that queues a reading job, and record_document_reading under the claim's
+// guard — a crashed reader's job is claimed again after its lease, an outdated claim
+// can record nothing, a job is decided once, and the decision webhook carries the
+// reason. SQLite always; PostgreSQL when INEREG_TEST_POSTGRES_URL is set.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "store/postgres/postgres_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
+#include "webhooks/payloads.hpp"
+
+namespace inereg::store {
+namespace {
+
+constexpr TimeMs kT0 = 1'700'000'000'000;
+constexpr TimeMs kLease = 1'000;
+
+class DocumentReadingStoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "sqlite") {
+      store_ = std::make_unique<sqlite::SqliteStore>(dir_.file("reading.db"), 4);
+    } else {
+      const char* url = std::getenv(testing::kPostgresUrlVariable);
+      if (url == nullptr || *url == '\0') {
+        GTEST_SKIP() << testing::kPostgresUrlVariable << " is not set: run `scripts/pg-test-server.sh start DIR`";
+      }
+      admin_url_ = url;
+      std::random_device random;
+      database_ = "inereg_t_" + std::to_string(random()) + std::to_string(random());
+      testing::PgConnection(admin_url_).query("CREATE DATABASE " + database_);
+      store_ = std::make_unique<postgres::PostgresStore>(testing::with_database(admin_url_, database_), 4);
+    }
+    store_->set_outbox_composer(std::make_shared<webhooks::WebhookPayloads>());
+    Integration integration;
+    integration.id = "i1";
+    integration.name = "acme";
+    integration.api_key = "key-i1";
+    integration.created_at = kT0;
+    store_->create_integration(integration, "sealed");
+    ASSERT_TRUE(store_->set_integration_webhooks("i1", WebhookUrls{"https://hooks.example/decision", "", ""}));
+  }
+
+  void TearDown() override {
+    store_.reset();
+    if (!database_.empty()) {
+      testing::PgConnection(admin_url_).query("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
+    }
+  }
+
+  // An INE session with no typed data, and (optionally) one upload in `context`.
+  void add_session(const std::string& id, std::optional<std::string> context, const std::string& mimetype) {
+    Session s;
+    s.id = id;
+    s.integration_id = "i1";
+    s.ine_document = true;
+    s.created_at = kT0;
+    store_->insert_session(s);
+    if (context) {
+      Media media;
+      media.id = "m-" + id;
+      media.session_id = id;
+      media.context = *context;
+      media.mimetype = mimetype;
+      media.size = 4;
+      media.sha256 = std::string(64, '0');
+      media.created_at = kT0;
+      ASSERT_EQ(store_->insert_media(media, "\xFF\xD8\xFF\xE0", MediaLimits{}), MediaInsertOutcome::kStored);
+    }
+  }
+
+  static ine::Credential read_credential() {
+    ine::Credential c;
+    c.cic = "187006412";
+    c.ocr = "0427118903355";
+    c.citizen_id = "118903355";
+    return c;
+  }
+
+  testing::TempDir dir_;
+  std::string admin_url_;
+  std::string database_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(DocumentReadingStoreTest, SubmitQueuesAReadingJobOnlyForReadableDocumentImages) {
+  add_session("back", "document-back", "image/jpeg");
+  add_session("face", "face", "image/jpeg");  // not a document
+  add_session("cropped", "document-front-face-cropped", "image/png");
+  add_session("pdf", "document-back", "application/pdf");  // not an image the reader decodes
+  add_session("none", std::nullopt, "");
+  for (const char* id : {"back", "face", "cropped", "pdf", "none"}) {
+    ASSERT_EQ(store_->submit_session_reading_documents(id, "a", false, session_status::kResubmissionRequested, kT0),
+              SubmitOutcome::kSubmitted)
+        << id;
+  }
+  EXPECT_EQ(store_->find_session("back")->status, session_status::kSubmitted);
+  for (const char* id : {"face", "cropped", "pdf", "none"}) {
+    EXPECT_EQ(store_->find_session(id)->status, session_status::kResubmissionRequested) << id;
+  }
+  const auto claimed = store_->claim_checks("w1", kT0 + 1, kLease, 10);
+  ASSERT_EQ(claimed.size(), 1U);
+  EXPECT_EQ(claimed[0].session_id, "back");
+  EXPECT_TRUE(claimed[0].read_document);
+  // Second submit is refused as before; unknown is not found.
+  EXPECT_EQ(store_->submit_session_reading_documents("back", "a", false, "", kT0), SubmitOutcome::kNotAllowed);
+  EXPECT_EQ(store_->submit_session_reading_documents("nope", "a", false, "", kT0), SubmitOutcome::kNotFound);
+}
+
+TEST_P(DocumentReadingStoreTest, TypedLookupDataWithoutImagesQueuesAPlainLookup) {
+  add_session("typed", std::nullopt, "");
+  ASSERT_EQ(store_->submit_session_reading_documents("typed", "a", true, "", kT0), SubmitOutcome::kSubmitted);
+  const auto claimed = store_->claim_checks("w1", kT0 + 1, kLease, 10);
+  ASSERT_EQ(claimed.size(), 1U);
+  EXPECT_FALSE(claimed[0].read_document);
+}
+
+TEST_P(DocumentReadingStoreTest, ACrashedReadIsClaimedAgainAndOnlyTheCurrentClaimRecords) {
+  add_session("s1", "document-back", "image/jpeg");
+  ASSERT_EQ(store_->submit_session_reading_documents("s1", "a", false, "", kT0), SubmitOutcome::kSubmitted);
+  const auto first = store_->claim_checks("node-a", kT0, kLease, 10);
+  ASSERT_EQ(first.size(), 1U);
+  // node-a dies mid-read: nothing is claimable until its lease expires...
+  EXPECT_TRUE(store_->claim_checks("node-b", kT0 + kLease - 1, kLease, 10).empty());
+  // ...then node-b takes the job over, still to be read.
+  const auto second = store_->claim_checks("node-b", kT0 + kLease, kLease, 10);
+  ASSERT_EQ(second.size(), 1U);
+  EXPECT_TRUE(second[0].read_document);
+  EXPECT_EQ(second[0].attempts, first[0].attempts + 1);
+
+  // node-a's late outcome (either kind) is refused: the claim is no longer its own.
+  EXPECT_FALSE(store_->record_document_reading(
+      "node-a", DocumentReadingRecord{"s1", first[0].attempts, read_credential(), ""}, kT0 + 2 * kLease));
+  EXPECT_FALSE(store_->record_document_reading(
+      "node-a", DocumentReadingRecord{"s1", first[0].attempts, std::nullopt, decision_reason::kDocumentUnreadable},
+      kT0 + 2 * kLease));
+  EXPECT_EQ(store_->find_session("s1")->status, session_status::kSubmitted);
+  EXPECT_TRUE(store_->find_session("s1")->credential.cic.empty());
+
+  // node-b's reading is recorded: the credential is stored and the job released, due now.
+  const TimeMs recorded_at = kT0 + kLease + 5;
+  ASSERT_TRUE(store_->record_document_reading(
+      "node-b", DocumentReadingRecord{"s1", second[0].attempts, read_credential(), ""}, recorded_at));
+  const auto session = store_->find_session("s1");
+  EXPECT_EQ(session->credential.cic, "187006412");
+  EXPECT_EQ(session->credential.citizen_id, "118903355");
+  EXPECT_EQ(session->credential.ocr, "0427118903355");
+  EXPECT_EQ(session->status, session_status::kSubmitted);
+  // Recording twice under the same claim does nothing: the lease was released.
+  EXPECT_FALSE(store_->record_document_reading(
+      "node-b", DocumentReadingRecord{"s1", second[0].attempts, std::nullopt, decision_reason::kDocumentUnreadable},
+      recorded_at));
+
+  // The next claim (any node, at once) looks the stored credential up, reading nothing.
+  const auto lookup = store_->claim_checks("node-c", recorded_at, kLease, 10);
+  ASSERT_EQ(lookup.size(), 1U);
+  EXPECT_FALSE(lookup[0].read_document);
+  EXPECT_EQ(lookup[0].credential.cic, "187006412");
+  EXPECT_EQ(lookup[0].credential.citizen_id, "118903355");
+}
+
+TEST_P(DocumentReadingStoreTest, UnreadableDocumentDecidesOnceWithTheReasonInTheDecisionWebhook) {
+  add_session("s1", "document-back", "image/png");
+  ASSERT_EQ(store_->submit_session_reading_documents("s1", "a1", false, "", kT0), SubmitOutcome::kSubmitted);
+  const auto claim = store_->claim_checks("w1", kT0 + 1, kLease, 10);
+  ASSERT_EQ(claim.size(), 1U);
+  const DocumentReadingRecord unreadable{"s1", claim[0].attempts, std::nullopt, decision_reason::kDocumentUnreadable};
+  ASSERT_TRUE(store_->record_document_reading("w1", unreadable, kT0 + 3));
+  EXPECT_FALSE(store_->record_document_reading("w1", unreadable, kT0 + 4));  // decided once
+  const auto session = store_->find_session("s1");
+  EXPECT_EQ(session->status, session_status::kResubmissionRequested);
+  EXPECT_EQ(session->decision_reason, decision_reason::kDocumentUnreadable);
+  EXPECT_EQ(session->decided_at, kT0 + 3);
+  EXPECT_EQ(store_->pending_check_count(), 0);
+  EXPECT_TRUE(store_->claim_checks("w2", kT0 + 10 * kLease, kLease, 10).empty());
+  EXPECT_FALSE(store_->find_ine_answer("s1")->result);  // no registry answer was made up
+
+  const auto deliveries = store_->claim_webhook_deliveries("d1", kT0 + 10, kLease, 10);
+  ASSERT_EQ(deliveries.size(), 1U);  // the decision (no event URL configured)
+  const auto body = boost::json::parse(deliveries[0].body).as_object();
+  const auto& verification = body.at("verification").as_object();
+  EXPECT_EQ(verification.at("status").as_string(), "resubmission_requested");
+  EXPECT_EQ(verification.at("code").as_int64(), 9103);
+  EXPECT_EQ(verification.at("reasonCode").as_int64(), 204);
+  EXPECT_EQ(verification.at("reason").as_string(),
+            "Poor image quality: the machine-readable zone of the document could not be read");
+}
+
+TEST_P(DocumentReadingStoreTest, MismatchDecidesWithItsOwnReason) {
+  add_session("s1", "document-back", "image/jpeg");
+  ASSERT_EQ(store_->submit_session_reading_documents("s1", "a1", false, "", kT0), SubmitOutcome::kSubmitted);
+  const auto claim = store_->claim_checks("w1", kT0 + 1, kLease, 10);
+  ASSERT_EQ(claim.size(), 1U);
+  ASSERT_TRUE(store_->record_document_reading(
+      "w1", DocumentReadingRecord{"s1", claim[0].attempts, std::nullopt, decision_reason::kDocumentMismatch}, kT0 + 3));
+  const auto deliveries = store_->claim_webhook_deliveries("d1", kT0 + 10, kLease, 10);
+  ASSERT_EQ(deliveries.size(), 1U);
+  const auto body = boost::json::parse(deliveries[0].body).as_object();
+  EXPECT_EQ(body.at("verification").at("status").as_string(), "resubmission_requested");
+  EXPECT_TRUE(body.at("verification").at("reasonCode").is_null());
+  EXPECT_EQ(body.at("verification").at("reason").as_string(),
+            "Document data does not match the data sent with the session");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DocumentReadingStoreTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+}  // namespace
+}  // namespace inereg::store
