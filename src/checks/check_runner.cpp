@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -309,7 +311,7 @@ void CheckRunner::start() {
     std::lock_guard lock(core_->mutex);
     core_->running = true;
   }
-  reading_pool_ = std::make_unique<ReadingPool>(core_->options.reading_threads);
+  reading_pool_ = std::make_unique<boost::asio::thread_pool>(std::max(1, core_->options.reading_threads));
   threads_.emplace_back([this] { dispatch_loop(); });
   for (int i = 0; i < core_->options.workers; ++i) {
     threads_.emplace_back([this] { complete_loop(); });
@@ -349,9 +351,8 @@ void CheckRunner::stop() {
   }
   // Readings not started are dropped (their jobs are claimed again after the lease);
   // one being read finishes and records its outcome first.
-  if (const std::size_t dropped = reading_pool_->stop(); dropped > 0) {
-    spdlog::info("stopping with {} document readings not started; their checks run again after the lease", dropped);
-  }
+  reading_pool_->stop();
+  reading_pool_->join();
   core.completer_wakeup.notify_all();
   for (std::size_t i = 1; i < threads_.size(); ++i) {
     threads_[i].join();  // each writes what is already queued before leaving
@@ -411,7 +412,8 @@ void CheckRunner::dispatch_loop() {
       core.metrics.lookups_in_flight.set(static_cast<std::int64_t>(core.in_flight.size()));
       lock.unlock();
       for (auto& check : readings) {
-        reading_pool_->post([shared = core_, check = std::move(check), now] { shared->read_document(check, now); });
+        boost::asio::post(*reading_pool_,
+                          [shared = core_, check = std::move(check), now] { shared->read_document(check, now); });
       }
       core.metrics.attempts.add(static_cast<std::int64_t>(lookups.size()));
       for (auto& [ticket, credential] : lookups) {

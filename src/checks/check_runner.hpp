@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -66,7 +67,7 @@ struct PipelineMetrics {
 //     transaction each: group commit, one fsync for many checks.
 //
 // Document reading: a claimed job marked ClaimedCheck::read_document is not looked up;
-//   it is posted to a ReadingPool (options.reading_threads), which reads the session's
+//   it is posted to a pool of reading threads (options.reading_threads), which reads the session's
 //   document images (vision::MrzReader) and records the outcome under the claim
 //   (Store::record_document_reading): the credential read is stored and the job released
 //   for an immediate lookup, or the session is decided resubmission_requested.
@@ -111,7 +112,9 @@ class CheckRunner {
 
   std::shared_ptr<Core> core_;  // shared with connector callbacks that may answer late
   std::vector<std::thread> threads_;
-  std::unique_ptr<ReadingPool> reading_pool_;  // while started
+  // Document readings: Tesseract calls of a fraction of a second to a second or two of
+  // CPU each, kept off the HTTP I/O threads and off the dispatcher. While started.
+  std::unique_ptr<boost::asio::thread_pool> reading_pool_;
 };
 
 }  // namespace inereg::checks

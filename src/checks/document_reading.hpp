@@ -1,13 +1,8 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
-#include <deque>
-#include <functional>
-#include <mutex>
 #include <optional>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "ine/credential.hpp"
@@ -50,30 +45,5 @@ struct FirstReading {
   std::size_t tried = 0;
 };
 FirstReading read_first_mrz(const vision::MrzReader& reader, const std::vector<store::MediaFile>& images);
-
-// A few threads for document readings: Tesseract calls of a second or more of CPU each,
-// kept off the HTTP I/O threads and off the pipeline's dispatcher, which only posts here.
-// Tasks run in posting order. Thread-safe.
-class ReadingPool {
- public:
-  explicit ReadingPool(int threads);
-  ~ReadingPool();
-  ReadingPool(const ReadingPool&) = delete;
-  ReadingPool& operator=(const ReadingPool&) = delete;
-
-  void post(std::function<void()> task);
-  // Drops the tasks not started (returns how many), lets the running ones finish and
-  // joins the threads. Posting afterwards drops the task.
-  std::size_t stop();
-
- private:
-  void run();
-
-  std::mutex mutex_;
-  std::condition_variable wakeup_;
-  std::deque<std::function<void()>> queue_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
-};
 
 }  // namespace inereg::checks

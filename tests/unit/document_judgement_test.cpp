@@ -1,4 +1,4 @@
-// checks::judge_document and ReadingPool: what a card's MRZ does to a session's typed
+// checks::judge_document: what a card's MRZ does to a session's typed
 // credential, without images (the MRZ is parsed from text).
 #include <gtest/gtest.h>
 
@@ -58,28 +58,6 @@ TEST(JudgeDocument, NothingReadIsUnreadableUnlessTypedDataCanBeLookedUp) {
   const auto judgement = judge_document(typed, std::nullopt);
   ASSERT_EQ(judgement.kind, DocumentJudgement::Kind::kCredential);
   EXPECT_EQ(judgement.credential.citizen_id, "118903355");
-}
-
-TEST(ReadingPool, RunsTasksInPostingOrderAndNothingAfterStop) {
-  ReadingPool pool(1);
-  std::mutex mutex;
-  std::vector<int> order;
-  std::promise<void> all_ran;
-  for (int i = 0; i < 5; ++i) {
-    pool.post([&, i] {
-      std::lock_guard lock(mutex);
-      order.push_back(i);
-      if (order.size() == 5) {
-        all_ran.set_value();
-      }
-    });
-  }
-  all_ran.get_future().wait();
-  EXPECT_EQ(pool.stop(), 0U);
-  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4}));
-  pool.post([&] { order.push_back(99); });  // after stop: dropped, never run
-  EXPECT_EQ(pool.stop(), 0U);
-  EXPECT_EQ(order.size(), 5U);
 }
 
 }  // namespace
