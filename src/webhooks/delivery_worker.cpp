@@ -103,7 +103,8 @@ asio::awaitable<void> DeliveryWorker::dispatch() {
     }
     // Until the poll interval passes, a delivery frees its slot, or wake()/stop().
     wakeup_.expires_after(std::chrono::milliseconds(options_.poll_ms));
-    auto [ignored] = co_await wakeup_.async_wait(asio::as_tuple(asio::use_awaitable));
+    // The wait's error (cancelled by wake()/stop()) means the same as its expiry: look again.
+    co_await wakeup_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   // The deliveries in flight finish on their own (each bounded by timeout_ms); their
   // completions keep io_.run() going until the last one is recorded.
