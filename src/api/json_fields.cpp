@@ -1,12 +1,11 @@
 #include "api/json_fields.hpp"
 
-#include <openssl/evp.h>
-
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 
 #include "api/errors.hpp"
+#include "util/base64.hpp"
 
 namespace inereg::api {
 
@@ -175,10 +174,7 @@ boost::json::value string_or_null(const std::optional<std::string>& value) {
 }
 
 std::string base64url(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
+  std::string out = util::base64_encode(bytes);
   while (!out.empty() && out.back() == '=') {
     out.pop_back();
   }

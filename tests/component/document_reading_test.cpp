@@ -3,6 +3,7 @@
 // reading threads), on both backends. The card images are committed cardgen output
 // (tests/data/cards, truth in manifest.tsv).
 #include "service_fixture.hpp"
+#include "util/base64.hpp"
 
 #include <openssl/evp.h>
 
@@ -28,23 +29,14 @@ const testing::CommittedCard& readable_card() {
   return card;
 }
 
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int length =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(length));
-  return out;
-}
-
 constexpr std::string_view kIneDocument = R"({"verification":{"document":{"country":"MX","type":"ID_CARD"}}})";
 
 class DocumentReadingTest : public ComponentTest {
  protected:
   // POST /v1/sessions/{id}/media as Veriff's headless demo sends it (bare base64).
   void upload(const std::string& session_id, std::string_view context, std::string_view bytes) {
-    const std::string body = boost::json::serialize(
-        boost::json::object{{"image", boost::json::object{{"context", context}, {"content", base64(bytes)}}}});
+    const std::string body = boost::json::serialize(boost::json::object{
+        {"image", boost::json::object{{"context", context}, {"content", util::base64_encode(bytes)}}}});
     const HttpReply reply = client_->send("POST", "/v1/sessions/" + session_id + "/media", body,
                                           auth::hmac_sha256_hex(client_->secret(), body));
     ASSERT_EQ(reply.status, 200) << reply.body;

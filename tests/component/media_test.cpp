@@ -1,6 +1,7 @@
 // POST/GET /v1/sessions/{id}/media and GET /v1/media/{id} (veriff-api.md §4.7, §4.8,
 // §8.2), on both backends.
 #include "service_fixture.hpp"
+#include "util/base64.hpp"
 
 #include <openssl/evp.h>
 
@@ -38,15 +39,6 @@ std::string sha256_hex(std::string_view bytes) {
   unsigned int length = 0;
   EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
   return util::to_hex(std::string_view(reinterpret_cast<const char*>(digest), length));
-}
-
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int length =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(length));
-  return out;
 }
 
 // Sends only the header of a POST declaring `content_length` body bytes, and reads the
@@ -100,7 +92,7 @@ class MediaTest : public ComponentTest {
   }
   // Uploads and returns the image object of the 200 answer.
   boost::json::object upload_ok(const std::string& session_id, std::string_view context, const std::string& bytes) {
-    const auto reply = upload(*client_, session_id, upload_body(context, base64(bytes)));
+    const auto reply = upload(*client_, session_id, upload_body(context, util::base64_encode(bytes)));
     if (reply.status != 200) {
       throw std::runtime_error("upload answered " + std::to_string(reply.status) + ": " + reply.body);
     }
@@ -120,7 +112,8 @@ TEST_F(MediaTest, EachTypeBareAndAsDataUriIsStoredAndAnswered200WithItsMetadata)
   const std::string session = new_session();
   for (const auto& [file, mimetype] : kFixtures) {
     const std::string bytes = fixture(file);
-    for (const std::string& content : {base64(bytes), "data:" + std::string(mimetype) + ";base64," + base64(bytes)}) {
+    for (const std::string& content :
+         {util::base64_encode(bytes), "data:" + std::string(mimetype) + ";base64," + util::base64_encode(bytes)}) {
       SCOPED_TRACE(std::string(file) + (content.starts_with("data:") ? " data URI" : " bare"));
       const auto reply = upload(*client_, session, upload_body("document-front", content));
       ASSERT_EQ(reply.status, 200) << reply.body;
@@ -181,7 +174,7 @@ TEST_F(MediaTest, BodyAboveTheGeneralLimitIsReadOnTheUploadRouteOnly) {
   // The fixture's general limit is 4 KiB; this upload is ~2 MB of base64.
   std::string bytes = fixture("tiny.png");
   bytes.resize(1'500'000, '\0');  // trailing data after IEND: still a PNG by its magic
-  const std::string body = upload_body("document-back", base64(bytes));
+  const std::string body = upload_body("document-back", util::base64_encode(bytes));
   ASSERT_GT(body.size(), service().config().http.max_body_bytes * 100);
   const std::string session = new_session();
   const auto reply = upload(*client_, session, body);
@@ -211,7 +204,7 @@ TEST_F(MediaTest, NotBase64Is1401) {
 
 TEST_F(MediaTest, UnknownOrMissingContextIs1402) {
   const std::string session = new_session();
-  const std::string content = base64(fixture("tiny.png"));
+  const std::string content = util::base64_encode(fixture("tiny.png"));
   for (const std::string& body : {upload_body("selfie", content), upload_body("Document-Front", content),
                                   std::string(R"({"image":{"content":")") + content + "\"}}"}) {
     const auto reply = upload(*client_, session, body);
@@ -231,19 +224,21 @@ TEST_F(MediaTest, MissingImageIs1403AndEmptyContentIs1400) {
 
 TEST_F(MediaTest, ADataUriTypeThatContradictsTheBytesIs400) {
   const std::string session = new_session();
-  const auto reply =
-      upload(*client_, session, upload_body("face", "data:image/jpeg;base64," + base64(fixture("tiny.png"))));
+  const auto reply = upload(*client_, session,
+                            upload_body("face", "data:image/jpeg;base64," + util::base64_encode(fixture("tiny.png"))));
   expect_error(reply, 400, "1104",
                "Request includes invalid parameters: image.content is image/png, not the image/jpeg its data URI "
                "declares.");
   // image/jpg is the common alias of image/jpeg, not a contradiction.
-  EXPECT_EQ(
-      upload(*client_, session, upload_body("face", "data:image/jpg;base64," + base64(fixture("tiny.jpg")))).status,
-      200);
+  EXPECT_EQ(upload(*client_, session,
+                   upload_body("face", "data:image/jpg;base64," + util::base64_encode(fixture("tiny.jpg"))))
+                .status,
+            200);
 }
 
 TEST_F(MediaTest, UnsupportedFileTypeIs400) {
-  const auto reply = upload(*client_, new_session(), upload_body("face", base64("GIF89a\x01\x00\x01\x00\x80\x00\x00")));
+  const auto reply =
+      upload(*client_, new_session(), upload_body("face", util::base64_encode("GIF89a\x01\x00\x01\x00\x80\x00\x00")));
   expect_error(reply, 400, "1104",
                "Request includes invalid parameters: image.content is not a JPEG, PNG, WebP, HEIF/HEIC or PDF file.");
 }
@@ -267,7 +262,7 @@ TEST_F(MediaTest, HeicAndPdfAreAcceptedStoredAndServedWithTheirType) {
 
 TEST_F(MediaTest, TimestampIsOptionalInEitherZoneFormAndChecked) {
   const std::string session = new_session();
-  const std::string content = base64(fixture("tiny.jpg"));
+  const std::string content = util::base64_encode(fixture("tiny.jpg"));
   EXPECT_EQ(upload(*client_, session, upload_body("face", content, std::nullopt)).status, 200);
   EXPECT_EQ(upload(*client_, session, upload_body("face", content, "2024-01-01T00:00:00.000Z")).status, 200);
   EXPECT_EQ(upload(*client_, session, upload_body("face", content, "2024-01-01T10:00:00.000+02:00")).status, 200);
@@ -279,7 +274,7 @@ TEST_F(MediaTest, TimestampIsOptionalInEitherZoneFormAndChecked) {
 // error on an upload as on session creation, and the upload stores nothing.
 TEST_F(MediaTest, TimestampRefusedBySessionCreationIsRefusedAlikeOnUpload) {
   const std::string session = new_session();
-  const std::string content = base64(fixture("tiny.jpg"));
+  const std::string content = util::base64_encode(fixture("tiny.jpg"));
   for (const std::string timestamp :
        {"2024-01-01T10:00:00.000+02", "2024-01-01T08:00:00.000UTC", "2024-02-30T08:00:00.000Z"}) {
     const auto created = client_->post_session(R"({"verification":{"timestamp":")" + timestamp + R"("}})");
@@ -295,7 +290,7 @@ TEST_F(MediaTest, UploadAfterSubmitIs409AndStoresNothing) {
   const std::string session = new_session();
   upload_ok(session, "document-front", fixture("tiny.jpg"));
   ASSERT_EQ(client_->submit(session).status, 200);
-  const auto reply = upload(*client_, session, upload_body("document-back", base64(fixture("tiny.png"))));
+  const auto reply = upload(*client_, session, upload_body("document-back", util::base64_encode(fixture("tiny.png"))));
   expect_error(reply, 409, "1101", "Media cannot be uploaded to a session that was submitted.");
   expect_signed(reply, *client_);
   EXPECT_EQ(parse_object(list(*client_, session).body).at("images").as_array().size(), 1U);
@@ -312,7 +307,7 @@ TEST_F(MediaTest, ConcurrentUploadsToOneSessionAreAllStored) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
-      const auto reply = upload(*client_, session, upload_body("face", base64(bytes)));
+      const auto reply = upload(*client_, session, upload_body("face", util::base64_encode(bytes)));
       if (reply.status != 200) {
         ++failures;
         return;
@@ -338,7 +333,7 @@ TEST_F(MediaTest, UploadsRacingTheSubmitAreStoredOrRefusedNeverLost) {
   // Whatever the interleaving: every 200 is listed, every 409 is not.
   constexpr int kThreads = 6;
   const std::string session = new_session();
-  const std::string body = upload_body("document-back", base64(fixture("tiny.jpg")));
+  const std::string body = upload_body("document-back", util::base64_encode(fixture("tiny.jpg")));
   std::mutex mutex;
   std::set<std::string> stored;
   std::atomic<int> refused{0};
@@ -375,8 +370,9 @@ TEST_F(MediaTest, UploadsRacingTheSubmitAreStoredOrRefusedNeverLost) {
 TEST_F(MediaTest, AnotherIntegrationsMediaAndSessionAre404) {
   const std::string session = new_session();
   const std::string id = text_of(upload_ok(session, "face", fixture("tiny.png")).at("id"));
-  for (const auto& reply : {download(*other_client_, id), list(*other_client_, session),
-                            upload(*other_client_, session, upload_body("face", base64(fixture("tiny.png"))))}) {
+  for (const auto& reply :
+       {download(*other_client_, id), list(*other_client_, session),
+        upload(*other_client_, session, upload_body("face", util::base64_encode(fixture("tiny.png"))))}) {
     EXPECT_EQ(reply.status, 404);
     EXPECT_EQ(reply.body, kNotFoundBody);
     expect_signed(reply, *other_client_);
@@ -403,7 +399,7 @@ TEST_F(MediaTest, DeletingTheSessionRemovesItsMedia) {
 
 TEST_F(MediaTest, SignaturesAreCheckedOverTheBodyAndTheMediaId) {
   const std::string session = new_session();
-  const std::string body = upload_body("face", base64(fixture("tiny.png")));
+  const std::string body = upload_body("face", util::base64_encode(fixture("tiny.png")));
   auto reply = client_->send("POST", "/v1/sessions/" + session + "/media", body,
                              auth::hmac_sha256_hex(client_->secret(), session));
   expect_unauthorized(reply, "1819", client_->api_key());
@@ -426,7 +422,7 @@ TEST_F(MediaTest, LegacyXSignatureWorksOnTheMediaRoutes) {
   };
   const std::string session = new_session();
   const std::string bytes = fixture("tiny.webp");
-  const std::string body = upload_body("document-front", base64(bytes));
+  const std::string body = upload_body("document-front", util::base64_encode(bytes));
   const auto uploaded = legacy("POST", "/v1/sessions/" + session + "/media", body, body);
   ASSERT_EQ(uploaded.status, 200) << uploaded.body;
   EXPECT_EQ(uploaded.header("x-signature"), auth::legacy_sha256_hex(uploaded.body, client_->secret()));
@@ -507,11 +503,11 @@ class MediaLimitsTest : public MediaTest {
 TEST_F(MediaLimitsTest, ContentUpToTheLimitIsAcceptedAndOneGroupMoreIs413) {
   std::string bytes = fixture("tiny.png");
   bytes.resize(kMaxUpload / 4 * 3, '\0');  // base64 of exactly kMaxUpload characters
-  ASSERT_EQ(base64(bytes).size(), kMaxUpload);
+  ASSERT_EQ(util::base64_encode(bytes).size(), kMaxUpload);
   const std::string session = new_session();
-  EXPECT_EQ(upload(*client_, session, upload_body("face", base64(bytes))).status, 200);
+  EXPECT_EQ(upload(*client_, session, upload_body("face", util::base64_encode(bytes))).status, 200);
   bytes += "xyz";
-  const auto reply = upload(*client_, session, upload_body("face", base64(bytes)));
+  const auto reply = upload(*client_, session, upload_body("face", util::base64_encode(bytes)));
   expect_error(reply, 413, "1101", "Image content is larger than 8192 bytes of base64.");
   expect_signed(reply, *client_);
 }
@@ -521,7 +517,7 @@ TEST_F(MediaLimitsTest, MoreFilesThanTheSessionMayHoldIs409) {
   for (int i = 0; i < 3; ++i) {
     upload_ok(session, "face", fixture("tiny.png"));
   }
-  const auto reply = upload(*client_, session, upload_body("face", base64(fixture("tiny.png"))));
+  const auto reply = upload(*client_, session, upload_body("face", util::base64_encode(fixture("tiny.png"))));
   expect_error(reply, 409, "1101", "The session already holds as many media files as it may.");
   EXPECT_EQ(parse_object(list(*client_, session).body).at("images").as_array().size(), 3U);
 }

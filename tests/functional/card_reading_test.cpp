@@ -16,6 +16,7 @@
 #include "functional/harness.hpp"
 #include "registry/registry_file.hpp"
 #include "support/cards.hpp"
+#include "util/base64.hpp"
 #include "util/time.hpp"
 
 namespace inereg::functional {
@@ -32,15 +33,6 @@ std::string data_file(const std::string& relative) {
 const testing::CommittedCard& readable_card() {
   static const testing::CommittedCard card = testing::first_readable_card(std::string(INEREG_TEST_DATA_DIR) + "/cards");
   return card;
-}
-
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int length =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(length));
-  return out;
 }
 
 // A white 640x400 PNG: a decodable image with no MRZ on it.
@@ -95,7 +87,7 @@ class DemoClient {
 
   void upload(const std::string& id, std::string_view context, std::string_view bytes) const {
     const std::string body = boost::json::serialize(boost::json::object{
-        {"image", {{"context", context}, {"content", base64(bytes)}, {"timestamp", luxon_timestamp()}}}});
+        {"image", {{"context", context}, {"content", util::base64_encode(bytes)}, {"timestamp", luxon_timestamp()}}}});
     const auto reply = send("POST", "/v1/sessions/" + id + "/media", body, body);
     EXPECT_EQ(reply.status, 200) << context << ": " << reply.body;
   }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "media/image_content.hpp"
+#include "util/base64.hpp"
 
 namespace inereg::media {
 namespace {
@@ -19,15 +20,6 @@ std::string fixture(const std::string& name) {
 }
 
 // The encoding side from OpenSSL, independent of the decoder under test.
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int length =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(length));
-  return out;
-}
-
 TEST(Base64, DecodesTheRfc4648Vectors) {
   EXPECT_EQ(decode_base64("Zg=="), "f");
   EXPECT_EQ(decode_base64("Zm8="), "fo");
@@ -37,7 +29,7 @@ TEST(Base64, DecodesTheRfc4648Vectors) {
 
 TEST(Base64, IgnoresMimeLineBreaks) {
   const std::string bytes(200, '\xAB');
-  std::string wrapped = base64(bytes);
+  std::string wrapped = util::base64_encode(bytes);
   for (std::size_t at = 76; at < wrapped.size(); at += 78) {
     wrapped.insert(at, "\r\n");
   }
@@ -49,7 +41,7 @@ TEST(Base64, DecodesAcrossOpenSslBlocksAndPieces) {
   for (int i = 0; i < 3 * 1024 * 1024 + 1; ++i) {
     bytes += static_cast<char>(i * 7);
   }
-  EXPECT_EQ(decode_base64(base64(bytes)), bytes);
+  EXPECT_EQ(decode_base64(util::base64_encode(bytes)), bytes);
 }
 
 TEST(Base64, RefusesWhatIsNotStandardPaddedBase64) {
@@ -107,8 +99,8 @@ TEST(Contexts, AcceptsVeriffsContextsOnly) {
 
 TEST(ImageContent, BareBase64AndDataUriDecodeToTheSameFile) {
   const std::string png = fixture("tiny.png");
-  for (const std::string& content :
-       {base64(png), "data:image/png;base64," + base64(png), "DATA:Image/PNG;charset=binary;BASE64," + base64(png)}) {
+  for (const std::string& content : {util::base64_encode(png), "data:image/png;base64," + util::base64_encode(png),
+                                     "DATA:Image/PNG;charset=binary;BASE64," + util::base64_encode(png)}) {
     const auto result = decode_image_content(content);
     ASSERT_TRUE(result.image) << content.substr(0, 40);
     EXPECT_EQ(result.image->bytes, png);
@@ -117,16 +109,16 @@ TEST(ImageContent, BareBase64AndDataUriDecodeToTheSameFile) {
 }
 
 TEST(ImageContent, JpgIsAnAliasOfJpegAndHeifOneFamily) {
-  EXPECT_TRUE(decode_image_content("data:image/jpg;base64," + base64(fixture("tiny.jpg"))).image);
+  EXPECT_TRUE(decode_image_content("data:image/jpg;base64," + util::base64_encode(fixture("tiny.jpg"))).image);
   const std::string heif(
       "\0\0\0\x18"
       "ftypmif1\0\0\0\0mif1heic",
       24);
-  EXPECT_TRUE(decode_image_content("data:image/heic;base64," + base64(heif)).image);
+  EXPECT_TRUE(decode_image_content("data:image/heic;base64," + util::base64_encode(heif)).image);
 }
 
 TEST(ImageContent, ADeclaredTypeThatContradictsTheBytesIsRefused) {
-  const auto result = decode_image_content("data:image/jpeg;base64," + base64(fixture("tiny.png")));
+  const auto result = decode_image_content("data:image/jpeg;base64," + util::base64_encode(fixture("tiny.png")));
   EXPECT_FALSE(result.image);
   EXPECT_EQ(result.error, ContentError::kDeclaredTypeDiffers);
   EXPECT_EQ(result.declared_mimetype, "image/jpeg");
@@ -139,7 +131,7 @@ TEST(ImageContent, ClassifiesEachFailure) {
   EXPECT_EQ(decode_image_content("data:image/png;base64").error, ContentError::kNotBase64);  // no comma
   EXPECT_EQ(decode_image_content("data:image/png,%89PNG").error, ContentError::kNotBase64);  // URL-encoded
   EXPECT_EQ(decode_image_content("not base64!").error, ContentError::kNotBase64);
-  EXPECT_EQ(decode_image_content(base64("GIF89a\x01\x00")).error, ContentError::kUnsupportedType);
+  EXPECT_EQ(decode_image_content(util::base64_encode("GIF89a\x01\x00")).error, ContentError::kUnsupportedType);
 }
 
 TEST(Sha256, IsTheLowercaseHexDigest) {

@@ -691,17 +691,35 @@ std::optional<Session> PostgresStore::find_session(std::string_view session_id) 
 SubmitOutcome PostgresStore::submit_session(std::string_view session_id, std::string_view attempt_id,
                                             bool enqueue_check, std::string_view decision_status_without_check,
                                             TimeMs now) {
+  return submit(session_id, attempt_id, false, enqueue_check, decision_status_without_check, now);
+}
+
+SubmitOutcome PostgresStore::submit_session_reading_documents(std::string_view session_id, std::string_view attempt_id,
+                                                              bool has_lookup_data,
+                                                              std::string_view decision_status_without_check,
+                                                              TimeMs now) {
+  return submit(session_id, attempt_id, true, has_lookup_data, decision_status_without_check, now);
+}
+
+// Both submits: with `read_documents`, readable document images get a reading job first.
+SubmitOutcome PostgresStore::submit(std::string_view session_id, std::string_view attempt_id, bool read_documents,
+                                    bool has_lookup_data, std::string_view decision_status_without_check, TimeMs now) {
   auto lease = acquire();
   Connection& c = *lease;
   Transaction tx(c);
   // The status condition and the row lock taken by the UPDATE make the transition
-  // happen once even when two nodes submit the same session concurrently.
+  // happen once even when two nodes submit the same session concurrently. The lock also
+  // conflicts with insert_media's FOR NO KEY UPDATE of the session: an upload committed
+  // before it is seen by the SELECT below (a new snapshot under READ COMMITTED); one
+  // waiting on the lock then finds the session submitted and is refused.
   if (c.run(sql::kSubmitSession, Params().add(attempt_id).add(now).add(session_id)).affected() == 0) {
     return c.run(sql::kSessionExists, Params().add(session_id)).rows() > 0 ? SubmitOutcome::kNotAllowed
                                                                            : SubmitOutcome::kNotFound;
   }
   queue_webhooks(c, session_id, SessionChange::Kind::kSubmitted, nullptr, now);
-  if (enqueue_check) {
+  if (read_documents && c.run(sql::kSessionHasReadableDocument, Params().add(session_id)).rows() > 0) {
+    c.run(sql::kInsertReadingCheckJob, Params().add(session_id).add(now));
+  } else if (has_lookup_data) {
     c.run(sql::kInsertCheckJob, Params().add(session_id).add(now));
   } else {
     c.run(sql::kDecideSession, Params().add(decision_status_without_check).add(now).add(session_id));
@@ -1141,33 +1159,6 @@ std::vector<MediaFile> PostgresStore::media_for_reading(std::string_view session
     all.push_back(read_media_file(rows, row));
   }
   return all;
-}
-
-SubmitOutcome PostgresStore::submit_session_reading_documents(std::string_view session_id, std::string_view attempt_id,
-                                                              bool has_lookup_data,
-                                                              std::string_view decision_status_without_check,
-                                                              TimeMs now) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  Transaction tx(c);
-  // The UPDATE's row lock conflicts with insert_media's FOR NO KEY UPDATE of the session:
-  // an upload committed before it is seen by the SELECT below (a new snapshot under READ
-  // COMMITTED); one waiting on the lock then finds the session submitted and is refused.
-  if (c.run(sql::kSubmitSession, Params().add(attempt_id).add(now).add(session_id)).affected() == 0) {
-    return c.run(sql::kSessionExists, Params().add(session_id)).rows() > 0 ? SubmitOutcome::kNotAllowed
-                                                                           : SubmitOutcome::kNotFound;
-  }
-  queue_webhooks(c, session_id, SessionChange::Kind::kSubmitted, nullptr, now);
-  if (c.run(sql::kSessionHasReadableDocument, Params().add(session_id)).rows() > 0) {
-    c.run(sql::kInsertReadingCheckJob, Params().add(session_id).add(now));
-  } else if (has_lookup_data) {
-    c.run(sql::kInsertCheckJob, Params().add(session_id).add(now));
-  } else {
-    c.run(sql::kDecideSession, Params().add(decision_status_without_check).add(now).add(session_id));
-    queue_webhooks(c, session_id, SessionChange::Kind::kDecided, nullptr, now);
-  }
-  tx.commit();
-  return SubmitOutcome::kSubmitted;
 }
 
 bool PostgresStore::record_document_reading(std::string_view owner, const DocumentReadingRecord& record, TimeMs now) {

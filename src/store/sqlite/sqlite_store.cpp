@@ -537,8 +537,23 @@ std::optional<Session> SqliteStore::find_session(std::string_view session_id) {
 
 SubmitOutcome SqliteStore::submit_session(std::string_view session_id, std::string_view attempt_id, bool enqueue_check,
                                           std::string_view decision_status_without_check, TimeMs now) {
+  return submit(session_id, attempt_id, false, enqueue_check, decision_status_without_check, now);
+}
+
+SubmitOutcome SqliteStore::submit_session_reading_documents(std::string_view session_id, std::string_view attempt_id,
+                                                            bool has_lookup_data,
+                                                            std::string_view decision_status_without_check,
+                                                            TimeMs now) {
+  return submit(session_id, attempt_id, true, has_lookup_data, decision_status_without_check, now);
+}
+
+// Both submits: with `read_documents`, readable document images get a reading job first.
+SubmitOutcome SqliteStore::submit(std::string_view session_id, std::string_view attempt_id, bool read_documents,
+                                  bool has_lookup_data, std::string_view decision_status_without_check, TimeMs now) {
   auto lease = acquire();
   Connection& c = *lease;
+  // BEGIN IMMEDIATE excludes insert_media's transaction: every upload is either
+  // committed before this looks for document images or refused after the submit.
   WriteTransaction tx(c);
   {
     Statement submit(c, sql::kSubmitSession);
@@ -550,7 +565,16 @@ SubmitOutcome SqliteStore::submit_session(std::string_view session_id, std::stri
     return exists.step() ? SubmitOutcome::kNotAllowed : SubmitOutcome::kNotFound;
   }
   queue_webhooks(c, session_id, SessionChange::Kind::kSubmitted, nullptr, now);
-  if (enqueue_check) {
+  bool has_document = false;
+  if (read_documents) {
+    Statement document(c, sql::kSessionHasReadableDocument);
+    document.bind(session_id);
+    has_document = document.step();
+  }
+  if (has_document) {
+    Statement job(c, sql::kInsertReadingCheckJob);
+    job.bind(session_id).bind(now).run();
+  } else if (has_lookup_data) {
     Statement job(c, sql::kInsertCheckJob);
     job.bind(session_id).bind(now).run();
   } else {
@@ -1052,48 +1076,6 @@ std::vector<MediaFile> SqliteStore::media_for_reading(std::string_view session_i
     all.push_back(read_media_file(select));
   }
   return all;
-}
-
-SubmitOutcome SqliteStore::submit_session_reading_documents(std::string_view session_id, std::string_view attempt_id,
-                                                            bool has_lookup_data,
-                                                            std::string_view decision_status_without_check,
-                                                            TimeMs now) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  // BEGIN IMMEDIATE excludes insert_media's transaction: every upload is either
-  // committed before this looks for document images or refused after the submit.
-  WriteTransaction tx(c);
-  {
-    Statement submit(c, sql::kSubmitSession);
-    submit.bind(attempt_id).bind(now).bind(session_id).run();
-  }
-  if (c.changes() == 0) {
-    Statement exists(c, sql::kSessionExists);
-    exists.bind(session_id);
-    return exists.step() ? SubmitOutcome::kNotAllowed : SubmitOutcome::kNotFound;
-  }
-  queue_webhooks(c, session_id, SessionChange::Kind::kSubmitted, nullptr, now);
-  bool has_document = false;
-  {
-    Statement document(c, sql::kSessionHasReadableDocument);
-    document.bind(session_id);
-    has_document = document.step();
-  }
-  if (has_document) {
-    Statement job(c, sql::kInsertReadingCheckJob);
-    job.bind(session_id).bind(now).run();
-  } else if (has_lookup_data) {
-    Statement job(c, sql::kInsertCheckJob);
-    job.bind(session_id).bind(now).run();
-  } else {
-    {
-      Statement decide(c, sql::kDecideSession);
-      decide.bind(decision_status_without_check).bind(now).bind(session_id).run();
-    }
-    queue_webhooks(c, session_id, SessionChange::Kind::kDecided, nullptr, now);
-  }
-  tx.commit();
-  return SubmitOutcome::kSubmitted;
 }
 
 bool SqliteStore::record_document_reading(std::string_view owner, const DocumentReadingRecord& record, TimeMs now) {

@@ -78,6 +78,8 @@ class SqliteStore final : public Store {
   std::int64_t pending_webhook_count() override;
 
  private:
+  SubmitOutcome submit(std::string_view session_id, std::string_view attempt_id, bool read_documents,
+                       bool has_lookup_data, std::string_view decision_status_without_check, TimeMs now);
   // Queues the webhooks of `kind` for the session as it now is in this transaction
   // (after `adjust`, if given; nothing when it returns false); see OutboxComposer.
   void queue_webhooks(Connection& connection, std::string_view session_id, SessionChange::Kind kind,
