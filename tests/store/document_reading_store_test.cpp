@@ -11,51 +11,19 @@
 #include <random>
 #include <string>
 
-#include "store/postgres/postgres_store.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "backend_store_test.hpp"
 #include "store/store.hpp"
-#include "support/temp_dir.hpp"
-#include "support/test_database.hpp"
 #include "webhooks/payloads.hpp"
 
 namespace inereg::store {
 namespace {
 
-constexpr TimeMs kT0 = 1'700'000'000'000;
+constexpr TimeMs kT0 = kStoreTestT0;  // the integration's creation time
 constexpr TimeMs kLease = 1'000;
 
-class DocumentReadingStoreTest : public ::testing::TestWithParam<std::string> {
+class DocumentReadingStoreTest : public BackendStoreTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == "sqlite") {
-      store_ = std::make_unique<sqlite::SqliteStore>(dir_.file("reading.db"), 4);
-    } else {
-      const char* url = std::getenv(testing::kPostgresUrlVariable);
-      if (url == nullptr || *url == '\0') {
-        GTEST_SKIP() << testing::kPostgresUrlVariable << " is not set: run `scripts/pg-test-server.sh start DIR`";
-      }
-      admin_url_ = url;
-      std::random_device random;
-      database_ = "inereg_t_" + std::to_string(random()) + std::to_string(random());
-      testing::PgConnection(admin_url_).query("CREATE DATABASE " + database_);
-      store_ = std::make_unique<postgres::PostgresStore>(testing::with_database(admin_url_, database_), 4);
-    }
-    store_->set_outbox_composer(std::make_shared<webhooks::WebhookPayloads>());
-    Integration integration;
-    integration.id = "i1";
-    integration.name = "acme";
-    integration.api_key = "key-i1";
-    integration.created_at = kT0;
-    store_->create_integration(integration, "sealed");
-    ASSERT_TRUE(store_->set_integration_webhooks("i1", WebhookUrls{"https://hooks.example/decision", "", ""}));
-  }
-
-  void TearDown() override {
-    store_.reset();
-    if (!database_.empty()) {
-      testing::PgConnection(admin_url_).query("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
-    }
-  }
+  void SetUp() override { open_store(WebhookUrls{"https://hooks.example/decision", "", ""}); }
 
   // An INE session with no typed data, and (optionally) one upload in `context`.
   void add_session(const std::string& id, std::optional<std::string> context, const std::string& mimetype) {
@@ -85,11 +53,6 @@ class DocumentReadingStoreTest : public ::testing::TestWithParam<std::string> {
     c.citizen_id = "118903355";
     return c;
   }
-
-  testing::TempDir dir_;
-  std::string admin_url_;
-  std::string database_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_P(DocumentReadingStoreTest, SubmitQueuesAReadingJobOnlyForReadableDocumentImages) {

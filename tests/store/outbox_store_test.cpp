@@ -11,19 +11,16 @@
 #include <stdexcept>
 #include <string>
 
+#include "backend_store_test.hpp"
 #include "registry/registry_file.hpp"
-#include "store/postgres/postgres_store.hpp"
-#include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
-#include "support/temp_dir.hpp"
-#include "support/test_database.hpp"
 #include "util/time.hpp"
 #include "webhooks/payloads.hpp"
 
 namespace inereg::store {
 namespace {
 
-constexpr TimeMs kT0 = 1'700'000'000'000;
+constexpr TimeMs kT0 = kStoreTestT0;  // the integration's creation time
 constexpr TimeMs kLease = 1'000;
 // Deletions here test the webhooks and erasure, not the rate limit: a limit no test reaches.
 constexpr DeleteRateLimit kGenerousDeleteLimit{1000, 1000};
@@ -36,38 +33,9 @@ class FailingComposer final : public OutboxComposer {
   }
 };
 
-class OutboxStoreTest : public ::testing::TestWithParam<std::string> {
+class OutboxStoreTest : public BackendStoreTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == "sqlite") {
-      store_ = std::make_unique<sqlite::SqliteStore>(dir_.file("outbox.db"), 4);
-    } else {
-      const char* url = std::getenv(testing::kPostgresUrlVariable);
-      if (url == nullptr || *url == '\0') {
-        GTEST_SKIP() << testing::kPostgresUrlVariable << " is not set: run `scripts/pg-test-server.sh start DIR`";
-      }
-      admin_url_ = url;
-      std::random_device random;
-      database_ = "inereg_t_" + std::to_string(random()) + std::to_string(random());
-      testing::PgConnection(admin_url_).query("CREATE DATABASE " + database_);
-      store_ = std::make_unique<postgres::PostgresStore>(testing::with_database(admin_url_, database_), 4);
-    }
-    store_->set_outbox_composer(std::make_shared<webhooks::WebhookPayloads>());
-    Integration integration;
-    integration.id = "i1";
-    integration.name = "acme";
-    integration.api_key = "key-i1";
-    integration.created_at = kT0;
-    store_->create_integration(integration, "sealed");
-    ASSERT_TRUE(store_->set_integration_webhooks("i1", urls_));
-  }
-
-  void TearDown() override {
-    store_.reset();
-    if (!database_.empty()) {
-      testing::PgConnection(admin_url_).query("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
-    }
-  }
+  void SetUp() override { open_store(urls_); }
 
   Session add_session(const std::string& id, TimeMs created_at = kT0) {
     Session s;
@@ -105,10 +73,6 @@ class OutboxStoreTest : public ::testing::TestWithParam<std::string> {
   // The bodies of the claimed deliveries, keyed by delivery id.
   static boost::json::object parse(const std::string& body) { return boost::json::parse(body).as_object(); }
 
-  testing::TempDir dir_;
-  std::string admin_url_;
-  std::string database_;
-  std::unique_ptr<Store> store_;
   registry::SyntheticRegistry synthetic_{7};
   const WebhookUrls urls_{"https://hooks.example/decision", "https://hooks.example/events",
                           "https://hooks.example/ine"};

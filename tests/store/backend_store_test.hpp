@@ -1,0 +1,64 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "store/postgres/postgres_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
+#include "webhooks/payloads.hpp"
+
+// A Store on the backend named by the test parameter: "sqlite" (a real file in a temp
+// dir) or "postgres" (a fresh database on the server INEREG_TEST_POSTGRES_URL names,
+// dropped afterwards; skipped when unset). It has the real webhook composer and one
+// integration, "i1", with webhook URLs `urls` (empty: none).
+namespace inereg::store {
+
+inline constexpr TimeMs kStoreTestT0 = 1'700'000'000'000;
+
+class BackendStoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void open_store(const WebhookUrls& urls) {
+    if (GetParam() == "sqlite") {
+      store_ = std::make_unique<sqlite::SqliteStore>(dir_.file("store.db"), 4);
+    } else {
+      const char* url = std::getenv(testing::kPostgresUrlVariable);
+      if (url == nullptr || *url == '\0') {
+        GTEST_SKIP() << testing::kPostgresUrlVariable << " is not set: run `scripts/pg-test-server.sh start DIR`";
+      }
+      admin_url_ = url;
+      std::random_device random;
+      database_ = "inereg_t_" + std::to_string(random()) + std::to_string(random());
+      testing::PgConnection(admin_url_).query("CREATE DATABASE " + database_);
+      store_ = std::make_unique<postgres::PostgresStore>(testing::with_database(admin_url_, database_), 4);
+    }
+    store_->set_outbox_composer(std::make_shared<webhooks::WebhookPayloads>());
+    Integration integration;
+    integration.id = "i1";
+    integration.name = "acme";
+    integration.api_key = "key-i1";
+    integration.created_at = kStoreTestT0;
+    store_->create_integration(integration, "sealed");
+    ASSERT_TRUE(store_->set_integration_webhooks("i1", urls));
+  }
+
+  void TearDown() override {
+    store_.reset();
+    if (!database_.empty()) {
+      testing::PgConnection(admin_url_).query("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
+    }
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::string admin_url_;
+  std::string database_;
+};
+
+}  // namespace inereg::store
