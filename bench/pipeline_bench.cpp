@@ -160,7 +160,7 @@ void seed_through_store(store::Store& store, const std::string& integration_id,
         s.credential = rows[i].credential;
         s.created_at = now;
         store.insert_session(s);
-        store.submit_session(s.id, "bench", true, "", now);
+        store.submit_session(s.id, "bench", store::SubmitPlan{.lookup = true}, "", now);
       }
     });
   }

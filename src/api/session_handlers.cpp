@@ -158,11 +158,8 @@ ApiResponse Api::update_session(const ApiRequest& request, std::string_view sess
   // resubmission request (9103). An INE session's uploaded document images may still
   // carry it: the store queues a check that reads them first (the check pipeline reads
   // them, never this thread).
-  const auto outcome =
-      session.ine_document
-          ? store_.submit_session_reading_documents(session.id, attempt_id, has_lookup_data,
-                                                    status::kResubmissionRequested, clock_())
-          : store_.submit_session(session.id, attempt_id, false, status::kResubmissionRequested, clock_());
+  const store::SubmitPlan plan{.read_documents = session.ine_document, .lookup = has_lookup_data};
+  const auto outcome = store_.submit_session(session.id, attempt_id, plan, status::kResubmissionRequested, clock_());
   if (outcome == store::SubmitOutcome::kNotFound) {
     throw ApiError(ErrorKind::kNotFound);
   }

@@ -81,6 +81,15 @@ struct IneAnswer {
   std::optional<IneResult> result;
 };
 
+// What Store::submit_session queues with the transition to submitted: with
+// `read_documents`, readable document images (as media_for_reading selects them) get a
+// job that reads them first (ClaimedCheck::read_document); else with `lookup` a registry
+// check job; else the session is decided at once.
+struct SubmitPlan {
+  bool read_documents = false;
+  bool lookup = false;
+};
+
 enum class SubmitOutcome { kSubmitted, kNotFound, kNotAllowed };
 enum class StartOutcome { kStarted, kNotFound, kNotAllowed };
 

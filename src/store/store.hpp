@@ -40,20 +40,11 @@ class Store {
   // Sessions ---------------------------------------------------------------------
   virtual void insert_session(const Session& session) = 0;
   virtual std::optional<Session> find_session(std::string_view session_id) = 0;
-  // created/started -> submitted. With `enqueue_check` a registry check job is queued
-  // in the same transaction; without it the session is decided at once as
-  // `decision_status_without_check`.
-  virtual SubmitOutcome submit_session(std::string_view session_id, std::string_view attempt_id, bool enqueue_check,
+  // created/started -> submitted, and in the same transaction what `plan` says: a
+  // reading job, a check job, or the decision `decision_status_without_check`. An upload
+  // racing the submit is either seen by it or refused after it (never missed).
+  virtual SubmitOutcome submit_session(std::string_view session_id, std::string_view attempt_id, const SubmitPlan& plan,
                                        std::string_view decision_status_without_check, TimeMs now) = 0;
-  // PATCH submitted of an INE session: created/started -> submitted, and in the same
-  // transaction (so an upload racing the submit is seen or refused, never missed): with
-  // readable document images (as media_for_reading selects them) a check job that reads
-  // them first (ClaimedCheck::read_document); else with `has_lookup_data` a plain check
-  // job; else decided at once as `decision_status_without_check`.
-  virtual SubmitOutcome submit_session_reading_documents(std::string_view session_id, std::string_view attempt_id,
-                                                         bool has_lookup_data,
-                                                         std::string_view decision_status_without_check,
-                                                         TimeMs now) = 0;
   // DELETE /v1/sessions/{id}: removes the integration's session with its personal data,
   // result, job and media (kNotFound if unknown or another integration's), only while
   // the integration's deletions in the last hour and the last 24 hours stay under

@@ -52,7 +52,8 @@ class CheckPipelineTest : public ::testing::Test {
       s.credential = row.credential;
       s.created_at = kT0;
       store_->insert_session(s);
-      EXPECT_EQ(store_->submit_session(s.id, "a", true, "", kT0), store::SubmitOutcome::kSubmitted);
+      EXPECT_EQ(store_->submit_session(s.id, "a", store::SubmitPlan{.lookup = true}, "", kT0),
+                store::SubmitOutcome::kSubmitted);
       rows.emplace(s.id, row);
     }
     return rows;

@@ -44,7 +44,7 @@ class CheckStoreTest : public ::testing::Test {
       s.created_at = kT0;
       credentials_[s.id] = s.credential;
       store_->insert_session(s);
-      ASSERT_EQ(store_->submit_session(s.id, "a", true, "", kT0 + i), SubmitOutcome::kSubmitted);
+      ASSERT_EQ(store_->submit_session(s.id, "a", SubmitPlan{.lookup = true}, "", kT0 + i), SubmitOutcome::kSubmitted);
     }
   }
 

@@ -203,20 +203,22 @@ TEST_F(PgStoreTest, SessionInsertFindSubmitDelete) {
   EXPECT_FALSE(store.find_session("nope"));
 
   // Submit with a check: queued, submitted once only.
-  EXPECT_EQ(store.submit_session("s1", "attempt-1", true, "", kT0 + 5), SubmitOutcome::kSubmitted);
+  EXPECT_EQ(store.submit_session("s1", "attempt-1", SubmitPlan{.lookup = true}, "", kT0 + 5),
+            SubmitOutcome::kSubmitted);
   EXPECT_EQ(store.pending_check_count(), 1);
   found = store.find_session("s1");
   EXPECT_EQ(found->status, "submitted");
   EXPECT_EQ(found->attempt_id, "attempt-1");
   EXPECT_EQ(found->submitted_at, kT0 + 5);
   EXPECT_FALSE(found->decided_at);
-  EXPECT_EQ(store.submit_session("s1", "attempt-2", true, "", kT0 + 6), SubmitOutcome::kNotAllowed);
+  EXPECT_EQ(store.submit_session("s1", "attempt-2", SubmitPlan{.lookup = true}, "", kT0 + 6),
+            SubmitOutcome::kNotAllowed);
   EXPECT_EQ(store.find_session("s1")->attempt_id, "attempt-1");
   EXPECT_EQ(store.pending_check_count(), 1);
-  EXPECT_EQ(store.submit_session("nope", "a", true, "", kT0), SubmitOutcome::kNotFound);
+  EXPECT_EQ(store.submit_session("nope", "a", SubmitPlan{.lookup = true}, "", kT0), SubmitOutcome::kNotFound);
 
   // Submit without a check: decided at once, no job.
-  EXPECT_EQ(store.submit_session("s2", "attempt-3", false, "resubmission_requested", kT0 + 7),
+  EXPECT_EQ(store.submit_session("s2", "attempt-3", SubmitPlan{}, "resubmission_requested", kT0 + 7),
             SubmitOutcome::kSubmitted);
   found = store.find_session("s2");
   EXPECT_EQ(found->status, "resubmission_requested");
@@ -245,7 +247,7 @@ TEST_F(PgStoreTest, DeletingPendingSessionRemovesItsJob) {
   auto& store = open();
   add_integration(store, "i1");
   store.insert_session(make_session("s1", "i1"));
-  ASSERT_EQ(store.submit_session("s1", "a", true, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(store.submit_session("s1", "a", SubmitPlan{.lookup = true}, "", kT0), SubmitOutcome::kSubmitted);
   ASSERT_EQ(store.pending_check_count(), 1);
   EXPECT_EQ(store.delete_session_rate_limited("s1", "i1", kGenerousDeleteLimit, kT0).kind,
             DeleteOutcome::Kind::kDeleted);
@@ -264,7 +266,7 @@ TEST_F(PgStoreTest, FindIneAnswer) {
   EXPECT_EQ(answer->status, "created");
   EXPECT_FALSE(answer->result);
 
-  ASSERT_EQ(store.submit_session("s1", "a", true, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(store.submit_session("s1", "a", SubmitPlan{.lookup = true}, "", kT0), SubmitOutcome::kSubmitted);
   EXPECT_EQ(store.find_ine_answer("s1")->status, "submitted");
   EXPECT_FALSE(store.find_ine_answer("s1")->result);
   const auto claimed = store.claim_checks("w", kT0 + 1, 1000, 10);
@@ -295,7 +297,7 @@ TEST_F(PgStoreTest, ClaimAndCompleteExactlyOnceAcrossNodes) {
     const Session s = make_session("s" + std::to_string(i), "i1");
     cic_of[s.id] = s.credential.cic;
     setup.insert_session(s);
-    ASSERT_EQ(setup.submit_session(s.id, "a", true, "", kT0 + i), SubmitOutcome::kSubmitted);
+    ASSERT_EQ(setup.submit_session(s.id, "a", SubmitPlan{.lookup = true}, "", kT0 + i), SubmitOutcome::kSubmitted);
   }
   std::array<PostgresStore*, 2> nodes = {&open(kThreadsPerNode), &open(kThreadsPerNode)};
   const std::array<std::string, 2> owners = {"node-a", "node-b"};
@@ -377,7 +379,7 @@ TEST_F(PgStoreTest, ExpiredLeaseIsTakenOverAndOnlyTheNewOwnerCompletes) {
   add_integration(store, "i1");
   const Session s = make_session("s1", "i1");
   store.insert_session(s);
-  ASSERT_EQ(store.submit_session("s1", "a", true, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(store.submit_session("s1", "a", SubmitPlan{.lookup = true}, "", kT0), SubmitOutcome::kSubmitted);
 
   EXPECT_TRUE(store.claim_checks("a", kT0 - 1, 1000, 10).empty());  // not due yet
   const auto first = store.claim_checks("a", kT0, 1000, 10);
@@ -408,7 +410,7 @@ TEST_F(PgStoreTest, RetryChecksReleasesTheLeaseUntilTheNextRun) {
   auto& store = open();
   add_integration(store, "i1");
   store.insert_session(make_session("s1", "i1"));
-  ASSERT_EQ(store.submit_session("s1", "a", true, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(store.submit_session("s1", "a", SubmitPlan{.lookup = true}, "", kT0), SubmitOutcome::kSubmitted);
   const auto claimed = store.claim_checks("a", kT0, 60'000, 10);
   ASSERT_EQ(claimed.size(), 1U);
 

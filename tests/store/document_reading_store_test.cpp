@@ -62,7 +62,8 @@ TEST_P(DocumentReadingStoreTest, SubmitQueuesAReadingJobOnlyForReadableDocumentI
   add_session("pdf", "document-back", "application/pdf");  // not an image the reader decodes
   add_session("none", std::nullopt, "");
   for (const char* id : {"back", "face", "cropped", "pdf", "none"}) {
-    ASSERT_EQ(store_->submit_session_reading_documents(id, "a", false, session_status::kResubmissionRequested, kT0),
+    ASSERT_EQ(store_->submit_session(id, "a", SubmitPlan{.read_documents = true},
+                                     session_status::kResubmissionRequested, kT0),
               SubmitOutcome::kSubmitted)
         << id;
   }
@@ -75,13 +76,15 @@ TEST_P(DocumentReadingStoreTest, SubmitQueuesAReadingJobOnlyForReadableDocumentI
   EXPECT_EQ(claimed[0].session_id, "back");
   EXPECT_TRUE(claimed[0].read_document);
   // Second submit is refused as before; unknown is not found.
-  EXPECT_EQ(store_->submit_session_reading_documents("back", "a", false, "", kT0), SubmitOutcome::kNotAllowed);
-  EXPECT_EQ(store_->submit_session_reading_documents("nope", "a", false, "", kT0), SubmitOutcome::kNotFound);
+  EXPECT_EQ(store_->submit_session("back", "a", SubmitPlan{.read_documents = true}, "", kT0),
+            SubmitOutcome::kNotAllowed);
+  EXPECT_EQ(store_->submit_session("nope", "a", SubmitPlan{.read_documents = true}, "", kT0), SubmitOutcome::kNotFound);
 }
 
 TEST_P(DocumentReadingStoreTest, TypedLookupDataWithoutImagesQueuesAPlainLookup) {
   add_session("typed", std::nullopt, "");
-  ASSERT_EQ(store_->submit_session_reading_documents("typed", "a", true, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(store_->submit_session("typed", "a", SubmitPlan{.read_documents = true, .lookup = true}, "", kT0),
+            SubmitOutcome::kSubmitted);
   const auto claimed = store_->claim_checks("w1", kT0 + 1, kLease, 10);
   ASSERT_EQ(claimed.size(), 1U);
   EXPECT_FALSE(claimed[0].read_document);
@@ -89,7 +92,7 @@ TEST_P(DocumentReadingStoreTest, TypedLookupDataWithoutImagesQueuesAPlainLookup)
 
 TEST_P(DocumentReadingStoreTest, ACrashedReadIsClaimedAgainAndOnlyTheCurrentClaimRecords) {
   add_session("s1", "document-back", "image/jpeg");
-  ASSERT_EQ(store_->submit_session_reading_documents("s1", "a", false, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(store_->submit_session("s1", "a", SubmitPlan{.read_documents = true}, "", kT0), SubmitOutcome::kSubmitted);
   const auto first = store_->claim_checks("node-a", kT0, kLease, 10);
   ASSERT_EQ(first.size(), 1U);
   // node-a dies mid-read: nothing is claimable until its lease expires...
@@ -133,7 +136,7 @@ TEST_P(DocumentReadingStoreTest, ACrashedReadIsClaimedAgainAndOnlyTheCurrentClai
 
 TEST_P(DocumentReadingStoreTest, UnreadableDocumentDecidesOnceWithTheReasonInTheDecisionWebhook) {
   add_session("s1", "document-back", "image/png");
-  ASSERT_EQ(store_->submit_session_reading_documents("s1", "a1", false, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(store_->submit_session("s1", "a1", SubmitPlan{.read_documents = true}, "", kT0), SubmitOutcome::kSubmitted);
   const auto claim = store_->claim_checks("w1", kT0 + 1, kLease, 10);
   ASSERT_EQ(claim.size(), 1U);
   const DocumentReadingRecord unreadable{"s1", claim[0].attempts, std::nullopt, decision_reason::kDocumentUnreadable};
@@ -160,7 +163,7 @@ TEST_P(DocumentReadingStoreTest, UnreadableDocumentDecidesOnceWithTheReasonInThe
 
 TEST_P(DocumentReadingStoreTest, MismatchDecidesWithItsOwnReason) {
   add_session("s1", "document-back", "image/jpeg");
-  ASSERT_EQ(store_->submit_session_reading_documents("s1", "a1", false, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(store_->submit_session("s1", "a1", SubmitPlan{.read_documents = true}, "", kT0), SubmitOutcome::kSubmitted);
   const auto claim = store_->claim_checks("w1", kT0 + 1, kLease, 10);
   ASSERT_EQ(claim.size(), 1U);
   ASSERT_TRUE(store_->record_document_reading(

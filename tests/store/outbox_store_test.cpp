@@ -80,7 +80,7 @@ class OutboxStoreTest : public BackendStoreTest {
 
 TEST_P(OutboxStoreTest, CompleteChecksQueuesIneAndDecisionWebhooksInItsTransaction) {
   add_session("s1");
-  ASSERT_EQ(store_->submit_session("s1", "a1", true, "", kT0 + 1), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(store_->submit_session("s1", "a1", SubmitPlan{.lookup = true}, "", kT0 + 1), SubmitOutcome::kSubmitted);
   const ClaimedCheck claim = claim_the_check("w1", kT0 + 2);
   const std::vector<CheckCompletion> verdict{
       {"s1", claim.attempts, IneResult{true, "La credencial esta vigente", 1, 0}, "approved"}};
@@ -121,7 +121,7 @@ TEST_P(OutboxStoreTest, CompleteChecksQueuesIneAndDecisionWebhooksInItsTransacti
 
 TEST_P(OutboxStoreTest, LostLeaseQueuesNothing) {
   add_session("s1");
-  ASSERT_EQ(store_->submit_session("s1", "a1", true, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(store_->submit_session("s1", "a1", SubmitPlan{.lookup = true}, "", kT0), SubmitOutcome::kSubmitted);
   const ClaimedCheck lost = claim_the_check("w1", kT0);
   claim_the_check("w2", kT0 + kLease + 1);  // w1's lease expired, w2 took over
   const std::vector<CheckCompletion> verdict{{"s1", lost.attempts, IneResult{true, "x", 1, 0}, "approved"}};
@@ -131,7 +131,7 @@ TEST_P(OutboxStoreTest, LostLeaseQueuesNothing) {
 
 TEST_P(OutboxStoreTest, AFailingComposerRollsTheChangeBack) {
   add_session("s1");
-  ASSERT_EQ(store_->submit_session("s1", "a1", true, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(store_->submit_session("s1", "a1", SubmitPlan{.lookup = true}, "", kT0), SubmitOutcome::kSubmitted);
   const ClaimedCheck claim = claim_the_check("w1", kT0);
   const std::vector<CheckCompletion> verdict{{"s1", claim.attempts, IneResult{true, "x", 1, 0}, "approved"}};
   store_->set_outbox_composer(std::make_shared<FailingComposer>());
@@ -155,7 +155,7 @@ TEST_P(OutboxStoreTest, OnlyConfiguredUrlsAreQueuedAndTheUrlIsSnapshotted) {
   ASSERT_TRUE(store_->set_integration_webhooks("i1", WebhookUrls{"https://hooks.example/decision", "", ""}));
   add_session("s1");
   ASSERT_EQ(store_->start_session("s1", "a1", kT0), StartOutcome::kStarted);  // no event URL: nothing
-  ASSERT_EQ(store_->submit_session("s1", "ignored", false, "resubmission_requested", kT0 + 1),
+  ASSERT_EQ(store_->submit_session("s1", "ignored", SubmitPlan{}, "resubmission_requested", kT0 + 1),
             SubmitOutcome::kSubmitted);
   auto all = deliveries_of("s1");
   ASSERT_EQ(all.size(), 1U);
@@ -192,7 +192,7 @@ TEST_P(OutboxStoreTest, StartSessionOnlyFromCreated) {
 TEST_P(OutboxStoreTest, ClaimLeaseRetryDeliverAndGiveUp) {
   add_session("s1");
   ASSERT_EQ(store_->start_session("s1", "a1", kT0), StartOutcome::kStarted);
-  ASSERT_EQ(store_->submit_session("s1", "a1", false, "resubmission_requested", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(store_->submit_session("s1", "a1", SubmitPlan{}, "resubmission_requested", kT0), SubmitOutcome::kSubmitted);
   ASSERT_EQ(deliveries_of("s1").size(), 3U);  // started, submitted, decision
 
   auto first = store_->claim_webhook_deliveries("d1", kT0, kLease, 2);
@@ -259,7 +259,8 @@ TEST_P(OutboxStoreTest, ExpirySweepDecidesOpenSessionsOnceWithTheirDecisionWebho
   add_session("submitted", kT0);
   add_session("young", kT0 + 10'000);
   ASSERT_EQ(store_->start_session("opened", "a-opened", kT0 + 1), StartOutcome::kStarted);
-  ASSERT_EQ(store_->submit_session("submitted", "a-sub", true, "", kT0 + 2), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(store_->submit_session("submitted", "a-sub", SubmitPlan{.lookup = true}, "", kT0 + 2),
+            SubmitOutcome::kSubmitted);
 
   EXPECT_EQ(store_->expire_sessions(kT0 + 5'000, kT0 + 20'000, 100), 2);
   EXPECT_EQ(store_->find_session("never-opened")->status, "expired");
@@ -300,7 +301,7 @@ TEST_P(OutboxStoreTest, DeleteSendsExpiredOrAbandonedAndErasesFinishedBodies) {
   add_session("started");
   add_session("approved");
   ASSERT_EQ(store_->start_session("started", "a1", kT0), StartOutcome::kStarted);
-  ASSERT_EQ(store_->submit_session("approved", "a2", true, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(store_->submit_session("approved", "a2", SubmitPlan{.lookup = true}, "", kT0), SubmitOutcome::kSubmitted);
   const ClaimedCheck claim = claim_the_check("w", kT0);
   const std::vector<CheckCompletion> verdict{{"approved", claim.attempts, IneResult{true, "x", 1, 0}, "approved"}};
   ASSERT_EQ(store_->complete_checks("w", verdict, kT0 + 1), std::vector<bool>{true});

@@ -689,21 +689,8 @@ std::optional<Session> PostgresStore::find_session(std::string_view session_id) 
 }
 
 SubmitOutcome PostgresStore::submit_session(std::string_view session_id, std::string_view attempt_id,
-                                            bool enqueue_check, std::string_view decision_status_without_check,
+                                            const SubmitPlan& plan, std::string_view decision_status_without_check,
                                             TimeMs now) {
-  return submit(session_id, attempt_id, false, enqueue_check, decision_status_without_check, now);
-}
-
-SubmitOutcome PostgresStore::submit_session_reading_documents(std::string_view session_id, std::string_view attempt_id,
-                                                              bool has_lookup_data,
-                                                              std::string_view decision_status_without_check,
-                                                              TimeMs now) {
-  return submit(session_id, attempt_id, true, has_lookup_data, decision_status_without_check, now);
-}
-
-// Both submits: with `read_documents`, readable document images get a reading job first.
-SubmitOutcome PostgresStore::submit(std::string_view session_id, std::string_view attempt_id, bool read_documents,
-                                    bool has_lookup_data, std::string_view decision_status_without_check, TimeMs now) {
   auto lease = acquire();
   Connection& c = *lease;
   Transaction tx(c);
@@ -717,9 +704,9 @@ SubmitOutcome PostgresStore::submit(std::string_view session_id, std::string_vie
                                                                            : SubmitOutcome::kNotFound;
   }
   queue_webhooks(c, session_id, SessionChange::Kind::kSubmitted, nullptr, now);
-  if (read_documents && c.run(sql::kSessionHasReadableDocument, Params().add(session_id)).rows() > 0) {
+  if (plan.read_documents && c.run(sql::kSessionHasReadableDocument, Params().add(session_id)).rows() > 0) {
     c.run(sql::kInsertReadingCheckJob, Params().add(session_id).add(now));
-  } else if (has_lookup_data) {
+  } else if (plan.lookup) {
     c.run(sql::kInsertCheckJob, Params().add(session_id).add(now));
   } else {
     c.run(sql::kDecideSession, Params().add(decision_status_without_check).add(now).add(session_id));

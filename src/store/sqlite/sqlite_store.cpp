@@ -535,21 +535,9 @@ std::optional<Session> SqliteStore::find_session(std::string_view session_id) {
   return select_session(*lease, session_id);
 }
 
-SubmitOutcome SqliteStore::submit_session(std::string_view session_id, std::string_view attempt_id, bool enqueue_check,
-                                          std::string_view decision_status_without_check, TimeMs now) {
-  return submit(session_id, attempt_id, false, enqueue_check, decision_status_without_check, now);
-}
-
-SubmitOutcome SqliteStore::submit_session_reading_documents(std::string_view session_id, std::string_view attempt_id,
-                                                            bool has_lookup_data,
-                                                            std::string_view decision_status_without_check,
-                                                            TimeMs now) {
-  return submit(session_id, attempt_id, true, has_lookup_data, decision_status_without_check, now);
-}
-
-// Both submits: with `read_documents`, readable document images get a reading job first.
-SubmitOutcome SqliteStore::submit(std::string_view session_id, std::string_view attempt_id, bool read_documents,
-                                  bool has_lookup_data, std::string_view decision_status_without_check, TimeMs now) {
+SubmitOutcome SqliteStore::submit_session(std::string_view session_id, std::string_view attempt_id,
+                                          const SubmitPlan& plan, std::string_view decision_status_without_check,
+                                          TimeMs now) {
   auto lease = acquire();
   Connection& c = *lease;
   // BEGIN IMMEDIATE excludes insert_media's transaction: every upload is either
@@ -566,7 +554,7 @@ SubmitOutcome SqliteStore::submit(std::string_view session_id, std::string_view 
   }
   queue_webhooks(c, session_id, SessionChange::Kind::kSubmitted, nullptr, now);
   bool has_document = false;
-  if (read_documents) {
+  if (plan.read_documents) {
     Statement document(c, sql::kSessionHasReadableDocument);
     document.bind(session_id);
     has_document = document.step();
@@ -574,7 +562,7 @@ SubmitOutcome SqliteStore::submit(std::string_view session_id, std::string_view 
   if (has_document) {
     Statement job(c, sql::kInsertReadingCheckJob);
     job.bind(session_id).bind(now).run();
-  } else if (has_lookup_data) {
+  } else if (plan.lookup) {
     Statement job(c, sql::kInsertCheckJob);
     job.bind(session_id).bind(now).run();
   } else {

@@ -37,7 +37,7 @@ class SqliteStore final : public Store {
 
   void insert_session(const Session& session) override;
   std::optional<Session> find_session(std::string_view session_id) override;
-  SubmitOutcome submit_session(std::string_view session_id, std::string_view attempt_id, bool enqueue_check,
+  SubmitOutcome submit_session(std::string_view session_id, std::string_view attempt_id, const SubmitPlan& plan,
                                std::string_view decision_status_without_check, TimeMs now) override;
   DeleteOutcome delete_session_rate_limited(std::string_view session_id, std::string_view integration_id,
                                             const DeleteRateLimit& limit, TimeMs now) override;
@@ -58,9 +58,6 @@ class SqliteStore final : public Store {
   std::optional<MediaFile> find_media(std::string_view media_id) override;
   std::vector<MediaFile> media_for_reading(std::string_view session_id) override;
 
-  SubmitOutcome submit_session_reading_documents(std::string_view session_id, std::string_view attempt_id,
-                                                 bool has_lookup_data, std::string_view decision_status_without_check,
-                                                 TimeMs now) override;
   bool record_document_reading(std::string_view owner, const DocumentReadingRecord& record, TimeMs now) override;
 
   int schema_version() override;
@@ -78,8 +75,6 @@ class SqliteStore final : public Store {
   std::int64_t pending_webhook_count() override;
 
  private:
-  SubmitOutcome submit(std::string_view session_id, std::string_view attempt_id, bool read_documents,
-                       bool has_lookup_data, std::string_view decision_status_without_check, TimeMs now);
   // Queues the webhooks of `kind` for the session as it now is in this transaction
   // (after `adjust`, if given; nothing when it returns false); see OutboxComposer.
   void queue_webhooks(Connection& connection, std::string_view session_id, SessionChange::Kind kind,
