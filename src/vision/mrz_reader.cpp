@@ -127,16 +127,12 @@ PixPtr stroke_mask(PIX* gray) {
   return below ? PixPtr(pixInvert(nullptr, below.get())) : nullptr;
 }
 
-// The bands of text lines: the strokes closed horizontally so the characters of a line
-// merge into one component.
-std::vector<Box> text_line_bands(PIX* gray) {
-  const int width = pixGetWidth(gray);
-  PixPtr strokes = stroke_mask(gray);
-  if (!strokes) {
-    return {};
-  }
+// The bands of text lines: the strokes (stroke_mask) closed horizontally so the
+// characters of a line merge into one component.
+std::vector<Box> text_line_bands(PIX* strokes) {
+  const int width = pixGetWidth(strokes);
   const int close_width = std::max(9, width / 45);
-  PixPtr closed(pixCloseBrick(nullptr, strokes.get(), close_width, 1));
+  PixPtr closed(pixCloseBrick(nullptr, strokes, close_width, 1));
   PixPtr opened(pixOpenBrick(nullptr, closed.get(), std::max(3, width / 100), 3));
   if (!opened) {
     return {};
@@ -456,16 +452,9 @@ PixPtr cell_image(PIX* gray, const LineGrid& grid, int cell, const Rendering& re
   if (light <= dark + 10) {
     return nullptr;  // no contrast: nothing printed here
   }
-  const int width = pixGetWidth(scaled.get()), height = pixGetHeight(scaled.get());
-  for (int y = 0; y < height; ++y) {
-    for (int x = 0; x < width; ++x) {
-      l_uint32 value = 0;
-      pixGetPixel(scaled.get(), x, y, &value);
-      const int stretched = (static_cast<int>(value) - static_cast<int>(dark)) * 255 / static_cast<int>(light - dark);
-      pixSetPixel(scaled.get(), x, y, static_cast<l_uint32>(std::clamp(stretched, 0, 255)));
-    }
-  }
-  return scaled;
+  // Linear (gamma 1): dark -> 0, light -> 255, clipped beyond.
+  const auto low = static_cast<l_int32>(dark), high = std::min<l_int32>(static_cast<l_int32>(light), 255);
+  return PixPtr(pixGammaTRC(nullptr, scaled.get(), 1.0f, low, high));
 }
 
 // A line's 30 cell images, cut at one rendering.
@@ -739,12 +728,20 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
   const bool rotate = confidence > 1.0f && std::abs(angle) > 0.1f;
   PixPtr upright(rotate ? pixRotate(gray.get(), angle * 3.14159265f / 180.0f, L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0)
                         : pixClone(gray.get()));
-  PixPtr detect(rotate ? pixScale(upright.get(), reduce, reduce) : pixClone(small.get()));
-  if (!upright || !detect) {
+  // The MRZ is found on the strokes of the upright reduced copy; unrotated, those are
+  // the strokes the skew was measured on.
+  PixPtr detect_strokes;
+  if (rotate) {
+    PixPtr detect(upright ? pixScale(upright.get(), reduce, reduce) : nullptr);
+    detect_strokes = detect ? stroke_mask(detect.get()) : nullptr;
+  } else {
+    detect_strokes = std::move(strokes);
+  }
+  if (!upright || !detect_strokes) {
     return unreadable("image could not be processed");
   }
 
-  const auto bands = find_mrz_bands(text_line_bands(detect.get()));
+  const auto bands = find_mrz_bands(text_line_bands(detect_strokes.get()));
   if (!bands) {
     return unreadable("no MRZ found: three machine-readable lines were not located");
   }
