@@ -23,9 +23,10 @@ std::string data_file(const std::string& relative) {
   return testing::read_binary_file(std::string(INEREG_TEST_DATA_DIR) + "/" + relative);
 }
 
-// A committed card the reader reads exactly, chosen once per process.
+// A committed card back (tests/vision asserts the reader reads every one exactly).
 const testing::CommittedCard& readable_card() {
-  static const testing::CommittedCard card = testing::first_readable_card(std::string(INEREG_TEST_DATA_DIR) + "/cards");
+  static const testing::CommittedCard card =
+      testing::committed_card(std::string(INEREG_TEST_DATA_DIR) + "/cards", "card_0001.jpg");
   return card;
 }
 

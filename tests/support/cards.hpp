@@ -15,11 +15,10 @@ struct CommittedCard {
   ine::Mrz truth;     // from manifest.tsv
 };
 
-// The first card in manifest order that this build's vision::MrzReader reads exactly
-// (OMP_THREAD_LIMIT=1 advised). The reader reads only some of the committed cards, and
-// which ones changes as it improves, so the tests ask it rather than naming a file.
-// Throws when none reads or the manifest is missing.
-CommittedCard first_readable_card(const std::filesystem::path& cards_dir);
+// A committed card and its true MRZ from manifest.tsv. Every committed card is read
+// exactly by vision::MrzReader (tests/vision asserts it); throws when `file` is not in
+// the manifest or cannot be read.
+CommittedCard committed_card(const std::filesystem::path& cards_dir, const std::string& file);
 
 // The file's bytes; throws when it cannot be read.
 std::string read_binary_file(const std::filesystem::path& file);
