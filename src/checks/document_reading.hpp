@@ -15,8 +15,8 @@
 namespace inereg::checks {
 
 // Images read per check, at most: the document-back ones come first (media_for_reading),
-// and each read costs a second or two of CPU, so a session with many uploads cannot hold
-// a reading thread for longer than a lease.
+// and each read costs a fraction of a second of CPU (a second or more for a large
+// photo), so a session with many uploads cannot hold a reading thread for a lease.
 inline constexpr std::size_t kMaxImagesReadPerCheck = 4;
 
 // What a session's images say about its credential.
