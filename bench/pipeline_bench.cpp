@@ -33,6 +33,7 @@
 #include "auth/signing.hpp"
 #include "checks/check_runner.hpp"
 #include "registry/registry_file.hpp"
+#include "sessions/workflow.hpp"
 #include "store/store.hpp"
 #include "support/timed_connector.hpp"
 #include "util/time.hpp"
@@ -149,6 +150,7 @@ void seed_sqlite(const std::string& path, const std::string& integration_id,
 void seed_through_store(store::Store& store, const std::string& integration_id,
                         const std::vector<registry::RegistryRow>& rows, store::TimeMs now) {
   constexpr int kThreads = 8;
+  sessions::SessionWorkflow sessions(store, nullptr);  // the bench measures checks, not webhooks
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -159,8 +161,8 @@ void seed_through_store(store::Store& store, const std::string& integration_id,
         s.ine_document = true;
         s.credential = rows[i].credential;
         s.created_at = now;
-        store.insert_session(s);
-        store.submit_session(s.id, "bench", store::SubmitPlan{.lookup = true}, "", now);
+        sessions.create(s);
+        sessions.submit(s.id, "bench", now);
       }
     });
   }
@@ -227,7 +229,8 @@ int run(const std::map<std::string, std::string>& flags) {
     (*table)[entry.lookup_key] = entry.situation;
   }
   testing::TimedConnector connector(testing::delayed_table(delay, table));
-  checks::CheckRunner runner(*store, connector, options, util::wall_clock_ms);
+  sessions::SessionWorkflow sessions(*store, nullptr);  // as seeded: no webhooks
+  checks::CheckRunner runner(*store, sessions, connector, options, util::wall_clock_ms);
   const auto& m = runner.metrics();
   const auto completed = [&] { return m.verdicts_active.value() + m.verdicts_inactive.value(); };
 

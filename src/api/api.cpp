@@ -96,9 +96,10 @@ bool needs_blocking_pool(std::string_view method, std::string_view path) {
   return match.route != nullptr && match.route->pattern == "/v1/media/{id}";
 }
 
-Api::Api(store::Store& store, auth::IntegrationDirectory& directory, ApiOptions options, Clock clock,
-         CheckQueued on_check_queued)
+Api::Api(store::Store& store, sessions::SessionWorkflow& sessions, auth::IntegrationDirectory& directory,
+         ApiOptions options, Clock clock, CheckQueued on_check_queued)
     : store_(store),
+      sessions_(sessions),
       directory_(directory),
       options_(std::move(options)),
       clock_(std::move(clock)),

@@ -10,6 +10,7 @@
 #include "api/result_cache.hpp"
 #include "api/routes.hpp"
 #include "auth/integration_directory.hpp"
+#include "sessions/workflow.hpp"
 #include "store/store.hpp"
 
 namespace inereg::api {
@@ -53,8 +54,9 @@ class Api {
   using Clock = std::function<std::int64_t()>;
   using CheckQueued = std::function<void()>;
 
-  Api(store::Store& store, auth::IntegrationDirectory& directory, ApiOptions options, Clock clock,
-      CheckQueued on_check_queued);
+  // Reads go to `store`; every change of a session goes through `sessions`.
+  Api(store::Store& store, sessions::SessionWorkflow& sessions, auth::IntegrationDirectory& directory,
+      ApiOptions options, Clock clock, CheckQueued on_check_queued);
 
   ApiResponse handle(const ApiRequest& request);
 
@@ -87,6 +89,7 @@ class Api {
   void add_cors_headers(const ApiRequest& request, const Caller* caller, ApiResponse& response);
 
   store::Store& store_;
+  sessions::SessionWorkflow& sessions_;
   auth::IntegrationDirectory& directory_;
   const ApiOptions options_;
   const Clock clock_;

@@ -1,12 +1,13 @@
 #include "api/decision_body.hpp"
 
 #include "api/json_fields.hpp"
+#include "sessions/status.hpp"
 #include "util/time.hpp"
 
 namespace inereg::api {
 namespace {
 
-namespace status = store::session_status;
+using sessions::Status;
 
 struct DecisionCode {
   int code;
@@ -30,21 +31,22 @@ std::optional<DecisionCode> document_reading_code(std::string_view reason) {
 }
 
 std::optional<DecisionCode> decision_code(std::string_view session_status, std::string_view decision_reason) {
-  if (session_status == status::kResubmissionRequested) {
+  const auto status = sessions::parse_status(session_status);
+  if (status == Status::kResubmissionRequested) {
     if (auto reading = document_reading_code(decision_reason)) {
       return reading;
     }
   }
-  if (session_status == status::kApproved) {
+  if (status == Status::kApproved) {
     return DecisionCode{9001, std::nullopt, std::nullopt};
   }
-  if (session_status == status::kDeclined) {
+  if (status == Status::kDeclined) {
     return DecisionCode{9102, "Unable to pass registry checks", 123};
   }
-  if (session_status == status::kResubmissionRequested) {
+  if (status == Status::kResubmissionRequested) {
     return DecisionCode{9103, "INE credential data missing: no registry check could be run", std::nullopt};
   }
-  if (session_status == status::kExpired || session_status == status::kAbandoned) {
+  if (status == Status::kExpired || status == Status::kAbandoned) {
     return DecisionCode{9104, std::nullopt, std::nullopt};
   }
   return std::nullopt;

@@ -11,8 +11,6 @@
 namespace inereg::api {
 namespace {
 
-namespace status = store::session_status;
-
 // Registry-check versions accepted in ?version= (the reference page's and the
 // INE webhook's examples).
 bool is_supported_version(std::string_view version) {
@@ -66,7 +64,7 @@ ApiResponse Api::get_ine_registry(const ApiRequest& request, std::string_view se
   }
   if (!answer->result) {
     ApiResponse response{404, error_body(ErrorKind::kNotFound, error_spec(ErrorKind::kNotFound).message)};
-    if (answer->status == status::kSubmitted) {
+    if (sessions::awaits_check(sessions::stored_status(answer->status))) {
       response.headers.emplace_back("Retry-After", kPendingRetryAfterSeconds);
     }
     return response;

@@ -11,8 +11,6 @@
 namespace inereg::api {
 namespace {
 
-namespace status = store::session_status;
-
 // One image object, as both the upload answer and the session's list carry it
 // (§4.8: id, name, context, timestamp, size, mimetype, url, sessionId). `name` is the
 // context, as Veriff names uploaded images; `timestamp` is deprecated and always null.
@@ -27,10 +25,6 @@ boost::json::object image_json(const store::Media& media, const std::string& pub
   image["url"] = public_url + "/v1/media/" + media.id;
   image["sessionId"] = media.session_id;
   return image;
-}
-
-bool uploadable(std::string_view session_status) {
-  return session_status == status::kCreated || session_status == status::kStarted;
 }
 
 [[noreturn]] void throw_content_error(media::ContentError error, const media::ContentResult& result) {
@@ -83,10 +77,10 @@ ApiResponse Api::upload_media(const ApiRequest& request, std::string_view sessio
         ErrorKind::kPayloadTooLarge,
         "Image content is larger than " + std::to_string(options_.media.max_upload_bytes) + " bytes of base64.");
   }
-  // Ownership and status before the expensive decode; insert_media re-checks the
-  // status atomically with the write, which is what makes a racing submit safe.
+  // Ownership and status before the expensive decode; add_media re-checks the status
+  // atomically with the write, which is what makes a racing submit safe.
   const store::Session session = owned_session(session_id, caller);
-  if (!uploadable(session.status)) {
+  if (!sessions::may_upload_media(sessions::stored_status(session.status))) {
     throw ApiError(ErrorKind::kSessionNotUploadable);
   }
   media::ContentResult decoded = media::decode_image_content(content_text);
@@ -102,14 +96,14 @@ ApiResponse Api::upload_media(const ApiRequest& request, std::string_view sessio
   media.size = static_cast<std::int64_t>(decoded.image->bytes.size());
   media.sha256 = media::sha256_hex(decoded.image->bytes);
   media.created_at = clock_();
-  switch (store_.insert_media(media, decoded.image->bytes, options_.media.limits)) {
-    case store::MediaInsertOutcome::kStored:
+  switch (sessions_.add_media(media, decoded.image->bytes, options_.media.limits)) {
+    case sessions::MediaOutcome::kStored:
       break;
-    case store::MediaInsertOutcome::kSessionNotFound:
+    case sessions::MediaOutcome::kSessionNotFound:
       throw ApiError(ErrorKind::kNotFound);  // deleted meanwhile
-    case store::MediaInsertOutcome::kSessionNotUploadable:
+    case sessions::MediaOutcome::kSessionNotUploadable:
       throw ApiError(ErrorKind::kSessionNotUploadable);  // submitted meanwhile
-    case store::MediaInsertOutcome::kLimitReached:
+    case sessions::MediaOutcome::kLimitReached:
       throw ApiError(ErrorKind::kMediaLimitReached);
   }
   boost::json::object body;

@@ -1,6 +1,5 @@
 // POST /v1/sessions, PATCH /v1/sessions/{id}, DELETE /v1/sessions/{id}.
 #include <algorithm>
-#include <array>
 
 #include "api/api.hpp"
 #include "api/document_mrz.hpp"
@@ -14,8 +13,6 @@
 
 namespace inereg::api {
 namespace {
-
-namespace status = store::session_status;
 
 constexpr std::size_t kMaxVendorDataSymbols = 1000;
 
@@ -52,27 +49,6 @@ std::string upper(std::string text) {
     }
   }
   return text;
-}
-
-bool is_known_status(std::string_view s) {
-  constexpr std::array kStatuses = {status::kCreated,  status::kStarted,  status::kSubmitted,
-                                    status::kApproved, status::kDeclined, status::kResubmissionRequested,
-                                    status::kExpired,  status::kAbandoned};
-  for (const char* known : kStatuses) {
-    if (s == known) {
-      return true;
-    }
-  }
-  return s == "review";
-}
-
-// Veriff deletes sessions that are not in progress (veriff-api.md §4.6): all but
-// `submitted` (and `review`, which inereg never sets).
-bool is_deletable_status(std::string_view s) {
-  constexpr std::array kDeletable = {
-      status::kCreated, status::kStarted,  status::kApproved, status::kDeclined, status::kResubmissionRequested,
-      status::kExpired, status::kAbandoned};
-  return std::find(kDeletable.begin(), kDeletable.end(), s) != kDeletable.end();
 }
 
 }  // namespace
@@ -130,9 +106,7 @@ ApiResponse Api::create_session(const ApiRequest& request, Caller& caller) {
     }
     session.credential = credential_with_document_mrz(document, fields, std::move(*parsed.credential));
   }
-  store_.insert_session(session);
-  ApiResponse response{201, verification_summary(session, options_)};
-  return response;
+  return ApiResponse{201, verification_summary(sessions_.create(std::move(session)), options_)};
 }
 
 ApiResponse Api::update_session(const ApiRequest& request, std::string_view session_id, Caller& caller) {
@@ -144,32 +118,27 @@ ApiResponse Api::update_session(const ApiRequest& request, std::string_view sess
                    "Mandatory parameters are missing from the request: verification.status.");
   }
   validate_request_timestamp(verification, clock_());
-  if (!is_known_status(*requested)) {
+  if (!sessions::is_known_status_name(*requested)) {
     throw ApiError(ErrorKind::kInvalidStatus);
   }
   store::Session session = owned_session(session_id, caller);
   const std::string not_allowed = "Cannot transition to \"" + *requested + "\" status.";
-  if (*requested != status::kSubmitted) {
+  if (*requested != sessions::status_name(sessions::Status::kSubmitted)) {
     throw ApiError(ErrorKind::kTransitionNotAllowed, not_allowed);
   }
-  const bool has_lookup_data = session.ine_document && session.credential.has_lookup_data();
-  const std::string attempt_id = auth::random_uuid_v4();
-  // Without credential data no registry check can run: Veriff's answer is a
-  // resubmission request (9103). An INE session's uploaded document images may still
-  // carry it: the store queues a check that reads them first (the check pipeline reads
-  // them, never this thread).
-  const store::SubmitPlan plan{.read_documents = session.ine_document, .lookup = has_lookup_data};
-  const auto outcome = store_.submit_session(session.id, attempt_id, plan, status::kResubmissionRequested, clock_());
-  if (outcome == store::SubmitOutcome::kNotFound) {
+  // What the submit queues is sessions::submit_plan's; a document reading runs on the
+  // check pipeline, never on this thread.
+  const auto submitted = sessions_.submit(session.id, auth::random_uuid_v4(), clock_());
+  if (submitted.outcome == sessions::SubmitResult::Outcome::kNotFound) {
     throw ApiError(ErrorKind::kNotFound);
   }
-  if (outcome == store::SubmitOutcome::kNotAllowed) {
+  if (submitted.outcome == sessions::SubmitResult::Outcome::kNotAllowed) {
     throw ApiError(ErrorKind::kTransitionNotAllowed, not_allowed);
   }
-  if (session.ine_document && on_check_queued_) {
+  if (submitted.check_queued && on_check_queued_) {
     on_check_queued_();
   }
-  session.status = status::kSubmitted;
+  session.status = sessions::status_name(sessions::Status::kSubmitted);
   return ApiResponse{200, verification_summary(session, options_)};
 }
 
@@ -178,16 +147,16 @@ ApiResponse Api::delete_session(std::string_view session_id, Caller& caller) {
     throw ApiError(ErrorKind::kDeleteDisabled);
   }
   const store::Session session = owned_session(session_id, caller);
-  if (!is_deletable_status(session.status)) {
-    throw ApiError(ErrorKind::kSessionNotCompleted);
-  }
   const util::TimeMs now = clock_();
-  const auto outcome =
-      store_.delete_session_rate_limited(session.id, caller.integration->id, options_.delete_limit, now);
-  if (outcome.kind == store::DeleteOutcome::Kind::kNotFound) {
+  const auto outcome = sessions_.delete_session(session.id, caller.integration->id, options_.delete_limit, now);
+  using Outcome = sessions::DeleteResult::Outcome;
+  if (outcome.outcome == Outcome::kNotFound) {
     throw ApiError(ErrorKind::kNotFound);  // deleted meanwhile, e.g. through another node
   }
-  if (outcome.kind == store::DeleteOutcome::Kind::kRateLimited) {
+  if (outcome.outcome == Outcome::kNotDeletable) {
+    throw ApiError(ErrorKind::kSessionNotCompleted);
+  }
+  if (outcome.outcome == Outcome::kRateLimited) {
     ApiResponse limited{429, error_body(ErrorKind::kTooManyRequests, error_spec(ErrorKind::kTooManyRequests).message)};
     const util::TimeMs wait_ms = std::max<util::TimeMs>(outcome.retry_at - now, 0);
     limited.headers.emplace_back("Retry-After", std::to_string((wait_ms + 999) / 1000));

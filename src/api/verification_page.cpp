@@ -10,8 +10,6 @@
 namespace inereg::api {
 namespace {
 
-namespace status = store::session_status;
-
 ApiResponse html(int http_status, std::string_view title, std::string_view text) {
   ApiResponse response;
   response.status = http_status;
@@ -32,13 +30,14 @@ ApiResponse Api::verification_page(std::string_view token) {
     if (!session) {
       return html(404, "Verification not found", "This verification link is not valid.");
     }
-    if (session->status == status::kCreated) {
+    const sessions::Status status = sessions::stored_status(session->status);
+    if (status == sessions::Status::kCreated) {
       // A second visit, or a visit racing this one, finds the session past `created`
       // and starts nothing: the `started` event is queued once.
-      store_.start_session(session->id, auth::random_uuid_v4(), clock_());
+      sessions_.start(session->id, auth::random_uuid_v4(), clock_());
       return html(200, "Verification started", "Your verification session has started.");
     }
-    if (session->status == status::kStarted) {
+    if (status == sessions::Status::kStarted) {
       return html(200, "Verification started", "Your verification session has started.");
     }
     return html(200, "Verification submitted", "This verification session is already complete.");

@@ -69,10 +69,10 @@ Service::Service(config::Config config)
       // PostgreSQL: refuses a schema that is behind (`inereg migrate` applies it once,
       // before a rollout); the embedded SQLite file migrates itself here.
       store_(store::open_store(config_.db, store::startup_migrations(config_.db))) {
-  // Session changes queue their webhooks in the same transaction (store/outbox.hpp).
-  store_->set_outbox_composer(std::make_shared<webhooks::WebhookPayloads>());
+  // Session changes queue their webhooks in the same transaction (sessions/workflow.hpp).
+  sessions_ = std::make_unique<sessions::SessionWorkflow>(*store_, std::make_shared<webhooks::WebhookPayloads>());
   registry_ = make_registry_connector(config_, *store_, secret_box_);
-  checks_ = std::make_unique<checks::CheckRunner>(*store_, *registry_, config_.checks, util::wall_clock_ms);
+  checks_ = std::make_unique<checks::CheckRunner>(*store_, *sessions_, *registry_, config_.checks, util::wall_clock_ms);
   metrics_ = std::make_unique<ServiceMetrics>(*store_, *checks_, *registry_, util::wall_clock_ms);
   directory_ = std::make_unique<auth::IntegrationDirectory>(*store_, secret_box_, config_.integration_cache_ms,
                                                             util::wall_clock_ms);
@@ -110,9 +110,10 @@ Service::Service(config::Config config)
     options.metrics_page = [this] { return metrics_->render(); };
   }
   options.media = media;
-  api_ = std::make_unique<api::Api>(*store_, *directory_, options, util::wall_clock_ms, [this] { checks_->wake(); });
+  api_ = std::make_unique<api::Api>(*store_, *sessions_, *directory_, options, util::wall_clock_ms,
+                                    [this] { checks_->wake(); });
   webhooks_ = std::make_unique<webhooks::DeliveryWorker>(*store_, *directory_, config_.webhooks, util::wall_clock_ms);
-  expiry_ = std::make_unique<sessions::ExpirySweeper>(*store_, config_.sessions, util::wall_clock_ms,
+  expiry_ = std::make_unique<sessions::ExpirySweeper>(*sessions_, config_.sessions, util::wall_clock_ms,
                                                       [this](int) { webhooks_->wake(); });
 }
 

@@ -43,6 +43,7 @@ class Service {
   config::Config config_;
   auth::SecretBox secret_box_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<sessions::SessionWorkflow> sessions_;
   std::unique_ptr<registry::RegistryConnector> registry_;  // make_registry_connector()
   std::unique_ptr<checks::CheckRunner> checks_;
   std::unique_ptr<ServiceMetrics> metrics_;

@@ -31,8 +31,10 @@ constexpr store::TimeMs kMaxRetryAfterMs = 86'400'000;
 // and by every callback handed to the connector, so that an answer arriving after the
 // runner is gone touches live memory (and is dropped).
 struct CheckRunner::Core {
-  Core(store::Store& store_ref, registry::RegistryConnector& connector_ref, CheckRunnerOptions opts, Clock clk)
+  Core(store::Store& store_ref, sessions::SessionWorkflow& sessions_ref, registry::RegistryConnector& connector_ref,
+       CheckRunnerOptions opts, Clock clk)
       : store(store_ref),
+        sessions(sessions_ref),
         connector(connector_ref),
         options(opts),
         clock(std::move(clk)),
@@ -115,6 +117,7 @@ struct CheckRunner::Core {
   void finish_reading(bool lookup_due);
 
   store::Store& store;
+  sessions::SessionWorkflow& sessions;
   registry::RegistryConnector& connector;
   const CheckRunnerOptions options;
   const Clock clock;
@@ -142,7 +145,7 @@ struct CheckRunner::Core {
 
 void CheckRunner::Core::write(std::vector<Answered>& batch) {
   const store::TimeMs now = clock();
-  std::vector<store::CheckCompletion> completions;
+  std::vector<sessions::CheckVerdict> completions;
   std::vector<store::CheckRetry> retries;
   for (auto& [check, outcome] : batch) {
     std::optional<ine::SituationPolicy> policy;
@@ -150,10 +153,9 @@ void CheckRunner::Core::write(std::vector<Answered>& batch) {
       policy = ine::policy_for_situation(outcome.situation);
     }
     if (policy) {
-      completions.push_back(
-          store::CheckCompletion{check.session_id, check.attempts,
-                                 store::IneResult{policy->active, std::string(policy->document_state), policy->id, now},
-                                 policy->active ? store::session_status::kApproved : store::session_status::kDeclined});
+      completions.push_back(sessions::CheckVerdict{
+          {check.session_id, check.attempts},
+          store::IneResult{policy->active, std::string(policy->document_state), policy->id, now}});
       continue;
     }
     // Not a verdict: retry later with exponential backoff and jitter.
@@ -169,18 +171,18 @@ void CheckRunner::Core::write(std::vector<Answered>& batch) {
   // are claimed and looked up again.
   if (!completions.empty()) {
     try {
-      const auto recorded = store.complete_checks(owner, completions, now);
+      const auto recorded = sessions.complete_checks(owner, completions, now);
       for (std::size_t i = 0; i < completions.size(); ++i) {
         const auto& done = completions[i];
         if (!recorded[i]) {
           metrics.lost_leases.add();
           spdlog::warn("check for session {} lost its lease before completing; another worker owns it",
-                       done.session_id);
+                       done.claim.session_id);
           continue;
         }
         (done.result.active ? metrics.verdicts_active : metrics.verdicts_inactive).add();
-        spdlog::info("check for session {} completed: situation {} active={}", done.session_id, done.result.situation,
-                     done.result.active);
+        spdlog::info("check for session {} completed: situation {} active={}", done.claim.session_id,
+                     done.result.situation, done.result.active);
       }
     } catch (const std::exception& e) {
       metrics.store_errors.add();
@@ -189,7 +191,7 @@ void CheckRunner::Core::write(std::vector<Answered>& batch) {
   }
   if (!retries.empty()) {
     try {
-      const auto applied = store.retry_checks(owner, retries);
+      const auto applied = sessions.retry_checks(owner, retries);
       for (const bool ok : applied) {
         (ok ? metrics.retries : metrics.lost_leases).add();
       }
@@ -207,7 +209,7 @@ void CheckRunner::Core::read_document(const store::ClaimedCheck& check, SteadyCl
   if (SteadyClock::now() - claimed_at > std::chrono::milliseconds(options.lease_ms / 2)) {
     try {
       const store::CheckRetry retry{session_id, check.attempts, clock()};
-      const bool applied = store.retry_checks(owner, std::span(&retry, 1)).front();
+      const bool applied = sessions.retry_checks(owner, std::span(&retry, 1)).front();
       (applied ? metrics.retries : metrics.lost_leases).add();
       spdlog::info("document reading for session {} waited past half its lease; given back", session_id);
     } catch (const std::exception& e) {
@@ -228,7 +230,7 @@ void CheckRunner::Core::read_document(const store::ClaimedCheck& check, SteadyCl
   }
   const FirstReading first = read_first_mrz(reader, images);
   const DocumentJudgement judgement = judge_document(check.credential, first.mrz);
-  store::DocumentReadingRecord record{session_id, check.attempts, std::nullopt, ""};
+  sessions::DocumentReading record{{session_id, check.attempts}, std::nullopt, ""};
   switch (judgement.kind) {
     case DocumentJudgement::Kind::kCredential:
       record.credential = judgement.credential;
@@ -242,7 +244,7 @@ void CheckRunner::Core::read_document(const store::ClaimedCheck& check, SteadyCl
   }
   bool recorded = false;
   try {
-    recorded = store.record_document_reading(owner, record, clock());
+    recorded = sessions.record_reading(owner, record, clock());
   } catch (const std::exception& e) {
     metrics.store_errors.add();
     spdlog::error("recording the document reading of session {} failed: {}", session_id, e.what());
@@ -287,9 +289,9 @@ store::TimeMs CheckRunner::lookup_deadline_ms(const CheckRunnerOptions& options)
   return std::max<store::TimeMs>(1, std::min(options.lookup_timeout_ms, options.lease_ms / 2));
 }
 
-CheckRunner::CheckRunner(store::Store& store, registry::RegistryConnector& connector, CheckRunnerOptions options,
-                         Clock clock)
-    : core_(std::make_shared<Core>(store, connector, options, std::move(clock))) {}
+CheckRunner::CheckRunner(store::Store& store, sessions::SessionWorkflow& sessions,
+                         registry::RegistryConnector& connector, CheckRunnerOptions options, Clock clock)
+    : core_(std::make_shared<Core>(store, sessions, connector, options, std::move(clock))) {}
 
 CheckRunner::~CheckRunner() {
   stop();

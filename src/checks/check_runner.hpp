@@ -11,6 +11,7 @@
 #include "checks/document_reading.hpp"
 #include "metrics/metrics.hpp"
 #include "registry/connector.hpp"
+#include "sessions/workflow.hpp"
 #include "store/store.hpp"
 
 namespace inereg::checks {
@@ -63,13 +64,13 @@ struct PipelineMetrics {
 //     starts a RegistryConnector::lookup for each without waiting for it;
 //   connector: answers on any thread (or inline); the answer is queued for writing;
 //   completer threads: take every queued answer (up to batch_size) and write the
-//     verdicts with Store::complete_checks and the rest with Store::retry_checks, one
+//     verdicts with SessionWorkflow::complete_checks and the rest with retry_checks, one
 //     transaction each: group commit, one fsync for many checks.
 //
 // Document reading: a claimed job marked ClaimedCheck::read_document is not looked up;
 //   it is posted to a pool of reading threads (options.reading_threads), which reads the session's
 //   document images (vision::MrzReader) and records the outcome under the claim
-//   (Store::record_document_reading): the credential read is stored and the job released
+//   (SessionWorkflow::record_reading): the credential read is stored and the job released
 //   for an immediate lookup, or the session is decided resubmission_requested.
 //
 // Exactly once: every write is guarded by the claim (owner + attempt count), so only
@@ -85,7 +86,9 @@ struct PipelineMetrics {
 class CheckRunner {
  public:
   using Clock = std::function<store::TimeMs()>;
-  CheckRunner(store::Store& store, registry::RegistryConnector& connector, CheckRunnerOptions options, Clock clock);
+  // Claims and reads through `store`; records every outcome through `sessions`.
+  CheckRunner(store::Store& store, sessions::SessionWorkflow& sessions, registry::RegistryConnector& connector,
+              CheckRunnerOptions options, Clock clock);
   ~CheckRunner();
   CheckRunner(const CheckRunner&) = delete;
   CheckRunner& operator=(const CheckRunner&) = delete;

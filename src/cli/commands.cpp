@@ -16,6 +16,7 @@
 #include "registry/reference_upstream.hpp"
 #include "registry/registry_file.hpp"
 #include "registry/registry_import.hpp"
+#include "sessions/workflow.hpp"
 #include "util/time.hpp"
 #include "webhooks/webhook_url.hpp"
 
@@ -593,19 +594,21 @@ void add_webhook_commands(CLI::App& app) {
     guarded([&] {
       const auto config = load(*redeliver_options);
       auto store = open_for_command(config.db);
-      const auto result = store->redeliver_webhook(*delivery_id, util::wall_clock_ms());
-      using Status = store::RedeliverResult::Status;
-      switch (result.status) {
-        case Status::kQueued:
+      // The copy is queued as is: no session change composes webhooks here.
+      sessions::SessionWorkflow sessions(*store, nullptr);
+      const auto result = sessions.redeliver(*delivery_id, util::wall_clock_ms());
+      using Outcome = sessions::RedeliverResult::Outcome;
+      switch (result.outcome) {
+        case Outcome::kQueued:
           std::cout << "queued delivery " << result.delivery_id << " (a copy of " << *delivery_id << ")\n";
           return;
-        case Status::kNotFound:
+        case Outcome::kNotFound:
           std::cerr << "inereg: no webhook delivery with that id\n";
           break;
-        case Status::kBodyErased:
+        case Outcome::kBodyErased:
           std::cerr << "inereg: the session was deleted and the webhook body erased with its data\n";
           break;
-        case Status::kNoUrl:
+        case Outcome::kNoUrl:
           std::cerr << "inereg: the integration has no webhook URL of that kind now (integration set-webhooks)\n";
           break;
       }

@@ -10,8 +10,8 @@ constexpr int kSweepBatch = 200;
 
 }  // namespace
 
-ExpirySweeper::ExpirySweeper(store::Store& store, ExpiryOptions options, Clock clock, Swept on_swept)
-    : store_(store), options_(options), clock_(std::move(clock)), on_swept_(std::move(on_swept)) {}
+ExpirySweeper::ExpirySweeper(SessionWorkflow& sessions, ExpiryOptions options, Clock clock, Swept on_swept)
+    : sessions_(sessions), options_(options), clock_(std::move(clock)), on_swept_(std::move(on_swept)) {}
 
 ExpirySweeper::~ExpirySweeper() {
   stop();
@@ -49,7 +49,7 @@ int ExpirySweeper::sweep_once() {
   int total = 0;
   while (true) {
     const auto now = clock_();
-    const int decided = store_.expire_sessions(now - options_.expire_after_ms, now, kSweepBatch);
+    const int decided = sessions_.expire(now - options_.expire_after_ms, now, kSweepBatch);
     total += decided;
     if (decided < kSweepBatch) {
       break;

@@ -5,7 +5,7 @@
 #include <mutex>
 #include <thread>
 
-#include "store/store.hpp"
+#include "sessions/workflow.hpp"
 
 namespace inereg::sessions {
 
@@ -17,13 +17,13 @@ struct ExpiryOptions {
 // Ends sessions the end user never finished (veriff-api.md §6.7): every
 // sweep_interval_ms, sessions created more than expire_after_ms ago and still
 // `created` become `expired`, still `started` become `abandoned`, each with its
-// decision webhook (Store::expire_sessions, safe with every node sweeping).
+// decision webhook (SessionWorkflow::expire, safe with every node sweeping).
 // start() once, stop() once.
 class ExpirySweeper {
  public:
   using Clock = std::function<store::TimeMs()>;
   using Swept = std::function<void(int decided)>;  // after a sweep that decided sessions
-  ExpirySweeper(store::Store& store, ExpiryOptions options, Clock clock, Swept on_swept);
+  ExpirySweeper(SessionWorkflow& sessions, ExpiryOptions options, Clock clock, Swept on_swept);
   ~ExpirySweeper();
   ExpirySweeper(const ExpirySweeper&) = delete;
   ExpirySweeper& operator=(const ExpirySweeper&) = delete;
@@ -34,7 +34,7 @@ class ExpirySweeper {
   int sweep_once();
 
  private:
-  store::Store& store_;
+  SessionWorkflow& sessions_;
   const ExpiryOptions options_;
   const Clock clock_;
   const Swept on_swept_;

@@ -13,6 +13,13 @@ bool is_postgres_url(std::string_view url) {
 
 }  // namespace
 
+void require_schema_version(std::int64_t applied, int needs) {
+  if (applied < needs) {
+    throw StoreError("database schema is at version " + std::to_string(applied) + ", this inereg needs " +
+                     std::to_string(needs) + ": run `inereg migrate`");
+  }
+}
+
 Migrations startup_migrations(std::string_view url) {
   return is_postgres_url(url) ? Migrations::kRequireCurrent : Migrations::kApply;
 }
@@ -29,12 +36,12 @@ std::unique_ptr<Store> open_store(std::string_view url, Migrations migrations) {
     }
     // One connection per I/O or worker thread that can be inside the store at once.
     const int pool = static_cast<int>(std::max(4U, 2 * std::thread::hardware_concurrency() + 2));
-    return std::make_unique<sqlite::SqliteStore>(path, pool, migrations);
+    return sqlite::open_sqlite_store(path, pool, migrations);
   }
   if (is_postgres_url(url)) {
     // Each node holds at most this many connections: size max_connections for them all.
     const int pool = static_cast<int>(std::max(4U, 2 * std::thread::hardware_concurrency() + 2));
-    return std::make_unique<postgres::PostgresStore>(std::string(url), pool, migrations);
+    return postgres::open_postgres_store(std::string(url), pool, migrations);
   }
   throw StoreError("unsupported database URL (expected sqlite:FILE or postgresql://...): " +
                    std::string(url.substr(0, url.find(':'))));

@@ -56,32 +56,4 @@ std::optional<DeliveryState> delivery_state_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-std::vector<QueuedWebhook> webhooks_to_queue(const OutboxComposer* composer, const SessionChange& change,
-                                             const WebhookUrls& urls) {
-  std::vector<QueuedWebhook> queued;
-  if (composer == nullptr || !urls.any()) {
-    return queued;  // nothing to build: most integrations poll instead
-  }
-  for (auto& draft : composer->compose(change)) {
-    const std::string& url = url_for(urls, draft.kind);
-    if (!url.empty()) {
-      queued.push_back(QueuedWebhook{draft.kind, url, std::move(draft.body)});
-    }
-  }
-  return queued;
-}
-
-bool decide_as_deleted(Session& session, TimeMs now) {
-  namespace status = session_status;
-  if (session.status == status::kCreated) {
-    session.status = status::kExpired;
-  } else if (session.status == status::kStarted || session.status == status::kResubmissionRequested) {
-    session.status = status::kAbandoned;
-  } else {
-    return false;
-  }
-  session.decided_at = now;
-  return true;
-}
-
 }  // namespace inereg::store

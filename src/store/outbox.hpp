@@ -9,8 +9,8 @@
 #include "store/records.hpp"
 
 // The webhook outbox as it crosses the store interface: where an integration wants its
-// webhooks, the deliveries the store queues with each session change, and their
-// attempts. No HTTP, no SQL.
+// webhooks, the deliveries the session workflow queues with each session change, and
+// their attempts. No HTTP, no SQL.
 namespace inereg::store {
 
 // The three webhook URLs of an integration (veriff-api.md §5.1); "" = not configured.
@@ -29,7 +29,8 @@ std::optional<WebhookKind> webhook_kind_from_name(std::string_view name);
 // The integration's URL for `kind` ("" when it has none).
 const std::string& url_for(const WebhookUrls& urls, WebhookKind kind);
 
-// A session's status change, as the store sees it inside the transaction that makes it.
+// A session's status change, as the session workflow sees it inside the transaction
+// that makes it.
 struct SessionChange {
   enum class Kind { kStarted, kSubmitted, kDecided };
   Kind kind;
@@ -43,8 +44,8 @@ struct WebhookDraft {
   std::string body;
 };
 
-// Builds the webhook bodies of a session change. The store calls it inside the
-// transaction that changes the session and queues the drafts whose kind the
+// Builds the webhook bodies of a session change. The session workflow calls it inside
+// the transaction that changes the session and queues the drafts whose kind the
 // integration has a URL for, so a change and its webhooks commit (or vanish) together.
 // Must be pure and fast (it runs while the transaction holds its locks) and
 // thread-safe; an exception rolls the change back.
@@ -53,25 +54,6 @@ class OutboxComposer {
   virtual ~OutboxComposer() = default;
   virtual std::vector<WebhookDraft> compose(const SessionChange& change) const = 0;
 };
-
-// A draft the integration has a URL for, with that URL as of now (a later change of the
-// integration's URLs does not redirect deliveries already queued).
-struct QueuedWebhook {
-  WebhookKind kind;
-  std::string url;
-  std::string body;
-};
-
-// What a backend inserts for `change`: the composer's drafts whose kind has a URL.
-// Nothing (and no composing) when there is no composer or the integration has no URL.
-std::vector<QueuedWebhook> webhooks_to_queue(const OutboxComposer* composer, const SessionChange& change,
-                                             const WebhookUrls& urls);
-
-// DELETE of a session without a conclusive decision (created, started or
-// resubmission_requested) sends the decision webhook `expired` (never started) or
-// `abandoned` (veriff-api.md §4.6): rewrites `session` to that decision at `now` and
-// returns true; returns false (nothing to send) for any other status.
-bool decide_as_deleted(Session& session, TimeMs now);
 
 enum class DeliveryState { kPending, kDelivered, kFailed };
 
@@ -123,12 +105,6 @@ struct DeliveryFilter {
   std::optional<std::string> session_id;
   std::optional<DeliveryState> state;
   int limit = 100;  // newest first
-};
-
-struct RedeliverResult {
-  enum class Status { kQueued, kNotFound, kBodyErased, kNoUrl };
-  Status status = Status::kNotFound;
-  std::int64_t delivery_id = 0;  // the new delivery when kQueued
 };
 
 }  // namespace inereg::store

@@ -28,18 +28,6 @@ struct Integration {
   std::vector<std::string> cors_origins;   // browser origins allowed to create sessions (CORS), sorted
 };
 
-// Session statuses (veriff-api.md §6.8) as stored and as sent on the wire.
-namespace session_status {
-inline constexpr const char* kCreated = "created";
-inline constexpr const char* kStarted = "started";
-inline constexpr const char* kSubmitted = "submitted";
-inline constexpr const char* kApproved = "approved";
-inline constexpr const char* kDeclined = "declined";
-inline constexpr const char* kResubmissionRequested = "resubmission_requested";
-inline constexpr const char* kExpired = "expired";
-inline constexpr const char* kAbandoned = "abandoned";
-}  // namespace session_status
-
 // Why a session was decided resubmission_requested after reading its document images
 // (sessions.decision_reason); api::decision_body maps each to Veriff's reason and
 // reasonCode. "" = the status's usual reason.
@@ -51,7 +39,7 @@ inline constexpr const char* kDocumentMismatch = "document_mismatch";      // th
 struct Session {
   std::string id;
   std::string integration_id;
-  std::string status = session_status::kCreated;
+  std::string status;      // a sessions::Status wire name (sessions/status.hpp)
   std::string attempt_id;  // set on submit
   std::optional<std::string> vendor_data;
   std::optional<std::string> end_user_id;
@@ -81,39 +69,14 @@ struct IneAnswer {
   std::optional<IneResult> result;
 };
 
-// What Store::submit_session queues with the transition to submitted: with
-// `read_documents`, readable document images (as media_for_reading selects them) get a
-// job that reads them first (ClaimedCheck::read_document); else with `lookup` a registry
-// check job; else the session is decided at once.
-struct SubmitPlan {
-  bool read_documents = false;
-  bool lookup = false;
-};
-
-enum class SubmitOutcome { kSubmitted, kNotFound, kNotAllowed };
-enum class StartOutcome { kStarted, kNotFound, kNotAllowed };
-
 // A check job claimed under a lease: only the holder of the lease may complete it.
 struct ClaimedCheck {
   std::string session_id;
   int attempts = 0;  // including this one
   ine::Credential credential;
   // The credential is to be read from the session's document images before the lookup
-  // (Store::record_document_reading records what was read).
+  // (sessions::SessionWorkflow::record_reading records what was read).
   bool read_document = false;
-};
-
-// What reading a claimed check's document images gave, recorded under the claim's guard
-// (owner + `attempts`, as CheckCompletion).
-struct DocumentReadingRecord {
-  std::string session_id;
-  int attempts = 0;
-  // The credential to look up (typed fields merged with the MRZ read): stored on the
-  // session, and the job released for an immediate lookup that reads nothing again.
-  std::optional<ine::Credential> credential;
-  // Without a credential: the session is decided resubmission_requested for this
-  // decision_reason:: value, with its decision webhook, and the job is done.
-  std::string decision_reason;
 };
 
 // DELETE /v1/sessions/{id} allowance of one integration (veriff-api.md §4.6: 5 per hour,
@@ -125,26 +88,10 @@ struct DeleteRateLimit {
   int per_day = 10;
 };
 
-struct DeleteOutcome {
-  enum class Kind { kDeleted, kNotFound, kRateLimited };
-  Kind kind = Kind::kNotFound;
-  TimeMs retry_at = 0;  // kRateLimited: when the next deletion would be admitted
-};
-
-// A claimed check's verdict, to be recorded by Store::complete_checks. `attempts` is
-// the claim's own count (ClaimedCheck::attempts): with the owner it names exactly one
-// claim, so an outcome of an older claim of the same job can never be recorded.
-struct CheckCompletion {
-  std::string session_id;
-  int attempts = 0;
-  IneResult result;
-  std::string decision_status;
-};
-
-// A claimed check to be tried again at `next_run_at` (Store::retry_checks).
+// A claimed check to be tried again at `next_run_at`, under its claim's guard.
 struct CheckRetry {
   std::string session_id;
-  int attempts = 0;  // the claim's ClaimedCheck::attempts, as in CheckCompletion
+  int attempts = 0;  // the claim's ClaimedCheck::attempts (store::CheckClaim)
   TimeMs next_run_at = 0;
 };
 
@@ -173,12 +120,10 @@ struct MediaFile {
   std::string bytes;
 };
 
-// What insert_media may refuse, checked in the transaction that stores the file.
+// What an upload may not exceed (sessions::SessionWorkflow::add_media).
 struct MediaLimits {
   std::int64_t max_files_per_session = 20;
   std::int64_t max_bytes_per_session = 100LL << 20;  // decoded bytes of all its files
 };
-
-enum class MediaInsertOutcome { kStored, kSessionNotFound, kSessionNotUploadable, kLimitReached };
 
 }  // namespace inereg::store

@@ -8,16 +8,25 @@
 #include <vector>
 
 #include "store/outbox.hpp"
+#include "store/persistence.hpp"
 #include "store/records.hpp"
 
 namespace inereg::store {
 
-// The one narrow storage interface. Every backend (store/sqlite, later store/postgres)
-// implements it with its own SQL. All methods are thread-safe and blocking; each call
-// is atomic (its own transaction). Errors other than "not found" throw StoreError.
+// The storage interface. Every backend (store/sqlite, store/postgres) implements it
+// with its own SQL and decides nothing about sessions: the session workflow
+// (sessions/workflow.hpp) runs its changes through begin_write() and the primitives of
+// store/persistence.hpp; the methods below are persistence that is not session
+// workflow (integrations, the registry snapshot, reads, claims and webhook attempts).
+// All methods are thread-safe and blocking; each call is atomic (its own transaction).
+// Errors other than "not found" throw StoreError.
 class Store {
  public:
   virtual ~Store() = default;
+
+  // A write transaction for the session workflow (store/persistence.hpp). Blocks while
+  // every pooled connection is in use.
+  virtual std::unique_ptr<WriteTransaction> begin_write() = 0;
 
   // Integrations -----------------------------------------------------------------
   virtual void create_integration(const Integration& integration, std::string_view sealed_secret) = 0;
@@ -36,49 +45,21 @@ class Store {
   // Every origin that some active integration allows, sorted: a CORS preflight carries
   // no API key, so it can only be answered against all of them.
   virtual std::vector<std::string> list_allowed_cors_origins() = 0;
+  virtual bool set_integration_webhooks(std::string_view integration_id, const WebhookUrls& urls) = 0;
+  virtual std::optional<WebhookUrls> find_integration_webhooks(std::string_view integration_id) = 0;
 
   // Sessions ---------------------------------------------------------------------
   virtual void insert_session(const Session& session) = 0;
   virtual std::optional<Session> find_session(std::string_view session_id) = 0;
-  // created/started -> submitted, and in the same transaction what `plan` says: a
-  // reading job, a check job, or the decision `decision_status_without_check`. An upload
-  // racing the submit is either seen by it or refused after it (never missed).
-  virtual SubmitOutcome submit_session(std::string_view session_id, std::string_view attempt_id, const SubmitPlan& plan,
-                                       std::string_view decision_status_without_check, TimeMs now) = 0;
-  // DELETE /v1/sessions/{id}: removes the integration's session with its personal data,
-  // result, job and media (kNotFound if unknown or another integration's), only while
-  // the integration's deletions in the last hour and the last 24 hours stay under
-  // `limit`, and counts it, in one transaction serialized per integration, so the limit
-  // holds across nodes sharing the database. Deletions older than 24 hours are forgotten.
-  virtual DeleteOutcome delete_session_rate_limited(std::string_view session_id, std::string_view integration_id,
-                                                    const DeleteRateLimit& limit, TimeMs now) = 0;
   // The session's owner, status and result (if any) in one read: the hot path.
   virtual std::optional<IneAnswer> find_ine_answer(std::string_view session_id) = 0;
 
   // Check jobs -------------------------------------------------------------------
   virtual std::int64_t pending_check_count() = 0;
-
-  // The check pipeline works in batches, each call one transaction (one commit, one
-  // fsync on SQLite) however many jobs it carries.
   // Claims up to `limit` due jobs whose lease is free or expired, oldest first, leasing
   // them to `owner` until now + lease_ms; concurrent claimers never get the same job.
+  // One transaction however many jobs it claims.
   virtual std::vector<ClaimedCheck> claim_checks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) = 0;
-  // Records each verdict (result row + session decided + job done) only if the job is
-  // still pending under this very claim (`owner` and the claim's attempt count); returns,
-  // per entry, whether it was recorded. False means the lease was lost (expired and
-  // taken over) or the session deleted: the check completes exactly once.
-  virtual std::vector<bool> complete_checks(std::string_view owner, std::span<const CheckCompletion> batch,
-                                            TimeMs now) = 0;
-  // Releases each lease and schedules the next attempt, under the same guard as
-  // complete_checks; returns per entry whether it applied.
-  virtual std::vector<bool> retry_checks(std::string_view owner, std::span<const CheckRetry> batch) = 0;
-
-  // Records what reading a claimed job's document images gave (DocumentReadingRecord),
-  // only if the job is still pending under this very claim (`owner`, record.attempts):
-  // a credential is stored on the session and the job released (lease cleared, due now,
-  // nothing left to read); a decision_reason decides the session resubmission_requested
-  // with its decision webhook and finishes the job. False when the claim was lost.
-  virtual bool record_document_reading(std::string_view owner, const DocumentReadingRecord& record, TimeMs now) = 0;
 
   // Local registry snapshot ----------------------------------------------------------
   // Inserts or replaces the entries in one transaction.
@@ -87,11 +68,6 @@ class Store {
   virtual std::int64_t registry_entry_count() = 0;
 
   // Media ------------------------------------------------------------------------------
-  // Stores the file if its session exists, is still uploadable (created or started) and
-  // stays within `limits`. One transaction that excludes a concurrent submit_session of
-  // the same session: an upload racing the submit is stored before it or refused
-  // (kSessionNotUploadable), never stored after it.
-  virtual MediaInsertOutcome insert_media(const Media& media, std::string_view bytes, const MediaLimits& limits) = 0;
   // The session's media in upload order, without bytes.
   virtual std::vector<Media> list_media(std::string_view session_id) = 0;
   // The file with its bytes and owner; nullopt if unknown (or its session deleted).
@@ -105,24 +81,8 @@ class Store {
   // The highest migration version applied to the database.
   virtual int schema_version() = 0;
 
-  // Session lifecycle and the webhook outbox ---------------------------------------------
-  // The composer of the webhooks that session changes queue (store/outbox.hpp). Set once,
-  // before the store is shared between threads; without one nothing is queued.
-  // Every change below, and submit_session, complete_checks and delete_session_rate_limited, queue
-  // their webhooks in the transaction that makes the change.
-  void set_outbox_composer(std::shared_ptr<const OutboxComposer> composer) { composer_ = std::move(composer); }
-
-  virtual bool set_integration_webhooks(std::string_view integration_id, const WebhookUrls& urls) = 0;
-  virtual std::optional<WebhookUrls> find_integration_webhooks(std::string_view integration_id) = 0;
-  // created -> started (the end user opened the verification URL), with its attempt id;
-  // queues the `started` event. kNotAllowed when the session is past `created`.
-  virtual StartOutcome start_session(std::string_view session_id, std::string_view attempt_id, TimeMs now) = 0;
-  // Decides up to `limit` sessions still created/started that were created at or before
-  // `created_before`: created -> expired, started -> abandoned, each with its decision
-  // webhook. One conditional UPDATE, so nodes sweeping at once never decide a session
-  // twice. Returns how many it decided.
-  virtual int expire_sessions(TimeMs created_before, TimeMs now, int limit) = 0;
-
+  // Webhook deliveries -----------------------------------------------------------------
+  // (Queued by the session workflow in the transaction of the change that causes them.)
   // Leases up to `limit` due pending deliveries (lease free or expired) to `owner`.
   virtual std::vector<ClaimedDelivery> claim_webhook_deliveries(std::string_view owner, TimeMs now, TimeMs lease_ms,
                                                                 int limit) = 0;
@@ -132,13 +92,7 @@ class Store {
   virtual bool record_webhook_attempt(std::int64_t delivery_id, std::string_view owner, const WebhookAttempt& attempt,
                                       DeliveryState next_state, TimeMs next_attempt_at) = 0;
   virtual std::vector<WebhookDelivery> list_webhook_deliveries(const DeliveryFilter& filter) = 0;
-  // Queues a copy of the delivery (same body, the integration's current URL for its
-  // kind, a fresh retry window); the original keeps its history.
-  virtual RedeliverResult redeliver_webhook(std::int64_t delivery_id, TimeMs now) = 0;
   virtual std::int64_t pending_webhook_count() = 0;
-
- protected:
-  std::shared_ptr<const OutboxComposer> composer_;
 };
 
 class StoreError : public std::runtime_error {
@@ -155,6 +109,10 @@ enum class Migrations {
   // new release migrates first (migrations only add) while old nodes still serve.
   kRequireCurrent,
 };
+
+// Throws StoreError naming `inereg migrate` when the `applied` schema version is behind
+// the version this build `needs`; every backend's kRequireCurrent check.
+void require_schema_version(std::int64_t applied, int needs);
 
 // Opens the backend named by the URL ("sqlite:path/to/file.db" or "postgresql://...")
 // with the given migration policy. Throws StoreError for an unknown scheme, a failed

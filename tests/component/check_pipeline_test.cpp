@@ -31,6 +31,7 @@ class CheckPipelineTest : public ::testing::Test {
   void SetUp() override {
     spdlog::set_level(spdlog::level::warn);  // one info line per completed check otherwise
     store_ = store::open_store(database_.url());
+    sessions_ = std::make_unique<sessions::SessionWorkflow>(*store_, nullptr);
     store::Integration integration;
     integration.id = "i1";
     integration.name = "acme";
@@ -51,9 +52,8 @@ class CheckPipelineTest : public ::testing::Test {
       s.ine_document = true;
       s.credential = row.credential;
       s.created_at = kT0;
-      store_->insert_session(s);
-      EXPECT_EQ(store_->submit_session(s.id, "a", store::SubmitPlan{.lookup = true}, "", kT0),
-                store::SubmitOutcome::kSubmitted);
+      sessions_->create(s);
+      EXPECT_EQ(sessions_->submit(s.id, "a", kT0).outcome, sessions::SubmitResult::Outcome::kSubmitted);
       rows.emplace(s.id, row);
     }
     return rows;
@@ -86,6 +86,7 @@ class CheckPipelineTest : public ::testing::Test {
   testing::TempDir dir_;
   testing::TestDatabase database_{dir_ / "pipeline.db"};
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<sessions::SessionWorkflow> sessions_;
   registry::SyntheticRegistry synthetic_{90'210};
   int next_id_ = 0;
 };
@@ -100,7 +101,7 @@ TEST_F(CheckPipelineTest, ManySlowLookupsRunAtOnceWithinTheInFlightBound) {
   options.max_in_flight = 24;
   options.batch_size = 8;
   options.poll_ms = 20;
-  CheckRunner runner(*store_, connector, options, [] { return kT0; });
+  CheckRunner runner(*store_, *sessions_, connector, options, [] { return kT0; });
   runner.start();
   ASSERT_TRUE(eventually([&] { return store_->pending_check_count() == 0; }))
       << store_->pending_check_count() << " still pending";
@@ -150,7 +151,7 @@ TEST_F(CheckPipelineTest, LookupPastItsDeadlineIsRetriedAndItsLateAnswerIgnored)
   options.retry_base_ms = 1;  // the clock below moves on, so the retry is due at once
   options.poll_ms = 20;
   std::atomic<store::TimeMs> now = kT0;
-  CheckRunner runner(*store_, connector, options, [&] { return now += 10; });
+  CheckRunner runner(*store_, *sessions_, connector, options, [&] { return now += 10; });
   runner.start();
   ASSERT_TRUE(eventually([&] { return store_->pending_check_count() == 0; }));
   // Let the first, late answer arrive: it must change nothing.
@@ -194,7 +195,7 @@ TEST_F(CheckPipelineTest, UnavailableIsRetriedHonouringRetryAfterAndBackoff) {
   options.retry_base_ms = 1'000;
   options.retry_max_ms = 60'000;
   options.poll_ms = 20;
-  CheckRunner runner(*store_, connector, options, [] { return kT0; });  // time stands still
+  CheckRunner runner(*store_, *sessions_, connector, options, [] { return kT0; });  // time stands still
   runner.start();
   ASSERT_TRUE(eventually([&] { return runner.metrics().retries.value() == 2; }));
   runner.stop();

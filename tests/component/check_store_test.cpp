@@ -1,5 +1,5 @@
-// The store's batch methods for the check pipeline (claim_checks, complete_checks,
-// retry_checks) on the backend INEREG_TEST_BACKEND picks: SQLite file or PostgreSQL.
+// The check pipeline's batches (Store::claim_checks, SessionWorkflow::complete_checks
+// and retry_checks) on the backend INEREG_TEST_BACKEND picks: SQLite file or PostgreSQL.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "registry/registry_file.hpp"
+#include "sessions/workflow.hpp"
 #include "store/store.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
@@ -25,6 +26,7 @@ class CheckStoreTest : public ::testing::Test {
 
   void SetUp() override {
     store_ = open();
+    sessions_ = std::make_unique<sessions::SessionWorkflow>(*store_, nullptr);
     Integration integration;
     integration.id = "i1";
     integration.name = "acme";
@@ -43,18 +45,19 @@ class CheckStoreTest : public ::testing::Test {
       s.credential = synthetic_.next().credential;
       s.created_at = kT0;
       credentials_[s.id] = s.credential;
-      store_->insert_session(s);
-      ASSERT_EQ(store_->submit_session(s.id, "a", SubmitPlan{.lookup = true}, "", kT0 + i), SubmitOutcome::kSubmitted);
+      sessions_->create(s);
+      ASSERT_EQ(sessions_->submit(s.id, "a", kT0 + i).outcome, sessions::SubmitResult::Outcome::kSubmitted);
     }
   }
 
-  static CheckCompletion approved(const ClaimedCheck& claim) {
-    return CheckCompletion{claim.session_id, claim.attempts, IneResult{true, "VIGENTE", 1, 0}, "approved"};
+  static sessions::CheckVerdict approved(const ClaimedCheck& claim) {
+    return sessions::CheckVerdict{{claim.session_id, claim.attempts}, IneResult{true, "VIGENTE", 1, 0}};
   }
 
   testing::TempDir dir_;
   testing::TestDatabase database_{dir_ / "checks.db"};
   std::unique_ptr<Store> store_;
+  std::unique_ptr<sessions::SessionWorkflow> sessions_;
   registry::SyntheticRegistry synthetic_{4242};
   std::map<std::string, ine::Credential> credentials_;
 };
@@ -109,28 +112,30 @@ TEST_F(CheckStoreTest, CompleteChecksRecordsOnlyUnderTheCurrentClaim) {
       give_back.push_back(CheckRetry{claim.session_id, claim.attempts, kT0});
     }
   }
-  EXPECT_EQ(store_->retry_checks("b", give_back), std::vector<bool>(3, true));
+  EXPECT_EQ(sessions_->retry_checks("b", give_back), std::vector<bool>(3, true));
   const auto reclaimed = store_->claim_checks("a", kT0 + 2000, 1000, 10);
   ASSERT_EQ(reclaimed.size(), 3U);
   for (const auto& claim : reclaimed) {
     by_id[claim.session_id] = claim;  // attempts 3 now
   }
 
-  std::vector<CheckCompletion> batch = {
-      approved(by_id["s0"]), CheckCompletion{"s1", by_id["s1"].attempts, IneResult{false, "BAJA", 7, 0}, "declined"},
+  std::vector<sessions::CheckVerdict> batch = {
+      approved(by_id["s0"]), sessions::CheckVerdict{{"s1", by_id["s1"].attempts}, IneResult{false, "BAJA", 7, 0}},
       approved(ClaimedCheck{"s2", 1, {}}),  // a's first claim of s2: a later one is current
       approved(by_id["s3"]),                // a's old claim of s3, now b's
   };
-  const auto recorded = store_->complete_checks("a", batch, kT0 + 2001);
+  const auto recorded = sessions_->complete_checks("a", batch, kT0 + 2001);
   EXPECT_EQ(recorded, (std::vector<bool>{true, true, false, false}));
   // The same outcome again, or by an intruder, is refused: exactly once.
-  EXPECT_EQ(store_->complete_checks("a", std::vector<CheckCompletion>{approved(by_id["s0"])}, kT0 + 2002),
+  EXPECT_EQ(sessions_->complete_checks("a", std::vector<sessions::CheckVerdict>{approved(by_id["s0"])}, kT0 + 2002),
             std::vector<bool>{false});
-  EXPECT_EQ(store_->complete_checks("intruder", std::vector<CheckCompletion>{approved(by_id["s2"])}, kT0 + 2002),
-            std::vector<bool>{false});
-  EXPECT_EQ(store_->complete_checks("a", std::vector<CheckCompletion>{approved(by_id["s2"])}, kT0 + 2003),
+  EXPECT_EQ(
+      sessions_->complete_checks("intruder", std::vector<sessions::CheckVerdict>{approved(by_id["s2"])}, kT0 + 2002),
+      std::vector<bool>{false});
+  EXPECT_EQ(sessions_->complete_checks("a", std::vector<sessions::CheckVerdict>{approved(by_id["s2"])}, kT0 + 2003),
             std::vector<bool>{true});
-  EXPECT_EQ(store_->complete_checks("b", std::vector<CheckCompletion>{approved(ClaimedCheck{"s3", 2, {}})}, kT0 + 2004),
+  EXPECT_EQ(sessions_->complete_checks("b", std::vector<sessions::CheckVerdict>{approved(ClaimedCheck{"s3", 2, {}})},
+                                       kT0 + 2004),
             std::vector<bool>{true});
 
   auto s0 = store_->find_ine_answer("s0");
@@ -160,12 +165,12 @@ TEST_F(CheckStoreTest, RetryChecksReleasesTheLeaseUntilTheNextRunUnderTheSameGua
   for (const auto& claim : claims) {
     retries.push_back(CheckRetry{claim.session_id, claim.attempts, kT0 + 5'000});
   }
-  EXPECT_EQ(store_->retry_checks("intruder", retries), (std::vector<bool>{false, false}));
+  EXPECT_EQ(sessions_->retry_checks("intruder", retries), (std::vector<bool>{false, false}));
   std::vector<CheckRetry> stale = retries;
   stale[0].attempts += 1;  // not the current claim
-  EXPECT_EQ(store_->retry_checks("a", stale), (std::vector<bool>{false, true}));
+  EXPECT_EQ(sessions_->retry_checks("a", stale), (std::vector<bool>{false, true}));
   EXPECT_TRUE(store_->claim_checks("b", kT0 + 4'999, 60'000, 10).empty());  // s0 leased, s1 not due
-  EXPECT_EQ(store_->retry_checks("a", std::span(retries).first(1)), std::vector<bool>{true});
+  EXPECT_EQ(sessions_->retry_checks("a", std::span(retries).first(1)), std::vector<bool>{true});
   EXPECT_EQ(database_.query_int("SELECT COUNT(*) FROM check_jobs WHERE lease_owner IS NULL AND next_run_at = " +
                                 std::to_string(kT0 + 5'000)),
             2);
@@ -173,8 +178,8 @@ TEST_F(CheckStoreTest, RetryChecksReleasesTheLeaseUntilTheNextRunUnderTheSameGua
   ASSERT_EQ(again.size(), 2U);
   EXPECT_EQ(again[0].attempts, 2);
   EXPECT_EQ(store_->pending_check_count(), 2);
-  EXPECT_TRUE(store_->retry_checks("a", {}).empty());
-  EXPECT_TRUE(store_->complete_checks("a", {}, kT0).empty());
+  EXPECT_TRUE(sessions_->retry_checks("a", {}).empty());
+  EXPECT_TRUE(sessions_->complete_checks("a", {}, kT0).empty());
 }
 
 // Two stores (two nodes, or two processes on one SQLite file), three threads each,
@@ -199,6 +204,7 @@ TEST_F(CheckStoreTest, BatchClaimsAreExactlyOnceUnderConcurrentClaimers) {
     for (int t = 0; t < kThreadsPerNode; ++t) {
       threads.emplace_back([&, node] {
         const std::string owner = "node-" + std::to_string(node);
+        sessions::SessionWorkflow node_sessions(*nodes[node], nullptr);
         try {
           while (std::chrono::steady_clock::now() < deadline) {
             // A lease far longer than the test: no claim can expire and be retaken.
@@ -210,7 +216,7 @@ TEST_F(CheckStoreTest, BatchClaimsAreExactlyOnceUnderConcurrentClaimers) {
               std::this_thread::yield();
               continue;
             }
-            std::vector<CheckCompletion> done;
+            std::vector<sessions::CheckVerdict> done;
             for (const auto& claim : batch) {
               if (claim.attempts != 1 || claim.credential.cic != credentials_.at(claim.session_id).cic) {
                 wrong_credential = true;
@@ -223,13 +229,13 @@ TEST_F(CheckStoreTest, BatchClaimsAreExactlyOnceUnderConcurrentClaimers) {
                 ++claims[claim.session_id];
               }
             }
-            const auto recorded = nodes[node]->complete_checks(owner, done, kT0 + kJobs);
+            const auto recorded = node_sessions.complete_checks(owner, done, kT0 + kJobs);
             // Completing the same batch again must record nothing.
-            const auto again = nodes[node]->complete_checks(owner, done, kT0 + kJobs);
+            const auto again = node_sessions.complete_checks(owner, done, kT0 + kJobs);
             std::lock_guard lock(mutex);
             for (std::size_t i = 0; i < done.size(); ++i) {
-              completions[done[i].session_id] += (recorded[i] ? 1 : 0) + (again[i] ? 1 : 0);
-              completed_by[done[i].session_id] = owner;
+              completions[done[i].claim.session_id] += (recorded[i] ? 1 : 0) + (again[i] ? 1 : 0);
+              completed_by[done[i].claim.session_id] = owner;
             }
           }
         } catch (const std::exception& e) {

@@ -6,6 +6,7 @@
 #include "api/openapi_document.hpp"
 #include "auth/secret_box.hpp"
 #include "auth/signing.hpp"
+#include "sessions/workflow.hpp"
 #include "util/time.hpp"
 
 namespace inereg::component {
@@ -273,13 +274,14 @@ TEST_F(DeleteLimitTest, TheDailyLimitCountsDeletionsMadeThroughAnotherNode) {
   // Another node: its own Store on the same database. Its deletions of this
   // integration's sessions, 23, 22 and 21 hours ago (each alone in its hour), count
   // towards the daily limit here.
-  auto other_node = store::open_store(database().url());
+  auto other_store = store::open_store(database().url());
+  sessions::SessionWorkflow other_node(*other_store, nullptr);
   const auto now = util::wall_clock_ms();
   for (int i = 0; i < 3; ++i) {
     const std::string id = client_->create(ine_body(vigente_.credential));
     const auto at = now - (23 - i) * 3'600'000;
-    ASSERT_EQ(other_node->delete_session_rate_limited(id, client_->integration_id(), {2, 3}, at).kind,
-              store::DeleteOutcome::Kind::kDeleted);
+    ASSERT_EQ(sessions->delete_session(id, client_->integration_id(), {2, 3}, at).outcome,
+              store::sessions::DeleteResult::Outcome::kDeleted);
   }
   const std::string kept = client_->create(ine_body(vigente_.credential));
   const auto reply = client_->delete_session(kept);

@@ -19,6 +19,7 @@
 #include "auth/secret_box.hpp"
 #include "functional/process.hpp"
 #include "registry/registry_file.hpp"
+#include "sessions/workflow.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/postgres/sql.hpp"
 #include "store/sqlite/sql.hpp"
@@ -66,9 +67,12 @@ class PgStoreTest : public ::testing::Test {
     }
   }
 
+  // The session workflow over `store` (without webhooks: no integration here has URLs).
+  static sessions::SessionWorkflow sessions_of(Store& store) { return sessions::SessionWorkflow(store, nullptr); }
+
   // A store on this test's database, as another node would open it.
-  PostgresStore& open(int pool_size = 4) {
-    stores_.push_back(std::make_unique<PostgresStore>(url_, pool_size));
+  Store& open(int pool_size = 4) {
+    stores_.push_back(open_postgres_store(url_, pool_size));
     return *stores_.back();
   }
 
@@ -108,7 +112,7 @@ class PgStoreTest : public ::testing::Test {
   std::string database_;
   std::unique_ptr<AdminConnection> admin_;
   std::unique_ptr<AdminConnection> db_admin_;
-  std::vector<std::unique_ptr<PostgresStore>> stores_;
+  std::vector<std::unique_ptr<Store>> stores_;
   registry::SyntheticRegistry synthetic_{42};
 };
 
@@ -175,13 +179,13 @@ TEST_F(PgStoreTest, SessionInsertFindSubmitDelete) {
   add_integration(store, "i1");
   Session created = make_session("s1", "i1");
   created.callback = "https://example.invalid/cb";
-  store.insert_session(created);
+  sessions_of(store).create(created);
   Session plain = make_session("s2", "i1");
   plain.vendor_data.reset();
   plain.ine_document = false;
   plain.credential = {};
-  store.insert_session(plain);
-  EXPECT_THROW(store.insert_session(created), StoreError);  // same id
+  sessions_of(store).create(plain);
+  EXPECT_THROW(sessions_of(store).create(created), StoreError);  // same id
 
   auto found = store.find_session("s1");
   ASSERT_TRUE(found);
@@ -203,23 +207,21 @@ TEST_F(PgStoreTest, SessionInsertFindSubmitDelete) {
   EXPECT_FALSE(store.find_session("nope"));
 
   // Submit with a check: queued, submitted once only.
-  EXPECT_EQ(store.submit_session("s1", "attempt-1", SubmitPlan{.lookup = true}, "", kT0 + 5),
-            SubmitOutcome::kSubmitted);
+  EXPECT_EQ(sessions_of(store).submit("s1", "attempt-1", kT0 + 5).outcome, sessions::SubmitResult::Outcome::kSubmitted);
   EXPECT_EQ(store.pending_check_count(), 1);
   found = store.find_session("s1");
   EXPECT_EQ(found->status, "submitted");
   EXPECT_EQ(found->attempt_id, "attempt-1");
   EXPECT_EQ(found->submitted_at, kT0 + 5);
   EXPECT_FALSE(found->decided_at);
-  EXPECT_EQ(store.submit_session("s1", "attempt-2", SubmitPlan{.lookup = true}, "", kT0 + 6),
-            SubmitOutcome::kNotAllowed);
+  EXPECT_EQ(sessions_of(store).submit("s1", "attempt-2", kT0 + 6).outcome,
+            sessions::SubmitResult::Outcome::kNotAllowed);
   EXPECT_EQ(store.find_session("s1")->attempt_id, "attempt-1");
   EXPECT_EQ(store.pending_check_count(), 1);
-  EXPECT_EQ(store.submit_session("nope", "a", SubmitPlan{.lookup = true}, "", kT0), SubmitOutcome::kNotFound);
+  EXPECT_EQ(sessions_of(store).submit("nope", "a", kT0).outcome, sessions::SubmitResult::Outcome::kNotFound);
 
   // Submit without a check: decided at once, no job.
-  EXPECT_EQ(store.submit_session("s2", "attempt-3", SubmitPlan{}, "resubmission_requested", kT0 + 7),
-            SubmitOutcome::kSubmitted);
+  EXPECT_EQ(sessions_of(store).submit("s2", "attempt-3", kT0 + 7).outcome, sessions::SubmitResult::Outcome::kSubmitted);
   found = store.find_session("s2");
   EXPECT_EQ(found->status, "resubmission_requested");
   EXPECT_EQ(found->decided_at, kT0 + 7);
@@ -229,28 +231,28 @@ TEST_F(PgStoreTest, SessionInsertFindSubmitDelete) {
   // Deleting removes the session with its job and result.
   const auto claimed = store.claim_checks("w", kT0 + 10, 1000, 10);
   ASSERT_EQ(claimed.size(), 1U);
-  const std::vector<CheckCompletion> verdict{{"s1", claimed[0].attempts, IneResult{true, "VIGENTE", 1, 0}, "approved"}};
-  ASSERT_EQ(store.complete_checks("w", verdict, kT0 + 11), std::vector<bool>{true});
+  const std::vector<sessions::CheckVerdict> verdict{{{"s1", claimed[0].attempts}, IneResult{true, "VIGENTE", 1, 0}}};
+  ASSERT_EQ(sessions_of(store).complete_checks("w", verdict, kT0 + 11), std::vector<bool>{true});
   EXPECT_EQ(count_rows("ine_results"), 1);
-  EXPECT_EQ(store.delete_session_rate_limited("s1", "i1", kGenerousDeleteLimit, kT0 + 12).kind,
-            DeleteOutcome::Kind::kDeleted);
+  EXPECT_EQ(sessions_of(store).delete_session("s1", "i1", kGenerousDeleteLimit, kT0 + 12).outcome,
+            sessions::DeleteResult::Outcome::kDeleted);
   EXPECT_FALSE(store.find_session("s1"));
   EXPECT_FALSE(store.find_ine_answer("s1"));
   EXPECT_EQ(count_rows("ine_results"), 0);
   EXPECT_EQ(count_rows("check_jobs"), 0);
-  EXPECT_EQ(store.delete_session_rate_limited("s1", "i1", kGenerousDeleteLimit, kT0 + 13).kind,
-            DeleteOutcome::Kind::kNotFound);
+  EXPECT_EQ(sessions_of(store).delete_session("s1", "i1", kGenerousDeleteLimit, kT0 + 13).outcome,
+            sessions::DeleteResult::Outcome::kNotFound);
   EXPECT_TRUE(store.find_session("s2"));
 }
 
 TEST_F(PgStoreTest, DeletingPendingSessionRemovesItsJob) {
   auto& store = open();
   add_integration(store, "i1");
-  store.insert_session(make_session("s1", "i1"));
-  ASSERT_EQ(store.submit_session("s1", "a", SubmitPlan{.lookup = true}, "", kT0), SubmitOutcome::kSubmitted);
+  sessions_of(store).create(make_session("s1", "i1"));
+  ASSERT_EQ(sessions_of(store).submit("s1", "a", kT0).outcome, sessions::SubmitResult::Outcome::kSubmitted);
   ASSERT_EQ(store.pending_check_count(), 1);
-  EXPECT_EQ(store.delete_session_rate_limited("s1", "i1", kGenerousDeleteLimit, kT0).kind,
-            DeleteOutcome::Kind::kDeleted);
+  EXPECT_EQ(sessions_of(store).delete_session("s1", "i1", kGenerousDeleteLimit, kT0).outcome,
+            sessions::DeleteResult::Outcome::kDeleted);
   EXPECT_EQ(store.pending_check_count(), 0);
   EXPECT_TRUE(store.claim_checks("w", kT0 + 1, 1000, 10).empty());
 }
@@ -259,20 +261,20 @@ TEST_F(PgStoreTest, FindIneAnswer) {
   auto& store = open();
   add_integration(store, "i1");
   EXPECT_FALSE(store.find_ine_answer("s1"));
-  store.insert_session(make_session("s1", "i1"));
+  sessions_of(store).create(make_session("s1", "i1"));
   auto answer = store.find_ine_answer("s1");
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->integration_id, "i1");
   EXPECT_EQ(answer->status, "created");
   EXPECT_FALSE(answer->result);
 
-  ASSERT_EQ(store.submit_session("s1", "a", SubmitPlan{.lookup = true}, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(sessions_of(store).submit("s1", "a", kT0).outcome, sessions::SubmitResult::Outcome::kSubmitted);
   EXPECT_EQ(store.find_ine_answer("s1")->status, "submitted");
   EXPECT_FALSE(store.find_ine_answer("s1")->result);
   const auto claimed = store.claim_checks("w", kT0 + 1, 1000, 10);
   ASSERT_EQ(claimed.size(), 1U);
-  const std::vector<CheckCompletion> verdict{{"s1", claimed[0].attempts, IneResult{false, "BAJA", 7, 0}, "declined"}};
-  ASSERT_EQ(store.complete_checks("w", verdict, kT0 + 2), std::vector<bool>{true});
+  const std::vector<sessions::CheckVerdict> verdict{{{"s1", claimed[0].attempts}, IneResult{false, "BAJA", 7, 0}}};
+  ASSERT_EQ(sessions_of(store).complete_checks("w", verdict, kT0 + 2), std::vector<bool>{true});
   answer = store.find_ine_answer("s1");
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->status, "declined");
@@ -296,10 +298,10 @@ TEST_F(PgStoreTest, ClaimAndCompleteExactlyOnceAcrossNodes) {
   for (int i = 0; i < kJobs; ++i) {
     const Session s = make_session("s" + std::to_string(i), "i1");
     cic_of[s.id] = s.credential.cic;
-    setup.insert_session(s);
-    ASSERT_EQ(setup.submit_session(s.id, "a", SubmitPlan{.lookup = true}, "", kT0 + i), SubmitOutcome::kSubmitted);
+    sessions_of(setup).create(s);
+    ASSERT_EQ(sessions_of(setup).submit(s.id, "a", kT0 + i).outcome, sessions::SubmitResult::Outcome::kSubmitted);
   }
-  std::array<PostgresStore*, 2> nodes = {&open(kThreadsPerNode), &open(kThreadsPerNode)};
+  std::array<Store*, 2> nodes = {&open(kThreadsPerNode), &open(kThreadsPerNode)};
   const std::array<std::string, 2> owners = {"node-a", "node-b"};
 
   std::mutex mutex;
@@ -336,11 +338,11 @@ TEST_F(PgStoreTest, ClaimAndCompleteExactlyOnceAcrossNodes) {
               std::lock_guard lock(mutex);
               ++claims[claimed.session_id];
             }
-            const std::vector<CheckCompletion> verdict{
-                {claimed.session_id, claimed.attempts, IneResult{true, "VIGENTE", 1, 0}, "approved"}};
-            const bool done = nodes[node]->complete_checks(owners[node], verdict, kT0 + kJobs).at(0);
+            const std::vector<sessions::CheckVerdict> verdict{
+                {{claimed.session_id, claimed.attempts}, IneResult{true, "VIGENTE", 1, 0}}};
+            const bool done = sessions_of(*nodes[node]).complete_checks(owners[node], verdict, kT0 + kJobs).at(0);
             // A second completion of the same claim must be refused.
-            const bool again = nodes[node]->complete_checks(owners[node], verdict, kT0 + kJobs).at(0);
+            const bool again = sessions_of(*nodes[node]).complete_checks(owners[node], verdict, kT0 + kJobs).at(0);
             std::lock_guard lock(mutex);
             completions[claimed.session_id] += (done ? 1 : 0) + (again ? 1 : 0);
             completed_by[claimed.session_id] = owners[node];
@@ -378,8 +380,8 @@ TEST_F(PgStoreTest, ExpiredLeaseIsTakenOverAndOnlyTheNewOwnerCompletes) {
   auto& store = open();
   add_integration(store, "i1");
   const Session s = make_session("s1", "i1");
-  store.insert_session(s);
-  ASSERT_EQ(store.submit_session("s1", "a", SubmitPlan{.lookup = true}, "", kT0), SubmitOutcome::kSubmitted);
+  sessions_of(store).create(s);
+  ASSERT_EQ(sessions_of(store).submit("s1", "a", kT0).outcome, sessions::SubmitResult::Outcome::kSubmitted);
 
   EXPECT_TRUE(store.claim_checks("a", kT0 - 1, 1000, 10).empty());  // not due yet
   const auto first = store.claim_checks("a", kT0, 1000, 10);
@@ -395,12 +397,12 @@ TEST_F(PgStoreTest, ExpiredLeaseIsTakenOverAndOnlyTheNewOwnerCompletes) {
   EXPECT_EQ(db().query("SELECT lease_owner FROM check_jobs WHERE session_id = 's1'"), "b");
 
   const IneResult vigente{true, "VIGENTE", 1, 0};
-  const std::vector<CheckCompletion> by_a{{"s1", first[0].attempts, vigente, "approved"}};
-  const std::vector<CheckCompletion> by_b{{"s1", second[0].attempts, vigente, "approved"}};
-  EXPECT_EQ(store.complete_checks("a", by_a, kT0 + 1001), std::vector<bool>{false});
+  const std::vector<sessions::CheckVerdict> by_a{{{"s1", first[0].attempts}, vigente}};
+  const std::vector<sessions::CheckVerdict> by_b{{{"s1", second[0].attempts}, vigente}};
+  EXPECT_EQ(sessions_of(store).complete_checks("a", by_a, kT0 + 1001), std::vector<bool>{false});
   EXPECT_FALSE(store.find_ine_answer("s1")->result);
-  EXPECT_EQ(store.complete_checks("b", by_b, kT0 + 1002), std::vector<bool>{true});
-  EXPECT_EQ(store.complete_checks("b", by_b, kT0 + 1003), std::vector<bool>{false});
+  EXPECT_EQ(sessions_of(store).complete_checks("b", by_b, kT0 + 1002), std::vector<bool>{true});
+  EXPECT_EQ(sessions_of(store).complete_checks("b", by_b, kT0 + 1003), std::vector<bool>{false});
   EXPECT_EQ(store.pending_check_count(), 0);
   EXPECT_TRUE(store.claim_checks("c", kT0 + 100'000, 1000, 10).empty());  // done jobs are never claimed
   EXPECT_EQ(store.find_ine_answer("s1")->result->checked_at, kT0 + 1002);
@@ -409,27 +411,28 @@ TEST_F(PgStoreTest, ExpiredLeaseIsTakenOverAndOnlyTheNewOwnerCompletes) {
 TEST_F(PgStoreTest, RetryChecksReleasesTheLeaseUntilTheNextRun) {
   auto& store = open();
   add_integration(store, "i1");
-  store.insert_session(make_session("s1", "i1"));
-  ASSERT_EQ(store.submit_session("s1", "a", SubmitPlan{.lookup = true}, "", kT0), SubmitOutcome::kSubmitted);
+  sessions_of(store).create(make_session("s1", "i1"));
+  ASSERT_EQ(sessions_of(store).submit("s1", "a", kT0).outcome, sessions::SubmitResult::Outcome::kSubmitted);
   const auto claimed = store.claim_checks("a", kT0, 60'000, 10);
   ASSERT_EQ(claimed.size(), 1U);
 
   const std::vector<CheckRetry> retry_soon{{"s1", claimed[0].attempts, kT0 + 1}};
-  EXPECT_EQ(store.retry_checks("intruder", retry_soon), std::vector<bool>{false});  // not the holder: no effect
+  EXPECT_EQ(sessions_of(store).retry_checks("intruder", retry_soon),
+            std::vector<bool>{false});  // not the holder: no effect
   EXPECT_TRUE(store.claim_checks("b", kT0 + 10, 60'000, 10).empty());
 
   const std::vector<CheckRetry> retry_later{{"s1", claimed[0].attempts, kT0 + 5000}};
-  EXPECT_EQ(store.retry_checks("a", retry_later), std::vector<bool>{true});
+  EXPECT_EQ(sessions_of(store).retry_checks("a", retry_later), std::vector<bool>{true});
   EXPECT_EQ(db().query("SELECT COALESCE(lease_owner, '<null>') FROM check_jobs WHERE session_id = 's1'"), "<null>");
   EXPECT_TRUE(store.claim_checks("b", kT0 + 4999, 60'000, 10).empty());
   const auto again = store.claim_checks("b", kT0 + 5000, 60'000, 10);
   ASSERT_EQ(again.size(), 1U);
   EXPECT_EQ(again[0].attempts, 2);
   EXPECT_EQ(store.pending_check_count(), 1);
-  const std::vector<CheckCompletion> by_a{{"s1", claimed[0].attempts, IneResult{}, "approved"}};
-  const std::vector<CheckCompletion> by_b{{"s1", again[0].attempts, IneResult{}, "approved"}};
-  EXPECT_EQ(store.complete_checks("a", by_a, kT0 + 5001), std::vector<bool>{false});
-  EXPECT_EQ(store.complete_checks("b", by_b, kT0 + 5001), std::vector<bool>{true});
+  const std::vector<sessions::CheckVerdict> by_a{{{"s1", claimed[0].attempts}, IneResult{}}};
+  const std::vector<sessions::CheckVerdict> by_b{{{"s1", again[0].attempts}, IneResult{}}};
+  EXPECT_EQ(sessions_of(store).complete_checks("a", by_a, kT0 + 5001), std::vector<bool>{false});
+  EXPECT_EQ(sessions_of(store).complete_checks("b", by_b, kT0 + 5001), std::vector<bool>{true});
 }
 
 TEST_F(PgStoreTest, RegistryUpsertFindCount) {
@@ -472,12 +475,12 @@ TEST_F(PgStoreTest, RegistryUpsertFindCount) {
 TEST_F(PgStoreTest, MigrationsAreIdempotentAndSafeToRace) {
   // Several nodes start at once on an empty database: the advisory lock serializes them.
   std::atomic<int> failures = 0;
-  std::vector<std::unique_ptr<PostgresStore>> racing(4);
+  std::vector<std::unique_ptr<Store>> racing(4);
   std::vector<std::thread> threads;
   for (auto& slot : racing) {
     threads.emplace_back([&] {
       try {
-        slot = std::make_unique<PostgresStore>(url_, 1);
+        slot = open_postgres_store(url_, 1);
       } catch (const StoreError&) {
         ++failures;
       }
@@ -519,7 +522,7 @@ TEST_F(PgStoreTest, BrokenConnectionIsReconnected) {
 
 TEST_F(PgStoreTest, RequireCurrentRefusesAnEmptyDatabaseWithoutTouchingIt) {
   try {
-    PostgresStore store(url_, 1, Migrations::kRequireCurrent);
+    open_postgres_store(url_, 1, Migrations::kRequireCurrent);
     ADD_FAILURE() << "opened a database without a schema";
   } catch (const StoreError& error) {
     const std::string message = error.what();
@@ -538,7 +541,7 @@ TEST_F(PgStoreTest, RequireCurrentRefusesAnOlderSchemaAndAcceptsACurrentOrNewerO
   // release looks to this build.
   db().query("DELETE FROM schema_migrations WHERE version = $1", {std::to_string(sql::kSchemaVersion)});
   try {
-    PostgresStore store(url_, 1, Migrations::kRequireCurrent);
+    open_postgres_store(url_, 1, Migrations::kRequireCurrent);
     ADD_FAILURE() << "opened a database whose schema is behind";
   } catch (const StoreError& error) {
     const std::string message = error.what();
@@ -557,14 +560,14 @@ TEST_F(PgStoreTest, RequireCurrentRefusesAnOlderSchemaAndAcceptsACurrentOrNewerO
   db().query("INSERT INTO schema_migrations(version, applied_at) VALUES ($1, 0)",
              {std::to_string(sql::kSchemaVersion)});
   {
-    PostgresStore store(url_, 1, Migrations::kRequireCurrent);
-    EXPECT_EQ(store.schema_version(), sql::kSchemaVersion);
+    const auto store = open_postgres_store(url_, 1, Migrations::kRequireCurrent);
+    EXPECT_EQ(store->schema_version(), sql::kSchemaVersion);
   }
   // Ahead of this build (the next release migrated first): old nodes keep serving.
   db().query("INSERT INTO schema_migrations(version, applied_at) VALUES ($1, 0)",
              {std::to_string(sql::kSchemaVersion + 1)});
-  PostgresStore ahead(url_, 1, Migrations::kRequireCurrent);
-  EXPECT_EQ(ahead.schema_version(), sql::kSchemaVersion + 1);
+  const auto ahead = open_postgres_store(url_, 1, Migrations::kRequireCurrent);
+  EXPECT_EQ(ahead->schema_version(), sql::kSchemaVersion + 1);
 }
 
 // The real binary: serve refuses an unmigrated PostgreSQL database, `inereg migrate`
@@ -612,7 +615,7 @@ TEST(SqliteMigrations, RequireCurrentAndApply) {
   const std::string path = dir.file("inereg.db");
   EXPECT_EQ(startup_migrations("sqlite:" + path), Migrations::kApply);
   try {
-    sqlite::SqliteStore store(path, 1, Migrations::kRequireCurrent);
+    sqlite::open_sqlite_store(path, 1, Migrations::kRequireCurrent);
     ADD_FAILURE() << "opened a database without a schema";
   } catch (const StoreError& error) {
     EXPECT_NE(std::string(error.what())
@@ -623,8 +626,8 @@ TEST(SqliteMigrations, RequireCurrentAndApply) {
   }
   EXPECT_EQ(open_store("sqlite:" + path, startup_migrations("sqlite:" + path))->schema_version(),
             sqlite::sql::kSchemaVersion);
-  sqlite::SqliteStore current(path, 1, Migrations::kRequireCurrent);
-  EXPECT_EQ(current.schema_version(), sqlite::sql::kSchemaVersion);
+  const auto current = sqlite::open_sqlite_store(path, 1, Migrations::kRequireCurrent);
+  EXPECT_EQ(current->schema_version(), sqlite::sql::kSchemaVersion);
 }
 
 TEST(PgStoreUrl, PasswordNeverAppearsInMessages) {
@@ -634,7 +637,7 @@ TEST(PgStoreUrl, PasswordNeverAppearsInMessages) {
   EXPECT_EQ(redact_url("postgresql://127.0.0.1/db"), "postgresql://127.0.0.1/db");
   // Port 1 on loopback: nothing listens, the connection is refused at once.
   try {
-    PostgresStore store("postgresql://app:s3cr3t-pw@127.0.0.1:1/db?connect_timeout=5", 1);
+    open_postgres_store("postgresql://app:s3cr3t-pw@127.0.0.1:1/db?connect_timeout=5", 1);
     ADD_FAILURE() << "connected to port 1";
   } catch (const StoreError& error) {
     const std::string message = error.what();
@@ -661,7 +664,7 @@ TEST(PgStoreUrl, OpenStoreDispatchesPostgresUrls) {
 TEST_F(PgStoreTest, AnUploadWaitingOnASubmitInProgressIsRefusedNotStoredAfterIt) {
   auto& store = open();
   add_integration(store, "i1");
-  store.insert_session(make_session("s1", "i1"));
+  sessions_of(store).create(make_session("s1", "i1"));
   Media media;
   media.id = "m1";
   media.session_id = "s1";
@@ -675,7 +678,8 @@ TEST_F(PgStoreTest, AnUploadWaitingOnASubmitInProgressIsRefusedNotStoredAfterIt)
   // The submit's UPDATE holds the session row, not yet committed.
   db().query("BEGIN");
   db().query("UPDATE sessions SET status = 'submitted' WHERE id = 's1'");
-  auto upload = std::async(std::launch::async, [&] { return store.insert_media(media, bytes, MediaLimits{}); });
+  auto upload =
+      std::async(std::launch::async, [&] { return sessions_of(store).add_media(media, bytes, MediaLimits{}); });
   // Wait until the upload is seen blocked on that row lock (not a timing assumption:
   // the loop ends when PostgreSQL reports the wait, the deadline only bounds a failure).
   AdminConnection observer(url_);
@@ -687,21 +691,21 @@ TEST_F(PgStoreTest, AnUploadWaitingOnASubmitInProgressIsRefusedNotStoredAfterIt)
   }
   ASSERT_EQ(upload.wait_for(std::chrono::seconds(0)), std::future_status::timeout) << "the upload did not wait";
   db().query("COMMIT");
-  EXPECT_EQ(upload.get(), MediaInsertOutcome::kSessionNotUploadable);
+  EXPECT_EQ(upload.get(), sessions::MediaOutcome::kSessionNotUploadable);
   EXPECT_EQ(count_rows("media"), 0);
 
   // Bytes round-trip exactly (binary parameters and results, no hex).
-  store.insert_session(make_session("s2", "i1"));
+  sessions_of(store).create(make_session("s2", "i1"));
   media.session_id = "s2";
-  ASSERT_EQ(store.insert_media(media, bytes, MediaLimits{}), MediaInsertOutcome::kStored);
+  ASSERT_EQ(sessions_of(store).add_media(media, bytes, MediaLimits{}), sessions::MediaOutcome::kStored);
   const auto found = store.find_media("m1");
   ASSERT_TRUE(found);
   EXPECT_EQ(found->bytes, bytes);
   EXPECT_EQ(found->integration_id, "i1");
   EXPECT_EQ(found->media.size, 4);
   EXPECT_EQ(found->media.created_at, kT0);
-  ASSERT_EQ(store.delete_session_rate_limited("s2", "i1", kGenerousDeleteLimit, kT0).kind,
-            DeleteOutcome::Kind::kDeleted);
+  ASSERT_EQ(sessions_of(store).delete_session("s2", "i1", kGenerousDeleteLimit, kT0).outcome,
+            sessions::DeleteResult::Outcome::kDeleted);
   EXPECT_FALSE(store.find_media("m1"));
 }
 

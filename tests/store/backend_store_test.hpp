@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 
+#include "sessions/workflow.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
@@ -16,8 +17,8 @@
 
 // A Store on the backend named by the test parameter: "sqlite" (a real file in a temp
 // dir) or "postgres" (a fresh database on the server INEREG_TEST_POSTGRES_URL names,
-// dropped afterwards; skipped when unset). It has the real webhook composer and one
-// integration, "i1", with webhook URLs `urls` (empty: none).
+// dropped afterwards; skipped when unset), the session workflow over it with the real
+// webhook composer, and one integration, "i1", with webhook URLs `urls` (empty: none).
 namespace inereg::store {
 
 inline constexpr TimeMs kStoreTestT0 = 1'700'000'000'000;
@@ -26,7 +27,7 @@ class BackendStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void open_store(const WebhookUrls& urls) {
     if (GetParam() == "sqlite") {
-      store_ = std::make_unique<sqlite::SqliteStore>(dir_.file("store.db"), 4);
+      store_ = sqlite::open_sqlite_store(dir_.file("store.db"), 4);
     } else {
       const char* url = std::getenv(testing::kPostgresUrlVariable);
       if (url == nullptr || *url == '\0') {
@@ -36,9 +37,9 @@ class BackendStoreTest : public ::testing::TestWithParam<std::string> {
       std::random_device random;
       database_ = "inereg_t_" + std::to_string(random()) + std::to_string(random());
       testing::PgConnection(admin_url_).query("CREATE DATABASE " + database_);
-      store_ = std::make_unique<postgres::PostgresStore>(testing::with_database(admin_url_, database_), 4);
+      store_ = postgres::open_postgres_store(testing::with_database(admin_url_, database_), 4);
     }
-    store_->set_outbox_composer(std::make_shared<webhooks::WebhookPayloads>());
+    sessions_ = std::make_unique<sessions::SessionWorkflow>(*store_, std::make_shared<webhooks::WebhookPayloads>());
     Integration integration;
     integration.id = "i1";
     integration.name = "acme";
@@ -49,6 +50,7 @@ class BackendStoreTest : public ::testing::TestWithParam<std::string> {
   }
 
   void TearDown() override {
+    sessions_.reset();
     store_.reset();
     if (!database_.empty()) {
       testing::PgConnection(admin_url_).query("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
@@ -57,6 +59,7 @@ class BackendStoreTest : public ::testing::TestWithParam<std::string> {
 
   testing::TempDir dir_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<sessions::SessionWorkflow> sessions_;  // over store_, with the real webhook composer
   std::string admin_url_;
   std::string database_;
 };

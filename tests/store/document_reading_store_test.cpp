@@ -1,5 +1,5 @@
-// The Store's side of reading the credential from the card (issue 3) on both backends:
-// the submit that queues a reading job, and record_document_reading under the claim's
+// Reading the credential from the card (issue 3): the session workflow on both backends,
+// the submit that queues a reading job, and SessionWorkflow::record_reading under the claim's
 // guard — a crashed reader's job is claimed again after its lease, an outdated claim
 // can record nothing, a job is decided once, and the decision webhook carries the
 // reason. SQLite always; PostgreSQL when INEREG_TEST_POSTGRES_URL is set.
@@ -25,14 +25,17 @@ class DocumentReadingStoreTest : public BackendStoreTest {
  protected:
   void SetUp() override { open_store(WebhookUrls{"https://hooks.example/decision", "", ""}); }
 
-  // An INE session with no typed data, and (optionally) one upload in `context`.
-  void add_session(const std::string& id, std::optional<std::string> context, const std::string& mimetype) {
+  // An INE session with no typed data (or with `typed`), and (optionally) one upload
+  // in `context`.
+  void add_session(const std::string& id, std::optional<std::string> context, const std::string& mimetype,
+                   const ine::Credential& typed = {}) {
     Session s;
     s.id = id;
     s.integration_id = "i1";
     s.ine_document = true;
+    s.credential = typed;
     s.created_at = kT0;
-    store_->insert_session(s);
+    sessions_->create(s);
     if (context) {
       Media media;
       media.id = "m-" + id;
@@ -42,7 +45,7 @@ class DocumentReadingStoreTest : public BackendStoreTest {
       media.size = 4;
       media.sha256 = std::string(64, '0');
       media.created_at = kT0;
-      ASSERT_EQ(store_->insert_media(media, "\xFF\xD8\xFF\xE0", MediaLimits{}), MediaInsertOutcome::kStored);
+      ASSERT_EQ(sessions_->add_media(media, "\xFF\xD8\xFF\xE0", MediaLimits{}), sessions::MediaOutcome::kStored);
     }
   }
 
@@ -62,29 +65,24 @@ TEST_P(DocumentReadingStoreTest, SubmitQueuesAReadingJobOnlyForReadableDocumentI
   add_session("pdf", "document-back", "application/pdf");  // not an image the reader decodes
   add_session("none", std::nullopt, "");
   for (const char* id : {"back", "face", "cropped", "pdf", "none"}) {
-    ASSERT_EQ(store_->submit_session(id, "a", SubmitPlan{.read_documents = true},
-                                     session_status::kResubmissionRequested, kT0),
-              SubmitOutcome::kSubmitted)
-        << id;
+    ASSERT_EQ(sessions_->submit(id, "a", kT0).outcome, sessions::SubmitResult::Outcome::kSubmitted) << id;
   }
-  EXPECT_EQ(store_->find_session("back")->status, session_status::kSubmitted);
+  EXPECT_EQ(store_->find_session("back")->status, "submitted");
   for (const char* id : {"face", "cropped", "pdf", "none"}) {
-    EXPECT_EQ(store_->find_session(id)->status, session_status::kResubmissionRequested) << id;
+    EXPECT_EQ(store_->find_session(id)->status, "resubmission_requested") << id;
   }
   const auto claimed = store_->claim_checks("w1", kT0 + 1, kLease, 10);
   ASSERT_EQ(claimed.size(), 1U);
   EXPECT_EQ(claimed[0].session_id, "back");
   EXPECT_TRUE(claimed[0].read_document);
   // Second submit is refused as before; unknown is not found.
-  EXPECT_EQ(store_->submit_session("back", "a", SubmitPlan{.read_documents = true}, "", kT0),
-            SubmitOutcome::kNotAllowed);
-  EXPECT_EQ(store_->submit_session("nope", "a", SubmitPlan{.read_documents = true}, "", kT0), SubmitOutcome::kNotFound);
+  EXPECT_EQ(sessions_->submit("back", "a", kT0).outcome, sessions::SubmitResult::Outcome::kNotAllowed);
+  EXPECT_EQ(sessions_->submit("nope", "a", kT0).outcome, sessions::SubmitResult::Outcome::kNotFound);
 }
 
 TEST_P(DocumentReadingStoreTest, TypedLookupDataWithoutImagesQueuesAPlainLookup) {
-  add_session("typed", std::nullopt, "");
-  ASSERT_EQ(store_->submit_session("typed", "a", SubmitPlan{.read_documents = true, .lookup = true}, "", kT0),
-            SubmitOutcome::kSubmitted);
+  add_session("typed", std::nullopt, "", read_credential());
+  ASSERT_EQ(sessions_->submit("typed", "a", kT0).outcome, sessions::SubmitResult::Outcome::kSubmitted);
   const auto claimed = store_->claim_checks("w1", kT0 + 1, kLease, 10);
   ASSERT_EQ(claimed.size(), 1U);
   EXPECT_FALSE(claimed[0].read_document);
@@ -92,7 +90,7 @@ TEST_P(DocumentReadingStoreTest, TypedLookupDataWithoutImagesQueuesAPlainLookup)
 
 TEST_P(DocumentReadingStoreTest, ACrashedReadIsClaimedAgainAndOnlyTheCurrentClaimRecords) {
   add_session("s1", "document-back", "image/jpeg");
-  ASSERT_EQ(store_->submit_session("s1", "a", SubmitPlan{.read_documents = true}, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(sessions_->submit("s1", "a", kT0).outcome, sessions::SubmitResult::Outcome::kSubmitted);
   const auto first = store_->claim_checks("node-a", kT0, kLease, 10);
   ASSERT_EQ(first.size(), 1U);
   // node-a dies mid-read: nothing is claimable until its lease expires...
@@ -104,26 +102,26 @@ TEST_P(DocumentReadingStoreTest, ACrashedReadIsClaimedAgainAndOnlyTheCurrentClai
   EXPECT_EQ(second[0].attempts, first[0].attempts + 1);
 
   // node-a's late outcome (either kind) is refused: the claim is no longer its own.
-  EXPECT_FALSE(store_->record_document_reading(
-      "node-a", DocumentReadingRecord{"s1", first[0].attempts, read_credential(), ""}, kT0 + 2 * kLease));
-  EXPECT_FALSE(store_->record_document_reading(
-      "node-a", DocumentReadingRecord{"s1", first[0].attempts, std::nullopt, decision_reason::kDocumentUnreadable},
+  EXPECT_FALSE(sessions_->record_reading(
+      "node-a", sessions::DocumentReading{"s1", first[0].attempts, read_credential(), ""}, kT0 + 2 * kLease));
+  EXPECT_FALSE(sessions_->record_reading(
+      "node-a", sessions::DocumentReading{"s1", first[0].attempts, std::nullopt, decision_reason::kDocumentUnreadable},
       kT0 + 2 * kLease));
-  EXPECT_EQ(store_->find_session("s1")->status, session_status::kSubmitted);
+  EXPECT_EQ(store_->find_session("s1")->status, "submitted");
   EXPECT_TRUE(store_->find_session("s1")->credential.cic.empty());
 
   // node-b's reading is recorded: the credential is stored and the job released, due now.
   const TimeMs recorded_at = kT0 + kLease + 5;
-  ASSERT_TRUE(store_->record_document_reading(
-      "node-b", DocumentReadingRecord{"s1", second[0].attempts, read_credential(), ""}, recorded_at));
+  ASSERT_TRUE(sessions_->record_reading(
+      "node-b", sessions::DocumentReading{"s1", second[0].attempts, read_credential(), ""}, recorded_at));
   const auto session = store_->find_session("s1");
   EXPECT_EQ(session->credential.cic, "187006412");
   EXPECT_EQ(session->credential.citizen_id, "118903355");
   EXPECT_EQ(session->credential.ocr, "0427118903355");
-  EXPECT_EQ(session->status, session_status::kSubmitted);
+  EXPECT_EQ(session->status, "submitted");
   // Recording twice under the same claim does nothing: the lease was released.
-  EXPECT_FALSE(store_->record_document_reading(
-      "node-b", DocumentReadingRecord{"s1", second[0].attempts, std::nullopt, decision_reason::kDocumentUnreadable},
+  EXPECT_FALSE(sessions_->record_reading(
+      "node-b", sessions::DocumentReading{"s1", second[0].attempts, std::nullopt, decision_reason::kDocumentUnreadable},
       recorded_at));
 
   // The next claim (any node, at once) looks the stored credential up, reading nothing.
@@ -136,14 +134,15 @@ TEST_P(DocumentReadingStoreTest, ACrashedReadIsClaimedAgainAndOnlyTheCurrentClai
 
 TEST_P(DocumentReadingStoreTest, UnreadableDocumentDecidesOnceWithTheReasonInTheDecisionWebhook) {
   add_session("s1", "document-back", "image/png");
-  ASSERT_EQ(store_->submit_session("s1", "a1", SubmitPlan{.read_documents = true}, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(sessions_->submit("s1", "a1", kT0).outcome, sessions::SubmitResult::Outcome::kSubmitted);
   const auto claim = store_->claim_checks("w1", kT0 + 1, kLease, 10);
   ASSERT_EQ(claim.size(), 1U);
-  const DocumentReadingRecord unreadable{"s1", claim[0].attempts, std::nullopt, decision_reason::kDocumentUnreadable};
-  ASSERT_TRUE(store_->record_document_reading("w1", unreadable, kT0 + 3));
-  EXPECT_FALSE(store_->record_document_reading("w1", unreadable, kT0 + 4));  // decided once
+  const sessions::DocumentReading unreadable{
+      {"s1", claim[0].attempts}, std::nullopt, decision_reason::kDocumentUnreadable};
+  ASSERT_TRUE(sessions_->record_reading("w1", unreadable, kT0 + 3));
+  EXPECT_FALSE(sessions_->record_reading("w1", unreadable, kT0 + 4));  // decided once
   const auto session = store_->find_session("s1");
-  EXPECT_EQ(session->status, session_status::kResubmissionRequested);
+  EXPECT_EQ(session->status, "resubmission_requested");
   EXPECT_EQ(session->decision_reason, decision_reason::kDocumentUnreadable);
   EXPECT_EQ(session->decided_at, kT0 + 3);
   EXPECT_EQ(store_->pending_check_count(), 0);
@@ -163,11 +162,12 @@ TEST_P(DocumentReadingStoreTest, UnreadableDocumentDecidesOnceWithTheReasonInThe
 
 TEST_P(DocumentReadingStoreTest, MismatchDecidesWithItsOwnReason) {
   add_session("s1", "document-back", "image/jpeg");
-  ASSERT_EQ(store_->submit_session("s1", "a1", SubmitPlan{.read_documents = true}, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(sessions_->submit("s1", "a1", kT0).outcome, sessions::SubmitResult::Outcome::kSubmitted);
   const auto claim = store_->claim_checks("w1", kT0 + 1, kLease, 10);
   ASSERT_EQ(claim.size(), 1U);
-  ASSERT_TRUE(store_->record_document_reading(
-      "w1", DocumentReadingRecord{"s1", claim[0].attempts, std::nullopt, decision_reason::kDocumentMismatch}, kT0 + 3));
+  ASSERT_TRUE(sessions_->record_reading(
+      "w1", sessions::DocumentReading{"s1", claim[0].attempts, std::nullopt, decision_reason::kDocumentMismatch},
+      kT0 + 3));
   const auto deliveries = store_->claim_webhook_deliveries("d1", kT0 + 10, kLease, 10);
   ASSERT_EQ(deliveries.size(), 1U);
   const auto body = boost::json::parse(deliveries[0].body).as_object();

@@ -1,6 +1,7 @@
-// The session lifecycle and the webhook outbox of the Store, on both backends: a real
-// SQLite file, and a real PostgreSQL database when INEREG_TEST_POSTGRES_URL is set
-// (scripts/pg-test-server.sh start DIR prints one; without it those cases skip).
+// The session lifecycle and the webhook outbox: the session workflow over both
+// backends, a real SQLite file and a real PostgreSQL database when
+// INEREG_TEST_POSTGRES_URL is set (scripts/pg-test-server.sh start DIR prints one;
+// without it those cases skip).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -37,18 +38,21 @@ class OutboxStoreTest : public BackendStoreTest {
  protected:
   void SetUp() override { open_store(urls_); }
 
-  Session add_session(const std::string& id, TimeMs created_at = kT0) {
+  // `lookup_data`: typed credential data the submit looks up; without it the submit
+  // decides resubmission_requested at once (no media is uploaded here).
+  Session add_session(const std::string& id, TimeMs created_at = kT0, bool lookup_data = true) {
     Session s;
     s.id = id;
     s.integration_id = "i1";
     s.ine_document = true;
-    s.credential = synthetic_.next().credential;
+    if (lookup_data) {
+      s.credential = synthetic_.next().credential;
+    }
     s.person_json = R"({"firstName":"ANA","lastName":"PRUEBA"})";
     s.document_json = R"({"country":"MX","type":"ID_CARD"})";
     s.vendor_data = "vendor-" + id;
     s.created_at = created_at;
-    store_->insert_session(s);
-    return s;
+    return sessions_->create(s);
   }
 
   std::vector<WebhookDelivery> deliveries_of(const std::string& session_id) {
@@ -80,11 +84,11 @@ class OutboxStoreTest : public BackendStoreTest {
 
 TEST_P(OutboxStoreTest, CompleteChecksQueuesIneAndDecisionWebhooksInItsTransaction) {
   add_session("s1");
-  ASSERT_EQ(store_->submit_session("s1", "a1", SubmitPlan{.lookup = true}, "", kT0 + 1), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(sessions_->submit("s1", "a1", kT0 + 1).outcome, sessions::SubmitResult::Outcome::kSubmitted);
   const ClaimedCheck claim = claim_the_check("w1", kT0 + 2);
-  const std::vector<CheckCompletion> verdict{
-      {"s1", claim.attempts, IneResult{true, "La credencial esta vigente", 1, 0}, "approved"}};
-  ASSERT_EQ(store_->complete_checks("w1", verdict, kT0 + 3), std::vector<bool>{true});
+  const std::vector<sessions::CheckVerdict> verdict{
+      {{"s1", claim.attempts}, IneResult{true, "La credencial esta vigente", 1, 0}}};
+  ASSERT_EQ(sessions_->complete_checks("w1", verdict, kT0 + 3), std::vector<bool>{true});
   const auto all = deliveries_of("s1");
   ASSERT_EQ(all.size(), 3U);  // submitted event, INE, decision
   EXPECT_EQ(all[0].kind, WebhookKind::kEvent);
@@ -121,42 +125,40 @@ TEST_P(OutboxStoreTest, CompleteChecksQueuesIneAndDecisionWebhooksInItsTransacti
 
 TEST_P(OutboxStoreTest, LostLeaseQueuesNothing) {
   add_session("s1");
-  ASSERT_EQ(store_->submit_session("s1", "a1", SubmitPlan{.lookup = true}, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(sessions_->submit("s1", "a1", kT0).outcome, sessions::SubmitResult::Outcome::kSubmitted);
   const ClaimedCheck lost = claim_the_check("w1", kT0);
   claim_the_check("w2", kT0 + kLease + 1);  // w1's lease expired, w2 took over
-  const std::vector<CheckCompletion> verdict{{"s1", lost.attempts, IneResult{true, "x", 1, 0}, "approved"}};
-  EXPECT_EQ(store_->complete_checks("w1", verdict, kT0 + kLease + 2), std::vector<bool>{false});
+  const std::vector<sessions::CheckVerdict> verdict{{{"s1", lost.attempts}, IneResult{true, "x", 1, 0}}};
+  EXPECT_EQ(sessions_->complete_checks("w1", verdict, kT0 + kLease + 2), std::vector<bool>{false});
   EXPECT_EQ(deliveries_of("s1").size(), 1U);  // only the submitted event
 }
 
 TEST_P(OutboxStoreTest, AFailingComposerRollsTheChangeBack) {
   add_session("s1");
-  ASSERT_EQ(store_->submit_session("s1", "a1", SubmitPlan{.lookup = true}, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(sessions_->submit("s1", "a1", kT0).outcome, sessions::SubmitResult::Outcome::kSubmitted);
   const ClaimedCheck claim = claim_the_check("w1", kT0);
-  const std::vector<CheckCompletion> verdict{{"s1", claim.attempts, IneResult{true, "x", 1, 0}, "approved"}};
-  store_->set_outbox_composer(std::make_shared<FailingComposer>());
-  EXPECT_ANY_THROW(store_->complete_checks("w1", verdict, kT0 + 1));
+  const std::vector<sessions::CheckVerdict> verdict{{{"s1", claim.attempts}, IneResult{true, "x", 1, 0}}};
+  sessions::SessionWorkflow failing(*store_, std::make_shared<FailingComposer>());
+  EXPECT_ANY_THROW(failing.complete_checks("w1", verdict, kT0 + 1));
   // Neither the result nor the decision happened: the check is still pending, and a
   // worker completes it once webhooks can be built again.
   EXPECT_EQ(store_->find_session("s1")->status, "submitted");
   EXPECT_FALSE(store_->find_ine_answer("s1")->result);
   EXPECT_EQ(store_->pending_check_count(), 1);
   add_session("s2");
-  EXPECT_ANY_THROW(store_->start_session("s2", "a2", kT0));
+  EXPECT_ANY_THROW(failing.start("s2", "a2", kT0));
   EXPECT_EQ(store_->find_session("s2")->status, "created");
   EXPECT_EQ(deliveries_of("s2").size(), 0U);
 
-  store_->set_outbox_composer(std::make_shared<webhooks::WebhookPayloads>());
-  EXPECT_EQ(store_->complete_checks("w1", verdict, kT0 + 2), std::vector<bool>{true});
+  EXPECT_EQ(sessions_->complete_checks("w1", verdict, kT0 + 2), std::vector<bool>{true});
   EXPECT_EQ(deliveries_of("s1").size(), 3U);
 }
 
 TEST_P(OutboxStoreTest, OnlyConfiguredUrlsAreQueuedAndTheUrlIsSnapshotted) {
   ASSERT_TRUE(store_->set_integration_webhooks("i1", WebhookUrls{"https://hooks.example/decision", "", ""}));
-  add_session("s1");
-  ASSERT_EQ(store_->start_session("s1", "a1", kT0), StartOutcome::kStarted);  // no event URL: nothing
-  ASSERT_EQ(store_->submit_session("s1", "ignored", SubmitPlan{}, "resubmission_requested", kT0 + 1),
-            SubmitOutcome::kSubmitted);
+  add_session("s1", kT0, /*lookup_data=*/false);
+  ASSERT_EQ(sessions_->start("s1", "a1", kT0), sessions::StartOutcome::kStarted);  // no event URL: nothing
+  ASSERT_EQ(sessions_->submit("s1", "ignored", kT0 + 1).outcome, sessions::SubmitResult::Outcome::kSubmitted);
   auto all = deliveries_of("s1");
   ASSERT_EQ(all.size(), 1U);
   EXPECT_EQ(all[0].kind, WebhookKind::kDecision);
@@ -167,7 +169,7 @@ TEST_P(OutboxStoreTest, OnlyConfiguredUrlsAreQueuedAndTheUrlIsSnapshotted) {
   EXPECT_EQ(store_->find_session("s1")->attempt_id, "a1");
   ASSERT_TRUE(store_->set_integration_webhooks("i1", WebhookUrls{}));
   add_session("s2");
-  ASSERT_EQ(store_->start_session("s2", "a2", kT0), StartOutcome::kStarted);
+  ASSERT_EQ(sessions_->start("s2", "a2", kT0), sessions::StartOutcome::kStarted);
   EXPECT_EQ(deliveries_of("s2").size(), 0U);
   EXPECT_EQ(store_->find_integration_webhooks("i1")->decision, "");
   EXPECT_FALSE(store_->find_integration_webhooks("nope"));
@@ -175,9 +177,9 @@ TEST_P(OutboxStoreTest, OnlyConfiguredUrlsAreQueuedAndTheUrlIsSnapshotted) {
 
 TEST_P(OutboxStoreTest, StartSessionOnlyFromCreated) {
   add_session("s1");
-  EXPECT_EQ(store_->start_session("s1", "a1", kT0), StartOutcome::kStarted);
-  EXPECT_EQ(store_->start_session("s1", "a2", kT0), StartOutcome::kNotAllowed);
-  EXPECT_EQ(store_->start_session("nope", "a3", kT0), StartOutcome::kNotFound);
+  EXPECT_EQ(sessions_->start("s1", "a1", kT0), sessions::StartOutcome::kStarted);
+  EXPECT_EQ(sessions_->start("s1", "a2", kT0), sessions::StartOutcome::kNotAllowed);
+  EXPECT_EQ(sessions_->start("nope", "a3", kT0), sessions::StartOutcome::kNotFound);
   const auto session = store_->find_session("s1");
   EXPECT_EQ(session->status, "started");
   EXPECT_EQ(session->attempt_id, "a1");
@@ -190,9 +192,9 @@ TEST_P(OutboxStoreTest, StartSessionOnlyFromCreated) {
 }
 
 TEST_P(OutboxStoreTest, ClaimLeaseRetryDeliverAndGiveUp) {
-  add_session("s1");
-  ASSERT_EQ(store_->start_session("s1", "a1", kT0), StartOutcome::kStarted);
-  ASSERT_EQ(store_->submit_session("s1", "a1", SubmitPlan{}, "resubmission_requested", kT0), SubmitOutcome::kSubmitted);
+  add_session("s1", kT0, /*lookup_data=*/false);
+  ASSERT_EQ(sessions_->start("s1", "a1", kT0), sessions::StartOutcome::kStarted);
+  ASSERT_EQ(sessions_->submit("s1", "a1", kT0).outcome, sessions::SubmitResult::Outcome::kSubmitted);
   ASSERT_EQ(deliveries_of("s1").size(), 3U);  // started, submitted, decision
 
   auto first = store_->claim_webhook_deliveries("d1", kT0, kLease, 2);
@@ -258,17 +260,16 @@ TEST_P(OutboxStoreTest, ExpirySweepDecidesOpenSessionsOnceWithTheirDecisionWebho
   add_session("opened", kT0);
   add_session("submitted", kT0);
   add_session("young", kT0 + 10'000);
-  ASSERT_EQ(store_->start_session("opened", "a-opened", kT0 + 1), StartOutcome::kStarted);
-  ASSERT_EQ(store_->submit_session("submitted", "a-sub", SubmitPlan{.lookup = true}, "", kT0 + 2),
-            SubmitOutcome::kSubmitted);
+  ASSERT_EQ(sessions_->start("opened", "a-opened", kT0 + 1), sessions::StartOutcome::kStarted);
+  ASSERT_EQ(sessions_->submit("submitted", "a-sub", kT0 + 2).outcome, sessions::SubmitResult::Outcome::kSubmitted);
 
-  EXPECT_EQ(store_->expire_sessions(kT0 + 5'000, kT0 + 20'000, 100), 2);
+  EXPECT_EQ(sessions_->expire(kT0 + 5'000, kT0 + 20'000, 100), 2);
   EXPECT_EQ(store_->find_session("never-opened")->status, "expired");
   EXPECT_EQ(store_->find_session("opened")->status, "abandoned");
   EXPECT_EQ(store_->find_session("opened")->decided_at, kT0 + 20'000);
   EXPECT_EQ(store_->find_session("submitted")->status, "submitted");
   EXPECT_EQ(store_->find_session("young")->status, "created");
-  EXPECT_EQ(store_->expire_sessions(kT0 + 5'000, kT0 + 30'000, 100), 0);  // a second sweep decides nothing
+  EXPECT_EQ(sessions_->expire(kT0 + 5'000, kT0 + 30'000, 100), 0);  // a second sweep decides nothing
 
   for (const auto& [id, expected] : {std::pair{"never-opened", "expired"}, std::pair{"opened", "abandoned"}}) {
     const auto all = deliveries_of(id);
@@ -291,20 +292,20 @@ TEST_P(OutboxStoreTest, ExpirySweepDecidesOpenSessionsOnceWithTheirDecisionWebho
   // The limit bounds one sweep; the rest wait for the next.
   add_session("old-1", kT0);
   add_session("old-2", kT0);
-  EXPECT_EQ(store_->expire_sessions(kT0 + 5'000, kT0 + 40'000, 1), 1);
-  EXPECT_EQ(store_->expire_sessions(kT0 + 5'000, kT0 + 40'000, 1), 1);
-  EXPECT_EQ(store_->expire_sessions(kT0 + 5'000, kT0 + 40'000, 1), 0);
+  EXPECT_EQ(sessions_->expire(kT0 + 5'000, kT0 + 40'000, 1), 1);
+  EXPECT_EQ(sessions_->expire(kT0 + 5'000, kT0 + 40'000, 1), 1);
+  EXPECT_EQ(sessions_->expire(kT0 + 5'000, kT0 + 40'000, 1), 0);
 }
 
 TEST_P(OutboxStoreTest, DeleteSendsExpiredOrAbandonedAndErasesFinishedBodies) {
   add_session("created");
   add_session("started");
   add_session("approved");
-  ASSERT_EQ(store_->start_session("started", "a1", kT0), StartOutcome::kStarted);
-  ASSERT_EQ(store_->submit_session("approved", "a2", SubmitPlan{.lookup = true}, "", kT0), SubmitOutcome::kSubmitted);
+  ASSERT_EQ(sessions_->start("started", "a1", kT0), sessions::StartOutcome::kStarted);
+  ASSERT_EQ(sessions_->submit("approved", "a2", kT0).outcome, sessions::SubmitResult::Outcome::kSubmitted);
   const ClaimedCheck claim = claim_the_check("w", kT0);
-  const std::vector<CheckCompletion> verdict{{"approved", claim.attempts, IneResult{true, "x", 1, 0}, "approved"}};
-  ASSERT_EQ(store_->complete_checks("w", verdict, kT0 + 1), std::vector<bool>{true});
+  const std::vector<sessions::CheckVerdict> verdict{{{"approved", claim.attempts}, IneResult{true, "x", 1, 0}}};
+  ASSERT_EQ(sessions_->complete_checks("w", verdict, kT0 + 1), std::vector<bool>{true});
   // Deliver everything queued so far.
   for (const auto& c : store_->claim_webhook_deliveries("d", kT0 + 2, kLease, 100)) {
     ASSERT_TRUE(store_->record_webhook_attempt(c.id, "d", WebhookAttempt{kT0 + 3, 200, "", 1},
@@ -313,8 +314,8 @@ TEST_P(OutboxStoreTest, DeleteSendsExpiredOrAbandonedAndErasesFinishedBodies) {
 
   constexpr TimeMs kDeletedAt = kT0 + 10;
   for (const char* id : {"created", "started", "approved"}) {
-    ASSERT_EQ(store_->delete_session_rate_limited(id, "i1", kGenerousDeleteLimit, kDeletedAt).kind,
-              DeleteOutcome::Kind::kDeleted)
+    ASSERT_EQ(sessions_->delete_session(id, "i1", kGenerousDeleteLimit, kDeletedAt).outcome,
+              sessions::DeleteResult::Outcome::kDeleted)
         << id;
   }
   auto created = deliveries_of("created");
@@ -343,19 +344,19 @@ TEST_P(OutboxStoreTest, DeleteSendsExpiredOrAbandonedAndErasesFinishedBodies) {
         store_->record_webhook_attempt(c.id, "d", WebhookAttempt{later, 200, "", 1}, DeliveryState::kDelivered, later));
   }
   EXPECT_EQ(deliveries_of("created")[0].body_bytes, 0);
-  EXPECT_EQ(store_->redeliver_webhook(created[0].id, kT0 + 12).status, RedeliverResult::Status::kBodyErased);
+  EXPECT_EQ(sessions_->redeliver(created[0].id, kT0 + 12).outcome, sessions::RedeliverResult::Outcome::kBodyErased);
 }
 
 TEST_P(OutboxStoreTest, RedeliverQueuesACopyToTheCurrentUrl) {
   add_session("s1");
-  ASSERT_EQ(store_->start_session("s1", "a1", kT0), StartOutcome::kStarted);
+  ASSERT_EQ(sessions_->start("s1", "a1", kT0), sessions::StartOutcome::kStarted);
   auto claimed = store_->claim_webhook_deliveries("d", kT0, kLease, 10);
   ASSERT_EQ(claimed.size(), 1U);
   ASSERT_TRUE(store_->record_webhook_attempt(claimed[0].id, "d", WebhookAttempt{kT0, 200, "", 1},
                                              DeliveryState::kDelivered, kT0));
   ASSERT_TRUE(store_->set_integration_webhooks("i1", WebhookUrls{"", "https://new.example/events", ""}));
-  const auto result = store_->redeliver_webhook(claimed[0].id, kT0 + 100);
-  ASSERT_EQ(result.status, RedeliverResult::Status::kQueued);
+  const auto result = sessions_->redeliver(claimed[0].id, kT0 + 100);
+  ASSERT_EQ(result.outcome, sessions::RedeliverResult::Outcome::kQueued);
   auto copy = store_->claim_webhook_deliveries("d", kT0 + 100, kLease, 10);
   ASSERT_EQ(copy.size(), 1U);
   EXPECT_EQ(copy[0].id, result.delivery_id);
@@ -367,9 +368,9 @@ TEST_P(OutboxStoreTest, RedeliverQueuesACopyToTheCurrentUrl) {
   EXPECT_EQ(listed[0].state, DeliveryState::kDelivered);  // the original keeps its history
   EXPECT_EQ(listed[1].redelivery_of, claimed[0].id);
 
-  EXPECT_EQ(store_->redeliver_webhook(999'999, kT0).status, RedeliverResult::Status::kNotFound);
+  EXPECT_EQ(sessions_->redeliver(999'999, kT0).outcome, sessions::RedeliverResult::Outcome::kNotFound);
   ASSERT_TRUE(store_->set_integration_webhooks("i1", WebhookUrls{}));
-  EXPECT_EQ(store_->redeliver_webhook(claimed[0].id, kT0).status, RedeliverResult::Status::kNoUrl);
+  EXPECT_EQ(sessions_->redeliver(claimed[0].id, kT0).outcome, sessions::RedeliverResult::Outcome::kNoUrl);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, OutboxStoreTest, ::testing::Values("sqlite", "postgres"),

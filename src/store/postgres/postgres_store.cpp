@@ -8,7 +8,11 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "store/connection_pool.hpp"
 #include "store/postgres/sql.hpp"
+#include "store/rows.hpp"
+#include "store/scoped_transaction.hpp"
+#include "util/time.hpp"
 
 namespace inereg::store::postgres {
 namespace {
@@ -16,11 +20,6 @@ namespace {
 // Rows per INSERT of upsert_registry_entries: large enough that a million-row import
 // is a few hundred round trips, small enough to keep each statement's arrays modest.
 constexpr std::size_t kRegistryBatchRows = 5000;
-
-TimeMs wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The password of a libpq URI (userinfo or `password` query parameter), or "".
 std::string url_password(std::string_view url) {
@@ -177,67 +176,56 @@ class Result {
   std::unique_ptr<PGresult, decltype(&PQclear)> result_;
 };
 
-// A PostgreSQL array literal of text elements, every element quoted and escaped.
-std::string text_array(std::span<const RegistryEntry> entries, std::string RegistryEntry::*field) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (i > 0) {
-      out += ',';
-    }
-    out += '"';
-    for (const char c : entries[i].*field) {
+// A PostgreSQL array literal, one element at a time: every element quoted and escaped,
+// nullopt as NULL. A batch travels as parallel arrays, unnested into rows by the SQL.
+class ArrayLiteral {
+ public:
+  ArrayLiteral& add(std::string_view value) {
+    separate();
+    text_ += '"';
+    for (const char c : value) {
       if (c == '"' || c == '\\') {
-        out += '\\';
+        text_ += '\\';
       }
-      out += c;
+      text_ += c;
     }
-    out += '"';
+    text_ += '"';
+    return *this;
   }
-  out += '}';
-  return out;
-}
+  ArrayLiteral& add(std::int64_t value) { return add(std::string_view(std::to_string(value))); }
+  ArrayLiteral& add(int value) { return add(static_cast<std::int64_t>(value)); }
+  ArrayLiteral& add(bool value) { return add(std::string_view(value ? "t" : "f")); }
+  ArrayLiteral& add(const std::optional<std::int64_t>& value) {
+    if (!value) {
+      separate();
+      text_ += "NULL";
+      return *this;
+    }
+    return add(*value);
+  }
+  std::string str() const { return text_ + '}'; }
 
-std::string situation_array(std::span<const RegistryEntry> entries) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (i > 0) {
-      out += ',';
+ private:
+  void separate() {
+    if (text_.size() > 1) {
+      text_ += ',';
     }
-    out += std::to_string(entries[i].situation);
   }
-  out += '}';
-  return out;
-}
+  std::string text_ = "{";
+};
 
-// A PostgreSQL array literal of `values`, every element quoted and escaped.
-std::string array_literal(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) {
-      out += ',';
-    }
-    out += '"';
-    for (const char c : values[i]) {
-      if (c == '"' || c == '\\') {
-        out += '\\';
-      }
-      out += c;
-    }
-    out += '"';
+// Per entry of `ids`, whether `returned` has it in its first column.
+std::vector<bool> returned_ids(const Result& returned, std::span<const std::string> ids) {
+  std::unordered_set<std::string> found;
+  for (int row = 0; row < returned.rows(); ++row) {
+    found.insert(returned.text(row, 0));
   }
-  out += '}';
-  return out;
-}
-
-// Sets flags[i] for every ids[i] that `rows` returned in its first column.
-void mark_returned(const Result& rows, const std::vector<std::string>& ids, std::vector<bool>& flags) {
-  std::unordered_set<std::string> returned;
-  for (int row = 0; row < rows.rows(); ++row) {
-    returned.insert(rows.text(row, 0));
+  std::vector<bool> flags;
+  flags.reserve(ids.size());
+  for (const auto& id : ids) {
+    flags.push_back(found.count(id) != 0);
   }
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    flags[i] = returned.count(ids[i]) != 0;
-  }
+  return flags;
 }
 
 }  // namespace
@@ -337,114 +325,42 @@ class Connection {
 
 namespace {
 
-// BEGIN ... COMMIT; rolls back unless committed.
-class Transaction {
+// One row of a Result, in the shape store/rows.hpp reads.
+class Row {
  public:
-  explicit Transaction(Connection& connection) : connection_(connection) { connection_.exec(sql::kBegin); }
-  ~Transaction() {
-    if (!committed_) {
-      try {
-        connection_.exec(sql::kRollback);
-      } catch (const StoreError&) {
-        // The connection broke; ensure_usable() resets it before its next use.
-      }
-    }
-  }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  void commit() {
-    connection_.exec(sql::kCommit);
-    committed_ = true;
-  }
+  Row(const Result& result, int row) : result_(result), row_(row) {}
+  std::string text(int column) const { return result_.text(row_, column); }
+  std::optional<std::string> optional_text(int column) const { return result_.optional_text(row_, column); }
+  std::int64_t integer(int column) const { return result_.integer(row_, column); }
+  std::optional<std::int64_t> optional_integer(int column) const { return result_.optional_integer(row_, column); }
+  bool boolean(int column) const { return result_.boolean(row_, column); }
+  // A bytea column of a binary-format result (Connection::run_binary): its raw bytes.
+  std::string bytes(int column) const { return result_.text(row_, column); }
 
  private:
-  Connection& connection_;
-  bool committed_ = false;
+  const Result& result_;
+  int row_;
 };
 
-std::optional<Session> select_session(Connection& c, std::string_view session_id) {
-  const Result row = c.run(sql::kSelectSession, Params().add(session_id));
+std::optional<Session> select_session(Connection& c, std::string_view sql, std::string_view session_id) {
+  const Result row = c.run(sql, Params().add(session_id));
   if (row.rows() == 0) {
     return std::nullopt;
   }
-  Session s;
-  s.id = row.text(0, 0);
-  s.integration_id = row.text(0, 1);
-  s.status = row.text(0, 2);
-  s.attempt_id = row.text(0, 3);
-  s.vendor_data = row.optional_text(0, 4);
-  s.end_user_id = row.optional_text(0, 5);
-  s.callback = row.optional_text(0, 6);
-  s.person_json = row.text(0, 7);
-  s.document_json = row.text(0, 8);
-  s.ine_document = row.boolean(0, 9);
-  s.credential.cic = row.text(0, 10);
-  s.credential.citizen_id = row.text(0, 11);
-  s.credential.ocr = row.text(0, 12);
-  s.credential.elector_key = row.text(0, 13);
-  s.credential.emission_number = row.text(0, 14);
-  s.credential.curp = row.text(0, 15);
-  s.created_at = row.integer(0, 16);
-  s.submitted_at = row.optional_integer(0, 17);
-  s.decided_at = row.optional_integer(0, 18);
-  s.decision_reason = row.text(0, 19);
-  return s;
+  return rows::session(Row(row, 0));
 }
 
-std::optional<WebhookUrls> select_webhook_urls(Connection& c, std::string_view integration_id) {
-  const Result row = c.run(sql::kSelectIntegrationWebhooks, Params().add(integration_id));
-  if (row.rows() == 0) {
-    return std::nullopt;
+std::vector<Session> all_sessions(const Result& found) {
+  std::vector<Session> sessions;
+  sessions.reserve(static_cast<std::size_t>(found.rows()));
+  for (int row = 0; row < found.rows(); ++row) {
+    sessions.push_back(rows::session(Row(found, row)));
   }
-  return WebhookUrls{row.text(0, 0), row.text(0, 1), row.text(0, 2)};
-}
-
-std::int64_t insert_delivery(Connection& c, std::string_view integration_id, std::string_view session_id,
-                             WebhookKind kind, std::string_view url, std::string_view body, TimeMs now,
-                             std::optional<std::int64_t> redelivery_of) {
-  return c
-      .run(sql::kInsertDelivery, Params()
-                                     .add(integration_id)
-                                     .add(session_id)
-                                     .add(webhook_kind_name(kind))
-                                     .add(url)
-                                     .add(body)
-                                     .add(now)
-                                     .add(now)
-                                     .add(redelivery_of))
-      .integer(0, 0);
+  return sessions;
 }
 
 std::optional<std::string> text_or_null(const std::string& text) {
   return text.empty() ? std::nullopt : std::optional<std::string>(text);
-}
-
-Integration read_integration(const Result& rows, int row) {
-  Integration integration;
-  integration.id = rows.text(row, 0);
-  integration.name = rows.text(row, 1);
-  integration.api_key = rows.text(row, 2);
-  integration.active = rows.boolean(row, 3);
-  integration.created_at = rows.integer(row, 4);
-  return integration;
-}
-
-// Columns id, session_id, context, mimetype, size, sha256, created_at (numbers as text).
-Media read_media(const Result& rows, int row) {
-  Media media;
-  media.id = rows.text(row, 0);
-  media.session_id = rows.text(row, 1);
-  media.context = rows.text(row, 2);
-  media.mimetype = rows.text(row, 3);
-  media.size = rows.integer(row, 4);
-  media.sha256 = rows.text(row, 5);
-  media.created_at = rows.integer(row, 6);
-  return media;
-}
-
-// read_media's columns, then integration_id and the bytes, from a binary-format result.
-MediaFile read_media_file(const Result& rows, int row) {
-  return MediaFile{read_media(rows, row), rows.text(row, 7), rows.text(row, 8)};
 }
 
 }  // namespace
@@ -459,726 +375,643 @@ std::string redact_url(std::string_view url) {
   return redacted;
 }
 
-// Returns a pooled connection on destruction.
-class PostgresStore::Lease {
+namespace {
+
+using Pool = ConnectionPool<Connection>;
+
+// The session workflow's write transaction: one pooled connection, BEGIN to COMMIT
+// under READ COMMITTED. Row locks (lock_session, lock_integration, the sweep's SKIP
+// LOCKED) are held to the end; each batch primitive is one statement. An explicit
+// transaction even for one statement: if this process dies while a statement waits on
+// a lock, COMMIT never arrives and nothing is recorded.
+class OpenTransaction final : public PooledWriteTransaction<Connection> {
  public:
-  Lease(PostgresStore& store, Connection* connection) : store_(store), connection_(connection) {}
-  ~Lease() { store_.release(connection_); }
-  Lease(const Lease&) = delete;
-  Lease& operator=(const Lease&) = delete;
-  Connection& operator*() { return *connection_; }
+  explicit OpenTransaction(Pool::Lease lease)
+      : PooledWriteTransaction(std::move(lease), sql::kBegin), c_(connection()) {}
+
+  std::optional<Session> lock_session(std::string_view session_id) override {
+    return select_session(c_, sql::kLockSession, session_id);
+  }
+
+  std::vector<Session> find_sessions(std::span<const std::string> ids) override {
+    ArrayLiteral array;
+    for (const auto& id : ids) {
+      array.add(id);
+    }
+    return all_sessions(c_.run(sql::kSelectSessions, Params().add(array.str())));
+  }
+
+  std::vector<Session> lock_sessions_created_before(std::span<const std::string_view, 2> statuses,
+                                                    TimeMs created_before, int limit) override {
+    return all_sessions(c_.run(sql::kLockSessionsCreatedBefore,
+                               Params().add(statuses[0]).add(statuses[1]).add(created_before).add(limit)));
+  }
+
+  std::vector<bool> update_sessions(std::span<const SessionUpdate> updates) override {
+    if (updates.empty()) {
+      return {};
+    }
+    std::vector<std::string> ids;
+    ArrayLiteral id_array, expected, status, attempt, submitted, decided, reason;
+    for (const auto& update : updates) {
+      const Session& s = *update.after;
+      ids.push_back(s.id);
+      id_array.add(s.id);
+      expected.add(update.expected_status);
+      status.add(s.status);
+      attempt.add(s.attempt_id);
+      submitted.add(s.submitted_at);
+      decided.add(s.decided_at);
+      reason.add(s.decision_reason);
+    }
+    const Result updated = c_.run(sql::kUpdateSessions, Params()
+                                                            .add(id_array.str())
+                                                            .add(expected.str())
+                                                            .add(status.str())
+                                                            .add(attempt.str())
+                                                            .add(submitted.str())
+                                                            .add(decided.str())
+                                                            .add(reason.str()));
+    return returned_ids(updated, ids);
+  }
+
+  void set_session_credential(std::string_view session_id, const ine::Credential& read) override {
+    c_.run(sql::kSetSessionCredential, Params()
+                                           .add(read.cic)
+                                           .add(read.citizen_id)
+                                           .add(read.ocr)
+                                           .add(read.elector_key)
+                                           .add(read.emission_number)
+                                           .add(read.curp)
+                                           .add(session_id));
+  }
+
+  bool delete_session(std::string_view session_id, std::string_view integration_id) override {
+    // ON DELETE CASCADE removes the result, the job and the media with the session.
+    return c_.run(sql::kDeleteOwnedSession, Params().add(session_id).add(integration_id)).affected() == 1;
+  }
+
+  MediaUsage media_usage(std::string_view session_id) override {
+    const Result usage = c_.run(sql::kSelectSessionMediaUsage, Params().add(session_id));
+    return MediaUsage{usage.integer(0, 0), usage.integer(0, 1)};
+  }
+
+  void insert_media(const Media& media, std::string_view bytes) override {
+    c_.run(sql::kInsertMedia, Params()
+                                  .add(media.id)
+                                  .add(media.session_id)
+                                  .add(media.context)
+                                  .add(media.mimetype)
+                                  .add(media.size)
+                                  .add(media.sha256)
+                                  .add(media.created_at)
+                                  .add_binary(bytes));
+  }
+
+  bool has_readable_document(std::string_view session_id) override {
+    return c_.run(sql::kSessionHasReadableDocument, Params().add(session_id)).rows() > 0;
+  }
+
+  void insert_check_job(std::string_view session_id, TimeMs now, bool read_document) override {
+    c_.run(sql::kInsertCheckJob, Params().add(session_id).add(now).add(read_document));
+  }
+
+  std::vector<bool> finish_claimed_checks(std::string_view owner, std::span<const CheckClaim> claims) override {
+    if (claims.empty()) {
+      return {};
+    }
+    std::vector<std::string> ids;
+    ArrayLiteral id_array, attempts;
+    for (const auto& claim : claims) {
+      ids.push_back(claim.session_id);
+      id_array.add(claim.session_id);
+      attempts.add(claim.attempts);
+    }
+    return returned_ids(c_.run(sql::kFinishClaimedChecks, Params().add(id_array.str()).add(attempts.str()).add(owner)),
+                        ids);
+  }
+
+  std::vector<bool> retry_claimed_checks(std::string_view owner, std::span<const CheckRetry> retries) override {
+    if (retries.empty()) {
+      return {};
+    }
+    std::vector<std::string> ids;
+    ArrayLiteral id_array, attempts, next_runs;
+    for (const auto& retry : retries) {
+      ids.push_back(retry.session_id);
+      id_array.add(retry.session_id);
+      attempts.add(retry.attempts);
+      next_runs.add(retry.next_run_at);
+    }
+    return returned_ids(
+        c_.run(sql::kRetryChecks, Params().add(id_array.str()).add(attempts.str()).add(next_runs.str()).add(owner)),
+        ids);
+  }
+
+  bool release_read_check(std::string_view owner, const CheckClaim& claim, TimeMs now) override {
+    return c_.run(sql::kReleaseReadCheck, Params().add(now).add(claim.session_id).add(owner).add(claim.attempts))
+               .affected() == 1;
+  }
+
+  void insert_ine_results(std::span<const SessionResult> results) override {
+    if (results.empty()) {
+      return;
+    }
+    ArrayLiteral ids, active, states, situations, checked;
+    for (const auto& [session_id, result] : results) {
+      ids.add(session_id);
+      active.add(result.active);
+      states.add(result.document_state);
+      situations.add(result.situation);
+      checked.add(result.checked_at);
+    }
+    c_.run(sql::kInsertIneResults,
+           Params().add(ids.str()).add(active.str()).add(states.str()).add(situations.str()).add(checked.str()));
+  }
+
+  bool lock_integration(std::string_view integration_id) override {
+    return c_.run(sql::kLockIntegration, Params().add(integration_id)).rows() > 0;
+  }
+
+  WebhookUrls webhook_urls(std::string_view integration_id) override {
+    const Result row = c_.run(sql::kSelectIntegrationWebhooks, Params().add(integration_id));
+    if (row.rows() == 0) {
+      return {};
+    }
+    return WebhookUrls{row.text(0, 0), row.text(0, 1), row.text(0, 2)};
+  }
+
+  void prune_session_deletions(std::string_view integration_id, TimeMs at_or_before) override {
+    c_.run(sql::kPruneSessionDeletions, Params().add(integration_id).add(at_or_before));
+  }
+
+  std::optional<TimeMs> nth_recent_deletion(std::string_view integration_id, TimeMs after, int nth) override {
+    const Result row = c_.run(sql::kSelectNthRecentDeletion, Params().add(integration_id).add(after).add(nth));
+    if (row.rows() == 0) {
+      return std::nullopt;
+    }
+    return row.integer(0, 0);
+  }
+
+  void record_session_deletion(std::string_view integration_id, TimeMs at) override {
+    c_.run(sql::kInsertSessionDeletion, Params().add(integration_id).add(at));
+  }
+
+  std::vector<std::int64_t> insert_deliveries(std::span<const NewDelivery> deliveries) override {
+    if (deliveries.empty()) {
+      return {};
+    }
+    ArrayLiteral integrations, sessions, kinds, urls, bodies, created, redelivery_of;
+    for (const auto& d : deliveries) {
+      integrations.add(d.integration_id);
+      sessions.add(d.session_id);
+      kinds.add(webhook_kind_name(d.kind));
+      urls.add(d.url);
+      bodies.add(d.body);
+      created.add(d.created_at);
+      redelivery_of.add(d.redelivery_of);
+    }
+    const Result inserted = c_.run(sql::kInsertDeliveries, Params()
+                                                               .add(integrations.str())
+                                                               .add(sessions.str())
+                                                               .add(kinds.str())
+                                                               .add(urls.str())
+                                                               .add(bodies.str())
+                                                               .add(created.str())
+                                                               .add(redelivery_of.str()));
+    // Identities are drawn in insertion order, which follows the input's.
+    std::vector<std::int64_t> ids;
+    for (int row = 0; row < inserted.rows(); ++row) {
+      ids.push_back(inserted.integer(row, 0));
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+
+  void erase_finished_delivery_bodies(std::string_view session_id) override {
+    c_.run(sql::kEraseFinishedDeliveryBodies, Params().add(session_id));
+  }
+
+  std::optional<StoredDelivery> find_delivery(std::int64_t delivery_id) override {
+    const Result row = c_.run(sql::kSelectDelivery, Params().add(delivery_id));
+    if (row.rows() == 0) {
+      return std::nullopt;
+    }
+    return rows::stored_delivery(Row(row, 0));
+  }
 
  private:
-  PostgresStore& store_;
-  Connection* connection_;
+  Connection& c_;
 };
 
-PostgresStore::PostgresStore(std::string url, int pool_size, Migrations migrations)
-    : url_(std::move(url)), pool_size_(static_cast<std::size_t>(std::max(1, pool_size))) {
-  connections_.push_back(std::make_unique<Connection>(url_, url_password(url_)));
-  if (migrations == Migrations::kApply) {
-    migrate(*connections_.front());
-  } else {
-    require_current(*connections_.front());
-  }
-  idle_.push_back(connections_.front().get());
-}
-
-PostgresStore::~PostgresStore() = default;
-
-PostgresStore::Lease PostgresStore::acquire() {
-  Connection* connection = nullptr;
-  {
-    std::unique_lock lock(mutex_);
-    idle_available_.wait(lock, [this] { return !idle_.empty() || connections_.size() < pool_size_; });
-    if (!idle_.empty()) {
-      connection = idle_.back();
-      idle_.pop_back();
+// The shared backend: several inereg nodes on one PostgreSQL database. A small pool of
+// libpq connections, opened lazily up to `pool_size` (the first at construction, to
+// fail fast and check or apply migrations); a caller waits when all are busy. A
+// connection found broken is reset before reuse. Statements are prepared once per
+// connection. Thread-safe.
+class PostgresStore final : public Store {
+ public:
+  PostgresStore(const std::string& url, int pool_size, Migrations migrations)
+      : pool_(static_cast<std::size_t>(std::max(1, pool_size)),
+              [url] { return std::make_unique<Connection>(url, url_password(url)); }) {
+    // The first connection at once, to fail fast and to check or apply migrations.
+    auto first = std::make_unique<Connection>(url, url_password(url));
+    if (migrations == Migrations::kApply) {
+      migrate(*first);
     } else {
-      // Open the next connection under the lock: rare (at most pool_size times), and
-      // it keeps the count of connections exact.
-      connections_.push_back(std::make_unique<Connection>(url_, url_password(url_)));
-      connection = connections_.back().get();
+      require_current(*first);
     }
+    pool_.adopt(std::move(first));
   }
-  try {
-    connection->ensure_usable();
-  } catch (const StoreError&) {
-    release(connection);  // kept: the next caller tries to reconnect it again
-    throw;
-  }
-  return Lease(*this, connection);
-}
 
-void PostgresStore::release(Connection* connection) {
-  {
-    std::lock_guard lock(mutex_);
-    idle_.push_back(connection);
-  }
-  idle_available_.notify_one();
-}
+  std::unique_ptr<WriteTransaction> begin_write() override { return std::make_unique<OpenTransaction>(acquire()); }
 
-void PostgresStore::migrate(Connection& connection) {
-  // The advisory lock is taken first and held to COMMIT: a second node starting at
-  // the same moment waits here, then sees the migrations already applied.
-  Transaction tx(connection);
-  connection.exec(sql::kLockMigrations);
-  connection.exec(sql::kCreateMigrationsTable);
-  const std::int64_t applied = connection.run(sql::kSelectAppliedVersion).integer(0, 0);
-  for (const auto& migration : sql::kMigrations) {
-    if (migration.version <= applied) {
-      continue;
+  int schema_version() override {
+    auto lease = acquire();
+    return static_cast<int>((*lease).run(sql::kSelectAppliedVersion).integer(0, 0));
+  }
+
+  void create_integration(const Integration& integration, std::string_view sealed_secret) override {
+    auto lease = acquire();
+    Connection& c = *lease;
+    ScopedTransaction<Connection> tx(c, sql::kBegin);
+    c.run(sql::kInsertIntegration, Params()
+                                       .add(integration.id)
+                                       .add(integration.name)
+                                       .add(integration.api_key)
+                                       .add(integration.active)
+                                       .add(integration.created_at));
+    c.run(sql::kInsertSecret, Params().add(integration.id).add(sealed_secret).add(integration.created_at));
+    for (const auto& origin : integration.cors_origins) {
+      c.run(sql::kInsertCorsOrigin, Params().add(integration.id).add(origin));
     }
-    connection.exec(migration.statements);
-    connection.run(sql::kInsertMigration, Params().add(migration.version).add(wall_clock_ms()));
+    tx.commit();
   }
-  tx.commit();
-}
 
-void PostgresStore::require_current(Connection& connection) {
-  // No lock and no DDL: a node that only checks never blocks behind, or takes part
-  // in, a migration another process is running.
-  std::int64_t applied = 0;
-  if (connection.run(sql::kMigrationsTableExists).boolean(0, 0)) {
-    applied = connection.run(sql::kSelectAppliedVersion).integer(0, 0);
+  std::optional<Integration> find_integration_by_api_key(std::string_view api_key) override {
+    return find_integration_where(sql::kSelectIntegrationByApiKey, api_key);
   }
-  if (applied < sql::kSchemaVersion) {
-    throw StoreError("database schema is at version " + std::to_string(applied) + ", this inereg needs " +
-                     std::to_string(sql::kSchemaVersion) + ": run `inereg migrate`");
+
+  std::optional<Integration> find_integration(std::string_view id) override {
+    return find_integration_where(sql::kSelectIntegrationById, id);
   }
-}
 
-int PostgresStore::schema_version() {
-  auto lease = acquire();
-  return static_cast<int>((*lease).run(sql::kSelectAppliedVersion).integer(0, 0));
-}
-
-void PostgresStore::load_secrets(Connection& connection, Integration& integration) {
-  const Result secrets = connection.run(sql::kSelectActiveSecrets, Params().add(integration.id));
-  for (int row = 0; row < secrets.rows(); ++row) {
-    integration.secrets.push_back(
-        IntegrationSecret{secrets.integer(row, 0), secrets.text(row, 1), secrets.integer(row, 2)});
-  }
-}
-
-void PostgresStore::load_cors_origins(Connection& connection, Integration& integration) {
-  const Result origins = connection.run(sql::kSelectCorsOrigins, Params().add(integration.id));
-  for (int row = 0; row < origins.rows(); ++row) {
-    integration.cors_origins.push_back(origins.text(row, 0));
-  }
-}
-
-void PostgresStore::create_integration(const Integration& integration, std::string_view sealed_secret) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  Transaction tx(c);
-  c.run(sql::kInsertIntegration, Params()
-                                     .add(integration.id)
-                                     .add(integration.name)
-                                     .add(integration.api_key)
-                                     .add(integration.active)
-                                     .add(integration.created_at));
-  c.run(sql::kInsertSecret, Params().add(integration.id).add(sealed_secret).add(integration.created_at));
-  for (const auto& origin : integration.cors_origins) {
-    c.run(sql::kInsertCorsOrigin, Params().add(integration.id).add(origin));
-  }
-  tx.commit();
-}
-
-std::optional<Integration> PostgresStore::find_integration_where(std::string_view sql, std::string_view value) {
-  auto lease = acquire();
-  const Result rows = (*lease).run(sql, Params().add(value));
-  if (rows.rows() == 0) {
-    return std::nullopt;
-  }
-  Integration found = read_integration(rows, 0);
-  load_secrets(*lease, found);
-  load_cors_origins(*lease, found);
-  return found;
-}
-
-std::optional<Integration> PostgresStore::find_integration_by_api_key(std::string_view api_key) {
-  return find_integration_where(sql::kSelectIntegrationByApiKey, api_key);
-}
-
-std::optional<Integration> PostgresStore::find_integration(std::string_view id) {
-  return find_integration_where(sql::kSelectIntegrationById, id);
-}
-
-std::vector<Integration> PostgresStore::list_integrations() {
-  auto lease = acquire();
-  std::vector<Integration> all;
-  const Result rows = (*lease).run(sql::kSelectIntegrations);
-  for (int row = 0; row < rows.rows(); ++row) {
-    all.push_back(read_integration(rows, row));
-  }
-  for (auto& integration : all) {
-    load_secrets(*lease, integration);
-    load_cors_origins(*lease, integration);
-  }
-  return all;
-}
-
-std::int64_t PostgresStore::add_integration_secret(std::string_view integration_id, std::string_view sealed_secret,
-                                                   TimeMs now) {
-  auto lease = acquire();
-  return (*lease).run(sql::kInsertSecret, Params().add(integration_id).add(sealed_secret).add(now)).integer(0, 0);
-}
-
-int PostgresStore::revoke_older_integration_secrets(std::string_view integration_id, TimeMs now) {
-  auto lease = acquire();
-  return (*lease).run(sql::kRevokeOlderSecrets, Params().add(now).add(integration_id)).affected();
-}
-
-bool PostgresStore::set_integration_active(std::string_view integration_id, bool active) {
-  auto lease = acquire();
-  return (*lease).run(sql::kSetIntegrationActive, Params().add(active).add(integration_id)).affected() == 1;
-}
-
-bool PostgresStore::set_integration_cors_origins(std::string_view integration_id,
-                                                 std::span<const std::string> origins) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  Transaction tx(c);
-  if (c.run(sql::kLockIntegration, Params().add(integration_id)).rows() == 0) {
-    return false;
-  }
-  c.run(sql::kDeleteCorsOrigins, Params().add(integration_id));
-  for (const auto& origin : origins) {
-    c.run(sql::kInsertCorsOrigin, Params().add(integration_id).add(origin));
-  }
-  tx.commit();
-  return true;
-}
-
-std::vector<std::string> PostgresStore::list_allowed_cors_origins() {
-  auto lease = acquire();
-  const Result rows = (*lease).run(sql::kSelectAllowedCorsOrigins);
-  std::vector<std::string> origins;
-  for (int row = 0; row < rows.rows(); ++row) {
-    origins.push_back(rows.text(row, 0));
-  }
-  return origins;
-}
-
-void PostgresStore::insert_session(const Session& s) {
-  auto lease = acquire();
-  (*lease).run(sql::kInsertSession, Params()
-                                        .add(s.id)
-                                        .add(s.integration_id)
-                                        .add(s.status)
-                                        .add(s.attempt_id)
-                                        .add(s.vendor_data)
-                                        .add(s.end_user_id)
-                                        .add(s.callback)
-                                        .add(s.person_json)
-                                        .add(s.document_json)
-                                        .add(s.ine_document)
-                                        .add(s.credential.cic)
-                                        .add(s.credential.citizen_id)
-                                        .add(s.credential.ocr)
-                                        .add(s.credential.elector_key)
-                                        .add(s.credential.emission_number)
-                                        .add(s.credential.curp)
-                                        .add(s.created_at));
-}
-
-std::optional<Session> PostgresStore::find_session(std::string_view session_id) {
-  auto lease = acquire();
-  return select_session(*lease, session_id);
-}
-
-SubmitOutcome PostgresStore::submit_session(std::string_view session_id, std::string_view attempt_id,
-                                            const SubmitPlan& plan, std::string_view decision_status_without_check,
-                                            TimeMs now) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  Transaction tx(c);
-  // The status condition and the row lock taken by the UPDATE make the transition
-  // happen once even when two nodes submit the same session concurrently. The lock also
-  // conflicts with insert_media's FOR NO KEY UPDATE of the session: an upload committed
-  // before it is seen by the SELECT below (a new snapshot under READ COMMITTED); one
-  // waiting on the lock then finds the session submitted and is refused.
-  if (c.run(sql::kSubmitSession, Params().add(attempt_id).add(now).add(session_id)).affected() == 0) {
-    return c.run(sql::kSessionExists, Params().add(session_id)).rows() > 0 ? SubmitOutcome::kNotAllowed
-                                                                           : SubmitOutcome::kNotFound;
-  }
-  queue_webhooks(c, session_id, SessionChange::Kind::kSubmitted, nullptr, now);
-  if (plan.read_documents && c.run(sql::kSessionHasReadableDocument, Params().add(session_id)).rows() > 0) {
-    c.run(sql::kInsertReadingCheckJob, Params().add(session_id).add(now));
-  } else if (plan.lookup) {
-    c.run(sql::kInsertCheckJob, Params().add(session_id).add(now));
-  } else {
-    c.run(sql::kDecideSession, Params().add(decision_status_without_check).add(now).add(session_id));
-    queue_webhooks(c, session_id, SessionChange::Kind::kDecided, nullptr, now);
-  }
-  tx.commit();
-  return SubmitOutcome::kSubmitted;
-}
-
-DeleteOutcome PostgresStore::delete_session_rate_limited(std::string_view session_id, std::string_view integration_id,
-                                                         const DeleteRateLimit& limit, TimeMs now) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  Transaction tx(c);
-  // The integration's row lock serializes its deletions across every node: the count
-  // and the delete below cannot interleave with another node's.
-  if (c.run(sql::kLockIntegration, Params().add(integration_id)).rows() == 0) {
-    return DeleteOutcome{DeleteOutcome::Kind::kNotFound, 0};
-  }
-  c.run(sql::kPruneSessionDeletions, Params().add(integration_id).add(now - DeleteRateLimit::kDayMs));
-  DeleteOutcome outcome;
-  for (const auto& [window, allowed] :
-       {std::pair{DeleteRateLimit::kHourMs, limit.per_hour}, std::pair{DeleteRateLimit::kDayMs, limit.per_day}}) {
-    if (allowed <= 0) {
-      continue;
+  std::vector<Integration> list_integrations() override {
+    auto lease = acquire();
+    std::vector<Integration> all;
+    const Result rows = (*lease).run(sql::kSelectIntegrations);
+    for (int row = 0; row < rows.rows(); ++row) {
+      all.push_back(rows::integration(Row(rows, row)));
     }
-    const Result nth =
-        c.run(sql::kSelectNthRecentDeletion, Params().add(integration_id).add(now - window).add(allowed - 1));
-    if (nth.rows() > 0) {
-      outcome.kind = DeleteOutcome::Kind::kRateLimited;
-      outcome.retry_at = std::max(outcome.retry_at, nth.integer(0, 0) + window);
+    for (auto& integration : all) {
+      load_secrets(*lease, integration);
+      load_cors_origins(*lease, integration);
     }
+    return all;
   }
-  if (outcome.kind == DeleteOutcome::Kind::kRateLimited) {
-    tx.commit();  // keeps the pruning
-    return outcome;
-  }
-  // The deletion's decision webhook (decide_as_deleted), then the session's finished
-  // deliveries lose their bodies: the personal data goes with the session.
-  queue_webhooks(c, session_id, SessionChange::Kind::kDecided, nullptr, now, decide_as_deleted);
-  c.run(sql::kEraseFinishedDeliveryBodies, Params().add(session_id));
-  // ON DELETE CASCADE removes the result and the job with the session.
-  if (c.run(sql::kDeleteOwnedSession, Params().add(session_id).add(integration_id)).affected() != 1) {
-    return DeleteOutcome{DeleteOutcome::Kind::kNotFound, 0};
-  }
-  c.run(sql::kInsertSessionDeletion, Params().add(integration_id).add(now));
-  tx.commit();
-  return DeleteOutcome{DeleteOutcome::Kind::kDeleted, 0};
-}
 
-std::optional<IneAnswer> PostgresStore::find_ine_answer(std::string_view session_id) {
-  auto lease = acquire();
-  const Result row = (*lease).run(sql::kSelectIneAnswer, Params().add(session_id));
-  if (row.rows() == 0) {
-    return std::nullopt;
+  std::int64_t add_integration_secret(std::string_view integration_id, std::string_view sealed_secret,
+                                      TimeMs now) override {
+    auto lease = acquire();
+    return (*lease).run(sql::kInsertSecret, Params().add(integration_id).add(sealed_secret).add(now)).integer(0, 0);
   }
-  IneAnswer answer{row.text(0, 0), row.text(0, 1), std::nullopt};
-  if (!row.is_null(0, 2)) {
-    answer.result =
-        IneResult{row.boolean(0, 2), row.text(0, 3), static_cast<int>(row.integer(0, 4)), row.integer(0, 5)};
-  }
-  return answer;
-}
 
-std::int64_t PostgresStore::pending_check_count() {
-  auto lease = acquire();
-  return (*lease).run(sql::kCountPendingChecks).integer(0, 0);
-}
+  int revoke_older_integration_secrets(std::string_view integration_id, TimeMs now) override {
+    auto lease = acquire();
+    return (*lease).run(sql::kRevokeOlderSecrets, Params().add(now).add(integration_id)).affected();
+  }
 
-std::vector<ClaimedCheck> PostgresStore::claim_checks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) {
-  std::vector<ClaimedCheck> claimed;
-  if (limit <= 0) {
-    return claimed;
+  bool set_integration_active(std::string_view integration_id, bool active) override {
+    auto lease = acquire();
+    return (*lease).run(sql::kSetIntegrationActive, Params().add(active).add(integration_id)).affected() == 1;
   }
-  auto lease = acquire();
-  // One statement, so its own transaction: the row locks taken by FOR UPDATE SKIP
-  // LOCKED are held until the leases are written.
-  const Result rows = (*lease).run(sql::kClaimChecks, Params().add(owner).add(now + lease_ms).add(now).add(limit));
-  claimed.reserve(static_cast<std::size_t>(rows.rows()));
-  for (int row = 0; row < rows.rows(); ++row) {
-    ClaimedCheck check;
-    check.session_id = rows.text(row, 0);
-    check.attempts = static_cast<int>(rows.integer(row, 1));
-    check.credential.cic = rows.text(row, 2);
-    check.credential.citizen_id = rows.text(row, 3);
-    check.credential.ocr = rows.text(row, 4);
-    check.credential.elector_key = rows.text(row, 5);
-    check.credential.emission_number = rows.text(row, 6);
-    check.credential.curp = rows.text(row, 7);
-    check.read_document = rows.boolean(row, 8);
-    claimed.push_back(std::move(check));
-  }
-  return claimed;
-}
 
-std::vector<bool> PostgresStore::complete_checks(std::string_view owner, std::span<const CheckCompletion> batch,
-                                                 TimeMs now) {
-  std::vector<bool> recorded(batch.size(), false);
-  if (batch.empty()) {
-    return recorded;
-  }
-  std::vector<std::string> ids, attempts, active, states, situations, decisions;
-  for (const auto& done : batch) {
-    ids.push_back(done.session_id);
-    attempts.push_back(std::to_string(done.attempts));
-    active.push_back(done.result.active ? "t" : "f");
-    states.push_back(done.result.document_state);
-    situations.push_back(std::to_string(done.result.situation));
-    decisions.push_back(done.decision_status);
-  }
-  auto lease = acquire();
-  // An explicit transaction although it is one statement: if this process dies while
-  // the statement waits on a lock, COMMIT never arrives and nothing is recorded. An
-  // implicit transaction would still commit on the server after the process is gone.
-  Transaction tx(*lease);
-  const Result finished = (*lease).run(sql::kCompleteChecks, Params()
-                                                                 .add(array_literal(ids))
-                                                                 .add(array_literal(attempts))
-                                                                 .add(owner)
-                                                                 .add(array_literal(active))
-                                                                 .add(array_literal(states))
-                                                                 .add(array_literal(situations))
-                                                                 .add(array_literal(decisions))
-                                                                 .add(now));
-  mark_returned(finished, ids, recorded);
-  // The webhooks of each recorded result, in the same transaction as the result.
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (recorded[i]) {
-      IneResult result = batch[i].result;
-      result.checked_at = now;
-      queue_webhooks(*lease, batch[i].session_id, SessionChange::Kind::kDecided, &result, now);
-    }
-  }
-  tx.commit();
-  return recorded;
-}
-
-std::vector<bool> PostgresStore::retry_checks(std::string_view owner, std::span<const CheckRetry> batch) {
-  std::vector<bool> applied(batch.size(), false);
-  if (batch.empty()) {
-    return applied;
-  }
-  std::vector<std::string> ids, attempts, next_runs;
-  for (const auto& retry : batch) {
-    ids.push_back(retry.session_id);
-    attempts.push_back(std::to_string(retry.attempts));
-    next_runs.push_back(std::to_string(retry.next_run_at));
-  }
-  auto lease = acquire();
-  Transaction tx(*lease);  // as in complete_checks: a dead process commits nothing
-  const Result retried = (*lease).run(
-      sql::kRetryChecks,
-      Params().add(array_literal(ids)).add(array_literal(attempts)).add(array_literal(next_runs)).add(owner));
-  tx.commit();
-  mark_returned(retried, ids, applied);
-  return applied;
-}
-
-void PostgresStore::upsert_registry_entries(std::span<const RegistryEntry> entries) {
-  if (entries.empty()) {
-    return;
-  }
-  // Later entries replace earlier ones with the same key (as one INSERT per entry
-  // would); ON CONFLICT cannot update a row twice in one statement, so keep only the
-  // last occurrence of each key, in input order.
-  std::vector<RegistryEntry> unique;
-  {
-    std::unordered_set<std::string_view> seen;
-    seen.reserve(entries.size());
-    for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-      if (seen.insert(it->lookup_key).second) {
-        unique.push_back(*it);
-      }
-    }
-    std::reverse(unique.begin(), unique.end());
-  }
-  auto lease = acquire();
-  Connection& c = *lease;
-  Transaction tx(c);
-  for (std::size_t first = 0; first < unique.size(); first += kRegistryBatchRows) {
-    const std::span<const RegistryEntry> batch =
-        std::span<const RegistryEntry>(unique).subspan(first, std::min(kRegistryBatchRows, unique.size() - first));
-    c.run(sql::kUpsertRegistryEntries, Params()
-                                           .add(text_array(batch, &RegistryEntry::lookup_key))
-                                           .add(text_array(batch, &RegistryEntry::model))
-                                           .add(situation_array(batch)));
-  }
-  tx.commit();
-}
-
-std::optional<int> PostgresStore::find_registry_situation(std::string_view lookup_key) {
-  auto lease = acquire();
-  const Result row = (*lease).run(sql::kSelectRegistrySituation, Params().add(lookup_key));
-  if (row.rows() == 0) {
-    return std::nullopt;
-  }
-  return static_cast<int>(row.integer(0, 0));
-}
-
-std::int64_t PostgresStore::registry_entry_count() {
-  auto lease = acquire();
-  return (*lease).run(sql::kCountRegistryEntries).integer(0, 0);
-}
-
-void PostgresStore::queue_webhooks(Connection& c, std::string_view session_id, SessionChange::Kind kind,
-                                   const IneResult* result, TimeMs now, bool (*adjust)(Session&, TimeMs)) {
-  if (!composer_) {
-    return;
-  }
-  auto session = select_session(c, session_id);
-  if (!session || (adjust != nullptr && !adjust(*session, now))) {
-    return;
-  }
-  const WebhookUrls urls = select_webhook_urls(c, session->integration_id).value_or(WebhookUrls{});
-  for (const auto& queued : webhooks_to_queue(composer_.get(), SessionChange{kind, *session, result}, urls)) {
-    insert_delivery(c, session->integration_id, session->id, queued.kind, queued.url, queued.body, now, std::nullopt);
-  }
-}
-
-bool PostgresStore::set_integration_webhooks(std::string_view integration_id, const WebhookUrls& urls) {
-  auto lease = acquire();
-  return (*lease)
-             .run(sql::kSetIntegrationWebhooks,
-                  Params().add(urls.decision).add(urls.event).add(urls.ine).add(integration_id))
-             .affected() == 1;
-}
-
-std::optional<WebhookUrls> PostgresStore::find_integration_webhooks(std::string_view integration_id) {
-  auto lease = acquire();
-  return select_webhook_urls(*lease, integration_id);
-}
-
-StartOutcome PostgresStore::start_session(std::string_view session_id, std::string_view attempt_id, TimeMs now) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  Transaction tx(c);
-  if (c.run(sql::kStartSession, Params().add(attempt_id).add(session_id)).affected() == 0) {
-    return c.run(sql::kSessionExists, Params().add(session_id)).rows() > 0 ? StartOutcome::kNotAllowed
-                                                                           : StartOutcome::kNotFound;
-  }
-  queue_webhooks(c, session_id, SessionChange::Kind::kStarted, nullptr, now);
-  tx.commit();
-  return StartOutcome::kStarted;
-}
-
-int PostgresStore::expire_sessions(TimeMs created_before, TimeMs now, int limit) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  Transaction tx(c);
-  const Result decided = c.run(sql::kExpireSessions, Params().add(now).add(created_before).add(limit));
-  for (int row = 0; row < decided.rows(); ++row) {
-    queue_webhooks(c, decided.text(row, 0), SessionChange::Kind::kDecided, nullptr, now);
-  }
-  tx.commit();
-  return decided.rows();
-}
-
-std::vector<ClaimedDelivery> PostgresStore::claim_webhook_deliveries(std::string_view owner, TimeMs now,
-                                                                     TimeMs lease_ms, int limit) {
-  auto lease = acquire();
-  // One statement, so its own transaction (as claim_checks).
-  const Result rows = (*lease).run(sql::kClaimDeliveries, Params().add(owner).add(now + lease_ms).add(now).add(limit));
-  std::vector<ClaimedDelivery> claimed;
-  for (int row = 0; row < rows.rows(); ++row) {
-    ClaimedDelivery d;
-    d.id = rows.integer(row, 0);
-    d.integration_id = rows.text(row, 1);
-    d.api_key = rows.text(row, 2);
-    d.session_id = rows.text(row, 3);
-    d.kind = webhook_kind_from_name(rows.text(row, 4)).value_or(WebhookKind::kDecision);
-    d.url = rows.text(row, 5);
-    d.body = rows.text(row, 6);
-    d.attempts = static_cast<int>(rows.integer(row, 7));
-    d.created_at = rows.integer(row, 8);
-    claimed.push_back(std::move(d));
-  }
-  return claimed;
-}
-
-bool PostgresStore::record_webhook_attempt(std::int64_t delivery_id, std::string_view owner,
-                                           const WebhookAttempt& attempt, DeliveryState next_state,
-                                           TimeMs next_attempt_at) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  Transaction tx(c);
-  const auto finished = c.run(
-      sql::kFinishDeliveryAttempt,
-      Params()
-          .add(delivery_state_name(next_state))
-          .add(next_attempt_at)
-          .add(attempt.http_status)
-          .add(text_or_null(attempt.error))
-          .add(next_state == DeliveryState::kDelivered ? std::optional<TimeMs>(attempt.attempted_at) : std::nullopt)
-          .add(delivery_id)
-          .add(owner));
-  if (finished.affected() != 1) {
-    return false;  // the lease expired and another worker took the delivery over
-  }
-  c.run(sql::kInsertDeliveryAttempt, Params()
-                                         .add(delivery_id)
-                                         .add(attempt.attempted_at)
-                                         .add(attempt.http_status)
-                                         .add(text_or_null(attempt.error))
-                                         .add(attempt.duration_ms));
-  tx.commit();
-  return true;
-}
-
-std::vector<WebhookDelivery> PostgresStore::list_webhook_deliveries(const DeliveryFilter& filter) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  const Result rows =
-      c.run(sql::kListDeliveries,
-            Params()
-                .add(filter.session_id)
-                .add(filter.state ? std::optional<std::string>(std::string(delivery_state_name(*filter.state)))
-                                  : std::nullopt)
-                .add(filter.limit));
-  std::vector<WebhookDelivery> all;
-  for (int row = 0; row < rows.rows(); ++row) {
-    WebhookDelivery d;
-    d.id = rows.integer(row, 0);
-    d.integration_id = rows.text(row, 1);
-    d.session_id = rows.text(row, 2);
-    d.kind = webhook_kind_from_name(rows.text(row, 3)).value_or(WebhookKind::kDecision);
-    d.url = rows.text(row, 4);
-    d.state = delivery_state_from_name(rows.text(row, 5)).value_or(DeliveryState::kPending);
-    d.attempts = static_cast<int>(rows.integer(row, 6));
-    d.next_attempt_at = rows.integer(row, 7);
-    if (const auto status = rows.optional_integer(row, 8)) {
-      d.last_status = static_cast<int>(*status);
-    }
-    d.last_error = rows.optional_text(row, 9);
-    d.created_at = rows.integer(row, 10);
-    d.delivered_at = rows.optional_integer(row, 11);
-    d.redelivery_of = rows.optional_integer(row, 12);
-    d.body_bytes = rows.integer(row, 13);
-    const Result history = c.run(sql::kSelectDeliveryAttempts, Params().add(d.id));
-    for (int h = 0; h < history.rows(); ++h) {
-      WebhookAttempt attempt;
-      attempt.attempted_at = history.integer(h, 0);
-      if (const auto status = history.optional_integer(h, 1)) {
-        attempt.http_status = static_cast<int>(*status);
-      }
-      attempt.error = history.optional_text(h, 2).value_or("");
-      attempt.duration_ms = history.integer(h, 3);
-      d.history.push_back(std::move(attempt));
-    }
-    all.push_back(std::move(d));
-  }
-  return all;
-}
-
-RedeliverResult PostgresStore::redeliver_webhook(std::int64_t delivery_id, TimeMs now) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  Transaction tx(c);
-  const Result row = c.run(sql::kSelectDeliveryForRedelivery, Params().add(delivery_id));
-  if (row.rows() == 0) {
-    return {RedeliverResult::Status::kNotFound, 0};
-  }
-  const std::string integration_id = row.text(0, 0);
-  const std::string session_id = row.text(0, 1);
-  const auto kind = webhook_kind_from_name(row.text(0, 2));
-  const std::string body = row.text(0, 3);
-  const WebhookUrls urls{row.text(0, 4), row.text(0, 5), row.text(0, 6)};
-  if (body.empty()) {
-    return {RedeliverResult::Status::kBodyErased, 0};
-  }
-  if (!kind || url_for(urls, *kind).empty()) {
-    return {RedeliverResult::Status::kNoUrl, 0};
-  }
-  const auto id = insert_delivery(c, integration_id, session_id, *kind, url_for(urls, *kind), body, now, delivery_id);
-  tx.commit();
-  return {RedeliverResult::Status::kQueued, id};
-}
-
-std::int64_t PostgresStore::pending_webhook_count() {
-  auto lease = acquire();
-  return (*lease).run(sql::kCountPendingDeliveries).integer(0, 0);
-}
-
-MediaInsertOutcome PostgresStore::insert_media(const Media& media, std::string_view bytes, const MediaLimits& limits) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  Transaction tx(c);
-  const Result session = c.run(sql::kLockSessionForUpload, Params().add(media.session_id));
-  if (session.rows() == 0) {
-    return MediaInsertOutcome::kSessionNotFound;
-  }
-  const std::string status = session.text(0, 0);
-  if (status != session_status::kCreated && status != session_status::kStarted) {
-    return MediaInsertOutcome::kSessionNotUploadable;
-  }
-  const Result usage = c.run(sql::kSelectSessionMediaUsage, Params().add(media.session_id));
-  if (usage.integer(0, 0) + 1 > limits.max_files_per_session ||
-      usage.integer(0, 1) + media.size > limits.max_bytes_per_session) {
-    return MediaInsertOutcome::kLimitReached;
-  }
-  c.run(sql::kInsertMedia, Params()
-                               .add(media.id)
-                               .add(media.session_id)
-                               .add(media.context)
-                               .add(media.mimetype)
-                               .add(media.size)
-                               .add(media.sha256)
-                               .add(media.created_at)
-                               .add_binary(bytes));
-  tx.commit();
-  return MediaInsertOutcome::kStored;
-}
-
-std::vector<Media> PostgresStore::list_media(std::string_view session_id) {
-  auto lease = acquire();
-  const Result rows = (*lease).run(sql::kSelectSessionMedia, Params().add(session_id));
-  std::vector<Media> all;
-  for (int row = 0; row < rows.rows(); ++row) {
-    all.push_back(read_media(rows, row));
-  }
-  return all;
-}
-
-std::optional<MediaFile> PostgresStore::find_media(std::string_view media_id) {
-  auto lease = acquire();
-  const Result rows = (*lease).run_binary(sql::kSelectMediaFile, Params().add(media_id));
-  if (rows.rows() == 0) {
-    return std::nullopt;
-  }
-  return read_media_file(rows, 0);
-}
-
-std::vector<MediaFile> PostgresStore::media_for_reading(std::string_view session_id) {
-  auto lease = acquire();
-  const Result rows = (*lease).run_binary(sql::kSelectMediaForReading, Params().add(session_id));
-  std::vector<MediaFile> all;
-  for (int row = 0; row < rows.rows(); ++row) {
-    all.push_back(read_media_file(rows, row));
-  }
-  return all;
-}
-
-bool PostgresStore::record_document_reading(std::string_view owner, const DocumentReadingRecord& record, TimeMs now) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  Transaction tx(c);
-  if (record.credential) {
-    if (c.run(sql::kReleaseReadCheck, Params().add(now).add(record.session_id).add(owner).add(record.attempts))
-            .affected() != 1) {
-      return false;  // the claim was lost (expired and taken over) or the session deleted
-    }
-    const ine::Credential& read = *record.credential;
-    c.run(sql::kSetSessionCredential, Params()
-                                          .add(read.cic)
-                                          .add(read.citizen_id)
-                                          .add(read.ocr)
-                                          .add(read.elector_key)
-                                          .add(read.emission_number)
-                                          .add(read.curp)
-                                          .add(record.session_id));
-  } else {
-    if (c.run(sql::kFinishReadCheck, Params().add(record.session_id).add(owner).add(record.attempts)).affected() != 1) {
+  bool set_integration_cors_origins(std::string_view integration_id, std::span<const std::string> origins) override {
+    auto lease = acquire();
+    Connection& c = *lease;
+    ScopedTransaction<Connection> tx(c, sql::kBegin);
+    if (c.run(sql::kLockIntegration, Params().add(integration_id)).rows() == 0) {
       return false;
     }
-    c.run(sql::kDecideSessionWithReason, Params()
-                                             .add(session_status::kResubmissionRequested)
-                                             .add(now)
-                                             .add(record.decision_reason)
-                                             .add(record.session_id));
-    queue_webhooks(c, record.session_id, SessionChange::Kind::kDecided, nullptr, now);
+    c.run(sql::kDeleteCorsOrigins, Params().add(integration_id));
+    for (const auto& origin : origins) {
+      c.run(sql::kInsertCorsOrigin, Params().add(integration_id).add(origin));
+    }
+    tx.commit();
+    return true;
   }
-  tx.commit();
-  return true;
+
+  std::vector<std::string> list_allowed_cors_origins() override {
+    auto lease = acquire();
+    const Result rows = (*lease).run(sql::kSelectAllowedCorsOrigins);
+    std::vector<std::string> origins;
+    for (int row = 0; row < rows.rows(); ++row) {
+      origins.push_back(rows.text(row, 0));
+    }
+    return origins;
+  }
+
+  void insert_session(const Session& s) override {
+    auto lease = acquire();
+    (*lease).run(sql::kInsertSession, Params()
+                                          .add(s.id)
+                                          .add(s.integration_id)
+                                          .add(s.status)
+                                          .add(s.attempt_id)
+                                          .add(s.vendor_data)
+                                          .add(s.end_user_id)
+                                          .add(s.callback)
+                                          .add(s.person_json)
+                                          .add(s.document_json)
+                                          .add(s.ine_document)
+                                          .add(s.credential.cic)
+                                          .add(s.credential.citizen_id)
+                                          .add(s.credential.ocr)
+                                          .add(s.credential.elector_key)
+                                          .add(s.credential.emission_number)
+                                          .add(s.credential.curp)
+                                          .add(s.created_at));
+  }
+
+  std::optional<Session> find_session(std::string_view session_id) override {
+    auto lease = acquire();
+    return select_session(*lease, sql::kSelectSession, session_id);
+  }
+
+  std::optional<IneAnswer> find_ine_answer(std::string_view session_id) override {
+    auto lease = acquire();
+    const Result row = (*lease).run(sql::kSelectIneAnswer, Params().add(session_id));
+    if (row.rows() == 0) {
+      return std::nullopt;
+    }
+    IneAnswer answer{row.text(0, 0), row.text(0, 1), std::nullopt};
+    if (!row.is_null(0, 2)) {
+      answer.result =
+          IneResult{row.boolean(0, 2), row.text(0, 3), static_cast<int>(row.integer(0, 4)), row.integer(0, 5)};
+    }
+    return answer;
+  }
+
+  std::int64_t pending_check_count() override {
+    auto lease = acquire();
+    return (*lease).run(sql::kCountPendingChecks).integer(0, 0);
+  }
+
+  std::vector<ClaimedCheck> claim_checks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) override {
+    std::vector<ClaimedCheck> claimed;
+    if (limit <= 0) {
+      return claimed;
+    }
+    auto lease = acquire();
+    // One statement, so its own transaction: the row locks taken by FOR UPDATE SKIP
+    // LOCKED are held until the leases are written.
+    const Result rows = (*lease).run(sql::kClaimChecks, Params().add(owner).add(now + lease_ms).add(now).add(limit));
+    claimed.reserve(static_cast<std::size_t>(rows.rows()));
+    for (int row = 0; row < rows.rows(); ++row) {
+      ClaimedCheck check;
+      check.session_id = rows.text(row, 0);
+      check.attempts = static_cast<int>(rows.integer(row, 1));
+      check.credential = rows::credential(Row(rows, row), 2);
+      check.read_document = rows.boolean(row, 8);
+      claimed.push_back(std::move(check));
+    }
+    return claimed;
+  }
+
+  void upsert_registry_entries(std::span<const RegistryEntry> entries) override {
+    if (entries.empty()) {
+      return;
+    }
+    // Later entries replace earlier ones with the same key (as one INSERT per entry
+    // would); ON CONFLICT cannot update a row twice in one statement, so keep only the
+    // last occurrence of each key, in input order.
+    std::vector<RegistryEntry> unique;
+    {
+      std::unordered_set<std::string_view> seen;
+      seen.reserve(entries.size());
+      for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+        if (seen.insert(it->lookup_key).second) {
+          unique.push_back(*it);
+        }
+      }
+      std::reverse(unique.begin(), unique.end());
+    }
+    auto lease = acquire();
+    Connection& c = *lease;
+    ScopedTransaction<Connection> tx(c, sql::kBegin);
+    for (std::size_t first = 0; first < unique.size(); first += kRegistryBatchRows) {
+      const std::span<const RegistryEntry> batch =
+          std::span<const RegistryEntry>(unique).subspan(first, std::min(kRegistryBatchRows, unique.size() - first));
+      ArrayLiteral keys, models, situations;
+      for (const auto& entry : batch) {
+        keys.add(entry.lookup_key);
+        models.add(entry.model);
+        situations.add(entry.situation);
+      }
+      c.run(sql::kUpsertRegistryEntries, Params().add(keys.str()).add(models.str()).add(situations.str()));
+    }
+    tx.commit();
+  }
+
+  std::optional<int> find_registry_situation(std::string_view lookup_key) override {
+    auto lease = acquire();
+    const Result row = (*lease).run(sql::kSelectRegistrySituation, Params().add(lookup_key));
+    if (row.rows() == 0) {
+      return std::nullopt;
+    }
+    return static_cast<int>(row.integer(0, 0));
+  }
+
+  std::int64_t registry_entry_count() override {
+    auto lease = acquire();
+    return (*lease).run(sql::kCountRegistryEntries).integer(0, 0);
+  }
+
+  bool set_integration_webhooks(std::string_view integration_id, const WebhookUrls& urls) override {
+    auto lease = acquire();
+    return (*lease)
+               .run(sql::kSetIntegrationWebhooks,
+                    Params().add(urls.decision).add(urls.event).add(urls.ine).add(integration_id))
+               .affected() == 1;
+  }
+
+  std::optional<WebhookUrls> find_integration_webhooks(std::string_view integration_id) override {
+    auto lease = acquire();
+    const Result row = (*lease).run(sql::kSelectIntegrationWebhooks, Params().add(integration_id));
+    if (row.rows() == 0) {
+      return std::nullopt;
+    }
+    return WebhookUrls{row.text(0, 0), row.text(0, 1), row.text(0, 2)};
+  }
+
+  std::vector<ClaimedDelivery> claim_webhook_deliveries(std::string_view owner, TimeMs now, TimeMs lease_ms,
+                                                        int limit) override {
+    auto lease = acquire();
+    // One statement, so its own transaction (as claim_checks).
+    const Result rows =
+        (*lease).run(sql::kClaimDeliveries, Params().add(owner).add(now + lease_ms).add(now).add(limit));
+    std::vector<ClaimedDelivery> claimed;
+    for (int row = 0; row < rows.rows(); ++row) {
+      claimed.push_back(rows::claimed_delivery(Row(rows, row)));
+    }
+    return claimed;
+  }
+
+  bool record_webhook_attempt(std::int64_t delivery_id, std::string_view owner, const WebhookAttempt& attempt,
+                              DeliveryState next_state, TimeMs next_attempt_at) override {
+    auto lease = acquire();
+    Connection& c = *lease;
+    ScopedTransaction<Connection> tx(c, sql::kBegin);
+    const auto finished = c.run(
+        sql::kFinishDeliveryAttempt,
+        Params()
+            .add(delivery_state_name(next_state))
+            .add(next_attempt_at)
+            .add(attempt.http_status)
+            .add(text_or_null(attempt.error))
+            .add(next_state == DeliveryState::kDelivered ? std::optional<TimeMs>(attempt.attempted_at) : std::nullopt)
+            .add(delivery_id)
+            .add(owner));
+    if (finished.affected() != 1) {
+      return false;  // the lease expired and another worker took the delivery over
+    }
+    c.run(sql::kInsertDeliveryAttempt, Params()
+                                           .add(delivery_id)
+                                           .add(attempt.attempted_at)
+                                           .add(attempt.http_status)
+                                           .add(text_or_null(attempt.error))
+                                           .add(attempt.duration_ms));
+    tx.commit();
+    return true;
+  }
+
+  std::vector<WebhookDelivery> list_webhook_deliveries(const DeliveryFilter& filter) override {
+    auto lease = acquire();
+    Connection& c = *lease;
+    const Result rows =
+        c.run(sql::kListDeliveries,
+              Params()
+                  .add(filter.session_id)
+                  .add(filter.state ? std::optional<std::string>(std::string(delivery_state_name(*filter.state)))
+                                    : std::nullopt)
+                  .add(filter.limit));
+    std::vector<WebhookDelivery> all;
+    for (int row = 0; row < rows.rows(); ++row) {
+      WebhookDelivery d = rows::delivery(Row(rows, row));
+      const Result history = c.run(sql::kSelectDeliveryAttempts, Params().add(d.id));
+      for (int h = 0; h < history.rows(); ++h) {
+        d.history.push_back(rows::attempt(Row(history, h)));
+      }
+      all.push_back(std::move(d));
+    }
+    return all;
+  }
+
+  std::int64_t pending_webhook_count() override {
+    auto lease = acquire();
+    return (*lease).run(sql::kCountPendingDeliveries).integer(0, 0);
+  }
+
+  std::vector<Media> list_media(std::string_view session_id) override {
+    auto lease = acquire();
+    const Result rows = (*lease).run(sql::kSelectSessionMedia, Params().add(session_id));
+    std::vector<Media> all;
+    for (int row = 0; row < rows.rows(); ++row) {
+      all.push_back(rows::media(Row(rows, row)));
+    }
+    return all;
+  }
+
+  std::optional<MediaFile> find_media(std::string_view media_id) override {
+    auto lease = acquire();
+    const Result rows = (*lease).run_binary(sql::kSelectMediaFile, Params().add(media_id));
+    if (rows.rows() == 0) {
+      return std::nullopt;
+    }
+    return rows::media_file(Row(rows, 0));
+  }
+
+  std::vector<MediaFile> media_for_reading(std::string_view session_id) override {
+    auto lease = acquire();
+    const Result rows = (*lease).run_binary(sql::kSelectMediaForReading, Params().add(session_id));
+    std::vector<MediaFile> all;
+    for (int row = 0; row < rows.rows(); ++row) {
+      all.push_back(rows::media_file(Row(rows, row)));
+    }
+    return all;
+  }
+
+ private:
+  // A pooled connection, reset first if it broke (server restart, network) or was left
+  // inside a transaction. When the reset fails the lease returns it, and the next caller
+  // tries to reconnect it again.
+  Pool::Lease acquire() {
+    auto lease = pool_.acquire();
+    (*lease).ensure_usable();
+    return lease;
+  }
+
+  void migrate(Connection& connection) {
+    // The advisory lock is taken first and held to COMMIT: a second node starting at
+    // the same moment waits here, then sees the migrations already applied.
+    ScopedTransaction<Connection> tx(connection, sql::kBegin);
+    connection.exec(sql::kLockMigrations);
+    connection.exec(sql::kCreateMigrationsTable);
+    const std::int64_t applied = connection.run(sql::kSelectAppliedVersion).integer(0, 0);
+    for (const auto& migration : sql::kMigrations) {
+      if (migration.version <= applied) {
+        continue;
+      }
+      connection.exec(migration.statements);
+      connection.run(sql::kInsertMigration, Params().add(migration.version).add(util::wall_clock_ms()));
+    }
+    tx.commit();
+  }
+
+  void require_current(Connection& connection) {
+    // No lock and no DDL: a node that only checks never blocks behind, or takes part
+    // in, a migration another process is running.
+    std::int64_t applied = 0;
+    if (connection.run(sql::kMigrationsTableExists).boolean(0, 0)) {
+      applied = connection.run(sql::kSelectAppliedVersion).integer(0, 0);
+    }
+    require_schema_version(applied, sql::kSchemaVersion);
+  }
+
+  void load_secrets(Connection& connection, Integration& integration) {
+    const Result secrets = connection.run(sql::kSelectActiveSecrets, Params().add(integration.id));
+    for (int row = 0; row < secrets.rows(); ++row) {
+      integration.secrets.push_back(
+          IntegrationSecret{secrets.integer(row, 0), secrets.text(row, 1), secrets.integer(row, 2)});
+    }
+  }
+
+  void load_cors_origins(Connection& connection, Integration& integration) {
+    const Result origins = connection.run(sql::kSelectCorsOrigins, Params().add(integration.id));
+    for (int row = 0; row < origins.rows(); ++row) {
+      integration.cors_origins.push_back(origins.text(row, 0));
+    }
+  }
+
+  std::optional<Integration> find_integration_where(std::string_view sql, std::string_view value) {
+    auto lease = acquire();
+    const Result rows = (*lease).run(sql, Params().add(value));
+    if (rows.rows() == 0) {
+      return std::nullopt;
+    }
+    Integration found = rows::integration(Row(rows, 0));
+    load_secrets(*lease, found);
+    load_cors_origins(*lease, found);
+    return found;
+  }
+
+  Pool pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_postgres_store(const std::string& url, int pool_size, Migrations migrations) {
+  return std::make_unique<PostgresStore>(url, pool_size, migrations);
 }
 
 }  // namespace inereg::store::postgres

@@ -149,6 +149,13 @@ CREATE INDEX media_by_session ON media(session_id, seq);
 ALTER TABLE check_jobs ADD COLUMN read_document BOOLEAN NOT NULL DEFAULT false;
 ALTER TABLE sessions ADD COLUMN decision_reason TEXT NOT NULL DEFAULT '';
 )sql"},
+    // The expiry sweep's index says "neither submitted nor decided" in columns, not in
+    // status names: the sweep binds the statuses it decides (sessions/status.hpp) as
+    // parameters, and a partial index on status literals is not used for bound values.
+    Migration{6, R"sql(
+DROP INDEX sessions_open_by_created;
+CREATE INDEX sessions_undecided_by_created ON sessions(created_at) WHERE submitted_at IS NULL AND decided_at IS NULL;
+)sql"},
 };
 
 // The schema version this build needs: its newest migration.
@@ -206,12 +213,38 @@ inline constexpr std::string_view kSelectSession =
     "SELECT id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json, "
     "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at, "
     "decision_reason FROM sessions WHERE id = $1";
-inline constexpr std::string_view kSubmitSession =
-    "UPDATE sessions SET status = 'submitted', attempt_id = CASE WHEN attempt_id = '' THEN $1 ELSE attempt_id END, "
-    "submitted_at = $2 "
-    "WHERE id = $3 AND status IN ('created', 'started')";
-inline constexpr std::string_view kDecideSession = "UPDATE sessions SET status = $1, decided_at = $2 WHERE id = $3";
-inline constexpr std::string_view kSessionExists = "SELECT 1 FROM sessions WHERE id = $1";
+// The session workflow's lock: FOR NO KEY UPDATE conflicts with another transaction's
+// lock of the same session (an upload, a submit, a start, on any node: they take
+// turns, and the later one reads what the earlier committed) but not with the
+// foreign-key checks of rows that reference the session (a media INSERT).
+inline constexpr std::string_view kLockSession =
+    "SELECT id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json, "
+    "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at, "
+    "decision_reason FROM sessions WHERE id = $1 FOR NO KEY UPDATE";
+inline constexpr std::string_view kSelectSessions =
+    "SELECT id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json, "
+    "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at, "
+    "decision_reason FROM sessions WHERE id = ANY($1::text[])";
+// The expiry sweep's candidates, through the partial index sessions_undecided_by_created.
+// SKIP LOCKED: nodes sweeping at once split the work instead of queueing on row locks;
+// a session submitted meanwhile fails the re-checked condition and is left alone.
+// $1, $2 the statuses to sweep, $3 created at or before, $4 limit.
+inline constexpr std::string_view kLockSessionsCreatedBefore =
+    "SELECT id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json, "
+    "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at, "
+    "decision_reason FROM sessions WHERE submitted_at IS NULL AND decided_at IS NULL AND status IN ($1, $2) "
+    "AND created_at <= $3 ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED";
+// The session workflow's compare-and-set, a batch per statement: each row's lifecycle
+// columns, only while its status is still the expected one. A row another transaction
+// is changing is waited for, then the condition is re-checked on its newest version.
+// $1 ids, $2 expected statuses, $3 statuses, $4 attempt ids, $5 submitted at, $6 decided
+// at, $7 decision reasons.
+inline constexpr std::string_view kUpdateSessions =
+    "UPDATE sessions s SET status = b.status, attempt_id = b.attempt_id, submitted_at = b.submitted_at, "
+    "decided_at = b.decided_at, decision_reason = b.decision_reason "
+    "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[]) "
+    "AS b(id, expected, status, attempt_id, submitted_at, decided_at, decision_reason) "
+    "WHERE s.id = b.id AND s.status = b.expected RETURNING s.id";
 inline constexpr std::string_view kDeleteOwnedSession = "DELETE FROM sessions WHERE id = $1 AND integration_id = $2";
 inline constexpr std::string_view kPruneSessionDeletions =
     "DELETE FROM session_deletions WHERE integration_id = $1 AND deleted_at <= $2";
@@ -226,11 +259,13 @@ inline constexpr std::string_view kInsertSessionDeletion =
 inline constexpr std::string_view kSelectIneAnswer =
     "SELECT s.integration_id, s.status, r.active, r.document_state, r.situation, r.checked_at "
     "FROM sessions s LEFT JOIN ine_results r ON r.session_id = s.id WHERE s.id = $1";
-inline constexpr std::string_view kInsertIneResult =
-    "INSERT INTO ine_results(session_id, active, document_state, situation, checked_at) VALUES ($1, $2, $3, $4, $5)";
+// $1 session ids, $2 active, $3 document states, $4 situations, $5 checked at.
+inline constexpr std::string_view kInsertIneResults =
+    "INSERT INTO ine_results(session_id, active, document_state, situation, checked_at) "
+    "SELECT * FROM unnest($1::text[], $2::boolean[], $3::text[], $4::integer[], $5::bigint[])";
 
 inline constexpr std::string_view kInsertCheckJob =
-    "INSERT INTO check_jobs(session_id, state, next_run_at) VALUES ($1, 'pending', $2)";
+    "INSERT INTO check_jobs(session_id, state, next_run_at, read_document) VALUES ($1, 'pending', $2, $3)";
 inline constexpr std::string_view kCountPendingChecks = "SELECT COUNT(*) FROM check_jobs WHERE state = 'pending'";
 
 // The check pipeline's batch forms, one statement each (so one transaction, one round
@@ -245,24 +280,13 @@ inline constexpr std::string_view kClaimChecks =
     "FROM due, sessions s WHERE j.session_id = due.session_id AND s.id = j.session_id "
     "RETURNING j.session_id, j.attempts, s.cic, s.citizen_id, s.ocr, s.elector_key, s.emission_number, s.curp, "
     "j.read_document";
-// Job done, result inserted and session decided for exactly the rows the guarded
-// UPDATE finished (data-modifying CTEs see each other only through RETURNING). A
-// concurrent finisher of the same row waits for the row lock, then re-checks the
-// guard and finds the job done.
-// $1 session ids, $2 attempts, $3 owner, $4 active, $5 document states, $6 situations,
-// $7 decision statuses, $8 now.
-inline constexpr std::string_view kCompleteChecks =
-    "WITH batch AS (SELECT * FROM unnest($1::text[], $2::integer[], $4::boolean[], $5::text[], $6::integer[], "
-    "$7::text[]) AS b(session_id, attempts, active, document_state, situation, decision_status)), "
-    "finished AS (UPDATE check_jobs j SET state = 'done', lease_owner = NULL, lease_until = 0 FROM batch b "
+// A concurrent finisher of the same row waits for the row lock, then re-checks the
+// guard and finds the job done. $1 session ids, $2 attempts, $3 owner.
+inline constexpr std::string_view kFinishClaimedChecks =
+    "UPDATE check_jobs j SET state = 'done', lease_owner = NULL, lease_until = 0 "
+    "FROM unnest($1::text[], $2::integer[]) AS b(session_id, attempts) "
     "WHERE j.session_id = b.session_id AND j.state = 'pending' AND j.lease_owner = $3 AND j.attempts = b.attempts "
-    "RETURNING j.session_id), "
-    "results AS (INSERT INTO ine_results(session_id, active, document_state, situation, checked_at) "
-    "SELECT b.session_id, b.active, b.document_state, b.situation, $8 FROM batch b JOIN finished f USING "
-    "(session_id)), "
-    "decided AS (UPDATE sessions s SET status = b.decision_status, decided_at = $8 FROM batch b "
-    "JOIN finished f USING (session_id) WHERE s.id = b.session_id) "
-    "SELECT session_id FROM finished";
+    "RETURNING j.session_id";
 // $1 session ids, $2 attempts, $3 next run times, $4 owner.
 inline constexpr std::string_view kRetryChecks =
     "UPDATE check_jobs j SET next_run_at = b.next_run_at, lease_owner = NULL, lease_until = 0 "
@@ -285,18 +309,15 @@ inline constexpr std::string_view kSetIntegrationWebhooks =
     "UPDATE integrations SET decision_webhook_url = $1, event_webhook_url = $2, ine_webhook_url = $3 WHERE id = $4";
 inline constexpr std::string_view kSelectIntegrationWebhooks =
     "SELECT decision_webhook_url, event_webhook_url, ine_webhook_url FROM integrations WHERE id = $1";
-inline constexpr std::string_view kStartSession =
-    "UPDATE sessions SET status = 'started', attempt_id = $1 WHERE id = $2 AND status = 'created'";
-// SKIP LOCKED: nodes sweeping at once split the work instead of queueing on row locks;
-// the outer status condition is re-checked on the row's newest version, so a session
-// submitted meanwhile is left alone and none is decided twice.
-inline constexpr std::string_view kExpireSessions =
-    "UPDATE sessions SET status = CASE status WHEN 'created' THEN 'expired' ELSE 'abandoned' END, decided_at = $1 "
-    "WHERE status IN ('created', 'started') AND id IN (SELECT id FROM sessions WHERE status IN ('created', "
-    "'started') AND created_at <= $2 ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING id";
-inline constexpr std::string_view kInsertDelivery =
+// Queued in input order (WITH ORDINALITY ... ORDER BY), so identities follow it.
+// $1 integrations, $2 sessions, $3 kinds, $4 URLs, $5 bodies, $6 due and created at,
+// $7 the deliveries re-sent (or NULL).
+inline constexpr std::string_view kInsertDeliveries =
     "INSERT INTO webhook_deliveries(integration_id, session_id, kind, url, body, state, next_attempt_at, created_at, "
-    "redelivery_of) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) RETURNING id";
+    "redelivery_of) SELECT b.integration_id, b.session_id, b.kind, b.url, b.body, 'pending', b.created_at, "
+    "b.created_at, b.redelivery_of FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
+    "$6::bigint[], $7::bigint[]) WITH ORDINALITY AS b(integration_id, session_id, kind, url, body, created_at, "
+    "redelivery_of, n) ORDER BY b.n RETURNING id";
 inline constexpr std::string_view kEraseFinishedDeliveryBodies =
     "UPDATE webhook_deliveries SET body = '' WHERE session_id = $1 AND state <> 'pending'";
 // As kClaimChecks: SKIP LOCKED lets concurrent claimers pass over rows being leased.
@@ -321,17 +342,11 @@ inline constexpr std::string_view kListDeliveries =
     "WHERE ($1::text IS NULL OR session_id = $1) AND ($2::text IS NULL OR state = $2) ORDER BY id DESC LIMIT $3";
 inline constexpr std::string_view kSelectDeliveryAttempts =
     "SELECT attempted_at, http_status, error, duration_ms FROM webhook_attempts WHERE delivery_id = $1 ORDER BY id";
-inline constexpr std::string_view kSelectDeliveryForRedelivery =
-    "SELECT d.integration_id, d.session_id, d.kind, d.body, i.decision_webhook_url, i.event_webhook_url, "
-    "i.ine_webhook_url FROM webhook_deliveries d JOIN integrations i ON i.id = d.integration_id WHERE d.id = $1";
+inline constexpr std::string_view kSelectDelivery =
+    "SELECT integration_id, session_id, kind, body FROM webhook_deliveries WHERE id = $1";
 inline constexpr std::string_view kCountPendingDeliveries =
     "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'pending'";
 
-// insert_media locks the session row first: FOR NO KEY UPDATE conflicts with the
-// UPDATE of submit_session (so an upload and a submit of one session serialize, and
-// the later one sees the other's result) and with a concurrent upload (so the count
-// and size limits hold), but not with the foreign-key check of the media INSERT.
-inline constexpr std::string_view kLockSessionForUpload = "SELECT status FROM sessions WHERE id = $1 FOR NO KEY UPDATE";
 inline constexpr std::string_view kSelectSessionMediaUsage =
     "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM media WHERE session_id = $1";
 // $8 is sent in binary format: the raw file bytes.
@@ -358,19 +373,12 @@ inline constexpr std::string_view kSelectMediaForReading =
 inline constexpr std::string_view kSessionHasReadableDocument =
     "SELECT 1 FROM media WHERE session_id = $1 AND context LIKE 'document-%' "
     "AND context <> 'document-front-face-cropped' AND mimetype IN ('image/jpeg', 'image/png', 'image/webp') LIMIT 1";
-inline constexpr std::string_view kInsertReadingCheckJob =
-    "INSERT INTO check_jobs(session_id, state, next_run_at, read_document) VALUES ($1, 'pending', $2, true)";
 // Under the claim's guard: nothing left to read, lease released, due at once.
 inline constexpr std::string_view kReleaseReadCheck =
     "UPDATE check_jobs SET read_document = false, next_run_at = $1, lease_owner = NULL, lease_until = 0 "
     "WHERE session_id = $2 AND state = 'pending' AND lease_owner = $3 AND attempts = $4";
-inline constexpr std::string_view kFinishReadCheck =
-    "UPDATE check_jobs SET state = 'done', lease_owner = NULL, lease_until = 0 "
-    "WHERE session_id = $1 AND state = 'pending' AND lease_owner = $2 AND attempts = $3";
 inline constexpr std::string_view kSetSessionCredential =
     "UPDATE sessions SET cic = $1, citizen_id = $2, ocr = $3, elector_key = $4, emission_number = $5, curp = $6 "
     "WHERE id = $7";
-inline constexpr std::string_view kDecideSessionWithReason =
-    "UPDATE sessions SET status = $1, decided_at = $2, decision_reason = $3 WHERE id = $4";
 
 }  // namespace inereg::store::postgres::sql

@@ -147,6 +147,13 @@ CREATE INDEX media_by_session ON media(session_id, seq);
 ALTER TABLE check_jobs ADD COLUMN read_document INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN decision_reason TEXT NOT NULL DEFAULT '';
 )sql"},
+    // The expiry sweep's index says "neither submitted nor decided" in columns, not in
+    // status names: the sweep binds the statuses it decides (sessions/status.hpp) as
+    // parameters, and a partial index on status literals is not used for bound values.
+    Migration{6, R"sql(
+DROP INDEX sessions_open_by_created;
+CREATE INDEX sessions_undecided_by_created ON sessions(created_at) WHERE submitted_at IS NULL AND decided_at IS NULL;
+)sql"},
 };
 
 // The schema version this build needs: its newest migration.
@@ -158,6 +165,11 @@ inline constexpr std::string_view kSelectAppliedVersion = "SELECT COALESCE(MAX(v
 inline constexpr std::string_view kMigrationsTableExists =
     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
 inline constexpr std::string_view kInsertMigration = "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)";
+
+// Every write transaction. IMMEDIATE takes the database's write lock at BEGIN: the
+// transaction excludes every other writer (thread or process) from its first read, and
+// never fails to upgrade a read lock later.
+inline constexpr std::string_view kBeginImmediate = "BEGIN IMMEDIATE";
 
 inline constexpr std::string_view kInsertIntegration =
     "INSERT INTO integrations(id, name, api_key, active, created_at) VALUES (?, ?, ?, ?, ?)";
@@ -194,12 +206,17 @@ inline constexpr std::string_view kSelectSession =
     "SELECT id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json, "
     "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at, "
     "decision_reason FROM sessions WHERE id = ?";
-inline constexpr std::string_view kSubmitSession =
-    "UPDATE sessions SET status = 'submitted', attempt_id = CASE WHEN attempt_id = '' THEN ? ELSE attempt_id END, "
-    "submitted_at = ? "
-    "WHERE id = ? AND status IN ('created', 'started')";
-inline constexpr std::string_view kDecideSession = "UPDATE sessions SET status = ?, decided_at = ? WHERE id = ?";
-inline constexpr std::string_view kSessionExists = "SELECT 1 FROM sessions WHERE id = ?";
+// The session workflow's compare-and-set: the lifecycle columns, only while the status
+// is still the expected one (the last parameter).
+inline constexpr std::string_view kUpdateSessionLifecycle =
+    "UPDATE sessions SET status = ?, attempt_id = ?, submitted_at = ?, decided_at = ?, decision_reason = ? "
+    "WHERE id = ? AND status = ?";
+// The expiry sweep's candidates, through the partial index sessions_undecided_by_created.
+inline constexpr std::string_view kSelectSessionsCreatedBefore =
+    "SELECT id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json, "
+    "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at, "
+    "decision_reason FROM sessions WHERE submitted_at IS NULL AND decided_at IS NULL AND status IN (?, ?) "
+    "AND created_at <= ? ORDER BY created_at LIMIT ?";
 inline constexpr std::string_view kDeleteOwnedSession = "DELETE FROM sessions WHERE id = ? AND integration_id = ?";
 inline constexpr std::string_view kPruneSessionDeletions =
     "DELETE FROM session_deletions WHERE integration_id = ? AND deleted_at <= ?";
@@ -218,7 +235,7 @@ inline constexpr std::string_view kInsertIneResult =
     "INSERT INTO ine_results(session_id, active, document_state, situation, checked_at) VALUES (?, ?, ?, ?, ?)";
 
 inline constexpr std::string_view kInsertCheckJob =
-    "INSERT INTO check_jobs(session_id, state, next_run_at) VALUES (?, 'pending', ?)";
+    "INSERT INTO check_jobs(session_id, state, next_run_at, read_document) VALUES (?, 'pending', ?, ?)";
 inline constexpr std::string_view kSelectCheckCredential =
     "SELECT cic, citizen_id, ocr, elector_key, emission_number, curp FROM sessions WHERE id = ?";
 inline constexpr std::string_view kCountPendingChecks = "SELECT COUNT(*) FROM check_jobs WHERE state = 'pending'";
@@ -249,14 +266,6 @@ inline constexpr std::string_view kSetIntegrationWebhooks =
     "UPDATE integrations SET decision_webhook_url = ?, event_webhook_url = ?, ine_webhook_url = ? WHERE id = ?";
 inline constexpr std::string_view kSelectIntegrationWebhooks =
     "SELECT decision_webhook_url, event_webhook_url, ine_webhook_url FROM integrations WHERE id = ?";
-inline constexpr std::string_view kStartSession =
-    "UPDATE sessions SET status = 'started', attempt_id = ? WHERE id = ? AND status = 'created'";
-// The status condition is repeated on the outer UPDATE: a session submitted between
-// the inner SELECT and the write is left alone.
-inline constexpr std::string_view kExpireSessions =
-    "UPDATE sessions SET status = CASE status WHEN 'created' THEN 'expired' ELSE 'abandoned' END, decided_at = ? "
-    "WHERE status IN ('created', 'started') AND id IN (SELECT id FROM sessions WHERE status IN ('created', "
-    "'started') AND created_at <= ? ORDER BY created_at LIMIT ?) RETURNING id";
 inline constexpr std::string_view kInsertDelivery =
     "INSERT INTO webhook_deliveries(integration_id, session_id, kind, url, body, state, next_attempt_at, created_at, "
     "redelivery_of) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING id";
@@ -283,15 +292,11 @@ inline constexpr std::string_view kListDeliveries =
     "WHERE (?1 IS NULL OR session_id = ?1) AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3";
 inline constexpr std::string_view kSelectDeliveryAttempts =
     "SELECT attempted_at, http_status, error, duration_ms FROM webhook_attempts WHERE delivery_id = ? ORDER BY id";
-inline constexpr std::string_view kSelectDeliveryForRedelivery =
-    "SELECT d.integration_id, d.session_id, d.kind, d.body, i.decision_webhook_url, i.event_webhook_url, "
-    "i.ine_webhook_url FROM webhook_deliveries d JOIN integrations i ON i.id = d.integration_id WHERE d.id = ?";
+inline constexpr std::string_view kSelectDelivery =
+    "SELECT integration_id, session_id, kind, body FROM webhook_deliveries WHERE id = ?";
 inline constexpr std::string_view kCountPendingDeliveries =
     "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'pending'";
 
-// Inside insert_media's BEGIN IMMEDIATE transaction, which already excludes every
-// other writer (a concurrent submit included).
-inline constexpr std::string_view kSelectSessionStatusForUpload = "SELECT status FROM sessions WHERE id = ?";
 inline constexpr std::string_view kSelectSessionMediaUsage =
     "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM media WHERE session_id = ?";
 inline constexpr std::string_view kInsertMedia =
@@ -314,8 +319,6 @@ inline constexpr std::string_view kSelectMediaForReading =
 inline constexpr std::string_view kSessionHasReadableDocument =
     "SELECT 1 FROM media WHERE session_id = ? AND context LIKE 'document-%' "
     "AND context <> 'document-front-face-cropped' AND mimetype IN ('image/jpeg', 'image/png', 'image/webp') LIMIT 1";
-inline constexpr std::string_view kInsertReadingCheckJob =
-    "INSERT INTO check_jobs(session_id, state, next_run_at, read_document) VALUES (?, 'pending', ?, 1)";
 // Under the claim's guard: nothing left to read, lease released, due at once.
 inline constexpr std::string_view kReleaseReadCheck =
     "UPDATE check_jobs SET read_document = 0, next_run_at = ?, lease_owner = NULL, lease_until = 0 "
@@ -323,7 +326,5 @@ inline constexpr std::string_view kReleaseReadCheck =
 inline constexpr std::string_view kSetSessionCredential =
     "UPDATE sessions SET cic = ?, citizen_id = ?, ocr = ?, elector_key = ?, emission_number = ?, curp = ? "
     "WHERE id = ?";
-inline constexpr std::string_view kDecideSessionWithReason =
-    "UPDATE sessions SET status = ?, decided_at = ?, decision_reason = ? WHERE id = ?";
 
 }  // namespace inereg::store::sqlite::sql

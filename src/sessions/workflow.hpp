@@ -1,0 +1,145 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sessions/status.hpp"
+#include "store/outbox.hpp"
+#include "store/persistence.hpp"
+#include "store/records.hpp"
+#include "store/store.hpp"
+
+// The session workflow: what happens to a session, written once above the stores. Each
+// method is one write transaction (store::WriteTransaction) that reads the rows it
+// needs, applies the rules of sessions/status.hpp, writes the change and queues the
+// webhooks the change causes (the OutboxComposer's drafts for the URLs the integration
+// has) before it commits: a change and its webhooks commit, or vanish, together. No
+// HTTP, no SQL. Thread-safe (the Store is); each method blocks on the database.
+namespace inereg::sessions {
+
+using store::TimeMs;
+
+// What PATCH status=submitted queues with the transition (submit_plan).
+struct SubmitPlan {
+  // Read the credential from readable document images first, if there are any.
+  bool read_documents = false;
+  // Else look the typed credential up in the registry; else decide at once.
+  bool lookup = false;
+};
+// An INE session's uploaded document images may carry its credential; typed lookup
+// data is looked up; a session with neither (or not an INE document) is decided
+// resubmission_requested at once: no registry check can run.
+SubmitPlan submit_plan(const store::Session& session);
+
+// `session` after `event` at `now` (status, and submitted_at or decided_at as the new
+// status says), or nullopt when the transition table has no such step.
+std::optional<store::Session> apply_event(const store::Session& session, Event event, TimeMs now);
+
+enum class StartOutcome { kStarted, kNotFound, kNotAllowed };
+
+struct SubmitResult {
+  enum class Outcome { kSubmitted, kNotFound, kNotAllowed };
+  Outcome outcome = Outcome::kNotFound;
+  bool check_queued = false;  // a check job was queued (the pipeline may be woken)
+};
+
+enum class MediaOutcome { kStored, kSessionNotFound, kSessionNotUploadable, kLimitReached };
+
+struct DeleteResult {
+  enum class Outcome { kDeleted, kNotFound, kNotDeletable, kRateLimited };
+  Outcome outcome = Outcome::kNotFound;
+  TimeMs retry_at = 0;  // kRateLimited: when the next deletion would be admitted
+};
+
+// A claimed check's registry verdict (its claim, and the result to record).
+struct CheckVerdict {
+  store::CheckClaim claim;
+  store::IneResult result;
+};
+
+// What reading a claimed job's document images gave.
+struct DocumentReading {
+  store::CheckClaim claim;
+  // The credential to look up (typed fields merged with the MRZ read): stored on the
+  // session, and the job released for an immediate lookup that reads nothing again.
+  std::optional<ine::Credential> credential;
+  // Without a credential: the session is decided resubmission_requested for this
+  // store::decision_reason value, and the job is done.
+  std::string decision_reason;
+};
+
+struct RedeliverResult {
+  enum class Outcome { kQueued, kNotFound, kBodyErased, kNoUrl };
+  Outcome outcome = Outcome::kNotFound;
+  std::int64_t delivery_id = 0;  // the new delivery when kQueued
+};
+
+class SessionWorkflow {
+ public:
+  // `composer` builds the webhook bodies of each change; without one nothing is queued.
+  SessionWorkflow(store::Store& store, std::shared_ptr<const store::OutboxComposer> composer);
+
+  // Stores a new session as `created` (the caller fills everything else); returns it
+  // as stored.
+  store::Session create(store::Session session);
+
+  // created -> started (the end user opened the verification URL), with its attempt id;
+  // queues the `started` event.
+  StartOutcome start(std::string_view session_id, std::string_view attempt_id, TimeMs now);
+
+  // Stores the file if the session exists, may still take media, and stays within
+  // `limits`. Holds the session's lock: an upload racing a submit is stored before it
+  // (and seen by it) or refused after it, never stored after it.
+  MediaOutcome add_media(const store::Media& media, std::string_view bytes, const store::MediaLimits& limits);
+
+  // -> submitted, with `attempt_id` unless start gave one, then what submit_plan says:
+  // a reading job, a check job, or the decision resubmission_requested. Queues the
+  // `submitted` event (and the decision webhook when decided).
+  SubmitResult submit(std::string_view session_id, std::string_view attempt_id, TimeMs now);
+
+  // Records each verdict (result, decision approved/declined, job done) only if the
+  // job is still pending under that very claim of `owner`; per entry, whether it was
+  // recorded. False means the lease was lost (expired and taken over) or the session
+  // deleted: a check completes exactly once. One transaction for the whole batch.
+  std::vector<bool> complete_checks(std::string_view owner, std::span<const CheckVerdict> verdicts, TimeMs now);
+  // Releases each lease and schedules the next attempt, under the same guard.
+  std::vector<bool> retry_checks(std::string_view owner, std::span<const store::CheckRetry> retries);
+  // Records a document reading under the claim's guard; false when the claim was lost.
+  bool record_reading(std::string_view owner, const DocumentReading& reading, TimeMs now);
+
+  // Decides up to `limit` sessions still open (kExpirableStatuses) created at or before
+  // `created_before` (created -> expired, started -> abandoned) with their decision
+  // webhooks; safe with every node sweeping at once. Returns how many it decided.
+  int expire(TimeMs created_before, TimeMs now, int limit);
+
+  // DELETE /v1/sessions/{id}: removes the integration's session with its personal data,
+  // result, job and media, only while the integration's deletions in the last hour and
+  // the last 24 hours stay under `limit`, and counts it; a session without a
+  // conclusive decision sends its decision webhook (Event::kDelete). Serialized per
+  // integration, so the limit holds across nodes sharing the database. The session's
+  // finished deliveries lose their bodies. Deletions older than 24 hours are forgotten.
+  DeleteResult delete_session(std::string_view session_id, std::string_view integration_id,
+                              const store::DeleteRateLimit& limit, TimeMs now);
+
+  // Queues a copy of the delivery (same body, the integration's current URL for its
+  // kind, a fresh retry window); the original keeps its history.
+  RedeliverResult redeliver(std::int64_t delivery_id, TimeMs now);
+
+ private:
+  struct Change {
+    store::SessionChange::Kind kind;
+    const store::Session* session;  // as it is after the change
+    const store::IneResult* result = nullptr;
+  };
+  // Queues, inside `tx`, the webhooks of `changes` in order (see the class comment).
+  void queue_webhooks(store::WriteTransaction& tx, std::span<const Change> changes, TimeMs now) const;
+
+  store::Store& store_;
+  const std::shared_ptr<const store::OutboxComposer> composer_;
+};
+
+}  // namespace inereg::sessions

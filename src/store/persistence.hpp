@@ -1,0 +1,140 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/outbox.hpp"
+#include "store/records.hpp"
+
+// The narrow transactional interface the session workflow (sessions/) runs over. Each
+// primitive reads or writes rows and decides nothing: which status follows which, what
+// a submit queues, when a webhook is due, all live in sessions/. A guard that must hold
+// at the moment of the write ("only while the job is pending under this claim", "only
+// while the status is still X") is a compare-and-set that reports whether it applied.
+namespace inereg::store {
+
+// A claim of a check job: its owner (the lease holder) and the claim's attempt count,
+// which together name exactly one claim (ClaimedCheck::attempts).
+struct CheckClaim {
+  std::string session_id;
+  int attempts = 0;
+};
+
+// The lifecycle columns of one session to write, only while its stored status is still
+// `expected_status` (compare-and-set). The other columns of `after` are not written.
+struct SessionUpdate {
+  const Session* after = nullptr;  // status, attempt_id, submitted_at, decided_at, decision_reason
+  std::string_view expected_status;
+};
+
+// A webhook delivery to queue: due at `created_at`, pending.
+struct NewDelivery {
+  std::string integration_id;
+  std::string session_id;
+  WebhookKind kind = WebhookKind::kDecision;
+  std::string url;
+  std::string body;
+  TimeMs created_at = 0;
+  std::optional<std::int64_t> redelivery_of;
+};
+
+// A registry result recorded for a session.
+struct SessionResult {
+  std::string session_id;
+  IneResult result;
+};
+
+// What redelivering a delivery needs of it.
+struct StoredDelivery {
+  std::string integration_id;
+  std::string session_id;
+  std::optional<WebhookKind> kind;
+  std::string body;  // "" once erased
+};
+
+// One write transaction, opened by Store::begin_write(). It holds a pooled connection
+// until it is destroyed, and rolls back unless commit() was called. Used by one thread.
+// Isolation facts the workflows rely on:
+//   - SQLite: BEGIN IMMEDIATE, so the transaction excludes every other writer (thread
+//     or process) from its first statement to its end.
+//   - PostgreSQL: READ COMMITTED; lock_session and lock_integration take row locks held
+//     to the end, and each statement sees what committed before it started.
+// Batch primitives are one statement on PostgreSQL (a batch costs one round trip) and
+// take each session at most once per batch.
+class WriteTransaction {
+ public:
+  virtual ~WriteTransaction() = default;
+  virtual void commit() = 0;
+
+  // Sessions ------------------------------------------------------------------------
+  // The session, locked against a concurrent lock_session of it (an upload, a submit,
+  // a start on another connection or node waits for this transaction to end).
+  virtual std::optional<Session> lock_session(std::string_view session_id) = 0;
+  // The sessions among `ids` that exist, in no particular order.
+  virtual std::vector<Session> find_sessions(std::span<const std::string> ids) = 0;
+  // Up to `limit` sessions whose status is one of `statuses`, created at or before
+  // `created_before`, oldest first, locked; rows another transaction holds are skipped
+  // (so nodes sweeping at once split the work).
+  virtual std::vector<Session> lock_sessions_created_before(std::span<const std::string_view, 2> statuses,
+                                                            TimeMs created_before, int limit) = 0;
+  // Writes each update whose session's status is still its expected one; per entry,
+  // whether it applied.
+  virtual std::vector<bool> update_sessions(std::span<const SessionUpdate> updates) = 0;
+  // One update (update_sessions of one entry).
+  bool update_session(const Session& after, std::string_view expected_status) {
+    const SessionUpdate update{&after, expected_status};
+    return update_sessions(std::span(&update, 1)).front();
+  }
+  // Replaces the session's credential columns.
+  virtual void set_session_credential(std::string_view session_id, const ine::Credential& credential) = 0;
+  // Removes the session of `integration_id` with its result, job and media; false when
+  // it has no such session.
+  virtual bool delete_session(std::string_view session_id, std::string_view integration_id) = 0;
+
+  // Media ---------------------------------------------------------------------------
+  struct MediaUsage {
+    std::int64_t files = 0;
+    std::int64_t bytes = 0;
+  };
+  virtual MediaUsage media_usage(std::string_view session_id) = 0;
+  virtual void insert_media(const Media& media, std::string_view bytes) = 0;
+  // Whether the session has an image Store::media_for_reading would return.
+  virtual bool has_readable_document(std::string_view session_id) = 0;
+
+  // Check jobs ----------------------------------------------------------------------
+  // A pending job due at `now`; `read_document`: its document images are read first.
+  virtual void insert_check_job(std::string_view session_id, TimeMs now, bool read_document) = 0;
+  // Marks each job done, only while it is pending under that claim of `owner`.
+  virtual std::vector<bool> finish_claimed_checks(std::string_view owner, std::span<const CheckClaim> claims) = 0;
+  // Releases each lease and makes the job due at its next_run_at, under the same guard.
+  virtual std::vector<bool> retry_claimed_checks(std::string_view owner, std::span<const CheckRetry> retries) = 0;
+  // Under the same guard: nothing left to read, lease released, due at `now`.
+  virtual bool release_read_check(std::string_view owner, const CheckClaim& claim, TimeMs now) = 0;
+  virtual void insert_ine_results(std::span<const SessionResult> results) = 0;
+
+  // Integrations ------------------------------------------------------------------
+  // Locks the integration's row, so that its deletions (on any node) take turns; false
+  // for an unknown integration.
+  virtual bool lock_integration(std::string_view integration_id) = 0;
+  virtual WebhookUrls webhook_urls(std::string_view integration_id) = 0;
+
+  // Deletion counts (the DELETE rate limit) -------------------------------------------
+  virtual void prune_session_deletions(std::string_view integration_id, TimeMs at_or_before) = 0;
+  // The time of the integration's `nth` most recent deletion (0 = the latest) after
+  // `after`, if there are that many.
+  virtual std::optional<TimeMs> nth_recent_deletion(std::string_view integration_id, TimeMs after, int nth) = 0;
+  virtual void record_session_deletion(std::string_view integration_id, TimeMs at) = 0;
+
+  // Webhook outbox ------------------------------------------------------------------
+  // Queues the deliveries in order; their ids, in the same order.
+  virtual std::vector<std::int64_t> insert_deliveries(std::span<const NewDelivery> deliveries) = 0;
+  // Empties the bodies of the session's delivered and failed deliveries.
+  virtual void erase_finished_delivery_bodies(std::string_view session_id) = 0;
+  virtual std::optional<StoredDelivery> find_delivery(std::int64_t delivery_id) = 0;
+};
+
+}  // namespace inereg::store

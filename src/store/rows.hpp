@@ -1,0 +1,150 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "store/outbox.hpp"
+#include "store/persistence.hpp"
+#include "store/records.hpp"
+
+// Row -> record mappings shared by the backends. Both backends' SQL (store/*/sql.hpp)
+// select the same columns in the same order; a backend passes its own row type, which
+// offers, by column index: text, optional_text, integer, optional_integer, boolean, and
+// bytes (a BLOB/bytea column as raw bytes).
+namespace inereg::store::rows {
+
+// id, integration_id, status, attempt_id, vendor_data, end_user_id, callback,
+// person_json, document_json, ine_document, cic, citizen_id, ocr, elector_key,
+// emission_number, curp, created_at, submitted_at, decided_at, decision_reason.
+template <typename Row>
+Session session(const Row& row) {
+  Session s;
+  s.id = row.text(0);
+  s.integration_id = row.text(1);
+  s.status = row.text(2);
+  s.attempt_id = row.text(3);
+  s.vendor_data = row.optional_text(4);
+  s.end_user_id = row.optional_text(5);
+  s.callback = row.optional_text(6);
+  s.person_json = row.text(7);
+  s.document_json = row.text(8);
+  s.ine_document = row.boolean(9);
+  s.credential.cic = row.text(10);
+  s.credential.citizen_id = row.text(11);
+  s.credential.ocr = row.text(12);
+  s.credential.elector_key = row.text(13);
+  s.credential.emission_number = row.text(14);
+  s.credential.curp = row.text(15);
+  s.created_at = row.integer(16);
+  s.submitted_at = row.optional_integer(17);
+  s.decided_at = row.optional_integer(18);
+  s.decision_reason = row.text(19);
+  return s;
+}
+
+// cic, citizen_id, ocr, elector_key, emission_number, curp from column `first`.
+template <typename Row>
+ine::Credential credential(const Row& row, int first) {
+  ine::Credential c;
+  c.cic = row.text(first);
+  c.citizen_id = row.text(first + 1);
+  c.ocr = row.text(first + 2);
+  c.elector_key = row.text(first + 3);
+  c.emission_number = row.text(first + 4);
+  c.curp = row.text(first + 5);
+  return c;
+}
+
+// id, name, api_key, active, created_at.
+template <typename Row>
+Integration integration(const Row& row) {
+  Integration integration;
+  integration.id = row.text(0);
+  integration.name = row.text(1);
+  integration.api_key = row.text(2);
+  integration.active = row.boolean(3);
+  integration.created_at = row.integer(4);
+  return integration;
+}
+
+// id, session_id, context, mimetype, size, sha256, created_at.
+template <typename Row>
+Media media(const Row& row) {
+  Media media;
+  media.id = row.text(0);
+  media.session_id = row.text(1);
+  media.context = row.text(2);
+  media.mimetype = row.text(3);
+  media.size = row.integer(4);
+  media.sha256 = row.text(5);
+  media.created_at = row.integer(6);
+  return media;
+}
+
+// media's columns, then integration_id and bytes.
+template <typename Row>
+MediaFile media_file(const Row& row) {
+  return MediaFile{media(row), row.text(7), row.bytes(8)};
+}
+
+// d.id, d.integration_id, i.api_key, d.session_id, d.kind, d.url, d.body, d.attempts,
+// d.created_at.
+template <typename Row>
+ClaimedDelivery claimed_delivery(const Row& row) {
+  ClaimedDelivery d;
+  d.id = row.integer(0);
+  d.integration_id = row.text(1);
+  d.api_key = row.text(2);
+  d.session_id = row.text(3);
+  d.kind = webhook_kind_from_name(row.text(4)).value_or(WebhookKind::kDecision);
+  d.url = row.text(5);
+  d.body = row.text(6);
+  d.attempts = static_cast<int>(row.integer(7));
+  d.created_at = row.integer(8);
+  return d;
+}
+
+// id, integration_id, session_id, kind, url, state, attempts, next_attempt_at,
+// last_status, last_error, created_at, delivered_at, redelivery_of, body length.
+template <typename Row>
+WebhookDelivery delivery(const Row& row) {
+  WebhookDelivery d;
+  d.id = row.integer(0);
+  d.integration_id = row.text(1);
+  d.session_id = row.text(2);
+  d.kind = webhook_kind_from_name(row.text(3)).value_or(WebhookKind::kDecision);
+  d.url = row.text(4);
+  d.state = delivery_state_from_name(row.text(5)).value_or(DeliveryState::kPending);
+  d.attempts = static_cast<int>(row.integer(6));
+  d.next_attempt_at = row.integer(7);
+  if (const auto status = row.optional_integer(8)) {
+    d.last_status = static_cast<int>(*status);
+  }
+  d.last_error = row.optional_text(9);
+  d.created_at = row.integer(10);
+  d.delivered_at = row.optional_integer(11);
+  d.redelivery_of = row.optional_integer(12);
+  d.body_bytes = row.integer(13);
+  return d;
+}
+
+// attempted_at, http_status, error, duration_ms.
+template <typename Row>
+WebhookAttempt attempt(const Row& row) {
+  WebhookAttempt attempt;
+  attempt.attempted_at = row.integer(0);
+  if (const auto status = row.optional_integer(1)) {
+    attempt.http_status = static_cast<int>(*status);
+  }
+  attempt.error = row.optional_text(2).value_or("");
+  attempt.duration_ms = row.integer(3);
+  return attempt;
+}
+
+// integration_id, session_id, kind, body.
+template <typename Row>
+StoredDelivery stored_delivery(const Row& row) {
+  return StoredDelivery{row.text(0), row.text(1), webhook_kind_from_name(row.text(2)), row.text(3)};
+}
+
+}  // namespace inereg::store::rows

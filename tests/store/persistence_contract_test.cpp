@@ -1,0 +1,197 @@
+// The persistence contract every backend passes: the WriteTransaction primitives the
+// session workflow runs over (store/persistence.hpp), on a real SQLite file and a real
+// PostgreSQL database when INEREG_TEST_POSTGRES_URL is set. Each primitive decides
+// nothing: these tests write statuses the workflow never would, to show that.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "backend_store_test.hpp"
+#include "store/persistence.hpp"
+
+namespace inereg::store {
+namespace {
+
+constexpr TimeMs kT0 = kStoreTestT0;
+
+class PersistenceContractTest : public BackendStoreTest {
+ protected:
+  void SetUp() override { open_store(WebhookUrls{"https://hooks.example/d", "", ""}); }
+
+  void insert(const std::string& id, const std::string& status, TimeMs created_at = kT0) {
+    Session s;
+    s.id = id;
+    s.integration_id = "i1";
+    s.status = status;
+    s.created_at = created_at;
+    store_->insert_session(s);
+  }
+};
+
+TEST_P(PersistenceContractTest, UpdateSessionsAppliesOnlyWhileTheStatusIsTheExpectedOne) {
+  insert("a", "one");
+  insert("b", "one");
+  Session a = *store_->find_session("a");
+  a.status = "two";
+  a.attempt_id = "att";
+  a.submitted_at = kT0 + 1;
+  a.decision_reason = "why";
+  Session b = *store_->find_session("b");
+  b.status = "three";
+  Session unknown = b;
+  unknown.id = "nope";
+  {
+    const auto tx = store_->begin_write();
+    const std::vector<SessionUpdate> updates{{&a, "one"}, {&b, "other"}, {&unknown, "one"}};
+    EXPECT_EQ(tx->update_sessions(updates), (std::vector<bool>{true, false, false}));
+    EXPECT_FALSE(tx->update_session(a, "one"));  // already "two"
+    tx->commit();
+  }
+  const auto stored = store_->find_session("a");
+  EXPECT_EQ(stored->status, "two");
+  EXPECT_EQ(stored->attempt_id, "att");
+  EXPECT_EQ(stored->submitted_at, kT0 + 1);
+  EXPECT_FALSE(stored->decided_at);
+  EXPECT_EQ(stored->decision_reason, "why");
+  EXPECT_EQ(store_->find_session("b")->status, "one");
+}
+
+TEST_P(PersistenceContractTest, ATransactionNotCommittedLeavesNothing) {
+  insert("a", "one");
+  {
+    const auto tx = store_->begin_write();
+    Session a = *tx->lock_session("a");
+    a.status = "two";
+    ASSERT_TRUE(tx->update_session(a, "one"));
+    tx->insert_check_job("a", kT0, false);
+  }
+  EXPECT_EQ(store_->find_session("a")->status, "one");
+  EXPECT_EQ(store_->pending_check_count(), 0);
+}
+
+TEST_P(PersistenceContractTest, SessionsCreatedBeforeAreFilteredByTheBoundStatusesOldestFirst) {
+  insert("young", "open", kT0 + 100);
+  insert("old", "open", kT0);
+  insert("older", "waiting", kT0 - 1);
+  insert("other", "closed", kT0 - 2);
+  const std::array<std::string_view, 2> statuses = {"open", "waiting"};
+  const auto tx = store_->begin_write();
+  const auto found = tx->lock_sessions_created_before(statuses, kT0 + 50, 10);
+  ASSERT_EQ(found.size(), 2U);
+  EXPECT_EQ(found[0].id, "older");
+  EXPECT_EQ(found[1].id, "old");
+  EXPECT_EQ(tx->lock_sessions_created_before(statuses, kT0 + 50, 1).size(), 1U);
+  std::vector<std::string> ids{"old", "nope", "young"};
+  EXPECT_EQ(tx->find_sessions(ids).size(), 2U);
+}
+
+TEST_P(PersistenceContractTest, ClaimedChecksFinishRetryAndReleaseOnlyUnderTheirClaim) {
+  insert("s1", "x");
+  insert("s2", "x");
+  {
+    const auto tx = store_->begin_write();
+    tx->insert_check_job("s1", kT0, /*read_document=*/true);
+    tx->insert_check_job("s2", kT0, /*read_document=*/false);
+    tx->commit();
+  }
+  const auto claimed = store_->claim_checks("w", kT0, 1'000, 10);
+  ASSERT_EQ(claimed.size(), 2U);
+  const CheckClaim s1{"s1", 1};
+  const CheckClaim s2{"s2", 1};
+  const auto tx = store_->begin_write();
+  EXPECT_FALSE(tx->release_read_check("intruder", s1, kT0 + 5));
+  EXPECT_FALSE(tx->release_read_check("w", CheckClaim{"s1", 2}, kT0 + 5));
+  EXPECT_TRUE(tx->release_read_check("w", s1, kT0 + 5));
+  EXPECT_FALSE(tx->release_read_check("w", s1, kT0 + 5));  // released: no longer leased
+  const std::vector<CheckClaim> stale{{"s2", 7}};  // not this claim's attempt count
+  EXPECT_EQ(tx->finish_claimed_checks("w", stale), std::vector<bool>{false});
+  const std::vector<CheckClaim> batch{s2, s1};
+  EXPECT_EQ(tx->finish_claimed_checks("w", batch), (std::vector<bool>{true, false}));
+  const std::vector<CheckRetry> retries{{"s2", 1, kT0 + 9}};
+  EXPECT_EQ(tx->retry_claimed_checks("w", retries), std::vector<bool>{false});  // done already
+  tx->commit();
+  EXPECT_EQ(store_->pending_check_count(), 1);
+  const auto again = store_->claim_checks("v", kT0 + 5, 1'000, 10);
+  ASSERT_EQ(again.size(), 1U);
+  EXPECT_EQ(again[0].session_id, "s1");
+  EXPECT_FALSE(again[0].read_document);  // release_read_check: nothing left to read
+}
+
+TEST_P(PersistenceContractTest, DeliveriesAreQueuedInOrderAndFoundAgain) {
+  insert("s1", "x");
+  const std::vector<NewDelivery> queued{
+      {"i1", "s1", WebhookKind::kEvent, "https://e", R"({"a":"\"quoted\" \\ body"})", kT0, std::nullopt},
+      {"i1", "s1", WebhookKind::kIne, "https://i", "{}", kT0, std::nullopt},
+      {"i1", "s1", WebhookKind::kDecision, "https://d", "{\"d\":1}", kT0, std::nullopt}};
+  std::vector<std::int64_t> ids;
+  {
+    const auto tx = store_->begin_write();
+    ids = tx->insert_deliveries(queued);
+    ASSERT_EQ(ids.size(), 3U);
+    EXPECT_LT(ids[0], ids[1]);
+    EXPECT_LT(ids[1], ids[2]);
+    const NewDelivery copy{"i1", "s1", WebhookKind::kIne, "https://j", "{}", kT0 + 1, ids[1]};
+    EXPECT_GT(tx->insert_deliveries(std::span(&copy, 1)).front(), ids[2]);
+    EXPECT_TRUE(tx->insert_deliveries({}).empty());
+    tx->commit();
+  }
+  const auto tx = store_->begin_write();
+  const auto first = tx->find_delivery(ids[0]);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->integration_id, "i1");
+  EXPECT_EQ(first->session_id, "s1");
+  EXPECT_EQ(first->kind, WebhookKind::kEvent);
+  EXPECT_EQ(first->body, queued[0].body);
+  EXPECT_FALSE(tx->find_delivery(ids[2] + 100));
+  EXPECT_EQ(tx->webhook_urls("i1").decision, "https://hooks.example/d");
+  EXPECT_FALSE(tx->webhook_urls("nope").any());
+}
+
+TEST_P(PersistenceContractTest, DeletionCountsArePrunedAndCountedPerIntegration) {
+  const auto tx = store_->begin_write();
+  EXPECT_TRUE(tx->lock_integration("i1"));
+  EXPECT_FALSE(tx->lock_integration("nope"));
+  for (const TimeMs at : {kT0, kT0 + 10, kT0 + 20}) {
+    tx->record_session_deletion("i1", at);
+  }
+  EXPECT_EQ(tx->nth_recent_deletion("i1", kT0 - 1, 0), kT0 + 20);
+  EXPECT_EQ(tx->nth_recent_deletion("i1", kT0 - 1, 2), kT0);
+  EXPECT_FALSE(tx->nth_recent_deletion("i1", kT0, 2));  // only those after kT0
+  tx->prune_session_deletions("i1", kT0 + 10);
+  EXPECT_EQ(tx->nth_recent_deletion("i1", 0, 0), kT0 + 20);
+  EXPECT_FALSE(tx->nth_recent_deletion("i1", 0, 1));
+}
+
+TEST_P(PersistenceContractTest, MediaUsageReadableDocumentsCredentialAndDeletion) {
+  insert("s1", "x");
+  const auto tx = store_->begin_write();
+  EXPECT_EQ(tx->media_usage("s1").files, 0);
+  EXPECT_FALSE(tx->has_readable_document("s1"));
+  Media media{"m1", "s1", "document-back", "image/png", 3, std::string(64, '0'), kT0};
+  tx->insert_media(media, "abc");
+  media.id = "m2";
+  media.context = "face";
+  tx->insert_media(media, "def");
+  EXPECT_EQ(tx->media_usage("s1").files, 2);
+  EXPECT_EQ(tx->media_usage("s1").bytes, 6);
+  EXPECT_TRUE(tx->has_readable_document("s1"));
+  ine::Credential read;
+  read.cic = "187006412";
+  tx->set_session_credential("s1", read);
+  EXPECT_FALSE(tx->delete_session("s1", "other-integration"));
+  tx->commit();
+  EXPECT_EQ(store_->find_session("s1")->credential.cic, "187006412");
+  EXPECT_EQ(store_->list_media("s1").size(), 2U);
+  const auto remove = store_->begin_write();
+  EXPECT_TRUE(remove->delete_session("s1", "i1"));
+  remove->commit();
+  EXPECT_FALSE(store_->find_session("s1"));
+  EXPECT_FALSE(store_->find_media("m1"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, PersistenceContractTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+}  // namespace
+}  // namespace inereg::store
