@@ -473,8 +473,8 @@ class PostgresStore::Lease {
   Connection* connection_;
 };
 
-PostgresStore::PostgresStore(std::string url, int pool_size, Migrations migrations)
-    : url_(std::move(url)), pool_size_(static_cast<std::size_t>(std::max(1, pool_size))) {
+PostgresStore::PostgresStore(std::string url, const PoolOptions& pool, Migrations migrations)
+    : url_(std::move(url)), pool_(pool), pool_size_(static_cast<std::size_t>(pool_size(pool))) {
   connections_.push_back(std::make_unique<Connection>(url_, url_password(url_)));
   if (migrations == Migrations::kApply) {
     migrate(*connections_.front());
@@ -490,7 +490,8 @@ PostgresStore::Lease PostgresStore::acquire() {
   Connection* connection = nullptr;
   {
     std::unique_lock lock(mutex_);
-    idle_available_.wait(lock, [this] { return !idle_.empty() || connections_.size() < pool_size_; });
+    wait_for_connection(lock, idle_available_, pool_,
+                        [this] { return !idle_.empty() || connections_.size() < pool_size_; });
     if (!idle_.empty()) {
       connection = idle_.back();
       idle_.pop_back();

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "store/connection_pool.hpp"
 #include "store/store.hpp"
 
 namespace inereg::store::postgres {
@@ -13,8 +14,9 @@ namespace inereg::store::postgres {
 class Connection;
 
 // The shared backend: several inereg nodes on one PostgreSQL database. A small pool of
-// libpq connections, opened lazily up to `pool_size` (the first at construction, to
-// fail fast and check or apply migrations); a caller waits when all are busy. A connection found broken
+// libpq connections, opened lazily up to pool_size(pool) (the first at construction, to
+// fail fast and check or apply migrations); a caller waits up to pool.acquire_timeout
+// when all are busy. A connection found broken
 // is reset before reuse. Statements are prepared once per connection. Thread-safe.
 class PostgresStore final : public Store {
  public:
@@ -22,7 +24,7 @@ class PostgresStore final : public Store {
   // Connects and, with kApply, applies pending migrations; with kRequireCurrent it
   // only checks that the schema is not behind. Throws StoreError; no message carries
   // the URL's password.
-  PostgresStore(std::string url, int pool_size, Migrations migrations = Migrations::kApply);
+  PostgresStore(std::string url, const PoolOptions& pool, Migrations migrations = Migrations::kApply);
   ~PostgresStore() override;
 
   void create_integration(const Integration& integration, std::string_view sealed_secret) override;
@@ -91,6 +93,7 @@ class PostgresStore final : public Store {
   std::optional<Integration> find_integration_where(std::string_view sql, std::string_view value);
 
   const std::string url_;
+  const PoolOptions pool_;
   const std::size_t pool_size_;
   std::vector<std::unique_ptr<Connection>> connections_;  // every opened connection
   std::vector<Connection*> idle_;

@@ -299,12 +299,12 @@ class SqliteStore::Lease {
   Connection* connection_;
 };
 
-SqliteStore::SqliteStore(const std::string& path, int pool_size, Migrations migrations) {
+SqliteStore::SqliteStore(const std::string& path, const PoolOptions& pool, Migrations migrations) : pool_(pool) {
   // SQLite's memory statistics take a global mutex on every allocation; nothing reads
   // them. Must precede SQLite's initialization; later calls fail harmlessly.
   static std::once_flag configured;
   std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
-  for (int i = 0; i < std::max(1, pool_size); ++i) {
+  for (int i = 0; i < pool_size(pool_); ++i) {
     connections_.push_back(std::make_unique<Connection>(path));
     if (i == 0 && migrations == Migrations::kApply) {
       migrate(*connections_.front());
@@ -319,7 +319,7 @@ SqliteStore::~SqliteStore() = default;
 
 SqliteStore::Lease SqliteStore::acquire() {
   std::unique_lock lock(mutex_);
-  idle_available_.wait(lock, [this] { return !idle_.empty(); });
+  wait_for_connection(lock, idle_available_, pool_, [this] { return !idle_.empty(); });
   Connection* connection = idle_.back();
   idle_.pop_back();
   return Lease(*this, connection);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "store/connection_pool.hpp"
 #include "store/store.hpp"
 
 struct sqlite3;
@@ -20,8 +21,9 @@ class Connection;
 class SqliteStore final : public Store {
  public:
   // Opens (creating if needed) the file and, with kApply, applies pending migrations;
-  // with kRequireCurrent it throws StoreError when the schema is behind. `pool_size` >= 1.
-  SqliteStore(const std::string& path, int pool_size, Migrations migrations = Migrations::kApply);
+  // with kRequireCurrent it throws StoreError when the schema is behind. Opens
+  // pool_size(pool) connections.
+  SqliteStore(const std::string& path, const PoolOptions& pool, Migrations migrations = Migrations::kApply);
   ~SqliteStore() override;
 
   void create_integration(const Integration& integration, std::string_view sealed_secret) override;
@@ -94,6 +96,7 @@ class SqliteStore final : public Store {
   std::vector<Connection*> idle_;
   std::mutex mutex_;
   std::condition_variable idle_available_;
+  PoolOptions pool_;
 };
 
 }  // namespace inereg::store::sqlite
