@@ -15,22 +15,27 @@
 
 namespace inereg::api {
 
-// POST /v1/sessions/{id}/media (veriff-api.md §4.7).
+// POST /v1/sessions/{id}/media (veriff-api.md §4.7); `media.*` in the config.
 struct MediaOptions {
   // Base64 characters of one `image.content`: Veriff's "24MB in base64 encoding".
   std::size_t max_upload_bytes = 24 << 20;
   store::MediaLimits limits;  // files and decoded bytes per session
 };
 
-struct ApiOptions {
-  std::string public_url = "http://127.0.0.1:8080";  // verification.host / url of created sessions
-  std::string session_token_key;                     // HMAC key of the sessionToken JWTs
-  std::int64_t result_cache_ms = 5'000;              // completed answers kept in memory; 0 = off
+// What the operator sets (`api.*` in the config).
+struct ApiSettings {
+  std::int64_t result_cache_ms = 5'000;  // completed answers kept in memory; 0 = off
   // DELETE /v1/sessions/{id}: Veriff enables it on request; a self-hosted operator is
   // the one who would grant that, so it is on by default with Veriff's limits.
   bool delete_enabled = true;
   store::DeleteRateLimit delete_limit;  // per integration, counted in the store
-  std::int64_t cors_cache_ms = 2'000;   // every integration's browser origins, for preflights
+};
+
+// The settings plus what the service wires in when it builds the Api.
+struct ApiOptions : ApiSettings {
+  std::string public_url = "http://127.0.0.1:8080";  // verification.host / url of created sessions
+  std::string session_token_key;                     // HMAC key of the sessionToken JWTs
+  std::int64_t cors_cache_ms = 2'000;                // every integration's browser origins, for preflights
   // GET /metrics: the Prometheus exposition text (unauthenticated); empty = 404.
   std::function<std::string()> metrics_page;
   MediaOptions media;

@@ -63,53 +63,60 @@ std::unique_ptr<registry::RegistryConnector> make_registry_connector(const confi
       });
 }
 
+namespace {
+
+// The HTTP settings plus what the service decides from the rest of the config.
+http::ServerOptions server_options(const config::Config& config) {
+  http::ServerOptions options;
+  static_cast<http::ServerSettings&>(options) = config.http;
+  const auto address = config::parse_listen(config.listen);
+  options.host = address.host;
+  options.port = address.port;
+  // SQLite reads are local point reads (microseconds): GETs run on the I/O threads. A
+  // PostgreSQL read is a network round trip, which would stall every connection of
+  // that I/O thread: GETs take the blocking pool like writes.
+  options.inline_reads = config.db.starts_with("sqlite:");
+  options.route_policy = [media = config.media, default_limit = config.http.max_body_bytes](std::string_view method,
+                                                                                            std::string_view path) {
+    return http::RoutePolicy{api::max_body_bytes_for(method, path, media, default_limit),
+                             api::needs_blocking_pool(method, path)};
+  };
+  return options;
+}
+
+}  // namespace
+
 Service::Service(config::Config config)
     : config_(std::move(config)),
       secret_box_(secret_box_from(config_)),
       // PostgreSQL: refuses a schema that is behind (`inereg migrate` applies it once,
       // before a rollout); the embedded SQLite file migrates itself here.
-      store_(store::open_store(config_.db, store::startup_migrations(config_.db))) {
+      store_(store::open_store(config_.db, store::startup_migrations(config_.db), config_.store)) {
   // Session changes queue their webhooks in the same transaction (sessions/workflow.hpp).
   sessions_ = std::make_unique<sessions::SessionWorkflow>(*store_, std::make_shared<webhooks::WebhookPayloads>());
   registry_ = make_registry_connector(config_, *store_, secret_box_);
   checks_ = std::make_unique<checks::CheckRunner>(*store_, *sessions_, *registry_, config_.checks, util::wall_clock_ms);
   metrics_ = std::make_unique<ServiceMetrics>(*store_, *checks_, *registry_, util::wall_clock_ms);
-  directory_ = std::make_unique<auth::IntegrationDirectory>(*store_, secret_box_, config_.integration_cache_ms,
+  directory_ = std::make_unique<auth::IntegrationDirectory>(*store_, secret_box_, config_.auth.integration_cache_ms,
                                                             util::wall_clock_ms);
-  // SQLite reads are local point reads (microseconds): GETs run on the I/O threads. A
-  // PostgreSQL read is a network round trip, which would stall every connection of
-  // that I/O thread: GETs take the blocking pool like writes.
-  config_.http.inline_reads = config_.db.starts_with("sqlite:");
-  api::MediaOptions media;
-  media.max_upload_bytes = config_.media_max_upload_bytes;
-  media.limits = config_.media_limits;
-  config_.http.route_policy = [media, default_limit = config_.http.max_body_bytes](std::string_view method,
-                                                                                   std::string_view path) {
-    return http::RoutePolicy{api::max_body_bytes_for(method, path, media, default_limit),
-                             api::needs_blocking_pool(method, path)};
-  };
-  server_ = std::make_unique<http::HttpServer>(config_.http, [this](const api::ApiRequest& request) {
+  const auto http_options = server_options(config_);
+  server_ = std::make_unique<http::HttpServer>(http_options, [this](const api::ApiRequest& request) {
     auto response = api_->handle(request);
     metrics_->count_request(request, response.status);
     return response;
   });
   server_->listen();
-  if (config_.public_url.empty()) {
-    const bool ipv6 = config_.http.host.find(':') != std::string::npos;
-    const std::string host = ipv6 ? "[" + config_.http.host + "]" : config_.http.host;
-    config_.public_url = fmt::format("http://{}:{}", host, server_->port());
-  }
+  const bool ipv6 = http_options.host.find(':') != std::string::npos;
+  local_url_ = fmt::format("http://{}:{}", ipv6 ? "[" + http_options.host + "]" : http_options.host, server_->port());
   api::ApiOptions options;
-  options.public_url = config_.public_url;
+  static_cast<api::ApiSettings&>(options) = config_.api;
+  options.public_url = config_.public_url.empty() ? local_url_ : config_.public_url;
   options.session_token_key = secret_box_.keyed_hash_hex("inereg session token key");
-  options.result_cache_ms = config_.result_cache_ms;
-  options.delete_enabled = config_.delete_enabled;
-  options.delete_limit = config_.delete_limit;
-  options.cors_cache_ms = config_.integration_cache_ms;
-  if (config_.metrics_enabled) {
+  options.cors_cache_ms = config_.auth.integration_cache_ms;
+  if (config_.metrics.enabled) {
     options.metrics_page = [this] { return metrics_->render(); };
   }
-  options.media = media;
+  options.media = config_.media;
   api_ = std::make_unique<api::Api>(*store_, *sessions_, *directory_, options, util::wall_clock_ms,
                                     [this] { checks_->wake(); });
   webhooks_ = std::make_unique<webhooks::DeliveryWorker>(*store_, *directory_, config_.webhooks, util::wall_clock_ms);
@@ -126,7 +133,8 @@ void Service::run(bool handle_signals) {
   webhooks_->start();
   expiry_->start();
   server_->run(handle_signals, [&] {
-    spdlog::info("inereg listening on {}:{} ({} pending checks)", config_.http.host, server_->port(), pending);
+    spdlog::info("inereg listening on {}:{} ({} pending checks)", config::parse_listen(config_.listen).host,
+                 server_->port(), pending);
   });
   expiry_->stop();
   checks_->stop();

@@ -38,9 +38,11 @@ class Service {
   api::Api& api() { return *api_; }
   const auth::SecretBox& secret_box() const { return secret_box_; }
   const config::Config& config() const { return config_; }
+  // http://HOST:PORT of the bound socket (the port chosen when listening on port 0).
+  const std::string& local_url() const { return local_url_; }
 
  private:
-  config::Config config_;
+  const config::Config config_;  // as loaded; runtime values derived from it live below
   auth::SecretBox secret_box_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<sessions::SessionWorkflow> sessions_;
@@ -52,6 +54,7 @@ class Service {
   std::unique_ptr<http::HttpServer> server_;
   std::unique_ptr<webhooks::DeliveryWorker> webhooks_;
   std::unique_ptr<sessions::ExpirySweeper> expiry_;
+  std::string local_url_;
 };
 
 // The connector `registry.kind` names (the local snapshot or an HTTP upstream), behind

@@ -22,6 +22,13 @@ struct ResolvedIntegration {
   std::vector<std::string> cors_origins;  // browser origins allowed to create sessions, sorted
 };
 
+// `auth.*` in the config.
+struct DirectoryOptions {
+  // How long an integration (and every integration's CORS origins) is cached: how soon
+  // a CLI change (deactivate, revoke, set-cors-origins) reaches a running server.
+  std::int64_t integration_cache_ms = 2'000;
+};
+
 // Finds integrations by API key for every request without a database round trip and
 // an AES decryption each time: entries are cached for `ttl`, so a deactivation or a
 // secret revoked by the CLI (another process) takes effect within `ttl`.

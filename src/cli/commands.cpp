@@ -41,13 +41,17 @@ void setup_logging(const std::string& level) {
   spdlog::set_level(spdlog::level::from_str(level));
 }
 
-config::Config load(const StoreOptions& options) {
-  config::Config config = config::load_config(options.config_file);
+// The flags of `options` as settings, applied after the file and the environment.
+std::vector<config::Override> flag_settings(const StoreOptions& options) {
+  std::vector<config::Override> flags;
   if (options.db) {
-    config.db = *options.db;
+    flags.push_back({"db", *options.db, "--db"});
   }
-  config::finalize(config);
-  return config;
+  return flags;
+}
+
+config::Config load(const StoreOptions& options) {
+  return config::load_config(options.config_file, flag_settings(options));
 }
 
 // Runs a command body, turning the errors an operator can fix into a message and exit 1.
@@ -88,8 +92,8 @@ std::string demo_master_key(const std::string& db_url) {
 // `integration create` on a new database), and migrations only add, so a node of the
 // previous release keeps working on the result. Only `serve`, started by the dozen in
 // a rollout, refuses to change a shared schema (store::startup_migrations).
-std::unique_ptr<store::Store> open_for_command(const std::string& url) {
-  return store::open_store(url, store::Migrations::kApply);
+std::unique_ptr<store::Store> open_for_command(const config::Config& config) {
+  return store::open_store(config.db, store::Migrations::kApply, config.store);
 }
 
 // The origins as browsers send them; exits 1 naming the first that is not an origin.
@@ -137,7 +141,9 @@ void add_serve_upstream_command(CLI::App& parent) {
   serve->callback([options, listen, snapshot_file, delay_ms] {
     guarded([&] {
       setup_logging("info");
-      config::parse_listen(*listen, options->host, options->port);
+      auto address = config::parse_listen(*listen);
+      options->host = std::move(address.host);
+      options->port = address.port;
       options->delay = std::chrono::milliseconds(*delay_ms);
       std::ifstream input(*snapshot_file);
       auto snapshot = registry::load_snapshot(input);
@@ -210,20 +216,25 @@ void add_serve_command(CLI::App& app) {
                   "demo mode: a demo integration, a generated registry, and signed curl commands to try");
   serve->callback([options, listen, demo] {
     guarded([&] {
-      config::Config config = config::load_config(options->config_file);
-      if (options->db) {
-        config.db = *options->db;
-      } else if (*demo && config.db == config::Config().db) {
-        config.db = "sqlite:inereg-demo.db";  // keep demo data out of the default database
-      }
+      auto flags = flag_settings(*options);
       if (*listen) {
-        config.listen = **listen;
+        flags.push_back({"listen", **listen, "--listen"});
       }
-      config::finalize(config);
+      auto config = config::load_config(options->config_file, flags);
+      if (*demo) {
+        // The demo's own database and key apply only where the operator set none, which
+        // is known once every other source is read: they join the flags, loaded again.
+        std::string db = config.db;
+        if (!options->db && db == config::Config().db) {
+          db = "sqlite:inereg-demo.db";  // keep demo data out of the default database
+          flags.push_back({"db", db, "--demo"});
+        }
+        if (config.master_key.empty()) {
+          flags.push_back({"master_key", demo_master_key(db), "--demo"});
+        }
+        config = config::load_config(options->config_file, flags);
+      }
       setup_logging(config.log_level);
-      if (*demo && config.master_key.empty()) {
-        config.master_key = demo_master_key(config.db);
-      }
       app::Service service(std::move(config));
       if (*demo) {
         std::cout << prepare_demo(service) << std::flush;
@@ -242,7 +253,7 @@ void add_migrate_command(CLI::App& app) {
   migrate->callback([options] {
     guarded([&] {
       const auto config = load(*options);
-      auto store = store::open_store(config.db, store::Migrations::kApply);
+      auto store = open_for_command(config);
       std::cout << "database schema at version " << store->schema_version() << "\n";
     });
   });
@@ -272,7 +283,7 @@ void add_integration_commands(CLI::App& app) {
       const auto config = load(*create_options);
       const auto box = app::secret_box_from(config);
       const auto urls = apply_webhook_urls({}, *create_urls);  // refuses a bad URL before creating anything
-      auto store = open_for_command(config.db);
+      auto store = open_for_command(config);
       const auto created = admin::create_integration(*store, box, *name, util::wall_clock_ms(), origins);
       if (urls.any()) {
         store->set_integration_webhooks(created.id, urls);
@@ -300,7 +311,7 @@ void add_integration_commands(CLI::App& app) {
   list->callback([list_options, list_json] {
     guarded([&] {
       const auto config = load(*list_options);
-      auto store = open_for_command(config.db);
+      auto store = open_for_command(config);
       boost::json::array all;
       for (const auto& i : store->list_integrations()) {
         const auto urls = store->find_integration_webhooks(i.id).value_or(store::WebhookUrls{});
@@ -345,7 +356,7 @@ void add_integration_commands(CLI::App& app) {
         throw CLI::RuntimeError(1);
       }
       const auto config = load(*set_options);
-      auto store = open_for_command(config.db);
+      auto store = open_for_command(config);
       const auto current = store->find_integration_webhooks(*set_id);
       if (!current) {
         std::cerr << "inereg: no integration with that id\n";
@@ -368,7 +379,7 @@ void add_integration_commands(CLI::App& app) {
     guarded([&] {
       const auto config = load(*rotate_options);
       const auto box = app::secret_box_from(config);
-      auto store = open_for_command(config.db);
+      auto store = open_for_command(config);
       const auto secret = admin::rotate_secret(*store, box, *rotate_id, util::wall_clock_ms());
       if (!secret) {
         std::cerr << "inereg: no integration with that id\n";
@@ -387,7 +398,7 @@ void add_integration_commands(CLI::App& app) {
   revoke->callback([revoke_options, revoke_id] {
     guarded([&] {
       const auto config = load(*revoke_options);
-      auto store = open_for_command(config.db);
+      auto store = open_for_command(config);
       std::cout << "revoked " << store->revoke_older_integration_secrets(*revoke_id, util::wall_clock_ms())
                 << " secret(s)\n";
     });
@@ -406,7 +417,7 @@ void add_integration_commands(CLI::App& app) {
     guarded([&] {
       const auto origins = normalized_origins(*set_origins_list);
       const auto config = load(*set_origins_options);
-      auto store = open_for_command(config.db);
+      auto store = open_for_command(config);
       if (!store->set_integration_cors_origins(*set_origins_id, origins)) {
         std::cerr << "inereg: no integration with that id\n";
         throw CLI::RuntimeError(1);
@@ -427,7 +438,7 @@ void add_integration_commands(CLI::App& app) {
     command->callback([command_options, id, activate] {
       guarded([&] {
         const auto config = load(*command_options);
-        auto store = open_for_command(config.db);
+        auto store = open_for_command(config);
         if (!store->set_integration_active(*id, activate)) {
           std::cerr << "inereg: no integration with that id\n";
           throw CLI::RuntimeError(1);
@@ -479,7 +490,7 @@ void add_registry_commands(CLI::App& app) {
   import->callback([import_options, file_name] {
     guarded([&] {
       const auto config = load(*import_options);
-  auto store = open_for_command(config.db);
+  auto store = open_for_command(config);
   std::ifstream input(*file_name);
   const bool terminal = ::isatty(STDERR_FILENO) == 1;
   const auto report = registry::import_registry(*store, input, [terminal](std::int64_t lines) {
@@ -523,7 +534,7 @@ void add_webhook_commands(CLI::App& app) {
   list->callback([list_options, session, state, limit, json] {
     guarded([&] {
       const auto config = load(*list_options);
-      auto store = open_for_command(config.db);
+      auto store = open_for_command(config);
       store::DeliveryFilter filter;
       filter.session_id = *session;
       if (*state) {
@@ -593,7 +604,7 @@ void add_webhook_commands(CLI::App& app) {
   redeliver->callback([redeliver_options, delivery_id] {
     guarded([&] {
       const auto config = load(*redeliver_options);
-      auto store = open_for_command(config.db);
+      auto store = open_for_command(config);
       // The copy is queued as is: no session change composes webhooks here.
       sessions::SessionWorkflow sessions(*store, nullptr);
       const auto result = sessions.redeliver(*delivery_id, util::wall_clock_ms());

@@ -85,7 +85,7 @@ std::string prepare_demo(app::Service& service) {
   const std::string active_session = create_and_submit(service, integration, vigente.credential);
   const std::string unknown_session = create_and_submit(service, integration, unknown.credential);
 
-  const std::string base = fmt::format("http://{}:{}", service.config().http.host, service.port());
+  const std::string& base = service.local_url();
   auto get_command = [&](const std::string& session_id) {
     return fmt::format(
         "curl -s -H 'X-AUTH-CLIENT: {}' -H 'X-HMAC-SIGNATURE: {}' '{}/v1/sessions/{}/decision/ine-registry?version=v1'",

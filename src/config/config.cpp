@@ -1,355 +1,484 @@
 #include "config/config.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <functional>
-#include <vector>
+#include <type_traits>
+#include <variant>
 
 #include <toml++/toml.h>
+
+extern char** environ;
 
 namespace inereg::config {
 namespace {
 
-// One setting: where it lives in the TOML file, its environment variable, and how to
-// apply a value. The single table keeps file and environment names in step.
-struct Setting {
-  const char* table;  // "" for top level
-  const char* key;
-  const char* env;
-  std::function<void(Config&, const std::string&)> apply;
+// Variables with this prefix belong to the test suites (INEREG_TEST_BACKEND,
+// INEREG_TEST_POSTGRES_URL, …), which run inereg with them set; every other INEREG_*
+// variable must name a setting.
+constexpr std::string_view kEnvPrefix = "INEREG_";
+constexpr std::string_view kTestEnvPrefix = "INEREG_TEST_";
+
+// A value as its source gives it: a typed TOML node, or the text of an environment
+// variable or a flag.
+using Value = std::variant<const toml::node*, std::string>;
+
+// Which setting a value is for and where it came from, for messages:
+// "checks.workers (in /etc/inereg.toml)", "checks.workers (INEREG_CHECKS_WORKERS)".
+struct Place {
+  std::string name;
+  std::string origin;
 };
 
-std::int64_t to_int(const std::string& name, const std::string& text, std::int64_t min, std::int64_t max) {
+[[noreturn]] void fail(const Place& place, const std::string& problem) {
+  throw ConfigError(place.name + " (" + place.origin + ") " + problem);
+}
+
+std::optional<std::int64_t> integer_from_text(const std::string& text) {
   try {
     std::size_t used = 0;
     const long long value = std::stoll(text, &used);
-    if (used != text.size() || value < min || value > max) {
-      throw std::out_of_range(name);
+    if (used == text.size()) {
+      return value;
     }
-    return value;
   } catch (const std::logic_error&) {
-    throw ConfigError(name + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
   }
+  return std::nullopt;
 }
 
-bool to_bool(const std::string& name, const std::string& text) {
+// An integer in [min, max]; TOML integers and their text ("3") are both accepted.
+std::int64_t read_integer(const Value& value, const Place& place, std::int64_t min, std::int64_t max) {
+  std::optional<std::int64_t> number;
+  if (const auto* text = std::get_if<std::string>(&value)) {
+    number = integer_from_text(*text);
+  } else if (const auto* node = std::get<const toml::node*>(value); node->is_integer()) {
+    number = node->as_integer()->get();
+  } else if (node->is_string()) {
+    number = integer_from_text(node->as_string()->get());
+  }
+  if (!number || *number < min || *number > max) {
+    fail(place, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+  }
+  return *number;
+}
+
+bool read_bool(const Value& value, const Place& place) {
+  std::string text;
+  if (const auto* given = std::get_if<std::string>(&value)) {
+    text = *given;
+  } else if (const auto* node = std::get<const toml::node*>(value); node->is_boolean()) {
+    return node->as_boolean()->get();
+  }
   if (text == "true" || text == "1") {
     return true;
   }
   if (text == "false" || text == "0") {
     return false;
   }
-  throw ConfigError(name + " must be true or false");
+  fail(place, "must be true or false");
 }
 
-std::vector<Setting> settings() {
-  using std::chrono::milliseconds;
-  return {
-      {"", "listen", "INEREG_LISTEN", [](Config& c, const std::string& v) { c.listen = v; }},
-      {"", "db", "INEREG_DB", [](Config& c, const std::string& v) { c.db = v; }},
-      {"", "master_key", "INEREG_MASTER_KEY", [](Config& c, const std::string& v) { c.master_key = v; }},
-      {"", "public_url", "INEREG_PUBLIC_URL", [](Config& c, const std::string& v) { c.public_url = v; }},
-      {"", "log_level", "INEREG_LOG_LEVEL", [](Config& c, const std::string& v) { c.log_level = v; }},
-      {"auth", "integration_cache_ms", "INEREG_AUTH_INTEGRATION_CACHE_MS",
-       [](Config& c, const std::string& v) {
-         c.integration_cache_ms = to_int("auth.integration_cache_ms", v, 0, 3'600'000);
-       }},
-      {"api", "result_cache_ms", "INEREG_API_RESULT_CACHE_MS",
-       [](Config& c, const std::string& v) { c.result_cache_ms = to_int("api.result_cache_ms", v, 0, 3'600'000); }},
-      {"api", "delete_enabled", "INEREG_API_DELETE_ENABLED",
-       [](Config& c, const std::string& v) { c.delete_enabled = to_bool("api.delete_enabled", v); }},
-      {"api", "delete_limit_per_hour", "INEREG_API_DELETE_LIMIT_PER_HOUR",
-       [](Config& c, const std::string& v) {
-         c.delete_limit.per_hour = static_cast<int>(to_int("api.delete_limit_per_hour", v, 0, 1'000'000));
-       }},
-      {"api", "delete_limit_per_day", "INEREG_API_DELETE_LIMIT_PER_DAY",
-       [](Config& c, const std::string& v) {
-         c.delete_limit.per_day = static_cast<int>(to_int("api.delete_limit_per_day", v, 0, 1'000'000));
-       }},
-      {"http", "io_threads", "INEREG_HTTP_IO_THREADS",
-       [](Config& c, const std::string& v) {
-         c.http.io_threads = static_cast<int>(to_int("http.io_threads", v, 1, 256));
-       }},
-      {"http", "blocking_threads", "INEREG_HTTP_BLOCKING_THREADS",
-       [](Config& c, const std::string& v) {
-         c.http.blocking_threads = static_cast<int>(to_int("http.blocking_threads", v, 1, 256));
-       }},
-      {"http", "max_body_bytes", "INEREG_HTTP_MAX_BODY_BYTES",
-       [](Config& c, const std::string& v) {
-         c.http.max_body_bytes = static_cast<std::size_t>(to_int("http.max_body_bytes", v, 1024, 64LL << 20));
-       }},
-      {"http", "max_header_bytes", "INEREG_HTTP_MAX_HEADER_BYTES",
-       [](Config& c, const std::string& v) {
-         c.http.max_header_bytes = static_cast<std::size_t>(to_int("http.max_header_bytes", v, 1024, 1 << 20));
-       }},
-      {"http", "read_timeout_ms", "INEREG_HTTP_READ_TIMEOUT_MS",
-       [](Config& c, const std::string& v) {
-         c.http.read_timeout = milliseconds(to_int("http.read_timeout_ms", v, 100, 3'600'000));
-       }},
-      {"http", "idle_timeout_ms", "INEREG_HTTP_IDLE_TIMEOUT_MS",
-       [](Config& c, const std::string& v) {
-         c.http.idle_timeout = milliseconds(to_int("http.idle_timeout_ms", v, 100, 3'600'000));
-       }},
-      {"http", "drain_timeout_ms", "INEREG_HTTP_DRAIN_TIMEOUT_MS",
-       [](Config& c, const std::string& v) {
-         c.http.drain_timeout = milliseconds(to_int("http.drain_timeout_ms", v, 0, 3'600'000));
-       }},
-      {"media", "max_upload_bytes", "INEREG_MEDIA_MAX_UPLOAD_BYTES",
-       [](Config& c, const std::string& v) {
-         c.media_max_upload_bytes = static_cast<std::size_t>(to_int("media.max_upload_bytes", v, 1024, 256LL << 20));
-       }},
-      {"media", "max_files_per_session", "INEREG_MEDIA_MAX_FILES_PER_SESSION",
-       [](Config& c, const std::string& v) {
-         c.media_limits.max_files_per_session = to_int("media.max_files_per_session", v, 1, 10'000);
-       }},
-      {"media", "max_bytes_per_session", "INEREG_MEDIA_MAX_BYTES_PER_SESSION",
-       [](Config& c, const std::string& v) {
-         c.media_limits.max_bytes_per_session = to_int("media.max_bytes_per_session", v, 1024, 16LL << 30);
-       }},
-      {"checks", "workers", "INEREG_CHECKS_WORKERS",
-       [](Config& c, const std::string& v) {
-         c.checks.workers = static_cast<int>(to_int("checks.workers", v, 0, 256));
-       }},
-      {"checks", "lease_ms", "INEREG_CHECKS_LEASE_MS",
-       [](Config& c, const std::string& v) { c.checks.lease_ms = to_int("checks.lease_ms", v, 100, 86'400'000); }},
-      {"checks", "poll_ms", "INEREG_CHECKS_POLL_MS",
-       [](Config& c, const std::string& v) { c.checks.poll_ms = to_int("checks.poll_ms", v, 10, 3'600'000); }},
-      {"checks", "retry_base_ms", "INEREG_CHECKS_RETRY_BASE_MS",
-       [](Config& c, const std::string& v) {
-         c.checks.retry_base_ms = to_int("checks.retry_base_ms", v, 1, 3'600'000);
-       }},
-      {"checks", "retry_max_ms", "INEREG_CHECKS_RETRY_MAX_MS",
-       [](Config& c, const std::string& v) {
-         c.checks.retry_max_ms = to_int("checks.retry_max_ms", v, 1, 86'400'000);
-       }},
-      {"checks", "max_in_flight", "INEREG_CHECKS_MAX_IN_FLIGHT",
-       [](Config& c, const std::string& v) {
-         c.checks.max_in_flight = static_cast<int>(to_int("checks.max_in_flight", v, 1, 100'000));
-       }},
-      {"checks", "batch_size", "INEREG_CHECKS_BATCH_SIZE",
-       [](Config& c, const std::string& v) {
-         c.checks.batch_size = static_cast<int>(to_int("checks.batch_size", v, 1, 10'000));
-       }},
-      {"checks", "lookup_timeout_ms", "INEREG_CHECKS_LOOKUP_TIMEOUT_MS",
-       [](Config& c, const std::string& v) {
-         c.checks.lookup_timeout_ms = to_int("checks.lookup_timeout_ms", v, 1, 3'600'000);
-       }},
-      {"checks", "stop_wait_ms", "INEREG_CHECKS_STOP_WAIT_MS",
-       [](Config& c, const std::string& v) { c.checks.stop_wait_ms = to_int("checks.stop_wait_ms", v, 0, 3'600'000); }},
-      // Threads that read submitted sessions' document images (Tesseract, CPU-bound).
-      {"vision", "threads", "INEREG_VISION_THREADS",
-       [](Config& c, const std::string& v) {
-         c.checks.reading_threads = static_cast<int>(to_int("vision.threads", v, 1, 64));
-       }},
-      {"metrics", "enabled", "INEREG_METRICS_ENABLED",
-       [](Config& c, const std::string& v) { c.metrics_enabled = to_bool("metrics.enabled", v); }},
-      // registry.*: which connector answers checks, and how the HTTP one treats its upstream.
-      {"registry", "kind", "INEREG_REGISTRY_KIND",
-       [](Config& c, const std::string& v) {
-         if (v != "local" && v != "http") {
-           throw ConfigError("registry.kind must be \"local\" or \"http\"");
-         }
-         c.registry.kind = v;
-       }},
-      {"registry", "url", "INEREG_REGISTRY_URL", [](Config& c, const std::string& v) { c.registry.upstream.url = v; }},
-      {"registry", "auth_header", "INEREG_REGISTRY_AUTH_HEADER",
-       [](Config& c, const std::string& v) { c.registry.upstream.auth_header = v; }},
-      {"registry", "auth_value", "INEREG_REGISTRY_AUTH_VALUE",
-       [](Config& c, const std::string& v) { c.registry.upstream.auth_value = v; }},
-      {"registry", "ca_file", "INEREG_REGISTRY_CA_FILE",
-       [](Config& c, const std::string& v) { c.registry.upstream.ca_file = v; }},
-      {"registry", "io_threads", "INEREG_REGISTRY_IO_THREADS",
-       [](Config& c, const std::string& v) {
-         c.registry.upstream.io_threads = static_cast<int>(to_int("registry.io_threads", v, 1, 64));
-       }},
-      {"registry", "attempt_timeout_ms", "INEREG_REGISTRY_ATTEMPT_TIMEOUT_MS",
-       [](Config& c, const std::string& v) {
-         c.registry.upstream.attempt_timeout_ms = to_int("registry.attempt_timeout_ms", v, 10, 600'000);
-       }},
-      {"registry", "lookup_timeout_ms", "INEREG_REGISTRY_LOOKUP_TIMEOUT_MS",
-       [](Config& c, const std::string& v) {
-         c.registry.upstream.lookup_timeout_ms = to_int("registry.lookup_timeout_ms", v, 10, 3'600'000);
-       }},
-      {"registry", "max_attempts", "INEREG_REGISTRY_MAX_ATTEMPTS",
-       [](Config& c, const std::string& v) {
-         c.registry.upstream.max_attempts = static_cast<int>(to_int("registry.max_attempts", v, 1, 100));
-       }},
-      {"registry", "backoff_base_ms", "INEREG_REGISTRY_BACKOFF_BASE_MS",
-       [](Config& c, const std::string& v) {
-         c.registry.upstream.backoff_base_ms = to_int("registry.backoff_base_ms", v, 0, 600'000);
-       }},
-      {"registry", "backoff_max_ms", "INEREG_REGISTRY_BACKOFF_MAX_MS",
-       [](Config& c, const std::string& v) {
-         c.registry.upstream.backoff_max_ms = to_int("registry.backoff_max_ms", v, 0, 3'600'000);
-       }},
-      {"registry", "breaker_failures", "INEREG_REGISTRY_BREAKER_FAILURES",
-       [](Config& c, const std::string& v) {
-         c.registry.upstream.breaker.consecutive_failures =
-             static_cast<int>(to_int("registry.breaker_failures", v, 0, 1'000'000));
-       }},
-      {"registry", "breaker_failure_rate_percent", "INEREG_REGISTRY_BREAKER_FAILURE_RATE_PERCENT",
-       [](Config& c, const std::string& v) {
-         c.registry.upstream.breaker.failure_rate_percent =
-             static_cast<int>(to_int("registry.breaker_failure_rate_percent", v, 0, 100));
-       }},
-      {"registry", "breaker_window", "INEREG_REGISTRY_BREAKER_WINDOW",
-       [](Config& c, const std::string& v) {
-         c.registry.upstream.breaker.window = static_cast<int>(to_int("registry.breaker_window", v, 1, 100'000));
-       }},
-      {"registry", "breaker_open_ms", "INEREG_REGISTRY_BREAKER_OPEN_MS",
-       [](Config& c, const std::string& v) {
-         c.registry.upstream.breaker.open_ms = to_int("registry.breaker_open_ms", v, 1, 3'600'000);
-       }},
-      {"registry", "breaker_half_open_probes", "INEREG_REGISTRY_BREAKER_HALF_OPEN_PROBES",
-       [](Config& c, const std::string& v) {
-         c.registry.upstream.breaker.half_open_probes =
-             static_cast<int>(to_int("registry.breaker_half_open_probes", v, 1, 1'000));
-       }},
-      {"registry", "max_in_flight", "INEREG_REGISTRY_MAX_IN_FLIGHT",
-       [](Config& c, const std::string& v) {
-         c.registry.upstream.max_in_flight = static_cast<int>(to_int("registry.max_in_flight", v, 1, 1'000'000));
-       }},
-      {"registry", "cap_retry_after_ms", "INEREG_REGISTRY_CAP_RETRY_AFTER_MS",
-       [](Config& c, const std::string& v) {
-         c.registry.upstream.cap_retry_after_ms = to_int("registry.cap_retry_after_ms", v, 0, 600'000);
-       }},
-      {"registry", "rate_limit_default_ms", "INEREG_REGISTRY_RATE_LIMIT_DEFAULT_MS",
-       [](Config& c, const std::string& v) {
-         c.registry.upstream.rate_limit_default_ms = to_int("registry.rate_limit_default_ms", v, 0, 3'600'000);
-       }},
-      {"registry", "rate_limit_max_ms", "INEREG_REGISTRY_RATE_LIMIT_MAX_MS",
-       [](Config& c, const std::string& v) {
-         c.registry.upstream.rate_limit_max_ms = to_int("registry.rate_limit_max_ms", v, 0, 86'400'000);
-       }},
-      {"registry", "max_response_bytes", "INEREG_REGISTRY_MAX_RESPONSE_BYTES",
-       [](Config& c, const std::string& v) {
-         c.registry.upstream.max_response_bytes =
-             static_cast<std::size_t>(to_int("registry.max_response_bytes", v, 256, 16LL << 20));
-       }},
-      {"registry", "max_idle_connections", "INEREG_REGISTRY_MAX_IDLE_CONNECTIONS",
-       [](Config& c, const std::string& v) {
-         c.registry.upstream.max_idle_connections =
-             static_cast<int>(to_int("registry.max_idle_connections", v, 0, 100'000));
-       }},
-      {"registry", "cache_ttl_ms", "INEREG_REGISTRY_CACHE_TTL_MS",
-       [](Config& c, const std::string& v) {
-         c.registry.cache_ttl_ms = to_int("registry.cache_ttl_ms", v, 0, 86'400'000);
-       }},
-      {"registry", "cache_max_entries", "INEREG_REGISTRY_CACHE_MAX_ENTRIES",
-       [](Config& c, const std::string& v) {
-         c.registry.cache_max_entries =
-             static_cast<std::size_t>(to_int("registry.cache_max_entries", v, 1, 100'000'000));
-       }},
-      {"webhooks", "max_in_flight", "INEREG_WEBHOOKS_MAX_IN_FLIGHT",
-       [](Config& c, const std::string& v) {
-         c.webhooks.max_in_flight = static_cast<int>(to_int("webhooks.max_in_flight", v, 1, 1024));
-       }},
-      {"webhooks", "timeout_ms", "INEREG_WEBHOOKS_TIMEOUT_MS",
-       [](Config& c, const std::string& v) { c.webhooks.timeout_ms = to_int("webhooks.timeout_ms", v, 100, 600'000); }},
-      {"webhooks", "lease_ms", "INEREG_WEBHOOKS_LEASE_MS",
-       [](Config& c, const std::string& v) { c.webhooks.lease_ms = to_int("webhooks.lease_ms", v, 200, 86'400'000); }},
-      {"webhooks", "poll_ms", "INEREG_WEBHOOKS_POLL_MS",
-       [](Config& c, const std::string& v) { c.webhooks.poll_ms = to_int("webhooks.poll_ms", v, 10, 3'600'000); }},
-      {"webhooks", "first_retry_ms", "INEREG_WEBHOOKS_FIRST_RETRY_MS",
-       [](Config& c, const std::string& v) {
-         c.webhooks.first_retry_ms = to_int("webhooks.first_retry_ms", v, 10, 86'400'000);
-       }},
-      {"webhooks", "retry_interval_ms", "INEREG_WEBHOOKS_RETRY_INTERVAL_MS",
-       [](Config& c, const std::string& v) {
-         c.webhooks.retry_interval_ms = to_int("webhooks.retry_interval_ms", v, 10, 86'400'000);
-       }},
-      {"webhooks", "max_age_ms", "INEREG_WEBHOOKS_MAX_AGE_MS",
-       [](Config& c, const std::string& v) {
-         c.webhooks.max_age_ms = to_int("webhooks.max_age_ms", v, 1'000, 90LL * 86'400'000);
-       }},
-      {"webhooks", "ca_file", "INEREG_WEBHOOKS_CA_FILE",
-       [](Config& c, const std::string& v) { c.webhooks.ca_file = v; }},
-      {"sessions", "expire_after_ms", "INEREG_SESSIONS_EXPIRE_AFTER_MS",
-       [](Config& c, const std::string& v) {
-         c.sessions.expire_after_ms = to_int("sessions.expire_after_ms", v, 1'000, 365LL * 86'400'000);
-       }},
-      {"sessions", "sweep_interval_ms", "INEREG_SESSIONS_SWEEP_INTERVAL_MS",
-       [](Config& c, const std::string& v) {
-         c.sessions.sweep_interval_ms = to_int("sessions.sweep_interval_ms", v, 10, 86'400'000);
-       }},
+std::string read_text(const Value& value, const Place& place) {
+  if (const auto* text = std::get_if<std::string>(&value)) {
+    return *text;
+  }
+  if (const auto* node = std::get<const toml::node*>(value); node->is_string()) {
+    return node->as_string()->get();
+  }
+  fail(place, "must be a string");
+}
+
+// One setting: its section and key in the file (its INEREG_* variable is derived from
+// them) and how a value is parsed into its field. Written once per setting, read by
+// every source.
+struct Binding {
+  std::string_view section;  // "" = top level
+  std::string_view key;
+  std::function<void(Config&, const Value&, const Place&)> apply;
+
+  std::string name() const {
+    return section.empty() ? std::string(key) : std::string(section) + "." + std::string(key);
+  }
+  std::string env() const {
+    std::string out(kEnvPrefix);
+    for (const char c : section.empty() ? std::string(key) : std::string(section) + "_" + std::string(key)) {
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return out;
+  }
+};
+
+// The field a binding writes: `field(&Config::checks, &CheckRunnerOptions::workers)`
+// is config.checks.workers.
+template <typename... Members>
+auto field(Members... members) {
+  return [=](Config & config) -> auto& {
+    return (config.*....*members);
   };
 }
 
-std::optional<std::string> toml_text(const toml::node& node) {
-  if (const auto* s = node.as_string()) {
-    return s->get();
-  }
-  if (const auto* i = node.as_integer()) {
-    return std::to_string(i->get());
-  }
-  if (const auto* b = node.as_boolean()) {
-    return b->get() ? "true" : "false";
-  }
-  return std::nullopt;
+template <typename Field>
+Binding integer(std::string_view section, std::string_view key, std::int64_t min, std::int64_t max, Field field) {
+  return {section, key, [=](Config& config, const Value& value, const Place& place) {
+            auto& target = field(config);
+            using Target = std::remove_reference_t<decltype(target)>;
+            target = Target(read_integer(value, place, min, max));
+          }};
 }
 
-}  // namespace
-
-Config load_config(const std::optional<std::string>& file) {
-  Config config;
-  const auto all = settings();
-  if (file) {
-    toml::table table;
-    try {
-      table = toml::parse_file(*file);
-    } catch (const toml::parse_error& e) {
-      throw ConfigError("cannot read config file " + *file + ": " + std::string(e.description()));
-    }
-    for (const auto& setting : all) {
-      const toml::node* node = nullptr;
-      if (*setting.table == '\0') {
-        node = table.get(setting.key);
-      } else if (const auto* section = table.get_as<toml::table>(setting.table)) {
-        node = section->get(setting.key);
-      }
-      if (node == nullptr) {
-        continue;
-      }
-      const auto text = toml_text(*node);
-      const std::string name = *setting.table ? std::string(setting.table) + "." + setting.key : setting.key;
-      if (!text) {
-        throw ConfigError("config key " + name + " must be a string or an integer");
-      }
-      setting.apply(config, *text);
-    }
-  }
-  for (const auto& setting : all) {
-    if (const char* value = std::getenv(setting.env)) {
-      setting.apply(config, value);
-    }
-  }
-  return config;
+template <typename Field>
+Binding boolean(std::string_view section, std::string_view key, Field field) {
+  return {section, key,
+          [=](Config& config, const Value& value, const Place& place) { field(config) = read_bool(value, place); }};
 }
 
-void parse_listen(const std::string& listen, std::string& host, std::uint16_t& port) {
+// Checks a text value, and may normalize it in place; returns the problem with it
+// ("must be …"), or "" for a good one.
+using TextCheck = std::function<std::string(std::string&)>;
+
+template <typename Field>
+Binding text(std::string_view section, std::string_view key, Field field, TextCheck check = {}) {
+  return {section, key, [=](Config& config, const Value& value, const Place& place) {
+            auto text = read_text(value, place);
+            if (check) {
+              if (const auto problem = check(text); !problem.empty()) {
+                fail(place, problem);
+              }
+            }
+            field(config) = std::move(text);
+          }};
+}
+
+TextCheck one_of(std::vector<std::string> allowed) {
+  return [allowed = std::move(allowed)](std::string& value) -> std::string {
+    if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) {
+      return "";
+    }
+    std::string list;
+    for (const auto& choice : allowed) {
+      list += (list.empty() ? "" : ", ") + ("\"" + choice + "\"");
+    }
+    return "must be one of " + list;
+  };
+}
+
+std::optional<ListenAddress> split_listen(std::string_view listen) {
   const auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon + 1 == listen.size()) {
-    throw ConfigError("listen must be HOST:PORT, e.g. 127.0.0.1:8080");
+  if (colon == std::string_view::npos) {
+    return std::nullopt;
   }
-  host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
+  ListenAddress address{std::string(listen.substr(0, colon)), 0};
+  if (address.host.size() >= 2 && address.host.front() == '[' && address.host.back() == ']') {
+    address.host = address.host.substr(1, address.host.size() - 2);
   }
-  port = static_cast<std::uint16_t>(to_int("listen port", listen.substr(colon + 1), 0, 65535));
+  const auto port = integer_from_text(std::string(listen.substr(colon + 1)));
+  if (!port || *port < 0 || *port > 65535) {
+    return std::nullopt;
+  }
+  address.port = static_cast<std::uint16_t>(*port);
+  return address;
 }
 
-void finalize(Config& config) {
-  parse_listen(config.listen, config.http.host, config.http.port);
-  if (config.public_url.empty() && config.http.port != 0) {
-    config.public_url = "http://" + config.listen;  // with port 0, Service fills it in once bound
+std::string trim_trailing_slashes(std::string& url) {
+  while (url.ends_with('/')) {
+    url.pop_back();
   }
-  while (!config.public_url.empty() && config.public_url.back() == '/') {
-    config.public_url.pop_back();
+  return "";
+}
+
+constexpr const char* kListenProblem = "must be HOST:PORT, e.g. 127.0.0.1:8080";
+
+const std::vector<Binding>& bindings() {
+  using checks::CheckRunnerOptions;
+  using http::ServerSettings;
+  using registry::CircuitBreakerOptions;
+  using registry::RegistryOptions;
+  using registry::UpstreamOptions;
+  using webhooks::DeliveryOptions;
+  constexpr std::int64_t kHourMs = 3'600'000;
+  constexpr std::int64_t kDayMs = 24 * kHourMs;
+  const auto upstream = [](auto member) { return field(&Config::registry, &RegistryOptions::upstream, member); };
+  const auto breaker = [](auto member) {
+    return field(&Config::registry, &RegistryOptions::upstream, &UpstreamOptions::breaker, member);
+  };
+  static const std::vector<Binding> all = {
+      text("", "listen", field(&Config::listen), [](std::string& v) { return split_listen(v) ? "" : kListenProblem; }),
+      text("", "db", field(&Config::db)),
+      text("", "master_key", field(&Config::master_key)),
+      text("", "public_url", field(&Config::public_url), trim_trailing_slashes),
+      // spdlog's level names.
+      text("", "log_level", field(&Config::log_level),
+           one_of({"trace", "debug", "info", "warn", "warning", "err", "error", "critical", "off"})),
+
+      integer("http", "io_threads", 1, 256, field(&Config::http, &ServerSettings::io_threads)),
+      integer("http", "blocking_threads", 1, 256, field(&Config::http, &ServerSettings::blocking_threads)),
+      integer("http", "max_body_bytes", 1024, 64LL << 20, field(&Config::http, &ServerSettings::max_body_bytes)),
+      integer("http", "max_header_bytes", 1024, 1 << 20, field(&Config::http, &ServerSettings::max_header_bytes)),
+      integer("http", "read_timeout_ms", 100, kHourMs, field(&Config::http, &ServerSettings::read_timeout)),
+      integer("http", "idle_timeout_ms", 100, kHourMs, field(&Config::http, &ServerSettings::idle_timeout)),
+      integer("http", "drain_timeout_ms", 0, kHourMs, field(&Config::http, &ServerSettings::drain_timeout)),
+
+      integer("checks", "workers", 0, 256, field(&Config::checks, &CheckRunnerOptions::workers)),
+      integer("checks", "max_in_flight", 1, 100'000, field(&Config::checks, &CheckRunnerOptions::max_in_flight)),
+      integer("checks", "batch_size", 1, 10'000, field(&Config::checks, &CheckRunnerOptions::batch_size)),
+      integer("checks", "lease_ms", 100, kDayMs, field(&Config::checks, &CheckRunnerOptions::lease_ms)),
+      integer("checks", "lookup_timeout_ms", 1, kHourMs,
+              field(&Config::checks, &CheckRunnerOptions::lookup_timeout_ms)),
+      integer("checks", "poll_ms", 10, kHourMs, field(&Config::checks, &CheckRunnerOptions::poll_ms)),
+      integer("checks", "retry_base_ms", 1, kHourMs, field(&Config::checks, &CheckRunnerOptions::retry_base_ms)),
+      integer("checks", "retry_max_ms", 1, kDayMs, field(&Config::checks, &CheckRunnerOptions::retry_max_ms)),
+      integer("checks", "stop_wait_ms", 0, kHourMs, field(&Config::checks, &CheckRunnerOptions::stop_wait_ms)),
+      // Threads that read submitted sessions' document images (Tesseract, CPU-bound).
+      integer("vision", "threads", 1, 64, field(&Config::checks, &CheckRunnerOptions::reading_threads)),
+
+      boolean("metrics", "enabled", field(&Config::metrics, &metrics::MetricsOptions::enabled)),
+
+      integer("auth", "integration_cache_ms", 0, kHourMs,
+              field(&Config::auth, &auth::DirectoryOptions::integration_cache_ms)),
+
+      integer("api", "result_cache_ms", 0, kHourMs, field(&Config::api, &api::ApiSettings::result_cache_ms)),
+      boolean("api", "delete_enabled", field(&Config::api, &api::ApiSettings::delete_enabled)),
+      integer("api", "delete_limit_per_hour", 0, 1'000'000,
+              field(&Config::api, &api::ApiSettings::delete_limit, &store::DeleteRateLimit::per_hour)),
+      integer("api", "delete_limit_per_day", 0, 1'000'000,
+              field(&Config::api, &api::ApiSettings::delete_limit, &store::DeleteRateLimit::per_day)),
+
+      integer("media", "max_upload_bytes", 1024, 256LL << 20,
+              field(&Config::media, &api::MediaOptions::max_upload_bytes)),
+      integer("media", "max_files_per_session", 1, 10'000,
+              field(&Config::media, &api::MediaOptions::limits, &store::MediaLimits::max_files_per_session)),
+      integer("media", "max_bytes_per_session", 1024, 16LL << 30,
+              field(&Config::media, &api::MediaOptions::limits, &store::MediaLimits::max_bytes_per_session)),
+
+      // Which connector answers checks, and how the HTTP one treats its upstream.
+      text("registry", "kind", field(&Config::registry, &RegistryOptions::kind), one_of({"local", "http"})),
+      text("registry", "url", upstream(&UpstreamOptions::url)),
+      text("registry", "auth_header", upstream(&UpstreamOptions::auth_header)),
+      text("registry", "auth_value", upstream(&UpstreamOptions::auth_value)),
+      text("registry", "ca_file", upstream(&UpstreamOptions::ca_file)),
+      integer("registry", "io_threads", 1, 64, upstream(&UpstreamOptions::io_threads)),
+      integer("registry", "attempt_timeout_ms", 10, 600'000, upstream(&UpstreamOptions::attempt_timeout_ms)),
+      integer("registry", "lookup_timeout_ms", 10, kHourMs, upstream(&UpstreamOptions::lookup_timeout_ms)),
+      integer("registry", "max_attempts", 1, 100, upstream(&UpstreamOptions::max_attempts)),
+      integer("registry", "backoff_base_ms", 0, 600'000, upstream(&UpstreamOptions::backoff_base_ms)),
+      integer("registry", "backoff_max_ms", 0, kHourMs, upstream(&UpstreamOptions::backoff_max_ms)),
+      integer("registry", "breaker_failures", 0, 1'000'000, breaker(&CircuitBreakerOptions::consecutive_failures)),
+      integer("registry", "breaker_failure_rate_percent", 0, 100,
+              breaker(&CircuitBreakerOptions::failure_rate_percent)),
+      integer("registry", "breaker_window", 1, 100'000, breaker(&CircuitBreakerOptions::window)),
+      integer("registry", "breaker_open_ms", 1, kHourMs, breaker(&CircuitBreakerOptions::open_ms)),
+      integer("registry", "breaker_half_open_probes", 1, 1'000, breaker(&CircuitBreakerOptions::half_open_probes)),
+      integer("registry", "max_in_flight", 1, 1'000'000, upstream(&UpstreamOptions::max_in_flight)),
+      integer("registry", "cap_retry_after_ms", 0, 600'000, upstream(&UpstreamOptions::cap_retry_after_ms)),
+      integer("registry", "rate_limit_default_ms", 0, kHourMs, upstream(&UpstreamOptions::rate_limit_default_ms)),
+      integer("registry", "rate_limit_max_ms", 0, kDayMs, upstream(&UpstreamOptions::rate_limit_max_ms)),
+      integer("registry", "max_response_bytes", 256, 16LL << 20, upstream(&UpstreamOptions::max_response_bytes)),
+      integer("registry", "max_idle_connections", 0, 100'000, upstream(&UpstreamOptions::max_idle_connections)),
+      integer("registry", "cache_ttl_ms", 0, kDayMs, field(&Config::registry, &RegistryOptions::cache_ttl_ms)),
+      integer("registry", "cache_max_entries", 1, 100'000'000,
+              field(&Config::registry, &RegistryOptions::cache_max_entries)),
+
+      integer("webhooks", "max_in_flight", 1, 1024, field(&Config::webhooks, &DeliveryOptions::max_in_flight)),
+      integer("webhooks", "timeout_ms", 100, 600'000, field(&Config::webhooks, &DeliveryOptions::timeout_ms)),
+      integer("webhooks", "lease_ms", 200, kDayMs, field(&Config::webhooks, &DeliveryOptions::lease_ms)),
+      integer("webhooks", "poll_ms", 10, kHourMs, field(&Config::webhooks, &DeliveryOptions::poll_ms)),
+      integer("webhooks", "first_retry_ms", 10, kDayMs, field(&Config::webhooks, &DeliveryOptions::first_retry_ms)),
+      integer("webhooks", "retry_interval_ms", 10, kDayMs,
+              field(&Config::webhooks, &DeliveryOptions::retry_interval_ms)),
+      integer("webhooks", "max_age_ms", 1'000, 90 * kDayMs, field(&Config::webhooks, &DeliveryOptions::max_age_ms)),
+      text("webhooks", "ca_file", field(&Config::webhooks, &DeliveryOptions::ca_file)),
+
+      integer("sessions", "expire_after_ms", 1'000, 365 * kDayMs,
+              field(&Config::sessions, &sessions::ExpiryOptions::expire_after_ms)),
+      integer("sessions", "sweep_interval_ms", 10, kDayMs,
+              field(&Config::sessions, &sessions::ExpiryOptions::sweep_interval_ms)),
+
+      integer("store", "pool_size", 0, 10'000, field(&Config::store, &store::PoolOptions::size)),
+      integer("store", "acquire_timeout_ms", 1, kHourMs, field(&Config::store, &store::PoolOptions::acquire_timeout)),
+  };
+  return all;
+}
+
+const Binding* find_binding(std::string_view section, std::string_view key) {
+  for (const auto& binding : bindings()) {
+    if (binding.section == section && binding.key == key) {
+      return &binding;
+    }
   }
+  return nullptr;
+}
+
+bool is_section(std::string_view name) {
+  return !name.empty() && std::any_of(bindings().begin(), bindings().end(),
+                                      [&](const Binding& binding) { return binding.section == name; });
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean X?)" for the candidate closest to `name`, if one is close enough to
+// be a typo of it; "" otherwise.
+std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates) {
+  const std::string* best = nullptr;
+  std::size_t best_distance = std::max<std::size_t>(2, name.size() / 4) + 1;
+  for (const auto& candidate : candidates) {
+    const auto distance = edit_distance(name, candidate);
+    if (distance < best_distance) {
+      best = &candidate;
+      best_distance = distance;
+    }
+  }
+  return best ? " (did you mean " + *best + "?)" : "";
+}
+
+[[noreturn]] void unknown_file_key(std::string_view section, std::string_view key, const std::string& file) {
+  const std::string name = section.empty() ? std::string(key) : std::string(section) + "." + std::string(key);
+  // A key written under the wrong section is the likeliest mistake: suggest the section
+  // that has it before any near spelling.
+  std::string hint;
+  for (const auto& binding : bindings()) {
+    if (binding.key == key) {
+      hint = " (did you mean " + binding.name() + "?)";
+      break;
+    }
+  }
+  if (hint.empty()) {
+    std::vector<std::string> known;
+    for (const auto& binding : bindings()) {
+      known.push_back(binding.name());
+    }
+    hint = did_you_mean(name, known);
+  }
+  throw ConfigError("unknown setting " + name + " in " + file + hint);
+}
+
+void apply_file(Config& config, const std::string& file) {
+  toml::table table;
+  try {
+    table = toml::parse_file(file);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError("cannot read config file " + file + ": " + std::string(e.description()));
+  }
+  const std::string origin = "in " + file;
+  for (const auto& [top_key, top_node] : table) {
+    const std::string_view top = top_key.str();
+    if (const auto* binding = find_binding("", top)) {
+      binding->apply(config, &top_node, {binding->name(), origin});
+      continue;
+    }
+    if (!is_section(top)) {
+      if (top_node.is_table()) {
+        std::vector<std::string> sections;
+        for (const auto& binding : bindings()) {
+          if (!binding.section.empty()) {
+            sections.push_back("[" + std::string(binding.section) + "]");
+          }
+        }
+        throw ConfigError("unknown section [" + std::string(top) + "] in " + file +
+                          did_you_mean("[" + std::string(top) + "]", sections));
+      }
+      unknown_file_key("", top, file);
+    }
+    const auto* section = top_node.as_table();
+    if (section == nullptr) {
+      throw ConfigError(std::string(top) + " " + origin + " must be a [" + std::string(top) + "] section");
+    }
+    for (const auto& [key, node] : *section) {
+      const auto* binding = find_binding(top, key.str());
+      if (binding == nullptr) {
+        unknown_file_key(top, key.str(), file);
+      }
+      binding->apply(config, &node, {binding->name(), origin});
+    }
+  }
+}
+
+void apply_environment(Config& config) {
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const auto equals = text.find('=');
+    const std::string_view name = text.substr(0, equals);
+    if (!name.starts_with(kEnvPrefix) || name.starts_with(kTestEnvPrefix) || equals == std::string_view::npos) {
+      continue;
+    }
+    const auto match = std::find_if(bindings().begin(), bindings().end(),
+                                    [&](const Binding& binding) { return binding.env() == name; });
+    if (match == bindings().end()) {
+      std::vector<std::string> known;
+      for (const auto& binding : bindings()) {
+        known.push_back(binding.env());
+      }
+      throw ConfigError("unknown environment variable " + std::string(name) + did_you_mean(name, known) +
+                        " (INEREG_* variables name settings; INEREG_TEST_* are reserved for the tests)");
+    }
+    match->apply(config, std::string(text.substr(equals + 1)), {match->name(), std::string(name)});
+  }
+}
+
+void apply_override(Config& config, const Override& override) {
+  const auto dot = override.key.find('.');
+  const auto* binding = dot == std::string::npos ? find_binding("", override.key)
+                                                 : find_binding(std::string_view(override.key).substr(0, dot),
+                                                                std::string_view(override.key).substr(dot + 1));
+  if (binding == nullptr) {
+    throw std::logic_error("no setting " + override.key + " for " + override.origin);  // a flag wired wrongly
+  }
+  binding->apply(config, override.value, {binding->name(), override.origin});
+}
+
+// Rules between settings, checked once every source is applied.
+void check_consistency(const Config& config) {
   // A lease shorter than an attempt would let a second node send the same webhook
   // while the first is still waiting for the receiver.
   if (config.webhooks.lease_ms <= config.webhooks.timeout_ms) {
     throw ConfigError("webhooks.lease_ms must be greater than webhooks.timeout_ms");
   }
+}
+
+}  // namespace
+
+Config load_config(const std::optional<std::string>& file, const std::vector<Override>& overrides) {
+  Config config;
+  if (file) {
+    apply_file(config, *file);
+  }
+  apply_environment(config);
+  for (const auto& override : overrides) {
+    apply_override(config, override);
+  }
+  check_consistency(config);
+  return config;
+}
+
+std::vector<SettingName> setting_names() {
+  std::vector<SettingName> names;
+  for (const auto& binding : bindings()) {
+    names.push_back({binding.name(), binding.env()});
+  }
+  return names;
+}
+
+ListenAddress parse_listen(std::string_view listen) {
+  auto address = split_listen(listen);
+  if (!address) {
+    throw ConfigError(std::string("listen ") + kListenProblem);
+  }
+  return *address;
 }
 
 }  // namespace inereg::config

@@ -1,41 +1,46 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "api/api.hpp"
+#include "auth/integration_directory.hpp"
 #include "checks/check_runner.hpp"
 #include "http/server.hpp"
+#include "metrics/metrics.hpp"
 #include "registry/upstream_options.hpp"
 #include "sessions/expiry_sweeper.hpp"
-#include "store/records.hpp"
+#include "store/connection_pool.hpp"
 #include "webhooks/delivery_options.hpp"
 
+// The operator's settings: a TOML file and INEREG_* environment variables read into the
+// options structs their components own. Nothing here builds or wires anything (app/).
 namespace inereg::config {
 
-// Immutable settings, built once at start-up. Precedence, lowest first: defaults, the
-// TOML file, INEREG_* environment variables, command-line flags.
+// What the operator set, lowest precedence first: defaults, the TOML file, INEREG_*
+// environment variables, command-line flags. Immutable once loaded: app/ builds the
+// runtime objects from it and derives nothing back into it. One member per TOML
+// section (docs: README "Configuration").
 struct Config {
-  std::string listen = "127.0.0.1:8080";
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 = any free port
   std::string db = "sqlite:inereg.db";
   std::string master_key;  // 64 hex characters; secrets are sealed with it
-  std::string public_url;  // host of created sessions; defaults to http://<listen>
+  std::string public_url;  // host of created sessions, no trailing '/'; "" = http://<bound address>
   std::string log_level = "info";
-  std::int64_t integration_cache_ms = 2'000;
-  std::int64_t result_cache_ms = 5'000;  // completed ine-registry answers kept in memory
-  // DELETE /v1/sessions/{id} (api.delete_enabled; Veriff: "enabled on request", which a
-  // self-hosted operator grants by default) and its per-integration limits
-  // (api.delete_limit_per_hour / api.delete_limit_per_day; 0 = no limit).
-  bool delete_enabled = true;
-  store::DeleteRateLimit delete_limit;
-  std::size_t media_max_upload_bytes = 24 << 20;  // base64 characters of one uploaded image
-  store::MediaLimits media_limits;                // files and decoded bytes per session
-  http::ServerOptions http;
-  checks::CheckRunnerOptions checks;
-  bool metrics_enabled = true;         // GET /metrics (Prometheus text, unauthenticated)
-  registry::RegistryOptions registry;  // registry.*: local snapshot or HTTP upstream (docs/UPSTREAM.md)
+  http::ServerSettings http;
+  api::ApiSettings api;
+  api::MediaOptions media;
+  auth::DirectoryOptions auth;
+  checks::CheckRunnerOptions checks;  // [checks], and [vision] threads (reading_threads)
+  metrics::MetricsOptions metrics;
+  registry::RegistryOptions registry;  // local snapshot or HTTP upstream (docs/UPSTREAM.md)
   webhooks::DeliveryOptions webhooks;
   sessions::ExpiryOptions sessions;
+  store::PoolOptions store;
 };
 
 class ConfigError : public std::runtime_error {
@@ -43,16 +48,37 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Reads the file (if given) and the environment. Throws ConfigError naming the bad
-// key; the master key's value never appears in a message.
-Config load_config(const std::optional<std::string>& file);
+// A setting given on the command line: `key` as in the file ("listen", "checks.workers"),
+// `origin` names the flag in messages ("--listen").
+struct Override {
+  std::string key;
+  std::string value;
+  std::string origin;
+};
+
+// Reads the file (if given), the environment and then `overrides`. Throws ConfigError
+// naming the setting and where it came from for an unknown key or section in the file,
+// an unknown INEREG_* variable (INEREG_TEST_* are the test suites' own and ignored), a
+// value of the wrong type or out of range, and settings that contradict each other.
+// The master key's value never appears in a message.
+Config load_config(const std::optional<std::string>& file, const std::vector<Override>& overrides = {});
+
+// A setting's names: in the file ("checks.workers") and in the environment
+// ("INEREG_CHECKS_WORKERS").
+struct SettingName {
+  std::string key;
+  std::string env;
+};
+
+// Every setting, in table order.
+std::vector<SettingName> setting_names();
+
+struct ListenAddress {
+  std::string host;  // without the brackets of an IPv6 literal
+  std::uint16_t port = 0;
+};
 
 // "127.0.0.1:8080", "[::1]:8080" -> host, port. Throws ConfigError.
-void parse_listen(const std::string& listen, std::string& host, std::uint16_t& port);
-
-// Fills http.host/port and public_url from `listen` once every source is applied
-// (public_url stays empty for port 0: the bound port is known only after listening),
-// and checks settings that depend on each other. Throws ConfigError.
-void finalize(Config& config);
+ListenAddress parse_listen(std::string_view listen);
 
 }  // namespace inereg::config

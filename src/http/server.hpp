@@ -18,17 +18,22 @@ struct RoutePolicy {
   bool blocking = false;  // run on the blocking pool even where GETs run inline
 };
 
-struct ServerOptions {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 8080;  // 0 = any free port (tests)
+// What the operator sets (`http.*` in the config).
+struct ServerSettings {
   int io_threads = 2;
   int blocking_threads = 4;  // run writes (POST/PATCH/DELETE), which wait on fsync
-  bool inline_reads = true;  // GETs on the I/O threads; false when reads cross the network
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
   std::chrono::milliseconds read_timeout{30'000};   // a started request must arrive within this
   std::chrono::milliseconds idle_timeout{60'000};   // keep-alive connections idle longer are closed
   std::chrono::milliseconds drain_timeout{30'000};  // in-flight requests get this long on shutdown
+};
+
+// The settings plus what the service wires in when it builds the server.
+struct ServerOptions : ServerSettings {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0 = any free port (tests)
+  bool inline_reads = true;   // GETs on the I/O threads; false when reads cross the network
   // Per-route body limit and thread choice (media uploads are larger, media downloads
   // heavier); empty: max_body_bytes and inline_reads for every request.
   std::function<RoutePolicy(std::string_view method, std::string_view path)> route_policy;

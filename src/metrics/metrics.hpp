@@ -13,6 +13,11 @@
 // and a writer for the text exposition format 0.0.4 that GET /metrics renders into.
 namespace inereg::metrics {
 
+// `metrics.*` in the config.
+struct MetricsOptions {
+  bool enabled = true;  // GET /metrics (Prometheus text, unauthenticated)
+};
+
 // What GET /metrics answers with.
 inline constexpr std::string_view kContentType = "text/plain; version=0.0.4; charset=utf-8";
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
@@ -7,10 +8,29 @@
 #include <mutex>
 #include <vector>
 
-// The connection pool both backends use: up to `size` connections, opened on demand
-// (rare: at most `size` times), each used by one thread at a time; a caller waits while
-// all are busy. Thread-safe.
+// The connection pool both backends use: up to pool_size(options) connections, opened
+// on demand (rare: at most that many times), each used by one thread at a time; a
+// caller waits while all are busy, at most options.acquire_timeout. Thread-safe.
 namespace inereg::store {
+
+// The pool's settings (`store.*` in the config).
+struct PoolOptions {
+  // Connections per node, opened for callers that are inside the store at once (HTTP
+  // blocking and I/O threads, the check pipeline, the webhook worker). 0 = max(4, 2 ×
+  // cores + 2). With PostgreSQL, size max_connections for every node's pool.
+  int size = 0;
+  // A caller that finds every connection busy for this long gets a StoreError (a 500
+  // for an API request, a retry later for a worker) instead of queueing without end.
+  std::chrono::milliseconds acquire_timeout{10'000};
+};
+
+// `options.size`, or the default for this machine when it is 0.
+int pool_size(const PoolOptions& options);
+
+// Waits on `available` (`lock` held, as for condition_variable::wait) until `ready()`.
+// Throws StoreError when options.acquire_timeout passes first.
+void wait_for_connection(std::unique_lock<std::mutex>& lock, std::condition_variable& available,
+                         const PoolOptions& options, const std::function<bool()>& ready);
 
 template <typename Connection>
 class ConnectionPool {
@@ -37,8 +57,9 @@ class ConnectionPool {
     Connection* connection_;
   };
 
-  // `size` >= 1 connections at most, each opened by `open`.
-  ConnectionPool(std::size_t size, Open open) : size_(size < 1 ? 1 : size), open_(std::move(open)) {}
+  // pool_size(options) connections at most, each opened by `open`.
+  ConnectionPool(const PoolOptions& options, Open open)
+      : options_(options), size_(static_cast<std::size_t>(pool_size(options))), open_(std::move(open)) {}
 
   // Adds a connection opened (and used) beforehand, e.g. the one that applied migrations.
   void adopt(std::unique_ptr<Connection> connection) {
@@ -49,7 +70,8 @@ class ConnectionPool {
 
   Lease acquire() {
     std::unique_lock lock(mutex_);
-    idle_available_.wait(lock, [this] { return !idle_.empty() || connections_.size() < size_; });
+    wait_for_connection(lock, idle_available_, options_,
+                        [this] { return !idle_.empty() || connections_.size() < size_; });
     if (!idle_.empty()) {
       Connection* connection = idle_.back();
       idle_.pop_back();
@@ -69,6 +91,7 @@ class ConnectionPool {
     idle_available_.notify_one();
   }
 
+  const PoolOptions options_;
   const std::size_t size_;
   const Open open_;
   std::vector<std::unique_ptr<Connection>> connections_;  // every opened connection

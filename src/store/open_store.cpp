@@ -1,5 +1,3 @@
-#include <thread>
-
 #include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
@@ -24,7 +22,7 @@ Migrations startup_migrations(std::string_view url) {
   return is_postgres_url(url) ? Migrations::kRequireCurrent : Migrations::kApply;
 }
 
-std::unique_ptr<Store> open_store(std::string_view url, Migrations migrations) {
+std::unique_ptr<Store> open_store(std::string_view url, Migrations migrations, const PoolOptions& pool) {
   constexpr std::string_view kSqlite = "sqlite:";
   if (url.starts_with(kSqlite)) {
     std::string path(url.substr(kSqlite.size()));
@@ -34,13 +32,9 @@ std::unique_ptr<Store> open_store(std::string_view url, Migrations migrations) {
     if (path.empty()) {
       throw StoreError("sqlite URL names no file: use sqlite:path/to/inereg.db");
     }
-    // One connection per I/O or worker thread that can be inside the store at once.
-    const int pool = static_cast<int>(std::max(4U, 2 * std::thread::hardware_concurrency() + 2));
     return sqlite::open_sqlite_store(path, pool, migrations);
   }
   if (is_postgres_url(url)) {
-    // Each node holds at most this many connections: size max_connections for them all.
-    const int pool = static_cast<int>(std::max(4U, 2 * std::thread::hardware_concurrency() + 2));
     return postgres::open_postgres_store(std::string(url), pool, migrations);
   }
   throw StoreError("unsupported database URL (expected sqlite:FILE or postgresql://...): " +

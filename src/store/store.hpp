@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/connection_pool.hpp"
 #include "store/outbox.hpp"
 #include "store/persistence.hpp"
 #include "store/records.hpp"
@@ -115,9 +116,10 @@ enum class Migrations {
 void require_schema_version(std::int64_t applied, int needs);
 
 // Opens the backend named by the URL ("sqlite:path/to/file.db" or "postgresql://...")
-// with the given migration policy. Throws StoreError for an unknown scheme, a failed
-// migration, or (kRequireCurrent) a schema that is behind.
-std::unique_ptr<Store> open_store(std::string_view url, Migrations migrations = Migrations::kApply);
+// with the given migration policy and connection pool. Throws StoreError for an unknown
+// scheme, a failed migration, or (kRequireCurrent) a schema that is behind.
+std::unique_ptr<Store> open_store(std::string_view url, Migrations migrations = Migrations::kApply,
+                                  const PoolOptions& pool = {});
 
 // The policy of `serve` and the admin commands for `url`. The embedded SQLite file has
 // one owner, which migrates it at open: a single-process default just works. A shared

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
-const CHROMIUM = process.env.INEREG_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM = process.env.INEREG_TEST_CHROMIUM || '/usr/bin/chromium';
 const inereg = process.argv[2];
 assert.ok(inereg && existsSync(inereg), `usage: node cors_sdk_test.mjs <inereg binary>; got ${inereg}`);
 assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (scripts/setup.sh)`);

@@ -468,7 +468,7 @@ TEST_F(MediaTest, DeclaredLengthAboveTheUploadLimitIs413BeforeTheBodyIsSent) {
   const std::string session = new_session();
   const std::string path = "/v1/sessions/" + session + "/media";
   api::MediaOptions media;
-  media.max_upload_bytes = service().config().media_max_upload_bytes;
+  media.max_upload_bytes = service().config().media.max_upload_bytes;
   const std::size_t limit = api::max_body_bytes_for("POST", path, media, service().config().http.max_body_bytes);
   ASSERT_GT(limit, media.max_upload_bytes);
   const auto response = header_only_post(port(), path, limit + 1, client_->api_key());
@@ -479,7 +479,7 @@ TEST_F(MediaTest, DeclaredLengthAboveTheUploadLimitIs413BeforeTheBodyIsSent) {
 TEST_F(MediaTest, ContentJustOverVeriffs24MbOfBase64Is413) {
   // Built at run time (and dropped at the end of the test): 24 MiB of base64 and 4
   // more characters, inside the body limit, so the whole body is read and signed.
-  const std::size_t limit = service().config().media_max_upload_bytes;
+  const std::size_t limit = service().config().media.max_upload_bytes;
   ASSERT_EQ(limit, 24U << 20);
   const std::string session = new_session();
   const auto reply = upload(*client_, session, upload_body("face", std::string(limit + 4, 'A')));

@@ -30,24 +30,23 @@ RunningService::RunningService(const ServiceOptions& options) {
   config.master_key = auth::random_master_key_hex();
   config.public_url = std::string(kPublicUrl);
   // Every request sees the integration's current state (the deactivation tests).
-  config.integration_cache_ms = 0;
+  config.auth.integration_cache_ms = 0;
   config.http.max_body_bytes = options.max_body_bytes;
   config.http.max_header_bytes = options.max_header_bytes;
   config.http.drain_timeout = options.drain_timeout;
   config.http.read_timeout = options.read_timeout;
   config.http.idle_timeout = options.idle_timeout;
   if (options.media_max_upload_bytes) {
-    config.media_max_upload_bytes = *options.media_max_upload_bytes;
+    config.media.max_upload_bytes = *options.media_max_upload_bytes;
   }
   if (options.media_max_files_per_session) {
-    config.media_limits.max_files_per_session = *options.media_max_files_per_session;
+    config.media.limits.max_files_per_session = *options.media_max_files_per_session;
   }
   config.checks.workers = options.check_workers;
-  config.delete_enabled = options.delete_enabled;
-  config.delete_limit = options.delete_limit;
+  config.api.delete_enabled = options.delete_enabled;
+  config.api.delete_limit = options.delete_limit;
   config.checks.poll_ms = 20;
-  config.metrics_enabled = options.metrics_enabled;
-  config::finalize(config);
+  config.metrics.enabled = options.metrics_enabled;
   service_ = std::make_unique<app::Service>(std::move(config));
 
   std::promise<void> finished;

@@ -1,9 +1,10 @@
-// `inereg serve` start-up: refusing to run without a master key, and demo mode, whose
-// printed curl commands must work as printed.
+// `inereg serve` start-up: refusing to run without a master key or with a setting it
+// does not know, and demo mode, whose printed curl commands must work as printed.
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
 
+#include <fstream>
 #include <regex>
 
 #include "functional/harness.hpp"
@@ -27,6 +28,30 @@ TEST(Serve, MalformedListenAddressIsAConfigError) {
   EXPECT_TRUE(result.status.exited) << describe(result.status);
   EXPECT_NE(result.exit_code(), 0);
   EXPECT_NE(result.err.find("HOST:PORT"), std::string::npos) << result.err;
+}
+
+TEST(Serve, UnknownSettingInTheConfigFileStopsTheStartNamingIt) {
+  Workspace workspace;
+  const std::string file = workspace.dir().file("bad.toml");
+  std::ofstream(file) << "[checks]\nworker = 4\n";
+  const auto result = workspace.cli({"serve", "--listen", "127.0.0.1:0", "--config", file});
+  EXPECT_TRUE(result.status.exited) << describe(result.status);
+  EXPECT_NE(result.exit_code(), 0);
+  EXPECT_NE(result.err.find("unknown setting checks.worker in " + file + " (did you mean checks.workers?)"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find("listening"), std::string::npos) << result.err;
+}
+
+TEST(Serve, UnknownInEregVariableStopsTheStartNamingIt) {
+  Workspace workspace;
+  const auto result = workspace.cli({"serve", "--listen", "127.0.0.1:0"}, {{"INEREG_CHECKS_WORKER", "4"}});
+  EXPECT_TRUE(result.status.exited) << describe(result.status);
+  EXPECT_NE(result.exit_code(), 0);
+  EXPECT_NE(result.err.find("unknown environment variable INEREG_CHECKS_WORKER (did you mean INEREG_CHECKS_WORKERS?)"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find("listening"), std::string::npos) << result.err;
 }
 
 struct DemoCommand {

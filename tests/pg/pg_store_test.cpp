@@ -72,7 +72,7 @@ class PgStoreTest : public ::testing::Test {
 
   // A store on this test's database, as another node would open it.
   Store& open(int pool_size = 4) {
-    stores_.push_back(open_postgres_store(url_, pool_size));
+    stores_.push_back(open_postgres_store(url_, PoolOptions{.size = pool_size}));
     return *stores_.back();
   }
 
@@ -480,7 +480,7 @@ TEST_F(PgStoreTest, MigrationsAreIdempotentAndSafeToRace) {
   for (auto& slot : racing) {
     threads.emplace_back([&] {
       try {
-        slot = open_postgres_store(url_, 1);
+        slot = open_postgres_store(url_, PoolOptions{.size = 1});
       } catch (const StoreError&) {
         ++failures;
       }
@@ -522,7 +522,7 @@ TEST_F(PgStoreTest, BrokenConnectionIsReconnected) {
 
 TEST_F(PgStoreTest, RequireCurrentRefusesAnEmptyDatabaseWithoutTouchingIt) {
   try {
-    open_postgres_store(url_, 1, Migrations::kRequireCurrent);
+    open_postgres_store(url_, PoolOptions{.size = 1}, Migrations::kRequireCurrent);
     ADD_FAILURE() << "opened a database without a schema";
   } catch (const StoreError& error) {
     const std::string message = error.what();
@@ -541,7 +541,7 @@ TEST_F(PgStoreTest, RequireCurrentRefusesAnOlderSchemaAndAcceptsACurrentOrNewerO
   // release looks to this build.
   db().query("DELETE FROM schema_migrations WHERE version = $1", {std::to_string(sql::kSchemaVersion)});
   try {
-    open_postgres_store(url_, 1, Migrations::kRequireCurrent);
+    open_postgres_store(url_, PoolOptions{.size = 1}, Migrations::kRequireCurrent);
     ADD_FAILURE() << "opened a database whose schema is behind";
   } catch (const StoreError& error) {
     const std::string message = error.what();
@@ -560,13 +560,13 @@ TEST_F(PgStoreTest, RequireCurrentRefusesAnOlderSchemaAndAcceptsACurrentOrNewerO
   db().query("INSERT INTO schema_migrations(version, applied_at) VALUES ($1, 0)",
              {std::to_string(sql::kSchemaVersion)});
   {
-    const auto store = open_postgres_store(url_, 1, Migrations::kRequireCurrent);
+    const auto store = open_postgres_store(url_, PoolOptions{.size = 1}, Migrations::kRequireCurrent);
     EXPECT_EQ(store->schema_version(), sql::kSchemaVersion);
   }
   // Ahead of this build (the next release migrated first): old nodes keep serving.
   db().query("INSERT INTO schema_migrations(version, applied_at) VALUES ($1, 0)",
              {std::to_string(sql::kSchemaVersion + 1)});
-  const auto ahead = open_postgres_store(url_, 1, Migrations::kRequireCurrent);
+  const auto ahead = open_postgres_store(url_, PoolOptions{.size = 1}, Migrations::kRequireCurrent);
   EXPECT_EQ(ahead->schema_version(), sql::kSchemaVersion + 1);
 }
 
@@ -615,7 +615,7 @@ TEST(SqliteMigrations, RequireCurrentAndApply) {
   const std::string path = dir.file("inereg.db");
   EXPECT_EQ(startup_migrations("sqlite:" + path), Migrations::kApply);
   try {
-    sqlite::open_sqlite_store(path, 1, Migrations::kRequireCurrent);
+    sqlite::open_sqlite_store(path, PoolOptions{.size = 1}, Migrations::kRequireCurrent);
     ADD_FAILURE() << "opened a database without a schema";
   } catch (const StoreError& error) {
     EXPECT_NE(std::string(error.what())
@@ -626,7 +626,7 @@ TEST(SqliteMigrations, RequireCurrentAndApply) {
   }
   EXPECT_EQ(open_store("sqlite:" + path, startup_migrations("sqlite:" + path))->schema_version(),
             sqlite::sql::kSchemaVersion);
-  const auto current = sqlite::open_sqlite_store(path, 1, Migrations::kRequireCurrent);
+  const auto current = sqlite::open_sqlite_store(path, PoolOptions{.size = 1}, Migrations::kRequireCurrent);
   EXPECT_EQ(current->schema_version(), sqlite::sql::kSchemaVersion);
 }
 

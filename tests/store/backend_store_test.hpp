@@ -27,7 +27,7 @@ class BackendStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void open_store(const WebhookUrls& urls) {
     if (GetParam() == "sqlite") {
-      store_ = sqlite::open_sqlite_store(dir_.file("store.db"), 4);
+      store_ = sqlite::open_sqlite_store(dir_.file("store.db"), PoolOptions{.size = 4});
     } else {
       const char* url = std::getenv(testing::kPostgresUrlVariable);
       if (url == nullptr || *url == '\0') {
@@ -37,7 +37,7 @@ class BackendStoreTest : public ::testing::TestWithParam<std::string> {
       std::random_device random;
       database_ = "inereg_t_" + std::to_string(random()) + std::to_string(random());
       testing::PgConnection(admin_url_).query("CREATE DATABASE " + database_);
-      store_ = postgres::open_postgres_store(testing::with_database(admin_url_, database_), 4);
+      store_ = postgres::open_postgres_store(testing::with_database(admin_url_, database_), PoolOptions{.size = 4});
     }
     sessions_ = std::make_unique<sessions::SessionWorkflow>(*store_, std::make_shared<webhooks::WebhookPayloads>());
     Integration integration;

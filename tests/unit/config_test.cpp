@@ -1,41 +1,60 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <set>
+#include <sstream>
 #include <string>
+#include <thread>
+
+#include <toml++/toml.h>
 
 #include "config/config.hpp"
+#include "store/store.hpp"
 #include "support/temp_dir.hpp"
 
-// Settings from defaults, a TOML file and INEREG_* variables, lowest precedence first.
+extern char** environ;
+
+// Settings from defaults, a TOML file, INEREG_* variables and flags, lowest precedence
+// first; every name that is not a setting is refused.
 namespace inereg::config {
 namespace {
 
-// The variables these tests read; cleared for each test and restored after it, so the
-// outcome never depends on the environment the tests run in.
-constexpr const char* kVariables[] = {"INEREG_LISTEN", "INEREG_DB", "INEREG_PUBLIC_URL", "INEREG_CHECKS_WORKERS",
-                                      "INEREG_HTTP_MAX_BODY_BYTES"};
-
+// Every INEREG_* variable but the tests' own is cleared for each test and restored
+// after it, so the outcome never depends on the environment the tests run in.
 class LoadConfig : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* name : kVariables) {
-      if (const char* value = std::getenv(name)) {
-        saved_[name] = value;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+      const std::string text(*entry);
+      const auto equals = text.find('=');
+      const std::string name = text.substr(0, equals);
+      if (name.starts_with("INEREG_") && !name.starts_with("INEREG_TEST_")) {
+        saved_[name] = text.substr(equals + 1);
       }
-      ::unsetenv(name);
+    }
+    for (const auto& [name, value] : saved_) {
+      ::unsetenv(name.c_str());
     }
   }
 
   void TearDown() override {
-    for (const char* name : kVariables) {
-      ::unsetenv(name);
+    for (const auto& [name, value] : set_) {
+      ::unsetenv(name.c_str());
     }
     for (const auto& [name, value] : saved_) {
       ::setenv(name.c_str(), value.c_str(), 1);
     }
+  }
+
+  void set_env(const std::string& name, const std::string& value) {
+    set_[name] = value;
+    ::setenv(name.c_str(), value.c_str(), 1);
   }
 
   std::string write_toml(const std::string& text) {
@@ -44,19 +63,20 @@ class LoadConfig : public ::testing::Test {
     return path;
   }
 
-  // The ConfigError message of loading `toml`, or "" when it loads.
-  std::string error_loading(const std::string& toml) {
+  // The ConfigError message of loading `toml` (and `overrides`), or "" when it loads.
+  std::string error_loading(const std::optional<std::string>& toml, const std::vector<Override>& overrides = {}) {
     try {
-      load_config(write_toml(toml));
+      load_config(toml ? std::optional(write_toml(*toml)) : std::nullopt, overrides);
     } catch (const ConfigError& e) {
       return e.what();
     }
-    ADD_FAILURE() << "loaded without error:\n" << toml;
+    ADD_FAILURE() << "loaded without error:\n" << toml.value_or("(no file)");
     return "";
   }
 
   testing::TempDir dir_;
   std::map<std::string, std::string> saved_;
+  std::map<std::string, std::string> set_;
 };
 
 constexpr const char* kToml = R"(listen = "127.0.0.1:9090"
@@ -75,6 +95,8 @@ TEST_F(LoadConfig, DefaultsWithoutFileOrEnvironment) {
   EXPECT_EQ(config.db, "sqlite:inereg.db");
   EXPECT_EQ(config.checks.workers, 2);
   EXPECT_EQ(config.http.max_body_bytes, 1024U * 1024U);
+  EXPECT_EQ(config.store.size, 0);  // the machine's default
+  EXPECT_EQ(config.store.acquire_timeout, std::chrono::milliseconds(10'000));
 }
 
 TEST_F(LoadConfig, ReadsTheTomlFile) {
@@ -86,16 +108,31 @@ TEST_F(LoadConfig, ReadsTheTomlFile) {
 }
 
 TEST_F(LoadConfig, EnvironmentOverridesTheFile) {
-  ::setenv("INEREG_CHECKS_WORKERS", "0", 1);
-  ::setenv("INEREG_LISTEN", "127.0.0.1:0", 1);
+  set_env("INEREG_CHECKS_WORKERS", "0");
+  set_env("INEREG_LISTEN", "127.0.0.1:0");
   const Config config = load_config(write_toml(kToml));
   EXPECT_EQ(config.checks.workers, 0);
   EXPECT_EQ(config.listen, "127.0.0.1:0");
   EXPECT_EQ(config.http.max_body_bytes, 4096U);  // not overridden: the file's value stays
 }
 
+TEST_F(LoadConfig, FlagsOverrideTheEnvironmentAndTheFile) {
+  set_env("INEREG_DB", "sqlite:from-env.db");
+  set_env("INEREG_LISTEN", "127.0.0.1:7070");
+  const Config config = load_config(write_toml(kToml), {{"db", "sqlite:from-flag.db", "--db"}});
+  EXPECT_EQ(config.db, "sqlite:from-flag.db");
+  EXPECT_EQ(config.listen, "127.0.0.1:7070");  // the environment's: no flag for it
+  EXPECT_EQ(config.checks.workers, 5);         // the file's
+}
+
+TEST_F(LoadConfig, BadFlagValueNamesTheFlag) {
+  const auto error = error_loading(std::nullopt, {{"listen", "localhost", "--listen"}});
+  EXPECT_NE(error.find("--listen"), std::string::npos) << error;
+  EXPECT_NE(error.find("HOST:PORT"), std::string::npos) << error;
+}
+
 TEST_F(LoadConfig, UnsettingTheVariableRestoresTheFilesValue) {
-  ::setenv("INEREG_CHECKS_WORKERS", "7", 1);
+  set_env("INEREG_CHECKS_WORKERS", "7");
   EXPECT_EQ(load_config(write_toml(kToml)).checks.workers, 7);
   ::unsetenv("INEREG_CHECKS_WORKERS");
   EXPECT_EQ(load_config(write_toml(kToml)).checks.workers, 5);
@@ -113,14 +150,33 @@ TEST_F(LoadConfig, BadIntegerInTheFileNamesTheKey) {
   EXPECT_NE(error_loading("[checks]\nworkers = \"3x\"\n").find("checks.workers"), std::string::npos);
 }
 
-TEST_F(LoadConfig, BadIntegerInTheEnvironmentNamesTheKey) {
-  ::setenv("INEREG_CHECKS_WORKERS", "two", 1);
-  try {
-    load_config(std::nullopt);
-    FAIL() << "loaded a non-integer worker count";
-  } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("checks.workers"), std::string::npos) << e.what();
+TEST_F(LoadConfig, WrongTypesInTheFileNameTheKeyAndTheFile) {
+  const std::string file = dir_.file("inereg.toml");
+  const std::pair<const char*, const char*> cases[] = {
+      {"db = 5\n", "db"},
+      {"listen = [\"127.0.0.1:80\"]\n", "listen"},
+      {"[metrics]\nenabled = \"yes\"\n", "metrics.enabled"},
+      {"[metrics]\nenabled = 1.0\n", "metrics.enabled"},
+      {"[registry]\nurl = 8090\n", "registry.url"},
+      {"[checks]\nworkers = true\n", "checks.workers"},
+      {"[checks]\nworkers = { n = 1 }\n", "checks.workers"},
+  };
+  for (const auto& [toml, key] : cases) {
+    const auto error = error_loading(toml);
+    EXPECT_NE(error.find(std::string(key) + " (in " + file + ")"), std::string::npos) << toml << " -> " << error;
   }
+}
+
+TEST_F(LoadConfig, ValuesOutsideTheirChoicesAreRefused) {
+  EXPECT_NE(error_loading("[registry]\nkind = \"htp\"\n").find("registry.kind"), std::string::npos);
+  EXPECT_NE(error_loading("log_level = \"verbose\"\n").find("log_level"), std::string::npos);
+  EXPECT_NE(error_loading("listen = \"localhost\"\n").find("HOST:PORT"), std::string::npos);
+}
+
+TEST_F(LoadConfig, BadIntegerInTheEnvironmentNamesTheKeyAndTheVariable) {
+  set_env("INEREG_CHECKS_WORKERS", "two");
+  const auto error = error_loading(std::nullopt);
+  EXPECT_NE(error.find("checks.workers (INEREG_CHECKS_WORKERS)"), std::string::npos) << error;
 }
 
 TEST_F(LoadConfig, UnreadableTomlIsAConfigError) {
@@ -128,76 +184,256 @@ TEST_F(LoadConfig, UnreadableTomlIsAConfigError) {
   EXPECT_THROW(load_config(dir_.file("missing.toml")), ConfigError);
 }
 
-TEST(ParseListen, Ipv4HostAndPort) {
-  std::string host;
-  std::uint16_t port = 1;
-  parse_listen("127.0.0.1:8080", host, port);
-  EXPECT_EQ(host, "127.0.0.1");
-  EXPECT_EQ(port, 8080);
-}
+// Unknown names ------------------------------------------------------------------
 
-TEST(ParseListen, BracketedIpv6HostAndPort) {
-  std::string host;
-  std::uint16_t port = 1;
-  parse_listen("[::1]:9000", host, port);
-  EXPECT_EQ(host, "::1");
-  EXPECT_EQ(port, 9000);
-}
-
-TEST(ParseListen, PortZeroMeansAnyFreePort) {
-  std::string host;
-  std::uint16_t port = 1;
-  parse_listen("127.0.0.1:0", host, port);
-  EXPECT_EQ(port, 0);
-}
-
-TEST(ParseListen, MissingOrBadPortIsAConfigError) {
-  std::string host;
-  std::uint16_t port = 0;
-  for (const char* listen : {"127.0.0.1", "127.0.0.1:", "[::1]", "127.0.0.1:http", "127.0.0.1:65536", "127.0.0.1:-1"}) {
-    EXPECT_THROW(parse_listen(listen, host, port), ConfigError) << listen;
+TEST_F(LoadConfig, UnknownKeyInEverySectionIsRefusedNamingIt) {
+  std::set<std::string> sections;
+  for (const auto& setting : setting_names()) {
+    const auto dot = setting.key.find('.');
+    sections.insert(dot == std::string::npos ? "" : setting.key.substr(0, dot));
+  }
+  ASSERT_GE(sections.size(), 12U);  // top level, http, checks, vision, …, store
+  const std::string file = dir_.file("inereg.toml");
+  for (const auto& section : sections) {
+    const std::string toml = section.empty() ? "no_such_setting = 1\n" : "[" + section + "]\nno_such_setting = 1\n";
+    const std::string name = section.empty() ? "no_such_setting" : section + ".no_such_setting";
+    EXPECT_EQ(error_loading(toml), "unknown setting " + name + " in " + file) << toml;
   }
 }
 
-TEST(Finalize, DerivesHostPortAndPublicUrlFromListen) {
-  Config config;
-  config.listen = "127.0.0.1:9090";
-  finalize(config);
-  EXPECT_EQ(config.http.host, "127.0.0.1");
-  EXPECT_EQ(config.http.port, 9090);
-  EXPECT_EQ(config.public_url, "http://127.0.0.1:9090");
+TEST_F(LoadConfig, UnknownKeySuggestsTheNearestSetting) {
+  const std::string file = dir_.file("inereg.toml");
+  EXPECT_EQ(error_loading("[checks]\nworker = 2\n"),
+            "unknown setting checks.worker in " + file + " (did you mean checks.workers?)");
+  EXPECT_EQ(error_loading("lissten = \"127.0.0.1:80\"\n"),
+            "unknown setting lissten in " + file + " (did you mean listen?)");
 }
 
-TEST(Finalize, KeepsAnExplicitPublicUrlWithoutTrailingSlashes) {
-  Config config;
-  config.listen = "127.0.0.1:9090";
-  config.public_url = "https://ine.example.test//";
-  finalize(config);
-  EXPECT_EQ(config.public_url, "https://ine.example.test");
-  EXPECT_EQ(config.http.port, 9090);
+TEST_F(LoadConfig, KeyInTheWrongSectionSuggestsItsSection) {
+  const std::string file = dir_.file("inereg.toml");
+  EXPECT_EQ(error_loading("[api]\nintegration_cache_ms = 0\n"),
+            "unknown setting api.integration_cache_ms in " + file + " (did you mean auth.integration_cache_ms?)");
+  EXPECT_EQ(error_loading("workers = 2\n"), "unknown setting workers in " + file + " (did you mean checks.workers?)");
 }
 
-TEST(Finalize, BadListenIsAConfigError) {
-  Config config;
-  config.listen = "localhost";
-  EXPECT_THROW(finalize(config), ConfigError);
+TEST_F(LoadConfig, UnknownSectionIsRefusedNamingIt) {
+  const std::string file = dir_.file("inereg.toml");
+  EXPECT_EQ(error_loading("[check]\nworkers = 2\n"),
+            "unknown section [check] in " + file + " (did you mean [checks]?)");
+  EXPECT_EQ(error_loading("[checks.extra]\nworkers = 2\n"), "unknown setting checks.extra in " + file);
+  EXPECT_NE(error_loading("checks = 2\n").find("[checks] section"), std::string::npos);
+}
+
+TEST_F(LoadConfig, UnknownInEregVariableIsRefusedNamingIt) {
+  set_env("INEREG_CHECKS_WORKER", "2");
+  const auto error = error_loading(std::nullopt);
+  EXPECT_TRUE(
+      error.starts_with("unknown environment variable INEREG_CHECKS_WORKER (did you mean INEREG_CHECKS_WORKERS?)"))
+      << error;
+  ::unsetenv("INEREG_CHECKS_WORKER");
+  set_env("INEREG_NOTHING_LIKE_IT", "1");
+  EXPECT_TRUE(error_loading(std::nullopt).starts_with("unknown environment variable INEREG_NOTHING_LIKE_IT "));
+}
+
+TEST_F(LoadConfig, TestVariablesAndOtherProgramsVariablesAreIgnored) {
+  set_env("INEREG_TEST_SOMETHING", "x");
+  set_env("INEREG", "x");
+  set_env("NOT_INEREG_CHECKS", "x");
+  EXPECT_NO_THROW(load_config(std::nullopt));
+}
+
+// Every setting can be given in the environment, under its derived name.
+TEST_F(LoadConfig, EveryVariableNameIsDistinctAndAccepted) {
+  std::set<std::string> seen;
+  for (const auto& setting : setting_names()) {
+    EXPECT_TRUE(seen.insert(setting.env).second) << setting.env;
+    EXPECT_TRUE(setting.env.starts_with("INEREG_") && !setting.env.starts_with("INEREG_TEST_")) << setting.env;
+  }
+  set_env("INEREG_REGISTRY_BREAKER_HALF_OPEN_PROBES", "3");
+  set_env("INEREG_VISION_THREADS", "2");
+  const Config config = load_config(std::nullopt);
+  EXPECT_EQ(config.registry.upstream.breaker.half_open_probes, 3);
+  EXPECT_EQ(config.checks.reading_threads, 2);
+}
+
+// Settings -----------------------------------------------------------------------
+
+TEST_F(LoadConfig, StorePoolSizeAndAcquireTimeout) {
+  const Config config = load_config(write_toml("[store]\npool_size = 3\nacquire_timeout_ms = 250\n"));
+  EXPECT_EQ(config.store.size, 3);
+  EXPECT_EQ(config.store.acquire_timeout, std::chrono::milliseconds(250));
+  set_env("INEREG_STORE_POOL_SIZE", "9");
+  EXPECT_EQ(load_config(write_toml("[store]\npool_size = 3\n")).store.size, 9);
+  ::unsetenv("INEREG_STORE_POOL_SIZE");
+  EXPECT_NE(error_loading("[store]\npool_size = -1\n").find("store.pool_size"), std::string::npos);
+  EXPECT_NE(error_loading("[store]\nacquire_timeout_ms = 0\n").find("store.acquire_timeout_ms"), std::string::npos);
 }
 
 TEST_F(LoadConfig, MediaLimitsDefaultToVeriffsAndAreRead) {
   const Config defaults = load_config(std::nullopt);
-  EXPECT_EQ(defaults.media_max_upload_bytes, 24U << 20);
-  EXPECT_EQ(defaults.media_limits.max_files_per_session, 20);
-  EXPECT_EQ(defaults.media_limits.max_bytes_per_session, 100LL << 20);
+  EXPECT_EQ(defaults.media.max_upload_bytes, 24U << 20);
+  EXPECT_EQ(defaults.media.limits.max_files_per_session, 20);
+  EXPECT_EQ(defaults.media.limits.max_bytes_per_session, 100LL << 20);
   const Config config = load_config(write_toml(R"([media]
 max_upload_bytes = 1048576
 max_files_per_session = 5
 max_bytes_per_session = 2097152
 )"));
-  EXPECT_EQ(config.media_max_upload_bytes, 1048576U);
-  EXPECT_EQ(config.media_limits.max_files_per_session, 5);
-  EXPECT_EQ(config.media_limits.max_bytes_per_session, 2097152);
+  EXPECT_EQ(config.media.max_upload_bytes, 1048576U);
+  EXPECT_EQ(config.media.limits.max_files_per_session, 5);
+  EXPECT_EQ(config.media.limits.max_bytes_per_session, 2097152);
   EXPECT_NE(error_loading("[media]\nmax_files_per_session = 0\n").find("media.max_files_per_session"),
             std::string::npos);
+}
+
+TEST_F(LoadConfig, PublicUrlLosesTrailingSlashes) {
+  EXPECT_EQ(load_config(write_toml("public_url = \"https://ine.example.test//\"\n")).public_url,
+            "https://ine.example.test");
+}
+
+TEST_F(LoadConfig, WebhookLeaseMustExceedTheAttemptTimeout) {
+  EXPECT_NE(error_loading("[webhooks]\ntimeout_ms = 2000\nlease_ms = 2000\n").find("webhooks.lease_ms"),
+            std::string::npos);
+}
+
+// The documentation ----------------------------------------------------------------
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The ```toml blocks of a Markdown file, joined.
+std::string toml_blocks(const std::string& markdown) {
+  std::string out;
+  std::size_t at = 0;
+  while ((at = markdown.find("```toml\n", at)) != std::string::npos) {
+    at += 8;
+    const auto end = markdown.find("```", at);
+    out += markdown.substr(at, end - at);
+    at = end + 3;
+  }
+  return out;
+}
+
+// README's configuration blocks list every setting exactly once (a duplicate table or
+// key is a TOML error), in its section, and load as they are.
+TEST_F(LoadConfig, ReadmeDocumentsEverySettingOnceAndItLoads) {
+  const std::string toml = toml_blocks(read_file(std::string(INEREG_SOURCE_DIR) + "/README.md"));
+  ASSERT_FALSE(toml.empty());
+  const auto table = toml::parse(toml);
+  std::set<std::string> documented;
+  for (const auto& [key, node] : table) {
+    if (const auto* section = node.as_table()) {
+      for (const auto& [inner, value] : *section) {
+        documented.insert(std::string(key.str()) + "." + std::string(inner.str()));
+      }
+    } else {
+      documented.insert(std::string(key.str()));
+    }
+  }
+  std::set<std::string> accepted;
+  for (const auto& setting : setting_names()) {
+    accepted.insert(setting.key);
+  }
+  EXPECT_EQ(documented, accepted);
+  EXPECT_NO_THROW(load_config(write_toml(toml)));
+}
+
+// Every INEREG_* variable the documents name is a setting's or the tests' own.
+TEST_F(LoadConfig, DocumentedVariablesAreAccepted) {
+  std::set<std::string> accepted;
+  for (const auto& setting : setting_names()) {
+    accepted.insert(setting.env);
+  }
+  for (const char* document : {"README.md", "docs/DEPLOYMENT.md", "docs/UPSTREAM.md", "docs/ARCHITECTURE.md"}) {
+    const std::string text = read_file(std::string(INEREG_SOURCE_DIR) + "/" + document);
+    ASSERT_FALSE(text.empty()) << document;
+    for (std::size_t at = 0; (at = text.find("INEREG_", at)) != std::string::npos;) {
+      auto end = at + 7;
+      while (end < text.size() && (std::isupper(static_cast<unsigned char>(text[end])) ||
+                                   std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '_')) {
+        ++end;
+      }
+      const std::string name = text.substr(at, end - at);
+      // "INEREG_HTTP_*", "INEREG_<SECTION>_<KEY>"
+      const bool pattern = name == "INEREG_" || (end < text.size() && text[end] == '*');
+      const bool cmake_option = at >= 2 && text.compare(at - 2, 2, "-D") == 0;  // -DINEREG_FUZZ=ON
+      if (!pattern && !cmake_option && !name.starts_with("INEREG_TEST_")) {
+        EXPECT_TRUE(accepted.contains(name)) << document << " names " << name;
+      }
+      at = end;
+    }
+  }
+}
+
+// Listen addresses -----------------------------------------------------------------
+
+TEST(ParseListen, Ipv4HostAndPort) {
+  const auto address = parse_listen("127.0.0.1:8080");
+  EXPECT_EQ(address.host, "127.0.0.1");
+  EXPECT_EQ(address.port, 8080);
+}
+
+TEST(ParseListen, BracketedIpv6HostAndPort) {
+  const auto address = parse_listen("[::1]:9000");
+  EXPECT_EQ(address.host, "::1");
+  EXPECT_EQ(address.port, 9000);
+}
+
+TEST(ParseListen, PortZeroMeansAnyFreePort) {
+  EXPECT_EQ(parse_listen("127.0.0.1:0").port, 0);
+}
+
+TEST(ParseListen, MissingOrBadPortIsAConfigError) {
+  for (const char* listen : {"127.0.0.1", "127.0.0.1:", "[::1]", "127.0.0.1:http", "127.0.0.1:65536", "127.0.0.1:-1"}) {
+    EXPECT_THROW(parse_listen(listen), ConfigError) << listen;
+  }
+}
+
+// The connection pool's bounded wait -------------------------------------------------
+
+TEST(ConnectionPoolWait, GivesUpWithAStoreErrorNamingTheSettings) {
+  std::mutex mutex;
+  std::condition_variable available;
+  std::unique_lock lock(mutex);
+  const store::PoolOptions options{1, std::chrono::milliseconds(20)};
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    store::wait_for_connection(lock, available, options, [] { return false; });
+    FAIL() << "waited past the timeout without an error";
+  } catch (const store::StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("store.acquire_timeout_ms"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("store.pool_size"), std::string::npos) << e.what();
+  }
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(20));
+  EXPECT_TRUE(lock.owns_lock());
+}
+
+TEST(ConnectionPoolWait, ReturnsOnceAConnectionIsReleased) {
+  std::mutex mutex;
+  std::condition_variable available;
+  bool idle = false;
+  std::thread releaser([&] {
+    std::lock_guard guard(mutex);
+    idle = true;
+    available.notify_one();
+  });
+  {
+    std::unique_lock lock(mutex);
+    // Long enough never to pass on a loaded machine: the release ends the wait.
+    const store::PoolOptions options{1, std::chrono::milliseconds(60'000)};
+    EXPECT_NO_THROW(store::wait_for_connection(lock, available, options, [&] { return idle; }));
+    EXPECT_TRUE(idle);
+  }
+  releaser.join();
+}
+
+TEST(ConnectionPoolWait, DefaultSizeIsAtLeastFour) {
+  EXPECT_GE(store::pool_size(store::PoolOptions{}), 4);
+  EXPECT_EQ(store::pool_size(store::PoolOptions{3, std::chrono::milliseconds(1)}), 3);
 }
 
 }  // namespace

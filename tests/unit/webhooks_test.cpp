@@ -86,14 +86,13 @@ TEST(WebhookSettings, FromTheEnvironmentAndLeaseAboveTimeout) {
   ::setenv("INEREG_WEBHOOKS_MAX_IN_FLIGHT", "3", 1);
   ::setenv("INEREG_WEBHOOKS_TIMEOUT_MS", "2000", 1);
   ::setenv("INEREG_SESSIONS_EXPIRE_AFTER_MS", "5000", 1);
-  auto config = config::load_config(std::nullopt);
+  const auto config = config::load_config(std::nullopt);
   EXPECT_EQ(config.webhooks.max_in_flight, 3);
   EXPECT_EQ(config.webhooks.timeout_ms, 2000);
   EXPECT_EQ(config.sessions.expire_after_ms, 5000);
-  EXPECT_NO_THROW(config::finalize(config));
   ::setenv("INEREG_WEBHOOKS_LEASE_MS", "2000", 1);
-  config = config::load_config(std::nullopt);
-  EXPECT_THROW(config::finalize(config), config::ConfigError);
+  EXPECT_THROW(config::load_config(std::nullopt), config::ConfigError);
+  ::unsetenv("INEREG_WEBHOOKS_LEASE_MS");
   ::setenv("INEREG_WEBHOOKS_MAX_IN_FLIGHT", "0", 1);
   EXPECT_THROW(config::load_config(std::nullopt), config::ConfigError);
   for (const char* name : {"INEREG_WEBHOOKS_MAX_IN_FLIGHT", "INEREG_WEBHOOKS_TIMEOUT_MS",

@@ -2,14 +2,14 @@
 # A larger set of card photos than the committed one, drawn at test time by
 # tools/cardgen/cardgen.py, read by vision::MrzReader through the bench driver. Every
 # reading must be exact or rejected (never wrong), and at least MIN_EXACT_PCT % exact.
-# The seed is fixed so a failure reproduces; INEREG_CARDGEN_SEED picks another set.
+# The seed is fixed so a failure reproduces; INEREG_TEST_CARDGEN_SEED picks another set.
 #
 #   generated_cards_test.sh path/to/mrz_accuracy
 set -euo pipefail
 driver=$1
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-count=${INEREG_CARDGEN_COUNT:-30}
-seed=${INEREG_CARDGEN_SEED:-4242}
+count=${INEREG_TEST_CARDGEN_COUNT:-30}
+seed=${INEREG_TEST_CARDGEN_SEED:-4242}
 min_exact_pct=90
 
 # cardgen needs Pillow and numpy; a python3 earlier in PATH (a virtualenv) may lack them.

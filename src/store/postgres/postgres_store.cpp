@@ -611,9 +611,8 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
 // connection. Thread-safe.
 class PostgresStore final : public Store {
  public:
-  PostgresStore(const std::string& url, int pool_size, Migrations migrations)
-      : pool_(static_cast<std::size_t>(std::max(1, pool_size)),
-              [url] { return std::make_unique<Connection>(url, url_password(url)); }) {
+  PostgresStore(const std::string& url, const PoolOptions& pool, Migrations migrations)
+      : pool_(pool, [url] { return std::make_unique<Connection>(url, url_password(url)); }) {
     // The first connection at once, to fail fast and to check or apply migrations.
     auto first = std::make_unique<Connection>(url, url_password(url));
     if (migrations == Migrations::kApply) {
@@ -1010,8 +1009,8 @@ class PostgresStore final : public Store {
 
 }  // namespace
 
-std::unique_ptr<Store> open_postgres_store(const std::string& url, int pool_size, Migrations migrations) {
-  return std::make_unique<PostgresStore>(url, pool_size, migrations);
+std::unique_ptr<Store> open_postgres_store(const std::string& url, const PoolOptions& pool, Migrations migrations) {
+  return std::make_unique<PostgresStore>(url, pool, migrations);
 }
 
 }  // namespace inereg::store::postgres

@@ -14,7 +14,7 @@ namespace inereg::store::postgres {
 // found broken is reset before reuse; statements are prepared once per connection.
 // With kApply, applies pending migrations; with kRequireCurrent only checks that the
 // schema is not behind. Throws StoreError; no message carries the URL's password.
-std::unique_ptr<Store> open_postgres_store(const std::string& url, int pool_size,
+std::unique_ptr<Store> open_postgres_store(const std::string& url, const PoolOptions& pool,
                                            Migrations migrations = Migrations::kApply);
 
 // `url` with its password (in the userinfo or a `password` query parameter) masked,

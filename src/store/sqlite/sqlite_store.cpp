@@ -396,8 +396,8 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
 // avoids upgrade deadlocks). Prepared statements are cached per connection.
 class SqliteStore final : public Store {
  public:
-  SqliteStore(const std::string& path, int pool_size, Migrations migrations)
-      : pool_(static_cast<std::size_t>(std::max(1, pool_size)), [path] { return std::make_unique<Connection>(path); }) {
+  SqliteStore(const std::string& path, const PoolOptions& pool, Migrations migrations)
+      : pool_(pool, [path] { return std::make_unique<Connection>(path); }) {
     // SQLite's memory statistics take a global mutex on every allocation; nothing reads
     // them. Must precede SQLite's initialization; later calls fail harmlessly.
     static std::once_flag configured;
@@ -837,8 +837,8 @@ class SqliteStore final : public Store {
 
 }  // namespace
 
-std::unique_ptr<Store> open_sqlite_store(const std::string& path, int pool_size, Migrations migrations) {
-  return std::make_unique<SqliteStore>(path, pool_size, migrations);
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, const PoolOptions& pool, Migrations migrations) {
+  return std::make_unique<SqliteStore>(path, pool, migrations);
 }
 
 }  // namespace inereg::store::sqlite
