@@ -5,6 +5,7 @@
 
 #include <boost/system/system_error.hpp>
 
+#include "api/errors.hpp"
 #include "auth/signing.hpp"
 #include "registry/caching_connector.hpp"
 #include "registry/http_upstream.hpp"
@@ -73,26 +74,20 @@ Service::Service(config::Config config)
   store_->set_outbox_composer(std::make_shared<webhooks::WebhookPayloads>());
   registry_ = make_registry_connector(config_, *store_, secret_box_);
   checks_ = std::make_unique<checks::CheckRunner>(*store_, *registry_, config_.checks, util::wall_clock_ms);
-  metrics_ = std::make_unique<ServiceMetrics>(*store_, *checks_, *registry_, util::wall_clock_ms);
+  metrics_ = std::make_unique<ServiceMetrics>(*store_, *checks_, *registry_, api::routes(), util::wall_clock_ms);
   directory_ = std::make_unique<auth::IntegrationDirectory>(*store_, secret_box_, config_.integration_cache_ms,
                                                             util::wall_clock_ms);
-  // SQLite reads are local point reads (microseconds): GETs run on the I/O threads. A
-  // PostgreSQL read is a network round trip, which would stall every connection of
-  // that I/O thread: GETs take the blocking pool like writes.
-  config_.http.inline_reads = config_.db.starts_with("sqlite:");
-  api::MediaOptions media;
-  media.max_upload_bytes = config_.media_max_upload_bytes;
-  media.limits = config_.media_limits;
-  config_.http.route_policy = [media, default_limit = config_.http.max_body_bytes](std::string_view method,
-                                                                                   std::string_view path) {
-    return http::RoutePolicy{api::max_body_bytes_for(method, path, media, default_limit),
-                             api::needs_blocking_pool(method, path)};
-  };
-  server_ = std::make_unique<http::HttpServer>(config_.http, [this](const api::ApiRequest& request) {
-    auto response = api_->handle(request);
-    metrics_->count_request(request, response.status);
+  // The API serves the server (it exists once the port, and so public_url, is known):
+  // each request is routed once, and the API and the metrics both read that routing.
+  http::Application application;
+  application.route = [this](std::string_view method, std::string_view path) { return api_->route(method, path); };
+  application.handle = [this](const http::Request& request, const http::Routing& routing) {
+    auto response = api_->handle(request, routing);
+    metrics_->count_request(routing, response.status);
     return response;
-  });
+  };
+  application.refuse = api::refusal_response;
+  server_ = std::make_unique<http::HttpServer>(config_.http, std::move(application));
   server_->listen();
   if (config_.public_url.empty()) {
     const bool ipv6 = config_.http.host.find(':') != std::string::npos;
@@ -106,10 +101,13 @@ Service::Service(config::Config config)
   options.delete_enabled = config_.delete_enabled;
   options.delete_limit = config_.delete_limit;
   options.cors_cache_ms = config_.integration_cache_ms;
+  // Where reads run (api::Api::route): a SQLite read is local, a PostgreSQL read crosses the network.
+  options.local_reads = config_.db.starts_with("sqlite:");
   if (config_.metrics_enabled) {
     options.metrics_page = [this] { return metrics_->render(); };
   }
-  options.media = media;
+  options.media.max_upload_bytes = config_.media_max_upload_bytes;
+  options.media.limits = config_.media_limits;
   api_ = std::make_unique<api::Api>(*store_, *directory_, options, util::wall_clock_ms, [this] { checks_->wake(); });
   webhooks_ = std::make_unique<webhooks::DeliveryWorker>(*store_, *directory_, config_.webhooks, util::wall_clock_ms);
   expiry_ = std::make_unique<sessions::ExpirySweeper>(*store_, config_.sessions, util::wall_clock_ms,
