@@ -2,9 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <array>
-#include <vector>
 
 #include "api/errors.hpp"
 #include "api/openapi_document.hpp"
