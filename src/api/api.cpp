@@ -2,9 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <array>
-#include <vector>
 
 #include "api/errors.hpp"
 #include "api/openapi_document.hpp"
@@ -12,13 +10,6 @@
 
 namespace inereg::api {
 namespace {
-
-ApiResponse error_response(ErrorKind kind, std::string_view message) {
-  ApiResponse response;
-  response.status = error_spec(kind).http_status;
-  response.body = error_body(kind, message);
-  return response;
-}
 
 ApiResponse openapi_response() {
   ApiResponse response{200, std::string(openapi_yaml())};
@@ -29,71 +20,121 @@ ApiResponse openapi_response() {
 // JSON members, context, timestamp and a data-URI prefix around the base64 content.
 constexpr std::size_t kMediaEnvelopeBytes = 64 * 1024;
 
-constexpr std::string_view kVerificationPagePrefix = "/v/";
-
 }  // namespace
 
 std::span<const Route> Api::route_table() {
-  // One line per route: method, path, authentication, browser CORS, handler. Order
-  // matters only for readers: no two patterns match the same method and path.
+  // One descriptor per route. Order matters only for readers: no two patterns match the
+  // same method and path. The metrics labels are the route classes inereg has always
+  // reported; a new route may name its own.
   static constexpr std::array kRoutes = {
-      Route{"GET", "/healthz", Access::kPublic, false,
-            [](Api&, const RouteCall&) {
-              return ApiResponse{200, R"({"status":"ok"})"};
-            }},
-      Route{"GET", "/openapi.yaml", Access::kPublic, false, [](Api&, const RouteCall&) { return openapi_response(); }},
-      Route{"GET", "/metrics", Access::kPublic, false,
-            [](Api& api, const RouteCall&) { return api.metrics_response(); }},
-      // The end user's verification page (the session's `url`); opening it starts the session.
-      Route{"GET", "/v/{id}", Access::kPublic, false,
-            [](Api& api, const RouteCall& call) { return api.verification_page(call.id); }},
-      Route{"OPTIONS", "/v1/sessions", Access::kPublic, true,
-            [](Api& api, const RouteCall& call) { return api.cors_.preflight(call.request); }},
-      Route{"POST", "/v1/sessions", Access::kBodySignatureOptional, true,
-            [](Api& api, const RouteCall& call) { return api.create_session(call.request, *call.caller); }},
-      Route{"PATCH", "/v1/sessions/{id}", Access::kBodySigned, false,
-            [](Api& api, const RouteCall& call) { return api.update_session(call.request, call.id, *call.caller); }},
-      Route{"DELETE", "/v1/sessions/{id}", Access::kPathIdSigned, false,
-            [](Api& api, const RouteCall& call) { return api.delete_session(call.id, *call.caller); }},
-      Route{"GET", "/v1/sessions/{id}/decision", Access::kPathIdSigned, false,
-            [](Api& api, const RouteCall& call) { return api.get_decision(call.id, *call.caller); }},
-      Route{"GET", "/v1/sessions/{id}/decision/ine-registry", Access::kPathIdSigned, false,
-            [](Api& api, const RouteCall& call) { return api.get_ine_registry(call.request, call.id, *call.caller); }},
-      Route{"GET", "/v1/sessions/{id}/person", Access::kPathIdSigned, false,
-            [](Api& api, const RouteCall& call) { return api.get_person(call.id, *call.caller); }},
-      Route{"GET", "/v1/sessions/{id}/attempts", Access::kPathIdSigned, false,
-            [](Api& api, const RouteCall& call) { return api.get_attempts(call.id, *call.caller); }},
-      Route{"POST", "/v1/sessions/{id}/media", Access::kBodySigned, false,
-            [](Api& api, const RouteCall& call) { return api.upload_media(call.request, call.id, *call.caller); }},
-      Route{"GET", "/v1/sessions/{id}/media", Access::kPathIdSigned, false,
-            [](Api& api, const RouteCall& call) { return api.list_media(call.id, *call.caller); }},
+      Route{.method = "GET",
+            .pattern = "/healthz",
+            .access = Access::kPublic,
+            .threads = Threads::kReadOnly,
+            .metrics_label = "health",
+            .handler =
+                [](Api&, const RouteCall&) {
+                  return ApiResponse{200, R"({"status":"ok"})"};
+                }},
+      Route{.method = "GET",
+            .pattern = "/openapi.yaml",
+            .access = Access::kPublic,
+            .threads = Threads::kReadOnly,
+            .metrics_label = "other",
+            .handler = [](Api&, const RouteCall&) { return openapi_response(); }},
+      Route{.method = "GET",
+            .pattern = "/metrics",
+            .access = Access::kPublic,
+            .threads = Threads::kReadOnly,
+            .metrics_label = "metrics",
+            .handler = [](Api& api, const RouteCall&) { return api.metrics_response(); }},
+      // The end user's verification page (the session's `url`); opening it starts the
+      // session, a write.
+      Route{.method = "GET",
+            .pattern = "/v/{id}",
+            .access = Access::kPublic,
+            .threads = Threads::kBlocking,
+            .metrics_label = "other",
+            .handler = [](Api& api, const RouteCall& call) { return api.verification_page(call.id); }},
+      Route{.method = "OPTIONS",
+            .pattern = "/v1/sessions",
+            .access = Access::kPublic,
+            .browser_cors = true,
+            .threads = Threads::kBlocking,
+            .metrics_label = "create_session",
+            .handler = [](Api& api, const RouteCall& call) { return api.cors_.preflight(call.request); }},
+      Route{.method = "POST",
+            .pattern = "/v1/sessions",
+            .access = Access::kBodySignatureOptional,
+            .browser_cors = true,
+            .threads = Threads::kBlocking,
+            .metrics_label = "create_session",
+            .handler = [](Api& api, const RouteCall& call) { return api.create_session(call.request, *call.caller); }},
+      Route{.method = "PATCH",
+            .pattern = "/v1/sessions/{id}",
+            .access = Access::kBodySigned,
+            .threads = Threads::kBlocking,
+            .metrics_label = "update_session",
+            .handler = [](Api& api,
+                          const RouteCall& call) { return api.update_session(call.request, call.id, *call.caller); }},
+      Route{.method = "DELETE",
+            .pattern = "/v1/sessions/{id}",
+            .access = Access::kPathIdSigned,
+            .threads = Threads::kBlocking,
+            .metrics_label = "delete_session",
+            .handler = [](Api& api, const RouteCall& call) { return api.delete_session(call.id, *call.caller); }},
+      Route{.method = "GET",
+            .pattern = "/v1/sessions/{id}/decision",
+            .access = Access::kPathIdSigned,
+            .threads = Threads::kReadOnly,
+            .metrics_label = "decision",
+            .handler = [](Api& api, const RouteCall& call) { return api.get_decision(call.id, *call.caller); }},
+      Route{.method = "GET",
+            .pattern = "/v1/sessions/{id}/decision/ine-registry",
+            .access = Access::kPathIdSigned,
+            .threads = Threads::kReadOnly,
+            .metrics_label = "ine_registry",
+            .handler = [](Api& api,
+                          const RouteCall& call) { return api.get_ine_registry(call.request, call.id, *call.caller); }},
+      Route{.method = "GET",
+            .pattern = "/v1/sessions/{id}/person",
+            .access = Access::kPathIdSigned,
+            .threads = Threads::kReadOnly,
+            .metrics_label = "person",
+            .handler = [](Api& api, const RouteCall& call) { return api.get_person(call.id, *call.caller); }},
+      Route{.method = "GET",
+            .pattern = "/v1/sessions/{id}/attempts",
+            .access = Access::kPathIdSigned,
+            .threads = Threads::kReadOnly,
+            .metrics_label = "other",
+            .handler = [](Api& api, const RouteCall& call) { return api.get_attempts(call.id, *call.caller); }},
+      Route{.method = "POST",
+            .pattern = "/v1/sessions/{id}/media",
+            .access = Access::kBodySigned,
+            .body_size = BodySize::kMediaUpload,
+            .threads = Threads::kBlocking,
+            .metrics_label = "other",
+            .handler = [](Api& api,
+                          const RouteCall& call) { return api.upload_media(call.request, call.id, *call.caller); }},
+      Route{.method = "GET",
+            .pattern = "/v1/sessions/{id}/media",
+            .access = Access::kPathIdSigned,
+            .threads = Threads::kReadOnly,
+            .metrics_label = "other",
+            .handler = [](Api& api, const RouteCall& call) { return api.list_media(call.id, *call.caller); }},
       // The id here is a media id: it is what the client signs (veriff-api.md §4.8).
-      Route{"GET", "/v1/media/{id}", Access::kPathIdSigned, false,
-            [](Api& api, const RouteCall& call) { return api.get_media(call.id, *call.caller); }},
+      Route{.method = "GET",
+            .pattern = "/v1/media/{id}",
+            .access = Access::kPathIdSigned,
+            .threads = Threads::kBlocking,
+            .metrics_label = "other",
+            .handler = [](Api& api, const RouteCall& call) { return api.get_media(call.id, *call.caller); }},
   };
   return kRoutes;
 }
 
 std::span<const Route> routes() {
   return Api::route_table();
-}
-
-bool is_read_only(const ApiRequest& request) {
-  return request.method == "GET" && !request.path.starts_with(kVerificationPagePrefix);
-}
-
-std::size_t max_body_bytes_for(std::string_view method, std::string_view path, const MediaOptions& media,
-                               std::size_t default_limit) {
-  const auto match = match_route(method, path);
-  if (match.route != nullptr && match.route->method == "POST" && match.route->pattern == "/v1/sessions/{id}/media") {
-    return std::max(default_limit, media.max_upload_bytes + kMediaEnvelopeBytes);
-  }
-  return default_limit;
-}
-
-bool needs_blocking_pool(std::string_view method, std::string_view path) {
-  const auto match = match_route(method, path);
-  return match.route != nullptr && match.route->pattern == "/v1/media/{id}";
 }
 
 Api::Api(store::Store& store, sessions::SessionWorkflow& sessions, auth::IntegrationDirectory& directory,
@@ -107,29 +148,53 @@ Api::Api(store::Store& store, sessions::SessionWorkflow& sessions, auth::Integra
       results_(options_.result_cache_ms),
       cors_(store_, options_.cors_cache_ms, clock_) {}
 
-ApiResponse Api::handle(const ApiRequest& request) {
-  const RouteMatch match = match_route(request.method, request.path);
+http::Routing Api::route(std::string_view method, std::string_view path) const {
+  const RouteMatch match = match_route(method, path);
+  http::Routing routing;
   if (match.route == nullptr) {
-    // Also for a known path with another method: a 405 would tell an unauthenticated
-    // caller which paths exist, and Veriff documents no 405 (docs/ARCHITECTURE.md).
-    return error_response(ErrorKind::kNotFound, error_spec(ErrorKind::kNotFound).message);
+    routing.thread = http::ThreadClass::kIoThread;  // its 404 from the error table waits on nothing
+    return routing;
   }
   const Route& route = *match.route;
+  routing.route = static_cast<std::size_t>(match.route - routes().data());
+  routing.id = match.id;
+  if (route.body_size == BodySize::kMediaUpload) {
+    routing.max_body_bytes = options_.media.max_upload_bytes + kMediaEnvelopeBytes;
+  }
+  // The one place where a route's thread is decided: SQLite reads are local point reads
+  // (microseconds, cheaper inline than a hop); a PostgreSQL read is a network round trip
+  // that would stall every connection of the I/O thread, so it takes the blocking pool.
+  const bool inline_read = route.threads == Threads::kReadOnly && options_.local_reads;
+  routing.thread = inline_read ? http::ThreadClass::kIoThread : http::ThreadClass::kBlockingPool;
+  return routing;
+}
+
+ApiResponse Api::handle(const ApiRequest& request) {
+  return handle(request, route(request.method, request.path));
+}
+
+ApiResponse Api::handle(const ApiRequest& request, const http::Routing& routing) {
+  if (routing.route == http::Routing::kNoRoute) {
+    // Also for a known path with another method: a 405 would tell an unauthenticated
+    // caller which paths exist, and Veriff documents no 405 (docs/ARCHITECTURE.md).
+    return error_response(ErrorKind::kNotFound);
+  }
+  const Route& route = routes()[routing.route];
   std::optional<Caller> caller;
   ApiResponse response;
   try {
     if (route.access != Access::kPublic) {
       const bool body_signed = route.access != Access::kPathIdSigned;
       caller = authenticate(directory_, request, body_signed ? SignedPart::kBody : SignedPart::kPathId,
-                            body_signed ? request.body : match.id, route.access != Access::kBodySignatureOptional);
+                            body_signed ? request.body : routing.id, route.access != Access::kBodySignatureOptional);
     }
-    response = route.handler(*this, RouteCall{request, match.id, caller ? &*caller : nullptr});
+    response = route.handler(*this, RouteCall{request, routing.id, caller ? &*caller : nullptr});
   } catch (const ApiError& e) {
-    response = error_response(e.kind(), e.public_message());
+    response = error_response(e);
   } catch (const std::exception& e) {
     // The client sees only "Something went wrong"; the detail stays in the log.
     spdlog::error("{} {}: {}", request.method, request.path, e.what());
-    response = error_response(ErrorKind::kInternal, error_spec(ErrorKind::kInternal).message);
+    response = error_response(ErrorKind::kInternal);
   }
   if (route.access != Access::kPublic) {
     if (caller && response.status != 401) {

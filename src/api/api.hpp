@@ -10,6 +10,7 @@
 #include "api/result_cache.hpp"
 #include "api/routes.hpp"
 #include "auth/integration_directory.hpp"
+#include "http/exchange.hpp"
 #include "sessions/workflow.hpp"
 #include "store/store.hpp"
 
@@ -36,23 +37,18 @@ struct ApiOptions : ApiSettings {
   std::string public_url = "http://127.0.0.1:8080";  // verification.host / url of created sessions
   std::string session_token_key;                     // HMAC key of the sessionToken JWTs
   std::int64_t cors_cache_ms = 2'000;                // every integration's browser origins, for preflights
+  // The store's reads are local point reads (SQLite), cheaper inline than a hop to the
+  // blocking pool: Threads::kReadOnly routes then run on the I/O threads.
+  bool local_reads = true;
   // GET /metrics: the Prometheus exposition text (unauthenticated); empty = 404.
   std::function<std::string()> metrics_page;
   MediaOptions media;
 };
 
-// What the HTTP server decides per request from the request line, before the body is
-// read. The body limit of `method path`: a media upload may carry `max_upload_bytes`
-// of base64 in its JSON envelope; every other route keeps `default_limit`.
-std::size_t max_body_bytes_for(std::string_view method, std::string_view path, const MediaOptions& media,
-                               std::size_t default_limit);
-// True for GET /v1/media/{id}: reading and signing a whole file (up to ~18 MB) would
-// stall an I/O thread, so it runs on the blocking pool even where GETs run inline.
-bool needs_blocking_pool(std::string_view method, std::string_view path);
-
 // Veriff Public API v1, as plain functions over ApiRequest/ApiResponse. Handles the
 // routing, authentication and error mapping; storage and domain calls are blocking
 // (SQLite point queries, measured cheaper inline than a hop to a thread pool).
+// Serves the HTTP server as its http::Application (see application()).
 // Thread-safe: one instance serves every I/O thread.
 class Api {
  public:
@@ -63,6 +59,12 @@ class Api {
   Api(store::Store& store, sessions::SessionWorkflow& sessions, auth::IntegrationDirectory& directory,
       ApiOptions options, Clock clock, CheckQueued on_check_queued);
 
+  // The request line's route, once per request: its route number and {id}, body limit
+  // and thread, from the route's descriptor and these options. No allocation.
+  http::Routing route(std::string_view method, std::string_view path) const;
+  // Answers `request`, which `routing` (from route()) routed.
+  ApiResponse handle(const ApiRequest& request, const http::Routing& routing);
+  // Routes and answers `request` (callers without a server: the demo, benchmarks).
   ApiResponse handle(const ApiRequest& request);
 
   // The route table (see routes.hpp); here because its entries call the handlers.

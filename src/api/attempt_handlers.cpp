@@ -1,8 +1,7 @@
 // GET /v1/sessions/{id}/attempts.
 #include "api/api.hpp"
-#include "api/errors.hpp"
-#include "api/json_fields.hpp"
 #include "util/time.hpp"
+#include "veriff/json.hpp"
 
 namespace inereg::api {
 
@@ -26,7 +25,7 @@ ApiResponse Api::get_attempts(std::string_view session_id, Caller& caller) {
   boost::json::object body;
   body["status"] = "success";
   body["verifications"] = std::move(verifications);
-  return ApiResponse{200, to_json(body)};
+  return ApiResponse{200, veriff::to_json(body)};
 }
 
 }  // namespace inereg::api

@@ -30,10 +30,7 @@ bool CorsPolicy::allowed_by_some_integration(std::string_view origin) {
 
 ApiResponse CorsPolicy::preflight(const ApiRequest& request) {
   if (!request.origin || !allowed_by_some_integration(*request.origin)) {
-    ApiResponse refused{403,
-                        error_body(ErrorKind::kOriginNotAllowed, error_spec(ErrorKind::kOriginNotAllowed).message)};
-    refused.headers.emplace_back("Vary", "Origin");
-    return refused;
+    return error_response(ApiError(ErrorKind::kOriginNotAllowed, {}, {{"Vary", "Origin"}}));
   }
   ApiResponse allowed{204, ""};
   allowed.content_type.clear();

@@ -2,11 +2,11 @@
 #include <boost/url/parse_query.hpp>
 
 #include "api/api.hpp"
-#include "api/decision_body.hpp"
 #include "api/errors.hpp"
-#include "api/json_fields.hpp"
 #include "auth/secret_box.hpp"
-#include "util/time.hpp"
+#include "veriff/decision.hpp"
+#include "veriff/ine_registry.hpp"
+#include "veriff/json.hpp"
 
 namespace inereg::api {
 namespace {
@@ -63,32 +63,22 @@ ApiResponse Api::get_ine_registry(const ApiRequest& request, std::string_view se
     throw ApiError(ErrorKind::kNotFound);
   }
   if (!answer->result) {
-    ApiResponse response{404, error_body(ErrorKind::kNotFound, error_spec(ErrorKind::kNotFound).message)};
     if (sessions::awaits_check(sessions::stored_status(answer->status))) {
-      response.headers.emplace_back("Retry-After", kPendingRetryAfterSeconds);
+      throw ApiError(ErrorKind::kNotFound, {}, {{"Retry-After", kPendingRetryAfterSeconds}});
     }
-    return response;
+    throw ApiError(ErrorKind::kNotFound);
   }
-  boost::json::object body;
-  body["active"] = answer->result->active;
-  body["documentState"] = answer->result->document_state;
-  std::string text = to_json(body);
+  std::string text = veriff::to_json(veriff::ine_registry_result(*answer->result));
   results_.put(session_id, ResultCache::Entry{answer->integration_id, text}, now);
   return ApiResponse{200, std::move(text)};
 }
 
 ApiResponse Api::get_decision(std::string_view session_id, Caller& caller) {
-  return ApiResponse{200, to_json(decision_body(owned_session(session_id, caller)))};
+  return ApiResponse{200, veriff::to_json(veriff::decision_body(owned_session(session_id, caller)))};
 }
 
 ApiResponse Api::get_person(std::string_view session_id, Caller& caller) {
-  const store::Session session = owned_session(session_id, caller);
-  boost::json::object person = person_object(session);
-  person["pepSanctionMatches"] = boost::json::array();
-  boost::json::object body;
-  body["status"] = "success";
-  body["person"] = std::move(person);
-  return ApiResponse{200, to_json(body)};
+  return ApiResponse{200, veriff::to_json(veriff::person_body(owned_session(session_id, caller)))};
 }
 
 }  // namespace inereg::api

@@ -1,6 +1,6 @@
 #include "api/errors.hpp"
 
-#include <boost/json.hpp>
+#include "veriff/error_body.hpp"
 
 namespace inereg::api {
 
@@ -49,6 +49,10 @@ ErrorSpec error_spec(ErrorKind kind) {
       return {404, "1101", "Resource not found"};
     case ErrorKind::kPayloadTooLarge:
       return {413, "1101", "Request body is too large"};
+    case ErrorKind::kHeaderTooLarge:
+      return {431, "1101", "Request header fields too large"};
+    case ErrorKind::kMalformedRequest:
+      return {400, "1101", "Malformed HTTP request"};
     case ErrorKind::kImageDataNotFound:
       return {400, "1400", "Image data not found."};
     case ErrorKind::kImageNotBase64:
@@ -93,15 +97,30 @@ std::string_view ApiError::public_message() const {
 
 std::string error_body(ErrorKind kind, std::string_view message) {
   const ErrorSpec spec = error_spec(kind);
-  boost::json::object body;
-  if (spec.numeric_status) {
-    body["status"] = spec.http_status;
-  } else {
-    body["status"] = "fail";
+  return spec.numeric_status ? veriff::error_body_with_numeric_status(spec.http_status, spec.code, message)
+                             : veriff::error_body(spec.code, message);
+}
+
+ApiResponse error_response(const ApiError& error) {
+  ApiResponse response{error_spec(error.kind()).http_status, error_body(error.kind(), error.public_message())};
+  response.headers = error.headers();
+  return response;
+}
+
+ApiResponse error_response(ErrorKind kind) {
+  return ApiResponse{error_spec(kind).http_status, error_body(kind, error_spec(kind).message)};
+}
+
+ApiResponse refusal_response(http::Refusal refusal) {
+  switch (refusal) {
+    case http::Refusal::kMalformedRequest:
+      return error_response(ErrorKind::kMalformedRequest);
+    case http::Refusal::kBodyTooLarge:
+      return error_response(ErrorKind::kPayloadTooLarge);
+    case http::Refusal::kHeaderTooLarge:
+      return error_response(ErrorKind::kHeaderTooLarge);
   }
-  body["code"] = spec.code;
-  body["message"] = message;
-  return boost::json::serialize(body);
+  return error_response(ErrorKind::kInternal);
 }
 
 }  // namespace inereg::api

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "api/messages.hpp"
+
 // The one error vocabulary of the API, mapped to HTTP status and Veriff code in
 // exactly one place (errors.cpp). The public message is what the client sees; the
 // internal detail (if any) goes only to the log.
@@ -29,6 +31,8 @@ enum class ErrorKind {
   kSignatureBodyMismatch,        // 401 1819
   kNotFound,                     // 404 1101
   kPayloadTooLarge,              // 413 1101
+  kHeaderTooLarge,               // 431 1101 (refused by the HTTP server)
+  kMalformedRequest,             // 400 1101 (not HTTP/1.1; refused by the HTTP server)
   kImageDataNotFound,            // 400 1400
   kImageNotBase64,               // 400 1401
   kImageContextNotSupported,     // 400 1402
@@ -56,21 +60,35 @@ struct ErrorSpec {
 
 ErrorSpec error_spec(ErrorKind kind);
 
-// Thrown by handlers; the router turns it into the documented error body.
+// Thrown by handlers; the router turns it into the documented error response.
 class ApiError : public std::runtime_error {
  public:
-  explicit ApiError(ErrorKind kind, std::string public_message = {})
-      : std::runtime_error(public_message), kind_(kind), public_message_(std::move(public_message)) {}
+  // `headers` go out with the error (e.g. Retry-After on a 429).
+  explicit ApiError(ErrorKind kind, std::string public_message = {}, http::Headers headers = {})
+      : std::runtime_error(public_message),
+        kind_(kind),
+        public_message_(std::move(public_message)),
+        headers_(std::move(headers)) {}
   ErrorKind kind() const { return kind_; }
   // The spec's message unless the handler gave a more precise one (e.g. naming a field).
   std::string_view public_message() const;
+  const http::Headers& headers() const { return headers_; }
 
  private:
   ErrorKind kind_;
   std::string public_message_;
+  http::Headers headers_;
 };
 
-// {"status":"fail","code":"…","message":"…"} (or the numeric-status variant), compact.
+// Veriff's error body for `kind` (veriff/error_body.hpp), with `message`.
 std::string error_body(ErrorKind kind, std::string_view message);
+
+// The whole answer: the table's status, the body and the error's headers.
+ApiResponse error_response(const ApiError& error);
+// The same for `kind` with the table's message and no headers.
+ApiResponse error_response(ErrorKind kind);
+
+// The answer to a request the HTTP server refuses before any route runs.
+ApiResponse refusal_response(http::Refusal refusal);
 
 }  // namespace inereg::api

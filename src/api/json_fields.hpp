@@ -22,12 +22,6 @@ const boost::json::object* optional_object(const boost::json::object& parent, st
 std::optional<std::string> optional_string(const boost::json::object* parent, std::string_view key,
                                            std::string_view path);
 
-// Compact JSON text as JavaScript's JSON.stringify writes it (veriff-api.md §2.3).
-std::string to_json(const boost::json::value& value);
-
-// null for an absent optional, the string otherwise.
-boost::json::value string_or_null(const std::optional<std::string>& value);
-
 // Base64url without padding (JWT segments).
 std::string base64url(std::string_view bytes);
 

@@ -7,6 +7,7 @@
 #include "auth/secret_box.hpp"
 #include "media/image_content.hpp"
 #include "util/time.hpp"
+#include "veriff/json.hpp"
 
 namespace inereg::api {
 namespace {
@@ -112,7 +113,7 @@ ApiResponse Api::upload_media(const ApiRequest& request, std::string_view sessio
   // 200, not 201: the status third-party clients record for this route (Veriff's own
   // page leaves it open, veriff-api.md §4.7), so a client checking for 200 keeps working;
   // 201 stays the answer of POST /v1/sessions only.
-  return ApiResponse{200, to_json(body)};
+  return ApiResponse{200, veriff::to_json(body)};
 }
 
 ApiResponse Api::list_media(std::string_view session_id, Caller& caller) {
@@ -125,7 +126,7 @@ ApiResponse Api::list_media(std::string_view session_id, Caller& caller) {
   body["status"] = "success";
   body["images"] = std::move(images);
   body["videos"] = boost::json::array();  // inereg takes images only
-  return ApiResponse{200, to_json(body)};
+  return ApiResponse{200, veriff::to_json(body)};
 }
 
 ApiResponse Api::get_media(std::string_view media_id, Caller& caller) {

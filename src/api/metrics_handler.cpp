@@ -9,10 +9,7 @@ namespace inereg::api {
 // any unknown path) when the operator disabled it.
 ApiResponse Api::metrics_response() const {
   if (!options_.metrics_page) {
-    ApiResponse response;
-    response.status = error_spec(ErrorKind::kNotFound).http_status;
-    response.body = error_body(ErrorKind::kNotFound, error_spec(ErrorKind::kNotFound).message);
-    return response;
+    return error_response(ErrorKind::kNotFound);
   }
   ApiResponse response(200, options_.metrics_page());
   response.content_type = std::string(metrics::kContentType);

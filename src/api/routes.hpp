@@ -5,8 +5,9 @@
 
 #include "api/messages.hpp"
 
-// The API's one route table: the router matches requests against it, and the tests
-// compare it with docs/openapi.yaml, so a route cannot be served undocumented.
+// The API's one route table: every fact of a route is in its one descriptor. The
+// server routes each request line against it once (Api::route), and the tests compare
+// it with docs/openapi.yaml, so a route cannot be served undocumented.
 namespace inereg::api {
 
 class Api;
@@ -29,6 +30,23 @@ struct RouteCall {
 
 using RouteHandler = ApiResponse (*)(Api& api, const RouteCall& call);
 
+// How large a request body the route takes.
+enum class BodySize {
+  kDefault,      // http.max_body_bytes
+  kMediaUpload,  // media.max_upload_bytes of base64 in its JSON envelope
+};
+
+// Which thread the route's handler runs on; Api::route resolves it per deployment.
+enum class Threads {
+  // Reads only: on the I/O thread where the store's reads are local point reads
+  // (SQLite), on the blocking pool where each is a network round trip (PostgreSQL).
+  kReadOnly,
+  // Always the blocking pool: writes (commits wait on fsync) and reads too heavy for an
+  // I/O thread (GET /v1/media/{id} reads and signs up to ~18 MB).
+  kBlocking,
+};
+
+// One route and everything the server, the API and the metrics need to know about it.
 struct Route {
   std::string_view method;   // "GET", "POST", ...
   std::string_view pattern;  // "/v1/sessions/{id}/decision": literal segments and at most one {id}
@@ -36,7 +54,11 @@ struct Route {
   // Served to browser pages on other origins (CORS, veriff-api.md §8.1): only what
   // @veriff/js-sdk calls, since every other route needs the shared secret, which never
   // belongs in a browser.
-  bool browser_cors;
+  bool browser_cors = false;
+  BodySize body_size = BodySize::kDefault;
+  Threads threads;
+  // The `route` label of inereg_http_requests_total; routes may share one.
+  std::string_view metrics_label;
   RouteHandler handler;
 };
 

@@ -10,6 +10,8 @@
 #include "auth/secret_box.hpp"
 #include "auth/signing.hpp"
 #include "ine/credential.hpp"
+#include "veriff/json.hpp"
+#include "veriff/verification.hpp"
 
 namespace inereg::api {
 namespace {
@@ -26,20 +28,11 @@ std::size_t utf8_code_points(std::string_view text) {
   return count;
 }
 
-// {"status":"success","verification":{"id","url","vendorData","host","status","sessionToken"}}
+// The session's verification summary, with its link to the verification page (GET /v/{token}).
 std::string verification_summary(const store::Session& session, const ApiOptions& options) {
   const std::string token = make_session_token(session, options.session_token_key);
-  boost::json::object verification;
-  verification["id"] = session.id;
-  verification["url"] = options.public_url + "/v/" + token;
-  verification["vendorData"] = string_or_null(session.vendor_data);
-  verification["host"] = options.public_url;
-  verification["status"] = session.status;
-  verification["sessionToken"] = token;
-  boost::json::object body;
-  body["status"] = "success";
-  body["verification"] = std::move(verification);
-  return to_json(body);
+  const std::string url = options.public_url + "/v/" + token;
+  return veriff::verification_summary(session, {.url = url, .host = options.public_url, .session_token = token});
 }
 
 std::string upper(std::string text) {
@@ -83,8 +76,8 @@ ApiResponse Api::create_session(const ApiRequest& request, Caller& caller) {
 
   const auto* person = optional_object(*verification, "person", "verification.person");
   const auto* document = optional_object(*verification, "document", "verification.document");
-  session.person_json = person ? to_json(*person) : "{}";
-  session.document_json = document ? to_json(*document) : "{}";
+  session.person_json = person ? veriff::to_json(*person) : "{}";
+  session.document_json = document ? veriff::to_json(*document) : "{}";
 
   // Only a Mexican ID card (country MX or absent, type ID_CARD or absent) is an INE
   // credential; any other document is stored as Veriff would store it, unchecked.
@@ -157,16 +150,11 @@ ApiResponse Api::delete_session(std::string_view session_id, Caller& caller) {
     throw ApiError(ErrorKind::kSessionNotCompleted);
   }
   if (outcome.outcome == Outcome::kRateLimited) {
-    ApiResponse limited{429, error_body(ErrorKind::kTooManyRequests, error_spec(ErrorKind::kTooManyRequests).message)};
     const util::TimeMs wait_ms = std::max<util::TimeMs>(outcome.retry_at - now, 0);
-    limited.headers.emplace_back("Retry-After", std::to_string((wait_ms + 999) / 1000));
-    return limited;
+    throw ApiError(ErrorKind::kTooManyRequests, {}, {{"Retry-After", std::to_string((wait_ms + 999) / 1000)}});
   }
   results_.erase(session.id);
-  boost::json::object body;
-  body["status"] = "success";
-  body["verification"] = boost::json::object{{"id", session.id}};
-  return ApiResponse{200, to_json(body)};
+  return ApiResponse{200, veriff::deletion_confirmation(session)};
 }
 
 }  // namespace inereg::api

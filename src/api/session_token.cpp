@@ -7,6 +7,7 @@
 #include "api/json_fields.hpp"
 #include "auth/signing.hpp"
 #include "util/hex.hpp"
+#include "veriff/json.hpp"
 
 namespace inereg::api {
 namespace {
@@ -47,7 +48,7 @@ std::string make_session_token(const store::Session& session, const std::string&
   claims["session_id"] = session.id;
   claims["iid"] = session.integration_id;
   claims["iat"] = session.created_at / 1000;
-  const std::string signing_input = header + "." + base64url(to_json(claims));
+  const std::string signing_input = header + "." + base64url(veriff::to_json(claims));
   return signing_input + "." + base64url(auth::hmac_sha256(key, signing_input));
 }
 

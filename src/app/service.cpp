@@ -5,6 +5,7 @@
 
 #include <boost/system/system_error.hpp>
 
+#include "api/errors.hpp"
 #include "auth/signing.hpp"
 #include "registry/caching_connector.hpp"
 #include "registry/http_upstream.hpp"
@@ -72,15 +73,6 @@ http::ServerOptions server_options(const config::Config& config) {
   const auto address = config::parse_listen(config.listen);
   options.host = address.host;
   options.port = address.port;
-  // SQLite reads are local point reads (microseconds): GETs run on the I/O threads. A
-  // PostgreSQL read is a network round trip, which would stall every connection of
-  // that I/O thread: GETs take the blocking pool like writes.
-  options.inline_reads = config.db.starts_with("sqlite:");
-  options.route_policy = [media = config.media, default_limit = config.http.max_body_bytes](std::string_view method,
-                                                                                            std::string_view path) {
-    return http::RoutePolicy{api::max_body_bytes_for(method, path, media, default_limit),
-                             api::needs_blocking_pool(method, path)};
-  };
   return options;
 }
 
@@ -96,15 +88,21 @@ Service::Service(config::Config config)
   sessions_ = std::make_unique<sessions::SessionWorkflow>(*store_, std::make_shared<webhooks::WebhookPayloads>());
   registry_ = make_registry_connector(config_, *store_, secret_box_);
   checks_ = std::make_unique<checks::CheckRunner>(*store_, *sessions_, *registry_, config_.checks, util::wall_clock_ms);
-  metrics_ = std::make_unique<ServiceMetrics>(*store_, *checks_, *registry_, util::wall_clock_ms);
+  metrics_ = std::make_unique<ServiceMetrics>(*store_, *checks_, *registry_, api::routes(), util::wall_clock_ms);
   directory_ = std::make_unique<auth::IntegrationDirectory>(*store_, secret_box_, config_.auth.integration_cache_ms,
                                                             util::wall_clock_ms);
   const auto http_options = server_options(config_);
-  server_ = std::make_unique<http::HttpServer>(http_options, [this](const api::ApiRequest& request) {
-    auto response = api_->handle(request);
-    metrics_->count_request(request, response.status);
+  // The API serves the server (it exists once the port, and so public_url, is known):
+  // each request is routed once, and the API and the metrics both read that routing.
+  http::Application application;
+  application.route = [this](std::string_view method, std::string_view path) { return api_->route(method, path); };
+  application.handle = [this](const http::Request& request, const http::Routing& routing) {
+    auto response = api_->handle(request, routing);
+    metrics_->count_request(routing, response.status);
     return response;
-  });
+  };
+  application.refuse = api::refusal_response;
+  server_ = std::make_unique<http::HttpServer>(http_options, std::move(application));
   server_->listen();
   const bool ipv6 = http_options.host.find(':') != std::string::npos;
   local_url_ = fmt::format("http://{}:{}", ipv6 ? "[" + http_options.host + "]" : http_options.host, server_->port());
@@ -113,6 +111,8 @@ Service::Service(config::Config config)
   options.public_url = config_.public_url.empty() ? local_url_ : config_.public_url;
   options.session_token_key = secret_box_.keyed_hash_hex("inereg session token key");
   options.cors_cache_ms = config_.auth.integration_cache_ms;
+  // Where reads run (api::Api::route): a SQLite read is local, a PostgreSQL read crosses the network.
+  options.local_reads = config_.db.starts_with("sqlite:");
   if (config_.metrics.enabled) {
     options.metrics_page = [this] { return metrics_->render(); };
   }

@@ -2,15 +2,27 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace inereg::app {
 namespace {
 
 constexpr store::TimeMs kQueueDepthRefreshMs = 1'000;
 
-constexpr std::array<std::string_view, ServiceMetrics::kRouteClasses> kRouteNames = {
-    "create_session", "update_session", "delete_session", "decision", "ine_registry",
-    "person",         "health",         "metrics",        "other"};
 constexpr std::array<std::string_view, 5> kStatusClasses = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
+// The label of requests no route matched.
+constexpr std::string_view kUnroutedLabel = "other";
+
+// The index of `label` in `labels`, appended if new.
+std::size_t label_index(std::vector<std::string_view>& labels, std::string_view label) {
+  const auto found = std::find(labels.begin(), labels.end(), label);
+  if (found != labels.end()) {
+    return static_cast<std::size_t>(found - labels.begin());
+  }
+  labels.push_back(label);
+  return labels.size() - 1;
+}
 
 metrics::HistogramSnapshot upstream_latency(const registry::ConnectorStats& stats) {
   metrics::HistogramSnapshot histogram;
@@ -24,44 +36,22 @@ metrics::HistogramSnapshot upstream_latency(const registry::ConnectorStats& stat
 }  // namespace
 
 ServiceMetrics::ServiceMetrics(store::Store& store, const checks::CheckRunner& checks,
-                               const registry::RegistryConnector& connector, Clock clock)
-    : store_(store), checks_(checks), connector_(connector), clock_(std::move(clock)) {}
-
-ServiceMetrics::RouteClass ServiceMetrics::route_class(std::string_view method, std::string_view path) {
-  constexpr std::string_view kSessions = "/v1/sessions";
-  if (path == "/healthz") {
-    return kHealth;
+                               const registry::RegistryConnector& connector, std::span<const api::Route> routes,
+                               Clock clock)
+    : store_(store), checks_(checks), connector_(connector), clock_(std::move(clock)) {
+  // Labels are resolved here, once, so counting a request needs no lookup.
+  for (const api::Route& route : routes) {
+    label_of_route_.push_back(label_index(labels_, route.metrics_label));
   }
-  if (path == "/metrics") {
-    return kMetrics;
-  }
-  if (!path.starts_with(kSessions)) {
-    return kOther;
-  }
-  if (path.size() == kSessions.size()) {
-    return kCreateSession;
-  }
-  if (path.ends_with("/decision/ine-registry")) {
-    return kIneRegistry;
-  }
-  if (path.ends_with("/decision")) {
-    return kDecision;
-  }
-  if (path.ends_with("/person")) {
-    return kPerson;
-  }
-  if (method == "PATCH") {
-    return kUpdateSession;
-  }
-  if (method == "DELETE") {
-    return kDeleteSession;
-  }
-  return kOther;
+  label_of_route_.push_back(label_index(labels_, kUnroutedLabel));  // http::Routing::kNoRoute
+  requests_ = std::vector<StatusCounters>(labels_.size());
 }
 
-void ServiceMetrics::count_request(const api::ApiRequest& request, int status) {
+void ServiceMetrics::count_request(const http::Routing& routing, int status) {
+  // kNoRoute (the largest number) lands on the last entry, the unrouted one.
+  const std::size_t route = std::min(routing.route, label_of_route_.size() - 1);
   const int status_class = std::clamp(status / 100, 1, 5) - 1;
-  requests_[route_class(request.method, request.path)][static_cast<std::size_t>(status_class)].add();
+  requests_[label_of_route_[route]][static_cast<std::size_t>(status_class)].add();
 }
 
 std::int64_t ServiceMetrics::queue_depth() {
@@ -124,12 +114,11 @@ std::string ServiceMetrics::render() {
   out.histogram("inereg_registry_upstream_duration_seconds", "Upstream registry call time.", upstream_latency(stats));
 
   out.header("inereg_http_requests_total", "HTTP requests answered, by route class and status class.", "counter");
-  for (std::size_t route = 0; route < requests_.size(); ++route) {
+  for (std::size_t label = 0; label < requests_.size(); ++label) {
     for (std::size_t status = 0; status < kStatusClasses.size(); ++status) {
-      const auto count = requests_[route][status].value();
+      const auto count = requests_[label][status].value();
       if (count > 0) {
-        out.sample("inereg_http_requests_total", {{"route", kRouteNames[route]}, {"code", kStatusClasses[status]}},
-                   count);
+        out.sample("inereg_http_requests_total", {{"route", labels_[label]}, {"code", kStatusClasses[status]}}, count);
       }
     }
   }

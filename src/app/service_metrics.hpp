@@ -3,10 +3,14 @@
 #include <array>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
-#include "api/messages.hpp"
+#include "api/routes.hpp"
 #include "checks/check_runner.hpp"
+#include "http/exchange.hpp"
 #include "metrics/metrics.hpp"
 #include "registry/connector.hpp"
 #include "store/store.hpp"
@@ -15,34 +19,24 @@ namespace inereg::app {
 
 // The GET /metrics page of one running service: the check pipeline's counters, the
 // registry connector's ConnectorStats, the queue depth from the store, and HTTP
-// requests by route class and status class. Thread-safe.
+// requests by route label (each route's metrics_label; no ids) and status class.
+// Thread-safe.
 class ServiceMetrics {
  public:
   using Clock = std::function<store::TimeMs()>;
+  // `routes`: the table the server's routings number (api::routes()).
   ServiceMetrics(store::Store& store, const checks::CheckRunner& checks, const registry::RegistryConnector& connector,
-                 Clock clock);
+                 std::span<const api::Route> routes, Clock clock);
 
-  // Counts one answered request; a few comparisons and one relaxed atomic add.
-  void count_request(const api::ApiRequest& request, int status);
+  // Counts one answered request under its route's label ("other" when no route
+  // matched): two array indexings and one relaxed atomic add.
+  void count_request(const http::Routing& routing, int status);
   // The exposition text (format 0.0.4).
   std::string render();
 
-  // Route classes of inereg_http_requests_total, by path shape (no ids in labels).
-  enum RouteClass {
-    kCreateSession,
-    kUpdateSession,
-    kDeleteSession,
-    kDecision,
-    kIneRegistry,
-    kPerson,
-    kHealth,
-    kMetrics,
-    kOther,
-    kRouteClasses
-  };
-  static RouteClass route_class(std::string_view method, std::string_view path);
-
  private:
+  using StatusCounters = std::array<metrics::Counter, 5>;  // 1xx..5xx
+
   // Pending jobs: a COUNT over the store, so run at most once a second however often
   // the page is scraped.
   std::int64_t queue_depth();
@@ -54,8 +48,9 @@ class ServiceMetrics {
   std::mutex depth_mutex_;
   std::int64_t depth_ = 0;
   std::optional<store::TimeMs> depth_read_at_;
-  // [route class][status class 1xx..5xx]
-  std::array<std::array<metrics::Counter, 5>, kRouteClasses> requests_;
+  std::vector<std::string_view> labels_;     // distinct, in table order, and "other"
+  std::vector<std::size_t> label_of_route_;  // route number → index into labels_; one more for no route
+  std::vector<StatusCounters> requests_;     // [label][status class]; never resized
 };
 
 }  // namespace inereg::app

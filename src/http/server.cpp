@@ -11,8 +11,6 @@
 #include <unordered_set>
 #include <vector>
 
-#include "api/errors.hpp"
-
 namespace inereg::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -45,7 +43,7 @@ std::optional<std::string_view> header(const bhttp::request<bhttp::string_body>&
   return std::string_view(it->value().data(), it->value().size());
 }
 
-bhttp::response<bhttp::string_body> to_beast(api::ApiResponse response, unsigned version, bool keep_alive) {
+bhttp::response<bhttp::string_body> to_beast(Response response, unsigned version, bool keep_alive) {
   bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
   if (!response.content_type.empty()) {
     out.set(bhttp::field::content_type, response.content_type);
@@ -59,16 +57,12 @@ bhttp::response<bhttp::string_body> to_beast(api::ApiResponse response, unsigned
   return out;
 }
 
-api::ApiResponse transport_error(int status, api::ErrorKind kind, std::string_view message) {
-  return api::ApiResponse{status, api::error_body(kind, message)};
-}
-
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(ServerOptions o, Handler h)
+  Impl(ServerOptions o, Application a)
       : options(std::move(o)),
-        handler(std::move(h)),
+        application(std::move(a)),
         contexts(make_contexts(options.io_threads)),
         acceptor(*contexts.front()),
         blocking(static_cast<std::size_t>(std::max(1, options.blocking_threads))),
@@ -92,7 +86,7 @@ struct HttpServer::Impl {
   }
 
   ServerOptions options;
-  Handler handler;
+  Application application;
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::size_t next_context = 0;  // round-robin for accepted connections; acceptor's thread only
   tcp::acceptor acceptor;
@@ -103,18 +97,19 @@ struct HttpServer::Impl {
   std::mutex connections_mutex;
   std::unordered_set<std::shared_ptr<Connection>> connections;
 
-  // Runs `handler` on the blocking pool and resumes the caller on its own executor.
-  asio::awaitable<api::ApiResponse> handle_blocking(const api::ApiRequest& request) {
+  // Runs the application's handler on the blocking pool and resumes the caller on its
+  // own executor.
+  asio::awaitable<Response> handle_blocking(const Request& request, const Routing& routing) {
     auto executor = co_await asio::this_coro::executor;
     // A named local, not a temporary in the co_await expression: GCC 12 destroys such a
     // temporary twice, which released the captured executor once too often and
     // crashed the server after a few POST/PATCH requests on one keep-alive connection.
-    auto initiation = [this, &request, executor](auto completion) mutable {
-      asio::post(blocking, [this, &request, executor, completion = std::move(completion)]() mutable {
-        api::ApiResponse result;
+    auto initiation = [this, &request, &routing, executor](auto completion) mutable {
+      asio::post(blocking, [this, &request, &routing, executor, completion = std::move(completion)]() mutable {
+        Response result;
         std::exception_ptr error;
         try {
-          result = handler(request);
+          result = application.handle(request, routing);
         } catch (...) {
           error = std::current_exception();
         }
@@ -123,19 +118,9 @@ struct HttpServer::Impl {
         });
       });
     };
-    auto response =
-        co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, api::ApiResponse)>(
-            std::move(initiation), asio::use_awaitable);
+    auto response = co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, Response)>(
+        std::move(initiation), asio::use_awaitable);
     co_return response;
-  }
-
-  RoutePolicy policy_for(const bhttp::request<bhttp::string_body>& request) const {
-    if (!options.route_policy) {
-      return RoutePolicy{options.max_body_bytes, false};
-    }
-    const std::string_view target(request.target().data(), request.target().size());
-    const std::string_view method(request.method_string().data(), request.method_string().size());
-    return options.route_policy(method, target.substr(0, target.find('?')));
   }
 
   // Closes the connection's pending operation once its deadline has passed.
@@ -169,14 +154,19 @@ struct HttpServer::Impl {
       auto [header_error, header_bytes] =
           co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
       connection->idle = false;
-      std::optional<api::ApiResponse> rejection;
-      RoutePolicy policy{options.max_body_bytes, false};
+      // The request's one routing: its body limit and thread class are known from the
+      // request line, and the application gets it back below instead of matching again.
+      Routing routing;
       if (!header_error) {
-        policy = policy_for(parser.get());
-        parser.body_limit(policy.max_body_bytes);
+        const auto& head = parser.get();
+        const std::string_view target(head.target().data(), head.target().size());
+        routing = application.route(std::string_view(head.method_string().data(), head.method_string().size()),
+                                    target.substr(0, target.find('?')));
+        const std::size_t max_body_bytes = std::max(options.max_body_bytes, routing.max_body_bytes);
+        parser.body_limit(max_body_bytes);
         // A declared length above the limit is refused before any of the body is read.
         const auto declared = parser.content_length();
-        if (declared && *declared > policy.max_body_bytes) {
+        if (declared && *declared > max_body_bytes) {
           header_error = bhttp::error::body_limit;
         }
       }
@@ -186,20 +176,20 @@ struct HttpServer::Impl {
             co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
         header_error = body_error;
       }
+      std::optional<Refusal> refusal;
       if (header_error == bhttp::error::body_limit) {
-        rejection = transport_error(413, api::ErrorKind::kPayloadTooLarge,
-                                    api::error_spec(api::ErrorKind::kPayloadTooLarge).message);
+        refusal = Refusal::kBodyTooLarge;
       } else if (header_error == bhttp::error::header_limit) {
-        rejection = transport_error(431, api::ErrorKind::kValidationFailed, "Request header fields too large");
+        refusal = Refusal::kHeaderTooLarge;
       } else if (header_error == bhttp::error::end_of_stream || header_error == asio::error::operation_aborted ||
                  header_error == asio::error::connection_reset || header_error == asio::error::eof) {
         break;
       } else if (header_error) {
-        rejection = transport_error(400, api::ErrorKind::kValidationFailed, "Malformed HTTP request");
+        refusal = Refusal::kMalformedRequest;
       }
-      if (rejection) {
+      if (refusal) {
         // The rest of the request is not read: answer, then close.
-        auto response = to_beast(std::move(*rejection), 11, false);
+        auto response = to_beast(application.refuse(*refusal), 11, false);
         connection->deadline = Clock::now() + options.read_timeout;
         co_await bhttp::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
         break;
@@ -208,24 +198,24 @@ struct HttpServer::Impl {
       const auto& request = parser.get();
       const std::string_view target(request.target().data(), request.target().size());
       const std::size_t question = target.find('?');
-      api::ApiRequest api_request;
-      api_request.method = std::string_view(request.method_string().data(), request.method_string().size());
-      api_request.path = target.substr(0, question);
-      api_request.query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
-      api_request.body = request.body();
-      api_request.auth_client = header(request, "X-AUTH-CLIENT");
-      api_request.hmac_signature = header(request, "X-HMAC-SIGNATURE");
-      api_request.legacy_signature = header(request, "X-SIGNATURE");
-      api_request.integration_id = header(request, "vrf-integration-id");
-      api_request.origin = header(request, "Origin");
+      Request exchange;
+      exchange.method = std::string_view(request.method_string().data(), request.method_string().size());
+      exchange.path = target.substr(0, question);
+      exchange.query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+      exchange.body = request.body();
+      exchange.auth_client = header(request, "X-AUTH-CLIENT");
+      exchange.hmac_signature = header(request, "X-HMAC-SIGNATURE");
+      exchange.legacy_signature = header(request, "X-SIGNATURE");
+      exchange.integration_id = header(request, "vrf-integration-id");
+      exchange.origin = header(request, "Origin");
 
-      api::ApiResponse api_response;
-      if (options.inline_reads && api::is_read_only(api_request) && !policy.blocking) {
-        api_response = handler(api_request);
+      Response answer;
+      if (routing.thread == ThreadClass::kIoThread) {
+        answer = application.handle(exchange, routing);
       } else {
-        api_response = co_await handle_blocking(api_request);
+        answer = co_await handle_blocking(exchange, routing);
       }
-      auto response = to_beast(std::move(api_response), request.version(), request.keep_alive() && !draining);
+      auto response = to_beast(std::move(answer), request.version(), request.keep_alive() && !draining);
       connection->deadline = Clock::now() + options.read_timeout;
       auto [write_error, written] = co_await bhttp::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
       if (write_error || response.need_eof()) {
@@ -305,8 +295,8 @@ struct HttpServer::Impl {
   }
 };
 
-HttpServer::HttpServer(ServerOptions options, Handler handler)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+HttpServer::HttpServer(ServerOptions options, Application application)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(application))) {}
 
 HttpServer::~HttpServer() {
   impl_->blocking.join();

@@ -8,22 +8,16 @@
 #include <string>
 #include <string_view>
 
-#include "api/messages.hpp"
+#include "http/exchange.hpp"
 
 namespace inereg::http {
-
-// What the server decides per request from its request line, before the body is read.
-struct RoutePolicy {
-  std::size_t max_body_bytes = 1024 * 1024;
-  bool blocking = false;  // run on the blocking pool even where GETs run inline
-};
 
 // What the operator sets (`http.*` in the config).
 struct ServerSettings {
   int io_threads = 2;
-  int blocking_threads = 4;  // run writes (POST/PATCH/DELETE), which wait on fsync
+  int blocking_threads = 4;  // run what waits (writes on fsync, PostgreSQL on the network)
   std::size_t max_header_bytes = 16 * 1024;
-  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;         // a route may allow more (Routing::max_body_bytes)
   std::chrono::milliseconds read_timeout{30'000};   // a started request must arrive within this
   std::chrono::milliseconds idle_timeout{60'000};   // keep-alive connections idle longer are closed
   std::chrono::milliseconds drain_timeout{30'000};  // in-flight requests get this long on shutdown
@@ -33,24 +27,18 @@ struct ServerSettings {
 struct ServerOptions : ServerSettings {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 = any free port (tests)
-  bool inline_reads = true;   // GETs on the I/O threads; false when reads cross the network
-  // Per-route body limit and thread choice (media uploads are larger, media downloads
-  // heavier); empty: max_body_bytes and inline_reads for every request.
-  std::function<RoutePolicy(std::string_view method, std::string_view path)> route_policy;
 };
 
-using Handler = std::function<api::ApiResponse(const api::ApiRequest&)>;
-
 // HTTP/1.1 server on Boost.Beast with C++20 coroutines: one coroutine per connection
-// (read → handle → write → keep-alive), each on one of `io_threads` single-threaded
-// io_contexts (round-robin), so connections need no strands. With `inline_reads`, GET
-// handlers run on the I/O threads (SQLite point reads, a few microseconds); everything
-// else hops to a blocking pool (commits wait on fsync; PostgreSQL waits on the
-// network). Shutdown drains: stop accepting, close idle keep-alive connections, let
-// in-flight requests finish (up to drain_timeout), then run() returns.
+// (read → route → read body → handle → write → keep-alive), each on one of `io_threads`
+// single-threaded io_contexts (round-robin), so connections need no strands. The
+// application routes each request line once (Application::route); that routing sets
+// the body limit and whether the handler runs inline on the I/O thread or hops to the
+// blocking pool. Shutdown drains: stop accepting, close idle keep-alive connections,
+// let in-flight requests finish (up to drain_timeout), then run() returns.
 class HttpServer {
  public:
-  HttpServer(ServerOptions options, Handler handler);
+  HttpServer(ServerOptions options, Application application);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

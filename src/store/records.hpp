@@ -29,7 +29,7 @@ struct Integration {
 };
 
 // Why a session was decided resubmission_requested after reading its document images
-// (sessions.decision_reason); api::decision_body maps each to Veriff's reason and
+// (sessions.decision_reason); veriff::decision_body maps each to Veriff's reason and
 // reasonCode. "" = the status's usual reason.
 namespace decision_reason {
 inline constexpr const char* kDocumentUnreadable = "document_unreadable";  // no image gave a valid MRZ

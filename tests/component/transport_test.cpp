@@ -41,6 +41,22 @@ TEST_F(TransportTest, HeaderAboveTheLimitIs431) {
   expect_error(reply, 431, "1101");
 }
 
+TEST_F(TransportTest, ReadsRunInlineOnlyWhereTheStoreIsLocal) {
+  // SQLite reads are local point reads (inline on the I/O thread); a PostgreSQL read is a
+  // network round trip (the blocking pool). Writes and media files always take the pool.
+  const auto local_read =
+      service().config().db.starts_with("sqlite:") ? http::ThreadClass::kIoThread : http::ThreadClass::kBlockingPool;
+  auto& api = service().api();
+  EXPECT_EQ(api.route("GET", "/v1/sessions/x/decision/ine-registry").thread, local_read);
+  EXPECT_EQ(api.route("GET", "/healthz").thread, local_read);
+  EXPECT_EQ(api.route("PATCH", "/v1/sessions/x").thread, http::ThreadClass::kBlockingPool);
+  EXPECT_EQ(api.route("GET", "/v1/media/x").thread, http::ThreadClass::kBlockingPool);
+  EXPECT_EQ(api.route("GET", "/v/token").thread, http::ThreadClass::kBlockingPool);
+  const auto unknown = api.route("PUT", "/v1/sessions/x");
+  EXPECT_EQ(unknown.route, http::Routing::kNoRoute);
+  EXPECT_EQ(unknown.thread, http::ThreadClass::kIoThread);  // its 404 waits on nothing
+}
+
 TEST_F(TransportTest, UnknownRouteIs404) {
   for (const auto& [method, target] :
        std::vector<std::pair<std::string, std::string>>{{"GET", "/v2/sessions"},

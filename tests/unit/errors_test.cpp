@@ -6,6 +6,7 @@
 
 #include <set>
 #include <string>
+#include <utility>
 
 #include "api/errors.hpp"
 
@@ -51,6 +52,27 @@ TEST(ErrorTable, BodiesHaveVeriffsShape) {
   EXPECT_EQ(error_body(ErrorKind::kSessionNotCompleted, "x"), R"({"status":400,"code":"1305","message":"x"})");
   EXPECT_EQ(error_spec(ErrorKind::kAuthenticationFailed).code, "1815");
   EXPECT_EQ(error_spec(ErrorKind::kOriginNotAllowed).http_status, 403);
+}
+
+TEST(ErrorResponse, CarriesTheErrorsHeaders) {
+  const ApiResponse response = error_response(ApiError(ErrorKind::kTooManyRequests, {}, {{"Retry-After", "42"}}));
+  EXPECT_EQ(response.status, 429);
+  EXPECT_EQ(response.body, R"({"status":"fail","code":"1101","message":"Too many requests"})");
+  EXPECT_EQ(response.content_type, "application/json");
+  ASSERT_EQ(response.headers.size(), 1U);
+  EXPECT_EQ(response.headers[0], (std::pair<std::string, std::string>{"Retry-After", "42"}));
+}
+
+TEST(ErrorResponse, TheServersRefusalsComeFromTheTable) {
+  const ApiResponse malformed = refusal_response(http::Refusal::kMalformedRequest);
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_EQ(malformed.body, R"({"status":"fail","code":"1101","message":"Malformed HTTP request"})");
+  const ApiResponse body = refusal_response(http::Refusal::kBodyTooLarge);
+  EXPECT_EQ(body.status, 413);
+  EXPECT_EQ(body.body, R"({"status":"fail","code":"1101","message":"Request body is too large"})");
+  const ApiResponse header = refusal_response(http::Refusal::kHeaderTooLarge);
+  EXPECT_EQ(header.status, 431);
+  EXPECT_EQ(header.body, R"({"status":"fail","code":"1101","message":"Request header fields too large"})");
 }
 
 }  // namespace

@@ -5,13 +5,15 @@
 #include <boost/json.hpp>
 
 #include "api/errors.hpp"
-#include "api/json_fields.hpp"
+#include "veriff/json.hpp"
 
 // Signed bodies must equal what JavaScript's JSON.stringify writes (veriff-api.md §2.3),
 // because Veriff's own verifiers sign JSON.stringify(JSON.parse(body)). Every expected
 // text below was produced by Node.js's JSON.stringify.
 namespace inereg::api {
 namespace {
+
+using veriff::to_json;
 
 std::string restringify(std::string_view json_text) {
   return to_json(boost::json::parse(json_text));

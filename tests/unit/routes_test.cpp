@@ -58,6 +58,28 @@ TEST(MatchRoute, OnlyTheSessionCreationIsOpenToBrowsers) {
   }
 }
 
+TEST(RouteTable, OnlyTheMediaUploadTakesALargeBody) {
+  for (const auto& route : routes()) {
+    const bool upload = route.method == "POST" && route.pattern == "/v1/sessions/{id}/media";
+    EXPECT_EQ(route.body_size == BodySize::kMediaUpload, upload) << route.method << " " << route.pattern;
+  }
+}
+
+TEST(RouteTable, ReadsMayRunInlineExceptTheVerificationPageAndMediaFiles) {
+  for (const auto& route : routes()) {
+    // GET /v/{id} starts the session (a write); GET /v1/media/{id} reads and signs a whole file.
+    const bool read_only = route.method == "GET" && route.pattern != "/v/{id}" && route.pattern != "/v1/media/{id}";
+    EXPECT_EQ(route.threads == Threads::kReadOnly, read_only) << route.method << " " << route.pattern;
+  }
+}
+
+TEST(RouteTable, EveryRouteHasAMetricsLabel) {
+  for (const auto& route : routes()) {
+    EXPECT_FALSE(route.metrics_label.empty()) << route.method << " " << route.pattern;
+  }
+  EXPECT_EQ(match_route("GET", "/v1/sessions/x/decision/ine-registry").route->metrics_label, "ine_registry");
+}
+
 TEST(MatchRoute, NearMissesDoNotMatch) {
   for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
            {"GET", "/v1/sessions"},                   // known path, other method

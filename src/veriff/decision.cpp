@@ -1,10 +1,10 @@
-#include "api/decision_body.hpp"
+#include "veriff/decision.hpp"
 
-#include "api/json_fields.hpp"
 #include "sessions/status.hpp"
 #include "util/time.hpp"
+#include "veriff/json.hpp"
 
-namespace inereg::api {
+namespace inereg::veriff {
 namespace {
 
 using sessions::Status;
@@ -63,10 +63,6 @@ boost::json::value member_or_null(const boost::json::object& object, std::string
   return member ? *member : boost::json::value(nullptr);
 }
 
-boost::json::value text_or_null(const std::string& text) {
-  return text.empty() ? boost::json::value(nullptr) : boost::json::value(boost::json::string(text));
-}
-
 boost::json::object document_object(const store::Session& session) {
   const auto sent = parse_stored(session.document_json);
   boost::json::object document;
@@ -94,6 +90,15 @@ boost::json::object person_object(const store::Session& session) {
   person["ifeIdentifier"] = text_or_null(session.credential.ocr);
   person["electorNumber"] = text_or_null(session.credential.elector_key);
   return person;
+}
+
+boost::json::object person_body(const store::Session& session) {
+  boost::json::object person = person_object(session);
+  person["pepSanctionMatches"] = boost::json::array();
+  boost::json::object body;
+  body["status"] = "success";
+  body["person"] = std::move(person);
+  return body;
 }
 
 boost::json::object decision_body(const store::Session& session) {
@@ -129,4 +134,4 @@ boost::json::object decision_body(const store::Session& session) {
   return body;
 }
 
-}  // namespace inereg::api
+}  // namespace inereg::veriff

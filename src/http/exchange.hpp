@@ -1,0 +1,83 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// What the server exchanges with the application it serves, without Beast types: the
+// request and response, the routing of a request line, and the server's own refusals.
+//
+// The dependency points from the application down to this header, not from the server
+// up to the API: the server asks the application to route each request line once and
+// hands that routing back with the request, so http/ names no route, no handler and no
+// Veriff body, and api/ (which implements Application) is testable without sockets.
+namespace inereg::http {
+
+struct Request {
+  std::string_view method;  // "GET", "POST", ...
+  std::string_view path;    // target without the query string
+  std::string_view query;   // raw text after '?', empty if none
+  std::string_view body;
+  std::optional<std::string_view> auth_client;       // X-AUTH-CLIENT
+  std::optional<std::string_view> hmac_signature;    // X-HMAC-SIGNATURE
+  std::optional<std::string_view> legacy_signature;  // X-SIGNATURE
+  std::optional<std::string_view> integration_id;    // vrf-integration-id ("flexible API keys", §4.4)
+  std::optional<std::string_view> origin;            // Origin (browsers; CORS, §8.1)
+};
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct Response {
+  Response() = default;
+  Response(int status_code, std::string json_body) : status(status_code), body(std::move(json_body)) {}
+
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";  // empty: no Content-Type (204)
+  Headers headers;
+};
+
+// Where a request's handler runs.
+enum class ThreadClass {
+  kIoThread,      // inline on the connection's I/O thread: cheaper than a hop when it never waits
+  kBlockingPool,  // on the blocking pool, so a wait (fsync, a network round trip) stalls no connection
+};
+
+// The application's routing of one request line, asked for once, before the body is
+// read. The server reads the body limit and the thread class and hands the same value
+// back with the request, so a request is never matched twice.
+struct Routing {
+  static constexpr std::size_t kNoRoute = std::numeric_limits<std::size_t>::max();
+
+  std::size_t route = kNoRoute;  // the application's route number; the server never interprets it
+  std::string_view id;           // the route's {id} path segment (a view into the request target)
+  // A body limit above ServerOptions::max_body_bytes for this route (media uploads);
+  // the server accepts the larger of the two, so 0 means the server's limit.
+  std::size_t max_body_bytes = 0;
+  ThreadClass thread = ThreadClass::kBlockingPool;
+};
+
+// Requests the server answers itself, before any handler runs.
+enum class Refusal {
+  kMalformedRequest,  // 400: not parseable as HTTP/1.1
+  kBodyTooLarge,      // 413: the declared or received body exceeds the route's limit
+  kHeaderTooLarge,    // 431: the request line and headers exceed ServerOptions::max_header_bytes
+};
+
+// What the server serves. Thread-safe: `route` and `refuse` run on the I/O threads,
+// `handle` on the thread its routing names.
+struct Application {
+  // Routes `method path` (path without the query) from the request line alone.
+  std::function<Routing(std::string_view method, std::string_view path)> route;
+  // Answers `request` with the routing `route` gave for it.
+  std::function<Response(const Request& request, const Routing& routing)> handle;
+  // The answer to a refused request (the application owns the error bodies).
+  std::function<Response(Refusal refusal)> refuse;
+};
+
+}  // namespace inereg::http

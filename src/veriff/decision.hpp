@@ -1,0 +1,24 @@
+#pragma once
+
+#include <boost/json.hpp>
+
+#include "store/records.hpp"
+
+// The session's decision and person as Veriff answers them: GET
+// /v1/sessions/{id}/decision ("Decision data", veriff-api.md §4.9), whose object is also
+// the decision webhook's body, and GET /v1/sessions/{id}/person ("Person data", §4.10).
+// Pure functions of the stored session.
+namespace inereg::veriff {
+
+// {"status":"success","verification":{…}|null,"technicalData":{"ip":null}}: verification
+// is null until the session has a decision.
+boost::json::object decision_body(const store::Session& session);
+
+// The person as sent at creation, with the INE identifiers in their normalized form
+// (`verification.person` of the decision).
+boost::json::object person_object(const store::Session& session);
+
+// {"status":"success","person":{…,"pepSanctionMatches":[]}}: GET …/person.
+boost::json::object person_body(const store::Session& session);
+
+}  // namespace inereg::veriff

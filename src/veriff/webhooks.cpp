@@ -1,0 +1,63 @@
+#include "veriff/webhooks.hpp"
+
+#include "util/time.hpp"
+#include "veriff/decision.hpp"
+#include "veriff/ine_registry.hpp"
+#include "veriff/json.hpp"
+
+namespace inereg::veriff {
+namespace {
+
+// The registry-check version the INE webhook reports (the webhook sample's).
+constexpr const char* kIneWebhookVersion = "1.0.0";
+
+// The INE webhook's data.status for an answer.
+constexpr const char* kIneStatusValid = "La credencial es válida";
+constexpr const char* kIneStatusNotValid = "La credencial no es válida";
+
+const char* action_of(SessionEvent event) {
+  switch (event) {
+    case SessionEvent::kStarted:
+      return "started";
+    case SessionEvent::kSubmitted:
+      return "submitted";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string event_webhook(const store::Session& session, SessionEvent event) {
+  boost::json::object body;
+  body["id"] = session.id;
+  body["attemptId"] = text_or_null(session.attempt_id);
+  body["feature"] = "selfid";
+  body["code"] = static_cast<int>(event);
+  body["action"] = action_of(event);
+  body["vendorData"] = string_or_null(session.vendor_data);
+  body["endUserId"] = string_or_null(session.end_user_id);
+  return to_json(body);
+}
+
+std::string decision_webhook(const store::Session& session) {
+  return to_json(decision_body(session));
+}
+
+std::string ine_webhook(const store::Session& session, const store::IneResult& result) {
+  boost::json::object data;
+  data["status"] = result.active ? kIneStatusValid : kIneStatusNotValid;
+  data["code"] = 200;
+  data["details"] = ine_registry_result(result);
+  boost::json::object body;
+  body["eventType"] = "ine_registry";
+  body["sessionId"] = session.id;
+  body["attemptId"] = text_or_null(session.attempt_id);
+  body["vendorData"] = string_or_null(session.vendor_data);
+  body["endUserId"] = string_or_null(session.end_user_id);
+  body["version"] = kIneWebhookVersion;
+  body["time"] = util::format_iso8601_ms(result.checked_at);
+  body["data"] = std::move(data);
+  return to_json(body);
+}
+
+}  // namespace inereg::veriff

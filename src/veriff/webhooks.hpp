@@ -1,0 +1,31 @@
+#pragma once
+
+#include <string>
+
+#include "store/records.hpp"
+
+// The webhook bodies Veriff sends, as inereg sends them (veriff-api.md §5.4). Each is
+// the exact bytes to sign and post, written by veriff::to_json.
+namespace inereg::veriff {
+
+// The event webhook's `code` and `action` (§5.4): the session was opened by the end
+// user, or submitted for a decision.
+enum class SessionEvent {
+  kStarted = 7001,    // action "started"
+  kSubmitted = 7002,  // action "submitted"
+};
+
+// {"id","attemptId","feature","code","action","vendorData","endUserId"}
+std::string event_webhook(const store::Session& session, SessionEvent event);
+
+// {"status":"success","verification":{…},"technicalData":{…}}: the decision webhook,
+// the same object GET /v1/sessions/{id}/decision answers.
+std::string decision_webhook(const store::Session& session);
+
+// {"eventType":"ine_registry","sessionId","attemptId","vendorData","endUserId","version",
+// "time","data":{"status","code","details"}}: the INE webhook. `data.status` is a
+// one-line Spanish summary of the answer, as in Veriff's sample; `data.code` is 200
+// (the registry answered); `data.details` is exactly the GET …/decision/ine-registry body.
+std::string ine_webhook(const store::Session& session, const store::IneResult& result);
+
+}  // namespace inereg::veriff
