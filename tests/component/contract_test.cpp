@@ -280,8 +280,8 @@ TEST_F(DeleteLimitTest, TheDailyLimitCountsDeletionsMadeThroughAnotherNode) {
   for (int i = 0; i < 3; ++i) {
     const std::string id = client_->create(ine_body(vigente_.credential));
     const auto at = now - (23 - i) * 3'600'000;
-    ASSERT_EQ(sessions->delete_session(id, client_->integration_id(), {2, 3}, at).outcome,
-              store::sessions::DeleteResult::Outcome::kDeleted);
+    ASSERT_EQ(other_node.delete_session(id, client_->integration_id(), {2, 3}, at).outcome,
+              sessions::DeleteResult::Outcome::kDeleted);
   }
   const std::string kept = client_->create(ine_body(vigente_.credential));
   const auto reply = client_->delete_session(kept);
