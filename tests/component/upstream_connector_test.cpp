@@ -47,7 +47,7 @@ std::unique_ptr<RegistryConnector> upstream(const UpstreamOptions& options) {
 LookupOutcome lookup(RegistryConnector& connector, const ine::Credential& credential) {
   auto answered = std::make_shared<std::promise<LookupOutcome>>();
   auto future = answered->get_future();
-  connector->lookup(credential, [answered](LookupOutcome outcome) { answered->set_value(std::move(outcome)); });
+  connector.lookup(credential, [answered](LookupOutcome outcome) { answered->set_value(std::move(outcome)); });
   if (future.wait_for(kAnswerGuard) != std::future_status::ready) {
     ADD_FAILURE() << "the lookup was never answered";
     return {};

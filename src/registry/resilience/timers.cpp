@@ -16,7 +16,12 @@ void ThreadTimers::after(std::chrono::milliseconds delay, Fire fire) {
     std::lock_guard lock(mutex_);
     if (!stopped_) {
       asio::post(io_, [this, delay, fire = std::move(fire)]() mutable {
-        if (std::lock_guard lock(mutex_); stopped_) {
+        bool stopped = false;
+        {
+          std::lock_guard lock(mutex_);
+          stopped = stopped_;
+        }
+        if (stopped) {
           fire(true);  // posted before stop(), run after its cancel: never armed
           return;
         }
