@@ -1,7 +1,7 @@
 #pragma once
 
-#include "registry/connector.hpp"
 #include "registry/circuit_breaker.hpp"
+#include "registry/connector.hpp"
 
 namespace inereg::registry {
 
