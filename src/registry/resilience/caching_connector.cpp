@@ -44,7 +44,7 @@ void CachingConnector::ask(const Lookup& lookup, Done done) {
     ++stats_.misses;
     waiting_[key].push_back(std::move(done));
   }
-  inner().ask(lookup, [this, key = std::move(key)](LookupOutcome outcome) { answered(key, outcome); });
+  inner().ask(lookup, [this, key = std::move(key)](const LookupOutcome& outcome) { answered(key, outcome); });
 }
 
 void CachingConnector::answered(const std::string& key, const LookupOutcome& outcome) {
