@@ -7,8 +7,7 @@
 
 #include "api/errors.hpp"
 #include "auth/signing.hpp"
-#include "registry/caching_connector.hpp"
-#include "registry/http_upstream.hpp"
+#include "registry/stack_builder.hpp"
 #include "util/time.hpp"
 #include "webhooks/payloads.hpp"
 
@@ -29,39 +28,29 @@ auth::SecretBox secret_box_from(const config::Config& config) {
 
 std::unique_ptr<registry::RegistryConnector> make_registry_connector(const config::Config& config, store::Store& store,
                                                                      const auth::SecretBox& secret_box) {
-  std::unique_ptr<registry::RegistryConnector> connector;
-  if (config.registry.kind == "http") {
-    if (config.registry.upstream.url.empty()) {
-      throw config::ConfigError("registry.kind is http but registry.url (INEREG_REGISTRY_URL) is not set");
-    }
-    try {
-      connector = std::make_unique<registry::HttpUpstreamConnector>(config.registry.upstream);
-    } catch (const std::invalid_argument& e) {
-      throw config::ConfigError(e.what());
-    } catch (const boost::system::system_error& e) {
-      throw config::ConfigError("registry.ca_file cannot be used: " + e.code().message());
-    }
-    spdlog::info("registry: HTTP upstream (attempt {} ms, lookup {} ms, {} attempts, in-flight cap {})",
-                 config.registry.upstream.attempt_timeout_ms, config.registry.upstream.lookup_timeout_ms,
-                 config.registry.upstream.max_attempts, config.registry.upstream.max_in_flight);
-  } else {
-    connector = std::make_unique<registry::LocalRegistry>(store);
-  }
-  if (config.registry.cache_ttl_ms <= 0) {
-    return connector;
+  const auto& options = config.registry;
+  if (options.kind == "http" && options.upstream.url.empty()) {
+    throw config::ConfigError("registry.kind is http but registry.url (INEREG_REGISTRY_URL) is not set");
   }
   // A key of its own, derived from the master key like the session token key: cache
   // keys reveal nothing without the master key, and the same credential maps to the
   // same entry only within this deployment.
   const std::string cache_key = secret_box.keyed_hash_hex("inereg registry cache key");
-  return std::make_unique<registry::CachingConnector>(
-      std::move(connector), registry::CacheOptions{config.registry.cache_ttl_ms, config.registry.cache_max_entries},
-      [cache_key](std::string_view inputs) { return auth::hmac_sha256_hex(cache_key, inputs); },
-      [] {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::steady_clock::now().time_since_epoch())
-            .count();
-      });
+  auto keyed_hash = [cache_key](std::string_view inputs) { return auth::hmac_sha256_hex(cache_key, inputs); };
+  std::unique_ptr<registry::RegistryConnector> connector;
+  try {
+    connector = registry::make_registry_connector(options, store, keyed_hash);
+  } catch (const std::invalid_argument& e) {
+    throw config::ConfigError(e.what());
+  } catch (const boost::system::system_error& e) {
+    throw config::ConfigError("registry.ca_file cannot be used: " + e.code().message());
+  }
+  if (options.kind == "http") {
+    spdlog::info("registry: HTTP upstream (attempt {} ms, lookup {} ms, {} attempts, in-flight cap {})",
+                 options.upstream.attempt_timeout_ms, options.upstream.lookup_timeout_ms, options.upstream.max_attempts,
+                 options.upstream.max_in_flight);
+  }
+  return connector;
 }
 
 namespace {

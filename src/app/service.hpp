@@ -9,7 +9,7 @@
 #include "checks/check_runner.hpp"
 #include "config/config.hpp"
 #include "http/server.hpp"
-#include "registry/local_registry.hpp"
+#include "registry/connector.hpp"
 #include "sessions/expiry_sweeper.hpp"
 #include "store/store.hpp"
 #include "webhooks/delivery_worker.hpp"

@@ -1,24 +1,13 @@
 #include "registry/local_registry.hpp"
 
 #include "ine/situation.hpp"
+#include "registry/forms_in_turn.hpp"
 
 namespace inereg::registry {
 
-void LocalRegistry::lookup(const ine::Credential& credential, Done done) {
-  done(lookup_now(credential));
-}
-
-LookupOutcome LocalRegistry::lookup_now(const ine::Credential& credential) {
-  const auto keys = ine::lookup_keys(credential);
-  if (keys.empty()) {
-    return LookupOutcome{LookupOutcome::Kind::kUnavailable, 0, "credential has no complete lookup form", std::nullopt};
-  }
-  for (const auto& key : keys) {
-    if (const auto situation = store_.find_registry_situation(key.canonical)) {
-      return LookupOutcome{LookupOutcome::Kind::kVerdict, *situation, {}, std::nullopt};
-    }
-  }
-  return LookupOutcome{LookupOutcome::Kind::kVerdict, ine::kSituationNotFound, {}, std::nullopt};
+void LocalRegistry::ask(const Lookup& lookup, Done done) {
+  const auto situation = store_.find_registry_situation(single_form(lookup).canonical);
+  done(LookupOutcome::verdict(situation.value_or(ine::kSituationNotFound)));
 }
 
 }  // namespace inereg::registry

@@ -5,14 +5,13 @@
 
 namespace inereg::registry {
 
-// Answers from the snapshot imported with `inereg registry import`. Tries the
-// credential's lookup forms in order; no match is the registry's "not found".
+// A source answering from the snapshot imported with `inereg registry import`: one
+// lookup form (FormsInTurn above asks the next); no match is the registry's
+// "not found". Answers inline: a local point read takes microseconds.
 class LocalRegistry final : public RegistryConnector {
  public:
   explicit LocalRegistry(store::Store& store) : store_(store) {}
-  // Answers inline: a local point read takes microseconds.
-  void lookup(const ine::Credential& credential, Done done) override;
-  LookupOutcome lookup_now(const ine::Credential& credential);
+  void ask(const Lookup& lookup, Done done) override;
 
  private:
   store::Store& store_;

@@ -165,6 +165,25 @@ std::string upstream_answer_body(int situation) {
   return json::serialize(json::object{{"situacion", situation}});
 }
 
+std::string IneregMapping::request_body(const ine::LookupKey& form) const {
+  return upstream_request_body(form);
+}
+
+LookupOutcome IneregMapping::read_reply(const UpstreamReply& reply) const {
+  using Cause = LookupOutcome::Cause;
+  if (reply.status != 200) {
+    return LookupOutcome::unavailable(Cause::kNoVerdict, "the upstream answered HTTP " + std::to_string(reply.status));
+  }
+  if (!is_json_content_type(reply.content_type)) {
+    return LookupOutcome::unavailable(Cause::kNoVerdict, "the upstream's answer is not application/json");
+  }
+  auto answer = parse_upstream_answer(reply.body);
+  if (!answer.situation) {
+    return LookupOutcome::unavailable(Cause::kNoVerdict, std::move(answer.problem));
+  }
+  return LookupOutcome::verdict(*answer.situation);
+}
+
 std::optional<std::int64_t> parse_retry_after_ms(std::string_view value, std::int64_t now_unix_ms) {
   while (!value.empty() && value.front() == ' ') {
     value.remove_prefix(1);

@@ -6,9 +6,10 @@
 #include <string_view>
 
 #include "ine/credential.hpp"
+#include "registry/upstream_mapping.hpp"
 
 // The JSON wire mapping between inereg and a registry upstream (docs/UPSTREAM.md). Pure
-// functions: no I/O, thread-safe. Shared by the HTTP connector, the reference upstream
+// functions: no I/O, thread-safe. Shared by the HTTP source (IneregMapping), the reference upstream
 // (`inereg registry serve-upstream`) and the tests.
 namespace inereg::registry {
 
@@ -35,6 +36,14 @@ UpstreamAnswer parse_upstream_answer(std::string_view body);
 
 // The response body a server sends for a catalog situation.
 std::string upstream_answer_body(int situation);
+
+// inereg's own protocol as an HttpSource speaks it: upstream_request_body() out; a 200
+// application/json answer read by parse_upstream_answer(); any other status is no verdict.
+class IneregMapping final : public UpstreamMapping {
+ public:
+  std::string request_body(const ine::LookupKey& form) const override;
+  LookupOutcome read_reply(const UpstreamReply& reply) const override;
+};
 
 // A Retry-After value in milliseconds from `now_unix_ms`: delta-seconds ("120") or an
 // HTTP-date ("Wed, 21 Oct 2015 07:28:00 GMT"); a date in the past is 0. nullopt when

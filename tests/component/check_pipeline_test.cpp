@@ -139,7 +139,7 @@ TEST_F(CheckPipelineTest, ManySlowLookupsRunAtOnceWithinTheInFlightBound) {
 TEST_F(CheckPipelineTest, LookupPastItsDeadlineIsRetriedAndItsLateAnswerIgnored) {
   submit(1);
   std::atomic<int> calls = 0;
-  TimedConnector connector([&](const ine::Credential&) {
+  TimedConnector connector([&](const registry::Lookup&) {
     if (calls.fetch_add(1) == 0) {
       return TimedConnector::Reply{milliseconds(1'500), testing::verdict(ine::kSituationVigente)};
     }
@@ -185,7 +185,7 @@ TEST_F(CheckPipelineTest, LookupDeadlineIsCappedAtHalfTheLease) {
 TEST_F(CheckPipelineTest, UnavailableIsRetriedHonouringRetryAfterAndBackoff) {
   submit(2);
   std::atomic<int> calls = 0;
-  TimedConnector connector([&](const ine::Credential&) {
+  TimedConnector connector([&](const registry::Lookup&) {
     if (calls.fetch_add(1) == 0) {
       return TimedConnector::Reply{milliseconds(0), testing::unavailable("upstream said 429", 3'600'000)};
     }

@@ -1,5 +1,6 @@
-// The HTTP upstream connector against a fake upstream over loopback: every misbehaviour
-// ends in kUnavailable (never a verdict), and a real answer is a verdict.
+// The HTTP upstream stack (registry/stack_builder.hpp: HttpSource in inereg's protocol
+// under every resilience layer) against a fake upstream over loopback: every
+// misbehaviour ends in kUnavailable (never a verdict), and a real answer is a verdict.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -7,8 +8,9 @@
 #include <thread>
 
 #include "ine/situation.hpp"
-#include "registry/http_upstream.hpp"
 #include "registry/registry_file.hpp"
+#include "registry/stack_builder.hpp"
+#include "registry/upstream_protocol.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/temp_dir.hpp"
 
@@ -38,6 +40,10 @@ UpstreamOptions fast_options(const FakeUpstream& fake) {
   return options;
 }
 
+std::unique_ptr<RegistryConnector> upstream(const UpstreamOptions& options) {
+  return make_upstream_connector(options, std::make_unique<IneregMapping>());
+}
+
 LookupOutcome lookup(RegistryConnector& connector, const ine::Credential& credential) {
   auto answered = std::make_shared<std::promise<LookupOutcome>>();
   auto future = answered->get_future();
@@ -60,9 +66,9 @@ boost::json::object body_of(const testing::FakeRequest& request) {
 TEST(UpstreamConnector, ARegistryAnswerIsAVerdictAndTheRequestFollowsTheMapping) {
   FakeUpstream fake;
   fake.set_reply(FakeReply::situation(19));
-  HttpUpstreamConnector connector(fast_options(fake));
+  const auto connector = upstream(fast_options(fake));
   const auto credential = credential_of("G");
-  const auto outcome = lookup(connector, credential);
+  const auto outcome = lookup(*connector, credential);
   EXPECT_EQ(outcome.kind, Kind::kVerdict) << outcome.reason;
   EXPECT_EQ(outcome.situation, 19);
 
@@ -80,7 +86,7 @@ TEST(UpstreamConnector, ARegistryAnswerIsAVerdictAndTheRequestFollowsTheMapping)
 
 TEST(UpstreamConnector, EachModelIsAskedWithItsOwnForm) {
   FakeUpstream fake;
-  HttpUpstreamConnector connector(fast_options(fake));
+  const auto connector = upstream(fast_options(fake));
   const std::vector<std::pair<std::string, std::string>> models = {{"C", "C"}, {"D", "D"}, {"E", "EH"}, {"H", "EH"}};
   for (const auto& [model, form] : models) {
     const auto credential = credential_of(model, 11);
@@ -92,7 +98,7 @@ TEST(UpstreamConnector, EachModelIsAskedWithItsOwnForm) {
                                                                         : FakeReply::situation(1);
     });
     const int before = fake.requests();
-    const auto outcome = lookup(connector, credential);
+    const auto outcome = lookup(*connector, credential);
     EXPECT_EQ(outcome.kind, Kind::kVerdict) << model << ": " << outcome.reason;
     EXPECT_EQ(outcome.situation, 1) << model;
     const auto received = fake.received();
@@ -105,8 +111,8 @@ TEST(UpstreamConnector, EachModelIsAskedWithItsOwnForm) {
 TEST(UpstreamConnector, NotFoundOnEveryFormIsTheRegistrysNotFoundVerdict) {
   FakeUpstream fake;
   fake.set_reply(FakeReply::message_code("0"));
-  HttpUpstreamConnector connector(fast_options(fake));
-  const auto outcome = lookup(connector, credential_of("D"));
+  const auto connector = upstream(fast_options(fake));
+  const auto outcome = lookup(*connector, credential_of("D"));
   EXPECT_EQ(outcome.kind, Kind::kVerdict) << outcome.reason;
   EXPECT_EQ(outcome.situation, ine::kSituationNotFound);
   EXPECT_EQ(fake.requests(), 2);  // E–H form, then D form
@@ -118,12 +124,12 @@ TEST(UpstreamConnector, AnUpstreamThatNeverAnswersIsUnavailableAfterItsAttempts)
   auto options = fast_options(fake);
   options.attempt_timeout_ms = 150;
   options.max_attempts = 2;
-  HttpUpstreamConnector connector(options);
-  const auto outcome = lookup(connector, credential_of("E"));
+  const auto connector = upstream(options);
+  const auto outcome = lookup(*connector, credential_of("E"));
   EXPECT_EQ(outcome.kind, Kind::kUnavailable);
   EXPECT_NE(outcome.reason.find("deadline"), std::string::npos) << outcome.reason;
   EXPECT_EQ(fake.requests(), 2);
-  const auto stats = connector.stats();
+  const auto stats = connector->stats();
   EXPECT_EQ(stats.requests, 2);
   EXPECT_EQ(stats.failures, 2);
   EXPECT_EQ(stats.in_flight, 0);
@@ -136,8 +142,8 @@ TEST(UpstreamConnector, TheLookupDeadlineBoundsEveryAttempt) {
   options.attempt_timeout_ms = 60'000;  // longer than the whole lookup may take
   options.lookup_timeout_ms = 200;
   options.max_attempts = 5;
-  HttpUpstreamConnector connector(options);
-  const auto outcome = lookup(connector, credential_of("E"));
+  const auto connector = upstream(options);
+  const auto outcome = lookup(*connector, credential_of("E"));
   EXPECT_EQ(outcome.kind, Kind::kUnavailable);
   EXPECT_EQ(fake.requests(), 1);  // the one attempt used the whole lookup deadline
 }
@@ -146,12 +152,12 @@ TEST(UpstreamConnector, ServerErrorsAreRetriedAndARecoveredAnswerIsAVerdict) {
   FakeUpstream fake;
   fake.queue({FakeReply::server_error(503), FakeReply::server_error(500)});
   fake.set_reply(FakeReply::situation(1));
-  HttpUpstreamConnector connector(fast_options(fake));
-  const auto outcome = lookup(connector, credential_of("F"));
+  const auto connector = upstream(fast_options(fake));
+  const auto outcome = lookup(*connector, credential_of("F"));
   EXPECT_EQ(outcome.kind, Kind::kVerdict) << outcome.reason;
   EXPECT_EQ(outcome.situation, 1);
   EXPECT_EQ(fake.requests(), 3);
-  const auto stats = connector.stats();
+  const auto stats = connector->stats();
   EXPECT_EQ(stats.requests, 3);
   EXPECT_EQ(stats.failures, 2);
   EXPECT_EQ(stats.latency_count, 3);
@@ -162,8 +168,8 @@ TEST(UpstreamConnector, RetriesStopAtMaxAttempts) {
   fake.set_reply(FakeReply::server_error(502));
   auto options = fast_options(fake);
   options.max_attempts = 4;
-  HttpUpstreamConnector connector(options);
-  const auto outcome = lookup(connector, credential_of("F"));
+  const auto connector = upstream(options);
+  const auto outcome = lookup(*connector, credential_of("F"));
   EXPECT_EQ(outcome.kind, Kind::kUnavailable);
   EXPECT_NE(outcome.reason.find("502"), std::string::npos) << outcome.reason;
   EXPECT_EQ(fake.requests(), 4);
@@ -173,22 +179,22 @@ TEST(UpstreamConnector, AResetConnectionIsRetriedOnANewOne) {
   FakeUpstream fake;
   fake.queue({FakeReply::reset()});
   fake.set_reply(FakeReply::situation(3));
-  HttpUpstreamConnector connector(fast_options(fake));
-  const auto outcome = lookup(connector, credential_of("E"));
+  const auto connector = upstream(fast_options(fake));
+  const auto outcome = lookup(*connector, credential_of("E"));
   EXPECT_EQ(outcome.kind, Kind::kVerdict) << outcome.reason;
   EXPECT_EQ(outcome.situation, 3);
 
   fake.set_reply(FakeReply::reset());
-  const auto failed = lookup(connector, credential_of("E"));
+  const auto failed = lookup(*connector, credential_of("E"));
   EXPECT_EQ(failed.kind, Kind::kUnavailable);
   EXPECT_NE(failed.reason.find("connection"), std::string::npos) << failed.reason;
 }
 
 TEST(UpstreamConnector, KeepAliveConnectionsAreReused) {
   FakeUpstream fake;
-  HttpUpstreamConnector connector(fast_options(fake));
+  const auto connector = upstream(fast_options(fake));
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(lookup(connector, credential_of("E", 20 + i)).kind, Kind::kVerdict);
+    EXPECT_EQ(lookup(*connector, credential_of("E", 20 + i)).kind, Kind::kVerdict);
   }
   EXPECT_EQ(fake.requests(), 3);
   EXPECT_EQ(fake.connections(), 1);
@@ -208,12 +214,12 @@ TEST(UpstreamConnector, AnswersThatAreNotVerdictsAreUnavailableAndNotRetried) {
   for (const auto& [label, reply] : cases) {
     FakeUpstream fake;
     fake.set_reply(reply);
-    HttpUpstreamConnector connector(fast_options(fake));
-    const auto outcome = lookup(connector, credential_of("E"));
+    const auto connector = upstream(fast_options(fake));
+    const auto outcome = lookup(*connector, credential_of("E"));
     EXPECT_EQ(outcome.kind, Kind::kUnavailable) << label;
     EXPECT_FALSE(outcome.reason.empty()) << label;
     EXPECT_EQ(fake.requests(), 1) << label;
-    EXPECT_EQ(connector.stats().failures, 1) << label;
+    EXPECT_EQ(connector->stats().failures, 1) << label;
   }
 }
 
@@ -222,11 +228,11 @@ TEST(UpstreamConnector, ResponseBodyLimitIsConfigurable) {
   fake.set_reply(FakeReply::oversized(2'000));
   auto options = fast_options(fake);
   options.max_response_bytes = 4'096;
-  HttpUpstreamConnector generous(options);
-  EXPECT_EQ(lookup(generous, credential_of("E")).kind, Kind::kVerdict);
+  const auto generous = upstream(options);
+  EXPECT_EQ(lookup(*generous, credential_of("E")).kind, Kind::kVerdict);
   options.max_response_bytes = 1'024;
-  HttpUpstreamConnector strict(options);
-  const auto outcome = lookup(strict, credential_of("E"));
+  const auto strict = upstream(options);
+  const auto outcome = lookup(*strict, credential_of("E"));
   EXPECT_EQ(outcome.kind, Kind::kUnavailable);
   EXPECT_NE(outcome.reason.find("max_response_bytes"), std::string::npos) << outcome.reason;
 }
@@ -239,14 +245,14 @@ TEST(UpstreamConnector, BreakerOpensAfterConsecutiveFailuresThenHalfOpensAndClos
   options.breaker.consecutive_failures = 3;
   options.breaker.open_ms = 300;
   options.breaker.half_open_probes = 1;
-  HttpUpstreamConnector connector(options);
+  const auto connector = upstream(options);
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(lookup(connector, credential_of("E")).kind, Kind::kUnavailable);
+    EXPECT_EQ(lookup(*connector, credential_of("E")).kind, Kind::kUnavailable);
   }
-  EXPECT_EQ(connector.stats().breaker_state, 2);
+  EXPECT_EQ(connector->stats().breaker_state, 2);
 
   fake.set_reply(FakeReply::situation(1));
-  const auto refused = lookup(connector, credential_of("E"));
+  const auto refused = lookup(*connector, credential_of("E"));
   EXPECT_EQ(refused.kind, Kind::kUnavailable);
   EXPECT_NE(refused.reason.find("breaker"), std::string::npos) << refused.reason;
   ASSERT_TRUE(refused.retry_after_ms);
@@ -256,11 +262,11 @@ TEST(UpstreamConnector, BreakerOpensAfterConsecutiveFailuresThenHalfOpensAndClos
 
   // After open_ms the next lookup is the probe; its success closes the breaker.
   std::this_thread::sleep_for(std::chrono::milliseconds(*refused.retry_after_ms + 20));
-  EXPECT_EQ(connector.stats().breaker_state, 1);
-  const auto probe = lookup(connector, credential_of("E"));
+  EXPECT_EQ(connector->stats().breaker_state, 1);
+  const auto probe = lookup(*connector, credential_of("E"));
   EXPECT_EQ(probe.kind, Kind::kVerdict) << probe.reason;
   EXPECT_EQ(fake.requests(), 4);
-  EXPECT_EQ(connector.stats().breaker_state, 0);
+  EXPECT_EQ(connector->stats().breaker_state, 0);
 }
 
 TEST(UpstreamConnector, AFailedProbeReopensTheBreaker) {
@@ -270,13 +276,13 @@ TEST(UpstreamConnector, AFailedProbeReopensTheBreaker) {
   options.max_attempts = 1;
   options.breaker.consecutive_failures = 1;
   options.breaker.open_ms = 100;
-  HttpUpstreamConnector connector(options);
-  EXPECT_EQ(lookup(connector, credential_of("E")).kind, Kind::kUnavailable);
-  EXPECT_EQ(connector.stats().breaker_state, 2);
+  const auto connector = upstream(options);
+  EXPECT_EQ(lookup(*connector, credential_of("E")).kind, Kind::kUnavailable);
+  EXPECT_EQ(connector->stats().breaker_state, 2);
   std::this_thread::sleep_for(150ms);
-  EXPECT_EQ(lookup(connector, credential_of("E")).kind, Kind::kUnavailable);  // the probe fails
+  EXPECT_EQ(lookup(*connector, credential_of("E")).kind, Kind::kUnavailable);  // the probe fails
   EXPECT_EQ(fake.requests(), 2);
-  EXPECT_EQ(connector.stats().breaker_state, 2);
+  EXPECT_EQ(connector->stats().breaker_state, 2);
 }
 
 TEST(UpstreamConnector, LookupsBeyondTheInFlightCapAreRefusedAtOnce) {
@@ -289,20 +295,20 @@ TEST(UpstreamConnector, LookupsBeyondTheInFlightCapAreRefusedAtOnce) {
   options.lookup_timeout_ms = 60'000;
   std::atomic<int> stopped_answers{0};
   {
-    HttpUpstreamConnector connector(options);
+    const auto connector = upstream(options);
     for (int i = 0; i < 2; ++i) {
-      connector.lookup(credential_of("E", 30 + i), [&](LookupOutcome outcome) {
+      connector->lookup(credential_of("E", 30 + i), [&](LookupOutcome outcome) {
         EXPECT_EQ(outcome.kind, Kind::kUnavailable);
         ++stopped_answers;
       });
     }
     ASSERT_TRUE(fake.wait_for_requests(2, kAnswerGuard));
     std::optional<LookupOutcome> refused;
-    connector.lookup(credential_of("E", 40), [&](LookupOutcome outcome) { refused = std::move(outcome); });
+    connector->lookup(credential_of("E", 40), [&](LookupOutcome outcome) { refused = std::move(outcome); });
     ASSERT_TRUE(refused.has_value()) << "a refusal is answered before lookup() returns";
     EXPECT_EQ(refused->kind, Kind::kUnavailable);
     EXPECT_EQ(refused->retry_after_ms, 123);
-    const auto stats = connector.stats();
+    const auto stats = connector->stats();
     EXPECT_EQ(stats.rejected_by_cap, 1);
     EXPECT_EQ(stats.in_flight, 2);
     EXPECT_EQ(fake.requests(), 2);
@@ -316,14 +322,14 @@ TEST(UpstreamConnector, A429RetryAfterHoldsEveryCallUntilItPasses) {
   FakeUpstream fake;
   fake.queue({FakeReply::rate_limited("1")});
   fake.set_reply(FakeReply::situation(1));
-  HttpUpstreamConnector connector(fast_options(fake));
-  const auto limited = lookup(connector, credential_of("E"));
+  const auto connector = upstream(fast_options(fake));
+  const auto limited = lookup(*connector, credential_of("E"));
   EXPECT_EQ(limited.kind, Kind::kUnavailable);
   EXPECT_EQ(limited.retry_after_ms, 1'000);
-  EXPECT_EQ(connector.stats().rate_limited, 1);
+  EXPECT_EQ(connector->stats().rate_limited, 1);
 
   // Until the Retry-After passes no lookup reaches the upstream.
-  const auto held = lookup(connector, credential_of("E", 50));
+  const auto held = lookup(*connector, credential_of("E", 50));
   EXPECT_EQ(held.kind, Kind::kUnavailable);
   ASSERT_TRUE(held.retry_after_ms);
   EXPECT_GT(*held.retry_after_ms, 0);
@@ -331,7 +337,7 @@ TEST(UpstreamConnector, A429RetryAfterHoldsEveryCallUntilItPasses) {
   EXPECT_EQ(fake.requests(), 1);
 
   std::this_thread::sleep_for(std::chrono::milliseconds(*held.retry_after_ms + 20));
-  const auto after = lookup(connector, credential_of("E", 50));
+  const auto after = lookup(*connector, credential_of("E", 50));
   EXPECT_EQ(after.kind, Kind::kVerdict) << after.reason;
   const auto received = fake.received();
   ASSERT_EQ(received.size(), 2u);
@@ -342,9 +348,9 @@ TEST(UpstreamConnector, A429HttpDateAndAMissingRetryAfterBothHoldCalls) {
   FakeUpstream fake;
   auto options = fast_options(fake);
   options.rate_limit_default_ms = 700;
-  HttpUpstreamConnector connector(options);
+  const auto connector = upstream(options);
   fake.set_reply(FakeReply::rate_limited(""));
-  const auto defaulted = lookup(connector, credential_of("E"));
+  const auto defaulted = lookup(*connector, credential_of("E"));
   EXPECT_EQ(defaulted.kind, Kind::kUnavailable);
   EXPECT_EQ(defaulted.retry_after_ms, 700);
 
@@ -353,8 +359,8 @@ TEST(UpstreamConnector, A429HttpDateAndAMissingRetryAfterBothHoldCalls) {
   char date[64];
   std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", std::gmtime(&in_a_minute));
   dated_fake.set_reply(FakeReply::rate_limited(date));
-  HttpUpstreamConnector dated(fast_options(dated_fake));
-  const auto outcome = lookup(dated, credential_of("E"));
+  const auto dated = upstream(fast_options(dated_fake));
+  const auto outcome = lookup(*dated, credential_of("E"));
   EXPECT_EQ(outcome.kind, Kind::kUnavailable);
   ASSERT_TRUE(outcome.retry_after_ms);
   EXPECT_GT(*outcome.retry_after_ms, 50'000);
@@ -366,7 +372,7 @@ TEST(UpstreamConnector, ManyConcurrentLookupsFromSeveralThreadsAreEachAnsweredOn
   fake.set_reply(FakeReply::slow(10ms, 1));
   auto options = fast_options(fake);
   options.io_threads = 2;
-  HttpUpstreamConnector connector(options);
+  const auto connector = upstream(options);
   constexpr int kThreads = 4;
   constexpr int kPerThread = 40;
   std::atomic<int> verdicts{0};
@@ -376,7 +382,7 @@ TEST(UpstreamConnector, ManyConcurrentLookupsFromSeveralThreadsAreEachAnsweredOn
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        connector.lookup(credential_of("E", 1'000 + t * kPerThread + i), [&](LookupOutcome outcome) {
+        connector->lookup(credential_of("E", 1'000 + t * kPerThread + i), [&](LookupOutcome outcome) {
           if (outcome.kind == Kind::kVerdict) {
             ++verdicts;
           }
@@ -393,7 +399,7 @@ TEST(UpstreamConnector, ManyConcurrentLookupsFromSeveralThreadsAreEachAnsweredOn
   ASSERT_EQ(all_done.get_future().wait_for(kAnswerGuard), std::future_status::ready);
   EXPECT_EQ(verdicts.load(), kThreads * kPerThread);
   EXPECT_EQ(fake.requests(), kThreads * kPerThread);
-  EXPECT_EQ(connector.stats().in_flight, 0);
+  EXPECT_EQ(connector->stats().in_flight, 0);
 }
 
 TEST(UpstreamConnector, TlsWithTheRightCaSucceedsAndWithoutItFailsVerification) {
@@ -405,14 +411,14 @@ TEST(UpstreamConnector, TlsWithTheRightCaSucceedsAndWithoutItFailsVerification) 
   options.max_attempts = 1;
 
   options.ca_file = certificates.ca_file;
-  HttpUpstreamConnector trusting(options);
-  const auto verified = lookup(trusting, credential_of("E"));
+  const auto trusting = upstream(options);
+  const auto verified = lookup(*trusting, credential_of("E"));
   EXPECT_EQ(verified.kind, Kind::kVerdict) << verified.reason;
   EXPECT_EQ(fake.requests(), 1);
 
   options.ca_file.clear();  // the system trust store does not know the test CA
-  HttpUpstreamConnector untrusting(options);
-  const auto refused = lookup(untrusting, credential_of("E"));
+  const auto untrusting = upstream(options);
+  const auto refused = lookup(*untrusting, credential_of("E"));
   EXPECT_EQ(refused.kind, Kind::kUnavailable);
   EXPECT_NE(refused.reason.find("certificate"), std::string::npos) << refused.reason;
   EXPECT_EQ(fake.requests(), 1) << "no request over an unverified connection";
@@ -425,8 +431,8 @@ TEST(UpstreamConnector, TlsRefusesACertificateForAnotherHost) {
   auto options = fast_options(fake);
   options.max_attempts = 1;
   options.ca_file = certificates.ca_file;
-  HttpUpstreamConnector connector(options);
-  const auto outcome = lookup(connector, credential_of("E"));
+  const auto connector = upstream(options);
+  const auto outcome = lookup(*connector, credential_of("E"));
   EXPECT_EQ(outcome.kind, Kind::kUnavailable);
   EXPECT_EQ(fake.requests(), 0);
 }
@@ -435,7 +441,7 @@ TEST(UpstreamConnector, BadUrlsAreRejectedAtConstruction) {
   for (const char* url : {"", "ftp://127.0.0.1/x", "http://user:pw@127.0.0.1/x", "not a url"}) {
     UpstreamOptions options;
     options.url = url;
-    EXPECT_THROW(HttpUpstreamConnector{options}, std::invalid_argument) << url;
+    EXPECT_THROW(upstream(options), std::invalid_argument) << url;
   }
 }
 

@@ -31,8 +31,8 @@ class TimedConnector final : public registry::RegistryConnector {
     std::chrono::milliseconds delay{0};
     registry::LookupOutcome outcome;
   };
-  // Called on the caller's thread of lookup(); must be thread-safe.
-  using Script = std::function<Reply(const ine::Credential&)>;
+  // Called on the caller's thread of ask(); must be thread-safe.
+  using Script = std::function<Reply(const registry::Lookup&)>;
 
   explicit TimedConnector(Script script)
       : script_(std::move(script)), work_(boost::asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
@@ -46,8 +46,8 @@ class TimedConnector final : public registry::RegistryConnector {
   TimedConnector(const TimedConnector&) = delete;
   TimedConnector& operator=(const TimedConnector&) = delete;
 
-  void lookup(const ine::Credential& credential, Done done) override {
-    Reply reply = script_(credential);
+  void ask(const registry::Lookup& lookup, Done done) override {
+    Reply reply = script_(lookup);
     started_.fetch_add(1);
     const int waiting = waiting_.fetch_add(1) + 1;
     int peak = peak_.load();
@@ -88,20 +88,21 @@ class TimedConnector final : public registry::RegistryConnector {
 };
 
 inline registry::LookupOutcome verdict(int situation) {
-  return registry::LookupOutcome{registry::LookupOutcome::Kind::kVerdict, situation, {}, std::nullopt};
+  return registry::LookupOutcome::verdict(situation);
 }
 
 inline registry::LookupOutcome unavailable(std::string reason, std::optional<std::int64_t> retry_after_ms = {}) {
-  return registry::LookupOutcome{registry::LookupOutcome::Kind::kUnavailable, 0, std::move(reason), retry_after_ms};
+  return registry::LookupOutcome::unavailable(registry::LookupOutcome::Cause::kTransient, std::move(reason),
+                                              retry_after_ms);
 }
 
 // Answers every lookup after `delay` from `situations` (lookup key, as
-// ine::lookup_keys gives it → situation), trying the credential's forms in order; no
+// ine::lookup_keys gives it → situation), trying the lookup's forms in order; no
 // match is the registry's "not found", as the local registry answers.
 inline TimedConnector::Script delayed_table(std::chrono::milliseconds delay,
                                             std::shared_ptr<const std::unordered_map<std::string, int>> situations) {
-  return [delay, situations = std::move(situations)](const ine::Credential& credential) {
-    for (const auto& key : ine::lookup_keys(credential)) {
+  return [delay, situations = std::move(situations)](const registry::Lookup& lookup) {
+    for (const auto& key : lookup.forms) {
       if (const auto it = situations->find(key.canonical); it != situations->end()) {
         return TimedConnector::Reply{delay, verdict(it->second)};
       }

@@ -4,45 +4,15 @@
 #include <thread>
 
 #include "auth/signing.hpp"
-#include "registry/caching_connector.hpp"
 #include "registry/registry_file.hpp"
+#include "registry/resilience/caching_connector.hpp"
+#include "support/held_connector.hpp"
 
 // The result cache: verdicts only, TTL, keyed hashes, single-flight.
 namespace inereg::registry {
 namespace {
 
-// An inner connector that holds each lookup until the test answers it.
-class HeldConnector final : public RegistryConnector {
- public:
-  void lookup(const ine::Credential& credential, Done done) override {
-    std::lock_guard lock(mutex_);
-    ++calls_;
-    last_ = credential;
-    held_.push_back(std::move(done));
-  }
-  // Answers every held lookup; returns how many.
-  int answer(const LookupOutcome& outcome) {
-    std::vector<Done> held;
-    {
-      std::lock_guard lock(mutex_);
-      held.swap(held_);
-    }
-    for (auto& done : held) {
-      done(outcome);
-    }
-    return static_cast<int>(held.size());
-  }
-  int calls() const {
-    std::lock_guard lock(mutex_);
-    return calls_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  int calls_ = 0;
-  ine::Credential last_;
-  std::vector<Done> held_;
-};
+using testing::HeldConnector;
 
 const LookupOutcome kVigente{LookupOutcome::Kind::kVerdict, 1, {}, std::nullopt};
 const LookupOutcome kOutage{LookupOutcome::Kind::kUnavailable, 0, "synthetic outage", 500};

@@ -102,6 +102,23 @@ TEST(UpstreamAnswer, AnythingElseIsAProblemNotAVerdict) {
   }
 }
 
+TEST(IneregMapping, OnlyA200JsonAnswerIsReadAndAnythingElseIsNoVerdict) {
+  const IneregMapping mapping;
+  const auto vigente = mapping.read_reply({200, "application/json; charset=utf-8", R"({"situacion":1})"});
+  EXPECT_EQ(vigente.kind, LookupOutcome::Kind::kVerdict);
+  EXPECT_EQ(vigente.situation, 1);
+  for (const UpstreamReply& reply :
+       {UpstreamReply{404, "application/json", R"({"situacion":21})"}, UpstreamReply{401, "application/json", "{}"},
+        UpstreamReply{200, "text/html", R"({"situacion":1})"},
+        UpstreamReply{200, "application/json", R"({"claveMensaje":"4"})"},
+        UpstreamReply{200, "application/json", "not json"}}) {
+    const auto outcome = mapping.read_reply(reply);
+    EXPECT_EQ(outcome.kind, LookupOutcome::Kind::kUnavailable) << reply.status << " " << reply.body;
+    EXPECT_EQ(outcome.cause, LookupOutcome::Cause::kNoVerdict) << reply.status << " " << reply.body;
+    EXPECT_FALSE(outcome.reason.empty());
+  }
+}
+
 TEST(MessageCodes, ServiceErrorIsKnownButNotAVerdict) {
   const auto meaning = ine::meaning_of_message_code(4);
   ASSERT_TRUE(meaning);

@@ -18,7 +18,8 @@ struct CacheOptions {
   std::size_t max_entries = 100'000;
 };
 
-// A result cache in front of another connector. Entries are keyed by a keyed hash
+// A result cache in front of another connector (the top layer of a stack, so a hit
+// takes no in-flight slot). Entries are keyed by a keyed hash
 // (HMAC-SHA256 under a key derived from the master key) of the credential's lookup
 // inputs, so neither raw identifiers nor an unkeyed, guessable hash sit in memory.
 // Only verdicts are cached; an unavailable answer is passed on and forgotten.
@@ -26,15 +27,14 @@ struct CacheOptions {
 // a burst of checks of one credential makes one upstream call.
 // Thread-safe; `done` runs on the thread that answered the inner lookup (or inline for
 // a hit), never under the cache's lock.
-class CachingConnector final : public RegistryConnector {
+class CachingConnector final : public ConnectorLayer {
  public:
   using KeyedHash = std::function<std::string(std::string_view)>;
   using Clock = std::function<std::int64_t()>;  // milliseconds, monotonic
 
   CachingConnector(std::unique_ptr<RegistryConnector> inner, CacheOptions options, KeyedHash keyed_hash, Clock clock);
 
-  void lookup(const ine::Credential& credential, Done done) override;
-  ConnectorStats stats() const override { return inner_->stats(); }
+  void ask(const Lookup& lookup, Done done) override;
 
   struct CacheStats {
     std::int64_t hits = 0;
@@ -51,7 +51,6 @@ class CachingConnector final : public RegistryConnector {
   };
   void answered(const std::string& key, const LookupOutcome& outcome);
 
-  const std::unique_ptr<RegistryConnector> inner_;
   const CacheOptions options_;
   const KeyedHash keyed_hash_;
   const Clock clock_;

@@ -1,4 +1,4 @@
-#include "registry/caching_connector.hpp"
+#include "registry/resilience/caching_connector.hpp"
 
 namespace inereg::registry {
 namespace {
@@ -17,15 +17,13 @@ std::string lookup_inputs(const std::vector<ine::LookupKey>& keys) {
 
 CachingConnector::CachingConnector(std::unique_ptr<RegistryConnector> inner, CacheOptions options, KeyedHash keyed_hash,
                                    Clock clock)
-    : inner_(std::move(inner)), options_(options), keyed_hash_(std::move(keyed_hash)), clock_(std::move(clock)) {}
+    : ConnectorLayer(std::move(inner)),
+      options_(options),
+      keyed_hash_(std::move(keyed_hash)),
+      clock_(std::move(clock)) {}
 
-void CachingConnector::lookup(const ine::Credential& credential, Done done) {
-  const auto keys = ine::lookup_keys(credential);
-  if (keys.empty()) {
-    inner_->lookup(credential, std::move(done));  // nothing to key on; the inner connector answers
-    return;
-  }
-  std::string key = keyed_hash_(lookup_inputs(keys));
+void CachingConnector::ask(const Lookup& lookup, Done done) {
+  std::string key = keyed_hash_(lookup_inputs(lookup.forms));
   {
     std::unique_lock lock(mutex_);
     if (const auto it = entries_.find(key); it != entries_.end()) {
@@ -46,7 +44,7 @@ void CachingConnector::lookup(const ine::Credential& credential, Done done) {
     ++stats_.misses;
     waiting_[key].push_back(std::move(done));
   }
-  inner_->lookup(credential, [this, key = std::move(key)](LookupOutcome outcome) { answered(key, outcome); });
+  inner().ask(lookup, [this, key = std::move(key)](const LookupOutcome& outcome) { answered(key, outcome); });
 }
 
 void CachingConnector::answered(const std::string& key, const LookupOutcome& outcome) {

@@ -1,0 +1,22 @@
+#include "registry/connector.hpp"
+
+namespace inereg::registry {
+
+LookupOutcome LookupOutcome::verdict(int situation) {
+  return LookupOutcome{Kind::kVerdict, situation, {}, std::nullopt, Cause::kNone};
+}
+
+LookupOutcome LookupOutcome::unavailable(Cause cause, std::string reason, std::optional<std::int64_t> retry_after_ms) {
+  return LookupOutcome{Kind::kUnavailable, 0, std::move(reason), retry_after_ms, cause};
+}
+
+void RegistryConnector::lookup(const ine::Credential& credential, Done done) {
+  auto forms = ine::lookup_keys(credential);
+  if (forms.empty()) {
+    done(LookupOutcome::unavailable(LookupOutcome::Cause::kNoVerdict, "credential has no complete lookup form"));
+    return;
+  }
+  ask(Lookup{std::move(forms), Deadline::max()}, std::move(done));
+}
+
+}  // namespace inereg::registry

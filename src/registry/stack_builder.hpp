@@ -1,0 +1,34 @@
+#pragma once
+
+#include <memory>
+
+#include "registry/connector.hpp"
+#include "registry/resilience/caching_connector.hpp"
+#include "registry/upstream_mapping.hpp"
+#include "registry/upstream_options.hpp"
+#include "store/store.hpp"
+
+// Where a connector stack is put together from the `registry.*` options: the one place
+// that decides which layers wrap a source and in what order (docs/ARCHITECTURE.md).
+// A stack stops its threads before it is destroyed, so no answer reaches a destroyed
+// layer.
+namespace inereg::registry {
+
+// An HTTP upstream spoken through `mapping`, with every resilience layer, top to bottom:
+//   InFlightCap (max_in_flight) → TimeBudget (lookup_timeout_ms) → FormsInTurn →
+//   RetryWithBackoff (max_attempts, backoff_*) → RateLimitGate (rate_limit_*) →
+//   BreakerGuard (breaker.*) → TimeBudget (attempt_timeout_ms) → AttemptMeter →
+//   HttpSource (url, auth_*, ca_file, io_threads, max_response_bytes, max_idle_connections)
+// Throws std::invalid_argument for an unusable URL and boost::system::system_error for
+// an unreadable CA file.
+std::unique_ptr<RegistryConnector> make_upstream_connector(const UpstreamOptions& options,
+                                                           std::unique_ptr<UpstreamMapping> mapping);
+
+// The connector `registry.kind` names — the local snapshot (FormsInTurn → LocalRegistry)
+// or the HTTP upstream in inereg's protocol (above) — behind the result cache when
+// cache_ttl_ms > 0. `keyed_hash` keys the cache; `store` holds the snapshot and must
+// outlive the connector.
+std::unique_ptr<RegistryConnector> make_registry_connector(const RegistryOptions& options, store::Store& store,
+                                                           CachingConnector::KeyedHash keyed_hash);
+
+}  // namespace inereg::registry
