@@ -14,7 +14,7 @@ namespace inereg::http {
 
 // What the server decides per request from its request line, before the body is read.
 struct RoutePolicy {
-  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_body_bytes = std::size_t{1024} * 1024;
   bool blocking = false;  // run on the blocking pool even where GETs run inline
 };
 
@@ -24,8 +24,8 @@ struct ServerOptions {
   int io_threads = 2;
   int blocking_threads = 4;  // run writes (POST/PATCH/DELETE), which wait on fsync
   bool inline_reads = true;  // GETs on the I/O threads; false when reads cross the network
-  std::size_t max_header_bytes = 16 * 1024;
-  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_header_bytes = std::size_t{16} * 1024;
+  std::size_t max_body_bytes = std::size_t{1024} * 1024;
   std::chrono::milliseconds read_timeout{30'000};   // a started request must arrive within this
   std::chrono::milliseconds idle_timeout{60'000};   // keep-alive connections idle longer are closed
   std::chrono::milliseconds drain_timeout{30'000};  // in-flight requests get this long on shutdown
