@@ -50,7 +50,8 @@ std::optional<std::string> normalize_cors_origin(std::string_view text) {
       return std::nullopt;
     }
     if (url->port_number() != (https ? 443 : 80)) {
-      origin += ":" + std::to_string(url->port_number());
+      origin += ':';
+      origin += std::to_string(url->port_number());
     }
   }
   return origin;

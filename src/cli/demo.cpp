@@ -53,7 +53,7 @@ std::string create_and_submit(app::Service& service, const DemoIntegration& inte
   create.body = body;
   create.auth_client = integration.api_key;
   const auto created = service.api().handle(create);
-  const auto session_id = std::string(boost::json::parse(created.body).at("verification").at("id").as_string());
+  auto session_id = std::string(boost::json::parse(created.body).at("verification").at("id").as_string());
   const std::string path = "/v1/sessions/" + session_id;
   const std::string signature = auth::hmac_sha256_hex(integration.secret, kSubmitBody);
   api::ApiRequest submit;

@@ -130,7 +130,8 @@ struct HttpServer::Impl {
                                                             std::chrono::milliseconds(1000));
     while (!connection->closed) {
       connection->watchdog.expires_after(tick);
-      auto [ignored] = co_await connection->watchdog.async_wait(asio::as_tuple(asio::use_awaitable));
+      // Expired or cancelled alike: the loop reads the connection's state, not the result.
+      co_await connection->watchdog.async_wait(asio::as_tuple(asio::use_awaitable));
       if (!connection->closed && Clock::now() >= connection->deadline) {
         beast::error_code error;
         connection->socket.cancel(error);

@@ -85,7 +85,9 @@ bool is_emission_number(std::string_view s) {
 }
 
 std::string pad_emission_number(std::string_view s) {
-  return s.size() == 1 ? "0" + std::string(s) : std::string(s);
+  // Appended, not `"0" + std::string(s)`: GCC 12 at -O3 reports a bogus -Wrestrict in
+  // operator+(const char*, string&&).
+  return s.size() == 1 ? std::string("0").append(s) : std::string(s);
 }
 
 bool is_elector_key(std::string_view s) {

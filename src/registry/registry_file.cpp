@@ -144,7 +144,7 @@ RegistryRow SyntheticRegistry::make(std::string_view model, int situation) {
   switch (ine::form_for_model(model).value()) {
     case ine::LookupForm::kElectorKeyEmissionOcr:
       c.elector_key = elector_key();
-      c.emission_number = "0" + digits(1);
+      c.emission_number = ine::pad_emission_number(digits(1));
       c.ocr = digits(13);
       break;
     case ine::LookupForm::kCicOcr:

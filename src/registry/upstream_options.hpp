@@ -26,8 +26,8 @@ struct UpstreamOptions {
   std::int64_t cap_retry_after_ms = 250;       // the retry hint a refused lookup carries
   std::int64_t rate_limit_default_ms = 1'000;  // a 429 without a usable Retry-After
   std::int64_t rate_limit_max_ms = 3'600'000;  // a longer Retry-After is capped to this
-  std::size_t max_response_bytes = 64 * 1024;  // a bigger answer is not a verdict
-  int max_idle_connections = 64;               // keep-alive connections kept per io thread
+  std::size_t max_response_bytes = std::size_t{64} * 1024;  // a bigger answer is not a verdict
+  int max_idle_connections = 64;                            // keep-alive connections kept per io thread
 };
 
 // Which connector the service asks (`registry.kind`), and the optional result cache.

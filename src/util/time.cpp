@@ -78,9 +78,10 @@ std::optional<TimeMs> parse_iso8601(std::string_view text) {
   if (!date || text.size() < 20 || text[10] != 'T' || text[13] != ':' || text[16] != ':') {
     return std::nullopt;
   }
-  const int hour = digits(text, 11, 2);
-  const int minute = digits(text, 14, 2);
-  const int second = digits(text, 17, 2);
+  // 64-bit, like the seconds they are summed into.
+  const std::int64_t hour = digits(text, 11, 2);
+  const std::int64_t minute = digits(text, 14, 2);
+  const std::int64_t second = digits(text, 17, 2);
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) {
     return std::nullopt;
   }
@@ -109,8 +110,8 @@ std::optional<TimeMs> parse_iso8601(std::string_view text) {
     if (zone[0] != '+' && zone[0] != '-') {
       return std::nullopt;
     }
-    const int zone_hours = digits(zone, 1, 2);
-    const int zone_minutes = digits(zone, zone.size() - 2, 2);
+    const std::int64_t zone_hours = digits(zone, 1, 2);
+    const std::int64_t zone_minutes = digits(zone, zone.size() - 2, 2);
     if (zone_hours < 0 || zone_hours > 23 || zone_minutes < 0 || zone_minutes > 59) {
       return std::nullopt;
     }

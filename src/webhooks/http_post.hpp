@@ -20,7 +20,7 @@ struct PostOutcome {
 };
 
 // At most this much of a receiver's answer is read; the body is ignored.
-inline constexpr std::size_t kMaxResponseBytes = 16 * 1024;
+inline constexpr std::size_t kMaxResponseBytes = std::size_t{16} * 1024;
 
 // POSTs `body` as application/json to `target` with `headers`, on the calling
 // coroutine's executor; a new connection each time (deliveries are spread over many

@@ -72,7 +72,8 @@ ParsedWebhookUrl parse_webhook_url(std::string_view url) {
   }
   target.target = u.encoded_path().empty() ? "/" : std::string(u.encoded_path());
   if (u.has_query()) {
-    target.target += "?" + std::string(u.encoded_query());
+    target.target += '?';
+    target.target += u.encoded_query();
   }
   return ParsedWebhookUrl{std::move(target), {}};
 }

@@ -4,6 +4,7 @@
 
 #include "auth/secret_box.hpp"
 #include "auth/signing.hpp"
+#include "support/wait_until.hpp"
 
 namespace inereg::component {
 namespace {
@@ -57,11 +58,13 @@ TEST_F(AuthTest, UnknownApiKeyIs1803) {
 TEST_F(AuthTest, DeactivatedIntegrationIs1804EvenWithAValidSignature) {
   ASSERT_TRUE(service().store().set_integration_active(client_->integration_id(), false));
   // The directory cache is off in the fixture, but poll rather than rely on it.
-  const auto deadline = std::chrono::steady_clock::now() + kWaitDeadline;
-  HttpReply reply = client_->ine_registry(session_id_);
-  while (reply.status == 200 && std::chrono::steady_clock::now() < deadline) {
-    reply = client_->ine_registry(session_id_);
-  }
+  HttpReply reply;
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        reply = client_->ine_registry(session_id_);
+        return reply.status != 200;
+      },
+      kWaitDeadline, "the deactivation to be seen"));
   expect_unauthorized(reply, "1804", client_->api_key());
   EXPECT_EQ(reply.body, fail_body("1804", "Integration with the API key is not active"));
 

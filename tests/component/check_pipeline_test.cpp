@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <map>
-#include <thread>
 
 #include "checks/check_runner.hpp"
 #include "ine/situation.hpp"
@@ -16,6 +15,7 @@
 #include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
 #include "support/timed_connector.hpp"
+#include "support/wait_until.hpp"
 
 namespace inereg::checks {
 namespace {
@@ -69,18 +69,6 @@ class CheckPipelineTest : public ::testing::Test {
     return table;
   }
 
-  // Waits until `done` holds (or the deadline passes); returns its last value.
-  static bool eventually(const std::function<bool()>& done) {
-    const auto until = std::chrono::steady_clock::now() + kDeadline;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() >= until) {
-        return false;
-      }
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-    return true;
-  }
-
   std::int64_t count(const std::string& sql) const { return database_.query_int(sql); }
 
   testing::TempDir dir_;
@@ -103,7 +91,7 @@ TEST_F(CheckPipelineTest, ManySlowLookupsRunAtOnceWithinTheInFlightBound) {
   options.poll_ms = 20;
   CheckRunner runner(*store_, *sessions_, connector, options, [] { return kT0; });
   runner.start();
-  ASSERT_TRUE(eventually([&] { return store_->pending_check_count() == 0; }))
+  ASSERT_TRUE(testing::wait_until([&] { return store_->pending_check_count() == 0; }, kDeadline, "no pending check"))
       << store_->pending_check_count() << " still pending";
   runner.stop();
 
@@ -153,9 +141,9 @@ TEST_F(CheckPipelineTest, LookupPastItsDeadlineIsRetriedAndItsLateAnswerIgnored)
   std::atomic<store::TimeMs> now = kT0;
   CheckRunner runner(*store_, *sessions_, connector, options, [&] { return now += 10; });
   runner.start();
-  ASSERT_TRUE(eventually([&] { return store_->pending_check_count() == 0; }));
+  ASSERT_TRUE(testing::wait_until([&] { return store_->pending_check_count() == 0; }, kDeadline, "no pending check"));
   // Let the first, late answer arrive: it must change nothing.
-  ASSERT_TRUE(eventually([&] { return connector.answered() == 2; }));
+  ASSERT_TRUE(testing::wait_until([&] { return connector.answered() == 2; }, kDeadline, "both lookups answered"));
   runner.stop();
 
   const auto answer = store_->find_ine_answer("s0");
@@ -197,7 +185,8 @@ TEST_F(CheckPipelineTest, UnavailableIsRetriedHonouringRetryAfterAndBackoff) {
   options.poll_ms = 20;
   CheckRunner runner(*store_, *sessions_, connector, options, [] { return kT0; });  // time stands still
   runner.start();
-  ASSERT_TRUE(eventually([&] { return runner.metrics().retries.value() == 2; }));
+  ASSERT_TRUE(
+      testing::wait_until([&] { return runner.metrics().retries.value() == 2; }, kDeadline, "two retries scheduled"));
   runner.stop();
 
   EXPECT_EQ(store_->pending_check_count(), 2);
@@ -229,7 +218,7 @@ TEST_F(CheckPipelineTest, StopAbandonsUnansweredLookupsAndTheyAreTakenOverAfterT
     CheckRunner runner(*store_, silent, options, [] { return kT0; });
     first_owner = runner.owner();
     runner.start();
-    ASSERT_TRUE(eventually([&] { return silent.started() == kChecks; }));
+    ASSERT_TRUE(testing::wait_until([&] { return silent.started() == kChecks; }, kDeadline, "every lookup started"));
     runner.stop();
     EXPECT_EQ(runner.metrics().lookups_in_flight.value(), 0);
   }  // the connector goes after the runner; its unanswered lookups are dropped
@@ -239,13 +228,19 @@ TEST_F(CheckPipelineTest, StopAbandonsUnansweredLookupsAndTheyAreTakenOverAfterT
 
   TimedConnector quick(testing::delayed_table(milliseconds(1), table_of(rows)));
   std::atomic<store::TimeMs> now = kT0 + 1'000;  // within the old lease
-  CheckRunner next(*store_, quick, options, [&] { return now.load(); });
+  // The dispatcher reads the clock once per claim: by its second read, the first claim
+  // has returned and started a lookup for anything it took.
+  std::atomic<int> clock_reads = 0;
+  CheckRunner next(*store_, quick, options, [&] {
+    ++clock_reads;
+    return now.load();
+  });
   next.start();
-  std::this_thread::sleep_for(milliseconds(200));
+  ASSERT_TRUE(testing::wait_until([&] { return clock_reads >= 2; }, kDeadline, "two claims by the new runner"));
   EXPECT_EQ(quick.started(), 0) << "a leased job was taken before its lease expired";
   now = kT0 + options.lease_ms;  // the lease has expired
   next.wake();
-  ASSERT_TRUE(eventually([&] { return store_->pending_check_count() == 0; }));
+  ASSERT_TRUE(testing::wait_until([&] { return store_->pending_check_count() == 0; }, kDeadline, "no pending check"));
   next.stop();
   EXPECT_EQ(count("SELECT COUNT(*) FROM ine_results"), kChecks);
   EXPECT_EQ(count("SELECT COUNT(*) FROM check_jobs WHERE attempts = 2"), kChecks);

@@ -12,6 +12,7 @@
 #include "ine/situation.hpp"
 #include "registry/registry_file.hpp"
 #include "support/cards.hpp"
+#include "support/wait_until.hpp"
 
 namespace inereg::component {
 namespace {
@@ -53,16 +54,20 @@ class DocumentReadingTest : public ComponentTest {
     service().store().upsert_registry_entries(entries);
   }
 
+  // The decision's verification, or an empty object (and a test failure) at the deadline.
   boost::json::object wait_verification(const std::string& id) {
-    const auto deadline = std::chrono::steady_clock::now() + kReadingDeadline;
-    for (;;) {
-      const HttpReply reply = client_->decision(id);
-      auto body = parse_object(reply.body);
-      if (!body.at("verification").is_null() || std::chrono::steady_clock::now() > deadline) {
-        return body.at("verification").is_null() ? boost::json::object() : body.at("verification").as_object();
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    boost::json::object verification;
+    EXPECT_TRUE(testing::wait_until(
+        [&] {
+          const auto body = parse_object(client_->decision(id).body);
+          if (body.at("verification").is_null()) {
+            return false;
+          }
+          verification = body.at("verification").as_object();
+          return true;
+        },
+        kReadingDeadline, "the decision of session " + id));
+    return verification;
   }
 };
 

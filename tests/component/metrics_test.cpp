@@ -2,6 +2,7 @@
 #include <regex>
 
 #include "service_fixture.hpp"
+#include "support/wait_until.hpp"
 
 namespace inereg::component {
 namespace {
@@ -23,15 +24,9 @@ double sample(const std::string& text, const std::string& series) {
 }
 
 // Scrapes until `series` has `value` (the queue depth is refreshed once a second).
-bool wait_for_sample(std::uint16_t port, const std::string& series, double value) {
-  const auto deadline = std::chrono::steady_clock::now() + kWaitDeadline;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (sample(scrape(port).body, series) == value) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
+::testing::AssertionResult wait_for_sample(std::uint16_t port, const std::string& series, double value) {
+  return testing::wait_until([&] { return sample(scrape(port).body, series) == value; }, kWaitDeadline,
+                             series + " at " + std::to_string(value));
 }
 
 using MetricsTest = ComponentTest;

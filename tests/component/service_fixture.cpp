@@ -10,13 +10,11 @@
 #include "auth/secret_box.hpp"
 #include "auth/signing.hpp"
 #include "config/config.hpp"
+#include "support/wait_until.hpp"
 #include "util/time.hpp"
 
 namespace inereg::component {
 namespace {
-
-// How often the wait helpers poll; the deadline, not this, bounds a wait.
-constexpr std::chrono::milliseconds kPollInterval{5};
 
 // Fixed so a failure replays with the same credentials.
 constexpr std::uint64_t kRegistrySeed = 7'301'120;
@@ -165,32 +163,32 @@ std::string ApiClient::create_and_submit(const std::string& body) const {
 }
 
 HttpReply ApiClient::wait_ine_registry(const std::string& id) const {
-  const auto deadline = std::chrono::steady_clock::now() + kWaitDeadline;
-  for (;;) {
-    HttpReply reply = ine_registry(id);
-    if (reply.status != 404 || std::chrono::steady_clock::now() > deadline) {
-      return reply;
-    }
-    std::this_thread::sleep_for(kPollInterval);
-  }
+  HttpReply reply;
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        reply = ine_registry(id);
+        return reply.status != 404;
+      },
+      kWaitDeadline, "the INE registry answer of session " + id));
+  return reply;
 }
 
 boost::json::object ApiClient::wait_decision(const std::string& id) const {
-  const auto deadline = std::chrono::steady_clock::now() + kWaitDeadline;
-  for (;;) {
-    const HttpReply reply = decision(id);
-    if (reply.status != 200) {
-      throw std::runtime_error("GET decision answered " + std::to_string(reply.status) + ": " + reply.body);
-    }
-    auto body = parse_object(reply.body);
-    if (!body.at("verification").is_null()) {
-      return body;
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      throw std::runtime_error("no decision before the deadline");
-    }
-    std::this_thread::sleep_for(kPollInterval);
+  boost::json::object body;
+  const auto decided = testing::wait_until(
+      [&] {
+        const HttpReply reply = decision(id);
+        if (reply.status != 200) {
+          throw std::runtime_error("GET decision answered " + std::to_string(reply.status) + ": " + reply.body);
+        }
+        body = parse_object(reply.body);
+        return !body.at("verification").is_null();
+      },
+      kWaitDeadline, "the decision of session " + id);
+  if (!decided) {
+    throw std::runtime_error(decided.message());
   }
+  return body;
 }
 
 // ComponentTest ------------------------------------------------------------------

@@ -109,9 +109,10 @@ class ApiClient {
   std::string create(const std::string& body) const;
   // create + PATCH submitted (which must answer 200).
   std::string create_and_submit(const std::string& body) const;
-  // Polls ine-registry until it is no longer 404 (or the deadline passes).
+  // Polls ine-registry until it is no longer 404; at the deadline, a test failure naming
+  // the wait and the last reply.
   HttpReply wait_ine_registry(const std::string& id) const;
-  // Polls the decision until its verification is not null (or the deadline passes).
+  // Polls the decision until its verification is not null; throws at the deadline.
   boost::json::object wait_decision(const std::string& id) const;
 
  private:

@@ -13,6 +13,7 @@
 #include "registry/upstream_protocol.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wait_until.hpp"
 
 namespace inereg::registry {
 namespace {
@@ -261,8 +262,8 @@ TEST(UpstreamConnector, BreakerOpensAfterConsecutiveFailuresThenHalfOpensAndClos
   EXPECT_EQ(fake.requests(), 3) << "no call while the breaker is open";
 
   // After open_ms the next lookup is the probe; its success closes the breaker.
-  std::this_thread::sleep_for(std::chrono::milliseconds(*refused.retry_after_ms + 20));
-  EXPECT_EQ(connector->stats().breaker_state, 1);
+  ASSERT_TRUE(testing::wait_until([&] { return connector->stats().breaker_state == 1; },
+                                  std::chrono::milliseconds(*refused.retry_after_ms + 20), "the breaker half-open"));
   const auto probe = lookup(*connector, credential_of("E"));
   EXPECT_EQ(probe.kind, Kind::kVerdict) << probe.reason;
   EXPECT_EQ(fake.requests(), 4);
@@ -279,7 +280,8 @@ TEST(UpstreamConnector, AFailedProbeReopensTheBreaker) {
   const auto connector = upstream(options);
   EXPECT_EQ(lookup(*connector, credential_of("E")).kind, Kind::kUnavailable);
   EXPECT_EQ(connector->stats().breaker_state, 2);
-  std::this_thread::sleep_for(150ms);
+  ASSERT_TRUE(
+      testing::wait_until([&] { return connector->stats().breaker_state == 1; }, 150ms, "the breaker half-open"));
   EXPECT_EQ(lookup(*connector, credential_of("E")).kind, Kind::kUnavailable);  // the probe fails
   EXPECT_EQ(fake.requests(), 2);
   EXPECT_EQ(connector->stats().breaker_state, 2);
@@ -302,7 +304,7 @@ TEST(UpstreamConnector, LookupsBeyondTheInFlightCapAreRefusedAtOnce) {
         ++stopped_answers;
       });
     }
-    ASSERT_TRUE(fake.wait_for_requests(2, kAnswerGuard));
+    ASSERT_TRUE(testing::wait_until([&] { return fake.requests() >= 2; }, kAnswerGuard, "2 upstream requests"));
     std::optional<LookupOutcome> refused;
     connector->lookup(credential_of("E", 40), [&](LookupOutcome outcome) { refused = std::move(outcome); });
     ASSERT_TRUE(refused.has_value()) << "a refusal is answered before lookup() returns";
@@ -336,9 +338,16 @@ TEST(UpstreamConnector, A429RetryAfterHoldsEveryCallUntilItPasses) {
   EXPECT_LE(*held.retry_after_ms, 1'000);
   EXPECT_EQ(fake.requests(), 1);
 
-  std::this_thread::sleep_for(std::chrono::milliseconds(*held.retry_after_ms + 20));
-  const auto after = lookup(*connector, credential_of("E", 50));
-  EXPECT_EQ(after.kind, Kind::kVerdict) << after.reason;
+  // Held lookups are refused at once without a call: the first after the Retry-After
+  // reaches the upstream and is a verdict.
+  LookupOutcome after;
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        after = lookup(*connector, credential_of("E", 50));
+        return after.kind == Kind::kVerdict;
+      },
+      std::chrono::milliseconds(*held.retry_after_ms + 20), "a verdict after the Retry-After"))
+      << after.reason;
   const auto received = fake.received();
   ASSERT_EQ(received.size(), 2u);
   EXPECT_GE(received[1].received_at - received[0].received_at, 1'000ms);

@@ -11,11 +11,13 @@
 
 #include <boost/json.hpp>
 #include <fstream>
+#include <stdexcept>
 
 #include "auth/signing.hpp"
 #include "functional/harness.hpp"
 #include "registry/registry_file.hpp"
 #include "support/cards.hpp"
+#include "support/wait_until.hpp"
 #include "util/base64.hpp"
 #include "util/time.hpp"
 
@@ -170,18 +172,17 @@ TEST_F(CardReadingTest, UnreadableCardIsResubmissionRequestedWithTheReason) {
   demo.submit(id);
 
   const ApiClient client(server_->port(), integration_.api_key, integration_.secret);
-  const auto deadline = std::chrono::steady_clock::now() + kReadingTimeout;
   boost::json::value verification;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const auto reply = client.decision(id);
-    ASSERT_EQ(reply.status, 200) << reply.body;
-    verification = boost::json::parse(reply.body).at("verification");
-    if (!verification.is_null()) {
-      break;
-    }
-    std::this_thread::sleep_for(milliseconds(100));
-  }
-  ASSERT_TRUE(verification.is_object()) << "no decision before the deadline";
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        const auto reply = client.decision(id);
+        if (reply.status != 200) {
+          throw std::runtime_error("GET decision answered " + std::to_string(reply.status) + ": " + reply.body);
+        }
+        verification = boost::json::parse(reply.body).at("verification");
+        return !verification.is_null();
+      },
+      kReadingTimeout, "the decision of the unreadable card"));
   EXPECT_EQ(verification.at("status").as_string(), "resubmission_requested");
   EXPECT_EQ(verification.at("code").as_int64(), 9103);
   EXPECT_EQ(verification.at("reasonCode").as_int64(), 204);
@@ -203,10 +204,8 @@ TEST_F(CardReadingTest, KilledWhileReadingTheJobIsReadAgainAndAnsweredOnce) {
   demo.submit(id);
   const std::string leased_for_reading = "SELECT COUNT(*) FROM check_jobs WHERE session_id = '" + id +
                                          "' AND lease_owner IS NOT NULL AND CAST(read_document AS INTEGER) = 1";
-  const auto deadline = std::chrono::steady_clock::now() + kReadingTimeout;
-  while (query_int(workspace_, leased_for_reading) == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(milliseconds(2));
-  }
+  EXPECT_TRUE(testing::wait_until([&] { return query_int(workspace_, leased_for_reading) != 0; }, kReadingTimeout,
+                                  "the job leased for reading"));
   server_->kill();
 
   server_.emplace(workspace_, env);

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "functional/harness.hpp"
+#include "support/wait_until.hpp"
 
 namespace inereg::functional {
 namespace {
@@ -79,10 +80,7 @@ TEST(CrashUnderLoad, EveryAcknowledgedSubmitGetsExactlyOneResultAcrossRepeatedSi
       });
     }
     // Kill at a random moment once load is flowing.
-    const auto started = Clock::now();
-    while (acked_this_cycle < 5 && Clock::now() - started < kCheckTimeout) {
-      std::this_thread::sleep_for(milliseconds(10));
-    }
+    EXPECT_TRUE(testing::wait_until([&] { return acked_this_cycle >= 5; }, kCheckTimeout, "5 acknowledged submits"));
     std::this_thread::sleep_for(milliseconds(std::uniform_int_distribution<int>(50, 1'500)(random)));
     kills_with_load += acked_this_cycle > 0 ? 1 : 0;
     const auto status = server.kill();
@@ -98,12 +96,9 @@ TEST(CrashUnderLoad, EveryAcknowledgedSubmitGetsExactlyOneResultAcrossRepeatedSi
 
   Server server(workspace, env);
   const ApiClient client(server.port(), integration.api_key, integration.secret);
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (query_int(workspace, "SELECT COUNT(*) FROM check_jobs WHERE state = 'pending'") > 0 &&
-         Clock::now() < deadline) {
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  EXPECT_EQ(query_int(workspace, "SELECT COUNT(*) FROM check_jobs WHERE state = 'pending'"), 0);
+  EXPECT_TRUE(testing::wait_until(
+      [&] { return query_int(workspace, "SELECT COUNT(*) FROM check_jobs WHERE state = 'pending'") == 0; },
+      milliseconds(60'000), "no pending check left after the restart"));
 
   for (const auto& ack : acknowledged) {
     SCOPED_TRACE("session " + ack.session_id);

@@ -1,5 +1,7 @@
 #include "functional/harness.hpp"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <csignal>
@@ -8,17 +10,16 @@
 #include <regex>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 #include <tuple>
 
 #include "auth/signing.hpp"
 #include "ine/situation.hpp"
 #include "registry/registry_file.hpp"
+#include "support/wait_until.hpp"
 
 namespace inereg::functional {
 namespace {
 
-constexpr milliseconds kPollStep{20};
 constexpr std::string_view kSubmitBody = R"({"verification":{"status":"submitted"}})";
 
 std::vector<std::string> split(const std::string& line, char separator) {
@@ -178,41 +179,47 @@ ExpectedAnswer expected_answer(int situation) {
 
 std::pair<std::uint16_t, int> wait_for_listening(ChildProcess& child, milliseconds timeout) {
   static const std::regex kListening(R"(inereg listening on 127\.0\.0\.1:(\d+) \((\d+) pending checks\))");
-  const auto deadline = Clock::now() + timeout;
-  while (true) {
-    std::smatch match;
-    const std::string text = child.stderr_text();
-    if (std::regex_search(text, match, kListening)) {
-      return {static_cast<std::uint16_t>(std::stoi(match[1].str())), std::stoi(match[2].str())};
-    }
-    if (!child.running()) {
-      throw child_failure("inereg serve exited before listening", child);
-    }
-    if (Clock::now() >= deadline) {
-      throw child_failure("inereg serve did not report listening in time", child);
-    }
-    std::this_thread::sleep_for(kPollStep);
+  std::smatch match;
+  std::string text;
+  const auto listening = testing::wait_until(
+      [&] {
+        text = child.stderr_text();
+        if (std::regex_search(text, match, kListening)) {
+          return true;
+        }
+        if (!child.running()) {
+          throw child_failure("inereg serve exited before listening", child);
+        }
+        return false;
+      },
+      timeout, "inereg serve to report listening");
+  if (!listening) {
+    throw child_failure(listening.message(), child);
   }
+  return {static_cast<std::uint16_t>(std::stoi(match[1].str())), std::stoi(match[2].str())};
 }
 
 void wait_for_health(ChildProcess& child, std::uint16_t port, milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
   std::string last_error;
-  while (Clock::now() < deadline) {
-    try {
-      if (testing::http_call(port, {"GET", "/healthz", "", {}}).status == 200) {
-        return;
-      }
-      last_error = "healthz not 200";
-    } catch (const std::exception& e) {
-      last_error = e.what();
-    }
-    if (!child.running()) {
-      break;
-    }
-    std::this_thread::sleep_for(kPollStep);
+  const auto healthy = testing::wait_until(
+      [&] {
+        try {
+          if (testing::http_call(port, {"GET", "/healthz", "", {}}).status == 200) {
+            return true;
+          }
+          last_error = "healthz not 200";
+        } catch (const std::exception& e) {
+          last_error = e.what();
+        }
+        if (!child.running()) {
+          throw child_failure("inereg serve exited before it was healthy: " + last_error, child);
+        }
+        return false;
+      },
+      timeout, "inereg serve to answer /healthz with 200");
+  if (!healthy) {
+    throw child_failure(std::string(healthy.message()) + ": " + last_error, child);
   }
-  throw child_failure("inereg serve did not become healthy: " + last_error, child);
 }
 
 Server::Server(const Workspace& workspace, const EnvVars& extra_env, const std::vector<std::string>& extra_args) {
@@ -284,25 +291,25 @@ HttpReply ApiClient::decision(const std::string& session_id) const {
 }
 
 HttpReply ApiClient::poll_ine_registry(const std::string& session_id, milliseconds timeout) const {
-  const auto deadline = Clock::now() + timeout;
-  while (true) {
-    auto reply = ine_registry(session_id);
-    if (reply.status != 404 || Clock::now() >= deadline) {
-      return reply;
-    }
-    std::this_thread::sleep_for(kPollStep);
-  }
+  HttpReply reply;
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        reply = ine_registry(session_id);
+        return reply.status != 404;
+      },
+      timeout, "the INE registry answer of session " + session_id));
+  return reply;
 }
 
 HttpReply poll_until_ok(std::uint16_t port, const testing::HttpCall& call, milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (true) {
-    auto reply = testing::http_call(port, call);
-    if (reply.status == 200 || Clock::now() >= deadline) {
-      return reply;
-    }
-    std::this_thread::sleep_for(kPollStep);
-  }
+  HttpReply reply;
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        reply = testing::http_call(port, call);
+        return reply.status == 200;
+      },
+      timeout, "a 200 from " + call.target));
+  return reply;
 }
 
 std::int64_t query_int(const Workspace& workspace, const std::string& sql) {

@@ -140,7 +140,8 @@ class ApiClient {
   HttpReply ine_registry(const std::string& session_id, const std::string& secret) const;
   HttpReply ine_registry(const std::string& session_id) const { return ine_registry(session_id, secret_); }
   HttpReply decision(const std::string& session_id) const;
-  // GET ine-registry until it is not a 404 (or the deadline passes; then the last reply).
+  // GET ine-registry until it is not a 404; at the deadline, a test failure naming the
+  // wait and the last reply.
   HttpReply poll_ine_registry(const std::string& session_id, milliseconds timeout = kCheckTimeout) const;
 
   const std::string& secret() const { return secret_; }
@@ -151,7 +152,8 @@ class ApiClient {
   std::string secret_;
 };
 
-// Polls `call` until it returns 200 or the deadline passes; returns the last reply.
+// Polls `call` until it returns 200; at the deadline, a test failure naming the wait and
+// the last reply.
 HttpReply poll_until_ok(std::uint16_t port, const testing::HttpCall& call, milliseconds timeout = kCheckTimeout);
 
 // One integer from a query of the workspace's database (either backend), to check

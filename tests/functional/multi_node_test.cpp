@@ -11,18 +11,18 @@
 #include <memory>
 #include <optional>
 #include <regex>
+#include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "functional/harness.hpp"
+#include "support/wait_until.hpp"
 
 namespace inereg::functional {
 namespace {
 
 constexpr int kRegistrySize = 40;
 constexpr int kRegistrySeed = 6'060;
-constexpr milliseconds kPollStep{20};
 
 // Session id -> how many times this node logged completing its check.
 std::map<std::string, int> completions(ChildProcess& node) {
@@ -152,18 +152,19 @@ TEST_F(MultiNodeTest, AJobLeasedByAKilledNodeIsTakenOverOnceAfterTheLeaseExpires
   auto a = std::make_unique<Server>(*workspace_, short_lease);
   auto observer = workspace_->database().connect();
   std::vector<std::optional<std::string>> lease;
-  const auto deadline = Clock::now() + kCheckTimeout;
-  while (Clock::now() < deadline) {
-    const auto found =
-        observer->rows("SELECT state, attempts, lease_owner, lease_until FROM check_jobs WHERE session_id = $1", {id});
-    ASSERT_EQ(found.size(), 1U);
-    if (found[0][1] == "1") {
-      lease = found[0];
-      break;
-    }
-    std::this_thread::sleep_for(kPollStep);
-  }
-  ASSERT_FALSE(lease.empty()) << "node A never claimed the job; stderr:\n" << a->process().stderr_text();
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        const auto found = observer->rows(
+            "SELECT state, attempts, lease_owner, lease_until FROM check_jobs WHERE session_id = $1", {id});
+        if (found.size() != 1) {
+          throw std::runtime_error("the session has " + std::to_string(found.size()) + " check jobs");
+        }
+        lease = found[0];
+        return lease[1] == "1";
+      },
+      kCheckTimeout, "node A to claim the job"))
+      << "stderr:\n"
+      << a->process().stderr_text();
   EXPECT_EQ(lease[0], "pending");
   ASSERT_TRUE(lease[2].has_value()) << "a claimed job names its lease owner";
   const std::int64_t lease_until = std::stoll(lease[3].value_or("0"));

@@ -14,16 +14,13 @@
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
-#include <thread>
+
+#include "support/wait_until.hpp"
 
 extern char** environ;
 
 namespace inereg::functional {
 namespace {
-
-// How often a waiting test looks at a child again: short enough that a test never waits
-// noticeably longer than the child takes.
-constexpr milliseconds kWaitStep{5};
 
 std::atomic<int> next_child_number{0};
 
@@ -164,12 +161,8 @@ void ChildProcess::send_signal(int signal) {
 }
 
 std::optional<ExitStatus> ChildProcess::wait_for(milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (!poll_exit()) {
-    if (Clock::now() >= deadline) {
-      return std::nullopt;
-    }
-    std::this_thread::sleep_for(kWaitStep);
+  if (!testing::wait_until([this] { return poll_exit(); }, timeout, "the child to exit")) {
+    return std::nullopt;
   }
   return status_;
 }

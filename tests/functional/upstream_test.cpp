@@ -5,10 +5,10 @@
 
 #include <boost/json.hpp>
 #include <regex>
-#include <thread>
 
 #include "functional/harness.hpp"
 #include "support/fake_upstream.hpp"
+#include "support/wait_until.hpp"
 
 namespace inereg::functional {
 namespace {
@@ -48,7 +48,7 @@ TEST(HttpRegistry, ACheckStaysPendingWhileTheUpstreamFailsAndCompletesWhenItReco
   const auto session_id = client.create_session(session_body_for(row));
   ASSERT_EQ(client.submit(session_id).status, 200);
   // The check asked, failed, and was retried: still no decision.
-  ASSERT_TRUE(fake.wait_for_requests(3, kCheckTimeout));
+  ASSERT_TRUE(testing::wait_until([&] { return fake.requests() >= 3; }, kCheckTimeout, "3 upstream requests"));
   expect_pending(client, session_id);
   const auto asked = boost::json::parse(fake.received().front().body).as_object();
   EXPECT_EQ(asked.at("cic").as_string(), row.cic);
@@ -90,7 +90,7 @@ TEST(HttpRegistry, OnlyARealVerdictAnswersActiveFalse) {
 
   const auto session_id = client.create_session(session_body_for(unregistered_credential("E")));
   ASSERT_EQ(client.submit(session_id).status, 200);
-  ASSERT_TRUE(fake.wait_for_requests(6, kCheckTimeout));
+  ASSERT_TRUE(testing::wait_until([&] { return fake.requests() >= 6; }, kCheckTimeout, "6 upstream requests"));
   expect_pending(client, session_id);
 
   fake.set_handler(nullptr);
@@ -115,18 +115,22 @@ struct ReferenceUpstreamProcess {
     std::filesystem::create_directories(options.output_dir);
     process = std::make_unique<ChildProcess>(binary_path(), options);
     static const std::regex kListening(R"(serve-upstream listening on 127\.0\.0\.1:(\d+)(/\S+))");
-    const auto deadline = Clock::now() + kStartTimeout;
-    for (;;) {
-      std::smatch match;
-      const std::string text = process->stderr_text();
-      if (std::regex_search(text, match, kListening)) {
-        url = "http://127.0.0.1:" + match[1].str() + match[2].str();
-        return;
-      }
-      if (!process->running() || Clock::now() > deadline) {
-        throw std::runtime_error("serve-upstream did not start: " + text);
-      }
-      std::this_thread::sleep_for(milliseconds(20));
+    const auto listening = testing::wait_until(
+        [&] {
+          std::smatch match;
+          const std::string text = process->stderr_text();
+          if (std::regex_search(text, match, kListening)) {
+            url = "http://127.0.0.1:" + match[1].str() + match[2].str();
+            return true;
+          }
+          if (!process->running()) {
+            throw std::runtime_error("serve-upstream exited: " + text);
+          }
+          return false;
+        },
+        kStartTimeout, "serve-upstream to listen");
+    if (!listening) {
+      throw std::runtime_error(std::string(listening.message()) + ": " + process->stderr_text());
     }
   }
   std::unique_ptr<ChildProcess> process;

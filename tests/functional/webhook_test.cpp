@@ -10,10 +10,10 @@
 #include <boost/json.hpp>
 #include <map>
 #include <set>
-#include <thread>
 
 #include "auth/signing.hpp"
 #include "functional/harness.hpp"
+#include "support/wait_until.hpp"
 
 namespace inereg::functional {
 namespace {
@@ -56,19 +56,23 @@ class Receiver {
     options.output_dir = workspace.dir().path() / ("receiver-" + std::to_string(++instances_));
     std::filesystem::create_directories(options.output_dir);
     process_ = std::make_unique<ChildProcess>(node, options);
-    const auto deadline = Clock::now() + kStartTimeout;
-    while (Clock::now() < deadline) {
-      const std::string out = process_->stdout_text();
-      if (const auto at = out.find("listening "); at != std::string::npos && out.find('\n', at) != std::string::npos) {
-        port_ = static_cast<std::uint16_t>(std::stoi(out.substr(at + 10)));
-        return;
-      }
-      if (!process_->running()) {
-        break;
-      }
-      std::this_thread::sleep_for(milliseconds(20));
+    const auto listening = testing::wait_until(
+        [&] {
+          const std::string out = process_->stdout_text();
+          if (const auto at = out.find("listening ");
+              at != std::string::npos && out.find('\n', at) != std::string::npos) {
+            port_ = static_cast<std::uint16_t>(std::stoi(out.substr(at + 10)));
+            return true;
+          }
+          if (!process_->running()) {
+            throw std::runtime_error("webhook receiver exited: " + process_->stderr_text());
+          }
+          return false;
+        },
+        kStartTimeout, "the webhook receiver to listen");
+    if (!listening) {
+      throw std::runtime_error(std::string(listening.message()) + ": " + process_->stderr_text());
     }
-    throw std::runtime_error("webhook receiver did not start: " + process_->stderr_text());
   }
 
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
@@ -84,16 +88,17 @@ class Receiver {
     ASSERT_EQ(testing::http_call(port_, {"POST", "/_control/behaviour", body, {}}).status, 200);
   }
 
-  // Polls until `count` deliveries were accepted (or the deadline); returns them.
+  // Waits until `count` deliveries were accepted (a test failure at the deadline);
+  // returns every delivery accepted by then.
   boost::json::array wait_for(std::size_t count, milliseconds timeout = kDeliveryTimeout) const {
-    const auto deadline = Clock::now() + timeout;
-    while (true) {
-      auto all = accepted();
-      if (all.size() >= count || Clock::now() >= deadline) {
-        return all;
-      }
-      std::this_thread::sleep_for(milliseconds(50));
-    }
+    boost::json::array all;
+    EXPECT_TRUE(testing::wait_until(
+        [&] {
+          all = accepted();
+          return all.size() >= count;
+        },
+        timeout, std::to_string(count) + " accepted webhook deliveries"));
+    return all;
   }
 
  private:
@@ -183,13 +188,13 @@ CreatedSession create(const ApiClient& client, const std::string& body) {
 // records the delivery, so right after the receiver has seen everything the last record
 // may trail it by a moment: wait (bounded) for the count to reach 0.
 std::int64_t undelivered_once_recorded(const Workspace& workspace) {
-  const std::string sql = "SELECT COUNT(*) FROM webhook_deliveries WHERE state <> 'delivered'";
-  const auto deadline = Clock::now() + kDeliveryTimeout;
-  std::int64_t undelivered = query_int(workspace, sql);
-  while (undelivered != 0 && Clock::now() < deadline) {
-    std::this_thread::sleep_for(milliseconds(50));
-    undelivered = query_int(workspace, sql);
-  }
+  std::int64_t undelivered = -1;
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        undelivered = query_int(workspace, "SELECT COUNT(*) FROM webhook_deliveries WHERE state <> 'delivered'");
+        return undelivered == 0;
+      },
+      kDeliveryTimeout, "every webhook delivery recorded as delivered"));
   return undelivered;
 }
 
@@ -286,11 +291,9 @@ TEST_P(WebhookRestart, NoWebhookIsLostAndRedeliverSendsTheSameBytes) {
       sessions.push_back(id);
     }
     // Every webhook queued, and a failed attempt of each recorded, before the stop.
-    const auto deadline = Clock::now() + kDeliveryTimeout;
-    while (Clock::now() < deadline &&
-           query_int(workspace, "SELECT COUNT(DISTINCT delivery_id) FROM webhook_attempts") < 9) {
-      std::this_thread::sleep_for(milliseconds(50));
-    }
+    ASSERT_TRUE(testing::wait_until(
+        [&] { return query_int(workspace, "SELECT COUNT(DISTINCT delivery_id) FROM webhook_attempts") >= 9; },
+        kDeliveryTimeout, "a failed attempt of each of the 9 webhooks"));
     ASSERT_EQ(query_int(workspace, "SELECT COUNT(*) FROM webhook_deliveries"), 9);
     if (GetParam() == SIGTERM) {
       const auto status = server.terminate();

@@ -252,17 +252,6 @@ std::vector<FakeRequest> FakeUpstream::received() const {
   return impl_->received;
 }
 
-bool FakeUpstream::wait_for_requests(int count, std::chrono::milliseconds timeout) const {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (requests() < count) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
-
 TestCertificates make_test_certificates(const std::string& dir, const std::string& subject_alt_name) {
   TestCertificates files{dir + "/ca.pem", dir + "/server.pem", dir + "/server.key"};
   const std::string quiet = " >/dev/null 2>&1";

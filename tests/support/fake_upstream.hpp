@@ -77,8 +77,6 @@ class FakeUpstream {
   // Complete requests received so far (a reset or hung request counts).
   int requests() const;
   std::vector<FakeRequest> received() const;
-  // Polls until `count` requests arrived or `timeout` passed; true if they did.
-  bool wait_for_requests(int count, std::chrono::milliseconds timeout) const;
 
   struct Impl;
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 
 namespace inereg::testing {
 
@@ -28,7 +29,7 @@ HttpReply http_call(std::uint16_t port, const HttpCall& call) {
   bhttp::write(stream, request);
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(64 * 1024 * 1024);
+  parser.body_limit(std::uint64_t{64} * 1024 * 1024);
   bhttp::read(stream, buffer, parser);
   const auto& response = parser.get();
   HttpReply reply;
