@@ -226,7 +226,7 @@ TEST_F(CheckPipelineTest, StopAbandonsUnansweredLookupsAndTheyAreTakenOverAfterT
   std::string first_owner;
   {
     TimedConnector silent(testing::delayed_table(milliseconds(600'000), table_of(rows)));
-    CheckRunner runner(*store_, silent, options, [] { return kT0; });
+    CheckRunner runner(*store_, *sessions_, silent, options, [] { return kT0; });
     first_owner = runner.owner();
     runner.start();
     ASSERT_TRUE(eventually([&] { return silent.started() == kChecks; }));
@@ -239,7 +239,7 @@ TEST_F(CheckPipelineTest, StopAbandonsUnansweredLookupsAndTheyAreTakenOverAfterT
 
   TimedConnector quick(testing::delayed_table(milliseconds(1), table_of(rows)));
   std::atomic<store::TimeMs> now = kT0 + 1'000;  // within the old lease
-  CheckRunner next(*store_, quick, options, [&] { return now.load(); });
+  CheckRunner next(*store_, *sessions_, quick, options, [&] { return now.load(); });
   next.start();
   std::this_thread::sleep_for(milliseconds(200));
   EXPECT_EQ(quick.started(), 0) << "a leased job was taken before its lease expired";
