@@ -44,9 +44,23 @@ std::span<const Route> Api::route_table() {
       Route{"GET", "/openapi.yaml", Access::kPublic, false, [](Api&, const RouteCall&) { return openapi_response(); }},
       Route{"GET", "/metrics", Access::kPublic, false,
             [](Api& api, const RouteCall&) { return api.metrics_response(); }},
-      // The end user's verification page (the session's `url`); opening it starts the session.
-      Route{"GET", "/v/{id}", Access::kPublic, false,
-            [](Api& api, const RouteCall& call) { return api.verification_page(call.id); }},
+      // The verification page (the session's `url`; api/verification_page.hpp): opening
+      // it starts the session; its photos and submit take the same steps as the API's.
+      Route{"GET", "/v/{id}", Access::kSessionToken, false,
+            [](Api& api, const RouteCall& call) { return api.page_.open(call.request, call.id); }},
+      Route{"POST", "/v/{id}/back", Access::kSessionToken, false,
+            [](Api& api, const RouteCall& call) {
+              return api.page_.upload(call.request, call.id, VerificationPage::kCardBack);
+            }},
+      Route{"POST", "/v/{id}/front", Access::kSessionToken, false,
+            [](Api& api, const RouteCall& call) {
+              return api.page_.upload(call.request, call.id, VerificationPage::kCardFront);
+            }},
+      Route{"POST", "/v/{id}/submit", Access::kSessionToken, false,
+            [](Api& api, const RouteCall& call) { return api.page_.submit(call.id); }},
+      // The page's script and stylesheet (the id is a file name).
+      Route{"GET", "/page/{id}", Access::kPublic, false,
+            [](Api&, const RouteCall& call) { return VerificationPage::asset(call.id); }},
       Route{"OPTIONS", "/v1/sessions", Access::kPublic, true,
             [](Api& api, const RouteCall& call) { return api.cors_.preflight(call.request); }},
       Route{"POST", "/v1/sessions", Access::kBodySignatureOptional, true,
@@ -85,8 +99,14 @@ bool is_read_only(const ApiRequest& request) {
 std::size_t max_body_bytes_for(std::string_view method, std::string_view path, const MediaOptions& media,
                                std::size_t default_limit) {
   const auto match = match_route(method, path);
-  if (match.route != nullptr && match.route->method == "POST" && match.route->pattern == "/v1/sessions/{id}/media") {
+  if (match.route == nullptr || match.route->method != "POST") {
+    return default_limit;
+  }
+  if (match.route->pattern == "/v1/sessions/{id}/media") {
     return std::max(default_limit, media.max_upload_bytes + kMediaEnvelopeBytes);
+  }
+  if (match.route->pattern == "/v/{id}/back" || match.route->pattern == "/v/{id}/front") {
+    return std::max(default_limit, VerificationPage::max_photo_bytes(media.max_upload_bytes));
   }
   return default_limit;
 }
@@ -104,7 +124,8 @@ Api::Api(store::Store& store, auth::IntegrationDirectory& directory, ApiOptions 
       clock_(std::move(clock)),
       on_check_queued_(std::move(on_check_queued)),
       results_(options_.result_cache_ms),
-      cors_(store_, options_.cors_cache_ms, clock_) {}
+      cors_(store_, options_.cors_cache_ms, clock_),
+      page_(store_, options_, clock_, on_check_queued_) {}
 
 ApiResponse Api::handle(const ApiRequest& request) {
   const RouteMatch match = match_route(request.method, request.path);
@@ -116,8 +137,10 @@ ApiResponse Api::handle(const ApiRequest& request) {
   const Route& route = *match.route;
   std::optional<Caller> caller;
   ApiResponse response;
+  // Public and session-token routes carry no API key; the others are authenticated here.
+  const bool by_api_key = route.access != Access::kPublic && route.access != Access::kSessionToken;
   try {
-    if (route.access != Access::kPublic) {
+    if (by_api_key) {
       const bool body_signed = route.access != Access::kPathIdSigned;
       caller = authenticate(directory_, request, body_signed ? SignedPart::kBody : SignedPart::kPathId,
                             body_signed ? request.body : match.id, route.access != Access::kBodySignatureOptional);
@@ -127,10 +150,12 @@ ApiResponse Api::handle(const ApiRequest& request) {
     response = error_response(e.kind(), e.public_message());
   } catch (const std::exception& e) {
     // The client sees only "Something went wrong"; the detail stays in the log.
-    spdlog::error("{} {}: {}", request.method, request.path, e.what());
+    // A session-token route's path is a credential: only its pattern is logged.
+    spdlog::error("{} {}: {}", request.method, route.access == Access::kSessionToken ? route.pattern : request.path,
+                  e.what());
     response = error_response(ErrorKind::kInternal, error_spec(ErrorKind::kInternal).message);
   }
-  if (route.access != Access::kPublic) {
+  if (by_api_key) {
     if (caller && response.status != 401) {
       sign_response(response, *caller);
     } else if (request.auth_client) {
@@ -138,7 +163,7 @@ ApiResponse Api::handle(const ApiRequest& request) {
       response.headers.emplace_back("X-AUTH-CLIENT", std::string(*request.auth_client));
     }
   }
-  if (route.browser_cors && route.access != Access::kPublic) {
+  if (route.browser_cors && by_api_key) {
     add_cors_headers(request, caller ? &*caller : nullptr, response);
   }
   return response;

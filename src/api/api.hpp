@@ -9,6 +9,7 @@
 #include "api/messages.hpp"
 #include "api/result_cache.hpp"
 #include "api/routes.hpp"
+#include "api/verification_page.hpp"
 #include "auth/integration_directory.hpp"
 #include "store/store.hpp"
 
@@ -33,6 +34,7 @@ struct ApiOptions {
   // GET /metrics: the Prometheus exposition text (unauthenticated); empty = 404.
   std::function<std::string()> metrics_page;
   MediaOptions media;
+  PageOptions page;  // the verification page (GET /v/{sessionToken})
 };
 
 // What the HTTP server decides per request from the request line, before the body is
@@ -71,8 +73,6 @@ class Api {
   ApiResponse get_attempts(std::string_view session_id, Caller& caller);
   // GET /metrics (api/metrics_handler.cpp).
   ApiResponse metrics_response() const;
-  // GET /v/{sessionToken}: the end user's verification page (unauthenticated).
-  ApiResponse verification_page(std::string_view token);
   ApiResponse upload_media(const ApiRequest& request, std::string_view session_id, Caller& caller);
   ApiResponse list_media(std::string_view session_id, Caller& caller);
   ApiResponse get_media(std::string_view media_id, Caller& caller);
@@ -93,6 +93,7 @@ class Api {
   const CheckQueued on_check_queued_;
   ResultCache results_;
   CorsPolicy cors_;
+  VerificationPage page_;  // after options_, which it refers to
 };
 
 }  // namespace inereg::api

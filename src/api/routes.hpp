@@ -18,13 +18,16 @@ enum class Access {
   kBodySignatureOptional,  // API key; a signature over the raw body is verified when sent (POST /v1/sessions)
   kBodySigned,             // API key and a signature over the raw body (PATCH)
   kPathIdSigned,           // API key and a signature over the {id} path segment (GET, DELETE)
+  // The verification page's routes: the {id} segment is a session token, which the
+  // handler checks; no API key (a browser never holds the shared secret), no signature.
+  kSessionToken,
 };
 
 // One matched request as a handler sees it.
 struct RouteCall {
   const ApiRequest& request;
   std::string_view id;  // the {id} path segment as sent; empty when the pattern has none
-  Caller* caller;       // the authenticated integration; null on kPublic routes
+  Caller* caller;       // the authenticated integration; null on kPublic and kSessionToken routes
 };
 
 using RouteHandler = ApiResponse (*)(Api& api, const RouteCall& call);

@@ -8,6 +8,7 @@
 #include "api/json_fields.hpp"
 #include "api/session_token.hpp"
 #include "api/session_validation.hpp"
+#include "api/submit_plan.hpp"
 #include "auth/secret_box.hpp"
 #include "auth/signing.hpp"
 #include "ine/credential.hpp"
@@ -152,14 +153,9 @@ ApiResponse Api::update_session(const ApiRequest& request, std::string_view sess
   if (*requested != status::kSubmitted) {
     throw ApiError(ErrorKind::kTransitionNotAllowed, not_allowed);
   }
-  const bool has_lookup_data = session.ine_document && session.credential.has_lookup_data();
   const std::string attempt_id = auth::random_uuid_v4();
-  // Without credential data no registry check can run: Veriff's answer is a
-  // resubmission request (9103). An INE session's uploaded document images may still
-  // carry it: the store queues a check that reads them first (the check pipeline reads
-  // them, never this thread).
-  const store::SubmitPlan plan{.read_documents = session.ine_document, .lookup = has_lookup_data};
-  const auto outcome = store_.submit_session(session.id, attempt_id, plan, status::kResubmissionRequested, clock_());
+  const auto outcome =
+      store_.submit_session(session.id, attempt_id, submit_plan_for(session), status::kResubmissionRequested, clock_());
   if (outcome == store::SubmitOutcome::kNotFound) {
     throw ApiError(ErrorKind::kNotFound);
   }

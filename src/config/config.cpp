@@ -267,6 +267,20 @@ std::vector<Setting> settings() {
        [](Config& c, const std::string& v) {
          c.sessions.expire_after_ms = to_int("sessions.expire_after_ms", v, 1'000, 365LL * 86'400'000);
        }},
+      {"page", "max_tries", "INEREG_PAGE_MAX_TRIES",
+       [](Config& c, const std::string& v) {
+         c.page.max_tries = static_cast<int>(to_int("page.max_tries", v, 1, 20));
+       }},
+      {"page", "capture_front", "INEREG_PAGE_CAPTURE_FRONT",
+       [](Config& c, const std::string& v) { c.page.capture_front = to_bool("page.capture_front", v); }},
+      {"page", "privacy_notice_es", "INEREG_PAGE_PRIVACY_NOTICE_ES",
+       [](Config& c, const std::string& v) { c.page.privacy_notice_es = v; }},
+      {"page", "privacy_notice_en", "INEREG_PAGE_PRIVACY_NOTICE_EN",
+       [](Config& c, const std::string& v) { c.page.privacy_notice_en = v; }},
+      {"page", "requests_per_minute", "INEREG_PAGE_REQUESTS_PER_MINUTE",
+       [](Config& c, const std::string& v) {
+         c.page.requests_per_minute = static_cast<int>(to_int("page.requests_per_minute", v, 0, 100'000));
+       }},
       {"sessions", "sweep_interval_ms", "INEREG_SESSIONS_SWEEP_INTERVAL_MS",
        [](Config& c, const std::string& v) {
          c.sessions.sweep_interval_ms = to_int("sessions.sweep_interval_ms", v, 10, 86'400'000);

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "api/page_options.hpp"
 #include "checks/check_runner.hpp"
 #include "http/server.hpp"
 #include "registry/upstream_options.hpp"
@@ -36,6 +37,7 @@ struct Config {
   registry::RegistryOptions registry;  // registry.*: local snapshot or HTTP upstream (docs/UPSTREAM.md)
   webhooks::DeliveryOptions webhooks;
   sessions::ExpiryOptions sessions;
+  api::PageOptions page;  // page.*: the verification page at each session's url
 };
 
 class ConfigError : public std::runtime_error {

@@ -47,6 +47,7 @@ RunningService::RunningService(const ServiceOptions& options) {
   config.delete_limit = options.delete_limit;
   config.checks.poll_ms = 20;
   config.metrics_enabled = options.metrics_enabled;
+  config.page = options.page;
   config::finalize(config);
   service_ = std::make_unique<app::Service>(std::move(config));
 
