@@ -74,7 +74,9 @@
     $('viewfinder').hidden = true;
     action('capture')[0].hidden = true;
     say($('camera-status'), message);
-    action('choose-file')[0].focus();
+    const chooseFile = action('choose-file')[0];
+    chooseFile.classList.replace('secondary', 'primary'); // now the way forward
+    chooseFile.focus();
   }
 
   async function startCamera() {
@@ -183,11 +185,12 @@
     } catch {
       return { error: 'network' };
     }
-    try {
-      return await response.json();
-    } catch {
-      return { error: 'internal' };
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      // The page's refusals name themselves; the transport's (413: body too large) do not.
+      return { error: answer.error || (response.status === 413 ? 'too_large' : 'internal') };
     }
+    return answer;
   }
 
   function errorText(code) {
@@ -220,7 +223,7 @@
       finished();
       return;
     }
-    if (answer.read === false) {
+    if (answer.read !== true && answer.stored !== true) {
       const left = answer.triesLeft === 1 ? t.tries_left_one : t.tries_left.replace('{n}', answer.triesLeft);
       problem($('review-problem'), `${t[`reason_${answer.reason}`] || t.reason_mrz_unclear} ${left}`);
       action('use-photo', screen)[0].hidden = true;
