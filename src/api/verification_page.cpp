@@ -212,22 +212,22 @@ std::size_t VerificationPage::max_photo_bytes(std::size_t max_upload_base64) {
   return max_upload_base64 / 4 * 3;
 }
 
-std::variant<store::Session, PageRefusal> VerificationPage::admit(std::string_view token) {
+VerificationPage::Admission VerificationPage::admit(std::string_view token) {
   const auto session_id = session_id_from_token(token, options_.session_token_key);
   if (!session_id) {
-    return PageRefusal::kInvalidLink;
+    return {std::nullopt, PageRefusal::kInvalidLink};
   }
   if (!guard_.admit(*session_id, clock_())) {
-    return PageRefusal::kTooManyRequests;
+    return {std::nullopt, PageRefusal::kTooManyRequests};
   }
   auto session = store_.find_session(*session_id);
   if (!session) {
-    return PageRefusal::kInvalidLink;  // deleted: its token died with it
+    return {std::nullopt, PageRefusal::kInvalidLink};  // deleted: its token died with it
   }
   if (!uploadable(session->status)) {
-    return PageRefusal::kClosed;
+    return {std::move(session), PageRefusal::kClosed};
   }
-  return std::move(*session);
+  return {std::move(session), std::nullopt};
 }
 
 std::string VerificationPage::frame_ancestors(const store::Session& session) {
@@ -245,11 +245,12 @@ std::string VerificationPage::frame_ancestors(const store::Session& session) {
 
 ApiResponse VerificationPage::open(const ApiRequest& request, std::string_view token) {
   try {
-    auto admitted = admit(token);
-    if (const auto* refusal = std::get_if<PageRefusal>(&admitted)) {
-      return refusal_page(*refusal, request, kNoFraming);
+    const auto admitted = admit(token);
+    if (admitted.refusal) {
+      return refusal_page(*admitted.refusal, request,
+                          admitted.session ? frame_ancestors(*admitted.session) : std::string(kNoFraming));
     }
-    const auto& session = std::get<store::Session>(admitted);
+    const store::Session& session = *admitted.session;
     if (session.status == status::kCreated) {
       // A second visit, or a visit racing this one, finds the session past `created`
       // and starts nothing: the `started` event is queued once.
@@ -302,11 +303,11 @@ ApiResponse VerificationPage::asset(std::string_view name) {
 
 ApiResponse VerificationPage::upload(const ApiRequest& request, std::string_view token, std::string_view context) {
   try {
-    auto admitted = admit(token);
-    if (const auto* refusal = std::get_if<PageRefusal>(&admitted)) {
-      return refusal_json(*refusal);
+    const auto admitted = admit(token);
+    if (admitted.refusal) {
+      return refusal_json(*admitted.refusal);
     }
-    const auto& session = std::get<store::Session>(admitted);
+    const store::Session& session = *admitted.session;
     // The reader decodes these three; a phone's HEIC is re-encoded as JPEG by the page.
     const auto mimetype = media::sniff_mimetype(request.body);
     if (!mimetype || !(*mimetype == media::kJpeg || *mimetype == media::kPng || *mimetype == media::kWebp)) {
@@ -388,11 +389,11 @@ store::SubmitOutcome VerificationPage::submit_session(const store::Session& sess
 
 ApiResponse VerificationPage::submit(std::string_view token) {
   try {
-    auto admitted = admit(token);
-    if (const auto* refusal = std::get_if<PageRefusal>(&admitted)) {
-      return refusal_json(*refusal);
+    const auto admitted = admit(token);
+    if (admitted.refusal) {
+      return refusal_json(*admitted.refusal);
     }
-    const auto outcome = submit_session(std::get<store::Session>(admitted));
+    const auto outcome = submit_session(*admitted.session);
     if (outcome != store::SubmitOutcome::kSubmitted) {
       return refusal_json(outcome == store::SubmitOutcome::kNotFound ? PageRefusal::kInvalidLink
                                                                      : PageRefusal::kClosed);

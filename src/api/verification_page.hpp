@@ -2,9 +2,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 
 #include "api/messages.hpp"
 #include "api/page_guard.hpp"
@@ -61,9 +61,14 @@ class VerificationPage {
   static std::size_t max_photo_bytes(std::size_t max_upload_base64);
 
  private:
-  // The token's session when it may use the page now (valid token, within the rate,
-  // created or started), else why not.
-  std::variant<store::Session, PageRefusal> admit(std::string_view token);
+  // The token's session, and why it may not use the page now (if it may not): an
+  // invalid token, over the rate, or a session past started (whose session is kept, so
+  // that its refusal page may still show inside the integration's frame).
+  struct Admission {
+    std::optional<store::Session> session;
+    std::optional<PageRefusal> refusal;
+  };
+  Admission admit(std::string_view token);
   ApiResponse refusal_page(PageRefusal refusal, const ApiRequest& request, std::string_view frame_ancestors) const;
   static ApiResponse refusal_json(PageRefusal refusal);
   std::string frame_ancestors(const store::Session& session);

@@ -13,7 +13,7 @@
 // as the second argument.
 //
 //   node verification_page_test.mjs <inereg binary> <screenshot dir>
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -22,13 +22,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, SANDBOX_ARGS, startInereg } from './support.mjs';
 
-const CHROMIUM = process.env.INEREG_CHROMIUM || '/usr/bin/chromium';
 const here = dirname(fileURLToPath(import.meta.url));
 const inereg = process.argv[2];
 const shots = process.argv[3] || join(tmpdir(), 'inereg-page-screenshots');
 assert.ok(inereg && existsSync(inereg), `usage: node verification_page_test.mjs <inereg binary> [screenshot dir]`);
-assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (scripts/setup.sh)`);
 mkdirSync(shots, { recursive: true });
 
 const work = mkdtempSync(join(tmpdir(), 'inereg-page-'));
@@ -109,26 +108,8 @@ function cli(args) {
   return execFileSync(inereg, [...args, '--db', db], { env, encoding: 'utf8' });
 }
 
-function startInereg(extraEnv = {}) {
-  const child = spawn(inereg, ['serve', '--db', db, '--listen', '127.0.0.1:0'], { env: { ...env, ...extraEnv } });
-  let log = '';
-  const stopped = new Promise((resolve) => child.once('exit', resolve));
-  const stop = async () => { child.kill('SIGTERM'); await stopped; return log; };
-  cleanups.push(stop);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`inereg did not start: ${log}`)), 30_000);
-    const onData = (data) => {
-      log += data;
-      const match = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ base: `http://127.0.0.1:${match[1]}`, stop, log: () => log });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`inereg exited ${code}: ${log}`)));
-  });
+function startServer(extraEnv = {}) {
+  return startInereg(inereg, db, { ...env, ...extraEnv }, cleanups);
 }
 
 // --- The integration's server side (signed API calls) -----------------------------
@@ -235,17 +216,17 @@ f.src = url; document.body.appendChild(f); };</script></body></html>`,
   writeFileSync(registry, 'model,cic,citizen_id,ocr,elector_key,emission_number,situation\n' +
     [cameraCard, fileCard].map((c) => `H,${c.cic},${c.citizenId},,,,1\n`).join(''));
   cli(['registry', 'import', registry]);
-  const server = await startInereg();
+  const server = await startServer();
   const integrator = new Integrator(server.base, created);
 
   const camera = await chromium.launch({ executablePath: CHROMIUM, args: [
-    ...(process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : []),
+    ...SANDBOX_ARGS,
     '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
     `--use-file-for-fake-video-capture=${mjpeg}`] });
   cleanups.push(() => camera.close());
   // No fake permission prompt: headless Chromium refuses the camera.
   const noCamera = await chromium.launch({ executablePath: CHROMIUM, args: [
-    ...(process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : []), '--use-fake-device-for-media-stream'] });
+    ...SANDBOX_ARGS, '--use-fake-device-for-media-stream'] });
   cleanups.push(() => noCamera.close());
 
   // 1. The fake rear camera, at phone size, opened by redirect with a callback.
@@ -411,7 +392,7 @@ f.src = url; document.body.appendChild(f); };</script></body></html>`,
     for (const token of [session.sessionToken, forged]) {
       assert.ok(!log.includes(token), 'a session token is in the log');
     }
-    const expiring = await startInereg({ INEREG_SESSIONS_EXPIRE_AFTER_MS: '1000',
+    const expiring = await startServer({ INEREG_SESSIONS_EXPIRE_AFTER_MS: '1000',
       INEREG_SESSIONS_SWEEP_INTERVAL_MS: '50' });
     const late = new Integrator(expiring.base, created);
     const stale = await late.createSession();

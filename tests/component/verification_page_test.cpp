@@ -2,29 +2,11 @@
 // /front, /submit) over real loopback HTTP, on both backends: what they refuse, their
 // per-session rate limit, the tries, and that a photo read in the page is the session's
 // document-back image.
-#include <leptonica/allheaders.h>
-
 #include "service_fixture.hpp"
 #include "support/cards.hpp"
 
 namespace inereg::component {
 namespace {
-
-// A white 640x400 PNG: decodes, holds no MRZ.
-std::string blank_png() {
-  PIX* pix = pixCreate(640, 400, 8);
-  pixSetAllArbitrary(pix, 255);
-  l_uint8* data = nullptr;
-  size_t size = 0;
-  const bool written = pixWriteMem(&data, &size, pix, IFF_PNG) == 0;
-  pixDestroy(&pix);
-  if (!written) {
-    throw std::runtime_error("cannot write the blank PNG");
-  }
-  std::string png(reinterpret_cast<const char*>(data), size);
-  lept_free(data);
-  return png;
-}
 
 struct PageSession {
   std::string id;
@@ -93,10 +75,16 @@ TEST_F(VerificationPageTest, OpeningStartsTheSessionAndServesThePageUnderAStrict
 TEST_F(VerificationPageTest, FrameAncestorsAreTheIntegrationsAllowedOrigins) {
   const std::vector<std::string> origins = {"http://127.0.0.2:4000", "https://shop.example"};
   ASSERT_TRUE(service().store().set_integration_cors_origins(client_->integration_id(), origins));
-  const auto page = get(create_session().path);
-  EXPECT_TRUE(
-      page.header("content-security-policy").ends_with("frame-ancestors http://127.0.0.2:4000 https://shop.example"))
-      << page.header("content-security-policy");
+  const auto session = create_session();
+  const std::string expected = "frame-ancestors http://127.0.0.2:4000 https://shop.example";
+  const auto page = get(session.path);
+  EXPECT_TRUE(page.header("content-security-policy").ends_with(expected)) << page.header("content-security-policy");
+  // Once submitted, the refusal page still shows inside the integration's frame.
+  ASSERT_EQ(post(session.path + "/submit").status, 200);
+  const auto refusal = get(session.path);
+  EXPECT_EQ(refusal.status, 410);
+  EXPECT_TRUE(refusal.header("content-security-policy").ends_with(expected))
+      << refusal.header("content-security-policy");
 }
 
 TEST_F(VerificationPageTest, ForgedAndDeletedTokensAreRefusedEverywhere) {
@@ -109,7 +97,7 @@ TEST_F(VerificationPageTest, ForgedAndDeletedTokensAreRefusedEverywhere) {
   EXPECT_NE(page.body.find("Enlace no válido"), std::string::npos) << page.body;
   EXPECT_EQ(page.header("content-type"), "text/html; charset=utf-8");
   for (const std::string route : {"/back", "/front", "/submit"}) {
-    const auto refused = post(forged + route, blank_png());
+    const auto refused = post(forged + route, testing::blank_png());
     EXPECT_EQ(refused.status, 404) << route;
     EXPECT_EQ(refused.body, R"({"error":"link_invalid"})") << route;
   }
@@ -128,7 +116,7 @@ TEST_F(VerificationPageTest, ASubmittedSessionsTokenIsRefused) {
   EXPECT_EQ(page.status, 410);
   EXPECT_NE(page.body.find("Verification not available"), std::string::npos) << page.body;
   for (const std::string route : {"/back", "/front", "/submit"}) {
-    const auto refused = post(session.path + route, blank_png());
+    const auto refused = post(session.path + route, testing::blank_png());
     EXPECT_EQ(refused.status, 410) << route;
     EXPECT_EQ(refused.body, R"({"error":"session_closed"})") << route;
   }
@@ -142,7 +130,7 @@ TEST_F(VerificationPageTest, RequestsOverTheMinuteLimitAre429PerSession) {
   const auto limited = get(session.path);
   EXPECT_EQ(limited.status, 429);
   EXPECT_EQ(limited.header("retry-after"), "60");
-  const auto upload = post(session.path + "/back", blank_png());
+  const auto upload = post(session.path + "/back", testing::blank_png());
   EXPECT_EQ(upload.status, 429);
   EXPECT_EQ(upload.body, R"({"error":"too_many_requests"})");
   // Another session's page is not affected.
@@ -154,7 +142,7 @@ TEST_F(VerificationPageTest, AnythingButAnImageIsRefusedWithoutUsingATry) {
   const auto refused = post(session.path + "/back", "%PDF-1.7 not an image");
   EXPECT_EQ(refused.status, 415);
   EXPECT_EQ(refused.body, R"({"error":"unsupported_image"})");
-  const auto first = post(session.path + "/back", blank_png());
+  const auto first = post(session.path + "/back", testing::blank_png());
   EXPECT_EQ(first.body, R"({"read":false,"reason":"mrz_not_found","triesLeft":1})");
   EXPECT_EQ(media_count(session.id), 0U);
 }
@@ -162,11 +150,11 @@ TEST_F(VerificationPageTest, AnythingButAnImageIsRefusedWithoutUsingATry) {
 TEST_F(VerificationPageTest, TheLastUnreadablePhotoIsStoredAndSubmitsTheSession) {
   const auto session = create_session();
   ASSERT_EQ(get(session.path).status, 200);
-  const auto first = post(session.path + "/back", blank_png());
+  const auto first = post(session.path + "/back", testing::blank_png());
   ASSERT_EQ(first.status, 200);
   EXPECT_EQ(first.body, R"({"read":false,"reason":"mrz_not_found","triesLeft":1})");
   EXPECT_EQ(media_count(session.id), 0U) << "an unreadable photo that leaves tries is not kept";
-  const auto last = post(session.path + "/back", blank_png());
+  const auto last = post(session.path + "/back", testing::blank_png());
   EXPECT_EQ(last.body, R"({"read":false,"reason":"mrz_not_found","triesLeft":0,"submitted":true})");
   EXPECT_TRUE(has_status(session.id, "submitted"));
   EXPECT_EQ(media_count(session.id), 1U);
@@ -203,7 +191,7 @@ class SmallUploadPageTest : public VerificationPageTest {
 
 TEST_F(SmallUploadPageTest, APhotoAboveTheApisUploadLimitIs413) {
   const auto session = create_session();
-  std::string big = blank_png();
+  std::string big = testing::blank_png();
   big.resize(3073, '\0');
   EXPECT_EQ(post(session.path + "/back", big).status, 413);
 }
