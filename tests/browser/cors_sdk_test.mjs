@@ -9,13 +9,13 @@
 // (never skips) when Chromium is missing.
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, SANDBOX_ARGS, startInereg } from './support.mjs';
+import { CHROMIUM, SANDBOX_ARGS, runThenCleanUp, startInereg } from './support.mjs';
 
 const inereg = process.argv[2];
 assert.ok(inereg && existsSync(inereg), `usage: node cors_sdk_test.mjs <inereg binary>; got ${inereg}`);
@@ -117,11 +117,4 @@ async function main() {
   console.log(`browser: ${allowed.origin} created session ${id}; ${refused.origin} was refused`);
 }
 
-try {
-  await main();
-} finally {
-  for (const cleanup of cleanups.reverse()) {
-    try { await cleanup(); } catch { /* already gone */ }
-  }
-  rmSync(work, { recursive: true, force: true });
-}
+await runThenCleanUp(main, cleanups, work);

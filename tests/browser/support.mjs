@@ -1,7 +1,7 @@
 // What the browser tests share: Chromium's location and launch flags, and the real
 // inereg binary started on a free loopback port.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import assert from 'node:assert/strict';
 
 export const CHROMIUM = process.env.INEREG_CHROMIUM || '/usr/bin/chromium';
@@ -38,4 +38,20 @@ export function startInereg(inereg, db, env, cleanups) {
     child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`inereg exited ${code}: ${log}`)));
   });
+}
+
+// Runs `main`, then every cleanup in reverse order (whatever failed) and removes `workDir`.
+export async function runThenCleanUp(main, cleanups, workDir) {
+  try {
+    await main();
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(workDir, { recursive: true, force: true });
+  }
 }

@@ -15,14 +15,14 @@
 //   node verification_page_test.mjs <inereg binary> <screenshot dir>
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, SANDBOX_ARGS, startInereg } from './support.mjs';
+import { CHROMIUM, SANDBOX_ARGS, runThenCleanUp, startInereg } from './support.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const inereg = process.argv[2];
@@ -409,11 +409,4 @@ f.src = url; document.body.appendChild(f); };</script></body></html>`,
   console.log(`verification page: camera, file fallback, retake, incontext, refusals passed; screenshots in ${shots}`);
 }
 
-try {
-  await main();
-} finally {
-  for (const cleanup of cleanups.reverse()) {
-    try { await cleanup(); } catch { /* already gone */ }
-  }
-  rmSync(work, { recursive: true, force: true });
-}
+await runThenCleanUp(main, cleanups, work);

@@ -2,6 +2,7 @@
 // /front, /submit) over real loopback HTTP, on both backends: what they refuse, their
 // per-session rate limit, the tries, and that a photo read in the page is the session's
 // document-back image.
+#include "auth/signing.hpp"
 #include "service_fixture.hpp"
 #include "support/cards.hpp"
 
