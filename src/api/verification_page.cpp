@@ -188,6 +188,8 @@ RefusalSpec refusal_spec(PageRefusal refusal) {
       return {410, "session_closed", "refused_closed"};
     case PageRefusal::kTooManyRequests:
       return {429, "too_many_requests", "refused_busy"};
+    case PageRefusal::kTooLarge:
+      return {413, "too_large", "refused_error"};
     case PageRefusal::kUnsupportedImage:
       return {415, "unsupported_image", "refused_error"};
     case PageRefusal::kLimitReached:
@@ -308,6 +310,10 @@ ApiResponse VerificationPage::upload(const ApiRequest& request, std::string_view
       return refusal_json(*admitted.refusal);
     }
     const store::Session& session = *admitted.session;
+    // The transport's body limit may be larger (http.max_body_bytes); the API's is this.
+    if (request.body.size() > max_photo_bytes(options_.media.max_upload_bytes)) {
+      return refusal_json(PageRefusal::kTooLarge);
+    }
     // The reader decodes these three; a phone's HEIC is re-encoded as JPEG by the page.
     const auto mimetype = media::sniff_mimetype(request.body);
     if (!mimetype || !(*mimetype == media::kJpeg || *mimetype == media::kPng || *mimetype == media::kWebp)) {

@@ -27,6 +27,7 @@ enum class PageRefusal {
   kInvalidLink,       // forged, of another deployment, or its session deleted
   kClosed,            // the session is past started: submitted, decided, expired, abandoned
   kTooManyRequests,   // the session's page requests are over the per-minute limit
+  kTooLarge,          // a photo above the API's upload limit (media.max_upload_bytes, decoded)
   kUnsupportedImage,  // not a JPEG, PNG or WebP
   kLimitReached,      // the session's media limits (the API's)
   kInternal,

@@ -686,12 +686,6 @@ MrzReading unreadable(ReadFailure failure, std::string reason) {
   return MrzReading{std::nullopt, failure, std::move(reason)};
 }
 
-// A band that reaches the photo's left or right edge: the line may go on beyond it.
-bool touches_side(const Box& band, int image_width) {
-  constexpr int kMarginPixels = 2;
-  return band.x <= kMarginPixels || band.x + band.w >= image_width - kMarginPixels;
-}
-
 // The last problem of the renderings: a parse error of lines 1 and 2 whose characters
 // all read (a failed check digit), or characters that did not read at all.
 ReadFailure failure_of(std::string_view last_problem) {
@@ -777,8 +771,7 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
   for (std::size_t i = 0; i < 3; ++i) {
     auto grid = fit_line_grid(glyphs[i], pitch);
     if (!grid) {
-      const bool cut_off = touches_side(full[i], pixGetWidth(upright.get()));
-      return unreadable(cut_off ? ReadFailure::kMrzCutOff : ReadFailure::kMrzUnclear,
+      return unreadable(ReadFailure::kMrzUnclear,
                         "MRZ found but its characters could not be placed on the 30-cell grid");
     }
     grids[i] = *grid;
@@ -851,8 +844,6 @@ std::string_view read_failure_name(ReadFailure failure) {
       return "too_small";
     case ReadFailure::kMrzNotFound:
       return "mrz_not_found";
-    case ReadFailure::kMrzCutOff:
-      return "mrz_cut_off";
     case ReadFailure::kMrzUnclear:
       return "mrz_unclear";
     case ReadFailure::kCheckDigits:

@@ -19,8 +19,7 @@ enum class ReadFailure {
   kNone,               // the MRZ was read
   kNotAnImage,         // empty, or not a decodable JPEG, PNG or WebP
   kTooSmall,           // too few pixels to hold a readable MRZ: come closer
-  kMrzNotFound,        // no three MRZ lines located: the back of the card is not in the frame
-  kMrzCutOff,          // MRZ lines located but running off the edge of the photo
+  kMrzNotFound,        // no three MRZ lines located: not in the frame, or cut off at an edge
   kMrzUnclear,         // MRZ located but its characters do not read: blur, glare, shadow
   kCheckDigits,        // characters read but a check digit does not hold
   kReaderUnavailable,  // the OCR engine cannot run: not the photo's fault

@@ -112,7 +112,8 @@ TEST_F(VerificationPageTest, ForgedAndDeletedTokensAreRefusedEverywhere) {
 TEST_F(VerificationPageTest, ASubmittedSessionsTokenIsRefused) {
   const auto session = create_session();
   ASSERT_EQ(post(session.path + "/submit").status, 200);
-  EXPECT_TRUE(has_status(session.id, "submitted"));
+  // Nothing to read and no typed credential: decided at once, as through the API.
+  EXPECT_TRUE(has_status(session.id, "resubmission_requested"));
   const auto page = get(session.path + "?lang=en");
   EXPECT_EQ(page.status, 410);
   EXPECT_NE(page.body.find("Verification not available"), std::string::npos) << page.body;
@@ -194,7 +195,11 @@ TEST_F(SmallUploadPageTest, APhotoAboveTheApisUploadLimitIs413) {
   const auto session = create_session();
   std::string big = testing::blank_png();
   big.resize(3073, '\0');
-  EXPECT_EQ(post(session.path + "/back", big).status, 413);
+  const auto refused = post(session.path + "/back", big);
+  EXPECT_EQ(refused.status, 413);
+  EXPECT_EQ(refused.body, R"({"error":"too_large"})");
+  big.resize(3072);
+  EXPECT_EQ(post(session.path + "/back", big).status, 200) << "at the limit, the photo is read";
 }
 
 }  // namespace
