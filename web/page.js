@@ -138,6 +138,7 @@
     say($('review-status'), '');
     problem($('review-problem'), '');
     action('use-photo', $('screen-review'))[0].hidden = false;
+    action('retake', $('screen-review'))[0].classList.replace('primary', 'secondary');
     setBusy($('screen-review'), false);
     show('screen-review');
   }
@@ -227,7 +228,9 @@
       const left = answer.triesLeft === 1 ? t.tries_left_one : t.tries_left.replace('{n}', answer.triesLeft);
       problem($('review-problem'), `${t[`reason_${answer.reason}`] || t.reason_mrz_unclear} ${left}`);
       action('use-photo', screen)[0].hidden = true;
-      action('retake', screen)[0].focus();
+      const retake = action('retake', screen)[0];
+      retake.classList.replace('secondary', 'primary'); // now the way forward
+      retake.focus();
       return;
     }
     if (side === 'back' && data.captureFront) {
