@@ -215,7 +215,7 @@ TEST_F(CheckPipelineTest, StopAbandonsUnansweredLookupsAndTheyAreTakenOverAfterT
   std::string first_owner;
   {
     TimedConnector silent(testing::delayed_table(milliseconds(600'000), table_of(rows)));
-    CheckRunner runner(*store_, silent, options, [] { return kT0; });
+    CheckRunner runner(*store_, *sessions_, silent, options, [] { return kT0; });
     first_owner = runner.owner();
     runner.start();
     ASSERT_TRUE(testing::wait_until([&] { return silent.started() == kChecks; }, kDeadline, "every lookup started"));
@@ -231,7 +231,7 @@ TEST_F(CheckPipelineTest, StopAbandonsUnansweredLookupsAndTheyAreTakenOverAfterT
   // The dispatcher reads the clock once per claim: by its second read, the first claim
   // has returned and started a lookup for anything it took.
   std::atomic<int> clock_reads = 0;
-  CheckRunner next(*store_, quick, options, [&] {
+  CheckRunner next(*store_, *sessions_, quick, options, [&] {
     ++clock_reads;
     return now.load();
   });
