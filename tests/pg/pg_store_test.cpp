@@ -642,7 +642,7 @@ TEST(PgStoreUrl, PasswordNeverAppearsInMessages) {
   EXPECT_EQ(redact_url("postgresql://127.0.0.1/db"), "postgresql://127.0.0.1/db");
   // Port 1 on loopback: nothing listens, the connection is refused at once.
   try {
-    open_postgres_store("postgresql://app:s3cr3t-pw@127.0.0.1:1/db?connect_timeout=5", 1);
+    open_postgres_store("postgresql://app:s3cr3t-pw@127.0.0.1:1/db?connect_timeout=5", PoolOptions{.size = 1});
     ADD_FAILURE() << "connected to port 1";
   } catch (const StoreError& error) {
     const std::string message = error.what();
