@@ -265,7 +265,7 @@ ApiResponse VerificationPage::open(const ApiRequest& request, std::string_view t
     data["texts"] = words;
     data["captureFront"] = options_.page.capture_front;
     data["maxTries"] = options_.page.max_tries;
-    data["callback"] = string_or_null(safe_callback(session.callback));
+    data["callback"] = veriff::string_or_null(safe_callback(session.callback));
     const std::string data_json = script_json(data);
     ApiResponse response;
     response.body = render(asset_text("page.html"), [&](std::string_view key) -> std::string {
