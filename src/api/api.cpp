@@ -18,7 +18,7 @@ ApiResponse openapi_response() {
 }
 
 // JSON members, context, timestamp and a data-URI prefix around the base64 content.
-constexpr std::size_t kMediaEnvelopeBytes = 64 * 1024;
+constexpr std::size_t kMediaEnvelopeBytes = std::size_t{64} * 1024;
 
 }  // namespace
 

@@ -582,8 +582,8 @@ double best_correlation(PIX* a, PIX* b, int shift) {
       }
       double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
       for (int y = y0; y < y1; ++y) {
-        const l_uint32* a_line = a_data + y * a_wpl;
-        const l_uint32* b_line = b_data + (y - oy) * b_wpl;
+        const l_uint32* a_line = a_data + static_cast<std::ptrdiff_t>(y) * a_wpl;
+        const l_uint32* b_line = b_data + static_cast<std::ptrdiff_t>(y - oy) * b_wpl;
         for (int x = x0; x < x1; ++x) {
           const double va = GET_DATA_BYTE(a_line, x), vb = GET_DATA_BYTE(b_line, x - ox);
           sa += va;
