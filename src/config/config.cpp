@@ -138,7 +138,7 @@ Binding boolean(std::string_view section, std::string_view key, Field field) {
 using TextCheck = std::function<std::string(std::string&)>;
 
 template <typename Field>
-Binding text(std::string_view section, std::string_view key, Field field, TextCheck check = {}) {
+Binding text(std::string_view section, std::string_view key, Field field, const TextCheck& check = {}) {
   return {section, key, [=](Config& config, const Value& value, const Place& place) {
             auto text = read_text(value, place);
             if (check) {
