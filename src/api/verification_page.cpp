@@ -273,7 +273,7 @@ ApiResponse VerificationPage::open(const ApiRequest& request, std::string_view t
         return language == Language::kEnglish ? "en" : "es-MX";
       }
       if (key == "data") {
-        return data_json;  // already safe inside the script element
+        return std::string(data_json);  // a copy (the lambda may run per {{data}}); already safe in the script
       }
       if (key == "privacy" && !notice.empty()) {
         return html_escape(notice);
