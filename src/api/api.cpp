@@ -18,7 +18,7 @@ ApiResponse openapi_response() {
 }
 
 // JSON members, context, timestamp and a data-URI prefix around the base64 content.
-constexpr std::size_t kMediaEnvelopeBytes = 64 * 1024;
+constexpr std::size_t kMediaEnvelopeBytes = std::size_t{64} * 1024;
 
 }  // namespace
 
@@ -48,14 +48,48 @@ std::span<const Route> Api::route_table() {
             .threads = Threads::kReadOnly,
             .metrics_label = "metrics",
             .handler = [](Api& api, const RouteCall&) { return api.metrics_response(); }},
-      // The end user's verification page (the session's `url`); opening it starts the
-      // session, a write.
+      // The verification page (the session's `url`; api/verification_page.hpp): opening
+      // it starts the session, a write; its photos are read and stored, and its submit
+      // takes the same workflow steps as the API's.
       Route{.method = "GET",
             .pattern = "/v/{id}",
-            .access = Access::kPublic,
+            .access = Access::kSessionToken,
             .threads = Threads::kBlocking,
-            .metrics_label = "other",
-            .handler = [](Api& api, const RouteCall& call) { return api.verification_page(call.id); }},
+            .metrics_label = "verification_page",
+            .handler = [](Api& api, const RouteCall& call) { return api.page_.open(call.request, call.id); }},
+      Route{.method = "POST",
+            .pattern = "/v/{id}/back",
+            .access = Access::kSessionToken,
+            .body_size = BodySize::kPagePhoto,
+            .threads = Threads::kBlocking,
+            .metrics_label = "verification_page",
+            .handler =
+                [](Api& api, const RouteCall& call) {
+                  return api.page_.upload(call.request, call.id, VerificationPage::kCardBack);
+                }},
+      Route{.method = "POST",
+            .pattern = "/v/{id}/front",
+            .access = Access::kSessionToken,
+            .body_size = BodySize::kPagePhoto,
+            .threads = Threads::kBlocking,
+            .metrics_label = "verification_page",
+            .handler =
+                [](Api& api, const RouteCall& call) {
+                  return api.page_.upload(call.request, call.id, VerificationPage::kCardFront);
+                }},
+      Route{.method = "POST",
+            .pattern = "/v/{id}/submit",
+            .access = Access::kSessionToken,
+            .threads = Threads::kBlocking,
+            .metrics_label = "verification_page",
+            .handler = [](Api& api, const RouteCall& call) { return api.page_.submit(call.id); }},
+      // The page's script and stylesheet (the id is a file name), compiled in.
+      Route{.method = "GET",
+            .pattern = "/page/{id}",
+            .access = Access::kPublic,
+            .threads = Threads::kReadOnly,
+            .metrics_label = "verification_page",
+            .handler = [](Api&, const RouteCall& call) { return VerificationPage::asset(call.id); }},
       Route{.method = "OPTIONS",
             .pattern = "/v1/sessions",
             .access = Access::kPublic,
@@ -146,7 +180,8 @@ Api::Api(store::Store& store, sessions::SessionWorkflow& sessions, auth::Integra
       clock_(std::move(clock)),
       on_check_queued_(std::move(on_check_queued)),
       results_(options_.result_cache_ms),
-      cors_(store_, options_.cors_cache_ms, clock_) {}
+      cors_(store_, options_.cors_cache_ms, clock_),
+      page_(store_, sessions_, options_, clock_, on_check_queued_) {}
 
 http::Routing Api::route(std::string_view method, std::string_view path) const {
   const RouteMatch match = match_route(method, path);
@@ -160,6 +195,8 @@ http::Routing Api::route(std::string_view method, std::string_view path) const {
   routing.id = match.id;
   if (route.body_size == BodySize::kMediaUpload) {
     routing.max_body_bytes = options_.media.max_upload_bytes + kMediaEnvelopeBytes;
+  } else if (route.body_size == BodySize::kPagePhoto) {
+    routing.max_body_bytes = VerificationPage::max_photo_bytes(options_.media.max_upload_bytes);
   }
   // The one place where a route's thread is decided: SQLite reads are local point reads
   // (microseconds, cheaper inline than a hop); a PostgreSQL read is a network round trip
@@ -182,8 +219,10 @@ ApiResponse Api::handle(const ApiRequest& request, const http::Routing& routing)
   const Route& route = routes()[routing.route];
   std::optional<Caller> caller;
   ApiResponse response;
+  // Public and session-token routes carry no API key; the others are authenticated here.
+  const bool by_api_key = route.access != Access::kPublic && route.access != Access::kSessionToken;
   try {
-    if (route.access != Access::kPublic) {
+    if (by_api_key) {
       const bool body_signed = route.access != Access::kPathIdSigned;
       caller = authenticate(directory_, request, body_signed ? SignedPart::kBody : SignedPart::kPathId,
                             body_signed ? request.body : routing.id, route.access != Access::kBodySignatureOptional);
@@ -193,10 +232,12 @@ ApiResponse Api::handle(const ApiRequest& request, const http::Routing& routing)
     response = error_response(e);
   } catch (const std::exception& e) {
     // The client sees only "Something went wrong"; the detail stays in the log.
-    spdlog::error("{} {}: {}", request.method, request.path, e.what());
+    // A session-token route's path is a credential: only its pattern is logged.
+    spdlog::error("{} {}: {}", request.method, route.access == Access::kSessionToken ? route.pattern : request.path,
+                  e.what());
     response = error_response(ErrorKind::kInternal);
   }
-  if (route.access != Access::kPublic) {
+  if (by_api_key) {
     if (caller && response.status != 401) {
       sign_response(response, *caller);
     } else if (request.auth_client) {
@@ -204,7 +245,7 @@ ApiResponse Api::handle(const ApiRequest& request, const http::Routing& routing)
       response.headers.emplace_back("X-AUTH-CLIENT", std::string(*request.auth_client));
     }
   }
-  if (route.browser_cors && route.access != Access::kPublic) {
+  if (route.browser_cors && by_api_key) {
     add_cors_headers(request, caller ? &*caller : nullptr, response);
   }
   return response;

@@ -9,6 +9,7 @@
 #include "api/messages.hpp"
 #include "api/result_cache.hpp"
 #include "api/routes.hpp"
+#include "api/verification_page.hpp"
 #include "auth/integration_directory.hpp"
 #include "http/exchange.hpp"
 #include "sessions/workflow.hpp"
@@ -43,6 +44,7 @@ struct ApiOptions : ApiSettings {
   // GET /metrics: the Prometheus exposition text (unauthenticated); empty = 404.
   std::function<std::string()> metrics_page;
   MediaOptions media;
+  PageOptions page;  // the verification page (GET /v/{sessionToken})
 };
 
 // Veriff Public API v1, as plain functions over ApiRequest/ApiResponse. Handles the
@@ -80,8 +82,6 @@ class Api {
   ApiResponse get_attempts(std::string_view session_id, Caller& caller);
   // GET /metrics (api/metrics_handler.cpp).
   ApiResponse metrics_response() const;
-  // GET /v/{sessionToken}: the end user's verification page (unauthenticated).
-  ApiResponse verification_page(std::string_view token);
   ApiResponse upload_media(const ApiRequest& request, std::string_view session_id, Caller& caller);
   ApiResponse list_media(std::string_view session_id, Caller& caller);
   ApiResponse get_media(std::string_view media_id, Caller& caller);
@@ -103,6 +103,7 @@ class Api {
   const CheckQueued on_check_queued_;
   ResultCache results_;
   CorsPolicy cors_;
+  VerificationPage page_;  // after options_, which it refers to
 };
 
 }  // namespace inereg::api

@@ -19,13 +19,16 @@ enum class Access {
   kBodySignatureOptional,  // API key; a signature over the raw body is verified when sent (POST /v1/sessions)
   kBodySigned,             // API key and a signature over the raw body (PATCH)
   kPathIdSigned,           // API key and a signature over the {id} path segment (GET, DELETE)
+  // The verification page's routes: the {id} segment is a session token, which the
+  // handler checks; no API key (a browser never holds the shared secret), no signature.
+  kSessionToken,
 };
 
 // One matched request as a handler sees it.
 struct RouteCall {
   const ApiRequest& request;
   std::string_view id;  // the {id} path segment as sent; empty when the pattern has none
-  Caller* caller;       // the authenticated integration; null on kPublic routes
+  Caller* caller;       // the authenticated integration; null on kPublic and kSessionToken routes
 };
 
 using RouteHandler = ApiResponse (*)(Api& api, const RouteCall& call);
@@ -34,6 +37,7 @@ using RouteHandler = ApiResponse (*)(Api& api, const RouteCall& call);
 enum class BodySize {
   kDefault,      // http.max_body_bytes
   kMediaUpload,  // media.max_upload_bytes of base64 in its JSON envelope
+  kPagePhoto,    // one raw photo from the verification page: the bytes that much base64 carries
 };
 
 // Which thread the route's handler runs on; Api::route resolves it per deployment.

@@ -106,6 +106,7 @@ Service::Service(config::Config config)
     options.metrics_page = [this] { return metrics_->render(); };
   }
   options.media = config_.media;
+  options.page = config_.page;
   api_ = std::make_unique<api::Api>(*store_, *sessions_, *directory_, options, util::wall_clock_ms,
                                     [this] { checks_->wake(); });
   webhooks_ = std::make_unique<webhooks::DeliveryWorker>(*store_, *directory_, config_.webhooks, util::wall_clock_ms);

@@ -17,11 +17,11 @@ namespace inereg::auth {
 std::string hmac_sha256(std::string_view secret, std::string_view message) {
   // Fetched once: OpenSSL 3's one-shot HMAC() looks the algorithms up on every call,
   // which showed in profiles of the GET path (two HMACs per request).
-  static EVP_MAC* const kHmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  static char kDigest[] = "SHA256";
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, kDigest, 0),
+  static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  static char digest_name[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
                                OSSL_PARAM_construct_end()};
-  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(kHmac ? EVP_MAC_CTX_new(kHmac) : nullptr,
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(hmac ? EVP_MAC_CTX_new(hmac) : nullptr,
                                                                 &EVP_MAC_CTX_free);
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   std::size_t length = 0;

@@ -138,7 +138,7 @@ Binding boolean(std::string_view section, std::string_view key, Field field) {
 using TextCheck = std::function<std::string(std::string&)>;
 
 template <typename Field>
-Binding text(std::string_view section, std::string_view key, Field field, TextCheck check = {}) {
+Binding text(std::string_view section, std::string_view key, Field field, const TextCheck& check = {}) {
   return {section, key, [=](Config& config, const Value& value, const Place& place) {
             auto text = read_text(value, place);
             if (check) {
@@ -250,6 +250,13 @@ const std::vector<Binding>& bindings() {
               field(&Config::media, &api::MediaOptions::limits, &store::MediaLimits::max_files_per_session)),
       integer("media", "max_bytes_per_session", 1024, 16LL << 30,
               field(&Config::media, &api::MediaOptions::limits, &store::MediaLimits::max_bytes_per_session)),
+
+      // The verification page at each session's url (api/verification_page.hpp).
+      integer("page", "max_tries", 1, 20, field(&Config::page, &api::PageOptions::max_tries)),
+      boolean("page", "capture_front", field(&Config::page, &api::PageOptions::capture_front)),
+      text("page", "privacy_notice_es", field(&Config::page, &api::PageOptions::privacy_notice_es)),
+      text("page", "privacy_notice_en", field(&Config::page, &api::PageOptions::privacy_notice_en)),
+      integer("page", "requests_per_minute", 0, 100'000, field(&Config::page, &api::PageOptions::requests_per_minute)),
 
       // Which connector answers checks, and how the HTTP one treats its upstream.
       text("registry", "kind", field(&Config::registry, &RegistryOptions::kind), one_of({"local", "http"})),

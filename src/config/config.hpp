@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/api.hpp"
+#include "api/page_options.hpp"
 #include "auth/integration_directory.hpp"
 #include "checks/check_runner.hpp"
 #include "http/server.hpp"
@@ -41,6 +42,7 @@ struct Config {
   webhooks::DeliveryOptions webhooks;
   sessions::ExpiryOptions sessions;
   store::PoolOptions store;
+  api::PageOptions page;  // page.*: the verification page at each session's url
 };
 
 class ConfigError : public std::runtime_error {

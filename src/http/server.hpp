@@ -17,10 +17,10 @@ struct ServerSettings {
   int io_threads = 2;
   int blocking_threads = 4;  // run what waits (writes on fsync, PostgreSQL on the network)
   std::size_t max_header_bytes = std::size_t{16} * 1024;
-  std::size_t max_body_bytes = std::size_t{1024} * 1024;         // a route may allow more (Routing::max_body_bytes)
-  std::chrono::milliseconds read_timeout{30'000};   // a started request must arrive within this
-  std::chrono::milliseconds idle_timeout{60'000};   // keep-alive connections idle longer are closed
-  std::chrono::milliseconds drain_timeout{30'000};  // in-flight requests get this long on shutdown
+  std::size_t max_body_bytes = std::size_t{1024} * 1024;  // a route may allow more (Routing::max_body_bytes)
+  std::chrono::milliseconds read_timeout{30'000};         // a started request must arrive within this
+  std::chrono::milliseconds idle_timeout{60'000};         // keep-alive connections idle longer are closed
+  std::chrono::milliseconds drain_timeout{30'000};        // in-flight requests get this long on shutdown
 };
 
 // The settings plus what the service wires in when it builds the server.

@@ -31,7 +31,7 @@ struct ReferenceUpstreamOptions {
   std::chrono::milliseconds delay{0};  // added before every answer
   std::string token;                   // when set, requests must carry "Authorization: Bearer <token>"
   std::string path = "/v1/lookup";     // lookups are POSTed here
-  std::size_t max_body_bytes = 16 * 1024;
+  std::size_t max_body_bytes = std::size_t{16} * 1024;
   std::chrono::milliseconds idle_timeout{60'000};
 };
 

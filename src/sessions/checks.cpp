@@ -29,7 +29,7 @@ std::vector<bool> SessionWorkflow::complete_checks(std::string_view owner, std::
     claims.push_back(verdict.claim);
   }
   const auto tx = store_.begin_write();
-  const std::vector<bool> recorded = tx->finish_claimed_checks(owner, claims);
+  std::vector<bool> recorded = tx->finish_claimed_checks(owner, claims);
   std::vector<std::string> finished;
   for (std::size_t i = 0; i < verdicts.size(); ++i) {
     if (recorded[i]) {

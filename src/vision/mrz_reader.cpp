@@ -582,8 +582,8 @@ double best_correlation(PIX* a, PIX* b, int shift) {
       }
       double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
       for (int y = y0; y < y1; ++y) {
-        const l_uint32* a_line = a_data + y * a_wpl;
-        const l_uint32* b_line = b_data + (y - oy) * b_wpl;
+        const l_uint32* a_line = a_data + static_cast<std::ptrdiff_t>(y) * a_wpl;
+        const l_uint32* b_line = b_data + static_cast<std::ptrdiff_t>(y - oy) * b_wpl;
         for (int x = x0; x < x1; ++x) {
           const double va = GET_DATA_BYTE(a_line, x), vb = GET_DATA_BYTE(b_line, x - ox);
           sa += va;
@@ -682,24 +682,36 @@ bool has_name_line_shape(const std::string& line) {
          (separator == std::string_view::npos || names.find("<<", separator + 2) == std::string_view::npos);
 }
 
-MrzReading unreadable(std::string reason) {
-  return MrzReading{std::nullopt, std::move(reason)};
+MrzReading unreadable(ReadFailure failure, std::string reason) {
+  return MrzReading{std::nullopt, failure, std::move(reason)};
+}
+
+// The last problem of the renderings: a parse error of lines 1 and 2 whose characters
+// all read (a failed check digit), or characters that did not read at all.
+ReadFailure failure_of(std::string_view last_problem) {
+  for (const auto kind : {ine::MrzErrorKind::kCicCheckDigit, ine::MrzErrorKind::kBirthDateCheckDigit,
+                          ine::MrzErrorKind::kExpiryDateCheckDigit, ine::MrzErrorKind::kCompositeCheckDigit}) {
+    if (last_problem == ine::mrz_error_code(kind)) {
+      return ReadFailure::kCheckDigits;
+    }
+  }
+  return ReadFailure::kMrzUnclear;
 }
 
 }  // namespace
 
 MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
   if (encoded_image.empty()) {
-    return unreadable("empty image");
+    return unreadable(ReadFailure::kNotAnImage, "empty image");
   }
   PixPtr decoded(pixReadMem(encoded_image.data(), encoded_image.size()));
   if (!decoded) {
-    return unreadable("not a decodable JPEG, PNG or WebP image");
+    return unreadable(ReadFailure::kNotAnImage, "not a decodable JPEG, PNG or WebP image");
   }
   PixPtr gray = to_gray(decoded.get());
   decoded.reset();
   if (!gray || pixGetWidth(gray.get()) < 200 || pixGetHeight(gray.get()) < 100) {
-    return unreadable("image too small to hold a readable MRZ");
+    return unreadable(ReadFailure::kTooSmall, "image too small to hold a readable MRZ");
   }
   // A phone's 12-megapixel photo holds the MRZ at several times the resolution the
   // reading needs; working at most kWorkingWidth wide bounds time and memory.
@@ -707,12 +719,13 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
     const float factor = static_cast<float>(kWorkingWidth) / pixGetWidth(gray.get());
     gray.reset(pixScale(gray.get(), factor, factor));
     if (!gray) {
-      return unreadable("image could not be processed");
+      return unreadable(ReadFailure::kNotAnImage, "image could not be processed");
     }
   }
   OcrEngine& engine = thread_engine();
   if (!engine.ready()) {
-    return unreadable("OCR engine unavailable (Tesseract 'eng' language data not found)");
+    return unreadable(ReadFailure::kReaderUnavailable,
+                      "OCR engine unavailable (Tesseract 'eng' language data not found)");
   }
 
   // Skew is measured on a reduced copy and removed from the full-resolution image.
@@ -738,12 +751,12 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
     detect_strokes = std::move(strokes);
   }
   if (!upright || !detect_strokes) {
-    return unreadable("image could not be processed");
+    return unreadable(ReadFailure::kNotAnImage, "image could not be processed");
   }
 
   const auto bands = find_mrz_bands(text_line_bands(detect_strokes.get()));
   if (!bands) {
-    return unreadable("no MRZ found: three machine-readable lines were not located");
+    return unreadable(ReadFailure::kMrzNotFound, "no MRZ found: three machine-readable lines were not located");
   }
   std::array<Box, 3> full{};
   std::array<std::vector<Glyph>, 3> glyphs;
@@ -758,7 +771,8 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
   for (std::size_t i = 0; i < 3; ++i) {
     auto grid = fit_line_grid(glyphs[i], pitch);
     if (!grid) {
-      return unreadable("MRZ found but its characters could not be placed on the 30-cell grid");
+      return unreadable(ReadFailure::kMrzUnclear,
+                        "MRZ found but its characters could not be placed on the 30-cell grid");
     }
     grids[i] = *grid;
   }
@@ -808,15 +822,36 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
     if (*name_line != *text3) {
       // Two renderings of one photo read different names: neither is trusted, even if a
       // third sided with one of them.
-      return unreadable("MRZ found but its name line reads differently in two renderings");
+      return unreadable(ReadFailure::kMrzUnclear, "MRZ found but its name line reads differently in two renderings");
     }
     auto parse = ine::parse_mrz(numbers->line1 + "\n" + numbers->line2 + "\n" + *name_line);
     if (parse.ok()) {
-      return MrzReading{std::move(parse.mrz), {}};
+      return MrzReading{std::move(parse.mrz), ReadFailure::kNone, {}};
     }
     last_problem = std::string(ine::mrz_error_code(parse.error->kind));
   }
-  return unreadable("MRZ found but no reading passed every check (last: " + last_problem + ")");
+  return unreadable(failure_of(last_problem),
+                    "MRZ found but no reading passed every check (last: " + last_problem + ")");
+}
+
+std::string_view read_failure_name(ReadFailure failure) {
+  switch (failure) {
+    case ReadFailure::kNone:
+      return "none";
+    case ReadFailure::kNotAnImage:
+      return "not_an_image";
+    case ReadFailure::kTooSmall:
+      return "too_small";
+    case ReadFailure::kMrzNotFound:
+      return "mrz_not_found";
+    case ReadFailure::kMrzUnclear:
+      return "mrz_unclear";
+    case ReadFailure::kCheckDigits:
+      return "check_digits";
+    case ReadFailure::kReaderUnavailable:
+      return "reader_unavailable";
+  }
+  return "unknown";
 }
 
 }  // namespace inereg::vision

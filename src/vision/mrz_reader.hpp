@@ -4,6 +4,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ine/mrz.hpp"
@@ -11,11 +12,28 @@
 // Reads the MRZ off a photo of an INE card's back (docs/ARCHITECTURE.md, "MRZ reading").
 namespace inereg::vision {
 
+// Why a photo gave no MRZ, in terms the person taking it can act on (the verification
+// page words each one; docs/ARCHITECTURE.md, "The verification page"). Deliberately
+// small and general: a better reader refines which one it reports, not the list.
+enum class ReadFailure {
+  kNone,               // the MRZ was read
+  kNotAnImage,         // empty, or not a decodable JPEG, PNG or WebP
+  kTooSmall,           // too few pixels to hold a readable MRZ: come closer
+  kMrzNotFound,        // no three MRZ lines located: not in the frame, or cut off at an edge
+  kMrzUnclear,         // MRZ located but its characters do not read: blur, glare, shadow
+  kCheckDigits,        // characters read but a check digit does not hold
+  kReaderUnavailable,  // the OCR engine cannot run: not the photo's fault
+};
+
+// "mrz_not_found", "mrz_unclear", ...: stable snake_case names for clients and logs.
+std::string_view read_failure_name(ReadFailure failure);
+
 // Either a parsed MRZ whose four check digits all hold, or why none could be read.
 // A reading is never a guess: anything short of every check digit holding is unreadable.
 struct MrzReading {
   std::optional<ine::Mrz> mrz;
-  std::string unreadable_reason;  // empty when mrz is set; never contains MRZ characters
+  ReadFailure failure = ReadFailure::kNone;  // kNone exactly when mrz is set
+  std::string unreadable_reason;             // detail for logs; empty when mrz is set; never MRZ characters
 };
 
 // Finds and reads the MRZ in an encoded image (JPEG, PNG or WebP; whatever Leptonica's

@@ -7,19 +7,18 @@
 // Starts the real binary on 127.0.0.1 (temporary SQLite database), serves the page
 // from two other loopback origins (127.0.0.2: allowed; 127.0.0.3: not), and fails
 // (never skips) when Chromium is missing.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, SANDBOX_ARGS, runThenCleanUp, startInereg } from './support.mjs';
 
-const CHROMIUM = process.env.INEREG_TEST_CHROMIUM || '/usr/bin/chromium';
 const inereg = process.argv[2];
 assert.ok(inereg && existsSync(inereg), `usage: node cors_sdk_test.mjs <inereg binary>; got ${inereg}`);
-assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (scripts/setup.sh)`);
 
 const work = mkdtempSync(join(tmpdir(), 'inereg-browser-'));
 const env = { ...process.env, INEREG_MASTER_KEY: randomBytes(32).toString('hex') };
@@ -63,26 +62,6 @@ async function pageServer(host) {
   return state;
 }
 
-function startInereg() {
-  const child = spawn(inereg, ['serve', '--db', db, '--listen', '127.0.0.1:0'], { env });
-  cleanups.push(() => child.kill('SIGTERM'));
-  let log = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`inereg did not start: ${log}`)), 30_000);
-    const onData = (data) => {
-      log += data;
-      const match = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`inereg exited ${code}: ${log}`)));
-  });
-}
-
 // What the browser page managed to do.
 async function runPage(browser, url) {
   const tab = await browser.newPage();
@@ -100,14 +79,14 @@ async function main() {
   const refused = await pageServer('127.0.0.3');
   const created = JSON.parse(execFileSync(inereg, ['integration', 'create', '--db', db, '--name', 'shop', '--json',
     '--cors-origin', allowed.origin], { env, encoding: 'utf8' }));
-  const apiPort = await startInereg();
+  const { port: apiPort } = await startInereg(inereg, db, env, cleanups);
   const apiBase = `http://127.0.0.1:${apiPort}`;
   allowed.html = page(apiBase, created.apiKey);
   refused.html = page(apiBase, created.apiKey);
 
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [],
+    args: SANDBOX_ARGS,
   });
   cleanups.push(() => browser.close());
 
@@ -138,11 +117,4 @@ async function main() {
   console.log(`browser: ${allowed.origin} created session ${id}; ${refused.origin} was refused`);
 }
 
-try {
-  await main();
-} finally {
-  for (const cleanup of cleanups.reverse()) {
-    try { await cleanup(); } catch { /* already gone */ }
-  }
-  rmSync(work, { recursive: true, force: true });
-}
+await runThenCleanUp(main, cleanups, work);

@@ -45,6 +45,7 @@ RunningService::RunningService(const ServiceOptions& options) {
   config.api.delete_limit = options.delete_limit;
   config.checks.poll_ms = 20;
   config.metrics.enabled = options.metrics_enabled;
+  config.page = options.page;
   service_ = std::make_unique<app::Service>(std::move(config));
 
   std::promise<void> finished;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "admin/integrations.hpp"
+#include "api/page_options.hpp"
 #include "app/service.hpp"
 #include "ine/credential.hpp"
 #include "registry/registry_file.hpp"
@@ -49,6 +50,7 @@ struct ServiceOptions {
   bool metrics_enabled = true;                              // GET /metrics
   std::optional<std::size_t> media_max_upload_bytes;        // unset: the config default
   std::optional<std::int64_t> media_max_files_per_session;  // unset: the config default
+  api::PageOptions page;                                    // the verification page
 };
 
 inline constexpr std::string_view kPublicUrl = "https://verify.inereg.test";

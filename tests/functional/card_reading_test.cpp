@@ -6,7 +6,6 @@
 // credential: the answer can only come from the MRZ read off the committed card image.
 #include <gtest/gtest.h>
 
-#include <leptonica/allheaders.h>
 #include <openssl/evp.h>
 
 #include <boost/json.hpp>
@@ -35,22 +34,6 @@ const testing::CommittedCard& readable_card() {
   static const testing::CommittedCard card =
       testing::committed_card(std::string(INEREG_TEST_DATA_DIR) + "/cards", "card_0001.jpg");
   return card;
-}
-
-// A white 640x400 PNG: a decodable image with no MRZ on it.
-std::string blank_png() {
-  PIX* pix = pixCreate(640, 400, 8);
-  pixSetAllArbitrary(pix, 255);
-  l_uint8* data = nullptr;
-  size_t size = 0;
-  const bool written = pixWriteMem(&data, &size, pix, IFF_PNG) == 0;
-  pixDestroy(&pix);
-  if (!written) {
-    throw std::runtime_error("cannot write the blank PNG");
-  }
-  std::string png(reinterpret_cast<const char*>(data), size);
-  lept_free(data);
-  return png;
 }
 
 // "now" as Luxon's DateTime.now().toISO() writes it: local time with an offset.
@@ -168,7 +151,7 @@ TEST_F(CardReadingTest, HeadlessDemoFlowGetsTheRegistryAnswerFromTheCardBack) {
 TEST_F(CardReadingTest, UnreadableCardIsResubmissionRequestedWithTheReason) {
   const DemoClient demo(server_->port(), integration_);
   const std::string id = demo.create_session();
-  demo.upload(id, "document-back", blank_png());
+  demo.upload(id, "document-back", testing::blank_png());
   demo.submit(id);
 
   const ApiClient client(server_->port(), integration_.api_key, integration_.secret);

@@ -402,8 +402,9 @@ TEST(SessionLifecycle, ExpiryAndDeleteSendTheDecisionWebhook) {
   const auto late = client.submit(never_opened.id);
   EXPECT_EQ(late.status, 400);
   EXPECT_EQ(json_string(late.body, "code"), "1304");
-  // The verification page: unknown or tampered tokens are 404, a decided session's is 200.
-  EXPECT_EQ(testing::http_call(server.port(), {"GET", never_opened.url_path, "", {}}).status, 200);
+  // The verification page: unknown or tampered tokens are 404; a decided session's token
+  // died with it (issue 13): 410, a refusal page.
+  EXPECT_EQ(testing::http_call(server.port(), {"GET", never_opened.url_path, "", {}}).status, 410);
   EXPECT_EQ(testing::http_call(server.port(), {"GET", deleted.url_path, "", {}}).status, 404);
   EXPECT_EQ(testing::http_call(server.port(), {"GET", "/v/not-a-token", "", {}}).status, 404);
   // A character inside the signature (the last one carries unused bits).

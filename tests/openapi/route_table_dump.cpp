@@ -19,6 +19,8 @@ const char* signature_covers(inereg::api::Access access) {
       return "body";
     case inereg::api::Access::kPathIdSigned:
       return "path-id";
+    case inereg::api::Access::kSessionToken:
+      return "session-token";
   }
   return "unknown";
 }

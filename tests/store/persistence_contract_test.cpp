@@ -104,7 +104,7 @@ TEST_P(PersistenceContractTest, ClaimedChecksFinishRetryAndReleaseOnlyUnderTheir
   EXPECT_FALSE(tx->release_read_check("w", CheckClaim{"s1", 2}, kT0 + 5));
   EXPECT_TRUE(tx->release_read_check("w", s1, kT0 + 5));
   EXPECT_FALSE(tx->release_read_check("w", s1, kT0 + 5));  // released: no longer leased
-  const std::vector<CheckClaim> stale{{"s2", 7}};  // not this claim's attempt count
+  const std::vector<CheckClaim> stale{{"s2", 7}};          // not this claim's attempt count
   EXPECT_EQ(tx->finish_claimed_checks("w", stale), std::vector<bool>{false});
   const std::vector<CheckClaim> batch{s2, s1};
   EXPECT_EQ(tx->finish_claimed_checks("w", batch), (std::vector<bool>{true, false}));

@@ -1,5 +1,7 @@
 #include "support/cards.hpp"
 
+#include <leptonica/allheaders.h>
+
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -14,6 +16,21 @@ std::string read_binary_file(const std::filesystem::path& file) {
     throw std::runtime_error("cannot read " + file.string());
   }
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string blank_png() {
+  PIX* pix = pixCreate(640, 400, 8);
+  pixSetAllArbitrary(pix, 255);
+  l_uint8* data = nullptr;
+  size_t size = 0;
+  const bool written = pixWriteMem(&data, &size, pix, IFF_PNG) == 0;
+  pixDestroy(&pix);
+  if (!written) {
+    throw std::runtime_error("cannot write the blank PNG");
+  }
+  std::string png(reinterpret_cast<const char*>(data), size);
+  lept_free(data);
+  return png;
 }
 
 CommittedCard committed_card(const std::filesystem::path& cards_dir, const std::string& file) {

@@ -20,6 +20,9 @@ struct CommittedCard {
 // the manifest or cannot be read.
 CommittedCard committed_card(const std::filesystem::path& cards_dir, const std::string& file);
 
+// A white 640x400 PNG: a decodable image with no MRZ on it (an unreadable card photo).
+std::string blank_png();
+
 // The file's bytes; throws when it cannot be read.
 std::string read_binary_file(const std::filesystem::path& file);
 

@@ -64,6 +64,7 @@ TEST(MrzReader, EveryCommittedCardIsReadExactly) {
     const auto reading = reader.read(bytes_of(kCards / card.file));
     ASSERT_TRUE(reading.mrz) << card.file << ": " << reading.unreadable_reason;
     EXPECT_EQ(text_of(*reading.mrz), card.truth) << card.file << " was read wrongly";
+    EXPECT_EQ(reading.failure, ReadFailure::kNone);
     EXPECT_TRUE(reading.unreadable_reason.empty());
   }
 }
@@ -78,6 +79,7 @@ TEST(MrzReader, ACardWhoseCheckDigitsDoNotHoldIsRejectedNotRepaired) {
   for (const auto& card : cards) {
     const auto reading = reader.read(bytes_of(directory / card.file));
     EXPECT_FALSE(reading.mrz) << card.file << " was accepted";
+    EXPECT_EQ(reading.failure, ReadFailure::kCheckDigits) << card.file << ": " << reading.unreadable_reason;
     EXPECT_NE(reading.unreadable_reason.find("check"), std::string::npos) << reading.unreadable_reason;
     EXPECT_EQ(reading.unreadable_reason.find(card.truth.substr(5, 9)), std::string::npos)
         << "the reason must not carry the CIC";
@@ -157,10 +159,13 @@ TEST(MrzReader, GarbageAndEmptyInputAreUnreadableWithAReason) {
   const MrzReader reader;
   const std::vector<std::uint8_t> empty;
   EXPECT_EQ(reader.read(empty).unreadable_reason, "empty image");
+  EXPECT_EQ(reader.read(empty).failure, ReadFailure::kNotAnImage);
   const std::vector<std::uint8_t> garbage = {0xFF, 0xD8, 0xFF, 0x00, 0x13, 0x37, 'n', 'o', 't', 'j', 'p', 'g'};
   const auto reading = reader.read(garbage);
   EXPECT_FALSE(reading.mrz);
   EXPECT_EQ(reading.unreadable_reason, "not a decodable JPEG, PNG or WebP image");
+  EXPECT_EQ(reading.failure, ReadFailure::kNotAnImage);
+  EXPECT_EQ(read_failure_name(reading.failure), "not_an_image");
 }
 
 TEST(MrzReader, APhotoWithoutAnMrzIsUnreadable) {
@@ -175,6 +180,34 @@ TEST(MrzReader, APhotoWithoutAnMrzIsUnreadable) {
   lept_free(png);
   EXPECT_FALSE(reading.mrz);
   EXPECT_NE(reading.unreadable_reason.find("no MRZ found"), std::string::npos) << reading.unreadable_reason;
+  EXPECT_EQ(reading.failure, ReadFailure::kMrzNotFound);
+}
+
+// A photo that cuts the card's MRZ lines at its edge: not read, and told as an MRZ not
+// found (cut short, the lines no longer have an MRZ's proportions; the reader cannot yet
+// tell a cut-off MRZ from a missing one).
+TEST(MrzReader, APhotoThatCutsTheMrzOffIsAnMrzNotFound) {
+  const auto card = manifest().front();
+  const auto original = bytes_of(kCards / card.file);
+  PIX* pix = pixReadMem(original.data(), original.size());
+  ASSERT_NE(pix, nullptr);
+  BOX* kept = boxCreate(0, 0, pixGetWidth(pix) * 86 / 100, pixGetHeight(pix));  // through the last characters
+  PIX* cut = pixClipRectangle(pix, kept, nullptr);
+  boxDestroy(&kept);
+  pixDestroy(&pix);
+  const auto reading = MrzReader{}.read(png_of(cut));
+  pixDestroy(&cut);
+  EXPECT_FALSE(reading.mrz);
+  EXPECT_EQ(reading.failure, ReadFailure::kMrzNotFound) << reading.unreadable_reason;
+}
+
+TEST(MrzReader, TooSmallAnImageSaysSo) {
+  PIX* pix = pixCreate(150, 90, 8);
+  pixSetAllArbitrary(pix, 200);
+  const auto reading = MrzReader{}.read(png_of(pix));
+  pixDestroy(&pix);
+  EXPECT_EQ(reading.failure, ReadFailure::kTooSmall);
+  EXPECT_EQ(read_failure_name(reading.failure), "too_small");
 }
 
 }  // namespace

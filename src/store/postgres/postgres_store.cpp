@@ -581,6 +581,7 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
                                                                .add(redelivery_of.str()));
     // Identities are drawn in insertion order, which follows the input's.
     std::vector<std::int64_t> ids;
+    ids.reserve(static_cast<std::size_t>(inserted.rows()));
     for (int row = 0; row < inserted.rows(); ++row) {
       ids.push_back(inserted.integer(row, 0));
     }
@@ -657,8 +658,9 @@ class PostgresStore final : public Store {
 
   std::vector<Integration> list_integrations() override {
     auto lease = acquire();
-    std::vector<Integration> all;
     const Result rows = (*lease).run(sql::kSelectIntegrations);
+    std::vector<Integration> all;
+    all.reserve(static_cast<std::size_t>(rows.rows()));
     for (int row = 0; row < rows.rows(); ++row) {
       all.push_back(rows::integration(Row(rows, row)));
     }
@@ -704,6 +706,7 @@ class PostgresStore final : public Store {
     auto lease = acquire();
     const Result rows = (*lease).run(sql::kSelectAllowedCorsOrigins);
     std::vector<std::string> origins;
+    origins.reserve(static_cast<std::size_t>(rows.rows()));
     for (int row = 0; row < rows.rows(); ++row) {
       origins.push_back(rows.text(row, 0));
     }
@@ -850,6 +853,7 @@ class PostgresStore final : public Store {
     const Result rows =
         (*lease).run(sql::kClaimDeliveries, Params().add(owner).add(now + lease_ms).add(now).add(limit));
     std::vector<ClaimedDelivery> claimed;
+    claimed.reserve(static_cast<std::size_t>(rows.rows()));
     for (int row = 0; row < rows.rows(); ++row) {
       claimed.push_back(rows::claimed_delivery(Row(rows, row)));
     }
@@ -915,6 +919,7 @@ class PostgresStore final : public Store {
     auto lease = acquire();
     const Result rows = (*lease).run(sql::kSelectSessionMedia, Params().add(session_id));
     std::vector<Media> all;
+    all.reserve(static_cast<std::size_t>(rows.rows()));
     for (int row = 0; row < rows.rows(); ++row) {
       all.push_back(rows::media(Row(rows, row)));
     }
@@ -934,6 +939,7 @@ class PostgresStore final : public Store {
     auto lease = acquire();
     const Result rows = (*lease).run_binary(sql::kSelectMediaForReading, Params().add(session_id));
     std::vector<MediaFile> all;
+    all.reserve(static_cast<std::size_t>(rows.rows()));
     for (int row = 0; row < rows.rows(); ++row) {
       all.push_back(rows::media_file(Row(rows, row)));
     }
