@@ -390,14 +390,25 @@ void apply_file(Config& config, const std::string& file) {
     }
     if (!is_section(top)) {
       if (top_node.is_table()) {
+        // Appended rather than "[" + std::string(...): GCC 12 -O3 reports a bogus
+        // -Wrestrict for a literal + std::string&&.
+        const auto bracketed = [](std::string_view name) {
+          std::string text = "[";
+          text += name;
+          text += ']';
+          return text;
+        };
         std::vector<std::string> sections;
         for (const auto& binding : bindings()) {
           if (!binding.section.empty()) {
-            sections.push_back("[" + std::string(binding.section) + "]");
+            sections.push_back(bracketed(binding.section));
           }
         }
-        throw ConfigError("unknown section [" + std::string(top) + "] in " + file +
-                          did_you_mean("[" + std::string(top) + "]", sections));
+        std::string message = "unknown section ";
+        message += bracketed(top);
+        message += " in " + file;
+        message += did_you_mean(bracketed(top), sections);
+        throw ConfigError(message);
       }
       unknown_file_key("", top, file);
     }
