@@ -1,6 +1,7 @@
 // The verification page's script (served from inereg itself; the page's CSP allows no
 // other). Flow: intro -> card back (live camera or a chosen file) -> each photo read on
-// the server at once -> optionally the front -> submit -> final screen -> callback.
+// the server at once -> optionally the front -> submit -> final screen -> callback; or
+// cancel, at any step before submit.
 // Speaks @veriff/incontext-sdk's postMessage protocol to a parent frame.
 'use strict';
 
@@ -292,7 +293,14 @@
     show('screen-stopped');
   }
 
-  function cancel() {
+  // The server withdraws the page's photos first: the SDK removes this frame on
+  // CANCELED, which would abort a request still on its way. The session stays open (its
+  // url starts the page over), so whatever the answer, the person has left.
+  async function cancel(event) {
+    const screen = event.currentTarget.closest('.screen');
+    setBusy(screen, true);
+    await post('cancel', null);
+    setBusy(screen, false);
     tellParent('VERIFF_CANCELED');
     stopped(null);
   }

@@ -83,6 +83,12 @@ std::span<const Route> Api::route_table() {
             .threads = Threads::kBlocking,
             .metrics_label = "verification_page",
             .handler = [](Api& api, const RouteCall& call) { return api.page_.submit(call.id); }},
+      Route{.method = "POST",
+            .pattern = "/v/{id}/cancel",
+            .access = Access::kSessionToken,
+            .threads = Threads::kBlocking,
+            .metrics_label = "verification_page",
+            .handler = [](Api& api, const RouteCall& call) { return api.page_.cancel(call.id); }},
       // The page's script and stylesheet (the id is a file name), compiled in.
       Route{.method = "GET",
             .pattern = "/page/{id}",

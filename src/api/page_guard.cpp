@@ -37,11 +37,6 @@ bool PageGuard::admit(std::string_view session_id, std::int64_t now) {
   return true;
 }
 
-int PageGuard::count_failed_read(std::string_view session_id, std::int64_t now) {
-  std::lock_guard lock(mutex_);
-  return ++counts_of(session_id, now).failed_reads;
-}
-
 void PageGuard::forget(std::string_view session_id) {
   std::lock_guard lock(mutex_);
   sessions_.erase(std::string(session_id));

@@ -6,11 +6,11 @@
 #include <string_view>
 #include <unordered_map>
 
-// Per-session limits of the verification page's endpoints, which a browser reaches with
-// nothing but the session token: a request rate, and the number of unreadable card-back
-// photos before the session is submitted as it is. Kept in this node's memory: a page is
-// served by whichever node its requests reach, so behind a load balancer without
-// affinity each node counts on its own (the stored media limits still hold across nodes).
+// The per-session request rate of the verification page's endpoints, which a browser
+// reaches with nothing but the session token. Kept in this node's memory (a write to the
+// database per page request would cost more than the limit protects): behind a load
+// balancer without affinity each node counts on its own. What must hold across nodes is
+// stored: the media limits, and the tries (SessionWorkflow::count_unreadable_photo).
 namespace inereg::api {
 
 class PageGuard {
@@ -22,16 +22,13 @@ class PageGuard {
   // True when `session_id` may make one more request at `now` (milliseconds), and counts it.
   // Thread-safe.
   bool admit(std::string_view session_id, std::int64_t now);
-  // Counts one unreadable card-back photo of the session; returns how many so far.
-  int count_failed_read(std::string_view session_id, std::int64_t now);
-  // Drops the session's counts (submitted: its token is refused from now on).
+  // Drops the session's count (submitted: its token is refused from now on).
   void forget(std::string_view session_id);
 
  private:
   struct Counts {
     std::int64_t window_start = 0;
     int requests = 0;
-    int failed_reads = 0;
   };
   // Above this many sessions, those idle for an hour are forgotten (their pages are
   // long closed, or their sessions expired).

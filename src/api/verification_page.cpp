@@ -1,12 +1,14 @@
-// GET /v/{token}, POST /v/{token}/back, /front, /submit, GET /page/{name}: the
+// GET /v/{token}, POST /v/{token}/back, /front, /submit, /cancel, GET /page/{name}: the
 // verification page (docs/ARCHITECTURE.md, "The verification page"). Thin: each step is
 // the session workflow the Veriff API's handler runs for it (start, add_media with the
-// API's MediaLimits, submit).
+// API's MediaLimits, submit), or the page's own (count_unreadable_photo, cancel_capture).
 #include "api/verification_page.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
+
+#include <array>
 
 #include "api/api.hpp"
 #include "api/json_fields.hpp"
@@ -84,7 +86,7 @@ std::string text(const boost::json::object& texts, std::string_view key) {
   return std::string(value->as_string());
 }
 
-// `html` with each {{key}} replaced by the HTML-escaped text `lookup(key)` gives.
+// `html` with each {{key}} replaced by what `lookup(key)` gives (HTML-escaped text).
 template <typename Lookup>
 std::string render(std::string_view html, const Lookup& lookup) {
   std::string out;
@@ -103,6 +105,24 @@ std::string render(std::string_view html, const Lookup& lookup) {
     out += lookup(html.substr(open + 2, close - open - 2));
     html.remove_prefix(close + 2);
   }
+}
+
+// The web/ document `name` in `language`: {{head}} is web/head.html (the head every
+// document shares), {{lang}} the language's tag, any other key what `lookup` gives.
+template <typename Lookup>
+std::string render_document(std::string_view name, Language language, const Lookup& lookup) {
+  const auto document_key = [&](std::string_view key) -> std::string {
+    if (key == "lang") {
+      return language == Language::kEnglish ? "en" : "es-MX";
+    }
+    return lookup(key);
+  };
+  return render(asset_text(name), [&](std::string_view key) -> std::string {
+    if (key == "head") {
+      return render(asset_text("head.html"), document_key);
+    }
+    return document_key(key);
+  });
 }
 
 // JSON inside <script type="application/json">: a "</script" in a text must not end
@@ -133,6 +153,15 @@ std::optional<std::string> safe_callback(const std::optional<std::string>& callb
 bool uploadable(std::string_view session_status) {
   return sessions::may_upload_media(sessions::stored_status(session_status));
 }
+
+// A page step the workflow refused: the session was deleted, or went past started, since
+// the request was admitted.
+PageRefusal refusal_of(sessions::CaptureOutcome outcome) {
+  return outcome == sessions::CaptureOutcome::kSessionNotFound ? PageRefusal::kInvalidLink : PageRefusal::kClosed;
+}
+
+// The photos the page stores, withdrawn when the person cancels.
+constexpr std::array<std::string_view, 2> kPagePhotos = {VerificationPage::kCardBack, VerificationPage::kCardFront};
 
 // Headers every page response carries: no cache (a token is in the URL), no referrer
 // (so the token never leaves in a Referer), no type sniffing.
@@ -252,11 +281,9 @@ ApiResponse VerificationPage::open(const ApiRequest& request, std::string_view t
                           admitted.session ? frame_ancestors(*admitted.session) : std::string(kNoFraming));
     }
     const store::Session& session = *admitted.session;
-    if (sessions::stored_status(session.status) == sessions::Status::kCreated) {
-      // A second visit, or a visit racing this one, finds the session past `created`
-      // and starts nothing: the `started` event is queued once.
-      sessions_.start(session.id, auth::random_uuid_v4(), clock_());
-    }
+    // A second visit (the session is started already) starts nothing, and neither does
+    // one racing the first: the workflow queues the `started` event once.
+    sessions_.start(session.id, auth::random_uuid_v4(), clock_());
     const Language language = language_of(request.query);
     const auto& words = texts(language);
     const std::string& notice =
@@ -268,10 +295,7 @@ ApiResponse VerificationPage::open(const ApiRequest& request, std::string_view t
     data["callback"] = veriff::string_or_null(safe_callback(session.callback));
     const std::string data_json = script_json(data);
     ApiResponse response;
-    response.body = render(asset_text("page.html"), [&](std::string_view key) -> std::string {
-      if (key == "lang") {
-        return language == Language::kEnglish ? "en" : "es-MX";
-      }
+    response.body = render_document("page.html", language, [&](std::string_view key) -> std::string {
       if (key == "data") {
         return std::string(data_json);  // a copy (the lambda may run per {{data}}); already safe in the script
       }
@@ -328,7 +352,11 @@ ApiResponse VerificationPage::upload(const ApiRequest& request, std::string_view
       // submit, and finds exactly this one, as if it had come through the API.
       return store_photo(session, context, request.body, *mimetype);
     }
-    const int failed = guard_.count_failed_read(session.id, clock_());
+    const auto counted = sessions_.count_unreadable_photo(session.id);
+    if (counted.outcome != sessions::CaptureOutcome::kDone) {
+      return refusal_json(refusal_of(counted.outcome));
+    }
+    const int failed = counted.count;
     boost::json::object body;
     body["read"] = false;
     body["reason"] = vision::read_failure_name(reading.failure);
@@ -411,6 +439,25 @@ ApiResponse VerificationPage::submit(std::string_view token) {
   }
 }
 
+ApiResponse VerificationPage::cancel(std::string_view token) {
+  try {
+    const auto admitted = admit(token);
+    if (admitted.refusal) {
+      return refusal_json(*admitted.refusal);
+    }
+    const auto outcome = sessions_.cancel_capture(admitted.session->id, kPagePhotos);
+    if (outcome != sessions::CaptureOutcome::kDone) {
+      return refusal_json(refusal_of(outcome));
+    }
+    ApiResponse response{200, R"({"canceled":true})"};
+    add_common_headers(response);
+    return response;
+  } catch (const std::exception& e) {
+    spdlog::error("verification page cancel: {}", e.what());
+    return refusal_json(PageRefusal::kInternal);
+  }
+}
+
 ApiResponse VerificationPage::refusal_json(PageRefusal refusal) {
   const RefusalSpec spec = refusal_spec(refusal);
   ApiResponse response{spec.http_status, R"({"error":")" + std::string(spec.code) + "\"}"};
@@ -428,10 +475,7 @@ ApiResponse VerificationPage::refusal_page(PageRefusal refusal, const ApiRequest
   const auto& words = texts(language);
   ApiResponse response;
   response.status = spec.http_status;
-  response.body = render(asset_text("refusal.html"), [&](std::string_view key) -> std::string {
-    if (key == "lang") {
-      return language == Language::kEnglish ? "en" : "es-MX";
-    }
+  response.body = render_document("refusal.html", language, [&](std::string_view key) -> std::string {
     if (key == "title") {
       return html_escape(text(words, std::string(spec.text_key) + "_title"));
     }

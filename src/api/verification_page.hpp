@@ -17,7 +17,8 @@
 // verified, to photograph their INE card (docs/ARCHITECTURE.md, "The verification
 // page"). Its endpoints are authenticated by the session token in the path alone (the
 // browser never holds the integration's shared secret) and take the same steps as the
-// Veriff API's handlers: start the session, store a document image, submit.
+// Veriff API's handlers: start the session, store a document image, submit; and the
+// page's own: count an unreadable photo, cancel.
 namespace inereg::api {
 
 struct ApiOptions;
@@ -54,6 +55,10 @@ class VerificationPage {
   ApiResponse upload(const ApiRequest& request, std::string_view token, std::string_view context);
   // POST /v/{token}/submit.
   ApiResponse submit(std::string_view token);
+  // POST /v/{token}/cancel: the person left the page. Its photos are withdrawn and its
+  // tries start over; the session stays open, and its url resumes it
+  // (SessionWorkflow::cancel_capture).
+  ApiResponse cancel(std::string_view token);
 
   // The photo contexts of the upload routes.
   static constexpr std::string_view kCardBack = "document-back";

@@ -49,6 +49,14 @@ struct SubmitResult {
 
 enum class MediaOutcome { kStored, kSessionNotFound, kSessionNotUploadable, kLimitReached };
 
+// A verification page step on a session that must still take media (created, started).
+enum class CaptureOutcome { kDone, kSessionNotFound, kSessionNotUploadable };
+
+struct UnreadablePhotoCount {
+  CaptureOutcome outcome = CaptureOutcome::kSessionNotFound;
+  int count = 0;  // kDone: the session's unreadable photos so far, this one included
+};
+
 struct DeleteResult {
   enum class Outcome { kDeleted, kNotFound, kNotDeletable, kRateLimited };
   Outcome outcome = Outcome::kNotFound;
@@ -95,6 +103,17 @@ class SessionWorkflow {
   // `limits`. Holds the session's lock: an upload racing a submit is stored before it
   // (and seen by it) or refused after it, never stored after it.
   MediaOutcome add_media(const store::Media& media, std::string_view bytes, const store::MediaLimits& limits);
+
+  // The verification page (api/verification_page.hpp) counts an unreadable card-back
+  // photo of the session, in the database, so that every node serving the page counts
+  // the same tries. Only while the session may take media.
+  UnreadablePhotoCount count_unreadable_photo(std::string_view session_id);
+  // The person canceled the verification page: the session's photos of `contexts` (the
+  // page's) are withdrawn and its count of unreadable photos starts over. The status
+  // does not change (Veriff has no canceled status; its CANCELED is the browser's):
+  // the same url resumes the session until the expiry sweep abandons it. Only while
+  // the session may take media, under its lock (as add_media).
+  CaptureOutcome cancel_capture(std::string_view session_id, std::span<const std::string_view> contexts);
 
   // -> submitted, with `attempt_id` unless start gave one, then what submit_plan says:
   // a reading job, a check job, or the decision resubmission_requested. Queues the

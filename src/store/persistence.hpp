@@ -104,6 +104,14 @@ class WriteTransaction {
   virtual void insert_media(const Media& media, std::string_view bytes) = 0;
   // Whether the session has an image Store::media_for_reading would return.
   virtual bool has_readable_document(std::string_view session_id) = 0;
+  // Removes the session's media of `context`.
+  virtual void delete_media(std::string_view session_id, std::string_view context) = 0;
+
+  // The verification page's tries ---------------------------------------------------
+  // Counts one more unreadable photo of the session; returns its count so far.
+  virtual int count_unreadable_photo(std::string_view session_id) = 0;
+  // The session's count starts over.
+  virtual void clear_unreadable_photos(std::string_view session_id) = 0;
 
   // Check jobs ----------------------------------------------------------------------
   // A pending job due at `now`; `read_document`: its document images are read first.

@@ -3,12 +3,17 @@
 //   - a fake rear camera showing a card back: open, capture, submit, redirect to the
 //     callback; the registry answer, the decision and every webhook equal those of the
 //     same image uploaded through the API;
-//   - camera denied: the file fallback;
+//   - camera denied: the file fallback, driven with the keyboard (labels, visible focus,
+//     every data-action);
 //   - an unreadable photo: the reason, a retake, a good photo;
 //   - @veriff/incontext-sdk 2.5.0 (the published package) in a page on an allowed
 //     loopback origin sees STARTED, SUBMITTED, FINISHED in order; a page on another
 //     origin cannot frame the page;
-//   - refusals: a forged token, a submitted session, an expired session.
+//   - cancel inside the SDK's frame: CANCELED, the photo withdrawn, the session still
+//     open, and the same url finishes it;
+//   - the optional front photo (page.capture_front);
+//   - refusals: a forged token, another session's signature, a submitted session, an
+//     expired session.
 // Screenshots at phone (360x640) and desktop (1280x800) size go to the directory given
 // as the second argument.
 //
@@ -295,18 +300,49 @@ f.src = url; document.body.appendChild(f); };</script></body></html>`,
     assert.equal(again.status, 410);
   }
 
-  // 2. Camera denied: the file fallback, in English.
+  // 2. Camera denied: the file fallback, in English, with the keyboard alone: every
+  // control named, the focus visible, each step reached with Tab and Enter.
   {
     const session = await integrator.createSession();
     const tab = await noCamera.newPage({ viewport: PHONE });
     await tab.goto(`${session.url}?lang=en`);
     assert.equal(await tab.getAttribute('html', 'lang'), 'en');
-    await act(tab, 'start').click();
+    const unnamed = await tab.evaluate(() => [...document.querySelectorAll('button, a, input, video, img')]
+      .filter((e) => !(e.getAttribute('aria-label') || e.getAttribute('alt') || e.textContent.trim()))
+      .map((e) => e.outerHTML));
+    assert.deepEqual(unnamed, [], 'every control has a label');
+    const actions = await tab.evaluate(() => [...new Set([...document.querySelectorAll('button[data-action]')]
+      .map((b) => b.dataset.action))].sort());
+    assert.deepEqual(actions, ['cancel', 'capture', 'choose-file', 'retake', 'start', 'submit', 'use-photo']);
+    // Tab to an action, check its focus ring and its name, press Enter.
+    const press = async (name) => {
+      for (let i = 0; i < 10 && await tab.evaluate(() => document.activeElement?.dataset.action) !== name; ++i) {
+        await tab.keyboard.press('Tab');
+      }
+      const focused = await tab.evaluate(() => {
+        const style = getComputedStyle(document.activeElement);
+        return { action: document.activeElement.dataset.action, outline: `${style.outlineStyle} ${style.outlineWidth}`,
+          height: document.activeElement.getBoundingClientRect().height };
+      });
+      assert.equal(focused.action, name, `Tab reaches ${name}`);
+      assert.equal(focused.outline, 'solid 4px', `${name}: the focus is visible`);
+      assert.ok(focused.height >= 48, `${name}: a large touch target (${focused.height}px)`);
+      await tab.keyboard.press('Enter');
+    };
+    await press('start');
     await tab.getByText('We are not allowed to use the camera').waitFor();
     assert.equal(await act(tab, 'capture').count(), 0);
-    await shot(tab, 'phone-6-camera-denied');
-    await chooseFile(tab, 'card.jpg', fileCard.bytes, 'image/jpeg');
-    await useAndSubmit(tab);
+    assert.equal(await tab.evaluate(() => document.activeElement.dataset.action), 'choose-file',
+      'the way forward has the focus');
+    await shot(tab, 'phone-7-camera-denied');
+    const chooser = tab.waitForEvent('filechooser');
+    await press('choose-file');
+    await (await chooser).setFiles({ name: 'card.jpg', mimeType: 'image/jpeg', buffer: fileCard.bytes });
+    await act(tab, 'use-photo').waitFor();
+    await press('use-photo');
+    await act(tab, 'submit').waitFor({ timeout: READING_MS });
+    await press('submit');
+    await tab.locator('#screen-done').waitFor({ state: 'visible' });
     await tab.close();
     await expectRegistryAnswer(integrator, session.id, 'file fallback');
   }
@@ -368,8 +404,71 @@ f.src = url; document.body.appendChild(f); };</script></body></html>`,
     await outsider.close();
   }
 
-  // 5. Refusal pages: a forged token (another deployment's key), a submitted session
-  // (case 1's), an expired session.
+  // 5. Cancel inside @veriff/incontext-sdk's frame after a photo was read: the SDK sees
+  // CANCELED and closes its frame, the photo is withdrawn, the session stays open (no
+  // webhook), and the same url opened again finishes it.
+  {
+    const session = await integrator.createSession();
+    const tab = await camera.newPage({ viewport: DESKTOP });
+    await tab.goto(`${allowed}/incontext`);
+    await tab.evaluate((url) => window.open_verification(url), session.url);
+    let frame = tab.frameLocator('#veriffFrame');
+    await act(frame, 'start').click();
+    await frame.locator('[data-action="capture"]:enabled').waitFor();
+    await act(frame, 'capture').click();
+    await act(frame, 'use-photo').click();
+    await act(frame, 'submit').waitFor({ timeout: READING_MS });
+    assert.equal((await integrator.media(session.id)).length, 1);
+    await act(frame, 'cancel').click();
+    await tab.waitForFunction(() => window.events.length === 2, null, { timeout: 10_000 });
+    assert.deepEqual(await tab.evaluate(() => window.events), ['STARTED', 'CANCELED']);
+    assert.equal(await tab.locator('#veriffFrame').count(), 0, 'CANCELED closes the SDK frame');
+    assert.deepEqual(await integrator.media(session.id), [], 'the canceled photo is withdrawn');
+    for (const deadline = Date.now() + 10_000; webhooksOf(session.id).length < 1 && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.deepEqual(webhooksOf(session.id).map((d) => d.body.action ?? d.path), ['started'],
+      'cancel sends no webhook');
+
+    await tab.evaluate(() => { window.events = []; });
+    await tab.evaluate((url) => window.open_verification(url), session.url);
+    frame = tab.frameLocator('#veriffFrame');
+    await act(frame, 'start').click();
+    await frame.locator('[data-action="capture"]:enabled').waitFor();
+    await act(frame, 'capture').click();
+    await useAndSubmit(frame);
+    await tab.waitForFunction(() => window.events.length === 3, null, { timeout: 10_000 });
+    assert.deepEqual(await tab.evaluate(() => window.events), ['STARTED', 'SUBMITTED', 'FINISHED']);
+    await tab.close();
+    await expectRegistryAnswer(integrator, session.id, 'canceled, then resumed');
+  }
+
+  // 6. The front of the card too (page.capture_front), at phone size: the back is read,
+  // the front stored as it is, both are the session's media.
+  {
+    const fronts = await startServer({ INEREG_PAGE_CAPTURE_FRONT: 'true' });
+    const withFront = new Integrator(fronts.base, created);
+    const session = await withFront.createSession();
+    const tab = await camera.newPage({ viewport: PHONE });
+    await tab.goto(session.url);
+    await act(tab, 'start').click();
+    await tab.locator('[data-action="capture"]:enabled').waitFor();
+    await act(tab, 'capture').click();
+    await act(tab, 'use-photo').click();
+    await tab.locator('#capture-heading', { hasText: 'Frente de tu credencial' }).waitFor({ timeout: READING_MS });
+    await tab.locator('[data-action="capture"]:enabled').waitFor();
+    await shot(tab, 'phone-6-front');
+    await act(tab, 'capture').click();
+    await useAndSubmit(tab);
+    await tab.close();
+    await expectRegistryAnswer(withFront, session.id, 'front');
+    assert.deepEqual((await withFront.media(session.id)).map((image) => image.context),
+      ['document-back', 'document-front']);
+    await fronts.stop();
+  }
+
+  // 7. Refusal pages: a forged token (another deployment's key), a token carrying
+  // another session's signature, a submitted session (case 1's), an expired session.
   {
     const tab = await camera.newPage({ viewport: PHONE });
     const session = await integrator.createSession();
@@ -379,13 +478,20 @@ f.src = url; document.body.appendChild(f); };</script></body></html>`,
     const response = await tab.goto(`${server.base}/v/${forged}`);
     assert.equal(response.status(), 404);
     await tab.getByText('Enlace no válido').waitFor();
-    await shot(tab, 'phone-7-refused-invalid');
+    await shot(tab, 'phone-8-refused-invalid');
     assert.equal((await fetch(`${server.base}/v/${forged}/submit`, { method: 'POST' })).status, 404);
+    const [, , otherSignature] = (await integrator.createSession()).sessionToken.split('.');
+    const spliced = `${header}.${payload}.${otherSignature}`;
+    assert.equal((await fetch(`${server.base}/v/${spliced}`)).status, 404);
+    for (const step of ['back', 'front', 'submit', 'cancel']) {
+      const refusal = await fetch(`${server.base}/v/${spliced}/${step}`, { method: 'POST', body: fileCard.bytes });
+      assert.equal(refusal.status, 404, step);
+    }
     assert.equal((await fetch(`${session.url}/submit`, { method: 'POST' })).status, 200);
     const submitted = await tab.goto(`${session.url}?lang=en`);
     assert.equal(submitted.status(), 410);
     await tab.getByText('Verification not available').waitFor();
-    await shot(tab, 'phone-8-refused-submitted');
+    await shot(tab, 'phone-9-refused-submitted');
 
     // Expiry: a node that expires sessions after a second.
     const log = await server.stop();
@@ -406,7 +512,8 @@ f.src = url; document.body.appendChild(f); };</script></body></html>`,
     await tab.getByText('Verificación no disponible').waitFor();
     await tab.close();
   }
-  console.log(`verification page: camera, file fallback, retake, incontext, refusals passed; screenshots in ${shots}`);
+  console.log('verification page: camera, file fallback, retake, incontext, cancel, front, refusals passed; ' +
+    `screenshots in ${shots}`);
 }
 
 await runThenCleanUp(main, cleanups, work);

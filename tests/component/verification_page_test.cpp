@@ -1,10 +1,11 @@
 // The verification page's session-token endpoints (GET /v/{token}, POST /v/{token}/back,
-// /front, /submit) over real loopback HTTP, on both backends: what they refuse, their
-// per-session rate limit, the tries, and that a photo read in the page is the session's
-// document-back image.
+// /front, /submit, /cancel) over real loopback HTTP, on both backends: what they refuse,
+// their per-session rate limit, the tries (stored), cancel, and that a photo read in the
+// page is the session's document-back image.
 #include "auth/signing.hpp"
 #include "service_fixture.hpp"
 #include "support/cards.hpp"
+#include "util/base64.hpp"
 
 namespace inereg::component {
 namespace {
@@ -97,7 +98,7 @@ TEST_F(VerificationPageTest, ForgedAndDeletedTokensAreRefusedEverywhere) {
   EXPECT_EQ(page.status, 404);
   EXPECT_NE(page.body.find("Enlace no válido"), std::string::npos) << page.body;
   EXPECT_EQ(page.header("content-type"), "text/html; charset=utf-8");
-  for (const std::string route : {"/back", "/front", "/submit"}) {
+  for (const std::string route : {"/back", "/front", "/submit", "/cancel"}) {
     const auto refused = post(forged + route, testing::blank_png());
     EXPECT_EQ(refused.status, 404) << route;
     EXPECT_EQ(refused.body, R"({"error":"link_invalid"})") << route;
@@ -117,7 +118,7 @@ TEST_F(VerificationPageTest, ASubmittedSessionsTokenIsRefused) {
   const auto page = get(session.path + "?lang=en");
   EXPECT_EQ(page.status, 410);
   EXPECT_NE(page.body.find("Verification not available"), std::string::npos) << page.body;
-  for (const std::string route : {"/back", "/front", "/submit"}) {
+  for (const std::string route : {"/back", "/front", "/submit", "/cancel"}) {
     const auto refused = post(session.path + route, testing::blank_png());
     EXPECT_EQ(refused.status, 410) << route;
     EXPECT_EQ(refused.body, R"({"error":"session_closed"})") << route;
@@ -160,6 +161,78 @@ TEST_F(VerificationPageTest, TheLastUnreadablePhotoIsStoredAndSubmitsTheSession)
   EXPECT_EQ(last.body, R"({"read":false,"reason":"mrz_not_found","triesLeft":0,"submitted":true})");
   EXPECT_TRUE(has_status(session.id, "submitted"));
   EXPECT_EQ(media_count(session.id), 1U);
+}
+
+TEST_F(VerificationPageTest, TheTriesAreTheDatabasesSoEveryNodeCountsTheSame) {
+  const auto session = create_session();
+  ASSERT_EQ(get(session.path).status, 200);
+  ASSERT_EQ(post(session.path + "/back", testing::blank_png()).status, 200);
+  EXPECT_EQ(database().query_int("SELECT unreadable_photos FROM page_tries WHERE session_id = '" + session.id + "'"),
+            1);
+  // Another node's try, as it would be recorded there: this node's next photo is the last.
+  database().exec("UPDATE page_tries SET unreadable_photos = 0 WHERE session_id = '" + session.id + "'");
+  EXPECT_EQ(post(session.path + "/back", testing::blank_png()).body,
+            R"({"read":false,"reason":"mrz_not_found","triesLeft":1})");
+  database().exec("UPDATE page_tries SET unreadable_photos = 1 WHERE session_id = '" + session.id + "'");
+  EXPECT_EQ(post(session.path + "/back", testing::blank_png()).body,
+            R"({"read":false,"reason":"mrz_not_found","triesLeft":0,"submitted":true})");
+  EXPECT_TRUE(has_status(session.id, "submitted"));
+}
+
+TEST_F(VerificationPageTest, TheTriesGoWithTheSession) {
+  const auto session = create_session();
+  ASSERT_EQ(post(session.path + "/back", testing::blank_png()).status, 200);
+  const std::string tries = "SELECT COUNT(*) FROM page_tries WHERE session_id = '" + session.id + "'";
+  ASSERT_EQ(database().query_int(tries), 1);
+  ASSERT_EQ(client_->delete_session(session.id).status, 200);
+  EXPECT_EQ(database().query_int(tries), 0);
+}
+
+TEST_F(VerificationPageTest, CancelWithdrawsThePhotosAndTheTriesAndLeavesTheSessionOpen) {
+  const auto card = testing::committed_card(std::string(INEREG_TEST_DATA_DIR) + "/cards", "card_0000.jpg");
+  const auto session = create_session();
+  ASSERT_EQ(get(session.path).status, 200);
+  ASSERT_EQ(post(session.path + "/back", testing::blank_png()).body,
+            R"({"read":false,"reason":"mrz_not_found","triesLeft":1})");
+  ASSERT_EQ(post(session.path + "/back", card.bytes).body, R"({"read":true})");
+  ASSERT_EQ(
+      post(session.path + "/front", testing::read_binary_file(std::string(INEREG_TEST_DATA_DIR) + "/media/tiny.jpg"))
+          .status,
+      200);
+  ASSERT_EQ(media_count(session.id), 2U);
+
+  const auto canceled = post(session.path + "/cancel");
+  EXPECT_EQ(canceled.status, 200);
+  EXPECT_EQ(canceled.body, R"({"canceled":true})");
+  EXPECT_EQ(media_count(session.id), 0U) << "the page's photos are withdrawn";
+  EXPECT_TRUE(has_status(session.id, "started")) << "Veriff has no canceled status: the session stays open";
+  // The same url resumes it, with every try again.
+  EXPECT_EQ(get(session.path).status, 200);
+  EXPECT_EQ(post(session.path + "/back", testing::blank_png()).body,
+            R"({"read":false,"reason":"mrz_not_found","triesLeft":1})");
+  EXPECT_EQ(media_count(session.id), 0U);
+}
+
+TEST_F(VerificationPageTest, CancelKeepsMediaOfOtherContexts) {
+  const auto session = create_session();
+  const std::string face = testing::read_binary_file(std::string(INEREG_TEST_DATA_DIR) + "/media/tiny.jpg");
+  const std::string upload =
+      R"({"image":{"context":"face","content":"data:image/jpeg;base64,)" + util::base64_encode(face) + R"("}})";
+  ASSERT_EQ(client_
+                ->send("POST", "/v1/sessions/" + session.id + "/media", upload,
+                       auth::hmac_sha256_hex(client_->secret(), upload))
+                .status,
+            200);
+  ASSERT_EQ(post(session.path + "/cancel").status, 200);
+  EXPECT_EQ(media_count(session.id), 1U);
+}
+
+TEST_F(VerificationPageTest, CancelIsRefusedOnceTheSessionIsSubmitted) {
+  const auto session = create_session();
+  ASSERT_EQ(post(session.path + "/submit").status, 200);
+  const auto refused = post(session.path + "/cancel");
+  EXPECT_EQ(refused.status, 410);
+  EXPECT_EQ(refused.body, R"({"error":"session_closed"})");
 }
 
 TEST_F(VerificationPageTest, APhotoThatReadsIsTheSessionsDocumentBack) {

@@ -472,6 +472,18 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     return c_.run(sql::kSessionHasReadableDocument, Params().add(session_id)).rows() > 0;
   }
 
+  void delete_media(std::string_view session_id, std::string_view context) override {
+    c_.run(sql::kDeleteSessionMediaOfContext, Params().add(session_id).add(context));
+  }
+
+  int count_unreadable_photo(std::string_view session_id) override {
+    return static_cast<int>(c_.run(sql::kCountUnreadablePhoto, Params().add(session_id)).integer(0, 0));
+  }
+
+  void clear_unreadable_photos(std::string_view session_id) override {
+    c_.run(sql::kDeleteUnreadablePhotos, Params().add(session_id));
+  }
+
   void insert_check_job(std::string_view session_id, TimeMs now, bool read_document) override {
     c_.run(sql::kInsertCheckJob, Params().add(session_id).add(now).add(read_document));
   }

@@ -156,6 +156,14 @@ ALTER TABLE sessions ADD COLUMN decision_reason TEXT NOT NULL DEFAULT '';
 DROP INDEX sessions_open_by_created;
 CREATE INDEX sessions_undecided_by_created ON sessions(created_at) WHERE submitted_at IS NULL AND decided_at IS NULL;
 )sql"},
+    // The verification page's unreadable card-back photos per session (page.max_tries),
+    // counted in the database so that every node serving the page counts the same tries.
+    Migration{10, R"sql(
+CREATE TABLE page_tries (
+  session_id         TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+  unreadable_photos  INTEGER NOT NULL
+);
+)sql"},
 };
 
 // The schema version this build needs: its newest migration.
@@ -353,6 +361,8 @@ inline constexpr std::string_view kSelectSessionMediaUsage =
 inline constexpr std::string_view kInsertMedia =
     "INSERT INTO media(id, session_id, context, mimetype, size, sha256, created_at, bytes) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+inline constexpr std::string_view kDeleteSessionMediaOfContext =
+    "DELETE FROM media WHERE session_id = $1 AND context = $2";
 inline constexpr std::string_view kSelectSessionMedia =
     "SELECT id, session_id, context, mimetype, size, sha256, created_at FROM media WHERE session_id = $1 "
     "ORDER BY seq";
@@ -367,6 +377,12 @@ inline constexpr std::string_view kSelectMediaForReading =
     "WHERE m.session_id = $1 AND m.context LIKE 'document-%' AND m.context <> 'document-front-face-cropped' "
     "AND m.mimetype IN ('image/jpeg', 'image/png', 'image/webp') "
     "ORDER BY CASE WHEN m.context LIKE 'document-back%' THEN 0 ELSE 1 END, m.seq DESC";
+
+// The verification page's tries (migration 10).
+inline constexpr std::string_view kCountUnreadablePhoto =
+    "INSERT INTO page_tries(session_id, unreadable_photos) VALUES ($1, 1) ON CONFLICT(session_id) "
+    "DO UPDATE SET unreadable_photos = page_tries.unreadable_photos + 1 RETURNING unreadable_photos";
+inline constexpr std::string_view kDeleteUnreadablePhotos = "DELETE FROM page_tries WHERE session_id = $1";
 
 // Reading the credential from the card (migration 5). The media filter is
 // kSelectMediaForReading's.

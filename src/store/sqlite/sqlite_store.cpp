@@ -272,6 +272,27 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     return document.step();
   }
 
+  void delete_media(std::string_view session_id, std::string_view context) override {
+    Statement remove(c_, sql::kDeleteSessionMediaOfContext);
+    remove.bind(session_id).bind(context).run();
+  }
+
+  int count_unreadable_photo(std::string_view session_id) override {
+    Statement count(c_, sql::kCountUnreadablePhoto);
+    count.bind(session_id);
+    if (!count.step()) {
+      throw StoreError("SQLite: page tries upsert returned no count");
+    }
+    const auto photos = static_cast<int>(count.integer(0));
+    count.run();
+    return photos;
+  }
+
+  void clear_unreadable_photos(std::string_view session_id) override {
+    Statement clear(c_, sql::kDeleteUnreadablePhotos);
+    clear.bind(session_id).run();
+  }
+
   void insert_check_job(std::string_view session_id, TimeMs now, bool read_document) override {
     Statement job(c_, sql::kInsertCheckJob);
     job.bind(session_id).bind(now).bind(read_document).run();
