@@ -117,6 +117,7 @@
     for (const id of ['capture-heading', 'capture-hint']) {
       $(id).textContent = $(id).dataset[side];
     }
+    $('viewfinder').dataset.side = side; // the front has no MRZ to mark
     show('screen-capture');
     startCamera();
   }

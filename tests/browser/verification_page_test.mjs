@@ -457,6 +457,7 @@ f.src = url; document.body.appendChild(f); };</script></body></html>`,
     await act(tab, 'use-photo').click();
     await tab.locator('#capture-heading', { hasText: 'Frente de tu credencial' }).waitFor({ timeout: READING_MS });
     await tab.locator('[data-action="capture"]:enabled').waitFor();
+    assert.equal(await tab.locator('.guide-mrz').isVisible(), false, 'the front has no MRZ to mark');
     await shot(tab, 'phone-6-front');
     await act(tab, 'capture').click();
     await useAndSubmit(tab);
@@ -493,9 +494,18 @@ f.src = url; document.body.appendChild(f); };</script></body></html>`,
     await tab.getByText('Verification not available').waitFor();
     await shot(tab, 'phone-9-refused-submitted');
 
+    // Cancel by redirect: the canceled screen; the url still opens the page.
+    const left = await integrator.createSession();
+    await tab.goto(left.url);
+    await act(tab, 'cancel').click();
+    await tab.locator('#screen-stopped').waitFor({ state: 'visible' });
+    await tab.getByText('Verificación cancelada').waitFor();
+    await shot(tab, 'phone-10-canceled');
+    assert.equal((await fetch(left.url)).status, 200);
+
     // Expiry: a node that expires sessions after a second.
     const log = await server.stop();
-    for (const token of [session.sessionToken, forged]) {
+    for (const token of [session.sessionToken, forged, spliced, left.sessionToken]) {
       assert.ok(!log.includes(token), 'a session token is in the log');
     }
     const expiring = await startServer({ INEREG_SESSIONS_EXPIRE_AFTER_MS: '1000',
