@@ -367,10 +367,8 @@ ApiResponse VerificationPage::upload(const ApiRequest& request, std::string_view
       if (stored.status != 200) {
         return stored;
       }
-      const auto outcome = submit_session(session);
-      if (outcome != sessions::SubmitResult::Outcome::kSubmitted) {
-        return refusal_json(outcome == sessions::SubmitResult::Outcome::kNotFound ? PageRefusal::kInvalidLink
-                                                                                  : PageRefusal::kClosed);
+      if (const auto refused = submit_session(session)) {
+        return refusal_json(*refused);
       }
       body["submitted"] = true;
     }
@@ -408,54 +406,56 @@ ApiResponse VerificationPage::store_photo(const store::Session& session, std::st
   return response;
 }
 
-sessions::SubmitResult::Outcome VerificationPage::submit_session(const store::Session& session) {
+std::optional<PageRefusal> VerificationPage::submit_session(const store::Session& session) {
   const auto submitted = sessions_.submit(session.id, auth::random_uuid_v4(), clock_());
-  if (submitted.outcome == sessions::SubmitResult::Outcome::kSubmitted) {
-    guard_.forget(session.id);
-    if (submitted.check_queued && on_check_queued_) {
-      on_check_queued_();
-    }
+  switch (submitted.outcome) {
+    case sessions::SubmitResult::Outcome::kSubmitted:
+      guard_.forget(session.id);
+      if (submitted.check_queued && on_check_queued_) {
+        on_check_queued_();
+      }
+      return std::nullopt;
+    case sessions::SubmitResult::Outcome::kNotFound:
+      return PageRefusal::kInvalidLink;
+    case sessions::SubmitResult::Outcome::kNotAllowed:
+      break;
   }
-  return submitted.outcome;
+  return PageRefusal::kClosed;
+}
+
+ApiResponse VerificationPage::run_step(std::string_view token, std::string_view name, std::string_view done,
+                                       const Step& step) {
+  try {
+    const auto admitted = admit(token);
+    if (admitted.refusal) {
+      return refusal_json(*admitted.refusal);
+    }
+    if (const auto refused = step(*admitted.session)) {
+      return refusal_json(*refused);
+    }
+    ApiResponse response{200, std::string(done)};
+    add_common_headers(response);
+    return response;
+  } catch (const std::exception& e) {
+    spdlog::error("verification page {}: {}", name, e.what());
+    return refusal_json(PageRefusal::kInternal);
+  }
 }
 
 ApiResponse VerificationPage::submit(std::string_view token) {
-  try {
-    const auto admitted = admit(token);
-    if (admitted.refusal) {
-      return refusal_json(*admitted.refusal);
-    }
-    const auto outcome = submit_session(*admitted.session);
-    if (outcome != sessions::SubmitResult::Outcome::kSubmitted) {
-      return refusal_json(outcome == sessions::SubmitResult::Outcome::kNotFound ? PageRefusal::kInvalidLink
-                                                                                : PageRefusal::kClosed);
-    }
-    ApiResponse response{200, R"({"submitted":true})"};
-    add_common_headers(response);
-    return response;
-  } catch (const std::exception& e) {
-    spdlog::error("verification page submit: {}", e.what());
-    return refusal_json(PageRefusal::kInternal);
-  }
+  return run_step(token, "submit", R"({"submitted":true})",
+                  [this](const store::Session& session) { return submit_session(session); });
 }
 
 ApiResponse VerificationPage::cancel(std::string_view token) {
-  try {
-    const auto admitted = admit(token);
-    if (admitted.refusal) {
-      return refusal_json(*admitted.refusal);
-    }
-    const auto outcome = sessions_.cancel_capture(admitted.session->id, kPagePhotos);
-    if (outcome != sessions::CaptureOutcome::kDone) {
-      return refusal_json(refusal_of(outcome));
-    }
-    ApiResponse response{200, R"({"canceled":true})"};
-    add_common_headers(response);
-    return response;
-  } catch (const std::exception& e) {
-    spdlog::error("verification page cancel: {}", e.what());
-    return refusal_json(PageRefusal::kInternal);
-  }
+  return run_step(token, "cancel", R"({"canceled":true})",
+                  [this](const store::Session& session) -> std::optional<PageRefusal> {
+                    const auto outcome = sessions_.cancel_capture(session.id, kPagePhotos);
+                    if (outcome != sessions::CaptureOutcome::kDone) {
+                      return refusal_of(outcome);
+                    }
+                    return std::nullopt;
+                  });
 }
 
 ApiResponse VerificationPage::refusal_json(PageRefusal refusal) {

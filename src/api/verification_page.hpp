@@ -82,7 +82,13 @@ class VerificationPage {
   std::string frame_ancestors(const store::Session& session);
   ApiResponse store_photo(const store::Session& session, std::string_view context, std::string_view bytes,
                           std::string_view mimetype);
-  sessions::SubmitResult::Outcome submit_session(const store::Session& session);
+  // Submits the session; the refusal it met, if any.
+  std::optional<PageRefusal> submit_session(const store::Session& session);
+  // A page step without a body (submit, cancel): `step` runs on the admitted session and
+  // gives the refusal it met, if any; else the answer is 200 `done`. A failure is logged
+  // under `name`, never with the token.
+  using Step = std::function<std::optional<PageRefusal>(const store::Session&)>;
+  ApiResponse run_step(std::string_view token, std::string_view name, std::string_view done, const Step& step);
 
   store::Store& store_;  // reads: the token's session, the integration's origins
   sessions::SessionWorkflow& sessions_;

@@ -168,6 +168,16 @@ async function chooseFile(scope, name, bytes, mimeType) {
   await scope.locator('#file').setInputFiles({ name, mimeType, buffer: bytes });
 }
 
+// Opens `url` through @veriff/incontext-sdk in the shop's page `tab`, starts, and waits for
+// the camera; returns the SDK's frame.
+async function startInContext(tab, url) {
+  await tab.evaluate((u) => window.open_verification(u), url);
+  const frame = tab.frameLocator('#veriffFrame');
+  await act(frame, 'start').click();
+  await frame.locator('[data-action="capture"]:enabled').waitFor();
+  return frame;
+}
+
 // From the capture screen on: the photo under review is read, and the submit screen follows.
 async function useAndSubmit(scope) {
   await act(scope, 'use-photo').click();
@@ -378,10 +388,7 @@ f.src = url; document.body.appendChild(f); };</script></body></html>`,
     const session = await integrator.createSession();
     const tab = await camera.newPage({ viewport: DESKTOP });
     await tab.goto(`${allowed}/incontext`);
-    await tab.evaluate((url) => window.open_verification(url), session.url);
-    const frame = tab.frameLocator('#veriffFrame');
-    await act(frame, 'start').click();
-    await frame.locator('[data-action="capture"]:enabled').waitFor();
+    const frame = await startInContext(tab, session.url);
     await shot(tab, 'desktop-5-incontext');
     await act(frame, 'capture').click();
     await useAndSubmit(frame);
@@ -411,10 +418,7 @@ f.src = url; document.body.appendChild(f); };</script></body></html>`,
     const session = await integrator.createSession();
     const tab = await camera.newPage({ viewport: DESKTOP });
     await tab.goto(`${allowed}/incontext`);
-    await tab.evaluate((url) => window.open_verification(url), session.url);
-    let frame = tab.frameLocator('#veriffFrame');
-    await act(frame, 'start').click();
-    await frame.locator('[data-action="capture"]:enabled').waitFor();
+    let frame = await startInContext(tab, session.url);
     await act(frame, 'capture').click();
     await act(frame, 'use-photo').click();
     await act(frame, 'submit').waitFor({ timeout: READING_MS });
@@ -431,10 +435,7 @@ f.src = url; document.body.appendChild(f); };</script></body></html>`,
       'cancel sends no webhook');
 
     await tab.evaluate(() => { window.events = []; });
-    await tab.evaluate((url) => window.open_verification(url), session.url);
-    frame = tab.frameLocator('#veriffFrame');
-    await act(frame, 'start').click();
-    await frame.locator('[data-action="capture"]:enabled').waitFor();
+    frame = await startInContext(tab, session.url);
     await act(frame, 'capture').click();
     await useAndSubmit(frame);
     await tab.waitForFunction(() => window.events.length === 3, null, { timeout: 10_000 });

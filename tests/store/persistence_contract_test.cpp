@@ -190,6 +190,39 @@ TEST_P(PersistenceContractTest, MediaUsageReadableDocumentsCredentialAndDeletion
   EXPECT_FALSE(store_->find_media("m1"));
 }
 
+TEST_P(PersistenceContractTest, MediaOfOneContextIsDeletedAndPageTriesAreCountedPerSession) {
+  insert("s1", "x");
+  insert("s2", "x");
+  {
+    const auto tx = store_->begin_write();
+    Media media{"m1", "s1", "document-back", "image/png", 3, std::string(64, '0'), kT0};
+    tx->insert_media(media, "abc");
+    media.id = "m2";
+    media.context = "face";
+    tx->insert_media(media, "def");
+    media.id = "m3";
+    media.session_id = "s2";
+    media.context = "document-back";
+    tx->insert_media(media, "ghi");
+    tx->delete_media("s1", "document-back");
+    EXPECT_EQ(tx->count_unreadable_photo("s1"), 1);
+    EXPECT_EQ(tx->count_unreadable_photo("s1"), 2);
+    EXPECT_EQ(tx->count_unreadable_photo("s2"), 1);
+    tx->commit();
+  }
+  EXPECT_FALSE(store_->find_media("m1"));
+  EXPECT_TRUE(store_->find_media("m2"));
+  EXPECT_TRUE(store_->find_media("m3"));
+  const auto tx = store_->begin_write();
+  EXPECT_EQ(tx->count_unreadable_photo("s1"), 3) << "committed";
+  tx->clear_unreadable_photos("s1");
+  EXPECT_EQ(tx->count_unreadable_photo("s1"), 1);
+  EXPECT_EQ(tx->count_unreadable_photo("s2"), 2);
+  EXPECT_TRUE(tx->delete_session("s1", "i1"));
+  EXPECT_EQ(tx->count_unreadable_photo("s2"), 3);
+  tx->commit();
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, PersistenceContractTest, ::testing::Values("sqlite", "postgres"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
