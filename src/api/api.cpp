@@ -6,6 +6,7 @@
 
 #include "api/errors.hpp"
 #include "api/openapi_document.hpp"
+#include "api/session_token.hpp"
 #include "auth/secret_box.hpp"
 
 namespace inereg::api {
@@ -47,7 +48,7 @@ std::span<const Route> Api::route_table() {
             .access = Access::kPublic,
             .threads = Threads::kReadOnly,
             .metrics_label = "metrics",
-            .handler = [](Api& api, const RouteCall&) { return api.metrics_response(); }},
+            .handler = [](Api& api, const RouteCall& call) { return api.metrics_response(call.request); }},
       // The verification page (the session's `url`; api/verification_page.hpp): opening
       // it starts the session, a write; its photos are read and stored, and its submit
       // takes the same workflow steps as the API's.
@@ -187,7 +188,8 @@ Api::Api(store::Store& store, sessions::SessionWorkflow& sessions, auth::Integra
       on_check_queued_(std::move(on_check_queued)),
       results_(options_.result_cache_ms),
       cors_(store_, options_.cors_cache_ms, clock_),
-      page_(store_, sessions_, options_, clock_, on_check_queued_) {}
+      page_(store_, sessions_, options_, clock_, on_check_queued_),
+      throttle_(options_.auth_throttle) {}
 
 http::Routing Api::route(std::string_view method, std::string_view path) const {
   const RouteMatch match = match_route(method, path);
@@ -235,7 +237,7 @@ ApiResponse Api::handle(const ApiRequest& request, const http::Routing& routing)
     }
     response = route.handler(*this, RouteCall{request, routing.id, caller ? &*caller : nullptr});
   } catch (const ApiError& e) {
-    response = error_response(e);
+    response = by_api_key && !caller ? authentication_failure(request, e) : error_response(e);
   } catch (const std::exception& e) {
     // The client sees only "Something went wrong"; the detail stays in the log.
     // A session-token route's path is a credential: only its pattern is logged.
@@ -244,17 +246,69 @@ ApiResponse Api::handle(const ApiRequest& request, const http::Routing& routing)
     response = error_response(ErrorKind::kInternal);
   }
   if (by_api_key) {
-    if (caller && response.status != 401) {
-      sign_response(response, *caller);
-    } else if (request.auth_client) {
-      // 401 carries the API key echoed back and no signature (the ine-registry page).
-      response.headers.emplace_back("X-AUTH-CLIENT", std::string(*request.auth_client));
-    }
-  }
-  if (route.browser_cors && by_api_key) {
-    add_cors_headers(request, caller ? &*caller : nullptr, response);
+    authenticated_headers(route, request, caller ? &*caller : nullptr, response);
   }
   return response;
+}
+
+std::optional<ApiResponse> Api::admit(const ApiRequest& head, const http::Routing& routing) {
+  if (routing.route == http::Routing::kNoRoute) {
+    return error_response(ErrorKind::kNotFound);  // what handle() would answer, without reading the body
+  }
+  const Route& route = routes()[routing.route];
+  if (route.access == Access::kSessionToken) {
+    // A token this deployment did not make is refused as the handler would refuse it
+    // (it checks the token before it looks at the body, which is empty here).
+    if (!session_id_from_token(routing.id, options_.session_token_key)) {
+      return handle(head, routing);
+    }
+    return std::nullopt;
+  }
+  if (route.access == Access::kPublic) {
+    return std::nullopt;
+  }
+  try {
+    identify_caller(directory_, head, route.access != Access::kBodySignatureOptional);
+    return std::nullopt;
+  } catch (const ApiError& e) {
+    ApiResponse refusal = authentication_failure(head, e);
+    authenticated_headers(route, head, nullptr, refusal);
+    return refusal;
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: {}", head.method, head.path, e.what());
+    return error_response(ErrorKind::kInternal);
+  }
+}
+
+ApiResponse Api::authentication_failure(const ApiRequest& request, const ApiError& error) {
+  if (error_spec(error.kind()).http_status != 401) {
+    return error_response(error);
+  }
+  // Keys that are not UUIDs are counted by address only: any string would do as a
+  // key, and the table must not be filled with them.
+  const std::string_view api_key =
+      request.auth_client && auth::is_uuid(*request.auth_client) ? *request.auth_client : std::string_view();
+  const auto verdict = throttle_.record_failure(api_key, request.client_address, clock_());
+  if (verdict.retry_after_s) {
+    return error_response(
+        ApiError(ErrorKind::kTooManyRequests, {}, {{"Retry-After", std::to_string(*verdict.retry_after_s)}}));
+  }
+  ApiResponse response = error_response(error);
+  response.delay = verdict.delay;
+  return response;
+}
+
+void Api::authenticated_headers(const Route& route, const ApiRequest& request, const Caller* caller,
+                                ApiResponse& response) {
+  if (caller != nullptr && response.status != 401) {
+    sign_response(response, *caller);
+  } else if (request.auth_client) {
+    // 401 carries the API key echoed back and no signature (the ine-registry page).
+    response.headers.emplace_back("X-AUTH-CLIENT", std::string(*request.auth_client));
+  }
+  if (route.browser_cors) {
+    add_cors_headers(request, caller, response);
+  }
 }
 
 void Api::add_cors_headers(const ApiRequest& request, const Caller* caller, ApiResponse& response) {

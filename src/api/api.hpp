@@ -1,17 +1,21 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 
+#include "api/auth_throttle.hpp"
 #include "api/authenticate.hpp"
 #include "api/cors.hpp"
+#include "api/errors.hpp"
 #include "api/messages.hpp"
 #include "api/result_cache.hpp"
 #include "api/routes.hpp"
 #include "api/verification_page.hpp"
 #include "auth/integration_directory.hpp"
 #include "http/exchange.hpp"
+#include "media/image_content.hpp"
 #include "sessions/workflow.hpp"
 #include "store/store.hpp"
 
@@ -22,6 +26,7 @@ struct MediaOptions {
   // Base64 characters of one `image.content`: Veriff's "24MB in base64 encoding".
   std::size_t max_upload_bytes = 24 << 20;
   store::MediaLimits limits;  // files and decoded bytes per session
+  media::ImageLimits image;   // pixels an accepted image may declare (and the reader decode)
 };
 
 // What the operator sets (`api.*` in the config).
@@ -31,6 +36,7 @@ struct ApiSettings {
   // the one who would grant that, so it is on by default with Veriff's limits.
   bool delete_enabled = true;
   store::DeleteRateLimit delete_limit;  // per integration, counted in the store
+  AuthThrottleSettings auth_throttle;   // repeated failed authentication: slowed, then 429
 };
 
 // The settings plus what the service wires in when it builds the Api.
@@ -41,8 +47,9 @@ struct ApiOptions : ApiSettings {
   // The store's reads are local point reads (SQLite), cheaper inline than a hop to the
   // blocking pool: Threads::kReadOnly routes then run on the I/O threads.
   bool local_reads = true;
-  // GET /metrics: the Prometheus exposition text (unauthenticated); empty = 404.
+  // GET /metrics: the Prometheus exposition text; empty = 404.
   std::function<std::string()> metrics_page;
+  std::string metrics_token;  // metrics.token (metrics/metrics.hpp)
   MediaOptions media;
   PageOptions page;  // the verification page (GET /v/{sessionToken})
 };
@@ -68,6 +75,13 @@ class Api {
   ApiResponse handle(const ApiRequest& request, const http::Routing& routing);
   // Routes and answers `request` (callers without a server: the demo, benchmarks).
   ApiResponse handle(const ApiRequest& request);
+  // Before a body is read: the refusal `handle` would give a request whose headers
+  // already fail (unknown route, an API key that names no active integration, a
+  // required signature header missing or malformed, a session token this deployment
+  // did not make), or nullopt to read the body. So nobody without credentials makes
+  // the server hold a body. The signature itself needs the body: handle() checks it.
+  std::optional<ApiResponse> admit(const ApiRequest& head, const http::Routing& routing);
+  AuthThrottle::Stats auth_throttle_stats() const { return throttle_.stats(); }
 
   // The route table (see routes.hpp); here because its entries call the handlers.
   static std::span<const Route> route_table();
@@ -81,7 +95,7 @@ class Api {
   ApiResponse get_person(std::string_view session_id, Caller& caller);
   ApiResponse get_attempts(std::string_view session_id, Caller& caller);
   // GET /metrics (api/metrics_handler.cpp).
-  ApiResponse metrics_response() const;
+  ApiResponse metrics_response(const ApiRequest& request) const;
   ApiResponse upload_media(const ApiRequest& request, std::string_view session_id, Caller& caller);
   ApiResponse list_media(std::string_view session_id, Caller& caller);
   ApiResponse get_media(std::string_view media_id, Caller& caller);
@@ -94,6 +108,13 @@ class Api {
   // authentication failed, the integration the API key names (so the page can read
   // the 401 too).
   void add_cors_headers(const ApiRequest& request, const Caller* caller, ApiResponse& response);
+  // The answer to a failed authentication: `error` as it is, held back, or turned
+  // into a 429 once the key or the address has failed too often (AuthThrottle).
+  ApiResponse authentication_failure(const ApiRequest& request, const ApiError& error);
+  // What every answer of an API-key route carries: the response signature (or, on a
+  // 401, the API key echoed back) and, on browser routes, the CORS headers.
+  void authenticated_headers(const Route& route, const ApiRequest& request, const Caller* caller,
+                             ApiResponse& response);
 
   store::Store& store_;
   sessions::SessionWorkflow& sessions_;
@@ -104,6 +125,7 @@ class Api {
   ResultCache results_;
   CorsPolicy cors_;
   VerificationPage page_;  // after options_, which it refers to
+  AuthThrottle throttle_;
 };
 
 }  // namespace inereg::api

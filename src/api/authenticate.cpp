@@ -17,8 +17,7 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-Caller authenticate(auth::IntegrationDirectory& directory, const ApiRequest& request, SignedPart part,
-                    std::string_view signed_message, bool signature_required) {
+Caller identify_caller(auth::IntegrationDirectory& directory, const ApiRequest& request, bool signature_required) {
   if (!request.auth_client || request.auth_client->empty()) {
     throw ApiError(ErrorKind::kApiKeyMissing);
   }
@@ -41,18 +40,21 @@ Caller authenticate(auth::IntegrationDirectory& directory, const ApiRequest& req
     throw ApiError(ErrorKind::kIntegrationNotFound,
                    "Integration with the API key was not found: vrf-integration-id names another integration.");
   }
-  Caller caller{integration, integration->secrets.empty() ? std::string() : integration->secrets.front(), false};
+  const auto& signature = request.hmac_signature ? request.hmac_signature : request.legacy_signature;
+  if (signature ? !auth::is_sha256_hex(*signature) : signature_required) {
+    throw ApiError(ErrorKind::kSignatureMalformed);
+  }
+  return Caller{integration, integration->secrets.empty() ? std::string() : integration->secrets.front(), false};
+}
 
+Caller authenticate(auth::IntegrationDirectory& directory, const ApiRequest& request, SignedPart part,
+                    std::string_view signed_message, bool signature_required) {
+  Caller caller = identify_caller(directory, request, signature_required);
+  const auto& integration = caller.integration;
   const bool legacy = !request.hmac_signature && request.legacy_signature;
   const auto& signature = legacy ? request.legacy_signature : request.hmac_signature;
   if (!signature) {
-    if (signature_required) {
-      throw ApiError(ErrorKind::kSignatureMalformed);
-    }
-    return caller;
-  }
-  if (!auth::is_sha256_hex(*signature)) {
-    throw ApiError(ErrorKind::kSignatureMalformed);
+    return caller;  // optional here, and absent (identify_caller refused a missing required one)
   }
   if (integration->secrets.empty()) {
     // No secret to verify with: none could be decrypted with this master key (logged

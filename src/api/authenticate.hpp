@@ -20,6 +20,13 @@ struct Caller {
 // What the request's signature covers (veriff-api.md §2.2).
 enum class SignedPart { kPathId, kBody };
 
+// The part of authentication the headers alone decide: the API key names an active
+// integration (and vrf-integration-id no other), and a signature header is present
+// when `signature_required` and well formed when present. Runs before a request's
+// body is read (Api::admit), and again as the first half of authenticate(). Throws
+// ApiError (18xx) on failure.
+Caller identify_caller(auth::IntegrationDirectory& directory, const ApiRequest& request, bool signature_required);
+
 // Checks the API key and the signature over `signed_message`, trying every unrevoked
 // secret (rotation). `signature_required` is false only for POST /v1/sessions, where a
 // signature is verified when present. Throws ApiError (18xx) on failure.

@@ -87,6 +87,8 @@ ErrorSpec error_spec(ErrorKind kind) {
     case ErrorKind::kTooManyRequests:
       // The title of DELETE's documented 429.
       return {429, "1101", "Too many requests"};
+    case ErrorKind::kOverloaded:
+      return {503, "1101", "Service is busy, retry shortly"};
   }
   return {500, "1101", "Something went wrong"};
 }
@@ -119,6 +121,8 @@ ApiResponse refusal_response(http::Refusal refusal) {
       return error_response(ErrorKind::kPayloadTooLarge);
     case http::Refusal::kHeaderTooLarge:
       return error_response(ErrorKind::kHeaderTooLarge);
+    case http::Refusal::kOverloaded:
+      return error_response(ApiError(ErrorKind::kOverloaded, {}, {{"Retry-After", "1"}}));
   }
   return error_response(ErrorKind::kInternal);
 }

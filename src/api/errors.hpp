@@ -49,6 +49,7 @@ enum class ErrorKind {
   kOriginNotAllowed,             // 403 1101 (CORS preflight from an origin no integration allows)
   kDeleteDisabled,               // 403 1101 (api.delete_enabled = false)
   kTooManyRequests,              // 429 1101 (DELETE rate limit)
+  kOverloaded,                   // 503 1101 (request bodies in flight at their cap; refused by the HTTP server)
 };
 
 struct ErrorSpec {

@@ -88,6 +88,12 @@ ApiResponse Api::upload_media(const ApiRequest& request, std::string_view sessio
   if (decoded.error) {
     throw_content_error(*decoded.error, decoded);
   }
+  if (media::exceeds(decoded.image->bytes, options_.media.image)) {
+    throw ApiError(ErrorKind::kInvalidParameters,
+                   "Request includes invalid parameters: image.content declares more than " +
+                       std::to_string(options_.media.image.max_pixels) + " pixels or a side longer than " +
+                       std::to_string(options_.media.image.max_side) + " pixels.");
+  }
 
   store::Media media;
   media.id = auth::random_uuid_v4();

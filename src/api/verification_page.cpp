@@ -236,6 +236,7 @@ VerificationPage::VerificationPage(store::Store& store, sessions::SessionWorkflo
       options_(options),
       clock_(std::move(clock)),
       on_check_queued_(std::move(on_check_queued)),
+      reader_(options.media.image),
       guard_(options.page.requests_per_minute) {}
 
 std::size_t VerificationPage::max_photo_bytes(std::size_t max_upload_base64) {
@@ -334,7 +335,8 @@ ApiResponse VerificationPage::upload(const ApiRequest& request, std::string_view
     }
     const store::Session& session = *admitted.session;
     // The transport's body limit may be larger (http.max_body_bytes); the API's is this.
-    if (request.body.size() > max_photo_bytes(options_.media.max_upload_bytes)) {
+    if (request.body.size() > max_photo_bytes(options_.media.max_upload_bytes) ||
+        media::exceeds(request.body, options_.media.image)) {
       return refusal_json(PageRefusal::kTooLarge);
     }
     // The reader decodes these three; a phone's HEIC is re-encoded as JPEG by the page.

@@ -95,7 +95,7 @@ class VerificationPage {
   const ApiOptions& options_;
   const Clock clock_;
   const CheckQueued on_check_queued_;
-  const vision::MrzReader reader_{};
+  const vision::MrzReader reader_;
   PageGuard guard_;
 };
 

@@ -67,7 +67,7 @@ http::ServerOptions server_options(const config::Config& config) {
 
 }  // namespace
 
-Service::Service(config::Config config)
+Service::Service(config::Config config, bool handle_signals)
     : config_(std::move(config)),
       secret_box_(secret_box_from(config_)),
       // PostgreSQL: refuses a schema that is behind (`inereg migrate` applies it once,
@@ -76,8 +76,13 @@ Service::Service(config::Config config)
   // Session changes queue their webhooks in the same transaction (sessions/workflow.hpp).
   sessions_ = std::make_unique<sessions::SessionWorkflow>(*store_, std::make_shared<webhooks::WebhookPayloads>());
   registry_ = make_registry_connector(config_, *store_, secret_box_);
-  checks_ = std::make_unique<checks::CheckRunner>(*store_, *sessions_, *registry_, config_.checks, util::wall_clock_ms);
-  metrics_ = std::make_unique<ServiceMetrics>(*store_, *checks_, *registry_, api::routes(), util::wall_clock_ms);
+  checks::CheckRunnerOptions check_options = config_.checks;
+  check_options.image_limits = config_.media.image;  // one setting: what uploads and the reader accept
+  checks_ = std::make_unique<checks::CheckRunner>(*store_, *sessions_, *registry_, check_options, util::wall_clock_ms);
+  metrics_ = std::make_unique<ServiceMetrics>(
+      *store_, *checks_, *registry_, api::routes(), util::wall_clock_ms,
+      ServiceMetrics::TransportSources{[this] { return server_->stats(); },
+                                       [this] { return api_->auth_throttle_stats(); }});
   directory_ = std::make_unique<auth::IntegrationDirectory>(*store_, secret_box_, config_.auth.integration_cache_ms,
                                                             util::wall_clock_ms);
   const auto http_options = server_options(config_);
@@ -90,9 +95,16 @@ Service::Service(config::Config config)
     metrics_->count_request(routing, response.status);
     return response;
   };
+  application.admit = [this](const http::Request& head, const http::Routing& routing) {
+    auto refusal = api_->admit(head, routing);
+    if (refusal) {
+      metrics_->count_request(routing, refusal->status);
+    }
+    return refusal;
+  };
   application.refuse = api::refusal_response;
   server_ = std::make_unique<http::HttpServer>(http_options, std::move(application));
-  server_->listen();
+  server_->listen(handle_signals);
   const bool ipv6 = http_options.host.find(':') != std::string::npos;
   local_url_ = fmt::format("http://{}:{}", ipv6 ? "[" + http_options.host + "]" : http_options.host, server_->port());
   api::ApiOptions options;
@@ -104,6 +116,7 @@ Service::Service(config::Config config)
   options.local_reads = config_.db.starts_with("sqlite:");
   if (config_.metrics.enabled) {
     options.metrics_page = [this] { return metrics_->render(); };
+    options.metrics_token = config_.metrics.token;
   }
   options.media = config_.media;
   options.page = config_.page;
@@ -116,13 +129,13 @@ Service::Service(config::Config config)
 
 Service::~Service() = default;
 
-void Service::run(bool handle_signals) {
+void Service::run() {
   // Counted before the workers start, which would otherwise race the count.
   const auto pending = store_->pending_check_count();
   checks_->start();
   webhooks_->start();
   expiry_->start();
-  server_->run(handle_signals, [&] {
+  server_->run([&] {
     spdlog::info("inereg listening on {}:{} ({} pending checks)", config::parse_listen(config_.listen).host,
                  server_->port(), pending);
   });

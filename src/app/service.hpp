@@ -21,17 +21,19 @@ namespace inereg::app {
 // tests both build exactly this.
 class Service {
  public:
-  // Opens the store and binds the listening socket. Throws config::ConfigError if the
-  // master key is missing or malformed, store::StoreError, std::system_error.
-  explicit Service(config::Config config);
+  // Opens the store and binds the listening socket. With `handle_signals`, SIGINT and
+  // SIGTERM are caught from before the port accepts, and run() drains on them. Throws
+  // config::ConfigError if the master key is missing or malformed, store::StoreError,
+  // std::system_error.
+  Service(config::Config config, bool handle_signals);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
   std::uint16_t port() const { return server_->port(); }
-  // Runs the check workers and serves until stop() (or a signal); then drains the
+  // Runs the check workers and serves until stop() (or a caught signal); then drains the
   // HTTP server and lets running checks finish.
-  void run(bool handle_signals);
+  void run();
   void stop() { server_->stop(); }
 
   store::Store& store() { return *store_; }

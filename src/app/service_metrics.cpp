@@ -37,8 +37,12 @@ metrics::HistogramSnapshot upstream_latency(const registry::ConnectorStats& stat
 
 ServiceMetrics::ServiceMetrics(store::Store& store, const checks::CheckRunner& checks,
                                const registry::RegistryConnector& connector, std::span<const api::Route> routes,
-                               Clock clock)
-    : store_(store), checks_(checks), connector_(connector), clock_(std::move(clock)) {
+                               Clock clock, TransportSources transport)
+    : store_(store),
+      checks_(checks),
+      connector_(connector),
+      clock_(std::move(clock)),
+      transport_(std::move(transport)) {
   // Labels are resolved here, once, so counting a request needs no lookup.
   for (const api::Route& route : routes) {
     label_of_route_.push_back(label_index(labels_, route.metrics_label));
@@ -112,6 +116,25 @@ std::string ServiceMetrics::render() {
   out.gauge("inereg_registry_breaker_state", "Upstream circuit breaker: 0 closed, 1 half-open, 2 open.",
             stats.breaker_state);
   out.histogram("inereg_registry_upstream_duration_seconds", "Upstream registry call time.", upstream_latency(stats));
+
+  const http::ServerStats server = transport_.server();
+  out.gauge("inereg_http_connections", "HTTP connections open now.", server.connections);
+  out.counter("inereg_http_connections_refused_total",
+              "HTTP connections closed at accept because http.max_connections were open.", server.connections_refused);
+  out.gauge("inereg_http_body_bytes_in_flight",
+            "Bytes reserved for request bodies being read or handled (cap: http.max_body_bytes_in_flight).",
+            server.body_bytes_in_flight);
+  out.counter("inereg_http_bodies_refused_total",
+              "Requests answered 503 because their body would pass http.max_body_bytes_in_flight.",
+              server.bodies_refused);
+  out.counter("inereg_http_refused_before_body_total",
+              "Requests refused from their headers (credentials, route) before their body was read.",
+              server.refused_before_body);
+  const auto throttled = transport_.auth_throttle();
+  out.counter("inereg_auth_failures_delayed_total",
+              "Failed authentications answered late (auth.failures_before_delay passed).", throttled.delayed);
+  out.counter("inereg_auth_failures_refused_total",
+              "Failed authentications answered 429 (auth.failures_before_429 passed).", throttled.refused);
 
   out.header("inereg_http_requests_total", "HTTP requests answered, by route class and status class.", "counter");
   for (std::size_t label = 0; label < requests_.size(); ++label) {

@@ -8,9 +8,11 @@
 #include <string_view>
 #include <vector>
 
+#include "api/auth_throttle.hpp"
 #include "api/routes.hpp"
 #include "checks/check_runner.hpp"
 #include "http/exchange.hpp"
+#include "http/server.hpp"
 #include "metrics/metrics.hpp"
 #include "registry/connector.hpp"
 #include "store/store.hpp"
@@ -25,8 +27,14 @@ class ServiceMetrics {
  public:
   using Clock = std::function<store::TimeMs()>;
   // `routes`: the table the server's routings number (api::routes()).
+  // Read when the page is rendered: the HTTP server's counts and the API's throttling
+  // of failed authentication (both exist after the metrics do).
+  struct TransportSources {
+    std::function<http::ServerStats()> server;
+    std::function<api::AuthThrottle::Stats()> auth_throttle;
+  };
   ServiceMetrics(store::Store& store, const checks::CheckRunner& checks, const registry::RegistryConnector& connector,
-                 std::span<const api::Route> routes, Clock clock);
+                 std::span<const api::Route> routes, Clock clock, TransportSources transport);
 
   // Counts one answered request under its route's label ("other" when no route
   // matched): two array indexings and one relaxed atomic add.
@@ -45,6 +53,7 @@ class ServiceMetrics {
   const checks::CheckRunner& checks_;
   const registry::RegistryConnector& connector_;
   const Clock clock_;
+  const TransportSources transport_;
   std::mutex depth_mutex_;
   std::int64_t depth_ = 0;
   std::optional<store::TimeMs> depth_read_at_;

@@ -125,7 +125,7 @@ struct CheckRunner::Core {
   const SteadyClock::duration deadline;
   const int claim_threshold;
   PipelineMetrics metrics;
-  const vision::MrzReader reader{};  // stateless; Tesseract is per thread (thread_local)
+  const vision::MrzReader reader{options.image_limits};  // stateless; Tesseract is per thread (thread_local)
 
   std::mutex mutex;
   std::condition_variable dispatcher_wakeup;  // wake(), slots freed, stop

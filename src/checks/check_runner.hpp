@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "checks/document_reading.hpp"
+#include "media/image_content.hpp"
 #include "metrics/metrics.hpp"
 #include "registry/connector.hpp"
 #include "sessions/workflow.hpp"
@@ -37,6 +38,9 @@ struct CheckRunnerOptions {
   // Threads reading document images (vision.threads): each read is a second or more of
   // CPU in Tesseract, so more threads than spare cores only make every read slower.
   int reading_threads = 1;
+  // What the reader may decode: the same limits uploads are held to (media.*), so an
+  // image stored before they were lowered is not decoded past them either.
+  media::ImageLimits image_limits;
 };
 
 // What the pipeline counts, for GET /metrics. Updated lock-free by the pipeline.

@@ -235,11 +235,11 @@ void add_serve_command(CLI::App& app) {
         config = config::load_config(options->config_file, flags);
       }
       setup_logging(config.log_level);
-      app::Service service(std::move(config));
+      app::Service service(std::move(config), /*handle_signals=*/true);
       if (*demo) {
         std::cout << prepare_demo(service) << std::flush;
       }
-      service.run(true);
+      service.run();
     });
   });
 }

@@ -199,6 +199,7 @@ const std::vector<Binding>& bindings() {
   constexpr std::int64_t kHourMs = 3'600'000;
   constexpr std::int64_t kDayMs = 24 * kHourMs;
   const auto upstream = [](auto member) { return field(&Config::registry, &RegistryOptions::upstream, member); };
+  const auto throttle = [](auto member) { return field(&Config::api, &api::ApiSettings::auth_throttle, member); };
   const auto breaker = [](auto member) {
     return field(&Config::registry, &RegistryOptions::upstream, &UpstreamOptions::breaker, member);
   };
@@ -218,6 +219,9 @@ const std::vector<Binding>& bindings() {
       integer("http", "read_timeout_ms", 100, kHourMs, field(&Config::http, &ServerSettings::read_timeout)),
       integer("http", "idle_timeout_ms", 100, kHourMs, field(&Config::http, &ServerSettings::idle_timeout)),
       integer("http", "drain_timeout_ms", 0, kHourMs, field(&Config::http, &ServerSettings::drain_timeout)),
+      integer("http", "max_connections", 1, 1 << 20, field(&Config::http, &ServerSettings::max_connections)),
+      integer("http", "max_body_bytes_in_flight", 1 << 20, std::int64_t{1} << 40,
+              field(&Config::http, &ServerSettings::max_body_bytes_in_flight)),
 
       integer("checks", "workers", 0, 256, field(&Config::checks, &CheckRunnerOptions::workers)),
       integer("checks", "max_in_flight", 1, 100'000, field(&Config::checks, &CheckRunnerOptions::max_in_flight)),
@@ -233,9 +237,15 @@ const std::vector<Binding>& bindings() {
       integer("vision", "threads", 1, 64, field(&Config::checks, &CheckRunnerOptions::reading_threads)),
 
       boolean("metrics", "enabled", field(&Config::metrics, &metrics::MetricsOptions::enabled)),
+      text("metrics", "token", field(&Config::metrics, &metrics::MetricsOptions::token)),
 
       integer("auth", "integration_cache_ms", 0, kHourMs,
               field(&Config::auth, &auth::DirectoryOptions::integration_cache_ms)),
+      integer("auth", "failure_window_ms", 1000, kDayMs, throttle(&api::AuthThrottleSettings::failure_window_ms)),
+      integer("auth", "failures_before_delay", 0, 1'000'000,
+              throttle(&api::AuthThrottleSettings::failures_before_delay)),
+      integer("auth", "failure_delay_ms", 0, 10'000, throttle(&api::AuthThrottleSettings::failure_delay_ms)),
+      integer("auth", "failures_before_429", 0, 1'000'000, throttle(&api::AuthThrottleSettings::failures_before_429)),
 
       integer("api", "result_cache_ms", 0, kHourMs, field(&Config::api, &api::ApiSettings::result_cache_ms)),
       boolean("api", "delete_enabled", field(&Config::api, &api::ApiSettings::delete_enabled)),
@@ -250,6 +260,10 @@ const std::vector<Binding>& bindings() {
               field(&Config::media, &api::MediaOptions::limits, &store::MediaLimits::max_files_per_session)),
       integer("media", "max_bytes_per_session", 1024, 16LL << 30,
               field(&Config::media, &api::MediaOptions::limits, &store::MediaLimits::max_bytes_per_session)),
+      integer("media", "max_image_pixels", 1'000'000, 1'000'000'000,
+              field(&Config::media, &api::MediaOptions::image, &media::ImageLimits::max_pixels)),
+      integer("media", "max_image_side", 1'000, 100'000,
+              field(&Config::media, &api::MediaOptions::image, &media::ImageLimits::max_side)),
 
       // The verification page at each session's url (api/verification_page.hpp).
       integer("page", "max_tries", 1, 20, field(&Config::page, &api::PageOptions::max_tries)),

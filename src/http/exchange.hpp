@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <limits>
@@ -28,6 +29,8 @@ struct Request {
   std::optional<std::string_view> legacy_signature;  // X-SIGNATURE
   std::optional<std::string_view> integration_id;    // vrf-integration-id ("flexible API keys", §4.4)
   std::optional<std::string_view> origin;            // Origin (browsers; CORS, §8.1)
+  std::optional<std::string_view> authorization;     // Authorization (the metrics page's bearer token)
+  std::string_view client_address;                   // the peer's IP address, as text
 };
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -40,6 +43,8 @@ struct Response {
   std::string body;
   std::string content_type = "application/json";  // empty: no Content-Type (204)
   Headers headers;
+  // Sent only after this long (throttling), on a timer: no thread waits meanwhile.
+  std::chrono::milliseconds delay{0};
 };
 
 // Where a request's handler runs.
@@ -67,6 +72,9 @@ enum class Refusal {
   kMalformedRequest,  // 400: not parseable as HTTP/1.1
   kBodyTooLarge,      // 413: the declared or received body exceeds the route's limit
   kHeaderTooLarge,    // 431: the request line and headers exceed ServerOptions::max_header_bytes
+  // 503 with Retry-After: reading this body would take the bytes held in request
+  // bodies above ServerOptions::max_body_bytes_in_flight.
+  kOverloaded,
 };
 
 // What the server serves. Thread-safe: `route` and `refuse` run on the I/O threads,
@@ -74,6 +82,10 @@ enum class Refusal {
 struct Application {
   // Routes `method path` (path without the query) from the request line alone.
   std::function<Routing(std::string_view method, std::string_view path)> route;
+  // Asked once the headers are read and before any body byte is: an answer refuses the
+  // request (the server sends it and closes the connection, the body unread), nullopt
+  // lets the body be read. `head` is the request with an empty body. Optional.
+  std::function<std::optional<Response>(const Request& head, const Routing& routing)> admit;
   // Answers `request` with the routing `route` gave for it.
   std::function<Response(const Request& request, const Routing& routing)> handle;
   // The answer to a refused request (the application owns the error bodies).

@@ -6,9 +6,11 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <thread>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace inereg::http {
@@ -27,8 +29,12 @@ using Clock = std::chrono::steady_clock;
 // Everything here runs on the connection's own single-threaded io_context, except
 // `idle`, which the drain reads from the acceptor's thread.
 struct Connection {
-  explicit Connection(tcp::socket s) : socket(std::move(s)), watchdog(socket.get_executor()) {}
+  explicit Connection(tcp::socket s) : socket(std::move(s)), watchdog(socket.get_executor()) {
+    beast::error_code ignored;
+    peer_address = socket.remote_endpoint(ignored).address().to_string();
+  }
   tcp::socket socket;
+  std::string peer_address;
   asio::steady_timer watchdog;
   Clock::time_point deadline = Clock::time_point::max();
   bool closed = false;
@@ -56,6 +62,140 @@ bhttp::response<bhttp::string_body> to_beast(Response response, unsigned version
   out.prepare_payload();
   return out;
 }
+
+// RFC 9112 §6.1: a request's only acceptable transfer coding here is exactly
+// "chunked". Anything else ("xchunked", "gzip", "chunked, identity", "gzip, chunked",
+// or the field twice) is refused and the connection closed: a proxy in front may
+// frame such a body differently, and reading on would let the rest of its bytes pass
+// as a second, smuggled request.
+bool acceptable_transfer_encoding(const bhttp::request<bhttp::string_body>& request) {
+  const auto count = request.count(bhttp::field::transfer_encoding);
+  if (count == 0) {
+    return true;
+  }
+  if (count > 1) {
+    return false;
+  }
+  const auto value = request[bhttp::field::transfer_encoding];
+  return beast::iequals(std::string_view(value.data(), value.size()), "chunked");
+}
+
+// HEAD is answered as GET would be (status and headers), without the body.
+std::string_view routed_method(const bhttp::request<bhttp::string_body>& request) {
+  if (request.method() == bhttp::verb::head) {
+    return "GET";
+  }
+  return {request.method_string().data(), request.method_string().size()};
+}
+
+// Keeps Content-Length as the GET would have it (RFC 9110 §9.3.2) and drops the body.
+void without_body(bhttp::response<bhttp::string_body>& response) {
+  const auto length = response.body().size();
+  response.body().clear();
+  response.content_length(length);
+}
+
+// The request as the application sees it, its views into `request` (body included,
+// empty until the body is read).
+Request exchange_of(const bhttp::request<bhttp::string_body>& request, std::string_view peer_address) {
+  const std::string_view target(request.target().data(), request.target().size());
+  const std::size_t question = target.find('?');
+  Request exchange;
+  exchange.method = routed_method(request);
+  exchange.path = target.substr(0, question);
+  exchange.query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+  exchange.body = request.body();
+  exchange.auth_client = header(request, "X-AUTH-CLIENT");
+  exchange.hmac_signature = header(request, "X-HMAC-SIGNATURE");
+  exchange.legacy_signature = header(request, "X-SIGNATURE");
+  exchange.integration_id = header(request, "vrf-integration-id");
+  exchange.origin = header(request, "Origin");
+  exchange.authorization = header(request, "Authorization");
+  exchange.client_address = peer_address;
+  return exchange;
+}
+
+// The bytes all request bodies being read or handled may hold together. A body takes
+// its share (its declared length, or its route's limit when chunked) before it is read
+// and gives it back when its request is done. A body alone larger than the whole
+// budget is still admitted when nothing else holds any, so no route becomes unusable.
+class BodyBudget {
+ public:
+  explicit BodyBudget(std::size_t limit) : limit_(static_cast<std::int64_t>(limit)) {}
+
+  class Share {
+   public:
+    Share() = default;
+    Share(BodyBudget* budget, std::int64_t bytes) : budget_(budget), bytes_(bytes) {}
+    Share(Share&& other) noexcept : budget_(std::exchange(other.budget_, nullptr)), bytes_(other.bytes_) {}
+    Share& operator=(Share&& other) noexcept {
+      if (this != &other) {
+        release();
+        budget_ = std::exchange(other.budget_, nullptr);
+        bytes_ = other.bytes_;
+      }
+      return *this;
+    }
+    Share(const Share&) = delete;
+    Share& operator=(const Share&) = delete;
+    ~Share() { release(); }
+    explicit operator bool() const { return budget_ != nullptr; }
+
+   private:
+    void release() {
+      if (budget_ != nullptr) {
+        budget_->held_.fetch_sub(bytes_, std::memory_order_relaxed);
+        budget_ = nullptr;
+      }
+    }
+    BodyBudget* budget_ = nullptr;
+    std::int64_t bytes_ = 0;
+  };
+
+  // A share of `bytes`, or an empty Share when taking it would pass the limit.
+  Share take(std::size_t bytes) {
+    const auto wanted = static_cast<std::int64_t>(bytes);
+    const auto before = held_.fetch_add(wanted, std::memory_order_relaxed);
+    if (before > 0 && before + wanted > limit_) {
+      held_.fetch_sub(wanted, std::memory_order_relaxed);
+      refused_.fetch_add(1, std::memory_order_relaxed);
+      return {};
+    }
+    return {this, wanted};
+  }
+
+  std::int64_t held() const { return held_.load(std::memory_order_relaxed); }
+  std::int64_t refused() const { return refused_.load(std::memory_order_relaxed); }
+
+ private:
+  const std::int64_t limit_;
+  std::atomic<std::int64_t> held_{0};
+  std::atomic<std::int64_t> refused_{0};
+};
+
+// Accept errors (out of descriptors, mostly) repeat for as long as the condition
+// lasts: one line a second says so, with how many were not logged.
+class AcceptErrorLog {
+ public:
+  void record(const beast::error_code& error) {
+    const auto now = Clock::now();
+    if (now - last_logged_ < std::chrono::seconds(1)) {
+      ++suppressed_;
+      return;
+    }
+    if (suppressed_ > 0) {
+      spdlog::warn("accept failed: {} ({} more since the last report)", error.message(), suppressed_);
+    } else {
+      spdlog::warn("accept failed: {}", error.message());
+    }
+    last_logged_ = now;
+    suppressed_ = 0;
+  }
+
+ private:
+  Clock::time_point last_logged_ = Clock::time_point::min();
+  std::uint64_t suppressed_ = 0;
+};
 
 }  // namespace
 
@@ -89,6 +229,7 @@ struct HttpServer::Impl {
   Application application;
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::size_t next_context = 0;  // round-robin for accepted connections; acceptor's thread only
+  AcceptErrorLog accept_errors;  // acceptor's thread only
   tcp::acceptor acceptor;
   asio::thread_pool blocking;
   asio::steady_timer drain_timer;
@@ -96,6 +237,11 @@ struct HttpServer::Impl {
   std::atomic<bool> draining{false};
   std::mutex connections_mutex;
   std::unordered_set<std::shared_ptr<Connection>> connections;
+  BodyBudget body_budget{options.max_body_bytes_in_flight};
+  // Counted for stats(); the sets and the budget above are the truth.
+  std::atomic<std::int64_t> open_connections{0};
+  std::atomic<std::int64_t> connections_refused{0};
+  std::atomic<std::int64_t> refused_before_body{0};
 
   // Runs the application's handler on the blocking pool and resumes the caller on its
   // own executor.
@@ -158,17 +304,37 @@ struct HttpServer::Impl {
       // The request's one routing: its body limit and thread class are known from the
       // request line, and the application gets it back below instead of matching again.
       Routing routing;
+      std::size_t max_body_bytes = options.max_body_bytes;
+      if (!header_error && !acceptable_transfer_encoding(parser.get())) {
+        header_error = bhttp::error::bad_transfer_encoding;
+      }
       if (!header_error) {
         const auto& head = parser.get();
         const std::string_view target(head.target().data(), head.target().size());
-        routing = application.route(std::string_view(head.method_string().data(), head.method_string().size()),
-                                    target.substr(0, target.find('?')));
-        const std::size_t max_body_bytes = std::max(options.max_body_bytes, routing.max_body_bytes);
+        routing = application.route(routed_method(head), target.substr(0, target.find('?')));
+        max_body_bytes = std::max(options.max_body_bytes, routing.max_body_bytes);
         parser.body_limit(max_body_bytes);
         // A declared length above the limit is refused before any of the body is read.
         const auto declared = parser.content_length();
         if (declared && *declared > max_body_bytes) {
           header_error = bhttp::error::body_limit;
+        }
+      }
+      // Before any body byte is read: the application may refuse the request from its
+      // headers, and the body gets its share of the bytes all bodies may hold.
+      BodyBudget::Share body_share;
+      if (!header_error && !parser.is_done()) {
+        if (application.admit) {
+          if (auto refusal = application.admit(exchange_of(parser.get(), connection->peer_address), routing)) {
+            refused_before_body.fetch_add(1, std::memory_order_relaxed);
+            co_await answer_and_close(*connection, std::move(*refusal), parser.get().version());
+            break;
+          }
+        }
+        body_share = body_budget.take(parser.content_length().value_or(max_body_bytes));
+        if (!body_share) {
+          co_await answer_and_close(*connection, application.refuse(Refusal::kOverloaded), 11);
+          break;
         }
       }
       if (!header_error && !parser.is_done()) {
@@ -189,26 +355,12 @@ struct HttpServer::Impl {
         refusal = Refusal::kMalformedRequest;
       }
       if (refusal) {
-        // The rest of the request is not read: answer, then close.
-        auto response = to_beast(application.refuse(*refusal), 11, false);
-        connection->deadline = Clock::now() + options.read_timeout;
-        co_await bhttp::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
+        co_await answer_and_close(*connection, application.refuse(*refusal), 11);
         break;
       }
 
       const auto& request = parser.get();
-      const std::string_view target(request.target().data(), request.target().size());
-      const std::size_t question = target.find('?');
-      Request exchange;
-      exchange.method = std::string_view(request.method_string().data(), request.method_string().size());
-      exchange.path = target.substr(0, question);
-      exchange.query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
-      exchange.body = request.body();
-      exchange.auth_client = header(request, "X-AUTH-CLIENT");
-      exchange.hmac_signature = header(request, "X-HMAC-SIGNATURE");
-      exchange.legacy_signature = header(request, "X-SIGNATURE");
-      exchange.integration_id = header(request, "vrf-integration-id");
-      exchange.origin = header(request, "Origin");
+      const Request exchange = exchange_of(request, connection->peer_address);
 
       Response answer;
       if (routing.thread == ThreadClass::kIoThread) {
@@ -216,7 +368,13 @@ struct HttpServer::Impl {
       } else {
         answer = co_await handle_blocking(exchange, routing);
       }
+      if (answer.delay.count() > 0) {
+        co_await hold(*connection, answer.delay);
+      }
       auto response = to_beast(std::move(answer), request.version(), request.keep_alive() && !draining);
+      if (request.method() == bhttp::verb::head) {
+        without_body(response);
+      }
       connection->deadline = Clock::now() + options.read_timeout;
       auto [write_error, written] = co_await bhttp::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
       if (write_error || response.need_eof()) {
@@ -230,9 +388,27 @@ struct HttpServer::Impl {
     forget(connection);
   }
 
+  // Waits `delay` on a timer; the connection's deadline is pushed past it.
+  asio::awaitable<void> hold(Connection& connection, std::chrono::milliseconds delay) {
+    connection.deadline = Clock::now() + delay + options.read_timeout;
+    asio::steady_timer timer(connection.socket.get_executor(), delay);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+
+  // The rest of the request is not read: answer, and the caller closes the connection.
+  asio::awaitable<void> answer_and_close(Connection& connection, Response answer, unsigned version) {
+    if (answer.delay.count() > 0) {
+      co_await hold(connection, answer.delay);
+    }
+    auto response = to_beast(std::move(answer), version, false);
+    connection.deadline = Clock::now() + options.read_timeout;
+    co_await bhttp::async_write(connection.socket, response, asio::as_tuple(asio::use_awaitable));
+  }
+
   void forget(const std::shared_ptr<Connection>& connection) {
     std::lock_guard lock(connections_mutex);
     connections.erase(connection);
+    open_connections.store(static_cast<std::int64_t>(connections.size()), std::memory_order_relaxed);
     if (draining && connections.empty()) {
       stop_all();
     }
@@ -247,18 +423,26 @@ struct HttpServer::Impl {
       }
       if (error) {
         // Out of file descriptors and the like: back off instead of spinning.
-        spdlog::warn("accept failed: {}", error.message());
+        accept_errors.record(error);
         asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
         co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
         continue;
       }
       beast::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
       auto connection = std::make_shared<Connection>(std::move(socket));
       {
         std::lock_guard lock(connections_mutex);
+        if (connections.size() >= static_cast<std::size_t>(std::max(1, options.max_connections))) {
+          // Closed unanswered, like a full listen queue: answering would cost the
+          // memory and time the cap protects.
+          connections_refused.fetch_add(1, std::memory_order_relaxed);
+          connection->socket.close(ignored);
+          continue;
+        }
         connections.insert(connection);
+        open_connections.store(static_cast<std::int64_t>(connections.size()), std::memory_order_relaxed);
       }
+      connection->socket.set_option(tcp::no_delay(true), ignored);
       auto executor = connection->socket.get_executor();
       asio::co_spawn(executor, watch(connection), asio::detached);
       asio::co_spawn(executor, serve(std::move(connection)), asio::detached);
@@ -303,7 +487,13 @@ HttpServer::~HttpServer() {
   impl_->blocking.join();
 }
 
-void HttpServer::listen() {
+void HttpServer::listen(bool handle_signals) {
+  if (handle_signals) {
+    // Before the port accepts: a SIGTERM from then on is queued for run() and drains,
+    // instead of killing the process with the default action.
+    impl_->signals.add(SIGINT);
+    impl_->signals.add(SIGTERM);
+  }
   const auto address = asio::ip::make_address(impl_->options.host);
   const tcp::endpoint endpoint(address, impl_->options.port);
   impl_->acceptor.open(endpoint.protocol());
@@ -316,19 +506,26 @@ std::uint16_t HttpServer::port() const {
   return impl_->acceptor.local_endpoint().port();
 }
 
-void HttpServer::run(bool handle_signals, const std::function<void()>& on_ready) {
-  if (handle_signals) {
-    impl_->signals.add(SIGINT);
-    impl_->signals.add(SIGTERM);
-    impl_->signals.async_wait([this](beast::error_code ec, int) {
-      if (!ec) {
-        impl_->begin_drain();
-      }
-    });
-  }
+ServerStats HttpServer::stats() const {
+  ServerStats stats;
+  stats.connections = impl_->open_connections.load(std::memory_order_relaxed);
+  stats.connections_refused = impl_->connections_refused.load(std::memory_order_relaxed);
+  stats.body_bytes_in_flight = impl_->body_budget.held();
+  stats.bodies_refused = impl_->body_budget.refused();
+  stats.refused_before_body = impl_->refused_before_body.load(std::memory_order_relaxed);
+  return stats;
+}
+
+void HttpServer::run(const std::function<void()>& on_ready) {
+  // Without signals added (listen(false)) the wait never completes; the drain cancels it.
+  impl_->signals.async_wait([this](beast::error_code ec, int) {
+    if (!ec) {
+      impl_->begin_drain();
+    }
+  });
   asio::co_spawn(*impl_->contexts.front(), impl_->accept_loop(), asio::detached);
   if (on_ready) {
-    on_ready();  // signals are handled from here on: a SIGTERM now drains
+    on_ready();
   }
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < impl_->contexts.size(); ++i) {

@@ -21,6 +21,21 @@ struct ServerSettings {
   std::chrono::milliseconds read_timeout{30'000};         // a started request must arrive within this
   std::chrono::milliseconds idle_timeout{60'000};         // keep-alive connections idle longer are closed
   std::chrono::milliseconds drain_timeout{30'000};        // in-flight requests get this long on shutdown
+  // Memory bounds whatever the clients do: connections beyond this are closed as soon
+  // as they are accepted, and a body that would take the bytes held in request bodies
+  // (declared length, or the route's limit when chunked) above the second is refused
+  // 503 before it is read.
+  int max_connections = 4096;
+  std::size_t max_body_bytes_in_flight = std::size_t{256} * 1024 * 1024;
+};
+
+// What the server counts, for the metrics page. Read with relaxed loads.
+struct ServerStats {
+  std::int64_t connections = 0;           // open now
+  std::int64_t connections_refused = 0;   // closed at accept: max_connections reached
+  std::int64_t body_bytes_in_flight = 0;  // reserved for bodies being read or handled now
+  std::int64_t bodies_refused = 0;        // 503: max_body_bytes_in_flight reached
+  std::int64_t refused_before_body = 0;   // answered by Application::admit, body unread
 };
 
 // The settings plus what the service wires in when it builds the server.
@@ -43,13 +58,16 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and listens; throws std::system_error if the address is unavailable.
-  void listen();
+  // Binds and listens; throws std::system_error if the address is unavailable. With
+  // `handle_signals`, SIGINT and SIGTERM are caught from before the port accepts and
+  // start the drain once run() runs.
+  void listen(bool handle_signals);
   // The bound port (useful after listening on port 0).
   std::uint16_t port() const;
-  // Serves until stop() or SIGINT/SIGTERM (when handle_signals) and the drain completes.
-  // `on_ready` runs once the signal handlers are installed, before serving.
-  void run(bool handle_signals, const std::function<void()>& on_ready = {});
+  ServerStats stats() const;
+  // Serves until stop() or a caught signal and the drain completes. `on_ready` runs
+  // once, before serving.
+  void run(const std::function<void()>& on_ready = {});
   // Starts the drain; safe from any thread.
   void stop();
 

@@ -1,5 +1,6 @@
 #include "media/image_content.hpp"
 
+#include <leptonica/allheaders.h>
 #include <openssl/evp.h>
 
 #include <array>
@@ -250,6 +251,32 @@ std::string sha256_hex(std::string_view bytes) {
     throw std::runtime_error("SHA-256 failed");
   }
   return util::to_hex(std::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
+std::optional<ImageSize> declared_size(std::string_view bytes) {
+  if (bytes.empty()) {
+    return std::nullopt;
+  }
+  // Leptonica reports unreadable headers on stderr; the return value says it all.
+  static const bool quiet = [] {
+    setMsgSeverity(L_SEVERITY_NONE);
+    return true;
+  }();
+  (void)quiet;
+  l_int32 width = 0, height = 0, bits = 0, bytes_per_sample = 0, samples = 0;
+  // Leptonica reads the header only (JPEG's SOF, PNG's IHDR, WebP's VP8 frame header).
+  if (pixReadHeaderMem(reinterpret_cast<const l_uint8*>(bytes.data()), bytes.size(), nullptr, &width, &height, &bits,
+                       &bytes_per_sample, &samples) != 0 ||
+      width <= 0 || height <= 0) {
+    return std::nullopt;
+  }
+  return ImageSize{width, height};
+}
+
+bool exceeds(std::string_view bytes, const ImageLimits& limits) {
+  const auto size = declared_size(bytes);
+  return size && (size->width > limits.max_side || size->height > limits.max_side ||
+                  std::int64_t{size->width} * size->height > limits.max_pixels);
 }
 
 }  // namespace inereg::media

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -59,6 +60,28 @@ ContentResult decode_image_content(std::string_view content);
 // Standard base64 (RFC 4648 §4, padded; ASCII whitespace ignored) decoded with
 // OpenSSL; nullopt for any other character, misplaced padding or a truncated group.
 std::optional<std::string> decode_base64(std::string_view text);
+
+// How large an image inereg accepts and will ever decode (`media.max_image_pixels`,
+// `media.max_image_side`). A few hundred bytes of JPEG or PNG can declare 30000×30000
+// pixels: gigabytes once decoded. The defaults fit phone photos (a 48 MP sensor's
+// full-resolution 8000×6000).
+struct ImageLimits {
+  std::int64_t max_pixels = 50'000'000;
+  int max_side = 12'000;
+};
+
+struct ImageSize {
+  int width = 0;
+  int height = 0;
+};
+
+// The dimensions an image's header declares (JPEG, PNG, WebP, TIFF, ...), read without
+// decoding it; nullopt when no such header is there (PDF, HEIF, garbage).
+std::optional<ImageSize> declared_size(std::string_view bytes);
+
+// True when `bytes` declare more pixels, or a longer side, than `limits` allow. An
+// image without a readable header is not over the limits (nothing would decode it).
+bool exceeds(std::string_view bytes, const ImageLimits& limits);
 
 // Lowercase hex SHA-256 of a stored file: its fingerprint in the media table.
 std::string sha256_hex(std::string_view bytes);

@@ -15,7 +15,11 @@ namespace inereg::metrics {
 
 // `metrics.*` in the config.
 struct MetricsOptions {
-  bool enabled = true;  // GET /metrics (Prometheus text, unauthenticated)
+  bool enabled = true;  // GET /metrics (Prometheus text)
+  // Set: /metrics needs `Authorization: Bearer <token>` from any client. Empty: only
+  // clients on a loopback address are answered (a scraper on the same host); others
+  // get the 404 of an unknown path. Never logged.
+  std::string token;
 };
 
 // What GET /metrics answers with.

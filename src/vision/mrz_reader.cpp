@@ -698,13 +698,37 @@ ReadFailure failure_of(std::string_view last_problem) {
   return ReadFailure::kMrzUnclear;
 }
 
+// Decodes the image; a large JPEG is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT
+// scaling, nearly free) down to at most twice the working width, since it is scaled to
+// kWorkingWidth anyway: a 50 MP photo then never holds 200 MB of pixels. Other formats
+// are decoded whole (their size is bounded by the limits checked before).
+PixPtr decode(std::span<const std::uint8_t> encoded_image) {
+  const std::string_view bytes(reinterpret_cast<const char*>(encoded_image.data()), encoded_image.size());
+  if (media::sniff_mimetype(bytes) == media::kJpeg) {
+    if (const auto size = media::declared_size(bytes)) {
+      l_int32 reduction = 1;
+      while (reduction < 8 && size->width / reduction > 2 * kWorkingWidth) {
+        reduction *= 2;
+      }
+      if (reduction > 1) {
+        return PixPtr(pixReadMemJpeg(encoded_image.data(), encoded_image.size(), 0, reduction, nullptr, 0));
+      }
+    }
+  }
+  return PixPtr(pixReadMem(encoded_image.data(), encoded_image.size()));
+}
+
 }  // namespace
 
 MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
   if (encoded_image.empty()) {
     return unreadable(ReadFailure::kNotAnImage, "empty image");
   }
-  PixPtr decoded(pixReadMem(encoded_image.data(), encoded_image.size()));
+  const std::string_view bytes(reinterpret_cast<const char*>(encoded_image.data()), encoded_image.size());
+  if (media::exceeds(bytes, limits_)) {
+    return unreadable(ReadFailure::kNotAnImage, "image declares more pixels than media.max_image_pixels/side allow");
+  }
+  PixPtr decoded = decode(encoded_image);
   if (!decoded) {
     return unreadable(ReadFailure::kNotAnImage, "not a decodable JPEG, PNG or WebP image");
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ine/mrz.hpp"
+#include "media/image_content.hpp"
 
 // Reads the MRZ off a photo of an INE card's back (docs/ARCHITECTURE.md, "MRZ reading").
 namespace inereg::vision {
@@ -49,7 +50,13 @@ struct MrzReading {
 // location, overridable with the TESSDATA_PREFIX environment variable; "eng" is needed.
 class MrzReader {
  public:
+  // `limits`: an image declaring more is refused unread (kNotAnImage), never decoded.
+  explicit MrzReader(media::ImageLimits limits = {}) : limits_(limits) {}
+
   MrzReading read(std::span<const std::uint8_t> encoded_image) const;
+
+ private:
+  media::ImageLimits limits_;
 };
 
 }  // namespace inereg::vision

@@ -158,5 +158,60 @@ TEST_F(AuthTest, LegacySignedCreateIsAccepted) {
   EXPECT_EQ(reply.header("x-signature"), auth::legacy_sha256_hex(reply.body, client_->secret()));
 }
 
+// Failed authentication throttled: after 2 failures in a window each further one is
+// answered 300 ms late, after 4 it is 429 with Retry-After; correct requests never are.
+class ThrottledAuthTest : public AuthTest {
+ protected:
+  ServiceOptions options() const override {
+    ServiceOptions o;
+    o.auth_throttle = {
+        .failure_window_ms = 60'000, .failures_before_delay = 2, .failure_delay_ms = 300, .failures_before_429 = 4};
+    return o;
+  }
+
+  HttpReply wrong_signature() const {
+    return get({{"X-AUTH-CLIENT", client_->api_key()}, {"X-HMAC-SIGNATURE", std::string(64, 'f')}});
+  }
+};
+
+TEST_F(ThrottledAuthTest, RepeatedWrongSignaturesAreSlowedThenRefusedButCorrectOnesAreNot) {
+  using std::chrono::steady_clock;
+  for (int failure = 1; failure <= 2; ++failure) {
+    const auto started = steady_clock::now();
+    expect_unauthorized(wrong_signature(), "1818", client_->api_key());
+    EXPECT_LT(steady_clock::now() - started, std::chrono::milliseconds(300)) << "failure " << failure;
+  }
+  for (int failure = 3; failure <= 4; ++failure) {
+    const auto started = steady_clock::now();
+    expect_unauthorized(wrong_signature(), "1818", client_->api_key());
+    EXPECT_GE(steady_clock::now() - started, std::chrono::milliseconds(300)) << "failure " << failure;
+  }
+  const auto refused = wrong_signature();
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(refused.body, fail_body("1101", "Too many requests"));
+  ASSERT_TRUE(refused.has_header("retry-after"));
+  const int retry_after = std::stoi(refused.header("retry-after"));
+  EXPECT_GE(retry_after, 1);
+  EXPECT_LE(retry_after, 60);
+
+  // The same integration, correctly signed, from the same address: answered at once.
+  const auto started = steady_clock::now();
+  const auto correct = get({{"X-AUTH-CLIENT", client_->api_key()}, {"X-HMAC-SIGNATURE", id_signature()}});
+  EXPECT_EQ(correct.status, 200) << correct.body;
+  EXPECT_LT(steady_clock::now() - started, std::chrono::milliseconds(300));
+
+  const auto metrics = testing::http_call(port(), HttpCall{"GET", "/metrics", "", {}});
+  EXPECT_NE(metrics.body.find("inereg_auth_failures_delayed_total 2\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("inereg_auth_failures_refused_total 1\n"), std::string::npos) << metrics.body;
+}
+
+TEST_F(ThrottledAuthTest, ManyUnknownKeysFromOneAddressAreCountedTogether) {
+  // A different random key each time: the address, not the key, reaches the limit.
+  for (int failure = 1; failure <= 4; ++failure) {
+    EXPECT_EQ(get({{"X-AUTH-CLIENT", auth::random_uuid_v4()}}).status, 401) << "failure " << failure;
+  }
+  EXPECT_EQ(get({{"X-AUTH-CLIENT", auth::random_uuid_v4()}}).status, 429);
+}
+
 }  // namespace
 }  // namespace inereg::component

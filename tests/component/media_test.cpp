@@ -236,6 +236,23 @@ TEST_F(MediaTest, ADataUriTypeThatContradictsTheBytesIs400) {
             200);
 }
 
+TEST_F(MediaTest, AnImageDeclaringMorePixelsThanTheLimitIs400AndNotStored) {
+  // A tiny JPEG whose SOF0 header declares 20000×20000 (1.6 GB once decoded).
+  std::string bomb = fixture("tiny.jpg");
+  const auto sof = bomb.find("\xFF\xC0");
+  ASSERT_NE(sof, std::string::npos);
+  for (std::size_t i : {sof + 5, sof + 7}) {
+    bomb[i] = static_cast<char>(20000 >> 8);
+    bomb[i + 1] = static_cast<char>(20000 & 0xFF);
+  }
+  const std::string session = new_session();
+  expect_error(upload(*client_, session, upload_body("document-back", util::base64_encode(bomb))), 400, "1104",
+               "Request includes invalid parameters: image.content declares more than 50000000 pixels or a side "
+               "longer than 12000 pixels.");
+  const auto listed = parse_object(list(*client_, session).body);
+  EXPECT_TRUE(listed.at("images").as_array().empty());
+}
+
 TEST_F(MediaTest, UnsupportedFileTypeIs400) {
   const auto reply =
       upload(*client_, new_session(), upload_body("face", util::base64_encode("GIF89a\x01\x00\x01\x00\x80\x00\x00")));

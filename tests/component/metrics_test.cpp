@@ -108,5 +108,32 @@ TEST_F(MetricsDisabledTest, PageAnswersNotFound) {
   EXPECT_EQ(reply.body, kNotFoundBody);
 }
 
+class MetricsTokenTest : public ComponentTest {
+ protected:
+  ServiceOptions options() const override {
+    ServiceOptions o;
+    o.metrics_token = "scrape-token-7f3a";
+    return o;
+  }
+};
+
+TEST_F(MetricsTokenTest, ThePageNeedsTheBearerTokenEvenFromLoopback) {
+  for (const auto& authorization : std::vector<std::optional<std::string>>{
+           std::nullopt, "Bearer wrong-token-7f3a", "Bearer scrape-token-7f3", "scrape-token-7f3a"}) {
+    testing::HttpCall call{"GET", "/metrics", "", {}};
+    if (authorization) {
+      call.headers.emplace_back("Authorization", *authorization);
+    }
+    const auto reply = testing::http_call(port(), call);
+    EXPECT_EQ(reply.status, 401) << authorization.value_or("(none)");
+    EXPECT_EQ(reply.header("www-authenticate"), "Bearer");
+    EXPECT_EQ(reply.body.find("inereg_"), std::string::npos);
+  }
+  const auto reply = testing::http_call(
+      port(), testing::HttpCall{"GET", "/metrics", "", {{"Authorization", "Bearer scrape-token-7f3a"}}});
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_NE(reply.body.find("inereg_http_connections"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace inereg::component

@@ -34,6 +34,12 @@ RunningService::RunningService(const ServiceOptions& options) {
   config.http.drain_timeout = options.drain_timeout;
   config.http.read_timeout = options.read_timeout;
   config.http.idle_timeout = options.idle_timeout;
+  if (options.max_connections) {
+    config.http.max_connections = *options.max_connections;
+  }
+  if (options.max_body_bytes_in_flight) {
+    config.http.max_body_bytes_in_flight = *options.max_body_bytes_in_flight;
+  }
   if (options.media_max_upload_bytes) {
     config.media.max_upload_bytes = *options.media_max_upload_bytes;
   }
@@ -42,17 +48,19 @@ RunningService::RunningService(const ServiceOptions& options) {
   }
   config.checks.workers = options.check_workers;
   config.api.delete_enabled = options.delete_enabled;
+  config.api.auth_throttle = options.auth_throttle;
   config.api.delete_limit = options.delete_limit;
   config.checks.poll_ms = 20;
   config.metrics.enabled = options.metrics_enabled;
+  config.metrics.token = options.metrics_token;
   config.page = options.page;
-  service_ = std::make_unique<app::Service>(std::move(config));
+  service_ = std::make_unique<app::Service>(std::move(config), /*handle_signals=*/false);
 
   std::promise<void> finished;
   finished_ = finished.get_future();
   thread_ = std::thread([this, finished = std::move(finished)]() mutable {
     try {
-      service_->run(false);
+      service_->run();
       finished.set_value();
     } catch (...) {
       finished.set_exception(std::current_exception());

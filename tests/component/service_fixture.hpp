@@ -45,9 +45,15 @@ struct ServiceOptions {
   std::chrono::milliseconds drain_timeout{10'000};
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
+  std::optional<int> max_connections;                   // unset: the config default
+  std::optional<std::size_t> max_body_bytes_in_flight;  // unset: the config default
+  // Off unless a test asks: every component test's client is 127.0.0.1, and the
+  // authentication tests fail on purpose many times a minute.
+  api::AuthThrottleSettings auth_throttle{.failures_before_delay = 1'000'000, .failures_before_429 = 0};
   bool delete_enabled = true;
   store::DeleteRateLimit delete_limit;
   bool metrics_enabled = true;                              // GET /metrics
+  std::string metrics_token;                                // metrics.token
   std::optional<std::size_t> media_max_upload_bytes;        // unset: the config default
   std::optional<std::int64_t> media_max_files_per_session;  // unset: the config default
   api::PageOptions page;                                    // the verification page

@@ -1,5 +1,9 @@
 // The HTTP layer under the API: limits, routing, health, drain on shutdown.
 #include "service_fixture.hpp"
+#include "support/wait_until.hpp"
+
+#include <array>
+#include <cstdio>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -112,6 +116,76 @@ class IdleConnection {
   bool first_keep_alive_ = false;
 };
 
+// Sends `bytes` on a fresh connection and returns everything the server writes until
+// it closes the connection (or 5 s pass).
+std::string raw_exchange(std::uint16_t port, const std::string& bytes) {
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  asio::write(stream, asio::buffer(bytes));
+  std::string received;
+  std::array<char, 4096> chunk{};
+  stream.expires_after(std::chrono::seconds(5));
+  for (;;) {
+    beast::error_code ec;
+    const std::size_t n = stream.read_some(asio::buffer(chunk), ec);
+    received.append(chunk.data(), n);
+    if (ec) {
+      break;
+    }
+  }
+  return received;
+}
+
+std::size_t count_responses(const std::string& received) {
+  std::size_t count = 0;
+  for (auto at = received.find("HTTP/1.1 "); at != std::string::npos; at = received.find("HTTP/1.1 ", at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST_F(TransportTest, TransferEncodingOtherThanChunkedIs400AndClosesTheConnection) {
+  // After the headers, bytes that would be a second request if the first body were
+  // taken as empty: the server must answer once, 400, and read no further.
+  const std::string smuggled = "0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  for (const std::string encoding :
+       {"Transfer-Encoding: xchunked\r\n", "Transfer-Encoding: gzip\r\n", "Transfer-Encoding: identity\r\n",
+        "Transfer-Encoding: chunked, identity\r\n", "Transfer-Encoding: gzip, chunked\r\n",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"}) {
+    const auto received =
+        raw_exchange(port(), "POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n" + encoding + "\r\n" + smuggled);
+    EXPECT_TRUE(received.starts_with("HTTP/1.1 400 ")) << encoding << received;
+    EXPECT_EQ(count_responses(received), 1U) << encoding << received;
+    EXPECT_NE(received.find(R"("status":"fail")"), std::string::npos) << encoding << received;
+  }
+}
+
+TEST_F(TransportTest, ExactlyChunkedIsReadAsABody) {
+  // Any capitalisation of exactly "chunked" frames the body: the request reaches the
+  // API, which refuses it for its missing credentials, not the transport.
+  const std::string body = R"({"verification":{}})";
+  char size[16];
+  std::snprintf(size, sizeof size, "%zx", body.size());
+  const auto received = raw_exchange(port(),
+                                     "POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                                     "Transfer-Encoding: Chunked\r\n\r\n" +
+                                         std::string(size) + "\r\n" + body + "\r\n0\r\n\r\n");
+  EXPECT_TRUE(received.starts_with("HTTP/1.1 401 ")) << received;
+}
+
+TEST_F(TransportTest, HeadIsAnsweredAsGetWithoutTheBody) {
+  const auto get = testing::http_call(port(), HttpCall{"GET", "/healthz", "", {}});
+  ASSERT_EQ(get.status, 200);
+  const auto head = raw_exchange(port(), "HEAD /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 200 ")) << head;
+  EXPECT_NE(head.find("Content-Length: " + std::to_string(get.body.size()) + "\r\n"), std::string::npos) << head;
+  EXPECT_TRUE(head.ends_with("\r\n\r\n")) << head;  // headers only
+  const auto missing = raw_exchange(port(), "HEAD /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(missing.starts_with("HTTP/1.1 404 ")) << missing;
+  EXPECT_TRUE(missing.ends_with("\r\n\r\n")) << missing;
+}
+
 TEST_F(TransportTest, StopWithIdleKeepAliveConnectionsReturnsPromptly) {
   const std::uint16_t bound_port = port();
   std::vector<std::unique_ptr<IdleConnection>> idle;
@@ -134,6 +208,127 @@ TEST_F(TransportTest, StopWithIdleKeepAliveConnectionsReturnsPromptly) {
 
 TEST_F(TransportTest, StopWhileIdleWithoutConnectionsReturnsPromptly) {
   ASSERT_TRUE(running().stop_within(std::chrono::seconds(5)));
+}
+
+// Only the headers of a request whose body is never sent: any answer was decided
+// before a body byte was read.
+std::string answer_to_headers(std::uint16_t port, const std::string& head) {
+  return raw_exchange(port, head + "\r\n");
+}
+
+std::string media_upload_head(std::string_view extra_headers) {
+  return "POST /v1/sessions/7d3fbd4c-3d8a-4f2c-9a51-2c1f0f3b9e10/media HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+         "Content-Type: application/json\r\nContent-Length: 25165824\r\n" +
+         std::string(extra_headers);
+}
+
+TEST_F(TransportTest, CredentialsFailingOnTheirHeadersAreRefusedBeforeTheBodyIsRead) {
+  // A 24 MiB upload is declared and never sent: each refusal comes from the headers.
+  const auto missing = answer_to_headers(port(), media_upload_head(""));
+  EXPECT_TRUE(missing.starts_with("HTTP/1.1 401 ")) << missing;
+  EXPECT_NE(missing.find(R"("code":"1801")"), std::string::npos) << missing;
+
+  const auto unknown =
+      answer_to_headers(port(), media_upload_head("X-AUTH-CLIENT: 0f6c2b1e-8f1d-4c55-b4c6-1a2b3c4d5e6f\r\n"
+                                                  "X-HMAC-SIGNATURE: " +
+                                                  std::string(64, 'a') + "\r\n"));
+  EXPECT_TRUE(unknown.starts_with("HTTP/1.1 401 ")) << unknown;
+  EXPECT_NE(unknown.find(R"("code":"1803")"), std::string::npos) << unknown;
+
+  const auto unsigned_upload =
+      answer_to_headers(port(), media_upload_head("X-AUTH-CLIENT: " + client_->api_key() + "\r\n"));
+  EXPECT_TRUE(unsigned_upload.starts_with("HTTP/1.1 401 ")) << unsigned_upload;
+  EXPECT_NE(unsigned_upload.find(R"("code":"1812")"), std::string::npos) << unsigned_upload;
+  EXPECT_NE(unsigned_upload.find("X-AUTH-CLIENT: " + client_->api_key()), std::string::npos)
+      << "a 401 echoes the API key, as when the body was read";
+
+  const auto metrics = testing::http_call(port(), HttpCall{"GET", "/metrics", "", {}});
+  EXPECT_NE(metrics.body.find("inereg_http_refused_before_body_total 3\n"), std::string::npos) << metrics.body;
+}
+
+TEST_F(TransportTest, AWellFormedSignatureStillHasTheBodyCheckedAgainstIt) {
+  // Admitted on its headers, refused once the body is read: the signature is over it.
+  const std::string body = R"({"verification":{"status":"submitted"}})";
+  const auto reply =
+      client_->send("PATCH", "/v1/sessions/7d3fbd4c-3d8a-4f2c-9a51-2c1f0f3b9e10", body, std::string(64, 'b'));
+  EXPECT_EQ(reply.status, 401);
+  EXPECT_NE(reply.body.find(R"("code":"1819")"), std::string::npos) << reply.body;
+}
+
+// A cap on what clients can make the server hold: request bodies and connections.
+class BoundedTransportTest : public ComponentTest {
+ protected:
+  ServiceOptions options() const override {
+    ServiceOptions o;
+    o.max_body_bytes_in_flight = std::size_t{1} << 20;
+    o.max_connections = 4;
+    o.media_max_upload_bytes = std::size_t{4} << 20;
+    return o;
+  }
+};
+
+TEST_F(BoundedTransportTest, ABodyBeyondTheBytesInFlightIs503UntilTheOthersAreDone) {
+  // One admitted upload holds 800 KB of the 1 MiB budget while its body is in transit.
+  const std::string signed_head =
+      "X-AUTH-CLIENT: " + client_->api_key() + "\r\nX-HMAC-SIGNATURE: " + std::string(64, 'c') + "\r\n";
+  const std::string head =
+      "POST /v1/sessions/7d3fbd4c-3d8a-4f2c-9a51-2c1f0f3b9e10/media HTTP/1.1\r\n"
+      "Host: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 800000\r\n" +
+      signed_head + "\r\n";
+  asio::io_context ioc;
+  beast::tcp_stream holder(ioc);
+  holder.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port()));
+  asio::write(holder, asio::buffer(head));
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        const auto metrics = testing::http_call(port(), HttpCall{"GET", "/metrics", "", {}});
+        return metrics.body.find("inereg_http_body_bytes_in_flight 800000\n") != std::string::npos;
+      },
+      std::chrono::seconds(10), "the first upload's share of the body budget"));
+
+  const auto refused = raw_exchange(port(), head);
+  EXPECT_TRUE(refused.starts_with("HTTP/1.1 503 ")) << refused;
+  EXPECT_NE(refused.find("Retry-After: 1\r\n"), std::string::npos) << refused;
+  EXPECT_NE(refused.find(R"("status":"fail")"), std::string::npos) << refused;
+
+  holder.close();  // the first upload gives its share back when its connection ends
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        const auto metrics = testing::http_call(port(), HttpCall{"GET", "/metrics", "", {}});
+        return metrics.body.find("inereg_http_body_bytes_in_flight 0\n") != std::string::npos;
+      },
+      std::chrono::seconds(10), "the budget given back"));
+  const auto metrics = testing::http_call(port(), HttpCall{"GET", "/metrics", "", {}});
+  EXPECT_NE(metrics.body.find("inereg_http_bodies_refused_total 1\n"), std::string::npos) << metrics.body;
+}
+
+TEST_F(BoundedTransportTest, ConnectionsBeyondTheCapAreClosedAtAccept) {
+  std::vector<std::unique_ptr<IdleConnection>> open;
+  for (int i = 0; i < 4; ++i) {
+    open.push_back(std::make_unique<IdleConnection>(port()));
+    ASSERT_EQ(open.back()->first_status(), 200U);
+  }
+  asio::io_context ioc;
+  beast::tcp_stream extra(ioc);
+  extra.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port()));
+  extra.expires_after(std::chrono::seconds(5));
+  char byte = 0;
+  beast::error_code ec;
+  extra.read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+
+  open.clear();
+  // Room again once the others are gone; the refusal was counted.
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        try {
+          const auto metrics = testing::http_call(port(), HttpCall{"GET", "/metrics", "", {}});
+          return metrics.body.find("inereg_http_connections_refused_total 1\n") != std::string::npos;
+        } catch (const std::exception&) {
+          return false;  // closed at accept while the idle ones were still being closed
+        }
+      },
+      std::chrono::seconds(10), "a connection accepted again, and the refusal counted"));
 }
 
 // Short deadlines, to see them enforced.

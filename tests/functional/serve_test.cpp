@@ -6,6 +6,9 @@
 
 #include <fstream>
 #include <regex>
+#include <thread>
+
+#include <boost/asio.hpp>
 
 #include "functional/harness.hpp"
 
@@ -52,6 +55,47 @@ TEST(Serve, UnknownInEregVariableStopsTheStartNamingIt) {
             std::string::npos)
       << result.err;
   EXPECT_EQ(result.err.find("listening"), std::string::npos) << result.err;
+}
+
+// A loopback port nobody listens on right now (bound, then released).
+std::uint16_t free_port() {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor probe(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return probe.local_endpoint().port();
+}
+
+bool accepts_connections(std::uint16_t port) {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket socket(ioc);
+  boost::system::error_code ec;
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+  return !ec;
+}
+
+TEST(Serve, SigtermAsSoonAsThePortAcceptsStopsGracefully) {
+  // The signal handlers must be in place before the port accepts: a SIGTERM sent the
+  // moment a connection succeeds is a clean stop (exit 0), never death by the signal.
+  Workspace workspace;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    const auto port = free_port();
+    SpawnOptions options;
+    options.args = {"serve", "--listen", "127.0.0.1:" + std::to_string(port)};
+    options.env = workspace.env();
+    options.cwd = workspace.dir().path();
+    options.output_dir = workspace.dir().path();
+    ChildProcess server(binary_path(), options);
+    // A tight probe, not wait_until's backing-off poll: the window this test guards is
+    // the few milliseconds right after the port opens.
+    const auto deadline = Clock::now() + kStartTimeout;
+    while (!accepts_connections(port) && server.running() && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    ASSERT_TRUE(server.running()) << "attempt " << attempt << ": " << server.stderr_text();
+    server.send_signal(SIGTERM);
+    const auto status = server.wait_for(kStopTimeout);
+    ASSERT_TRUE(status.has_value()) << "attempt " << attempt << ": did not stop on SIGTERM";
+    EXPECT_TRUE(status->exited && status->code == 0) << "attempt " << attempt << ": " << describe(*status);
+  }
 }
 
 struct DemoCommand {
@@ -130,6 +174,11 @@ TEST(Serve, DemoPrintsCurlCommandsThatWorkAsPrinted) {
   struct stat info {};
   ASSERT_EQ(::stat(key_file.c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0600u) << "the demo master key must be private";
+  // The database holds personal data: created private (SQLite gives its WAL, removed
+  // at a clean stop, the same mode).
+  const auto database_file = workspace.dir() / "inereg-demo.db";
+  ASSERT_EQ(::stat(database_file.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u) << "the database must be readable by its owner only";
 
   // Run again: the same demo integration, sealed under the kept key, and working commands.
   EXPECT_EQ(run_demo(workspace), api_key);

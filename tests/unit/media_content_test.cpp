@@ -138,5 +138,53 @@ TEST(Sha256, IsTheLowercaseHexDigest) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+// The pixel bombs of the hardening issue: a few hundred bytes whose header declares
+// 20000×20000 (JPEG) or 30000×30000 (PNG). Made from the tiny fixtures by rewriting
+// the dimensions in the header (JPEG's SOF0, PNG's IHDR), as an attacker would.
+std::string with_jpeg_size(std::string jpeg, int width, int height) {
+  const auto sof = jpeg.find("\xFF\xC0");
+  EXPECT_NE(sof, std::string::npos) << "a baseline JPEG has an SOF0 marker";
+  // FF C0, length (2), precision (1), height (2), width (2).
+  jpeg[sof + 5] = static_cast<char>(height >> 8);
+  jpeg[sof + 6] = static_cast<char>(height & 0xFF);
+  jpeg[sof + 7] = static_cast<char>(width >> 8);
+  jpeg[sof + 8] = static_cast<char>(width & 0xFF);
+  return jpeg;
+}
+
+std::string with_png_size(std::string png, std::uint32_t width, std::uint32_t height) {
+  // Signature (8), IHDR length (4) and type (4), then width and height, big-endian.
+  for (int i = 0; i < 4; ++i) {
+    png[16 + i] = static_cast<char>((width >> (24 - 8 * i)) & 0xFF);
+    png[20 + i] = static_cast<char>((height >> (24 - 8 * i)) & 0xFF);
+  }
+  return png;
+}
+
+TEST(ImageLimits, TheHeaderGivesTheSizeWithoutDecoding) {
+  const auto jpeg = declared_size(fixture("tiny.jpg"));
+  ASSERT_TRUE(jpeg);
+  EXPECT_GT(jpeg->width, 0);
+  const auto bomb = declared_size(with_jpeg_size(fixture("tiny.jpg"), 20000, 20000));
+  ASSERT_TRUE(bomb);
+  EXPECT_EQ(bomb->width, 20000);
+  EXPECT_EQ(bomb->height, 20000);
+  EXPECT_FALSE(declared_size("%PDF-1.7 not an image"));
+  EXPECT_FALSE(declared_size(""));
+}
+
+TEST(ImageLimits, BombsExceedTheDefaultsAndPhonePhotosDoNot) {
+  const ImageLimits defaults;
+  EXPECT_TRUE(exceeds(with_jpeg_size(fixture("tiny.jpg"), 20000, 20000), defaults));
+  EXPECT_TRUE(exceeds(with_png_size(fixture("tiny.png"), 30000, 30000), defaults));
+  EXPECT_TRUE(exceeds(with_jpeg_size(fixture("tiny.jpg"), 12001, 100), defaults)) << "a side too long";
+  EXPECT_FALSE(exceeds(with_jpeg_size(fixture("tiny.jpg"), 8000, 6000), defaults)) << "48 MP";
+  EXPECT_FALSE(exceeds(with_jpeg_size(fixture("tiny.jpg"), 4032, 3024), defaults)) << "12 MP";
+  EXPECT_FALSE(exceeds(fixture("tiny.webp"), defaults));
+  EXPECT_FALSE(exceeds("%PDF-1.7", defaults)) << "nothing decodes a PDF";
+  const ImageLimits small{.max_pixels = 1'000'000, .max_side = 12'000};
+  EXPECT_TRUE(exceeds(with_jpeg_size(fixture("tiny.jpg"), 1001, 1000), small));
+}
+
 }  // namespace
 }  // namespace inereg::media

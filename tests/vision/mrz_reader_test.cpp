@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <leptonica/allheaders.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -153,6 +154,47 @@ TEST(MrzReader, PngAndJpegOfTheSamePhotoGiveTheSameAnswer) {
     }
     break;  // one photo is enough: decoding is what differs
   }
+}
+
+TEST(MrzReader, AnImageDeclaringMorePixelsThanTheLimitsIsNeverDecoded) {
+  // A clean card's JPEG re-declared as 20000×20000: decoding it would take 1.6 GB.
+  const auto cards = manifest();
+  ASSERT_FALSE(cards.empty());
+  auto jpeg = bytes_of(kCards / cards.front().file);
+  const std::string as_text(jpeg.begin(), jpeg.end());
+  const auto sof = as_text.find("\xFF\xC0");
+  ASSERT_NE(sof, std::string::npos);
+  for (std::size_t i : {sof + 5, sof + 7}) {  // height, width
+    jpeg[i] = 20000 >> 8;
+    jpeg[i + 1] = 20000 & 0xFF;
+  }
+  const auto reading = MrzReader().read(jpeg);
+  EXPECT_FALSE(reading.mrz);
+  EXPECT_EQ(reading.failure, ReadFailure::kNotAnImage);
+  EXPECT_NE(reading.unreadable_reason.find("max_image_pixels"), std::string::npos) << reading.unreadable_reason;
+}
+
+TEST(MrzReader, ALargeJpegDecodedAtReducedScaleReadsTheSame) {
+  // A committed card photo scaled to 8000 px wide (a 48 MP phone's width) is decoded
+  // at 1/2 scale: the same MRZ as the original.
+  const auto cards = manifest();
+  const auto card = std::find_if(cards.begin(), cards.end(), [](const Card& c) { return c.clean; });
+  ASSERT_NE(card, cards.end());
+  const auto original = bytes_of(kCards / card->file);
+  PIX* pix = pixReadMem(original.data(), original.size());
+  ASSERT_NE(pix, nullptr);
+  const float factor = 8000.0f / static_cast<float>(pixGetWidth(pix));
+  PIX* large = pixScale(pix, factor, factor);
+  pixDestroy(&pix);
+  ASSERT_NE(large, nullptr);
+  l_uint8* encoded = nullptr;
+  size_t encoded_size = 0;
+  ASSERT_EQ(pixWriteMemJpeg(&encoded, &encoded_size, large, 90, 0), 0);
+  pixDestroy(&large);
+  const auto reading = MrzReader().read(std::span<const std::uint8_t>(encoded, encoded_size));
+  lept_free(encoded);
+  ASSERT_TRUE(reading.mrz) << reading.unreadable_reason;
+  EXPECT_EQ(text_of(*reading.mrz), card->truth);
 }
 
 TEST(MrzReader, GarbageAndEmptyInputAreUnreadableWithAReason) {

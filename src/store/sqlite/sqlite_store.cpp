@@ -1,9 +1,14 @@
 #include "store/sqlite/sqlite_store.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
 
@@ -14,10 +19,30 @@
 #include "util/time.hpp"
 
 namespace inereg::store::sqlite {
+namespace {
+
+// The database holds personal data: a new file is created readable by its owner only
+// (0600, whatever the umask). SQLite gives its -wal and -shm files the database file's
+// mode, so they follow. An existing file keeps the mode the operator gave it.
+void create_private_file(const std::string& path) {
+  if (path.empty() || path == ":memory:" || path.starts_with("file:")) {
+    return;
+  }
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  if (fd >= 0) {
+    ::close(fd);
+  } else if (errno != EEXIST) {
+    throw StoreError("cannot create SQLite database " + path + ": " + std::strerror(errno));
+  }
+}
+
+}  // namespace
+
 // One sqlite3 handle and its prepared-statement cache. Used by one thread at a time.
 class Connection {
  public:
   explicit Connection(const std::string& path) {
+    create_private_file(path);
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
       const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
