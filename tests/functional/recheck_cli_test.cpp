@@ -14,7 +14,8 @@ namespace {
 std::string recheck_interval_listed(const Workspace& workspace, const std::string& id) {
   const auto listed = workspace.cli({"integration", "list", "--json"});
   EXPECT_EQ(listed.exit_code(), 0) << listed.err;
-  for (const auto& entry : boost::json::parse(listed.out).as_array()) {
+  const auto all = boost::json::parse(listed.out);
+  for (const auto& entry : all.as_array()) {
     if (entry.at("id").as_string() == id) {
       return std::string(entry.at("recheckInterval").as_string());
     }
@@ -65,7 +66,8 @@ TEST(RecheckCli, RegistryRecheckQueuesWhatTheServerThenAnswers) {
   ASSERT_TRUE(testing::wait_until(
       [&] {
         history = client.ine_rechecks(id);
-        const auto& entries = boost::json::parse(history.body).at("rechecks").as_array();
+        const auto parsed = boost::json::parse(history.body);
+        const auto& entries = parsed.at("rechecks").as_array();
         return !entries.empty() && entries[0].at("state").as_string() == "done";
       },
       kCheckTimeout, "the re-check answered by the server"))
