@@ -137,6 +137,13 @@ std::span<const Route> Api::route_table() {
             .metrics_label = "ine_registry",
             .handler = [](Api& api,
                           const RouteCall& call) { return api.get_ine_registry(call.request, call.id, *call.caller); }},
+      // inereg extension: re-checks of the session's credential after its decision.
+      Route{.method = "GET",
+            .pattern = "/v1/sessions/{id}/ine-registry/rechecks",
+            .access = Access::kPathIdSigned,
+            .threads = Threads::kReadOnly,
+            .metrics_label = "other",
+            .handler = [](Api& api, const RouteCall& call) { return api.get_ine_rechecks(call.id, *call.caller); }},
       Route{.method = "GET",
             .pattern = "/v1/sessions/{id}/person",
             .access = Access::kPathIdSigned,

@@ -93,6 +93,8 @@ class Api {
   ApiResponse get_decision(std::string_view session_id, Caller& caller);
   ApiResponse get_ine_registry(const ApiRequest& request, std::string_view session_id, Caller& caller);
   ApiResponse get_person(std::string_view session_id, Caller& caller);
+  // inereg extension: the session's re-check history (docs/openapi.yaml).
+  ApiResponse get_ine_rechecks(std::string_view session_id, Caller& caller);
   ApiResponse get_attempts(std::string_view session_id, Caller& caller);
   // GET /metrics (api/metrics_handler.cpp).
   ApiResponse metrics_response(const ApiRequest& request) const;

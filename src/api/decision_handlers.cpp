@@ -1,4 +1,5 @@
-// GET /v1/sessions/{id}/decision, /decision/ine-registry and /person.
+// GET /v1/sessions/{id}/decision, /decision/ine-registry and /person, and inereg's
+// /ine-registry/rechecks.
 #include <boost/url/parse_query.hpp>
 
 #include "api/api.hpp"
@@ -79,6 +80,12 @@ ApiResponse Api::get_decision(std::string_view session_id, Caller& caller) {
 
 ApiResponse Api::get_person(std::string_view session_id, Caller& caller) {
   return ApiResponse{200, veriff::to_json(veriff::person_body(owned_session(session_id, caller)))};
+}
+
+ApiResponse Api::get_ine_rechecks(std::string_view session_id, Caller& caller) {
+  const auto session = owned_session(session_id, caller);
+  const auto rechecks = store_.list_rechecks(session.id);
+  return ApiResponse{200, veriff::to_json(veriff::ine_recheck_history(session.id, rechecks))};
 }
 
 }  // namespace inereg::api

@@ -7,6 +7,7 @@
 #include "auth/integration_directory.hpp"
 #include "auth/secret_box.hpp"
 #include "checks/check_runner.hpp"
+#include "checks/recheck_scheduler.hpp"
 #include "config/config.hpp"
 #include "http/server.hpp"
 #include "registry/connector.hpp"
@@ -56,6 +57,7 @@ class Service {
   std::unique_ptr<http::HttpServer> server_;
   std::unique_ptr<webhooks::DeliveryWorker> webhooks_;
   std::unique_ptr<sessions::ExpirySweeper> expiry_;
+  std::unique_ptr<checks::RecheckScheduler> rechecks_;
   std::string local_url_;
 };
 

@@ -105,6 +105,13 @@ std::string ServiceMetrics::render() {
   out.sample("inereg_check_document_readings_total", {{"outcome", "unreadable"}},
              pipeline.documents_unreadable.value());
   out.sample("inereg_check_document_readings_total", {{"outcome", "mismatch"}}, pipeline.documents_mismatch.value());
+  out.header("inereg_check_rechecks_total",
+             "Re-checks of decided sessions recorded, by outcome: the same verdict, a changed verdict (INE webhook "
+             "queued), or no answer after every attempt.",
+             "counter");
+  out.sample("inereg_check_rechecks_total", {{"outcome", "same"}}, pipeline.rechecks_same_verdict.value());
+  out.sample("inereg_check_rechecks_total", {{"outcome", "changed"}}, pipeline.rechecks_changed_verdict.value());
+  out.sample("inereg_check_rechecks_total", {{"outcome", "no_answer"}}, pipeline.rechecks_no_answer.value());
 
   const auto stats = connector_.stats();
   out.gauge("inereg_registry_in_flight", "Upstream registry calls running now.", stats.in_flight);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <random>
 #include <set>
@@ -15,6 +16,7 @@
 #include <unordered_map>
 
 #include "auth/secret_box.hpp"
+#include "checks/lookup_pace.hpp"
 #include "ine/situation.hpp"
 
 namespace inereg::checks {
@@ -24,6 +26,16 @@ using SteadyClock = std::chrono::steady_clock;
 
 // A source asking us to stay away longer than a day is taken as wanting a day.
 constexpr store::TimeMs kMaxRetryAfterMs = 86'400'000;
+
+// Why a lookup gave no verdict, for the log.
+std::string_view unanswered_reason(const registry::LookupOutcome& outcome) {
+  return outcome.kind == registry::LookupOutcome::Kind::kVerdict ? "registry returned a situation outside the catalog"
+                                                                 : std::string_view(outcome.reason);
+}
+
+// Re-check lookups may start in bursts of a twentieth of a second's worth: the
+// dispatcher claims several per transaction at high rates, one at a time at low ones.
+constexpr int kRecheckBurstDivisor = 20;
 
 }  // namespace
 
@@ -83,8 +95,8 @@ struct CheckRunner::Core {
       const auto it = in_flight.find(deadlines.begin()->second);
       metrics.timeouts.add();
       metrics.lookup_seconds.observe(std::chrono::duration<double>(now - it->second.started).count());
-      finish_lookup(it, registry::LookupOutcome{registry::LookupOutcome::Kind::kUnavailable, 0,
-                                                "registry lookup timed out", std::nullopt});
+      finish_lookup(it, registry::LookupOutcome::unavailable(registry::LookupOutcome::Cause::kTransient,
+                                                             "registry lookup timed out"));
     }
   }
 
@@ -110,6 +122,8 @@ struct CheckRunner::Core {
   }
 
   void write(std::vector<Answered>& batch);
+  void write_rechecks(std::span<const sessions::RecheckAnswer> answers, std::span<const store::RecheckRetry> retries,
+                      store::TimeMs now);
   // On a reading thread: reads the claimed job's document images and records the
   // outcome under the claim. `claimed_at`: when the claim was made (its lease started).
   void read_document(const store::ClaimedCheck& check, SteadyClock::time_point claimed_at);
@@ -147,10 +161,29 @@ void CheckRunner::Core::write(std::vector<Answered>& batch) {
   const store::TimeMs now = clock();
   std::vector<sessions::CheckVerdict> completions;
   std::vector<store::CheckRetry> retries;
+  std::vector<sessions::RecheckAnswer> recheck_answers;
+  std::vector<store::RecheckRetry> recheck_retries;
   for (auto& [check, outcome] : batch) {
     std::optional<ine::SituationPolicy> policy;
     if (outcome.kind == registry::LookupOutcome::Kind::kVerdict) {
       policy = ine::policy_for_situation(outcome.situation);
+    }
+    if (check.recheck_id) {
+      const store::RecheckClaim claim{*check.recheck_id, check.attempts};
+      if (policy) {
+        recheck_answers.push_back(sessions::RecheckAnswer{
+            claim, check.session_id,
+            store::IneResult{policy->active, std::string(policy->document_state), policy->id, now}, outcome.source});
+      } else if (check.attempts >= options.recheck.max_attempts) {
+        // Recorded as no answer: an outage is never a verdict, nor a change of one.
+        recheck_answers.push_back(sessions::RecheckAnswer{claim, check.session_id, std::nullopt, ""});
+      } else {
+        const store::TimeMs delay = retry_delay(check.attempts, outcome);
+        spdlog::warn("re-check {} of session {} not answered (attempt {}): {}; retrying in {} ms", claim.recheck_id,
+                     check.session_id, check.attempts, unanswered_reason(outcome), delay);
+        recheck_retries.push_back(store::RecheckRetry{claim, now + delay});
+      }
+      continue;
     }
     if (policy) {
       completions.push_back(sessions::CheckVerdict{
@@ -160,11 +193,8 @@ void CheckRunner::Core::write(std::vector<Answered>& batch) {
     }
     // Not a verdict: retry later with exponential backoff and jitter.
     const store::TimeMs delay = retry_delay(check.attempts, outcome);
-    spdlog::warn(
-        "check for session {} not answered (attempt {}): {}; retrying in {} ms", check.session_id, check.attempts,
-        outcome.kind == registry::LookupOutcome::Kind::kVerdict ? "registry returned a situation outside the catalog"
-                                                                : outcome.reason,
-        delay);
+    spdlog::warn("check for session {} not answered (attempt {}): {}; retrying in {} ms", check.session_id,
+                 check.attempts, unanswered_reason(outcome), delay);
     retries.push_back(store::CheckRetry{check.session_id, check.attempts, now + delay});
   }
   // A store error loses nothing: the jobs stay pending under leases that expire, and
@@ -198,6 +228,53 @@ void CheckRunner::Core::write(std::vector<Answered>& batch) {
     } catch (const std::exception& e) {
       metrics.store_errors.add();
       spdlog::error("scheduling {} check retries failed: {}", retries.size(), e.what());
+    }
+  }
+  write_rechecks(recheck_answers, recheck_retries, now);
+}
+
+void CheckRunner::Core::write_rechecks(std::span<const sessions::RecheckAnswer> answers,
+                                       std::span<const store::RecheckRetry> retries, store::TimeMs now) {
+  if (!answers.empty()) {
+    try {
+      const auto recorded = sessions.complete_rechecks(owner, answers, now);
+      for (std::size_t i = 0; i < answers.size(); ++i) {
+        const auto& answer = answers[i];
+        using Recorded = sessions::RecheckRecorded;
+        switch (recorded[i]) {
+          case Recorded::kClaimLost:
+            metrics.lost_leases.add();
+            spdlog::warn("re-check {} of session {} lost its lease before completing", answer.claim.recheck_id,
+                         answer.session_id);
+            continue;
+          case Recorded::kNoAnswer:
+            metrics.rechecks_no_answer.add();
+            break;
+          case Recorded::kSameVerdict:
+            metrics.rechecks_same_verdict.add();
+            break;
+          case Recorded::kVerdictChanged:
+            metrics.rechecks_changed_verdict.add();
+            break;
+        }
+        spdlog::info("re-check {} of session {}: {}", answer.claim.recheck_id, answer.session_id,
+                     recorded[i] == Recorded::kNoAnswer         ? "no answer after every attempt"
+                     : recorded[i] == Recorded::kVerdictChanged ? "verdict changed"
+                                                                : "same verdict");
+      }
+    } catch (const std::exception& e) {
+      metrics.store_errors.add();
+      spdlog::error("recording {} re-checks failed: {}", answers.size(), e.what());
+    }
+  }
+  if (!retries.empty()) {
+    try {
+      for (const bool ok : sessions.retry_rechecks(owner, retries)) {
+        (ok ? metrics.retries : metrics.lost_leases).add();
+      }
+    } catch (const std::exception& e) {
+      metrics.store_errors.add();
+      spdlog::error("scheduling {} re-check retries failed: {}", retries.size(), e.what());
     }
   }
 }
@@ -374,22 +451,46 @@ void CheckRunner::dispatch_loop() {
   Core& core = *core_;
   const auto poll = std::chrono::milliseconds(core.options.poll_ms);
   bool maybe_due = true;  // worth asking the store for due jobs
+  // Re-checks take the slots the sessions' own checks leave, at their own pace. The
+  // dispatcher alone uses the pace: no lock.
+  const int recheck_rate = core.options.recheck.rate_per_second;
+  LookupPace recheck_pace(recheck_rate, std::max(1, recheck_rate / kRecheckBurstDivisor));
+  bool rechecks_maybe_due = true;
+  const auto recheck_turn = [&] { return rechecks_maybe_due && recheck_pace.next_allowed() <= SteadyClock::now(); };
   std::unique_lock lock(core.mutex);
   while (core.running) {
     core.expire_overdue(SteadyClock::now());
-    if (maybe_due && core.can_claim()) {
+    const bool rechecks_now = recheck_turn();
+    if ((maybe_due || rechecks_now) && core.can_claim()) {
       const int limit = std::min(core.options.batch_size, core.options.max_in_flight - core.slots_used);
       core.slots_used += limit;  // reserved while the claim runs
       lock.unlock();
       std::vector<store::ClaimedCheck> claimed;
       bool failed = false;
-      try {
-        claimed = core.store.claim_checks(core.owner, core.clock(), core.options.lease_ms, limit);
-      } catch (const std::exception& e) {
-        // The store is unavailable: nothing was claimed; try again at the next poll.
-        core.metrics.store_errors.add();
-        spdlog::error("claiming checks failed: {}", e.what());
-        failed = true;
+      if (maybe_due) {
+        try {
+          claimed = core.store.claim_checks(core.owner, core.clock(), core.options.lease_ms, limit);
+        } catch (const std::exception& e) {
+          // The store is unavailable: nothing was claimed; try again at the next poll.
+          core.metrics.store_errors.add();
+          spdlog::error("claiming checks failed: {}", e.what());
+          failed = true;
+        }
+      }
+      const bool checks_filled = static_cast<int>(claimed.size()) == limit;
+      if (rechecks_now && !checks_filled) {
+        const int allowed = recheck_pace.take(SteadyClock::now(), limit - static_cast<int>(claimed.size()));
+        try {
+          auto rechecks = core.store.claim_rechecks(core.owner, core.clock(), core.options.lease_ms, allowed);
+          recheck_pace.give_back(allowed - static_cast<int>(rechecks.size()));
+          rechecks_maybe_due = static_cast<int>(rechecks.size()) == allowed;
+          std::move(rechecks.begin(), rechecks.end(), std::back_inserter(claimed));
+        } catch (const std::exception& e) {
+          recheck_pace.give_back(allowed);
+          core.metrics.store_errors.add();
+          spdlog::error("claiming re-checks failed: {}", e.what());
+          failed = true;
+        }
       }
       // Copies of the credentials: an answer (possibly inline) erases the entry.
       std::vector<std::pair<std::uint64_t, ine::Credential>> lookups;
@@ -399,7 +500,7 @@ void CheckRunner::dispatch_loop() {
       std::vector<store::ClaimedCheck> readings;
       lock.lock();
       core.slots_used -= limit - static_cast<int>(claimed.size());
-      maybe_due = !failed && static_cast<int>(claimed.size()) == limit;
+      maybe_due = maybe_due && !failed && checks_filled;
       const auto now = SteadyClock::now();
       for (auto& check : claimed) {
         if (check.read_document) {
@@ -426,8 +527,8 @@ void CheckRunner::dispatch_loop() {
           });
         } catch (const std::exception& e) {
           core.on_answer(ticket,
-                         registry::LookupOutcome{registry::LookupOutcome::Kind::kUnavailable, 0,
-                                                 std::string("registry connector error: ") + e.what(), std::nullopt});
+                         registry::LookupOutcome::unavailable(registry::LookupOutcome::Cause::kTransient,
+                                                              std::string("registry connector error: ") + e.what()));
         }
       }
       lock.lock();
@@ -441,10 +542,16 @@ void CheckRunner::dispatch_loop() {
     if (!core.deadlines.empty()) {
       until = std::min(until, core.deadlines.begin()->first);
     }
-    const bool woken = core.dispatcher_wakeup.wait_until(
-        lock, until, [&] { return !core.running || core.wake_generation != seen || (maybe_due && core.can_claim()); });
+    if (rechecks_maybe_due && core.can_claim()) {
+      until = std::min(until, recheck_pace.next_allowed());
+    }
+    const bool woken = core.dispatcher_wakeup.wait_until(lock, until, [&] {
+      return !core.running || core.wake_generation != seen || (core.can_claim() && (maybe_due || recheck_turn()));
+    });
     if (!woken || core.wake_generation != seen) {
-      maybe_due = true;  // a new job, or the poll: retries may have come due
+      // A new job, or the poll: retries may have come due, and re-checks been queued.
+      maybe_due = true;
+      rechecks_maybe_due = true;
     }
   }
 }

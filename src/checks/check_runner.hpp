@@ -17,6 +17,17 @@
 
 namespace inereg::checks {
 
+// Re-checks of decided sessions ([recheck]; docs/ARCHITECTURE.md, "Re-checks").
+struct RecheckOptions {
+  // Re-check lookups started per second at most, by each node (LookupPace, with bursts
+  // of at most a twentieth of that): a due schedule never floods the registry source.
+  int rate_per_second = 5;
+  // Attempts before a re-check that got no verdict is recorded as "no answer".
+  int max_attempts = 5;
+  // How often a node looks for sessions whose integration's recheck.interval has passed.
+  store::TimeMs sweep_interval_ms = 60'000;
+};
+
 struct CheckRunnerOptions {
   // Threads writing outcomes to the store (the completers); 0 = accept jobs but run
   // none. More than one only helps PostgreSQL: SQLite has one writer at a time.
@@ -41,6 +52,7 @@ struct CheckRunnerOptions {
   // What the reader may decode: the same limits uploads are held to (media.*), so an
   // image stored before they were lowered is not decoded past them either.
   media::ImageLimits image_limits;
+  RecheckOptions recheck;
 };
 
 // What the pipeline counts, for GET /metrics. Updated lock-free by the pipeline.
@@ -59,6 +71,10 @@ struct PipelineMetrics {
   metrics::Counter documents_read;        // an MRZ was read (or typed data stood) and is looked up
   metrics::Counter documents_unreadable;  // decided resubmission_requested: nothing readable
   metrics::Counter documents_mismatch;    // decided resubmission_requested: the MRZ contradicts typed data
+  // Re-checks recorded, by what they came to (sessions::RecheckRecorded).
+  metrics::Counter rechecks_same_verdict;
+  metrics::Counter rechecks_changed_verdict;
+  metrics::Counter rechecks_no_answer;
 };
 
 // The durable, asynchronous check pipeline.
@@ -70,6 +86,12 @@ struct PipelineMetrics {
 //   completer threads: take every queued answer (up to batch_size) and write the
 //     verdicts with SessionWorkflow::complete_checks and the rest with retry_checks, one
 //     transaction each: group commit, one fsync for many checks.
+//
+// Re-checks: the dispatcher also claims due re-checks of decided sessions
+//   (Store::claim_rechecks) when slots are free after the sessions' own checks, no faster
+//   than options.recheck.rate_per_second (LookupPace); their answers are recorded with
+//   SessionWorkflow::complete_rechecks, and one without a verdict is retried like a
+//   check until options.recheck.max_attempts, then recorded as no answer.
 //
 // Document reading: a claimed job marked ClaimedCheck::read_document is not looked up;
 //   it is posted to a pool of reading threads (options.reading_threads), which reads the session's

@@ -203,6 +203,41 @@ std::string or_dash(const std::string& text) {
   return text.empty() ? "-" : text;
 }
 
+// An integration's recheck.interval as an operator writes it: a whole number of days,
+// hours or minutes ("30d", "12h", "90m"), or "off" (0: never by schedule).
+constexpr std::pair<char, store::TimeMs> kIntervalUnits[] = {{'d', 86'400'000}, {'h', 3'600'000}, {'m', 60'000}};
+
+std::optional<store::TimeMs> parse_recheck_interval(const std::string& text) {
+  if (text == "off") {
+    return 0;
+  }
+  if (text.size() < 2) {
+    return std::nullopt;
+  }
+  for (const auto& [unit, unit_ms] : kIntervalUnits) {
+    if (text.back() != unit) {
+      continue;
+    }
+    const std::string digits = text.substr(0, text.size() - 1);
+    if (digits.size() > 6 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return std::nullopt;
+    }
+    const store::TimeMs count = std::stoll(digits);
+    return count > 0 ? std::optional(count * unit_ms) : std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// The inverse of parse_recheck_interval, in the largest unit that divides it.
+std::string format_recheck_interval(store::TimeMs interval_ms) {
+  for (const auto& [unit, unit_ms] : kIntervalUnits) {
+    if (interval_ms > 0 && interval_ms % unit_ms == 0) {
+      return std::to_string(interval_ms / unit_ms) + unit;
+    }
+  }
+  return interval_ms > 0 ? std::to_string(interval_ms) + "ms" : "off";
+}
+
 }  // namespace
 
 void add_serve_command(CLI::App& app) {
@@ -326,13 +361,15 @@ void add_integration_commands(CLI::App& app) {
                                   {"corsOrigins", boost::json::array(i.cors_origins.begin(), i.cors_origins.end())},
                                   {"decisionWebhookUrl", urls.decision},
                                   {"eventWebhookUrl", urls.event},
-                                  {"ineWebhookUrl", urls.ine}});
+                                  {"ineWebhookUrl", urls.ine},
+                                  {"recheckInterval", format_recheck_interval(i.recheck_interval_ms)}});
         } else {
           std::cout << i.id << "  " << i.name << "  api key " << i.api_key << "  " << (i.active ? "active" : "inactive")
                     << "  " << i.secrets.size() << " secret(s)"
                     << (i.cors_origins.empty() ? "" : "  cors origins " + joined(i.cors_origins)) << "\n"
                     << "    webhooks: decision " << or_dash(urls.decision) << "  event " << or_dash(urls.event)
-                    << "  ine " << or_dash(urls.ine) << "\n";
+                    << "  ine " << or_dash(urls.ine) << "\n"
+                    << "    recheck.interval " << format_recheck_interval(i.recheck_interval_ms) << "\n";
         }
       }
       if (*list_json) {
@@ -427,6 +464,35 @@ void add_integration_commands(CLI::App& app) {
     });
   });
 
+  auto* set_recheck = integration->add_subcommand(
+      "set-recheck", "Re-check the integration's decided credentials on a schedule (recheck.interval), or stop");
+  auto set_recheck_options = std::make_shared<StoreOptions>();
+  auto set_recheck_id = std::make_shared<std::string>();
+  auto interval = std::make_shared<std::string>();
+  add_store_options(*set_recheck, *set_recheck_options);
+  set_recheck->add_option("ID", *set_recheck_id, "integration id")->required();
+  set_recheck
+      ->add_option("--interval", *interval,
+                   "time after a session's last registry check when it is checked again: 30d, 12h, 90m; "
+                   "off stops scheduled re-checks")
+      ->required();
+  set_recheck->callback([set_recheck_options, set_recheck_id, interval] {
+    guarded([&] {
+      const auto interval_ms = parse_recheck_interval(*interval);
+      if (!interval_ms) {
+        std::cerr << "inereg: --interval must be a whole number of days, hours or minutes (30d, 12h, 90m) or off\n";
+        throw CLI::RuntimeError(1);
+      }
+      const auto config = load(*set_recheck_options);
+      auto store = open_for_command(config);
+      if (!store->set_integration_recheck_interval(*set_recheck_id, *interval_ms)) {
+        std::cerr << "inereg: no integration with that id\n";
+        throw CLI::RuntimeError(1);
+      }
+      std::cout << *set_recheck_id << " recheck.interval " << format_recheck_interval(*interval_ms) << "\n";
+    });
+  });
+
   for (const bool activate : {false, true}) {
     auto* command = integration->add_subcommand(
         activate ? "activate" : "deactivate",
@@ -450,7 +516,7 @@ void add_integration_commands(CLI::App& app) {
 }
 
 void add_registry_commands(CLI::App& app) {
-  auto* registry = app.add_subcommand("registry", "Local registry snapshot");
+  auto* registry = app.add_subcommand("registry", "The registry: local snapshot, re-checks, a reference upstream");
   registry->require_subcommand(1);
   add_serve_upstream_command(*registry);
 
@@ -478,6 +544,53 @@ void add_registry_commands(CLI::App& app) {
       throw CLI::RuntimeError(1);
     }
     std::cerr << "wrote " << *count << " synthetic records to " << *out << "\n";
+  });
+
+  auto* recheck = registry->add_subcommand(
+      "recheck",
+      "Queue re-checks of decided sessions' credentials now (history: GET /v1/sessions/{id}/ine-registry/rechecks)");
+  auto recheck_options = std::make_shared<StoreOptions>();
+  auto recheck_session = std::make_shared<std::optional<std::string>>();
+  auto recheck_integration = std::make_shared<std::optional<std::string>>();
+  auto decided_before = std::make_shared<std::optional<std::string>>();
+  add_store_options(*recheck, *recheck_options);
+  auto* session_option = recheck->add_option("--session", *recheck_session, "one session");
+  auto* integration_option =
+      recheck->add_option("--integration", *recheck_integration, "every session of this integration …");
+  recheck
+      ->add_option("--decided-before", *decided_before,
+                   "… decided before this date (YYYY-MM-DD, UTC midnight) or time (ISO 8601)")
+      ->needs(integration_option);
+  session_option->excludes(integration_option);
+  integration_option->needs("--decided-before");
+  recheck->callback([recheck_options, recheck_session, recheck_integration, decided_before] {
+    guarded([&] {
+      store::RecheckSelection which;
+      if (*recheck_session) {
+        which.session_id = **recheck_session;
+      } else if (*recheck_integration) {
+        const std::string& text = **decided_before;
+        which.integration_id = **recheck_integration;
+        which.decided_before = util::parse_iso8601(util::is_calendar_date(text) ? text + "T00:00:00Z" : text);
+        if (!which.decided_before) {
+          std::cerr << "inereg: --decided-before must be YYYY-MM-DD or an ISO 8601 time\n";
+          throw CLI::RuntimeError(1);
+        }
+      } else {
+        std::cerr << "inereg: give --session ID, or --integration ID --decided-before DATE\n";
+        throw CLI::RuntimeError(1);
+      }
+      const auto config = load(*recheck_options);
+      auto store = open_for_command(config);
+      // Queuing sends no webhook: a re-check's webhook comes with its answer, from serve.
+      sessions::SessionWorkflow sessions(*store, nullptr);
+      const auto queued = sessions.request_rechecks(which, store::recheck_by::kOperator, util::wall_clock_ms());
+      if (queued == 0 && which.session_id) {
+        std::cerr << "inereg: no session with that id has a registry result to re-check\n";
+        throw CLI::RuntimeError(1);
+      }
+      std::cout << "queued " << queued << " re-check(s); a running server starts them at recheck.rate_per_second\n";
+    });
   });
 
   auto* import = registry->add_subcommand("import", "Load a registry CSV as the local registry snapshot");

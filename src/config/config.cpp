@@ -236,6 +236,14 @@ const std::vector<Binding>& bindings() {
       // Threads that read submitted sessions' document images (Tesseract, CPU-bound).
       integer("vision", "threads", 1, 64, field(&Config::checks, &CheckRunnerOptions::reading_threads)),
 
+      // Re-checks of decided sessions, run by the check pipeline (checks::RecheckOptions).
+      integer("recheck", "rate_per_second", 1, 100'000,
+              field(&Config::checks, &CheckRunnerOptions::recheck, &checks::RecheckOptions::rate_per_second)),
+      integer("recheck", "max_attempts", 1, 1'000,
+              field(&Config::checks, &CheckRunnerOptions::recheck, &checks::RecheckOptions::max_attempts)),
+      integer("recheck", "sweep_interval_ms", 10, kDayMs,
+              field(&Config::checks, &CheckRunnerOptions::recheck, &checks::RecheckOptions::sweep_interval_ms)),
+
       boolean("metrics", "enabled", field(&Config::metrics, &metrics::MetricsOptions::enabled)),
       text("metrics", "token", field(&Config::metrics, &metrics::MetricsOptions::token)),
 

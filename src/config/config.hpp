@@ -36,7 +36,7 @@ struct Config {
   api::ApiSettings api;
   api::MediaOptions media;
   auth::DirectoryOptions auth;
-  checks::CheckRunnerOptions checks;  // [checks], and [vision] threads (reading_threads)
+  checks::CheckRunnerOptions checks;  // [checks], [vision] threads (reading_threads) and [recheck]
   metrics::MetricsOptions metrics;
   registry::RegistryOptions registry;  // local snapshot or HTTP upstream (docs/UPSTREAM.md)
   webhooks::DeliveryOptions webhooks;

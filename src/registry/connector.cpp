@@ -3,11 +3,11 @@
 namespace inereg::registry {
 
 LookupOutcome LookupOutcome::verdict(int situation) {
-  return LookupOutcome{Kind::kVerdict, situation, {}, std::nullopt, Cause::kNone};
+  return LookupOutcome{Kind::kVerdict, situation, {}, std::nullopt, Cause::kNone, {}};
 }
 
 LookupOutcome LookupOutcome::unavailable(Cause cause, std::string reason, std::optional<std::int64_t> retry_after_ms) {
-  return LookupOutcome{Kind::kUnavailable, 0, std::move(reason), retry_after_ms, cause};
+  return LookupOutcome{Kind::kUnavailable, 0, std::move(reason), retry_after_ms, cause, {}};
 }
 
 void RegistryConnector::lookup(const ine::Credential& credential, Done done) {

@@ -34,6 +34,7 @@ struct LookupOutcome {
   // (429 Retry-After, an open circuit breaker). The pipeline waits at least this long.
   std::optional<std::int64_t> retry_after_ms;
   Cause cause = Cause::kNone;
+  std::string source;
 
   static LookupOutcome verdict(int situation);
   static LookupOutcome unavailable(Cause cause, std::string reason, std::optional<std::int64_t> retry_after_ms = {});

@@ -1,7 +1,7 @@
 // The session workflow's shared parts: creating a session, the transition of a stored
 // session by an event, and queuing the webhooks of its changes. Each workflow has its
-// own file: start.cpp, media_upload.cpp, submit.cpp, checks.cpp, expiry.cpp,
-// deletion.cpp, redelivery.cpp.
+// own file: start.cpp, media_upload.cpp, submit.cpp, checks.cpp, rechecks.cpp,
+// expiry.cpp, deletion.cpp, redelivery.cpp.
 #include <stdexcept>
 
 #include "sessions/workflow.hpp"
@@ -51,7 +51,7 @@ void SessionWorkflow::queue_webhooks(store::WriteTransaction& tx, std::span<cons
     if (!urls.any()) {
       continue;  // nothing to build: most integrations poll instead
     }
-    for (auto& draft : composer_->compose(store::SessionChange{change.kind, session, change.result})) {
+    for (auto& draft : composer_->compose(store::SessionChange{change.kind, session, change.result, change.previous})) {
       const std::string& url = store::url_for(urls, draft.kind);
       if (!url.empty()) {
         deliveries.push_back(

@@ -80,6 +80,27 @@ struct DocumentReading {
   std::string decision_reason;
 };
 
+// A claimed re-check's outcome (checks/check_runner.cpp).
+struct RecheckAnswer {
+  store::RecheckClaim claim;
+  std::string session_id;
+  // nullopt: no verdict after every attempt. Recorded as no answer, never as a change.
+  std::optional<store::IneResult> verdict;
+  std::string source;  // the registry source that answered, when known
+};
+
+// What recording a re-check's answer came to.
+enum class RecheckRecorded {
+  kClaimLost,  // not recorded: the claim expired and was taken over, or the session deleted
+  kNoAnswer,
+  kSameVerdict,
+  kVerdictChanged,  // the INE webhook was queued with it
+};
+
+// Whether a re-check's verdict tells the client something else than `before` did: what
+// GET ine-registry shows (active, documentState), not the catalog id behind it.
+bool verdict_changed(const store::IneResult& before, const store::IneResult& after);
+
 struct RedeliverResult {
   enum class Outcome { kQueued, kNotFound, kBodyErased, kNoUrl };
   Outcome outcome = Outcome::kNotFound;
@@ -130,6 +151,21 @@ class SessionWorkflow {
   // Records a document reading under the claim's guard; false when the claim was lost.
   bool record_reading(std::string_view owner, const DocumentReading& reading, TimeMs now);
 
+  // Queues a re-check, due at `now`, of every session with a registry result that
+  // `which` selects (its limit is the page size: one transaction per page); a session
+  // with one pending keeps it, due at the earlier time. Returns how many were selected.
+  std::int64_t request_rechecks(store::RecheckSelection which, std::string_view requested_by, TimeMs now);
+  // Records each answer in its session's re-check history, only under its claim (per
+  // entry, what it came to). The session, its result and its decision never
+  // change: they are what was true at verification. A verdict that differs from the
+  // latest one (the newest re-check verdict, else the session's result) queues the
+  // integration's INE webhook of kind SessionChange::kVerdictChanged, in the same
+  // transaction; an unchanged verdict or no answer queues nothing.
+  std::vector<RecheckRecorded> complete_rechecks(std::string_view owner, std::span<const RecheckAnswer> answers,
+                                                 TimeMs now);
+  // Releases each re-check's lease and schedules its next attempt, under the same guard.
+  std::vector<bool> retry_rechecks(std::string_view owner, std::span<const store::RecheckRetry> retries);
+
   // Decides up to `limit` sessions still open (kExpirableStatuses) created at or before
   // `created_before` (created -> expired, started -> abandoned) with their decision
   // webhooks; safe with every node sweeping at once. Returns how many it decided.
@@ -153,6 +189,7 @@ class SessionWorkflow {
     store::SessionChange::Kind kind;
     const store::Session* session;  // as it is after the change
     const store::IneResult* result = nullptr;
+    const store::IneResult* previous = nullptr;
   };
   // Queues, inside `tx`, the webhooks of `changes` in order (see the class comment).
   void queue_webhooks(store::WriteTransaction& tx, std::span<const Change> changes, TimeMs now) const;

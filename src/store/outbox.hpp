@@ -32,10 +32,18 @@ const std::string& url_for(const WebhookUrls& urls, WebhookKind kind);
 // A session's status change, as the session workflow sees it inside the transaction
 // that makes it.
 struct SessionChange {
-  enum class Kind { kStarted, kSubmitted, kDecided };
+  enum class Kind {
+    kStarted,
+    kSubmitted,
+    kDecided,
+    // A re-check's verdict differs from the one before it (`previous`); the session
+    // itself did not change.
+    kVerdictChanged,
+  };
   Kind kind;
-  const Session& session;             // as it is after the change
-  const IneResult* result = nullptr;  // the registry result recorded by this change, if any
+  const Session& session;               // as it is after the change
+  const IneResult* result = nullptr;    // the registry result recorded by this change, if any
+  const IneResult* previous = nullptr;  // kVerdictChanged: the verdict it replaces
 };
 
 // One webhook body a change causes. `body` is the exact bytes to send and sign.

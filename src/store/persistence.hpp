@@ -124,6 +124,20 @@ class WriteTransaction {
   virtual bool release_read_check(std::string_view owner, const CheckClaim& claim, TimeMs now) = 0;
   virtual void insert_ine_results(std::span<const SessionResult> results) = 0;
 
+  // Re-checks (records.hpp) ---------------------------------------------------------
+  // Up to `which.limit` sessions with a registry result that match `which`, by id.
+  virtual std::vector<std::string> find_recheck_candidates(const RecheckSelection& which) = 0;
+  // Queues each re-check, pending and due at its requested_at; a session that already
+  // has one pending keeps it, due at the earlier of the two times.
+  virtual void insert_rechecks(std::span<const NewRecheck> rechecks) = 0;
+  // The baselines of those among `session_ids` that have a result.
+  virtual std::vector<RecheckBaseline> recheck_baselines(std::span<const std::string> session_ids) = 0;
+  // Records each re-check's outcome (done), only while it is pending under that claim
+  // of `owner`; per entry, whether it applied.
+  virtual std::vector<bool> finish_claimed_rechecks(std::string_view owner, std::span<const RecheckRecord> records) = 0;
+  // Releases each lease and makes the re-check due at its next_run_at, under the same guard.
+  virtual std::vector<bool> retry_claimed_rechecks(std::string_view owner, std::span<const RecheckRetry> retries) = 0;
+
   // Integrations ------------------------------------------------------------------
   // Locks the integration's row, so that its deletions (on any node) take turns; false
   // for an unknown integration.

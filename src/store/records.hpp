@@ -26,6 +26,9 @@ struct Integration {
   TimeMs created_at = 0;
   std::vector<IntegrationSecret> secrets;  // unrevoked secrets, newest first
   std::vector<std::string> cors_origins;   // browser origins allowed to create sessions (CORS), sorted
+  // How long after a decided session's last registry check it is checked again (the
+  // integration's recheck.interval); 0 = never by schedule (the default).
+  TimeMs recheck_interval_ms = 0;
 };
 
 // Why a session was decided resubmission_requested after reading its document images
@@ -77,6 +80,9 @@ struct ClaimedCheck {
   // The credential is to be read from the session's document images before the lookup
   // (sessions::SessionWorkflow::record_reading records what was read).
   bool read_document = false;
+  // Set when the job is a re-check of a decided session (an ine_rechecks row), not the
+  // session's own check: its answer goes to the re-check history, never to the session.
+  std::optional<std::int64_t> recheck_id = std::nullopt;
 };
 
 // DELETE /v1/sessions/{id} allowance of one integration (veriff-api.md §4.6: 5 per hour,
@@ -93,6 +99,77 @@ struct CheckRetry {
   std::string session_id;
   int attempts = 0;  // the claim's ClaimedCheck::attempts (store::CheckClaim)
   TimeMs next_run_at = 0;
+};
+
+// Re-checks of decided sessions (ine_rechecks, migration 9). A re-check is a job of the
+// check pipeline while pending and an entry of the session's history once answered or
+// given up; the session's own result (IneResult) and decision never change.
+namespace recheck_by {
+inline constexpr const char* kSchedule = "schedule";  // the integration's recheck.interval came due
+inline constexpr const char* kOperator = "operator";  // `inereg registry recheck`
+}  // namespace recheck_by
+namespace recheck_outcome {
+inline constexpr const char* kVerdict = "verdict";     // the registry answered with a catalog situation
+inline constexpr const char* kNoAnswer = "no_answer";  // no verdict after every attempt: nothing changed
+}  // namespace recheck_outcome
+
+struct Recheck {
+  std::int64_t id = 0;
+  std::string session_id;
+  std::string requested_by;  // a recheck_by:: value
+  TimeMs requested_at = 0;
+  std::optional<TimeMs> checked_at;  // when answered or given up; nullopt while pending
+  std::string outcome;               // a recheck_outcome:: value; "" while pending
+  std::optional<IneResult> result;   // with recheck_outcome::kVerdict
+  bool changed = false;              // its verdict differs from the one before it
+  std::string source;                // the registry source that answered, when known
+};
+
+// Which sessions with a registry result to re-check; every member set narrows.
+struct RecheckSelection {
+  std::optional<std::string> session_id;
+  std::optional<std::string> integration_id;
+  std::optional<TimeMs> decided_before;
+  // Only sessions whose result and every re-check were requested at or before this, and
+  // with no re-check pending: not checked since.
+  std::optional<TimeMs> checked_at_or_before;
+  std::string after_session_id;  // paging: session ids greater than this, ascending
+  int limit = 500;
+};
+
+// A re-check to queue, due at `requested_at`.
+struct NewRecheck {
+  std::string session_id;
+  std::string requested_by;
+  TimeMs requested_at = 0;
+};
+
+// A claim of a re-check: its row and the claim's attempt count (as store::CheckClaim).
+struct RecheckClaim {
+  std::int64_t recheck_id = 0;
+  int attempts = 0;
+};
+
+// What a claimed re-check came to, to record under its claim.
+struct RecheckRecord {
+  RecheckClaim claim;
+  TimeMs checked_at = 0;
+  std::string outcome;  // a recheck_outcome:: value
+  std::optional<IneResult> result;
+  bool changed = false;
+  std::string source;
+};
+
+struct RecheckRetry {
+  RecheckClaim claim;
+  TimeMs next_run_at = 0;
+};
+
+// The verdicts a re-check of a session is compared with.
+struct RecheckBaseline {
+  std::string session_id;
+  IneResult original;               // the session's own result
+  std::optional<IneResult> latest;  // its newest re-check verdict, if any
 };
 
 // One row of the local registry snapshot.

@@ -55,7 +55,7 @@ ine::Credential credential(const Row& row, int first) {
   return c;
 }
 
-// id, name, api_key, active, created_at.
+// id, name, api_key, active, created_at, recheck_interval_ms.
 template <typename Row>
 Integration integration(const Row& row) {
   Integration integration;
@@ -64,7 +64,38 @@ Integration integration(const Row& row) {
   integration.api_key = row.text(2);
   integration.active = row.boolean(3);
   integration.created_at = row.integer(4);
+  integration.recheck_interval_ms = row.integer(5);
   return integration;
+}
+
+// active, document_state, situation, checked_at from column `first`; nullopt when
+// `active` is NULL (no verdict: an outer join found no row, or a re-check without one).
+template <typename Row>
+std::optional<IneResult> optional_result(const Row& row, int first) {
+  const auto active = row.optional_integer(first);
+  if (!active) {
+    return std::nullopt;
+  }
+  return IneResult{*active != 0, row.text(first + 1), static_cast<int>(row.integer(first + 2)), row.integer(first + 3)};
+}
+
+// id, session_id, requested_by, requested_at, checked_at, outcome, active,
+// document_state, situation, changed, source.
+template <typename Row>
+Recheck recheck(const Row& row) {
+  Recheck r;
+  r.id = row.integer(0);
+  r.session_id = row.text(1);
+  r.requested_by = row.text(2);
+  r.requested_at = row.integer(3);
+  r.checked_at = row.optional_integer(4);
+  r.outcome = row.text(5);
+  if (const auto active = row.optional_integer(6)) {
+    r.result = IneResult{*active != 0, row.text(7), static_cast<int>(row.integer(8)), r.checked_at.value_or(0)};
+  }
+  r.changed = row.boolean(9);
+  r.source = row.text(10);
+  return r;
 }
 
 // id, session_id, context, mimetype, size, sha256, created_at.

@@ -48,6 +48,8 @@ class Store {
   virtual std::vector<std::string> list_allowed_cors_origins() = 0;
   virtual bool set_integration_webhooks(std::string_view integration_id, const WebhookUrls& urls) = 0;
   virtual std::optional<WebhookUrls> find_integration_webhooks(std::string_view integration_id) = 0;
+  // Sets Integration::recheck_interval_ms (0 = off); false for an unknown integration.
+  virtual bool set_integration_recheck_interval(std::string_view integration_id, TimeMs interval_ms) = 0;
 
   // Sessions ---------------------------------------------------------------------
   virtual void insert_session(const Session& session) = 0;
@@ -61,6 +63,11 @@ class Store {
   // them to `owner` until now + lease_ms; concurrent claimers never get the same job.
   // One transaction however many jobs it claims.
   virtual std::vector<ClaimedCheck> claim_checks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) = 0;
+
+  // Claims up to `limit` due re-checks as claim_checks claims jobs (ClaimedCheck::recheck_id set).
+  virtual std::vector<ClaimedCheck> claim_rechecks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) = 0;
+  // The session's re-checks, oldest first, pending ones included.
+  virtual std::vector<Recheck> list_rechecks(std::string_view session_id) = 0;
 
   // Local registry snapshot ----------------------------------------------------------
   // Inserts or replaces the entries in one transaction.

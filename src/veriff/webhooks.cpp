@@ -25,6 +25,28 @@ const char* action_of(SessionEvent event) {
   return "";
 }
 
+// The INE webhook's body for `result` with `event_type`; `previous` adds data.previous.
+boost::json::object ine_webhook_body(const store::Session& session, const char* event_type,
+                                     const store::IneResult& result, const store::IneResult* previous) {
+  boost::json::object data;
+  data["status"] = result.active ? kIneStatusValid : kIneStatusNotValid;
+  data["code"] = 200;
+  data["details"] = ine_registry_result(result);
+  if (previous != nullptr) {
+    data["previous"] = ine_registry_result(*previous);
+  }
+  boost::json::object body;
+  body["eventType"] = event_type;
+  body["sessionId"] = session.id;
+  body["attemptId"] = text_or_null(session.attempt_id);
+  body["vendorData"] = string_or_null(session.vendor_data);
+  body["endUserId"] = string_or_null(session.end_user_id);
+  body["version"] = kIneWebhookVersion;
+  body["time"] = util::format_iso8601_ms(result.checked_at);
+  body["data"] = std::move(data);
+  return body;
+}
+
 }  // namespace
 
 std::string event_webhook(const store::Session& session, SessionEvent event) {
@@ -44,20 +66,12 @@ std::string decision_webhook(const store::Session& session) {
 }
 
 std::string ine_webhook(const store::Session& session, const store::IneResult& result) {
-  boost::json::object data;
-  data["status"] = result.active ? kIneStatusValid : kIneStatusNotValid;
-  data["code"] = 200;
-  data["details"] = ine_registry_result(result);
-  boost::json::object body;
-  body["eventType"] = "ine_registry";
-  body["sessionId"] = session.id;
-  body["attemptId"] = text_or_null(session.attempt_id);
-  body["vendorData"] = string_or_null(session.vendor_data);
-  body["endUserId"] = string_or_null(session.end_user_id);
-  body["version"] = kIneWebhookVersion;
-  body["time"] = util::format_iso8601_ms(result.checked_at);
-  body["data"] = std::move(data);
-  return to_json(body);
+  return to_json(ine_webhook_body(session, "ine_registry", result, nullptr));
+}
+
+std::string ine_verdict_changed_webhook(const store::Session& session, const store::IneResult& previous,
+                                        const store::IneResult& current) {
+  return to_json(ine_webhook_body(session, kIneVerdictChangedEvent, current, &previous));
 }
 
 }  // namespace inereg::veriff

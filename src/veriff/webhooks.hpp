@@ -28,4 +28,15 @@ std::string decision_webhook(const store::Session& session);
 // (the registry answered); `data.details` is exactly the GET …/decision/ine-registry body.
 std::string ine_webhook(const store::Session& session, const store::IneResult& result);
 
+// inereg extension (not Veriff's): `eventType` of the webhook a re-check sends when the
+// registry's verdict on a decided session's credential changed (docs/openapi.yaml,
+// webhooks).
+inline constexpr const char* kIneVerdictChangedEvent = "inereg.ine_registry.verdict_changed";
+
+// The INE webhook's shape with eventType kIneVerdictChangedEvent: `time` is the
+// re-check's, `data.details` the verdict now and `data.previous` the one it replaces,
+// each in the GET …/decision/ine-registry shape (which keeps answering the original).
+std::string ine_verdict_changed_webhook(const store::Session& session, const store::IneResult& previous,
+                                        const store::IneResult& current);
+
 }  // namespace inereg::veriff

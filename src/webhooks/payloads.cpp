@@ -22,6 +22,10 @@ std::vector<store::WebhookDraft> WebhookPayloads::compose(const store::SessionCh
       }
       drafts.push_back({store::WebhookKind::kDecision, veriff::decision_webhook(change.session)});
       break;
+    case Kind::kVerdictChanged:
+      drafts.push_back({store::WebhookKind::kIne,
+                        veriff::ine_verdict_changed_webhook(change.session, *change.previous, *change.result)});
+      break;
   }
   return drafts;
 }

@@ -9,7 +9,9 @@ namespace inereg::webhooks {
 //  - started   -> the event webhook, code 7001;
 //  - submitted -> the event webhook, code 7002;
 //  - decided   -> the INE webhook when a registry check completed in the change, then
-//                 the decision webhook.
+//                 the decision webhook;
+//  - a re-check's verdict changed -> the INE webhook, eventType
+//                 veriff::kIneVerdictChangedEvent (an inereg extension).
 // Stateless and thread-safe.
 class WebhookPayloads final : public store::OutboxComposer {
  public:

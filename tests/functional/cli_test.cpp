@@ -38,14 +38,16 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(HelpCase{{}, {"serve", "integration", "registry"}},
                       HelpCase{{"serve"}, {"--config", "--listen", "--db", "--demo"}},
                       HelpCase{{"integration"},
-                               {"create", "list", "rotate-secret", "revoke-old-secrets", "deactivate"}},
+                               {"create", "list", "rotate-secret", "revoke-old-secrets", "deactivate", "set-recheck"}},
                       HelpCase{{"integration", "create"}, {"--name", "--json", "--db", "--config"}},
                       HelpCase{{"integration", "list"}, {"--json", "--db"}},
                       HelpCase{{"integration", "rotate-secret"}, {"--id", "--db"}},
                       HelpCase{{"integration", "revoke-old-secrets"}, {"--id", "--db"}},
                       HelpCase{{"integration", "deactivate"}, {"--id", "--db"}},
                       HelpCase{{"integration", "activate"}, {"--id", "--db"}},
-                      HelpCase{{"registry"}, {"generate", "import"}},
+                      HelpCase{{"integration", "set-recheck"}, {"ID", "--interval", "--db"}},
+                      HelpCase{{"registry"}, {"generate", "import", "recheck"}},
+                      HelpCase{{"registry", "recheck"}, {"--session", "--integration", "--decided-before", "--db"}},
                       HelpCase{{"registry", "generate"}, {"--count", "--out", "--seed"}},
                       HelpCase{{"registry", "import"}, {"FILE", "--db", kHeader}}));
 

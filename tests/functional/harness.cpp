@@ -290,6 +290,11 @@ HttpReply ApiClient::decision(const std::string& session_id) const {
                             signed_get("/v1/sessions/" + session_id + "/decision", api_key_, secret_, session_id));
 }
 
+HttpReply ApiClient::ine_rechecks(const std::string& session_id) const {
+  return testing::http_call(
+      port_, signed_get("/v1/sessions/" + session_id + "/ine-registry/rechecks", api_key_, secret_, session_id));
+}
+
 HttpReply ApiClient::poll_ine_registry(const std::string& session_id, milliseconds timeout) const {
   HttpReply reply;
   EXPECT_TRUE(testing::wait_until(

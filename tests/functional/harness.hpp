@@ -140,6 +140,8 @@ class ApiClient {
   HttpReply ine_registry(const std::string& session_id, const std::string& secret) const;
   HttpReply ine_registry(const std::string& session_id) const { return ine_registry(session_id, secret_); }
   HttpReply decision(const std::string& session_id) const;
+  // GET /v1/sessions/{id}/ine-registry/rechecks (inereg's re-check history).
+  HttpReply ine_rechecks(const std::string& session_id) const;
   // GET ine-registry until it is not a 404; at the deadline, a test failure naming the
   // wait and the last reply.
   HttpReply poll_ine_registry(const std::string& session_id, milliseconds timeout = kCheckTimeout) const;

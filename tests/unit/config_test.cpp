@@ -286,6 +286,24 @@ max_bytes_per_session = 2097152
             std::string::npos);
 }
 
+TEST_F(LoadConfig, RecheckPaceAndAttemptsHaveDefaultsAndLimits) {
+  const Config defaults = load_config(std::nullopt);
+  EXPECT_EQ(defaults.checks.recheck.rate_per_second, 5);
+  EXPECT_EQ(defaults.checks.recheck.max_attempts, 5);
+  EXPECT_EQ(defaults.checks.recheck.sweep_interval_ms, 60'000);
+  const Config config =
+      load_config(write_toml("[recheck]\nrate_per_second = 50\nmax_attempts = 2\nsweep_interval_ms = 1000\n"));
+  EXPECT_EQ(config.checks.recheck.rate_per_second, 50);
+  EXPECT_EQ(config.checks.recheck.max_attempts, 2);
+  EXPECT_EQ(config.checks.recheck.sweep_interval_ms, 1'000);
+  set_env("INEREG_RECHECK_RATE_PER_SECOND", "7");
+  EXPECT_EQ(load_config(std::nullopt).checks.recheck.rate_per_second, 7);
+  ::unsetenv("INEREG_RECHECK_RATE_PER_SECOND");
+  // No unlimited pace: 0 would let a due schedule flood the source.
+  EXPECT_NE(error_loading("[recheck]\nrate_per_second = 0\n").find("recheck.rate_per_second"), std::string::npos);
+  EXPECT_NE(error_loading("[recheck]\nmax_attempts = 0\n").find("recheck.max_attempts"), std::string::npos);
+}
+
 TEST_F(LoadConfig, PublicUrlLosesTrailingSlashes) {
   EXPECT_EQ(load_config(write_toml("public_url = \"https://ine.example.test//\"\n")).public_url,
             "https://ine.example.test");

@@ -195,7 +195,8 @@ class ArrayLiteral {
   ArrayLiteral& add(std::int64_t value) { return add(std::string_view(std::to_string(value))); }
   ArrayLiteral& add(int value) { return add(static_cast<std::int64_t>(value)); }
   ArrayLiteral& add(bool value) { return add(std::string_view(value ? "t" : "f")); }
-  ArrayLiteral& add(const std::optional<std::int64_t>& value) {
+  template <typename T>
+  ArrayLiteral& add(const std::optional<T>& value) {
     if (!value) {
       separate();
       text_ += "NULL";
@@ -541,6 +542,99 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
            Params().add(ids.str()).add(active.str()).add(states.str()).add(situations.str()).add(checked.str()));
   }
 
+  std::vector<std::string> find_recheck_candidates(const RecheckSelection& which) override {
+    const Result rows = c_.run(sql::kSelectRecheckCandidates, Params()
+                                                                  .add(which.session_id)
+                                                                  .add(which.integration_id)
+                                                                  .add(which.decided_before)
+                                                                  .add(which.checked_at_or_before)
+                                                                  .add(which.after_session_id)
+                                                                  .add(which.limit));
+    std::vector<std::string> ids;
+    ids.reserve(static_cast<std::size_t>(rows.rows()));
+    for (int row = 0; row < rows.rows(); ++row) {
+      ids.push_back(rows.text(row, 0));
+    }
+    return ids;
+  }
+
+  void insert_rechecks(std::span<const NewRecheck> rechecks) override {
+    if (rechecks.empty()) {
+      return;
+    }
+    ArrayLiteral sessions, requested_by, requested_at;
+    for (const auto& recheck : rechecks) {
+      sessions.add(recheck.session_id);
+      requested_by.add(recheck.requested_by);
+      requested_at.add(recheck.requested_at);
+    }
+    c_.run(sql::kInsertRechecks, Params().add(sessions.str()).add(requested_by.str()).add(requested_at.str()));
+  }
+
+  std::vector<RecheckBaseline> recheck_baselines(std::span<const std::string> session_ids) override {
+    ArrayLiteral ids;
+    for (const auto& id : session_ids) {
+      ids.add(id);
+    }
+    const Result rows = c_.run(sql::kSelectRecheckBaselines, Params().add(ids.str()));
+    std::vector<RecheckBaseline> baselines;
+    baselines.reserve(static_cast<std::size_t>(rows.rows()));
+    for (int row = 0; row < rows.rows(); ++row) {
+      const Row r(rows, row);
+      baselines.push_back(RecheckBaseline{r.text(0), *rows::optional_result(r, 1), rows::optional_result(r, 5)});
+    }
+    return baselines;
+  }
+
+  std::vector<bool> finish_claimed_rechecks(std::string_view owner, std::span<const RecheckRecord> records) override {
+    if (records.empty()) {
+      return {};
+    }
+    std::vector<std::string> ids;
+    ArrayLiteral id_array, attempts, checked, outcomes, active, states, situations, changed, sources;
+    for (const auto& r : records) {
+      ids.push_back(std::to_string(r.claim.recheck_id));
+      id_array.add(r.claim.recheck_id);
+      attempts.add(r.claim.attempts);
+      checked.add(r.checked_at);
+      outcomes.add(r.outcome);
+      active.add(r.result ? std::optional<bool>(r.result->active) : std::nullopt);
+      states.add(r.result ? std::optional<std::string>(r.result->document_state) : std::nullopt);
+      situations.add(r.result ? std::optional<int>(r.result->situation) : std::nullopt);
+      changed.add(r.changed);
+      sources.add(r.source);
+    }
+    return returned_ids(c_.run(sql::kFinishClaimedRechecks, Params()
+                                                                .add(id_array.str())
+                                                                .add(attempts.str())
+                                                                .add(checked.str())
+                                                                .add(outcomes.str())
+                                                                .add(active.str())
+                                                                .add(states.str())
+                                                                .add(situations.str())
+                                                                .add(changed.str())
+                                                                .add(sources.str())
+                                                                .add(owner)),
+                        ids);
+  }
+
+  std::vector<bool> retry_claimed_rechecks(std::string_view owner, std::span<const RecheckRetry> retries) override {
+    if (retries.empty()) {
+      return {};
+    }
+    std::vector<std::string> ids;
+    ArrayLiteral id_array, attempts, next_runs;
+    for (const auto& retry : retries) {
+      ids.push_back(std::to_string(retry.claim.recheck_id));
+      id_array.add(retry.claim.recheck_id);
+      attempts.add(retry.claim.attempts);
+      next_runs.add(retry.next_run_at);
+    }
+    return returned_ids(
+        c_.run(sql::kRetryRechecks, Params().add(id_array.str()).add(attempts.str()).add(next_runs.str()).add(owner)),
+        ids);
+  }
+
   bool lock_integration(std::string_view integration_id) override {
     return c_.run(sql::kLockIntegration, Params().add(integration_id)).rows() > 0;
   }
@@ -792,6 +886,37 @@ class PostgresStore final : public Store {
     return claimed;
   }
 
+  std::vector<ClaimedCheck> claim_rechecks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) override {
+    std::vector<ClaimedCheck> claimed;
+    if (limit <= 0) {
+      return claimed;
+    }
+    auto lease = acquire();
+    // One statement, so its own transaction (as claim_checks).
+    const Result rows = (*lease).run(sql::kClaimRechecks, Params().add(owner).add(now + lease_ms).add(now).add(limit));
+    claimed.reserve(static_cast<std::size_t>(rows.rows()));
+    for (int row = 0; row < rows.rows(); ++row) {
+      ClaimedCheck check;
+      check.recheck_id = rows.integer(row, 0);
+      check.session_id = rows.text(row, 1);
+      check.attempts = static_cast<int>(rows.integer(row, 2));
+      check.credential = rows::credential(Row(rows, row), 3);
+      claimed.push_back(std::move(check));
+    }
+    return claimed;
+  }
+
+  std::vector<Recheck> list_rechecks(std::string_view session_id) override {
+    auto lease = acquire();
+    const Result rows = (*lease).run(sql::kSelectSessionRechecks, Params().add(session_id));
+    std::vector<Recheck> all;
+    all.reserve(static_cast<std::size_t>(rows.rows()));
+    for (int row = 0; row < rows.rows(); ++row) {
+      all.push_back(rows::recheck(Row(rows, row)));
+    }
+    return all;
+  }
+
   void upsert_registry_entries(std::span<const RegistryEntry> entries) override {
     if (entries.empty()) {
       return;
@@ -846,6 +971,13 @@ class PostgresStore final : public Store {
     return (*lease)
                .run(sql::kSetIntegrationWebhooks,
                     Params().add(urls.decision).add(urls.event).add(urls.ine).add(integration_id))
+               .affected() == 1;
+  }
+
+  bool set_integration_recheck_interval(std::string_view integration_id, TimeMs interval_ms) override {
+    auto lease = acquire();
+    return (*lease)
+               .run(sql::kSetIntegrationRecheckInterval, Params().add(interval_ms).add(integration_id))
                .affected() == 1;
   }
 

@@ -154,6 +154,33 @@ ALTER TABLE sessions ADD COLUMN decision_reason TEXT NOT NULL DEFAULT '';
 DROP INDEX sessions_open_by_created;
 CREATE INDEX sessions_undecided_by_created ON sessions(created_at) WHERE submitted_at IS NULL AND decided_at IS NULL;
 )sql"},
+    // Re-checks of decided sessions (issue 17): the integration's interval, and one row
+    // per re-check, a pipeline job while pending (leased and guarded like check_jobs),
+    // then an entry of the session's history. At most one pending per session.
+    Migration{9, R"sql(
+ALTER TABLE integrations ADD COLUMN recheck_interval_ms INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE ine_rechecks (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id      TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  requested_by    TEXT NOT NULL,          -- 'schedule' or 'operator'
+  requested_at    INTEGER NOT NULL,
+  state           TEXT NOT NULL,          -- 'pending' or 'done'
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_run_at     INTEGER NOT NULL,
+  lease_owner     TEXT,
+  lease_until     INTEGER NOT NULL DEFAULT 0,
+  checked_at      INTEGER,
+  outcome         TEXT NOT NULL DEFAULT '',  -- 'verdict' or 'no_answer' once done
+  active          INTEGER,                -- the verdict, with outcome 'verdict'
+  document_state  TEXT,
+  situation       INTEGER,
+  changed         INTEGER NOT NULL DEFAULT 0,
+  source          TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX ine_rechecks_one_pending ON ine_rechecks(session_id) WHERE state = 'pending';
+CREATE INDEX ine_rechecks_due ON ine_rechecks(next_run_at) WHERE state = 'pending';
+CREATE INDEX ine_rechecks_by_session ON ine_rechecks(session_id, requested_at);
+)sql"},
     // The verification page's unreadable card-back photos per session (page.max_tries),
     // counted in the database so that every node serving the page counts the same tries.
     Migration{10, R"sql(
@@ -184,11 +211,11 @@ inline constexpr std::string_view kInsertIntegration =
 inline constexpr std::string_view kInsertSecret =
     "INSERT INTO integration_secrets(integration_id, sealed_secret, created_at) VALUES (?, ?, ?)";
 inline constexpr std::string_view kSelectIntegrationByApiKey =
-    "SELECT id, name, api_key, active, created_at FROM integrations WHERE api_key = ?";
+    "SELECT id, name, api_key, active, created_at, recheck_interval_ms FROM integrations WHERE api_key = ?";
 inline constexpr std::string_view kSelectIntegrationById =
-    "SELECT id, name, api_key, active, created_at FROM integrations WHERE id = ?";
+    "SELECT id, name, api_key, active, created_at, recheck_interval_ms FROM integrations WHERE id = ?";
 inline constexpr std::string_view kSelectIntegrations =
-    "SELECT id, name, api_key, active, created_at FROM integrations ORDER BY created_at, id";
+    "SELECT id, name, api_key, active, created_at, recheck_interval_ms FROM integrations ORDER BY created_at, id";
 inline constexpr std::string_view kSelectActiveSecrets =
     "SELECT id, sealed_secret, created_at FROM integration_secrets "
     "WHERE integration_id = ? AND revoked_at IS NULL ORDER BY id DESC";
@@ -342,5 +369,41 @@ inline constexpr std::string_view kReleaseReadCheck =
 inline constexpr std::string_view kSetSessionCredential =
     "UPDATE sessions SET cic = ?, citizen_id = ?, ocr = ?, elector_key = ?, emission_number = ?, curp = ? "
     "WHERE id = ?";
+
+// Re-checks (migration 9).
+inline constexpr std::string_view kSetIntegrationRecheckInterval =
+    "UPDATE integrations SET recheck_interval_ms = ? WHERE id = ?";
+// ?1 session, ?2 integration, ?3 decided before, ?4 checked at or before (each NULL = any),
+// ?5 after this session id, ?6 limit.
+inline constexpr std::string_view kSelectRecheckCandidates =
+    "SELECT r.session_id FROM ine_results r JOIN sessions s ON s.id = r.session_id "
+    "WHERE (?1 IS NULL OR r.session_id = ?1) AND (?2 IS NULL OR s.integration_id = ?2) "
+    "AND (?3 IS NULL OR s.decided_at < ?3) "
+    "AND (?4 IS NULL OR (r.checked_at <= ?4 AND NOT EXISTS (SELECT 1 FROM ine_rechecks h "
+    "WHERE h.session_id = r.session_id AND (h.state = 'pending' OR h.requested_at > ?4)))) "
+    "AND r.session_id > ?5 ORDER BY r.session_id LIMIT ?6";
+inline constexpr std::string_view kInsertRecheck =
+    "INSERT INTO ine_rechecks(session_id, requested_by, requested_at, state, next_run_at) "
+    "VALUES (?1, ?2, ?3, 'pending', ?3) ON CONFLICT(session_id) WHERE state = 'pending' "
+    "DO UPDATE SET next_run_at = MIN(next_run_at, excluded.next_run_at)";
+inline constexpr std::string_view kSelectRecheckBaseline =
+    "SELECT r.session_id, r.active, r.document_state, r.situation, r.checked_at, "
+    "h.active, h.document_state, h.situation, h.checked_at FROM ine_results r "
+    "LEFT JOIN ine_rechecks h ON h.id = (SELECT MAX(id) FROM ine_rechecks WHERE session_id = r.session_id "
+    "AND outcome = 'verdict') WHERE r.session_id = ?";
+inline constexpr std::string_view kClaimRechecks =
+    "UPDATE ine_rechecks SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 "
+    "WHERE id IN (SELECT id FROM ine_rechecks WHERE state = 'pending' AND next_run_at <= ? "
+    "AND lease_until <= ? ORDER BY next_run_at LIMIT ?) RETURNING id, session_id, attempts";
+inline constexpr std::string_view kFinishClaimedRecheck =
+    "UPDATE ine_rechecks SET state = 'done', lease_owner = NULL, lease_until = 0, checked_at = ?, outcome = ?, "
+    "active = ?, document_state = ?, situation = ?, changed = ?, source = ? "
+    "WHERE id = ? AND state = 'pending' AND lease_owner = ? AND attempts = ?";
+inline constexpr std::string_view kRetryClaimedRecheck =
+    "UPDATE ine_rechecks SET next_run_at = ?, lease_owner = NULL, lease_until = 0 "
+    "WHERE id = ? AND state = 'pending' AND lease_owner = ? AND attempts = ?";
+inline constexpr std::string_view kSelectSessionRechecks =
+    "SELECT id, session_id, requested_by, requested_at, checked_at, outcome, active, document_state, situation, "
+    "changed, source FROM ine_rechecks WHERE session_id = ? ORDER BY requested_at, id";
 
 }  // namespace inereg::store::sqlite::sql

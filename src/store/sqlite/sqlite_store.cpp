@@ -363,6 +363,73 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     }
   }
 
+  std::vector<std::string> find_recheck_candidates(const RecheckSelection& which) override {
+    Statement select(c_, sql::kSelectRecheckCandidates);
+    select.bind(which.session_id)
+        .bind(which.integration_id)
+        .bind(which.decided_before)
+        .bind(which.checked_at_or_before)
+        .bind(which.after_session_id)
+        .bind(which.limit);
+    std::vector<std::string> ids;
+    while (select.step()) {
+      ids.push_back(select.text(0));
+    }
+    return ids;
+  }
+
+  void insert_rechecks(std::span<const NewRecheck> rechecks) override {
+    for (const auto& recheck : rechecks) {
+      Statement insert(c_, sql::kInsertRecheck);
+      insert.bind(recheck.session_id).bind(recheck.requested_by).bind(recheck.requested_at).run();
+    }
+  }
+
+  std::vector<RecheckBaseline> recheck_baselines(std::span<const std::string> session_ids) override {
+    std::vector<RecheckBaseline> baselines;
+    for (const auto& id : session_ids) {
+      Statement select(c_, sql::kSelectRecheckBaseline);
+      select.bind(id);
+      if (select.step()) {
+        baselines.push_back(
+            RecheckBaseline{select.text(0), *rows::optional_result(select, 1), rows::optional_result(select, 5)});
+      }
+    }
+    return baselines;
+  }
+
+  std::vector<bool> finish_claimed_rechecks(std::string_view owner, std::span<const RecheckRecord> records) override {
+    std::vector<bool> applied;
+    applied.reserve(records.size());
+    for (const auto& r : records) {
+      Statement finish(c_, sql::kFinishClaimedRecheck);
+      finish.bind(r.checked_at)
+          .bind(r.outcome)
+          .bind(r.result ? std::optional<bool>(r.result->active) : std::nullopt)
+          .bind(r.result ? std::optional<std::string>(r.result->document_state) : std::nullopt)
+          .bind(r.result ? std::optional<int>(r.result->situation) : std::nullopt)
+          .bind(r.changed)
+          .bind(r.source)
+          .bind(r.claim.recheck_id)
+          .bind(owner)
+          .bind(r.claim.attempts)
+          .run();
+      applied.push_back(c_.changes() == 1);
+    }
+    return applied;
+  }
+
+  std::vector<bool> retry_claimed_rechecks(std::string_view owner, std::span<const RecheckRetry> retries) override {
+    std::vector<bool> applied;
+    applied.reserve(retries.size());
+    for (const auto& retry : retries) {
+      Statement update(c_, sql::kRetryClaimedRecheck);
+      update.bind(retry.next_run_at).bind(retry.claim.recheck_id).bind(owner).bind(retry.claim.attempts).run();
+      applied.push_back(c_.changes() == 1);
+    }
+    return applied;
+  }
+
   bool lock_integration(std::string_view integration_id) override {
     Statement exists(c_, sql::kIntegrationExists);
     exists.bind(integration_id);
@@ -636,15 +703,44 @@ class SqliteStore final : public Store {
         claimed.push_back(std::move(check));
       }
     }
-    for (auto& check : claimed) {
-      Statement credential(c, sql::kSelectCheckCredential);
-      credential.bind(check.session_id);
-      if (credential.step()) {
-        check.credential = rows::credential(credential, 0);
-      }
-    }
+    load_credentials(c, claimed);
     tx.commit();
     return claimed;
+  }
+
+  std::vector<ClaimedCheck> claim_rechecks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) override {
+    std::vector<ClaimedCheck> claimed;
+    if (limit <= 0) {
+      return claimed;
+    }
+    auto lease = pool_.acquire();
+    Connection& c = *lease;
+    ScopedTransaction<Connection> tx(c, sql::kBeginImmediate);  // as claim_checks
+    {
+      Statement claim(c, sql::kClaimRechecks);
+      claim.bind(owner).bind(now + lease_ms).bind(now).bind(now).bind(limit);
+      while (claim.step()) {
+        ClaimedCheck check;
+        check.recheck_id = claim.integer(0);
+        check.session_id = claim.text(1);
+        check.attempts = static_cast<int>(claim.integer(2));
+        claimed.push_back(std::move(check));
+      }
+    }
+    load_credentials(c, claimed);
+    tx.commit();
+    return claimed;
+  }
+
+  std::vector<Recheck> list_rechecks(std::string_view session_id) override {
+    auto lease = pool_.acquire();
+    Statement select(*lease, sql::kSelectSessionRechecks);
+    select.bind(session_id);
+    std::vector<Recheck> all;
+    while (select.step()) {
+      all.push_back(rows::recheck(select));
+    }
+    return all;
   }
 
   void upsert_registry_entries(std::span<const RegistryEntry> entries) override {
@@ -678,6 +774,13 @@ class SqliteStore final : public Store {
     auto lease = pool_.acquire();
     Statement update(*lease, sql::kSetIntegrationWebhooks);
     update.bind(urls.decision).bind(urls.event).bind(urls.ine).bind(integration_id).run();
+    return (*lease).changes() == 1;
+  }
+
+  bool set_integration_recheck_interval(std::string_view integration_id, TimeMs interval_ms) override {
+    auto lease = pool_.acquire();
+    Statement update(*lease, sql::kSetIntegrationRecheckInterval);
+    update.bind(interval_ms).bind(integration_id).run();
     return (*lease).changes() == 1;
   }
 
@@ -812,6 +915,17 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // The claimed sessions' credentials, read inside the claim's transaction.
+  static void load_credentials(Connection& c, std::vector<ClaimedCheck>& claimed) {
+    for (auto& check : claimed) {
+      Statement credential(c, sql::kSelectCheckCredential);
+      credential.bind(check.session_id);
+      if (credential.step()) {
+        check.credential = rows::credential(credential, 0);
+      }
+    }
+  }
+
   void migrate(Connection& connection) {
     connection.exec(sql::kCreateMigrationsTable);
     ScopedTransaction<Connection> tx(connection, sql::kBeginImmediate);
