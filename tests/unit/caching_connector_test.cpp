@@ -14,8 +14,8 @@ namespace {
 
 using testing::HeldConnector;
 
-const LookupOutcome kVigente{LookupOutcome::Kind::kVerdict, 1, {}, std::nullopt};
-const LookupOutcome kOutage{LookupOutcome::Kind::kUnavailable, 0, "synthetic outage", 500};
+const LookupOutcome kVigente = LookupOutcome::verdict(1);
+const LookupOutcome kOutage = LookupOutcome::unavailable(LookupOutcome::Cause::kNone, "synthetic outage", 500);
 
 struct Fixture {
   explicit Fixture(CacheOptions options = {}) {
