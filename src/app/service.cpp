@@ -6,6 +6,7 @@
 #include <boost/system/system_error.hpp>
 
 #include "api/errors.hpp"
+#include "auth/answer_box.hpp"
 #include "auth/signing.hpp"
 #include "registry/stack_builder.hpp"
 #include "util/time.hpp"
@@ -29,9 +30,6 @@ auth::SecretBox secret_box_from(const config::Config& config) {
 std::unique_ptr<registry::RegistryConnector> make_registry_connector(const config::Config& config, store::Store& store,
                                                                      const auth::SecretBox& secret_box) {
   const auto& options = config.registry;
-  if (options.kind == "http" && options.upstream.url.empty()) {
-    throw config::ConfigError("registry.kind is http but registry.url (INEREG_REGISTRY_URL) is not set");
-  }
   // A key of its own, derived from the master key like the session token key: cache
   // keys reveal nothing without the master key, and the same credential maps to the
   // same entry only within this deployment.
@@ -46,9 +44,15 @@ std::unique_ptr<registry::RegistryConnector> make_registry_connector(const confi
     throw config::ConfigError("registry.ca_file cannot be used: " + e.code().message());
   }
   if (options.kind == "http") {
-    spdlog::info("registry: HTTP upstream (attempt {} ms, lookup {} ms, {} attempts, in-flight cap {})",
-                 options.upstream.attempt_timeout_ms, options.upstream.lookup_timeout_ms, options.upstream.max_attempts,
-                 options.upstream.max_in_flight);
+    std::string sources;
+    for (const auto& source : registry::sources_in_order(options)) {
+      sources += (sources.empty() ? "" : ", ") + source.name + " (" + source.mapping + ")";
+    }
+    spdlog::info(
+        "registry: HTTP sources in failover order: {} (attempt {} ms, lookup {} ms, {} attempts, in-flight "
+        "cap {})",
+        sources, options.upstream.attempt_timeout_ms, options.upstream.lookup_timeout_ms, options.upstream.max_attempts,
+        options.upstream.max_in_flight);
   }
   return connector;
 }
@@ -78,7 +82,11 @@ Service::Service(config::Config config, bool handle_signals)
   registry_ = make_registry_connector(config_, *store_, secret_box_);
   checks::CheckRunnerOptions check_options = config_.checks;
   check_options.image_limits = config_.media.image;  // one setting: what uploads and the reader accept
-  checks_ = std::make_unique<checks::CheckRunner>(*store_, *sessions_, *registry_, check_options, util::wall_clock_ms);
+  checks_ = std::make_unique<checks::CheckRunner>(
+      *store_, *sessions_, *registry_, check_options, util::wall_clock_ms,
+      [answers = auth::AnswerBox(secret_box_)](std::string_view session_id, std::string_view answer) {
+        return answers.seal(session_id, answer);
+      });
   metrics_ = std::make_unique<ServiceMetrics>(
       *store_, *checks_, *registry_, api::routes(), util::wall_clock_ms,
       ServiceMetrics::TransportSources{[this] { return server_->stats(); },

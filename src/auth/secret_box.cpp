@@ -25,6 +25,14 @@ void random_bytes(unsigned char* out, std::size_t n) {
   }
 }
 
+// Authenticated, not encrypted: GCM's additional data (an update with no output).
+template <typename Update>
+bool add_associated_data(EVP_CIPHER_CTX* ctx, std::string_view data, Update update) {
+  int len = 0;
+  return data.empty() || update(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()),
+                                static_cast<int>(data.size())) == 1;
+}
+
 }  // namespace
 
 std::optional<SecretBox> SecretBox::from_hex(std::string_view master_key_hex) {
@@ -40,12 +48,13 @@ std::optional<SecretBox> SecretBox::from_hex(std::string_view master_key_hex) {
   return SecretBox(key);
 }
 
-std::string SecretBox::seal(std::string_view plaintext) const {
+std::string SecretBox::seal(std::string_view plaintext, std::string_view associated_data) const {
   std::vector<unsigned char> out(kNonceBytes + plaintext.size() + kTagBytes);
   random_bytes(out.data(), kNonceBytes);
   CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
   int len = 0;
   if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), out.data()) != 1 ||
+      !add_associated_data(ctx.get(), associated_data, EVP_EncryptUpdate) ||
       EVP_EncryptUpdate(ctx.get(), out.data() + kNonceBytes, &len,
                         reinterpret_cast<const unsigned char*>(plaintext.data()),
                         static_cast<int>(plaintext.size())) != 1 ||
@@ -57,7 +66,7 @@ std::string SecretBox::seal(std::string_view plaintext) const {
   return util::to_hex(std::string_view(reinterpret_cast<const char*>(out.data()), out.size()));
 }
 
-std::optional<std::string> SecretBox::open(std::string_view sealed_hex) const {
+std::optional<std::string> SecretBox::open(std::string_view sealed_hex, std::string_view associated_data) const {
   const auto sealed_text = util::from_hex(sealed_hex);
   if (!sealed_text || sealed_text->size() < kNonceBytes + kTagBytes) {
     return std::nullopt;
@@ -70,6 +79,7 @@ std::optional<std::string> SecretBox::open(std::string_view sealed_hex) const {
   CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
   int len = 0;
   if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), sealed) != 1 ||
+      !add_associated_data(ctx.get(), associated_data, EVP_DecryptUpdate) ||
       EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len, sealed + kNonceBytes,
                         static_cast<int>(text_size)) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) != 1 ||

@@ -15,9 +15,11 @@ class SecretBox {
   // `master_key_hex` must be 64 hex characters; nullopt otherwise.
   static std::optional<SecretBox> from_hex(std::string_view master_key_hex);
 
-  std::string seal(std::string_view plaintext) const;
-  // nullopt when the sealed text was not made with this key or was altered.
-  std::optional<std::string> open(std::string_view sealed_hex) const;
+  // `associated_data` is authenticated, not stored: open() must be given the same (it
+  // binds a sealed value to its row, so it cannot be moved to another).
+  std::string seal(std::string_view plaintext, std::string_view associated_data = {}) const;
+  // nullopt when the sealed text was not made with this key and associated data, or was altered.
+  std::optional<std::string> open(std::string_view sealed_hex, std::string_view associated_data = {}) const;
 
   // Keyed hash for correlating personal data without storing or logging it.
   std::string keyed_hash_hex(std::string_view value) const;

@@ -44,12 +44,13 @@ constexpr int kRecheckBurstDivisor = 20;
 // runner is gone touches live memory (and is dropped).
 struct CheckRunner::Core {
   Core(store::Store& store_ref, sessions::SessionWorkflow& sessions_ref, registry::RegistryConnector& connector_ref,
-       CheckRunnerOptions opts, Clock clk)
+       CheckRunnerOptions opts, Clock clk, AnswerSeal seal)
       : store(store_ref),
         sessions(sessions_ref),
         connector(connector_ref),
         options(opts),
         clock(std::move(clk)),
+        seal_answer(std::move(seal)),
         owner(auth::random_uuid_v4()),
         deadline(std::chrono::milliseconds(lookup_deadline_ms(opts))),
         claim_threshold(std::max(1, std::min(opts.batch_size, opts.max_in_flight) / 4)) {}
@@ -95,8 +96,8 @@ struct CheckRunner::Core {
       const auto it = in_flight.find(deadlines.begin()->second);
       metrics.timeouts.add();
       metrics.lookup_seconds.observe(std::chrono::duration<double>(now - it->second.started).count());
-      finish_lookup(it, registry::LookupOutcome::unavailable(registry::LookupOutcome::Cause::kTransient,
-                                                             "registry lookup timed out"));
+      finish_lookup(
+          it, registry::LookupOutcome::unavailable(registry::LookupOutcome::Cause::kNone, "registry lookup timed out"));
     }
   }
 
@@ -135,6 +136,7 @@ struct CheckRunner::Core {
   registry::RegistryConnector& connector;
   const CheckRunnerOptions options;
   const Clock clock;
+  const AnswerSeal seal_answer;  // empty: answers are not kept
   const std::string owner;
   const SteadyClock::duration deadline;
   const int claim_threshold;
@@ -188,7 +190,8 @@ void CheckRunner::Core::write(std::vector<Answered>& batch) {
     if (policy) {
       completions.push_back(sessions::CheckVerdict{
           {check.session_id, check.attempts},
-          store::IneResult{policy->active, std::string(policy->document_state), policy->id, now}});
+          store::IneResult{policy->active, std::string(policy->document_state), policy->id, now, outcome.source},
+          seal_answer ? seal_answer(check.session_id, outcome.answer) : std::string()});
       continue;
     }
     // Not a verdict: retry later with exponential backoff and jitter.
@@ -367,8 +370,9 @@ store::TimeMs CheckRunner::lookup_deadline_ms(const CheckRunnerOptions& options)
 }
 
 CheckRunner::CheckRunner(store::Store& store, sessions::SessionWorkflow& sessions,
-                         registry::RegistryConnector& connector, CheckRunnerOptions options, Clock clock)
-    : core_(std::make_shared<Core>(store, sessions, connector, options, std::move(clock))) {}
+                         registry::RegistryConnector& connector, CheckRunnerOptions options, Clock clock,
+                         AnswerSeal seal_answer)
+    : core_(std::make_shared<Core>(store, sessions, connector, options, std::move(clock), std::move(seal_answer))) {}
 
 CheckRunner::~CheckRunner() {
   stop();
@@ -527,7 +531,7 @@ void CheckRunner::dispatch_loop() {
           });
         } catch (const std::exception& e) {
           core.on_answer(ticket,
-                         registry::LookupOutcome::unavailable(registry::LookupOutcome::Cause::kTransient,
+                         registry::LookupOutcome::unavailable(registry::LookupOutcome::Cause::kNone,
                                                               std::string("registry connector error: ") + e.what()));
         }
       }

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -112,9 +113,13 @@ struct PipelineMetrics {
 class CheckRunner {
  public:
   using Clock = std::function<store::TimeMs()>;
-  // Claims and reads through `store`; records every outcome through `sessions`.
+  // Seals a verdict's registry answer (LookupOutcome::answer) for the session's result
+  // row (auth::AnswerBox::seal); called on completer threads.
+  using AnswerSeal = std::function<std::string(std::string_view session_id, std::string_view answer)>;
+  // Claims and reads through `store`; records every outcome through `sessions`, with
+  // the answering source and the answer sealed by `seal_answer` (none kept when empty).
   CheckRunner(store::Store& store, sessions::SessionWorkflow& sessions, registry::RegistryConnector& connector,
-              CheckRunnerOptions options, Clock clock);
+              CheckRunnerOptions options, Clock clock, AnswerSeal seal_answer = {});
   ~CheckRunner();
   CheckRunner(const CheckRunner&) = delete;
   CheckRunner& operator=(const CheckRunner&) = delete;

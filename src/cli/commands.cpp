@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "admin/integrations.hpp"
+#include "admin/registry_answer.hpp"
 #include "app/service.hpp"
 #include "cli/demo.hpp"
 #include "registry/reference_upstream.hpp"
@@ -516,7 +517,8 @@ void add_integration_commands(CLI::App& app) {
 }
 
 void add_registry_commands(CLI::App& app) {
-  auto* registry = app.add_subcommand("registry", "The registry: local snapshot, re-checks, a reference upstream");
+  auto* registry = app.add_subcommand(
+      "registry", "The registry: local snapshot, re-checks, recorded answers, a reference upstream");
   registry->require_subcommand(1);
   add_serve_upstream_command(*registry);
 
@@ -590,6 +592,38 @@ void add_registry_commands(CLI::App& app) {
         throw CLI::RuntimeError(1);
       }
       std::cout << "queued " << queued << " re-check(s); a running server starts them at recheck.rate_per_second\n";
+    });
+  });
+
+  // `inereg registry answer --session ID`: what the registry said for a session's result
+  // (its answer body, opened with the master key; personal data, printed for the operator
+  // who asks and logged nowhere).
+  auto* answer = registry->add_subcommand("answer", "Show the registry's answer recorded with a session's result");
+  auto answer_options = std::make_shared<StoreOptions>();
+  auto session_id = std::make_shared<std::string>();
+  add_store_options(*answer, *answer_options);
+  answer->add_option("--session", *session_id, "session id")->required();
+  answer->callback([answer_options, session_id] {
+    guarded([&] {
+      const auto config = load(*answer_options);
+      const auth::AnswerBox answers(app::secret_box_from(config));
+      auto store = open_for_command(config);
+      const auto shown = admin::show_registry_answer(*store, answers, *session_id);
+      if (!shown) {
+        std::cerr << "inereg: that session has no registry result\n";
+        throw CLI::RuntimeError(1);
+      }
+      std::cout << "source: " << (shown->source.empty() ? "(not recorded)" : shown->source) << "\n"
+                << "checked at: " << util::format_iso8601_ms(shown->checked_at) << "\n";
+      if (shown->unreadable) {
+        std::cerr << "inereg: the answer does not open with this master key\n";
+        throw CLI::RuntimeError(1);
+      }
+      if (!shown->answer) {
+        std::cout << "answer: none kept (the source gives no answer body)\n";
+        return;
+      }
+      std::cout << "answer (" << shown->answer->size() << " bytes):\n" << *shown->answer << "\n";
     });
   });
 

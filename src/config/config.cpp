@@ -90,12 +90,14 @@ std::string read_text(const Value& value, const Place& place) {
 }
 
 // One setting: its section and key in the file (its INEREG_* variable is derived from
-// them) and how a value is parsed into its field. Written once per setting, read by
-// every source.
-struct Binding {
+// them) and how a value is parsed into its field of a Target (the Config, or one
+// registry source of a [source.NAME] section). Written once per setting, read by every
+// source.
+template <typename Target>
+struct BasicBinding {
   std::string_view section;  // "" = top level
   std::string_view key;
-  std::function<void(Config&, const Value&, const Place&)> apply;
+  std::function<void(Target&, const Value&, const Place&)> apply;
 
   std::string name() const {
     return section.empty() ? std::string(key) : std::string(section) + "." + std::string(key);
@@ -109,37 +111,42 @@ struct Binding {
   }
 };
 
+using Binding = BasicBinding<Config>;
+// A key of every [source.NAME] section (section "source"; INEREG_SOURCE_<NAME>_<KEY>).
+using SourceBinding = BasicBinding<registry::SourceOptions>;
+
 // The field a binding writes: `field(&Config::checks, &CheckRunnerOptions::workers)`
 // is config.checks.workers.
 template <typename... Members>
 auto field(Members... members) {
-  return [=](Config & config) -> auto& {
+  return [=](auto& config) -> auto& {
     return (config.*....*members);
   };
 }
 
-template <typename Field>
-Binding integer(std::string_view section, std::string_view key, std::int64_t min, std::int64_t max, Field field) {
-  return {section, key, [=](Config& config, const Value& value, const Place& place) {
+template <typename Target = Config, typename Field>
+BasicBinding<Target> integer(std::string_view section, std::string_view key, std::int64_t min, std::int64_t max,
+                             Field field) {
+  return {section, key, [=](Target& config, const Value& value, const Place& place) {
             auto& target = field(config);
-            using Target = std::remove_reference_t<decltype(target)>;
-            target = Target(read_integer(value, place, min, max));
+            using Number = std::remove_reference_t<decltype(target)>;
+            target = Number(read_integer(value, place, min, max));
           }};
 }
 
-template <typename Field>
-Binding boolean(std::string_view section, std::string_view key, Field field) {
+template <typename Target = Config, typename Field>
+BasicBinding<Target> boolean(std::string_view section, std::string_view key, Field field) {
   return {section, key,
-          [=](Config& config, const Value& value, const Place& place) { field(config) = read_bool(value, place); }};
+          [=](Target& config, const Value& value, const Place& place) { field(config) = read_bool(value, place); }};
 }
 
 // Checks a text value, and may normalize it in place; returns the problem with it
 // ("must be …"), or "" for a good one.
 using TextCheck = std::function<std::string(std::string&)>;
 
-template <typename Field>
-Binding text(std::string_view section, std::string_view key, Field field, const TextCheck& check = {}) {
-  return {section, key, [=](Config& config, const Value& value, const Place& place) {
+template <typename Target = Config, typename Field>
+BasicBinding<Target> text(std::string_view section, std::string_view key, Field field, const TextCheck& check = {}) {
+  return {section, key, [=](Target& config, const Value& value, const Place& place) {
             auto text = read_text(value, place);
             if (check) {
               if (const auto problem = check(text); !problem.empty()) {
@@ -161,6 +168,105 @@ TextCheck one_of(std::vector<std::string> allowed) {
     }
     return "must be one of " + list;
   };
+}
+
+// A list of names: a TOML array of strings, or comma-separated text ("a,b").
+template <typename Field>
+Binding names(std::string_view section, std::string_view key, Field field) {
+  return {section, key, [=](Config& config, const Value& value, const Place& place) {
+            std::vector<std::string> out;
+            if (const auto* text = std::get_if<std::string>(&value)) {
+              for (std::size_t at = 0; at <= text->size();) {
+                const auto comma = std::min(text->find(',', at), text->size());
+                if (comma > at) {
+                  out.push_back(text->substr(at, comma - at));
+                }
+                at = comma + 1;
+              }
+            } else if (const auto* array = std::get<const toml::node*>(value)->as_array()) {
+              for (const auto& item : *array) {
+                if (!item.is_string()) {
+                  fail(place, "must be an array of names");
+                }
+                out.push_back(item.as_string()->get());
+              }
+            } else {
+              fail(place, "must be an array of names");
+            }
+            field(config) = std::move(out);
+          }};
+}
+
+// A verdict value's meaning: a catalog situation (id or name), or "no_verdict".
+std::optional<int> read_situation(const toml::node& node, const Place& place) {
+  std::string text;
+  if (const auto* number = node.as_integer()) {
+    text = std::to_string(number->get());
+  } else if (const auto* name = node.as_string()) {
+    text = name->get();
+  }
+  if (text == "no_verdict") {
+    return std::nullopt;
+  }
+  const auto situation = registry::catalog_situation(text);
+  if (!situation) {
+    fail(place, "maps a value to " + (text.empty() ? std::string("a non-situation") : text) +
+                    ", which is neither a catalog situation (id or name) nor \"no_verdict\"");
+  }
+  return situation;
+}
+
+// A source's verdict fields, only from the file (no environment form):
+// [{ at = "data.0.code", codes = "message_codes", values = { "4" = "no_verdict" } }, …]
+registry::VerdictField read_verdict_field(const toml::node& node, const Place& place) {
+  const auto* table = node.as_table();
+  if (table == nullptr) {
+    fail(place, "must be an array of { at = …, codes = …, values = { … } } tables");
+  }
+  registry::VerdictField field;
+  for (const auto& [key, item] : *table) {
+    if (key == "at" && item.is_string()) {
+      field.at = item.as_string()->get();
+    } else if (key == "codes" && item.is_string()) {
+      const std::string codes = item.as_string()->get();
+      if (codes == "situations") {
+        field.codes = registry::Codebook::kSituations;
+      } else if (codes == "message_codes") {
+        field.codes = registry::Codebook::kMessageCodes;
+      } else if (codes != "none") {
+        fail(place, "codes must be \"situations\", \"message_codes\" or \"none\"");
+      }
+    } else if (key == "values" && item.is_table()) {
+      for (const auto& [value, meaning] : *item.as_table()) {
+        field.values.emplace(std::string(value.str()), read_situation(meaning, place));
+      }
+    } else {
+      fail(place, "has an unknown or mistyped member " + std::string(key.str()) +
+                      " (at: a path, codes: a codebook, values: a table)");
+    }
+  }
+  if (field.at.empty()) {
+    fail(place, "has a field without at (its path in the answer)");
+  }
+  return field;
+}
+
+SourceBinding verdict_binding() {
+  return {"source", "verdict", [](registry::SourceOptions& source, const Value& value, const Place& place) {
+            const auto* node = std::get_if<const toml::node*>(&value);
+            if (node == nullptr) {
+              fail(place, "can only be given in the config file");
+            }
+            const auto* array = (*node)->as_array();
+            if (array == nullptr) {
+              fail(place, "must be an array of { at = …, codes = …, values = { … } } tables");
+            }
+            std::vector<registry::VerdictField> fields;
+            for (const auto& item : *array) {
+              fields.push_back(read_verdict_field(item, place));
+            }
+            source.verdict = std::move(fields);
+          }};
 }
 
 std::optional<ListenAddress> split_listen(std::string_view listen) {
@@ -304,6 +410,9 @@ const std::vector<Binding>& bindings() {
       integer("registry", "rate_limit_max_ms", 0, kDayMs, upstream(&UpstreamOptions::rate_limit_max_ms)),
       integer("registry", "max_response_bytes", 256, 16LL << 20, upstream(&UpstreamOptions::max_response_bytes)),
       integer("registry", "max_idle_connections", 0, 100'000, upstream(&UpstreamOptions::max_idle_connections)),
+      integer("registry", "answer_max_bytes", 0, 1 << 20, upstream(&UpstreamOptions::answer_max_bytes)),
+      // Failover order of the [source.NAME] sections.
+      names("registry", "sources", field(&Config::registry, &RegistryOptions::order)),
       integer("registry", "cache_ttl_ms", 0, kDayMs, field(&Config::registry, &RegistryOptions::cache_ttl_ms)),
       integer("registry", "cache_max_entries", 1, 100'000'000,
               field(&Config::registry, &RegistryOptions::cache_max_entries)),
@@ -375,6 +484,68 @@ std::string did_you_mean(std::string_view name, const std::vector<std::string>& 
   return best ? " (did you mean " + *best + "?)" : "";
 }
 
+// The keys of every [source.NAME] section: one registry source (docs/UPSTREAM.md).
+const std::vector<SourceBinding>& source_bindings() {
+  using registry::SourceOptions;
+  static const std::vector<SourceBinding> all = [] {
+    std::vector<std::string> mappings = registry::preset_names();
+    mappings.emplace_back("custom");
+    return std::vector<SourceBinding>{
+        text<SourceOptions>("source", "mapping", field(&SourceOptions::mapping), one_of(mappings)),
+        text<SourceOptions>("source", "url", field(&SourceOptions::url)),
+        text<SourceOptions>("source", "auth_header", field(&SourceOptions::auth_header)),
+        text<SourceOptions>("source", "auth_value", field(&SourceOptions::auth_value)),
+        text<SourceOptions>("source", "auth_user", field(&SourceOptions::auth_user)),
+        text<SourceOptions>("source", "auth_password", field(&SourceOptions::auth_password)),
+        text<SourceOptions>("source", "ca_file", field(&SourceOptions::ca_file)),
+        text<SourceOptions>("source", "body_eh", field(&SourceOptions::body_eh)),
+        text<SourceOptions>("source", "body_d", field(&SourceOptions::body_d)),
+        text<SourceOptions>("source", "body_c", field(&SourceOptions::body_c)),
+        verdict_binding(),
+    };
+  }();
+  return all;
+}
+
+constexpr std::string_view kSourceSection = "source";
+
+// The source a [source.NAME] section or INEREG_SOURCE_NAME_* variable names, created on
+// first mention. Names are lower-case letters and digits: they are spelled the same in
+// the file, in the environment (upper-cased) and in the results that record them.
+registry::SourceOptions& source_named(Config& config, std::string name, const std::string& origin) {
+  if (name.empty() ||
+      !std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::islower(c) || std::isdigit(c); })) {
+    throw ConfigError("source name \"" + name + "\" (" + origin + ") must be lower-case letters and digits");
+  }
+  auto& sources = config.registry.sources;
+  const auto found = std::find_if(sources.begin(), sources.end(),
+                                  [&](const registry::SourceOptions& source) { return source.name == name; });
+  if (found != sources.end()) {
+    return *found;
+  }
+  sources.push_back(registry::SourceOptions{});
+  sources.back().name = std::move(name);
+  return sources.back();
+}
+
+const SourceBinding* find_source_binding(std::string_view key) {
+  for (const auto& binding : source_bindings()) {
+    if (binding.key == key) {
+      return &binding;
+    }
+  }
+  return nullptr;
+}
+
+[[noreturn]] void unknown_source_key(const std::string& name, std::string_view key, const std::string& origin) {
+  std::vector<std::string> known;
+  for (const auto& binding : source_bindings()) {
+    known.emplace_back(binding.key);
+  }
+  throw ConfigError("unknown setting source." + name + "." + std::string(key) + " (" + origin + ")" +
+                    did_you_mean(key, known));
+}
+
 [[noreturn]] void unknown_file_key(std::string_view section, std::string_view key, const std::string& file) {
   const std::string name = section.empty() ? std::string(key) : std::string(section) + "." + std::string(key);
   // A key written under the wrong section is the likeliest mistake: suggest the section
@@ -406,6 +577,22 @@ void apply_file(Config& config, const std::string& file) {
   const std::string origin = "in " + file;
   for (const auto& [top_key, top_node] : table) {
     const std::string_view top = top_key.str();
+    if (top == kSourceSection && top_node.is_table()) {
+      for (const auto& [name, section] : *top_node.as_table()) {
+        if (!section.is_table()) {
+          unknown_file_key(top, name.str(), file);  // [source] holds [source.NAME] sections only
+        }
+        auto& source = source_named(config, std::string(name.str()), origin);
+        for (const auto& [key, node] : *section.as_table()) {
+          const auto* binding = find_source_binding(key.str());
+          if (binding == nullptr) {
+            unknown_source_key(source.name, key.str(), origin);
+          }
+          binding->apply(source, &node, {"source." + source.name + "." + std::string(key.str()), origin});
+        }
+      }
+      continue;
+    }
     if (const auto* binding = find_binding("", top)) {
       binding->apply(config, &top_node, {binding->name(), origin});
       continue;
@@ -448,12 +635,35 @@ void apply_file(Config& config, const std::string& file) {
   }
 }
 
+// INEREG_SOURCE_<NAME>_<KEY>: NAME has no '_', so the first one after it starts the key.
+constexpr std::string_view kSourceEnvPrefix = "INEREG_SOURCE_";
+
+void apply_source_variable(Config& config, std::string_view variable, std::string value) {
+  const auto rest = variable.substr(kSourceEnvPrefix.size());
+  const auto underscore = rest.find('_');
+  std::string name(rest.substr(0, underscore));
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string key(underscore == std::string_view::npos ? std::string_view{} : rest.substr(underscore + 1));
+  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string origin(variable);
+  auto& source = source_named(config, std::move(name), origin);
+  const auto* binding = find_source_binding(key);
+  if (binding == nullptr) {
+    unknown_source_key(source.name, key, origin);
+  }
+  binding->apply(source, std::move(value), {"source." + source.name + "." + key, origin});
+}
+
 void apply_environment(Config& config) {
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const std::string_view text(*entry);
     const auto equals = text.find('=');
     const std::string_view name = text.substr(0, equals);
     if (!name.starts_with(kEnvPrefix) || name.starts_with(kTestEnvPrefix) || equals == std::string_view::npos) {
+      continue;
+    }
+    if (name.starts_with(kSourceEnvPrefix)) {
+      apply_source_variable(config, name, std::string(text.substr(equals + 1)));
       continue;
     }
     const auto match = std::find_if(bindings().begin(), bindings().end(),
@@ -488,6 +698,15 @@ void check_consistency(const Config& config) {
   if (config.webhooks.lease_ms <= config.webhooks.timeout_ms) {
     throw ConfigError("webhooks.lease_ms must be greater than webhooks.timeout_ms");
   }
+  // Each source's mapping is whole and well-formed (the order and the rest are checked
+  // when the service builds the sources: registry::sources_in_order).
+  for (const auto& source : config.registry.sources) {
+    try {
+      registry::mapping_of(source);
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(e.what());
+    }
+  }
 }
 
 }  // namespace
@@ -509,6 +728,14 @@ std::vector<SettingName> setting_names() {
   std::vector<SettingName> names;
   for (const auto& binding : bindings()) {
     names.push_back({binding.name(), binding.env()});
+  }
+  for (const auto& binding : source_bindings()) {
+    std::string env(kSourceEnvPrefix);
+    env += "*_";
+    for (const char c : binding.key) {
+      env += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    names.push_back({"source.*." + std::string(binding.key), env});
   }
   return names;
 }

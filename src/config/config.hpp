@@ -72,7 +72,8 @@ struct SettingName {
   std::string env;
 };
 
-// Every setting, in table order.
+// Every setting, in table order; the keys of the [source.NAME] sections as
+// "source.*.url" / "INEREG_SOURCE_*_URL".
 std::vector<SettingName> setting_names();
 
 struct ListenAddress {

@@ -3,11 +3,18 @@
 namespace inereg::registry {
 
 LookupOutcome LookupOutcome::verdict(int situation) {
-  return LookupOutcome{Kind::kVerdict, situation, {}, std::nullopt, Cause::kNone, {}};
+  LookupOutcome outcome;
+  outcome.kind = Kind::kVerdict;
+  outcome.situation = situation;
+  return outcome;
 }
 
 LookupOutcome LookupOutcome::unavailable(Cause cause, std::string reason, std::optional<std::int64_t> retry_after_ms) {
-  return LookupOutcome{Kind::kUnavailable, 0, std::move(reason), retry_after_ms, cause, {}};
+  LookupOutcome outcome;
+  outcome.reason = std::move(reason);
+  outcome.retry_after_ms = retry_after_ms;
+  outcome.cause = cause;
+  return outcome;
 }
 
 void RegistryConnector::lookup(const ine::Credential& credential, Done done) {

@@ -34,6 +34,11 @@ struct LookupOutcome {
   // (429 Retry-After, an open circuit breaker). The pipeline waits at least this long.
   std::optional<std::int64_t> retry_after_ms;
   Cause cause = Cause::kNone;
+  // The source's answer body as received (HttpSource; the local registry has none). May
+  // carry personal data: never logged; stored only sealed (auth/answer_box.hpp).
+  std::string answer;
+  // The name of the source that answered (`[source.NAME]`, "local"), set by
+  // SourcesInOrder; recorded with the result.
   std::string source;
 
   static LookupOutcome verdict(int situation);

@@ -11,7 +11,7 @@
 #include <unordered_map>
 
 #include "registry/forms_in_turn.hpp"
-#include "registry/upstream_protocol.hpp"
+#include "registry/upstream_protocol.hpp"  // parse_retry_after_ms
 #include "registry/upstream_transport.hpp"
 #include "util/time.hpp"
 
@@ -38,7 +38,8 @@ struct HttpSource::Impl {
         endpoint(UpstreamEndpoint::parse(options.url)),
         tls(endpoint.tls ? make_client_tls_context(options.ca_file) : nullptr),
         auth_header(options.auth_header),
-        auth_value(options.auth_value) {
+        auth_value(options.auth_value),
+        answer_max_bytes(options.answer_max_bytes) {
     for (int i = 0; i < std::max(1, options.io_threads); ++i) {
       lanes.push_back(std::make_unique<Lane>(endpoint, tls, options));
     }
@@ -52,6 +53,7 @@ struct HttpSource::Impl {
   const std::shared_ptr<asio::ssl::context> tls;
   const std::string auth_header;
   const std::string auth_value;  // secret: never logged
+  const std::size_t answer_max_bytes;
   std::atomic<std::size_t> next_lane{0};
 
   // Lookups asked and not yet answered: finish() answers each exactly once, and stop()
@@ -117,8 +119,10 @@ struct HttpSource::Impl {
       return LookupOutcome::unavailable(Cause::kTransient, "the upstream answered HTTP " + std::to_string(status));
     }
     const auto content_type = response[bhttp::field::content_type];
-    return mapping->read_reply(
+    auto outcome = mapping->read_reply(
         UpstreamReply{status, std::string_view(content_type.data(), content_type.size()), response.body()});
+    outcome.answer = response.body().substr(0, answer_max_bytes);
+    return outcome;
   }
 
   asio::awaitable<void> attempt(Lane& lane, UpstreamRequest request, Deadline deadline, std::uint64_t id) {

@@ -21,7 +21,8 @@ namespace inereg::registry {
 // ends the event loops and answers the lookups still running ("connector stopped").
 class HttpSource final : public RegistryConnector {
  public:
-  // Uses url, auth_*, ca_file, io_threads, max_response_bytes, max_idle_connections.
+  // Uses url, auth_*, ca_file, io_threads, max_response_bytes, max_idle_connections,
+  // answer_max_bytes (how much of a reply body LookupOutcome::answer keeps).
   // Throws std::invalid_argument for a URL that is not http(s)://host[:port][/path],
   // and boost::system::system_error for an unreadable CA file.
   HttpSource(const UpstreamOptions& options, std::unique_ptr<UpstreamMapping> mapping);

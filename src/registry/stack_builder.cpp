@@ -8,8 +8,8 @@
 #include "registry/resilience/in_flight_cap.hpp"
 #include "registry/resilience/rate_limit_gate.hpp"
 #include "registry/resilience/retry.hpp"
+#include "registry/resilience/sources_in_order.hpp"
 #include "registry/resilience/time_budget.hpp"
-#include "registry/upstream_protocol.hpp"
 
 namespace inereg::registry {
 namespace {
@@ -31,8 +31,10 @@ std::unique_ptr<RegistryConnector> wrap(std::unique_ptr<RegistryConnector> inner
   return std::make_unique<Layer>(std::move(inner), std::forward<Args>(args)...);
 }
 
-std::unique_ptr<RegistryConnector> upstream_layers(const UpstreamOptions& options,
-                                                   std::unique_ptr<UpstreamMapping> mapping) {
+// One source's stack: the form order, and what protects that source (its own retries,
+// 429 gate and breaker), down to the HTTP exchange.
+std::unique_ptr<RegistryConnector> source_layers(const UpstreamOptions& options,
+                                                 std::unique_ptr<UpstreamMapping> mapping) {
   using std::chrono::milliseconds;
   auto stack = wrap<AttemptMeter>(std::make_unique<HttpSource>(options, std::move(mapping)));
   stack = wrap<TimeBudget>(std::move(stack), milliseconds(options.attempt_timeout_ms));
@@ -42,22 +44,56 @@ std::unique_ptr<RegistryConnector> upstream_layers(const UpstreamOptions& option
   stack = wrap<RetryWithBackoff>(std::move(stack),
                                  RetryOptions{options.max_attempts, options.backoff_base_ms, options.backoff_max_ms},
                                  std::make_unique<ThreadTimers>());
-  stack = wrap<FormsInTurn>(std::move(stack));
-  stack = wrap<TimeBudget>(std::move(stack), milliseconds(options.lookup_timeout_ms));
+  return wrap<FormsInTurn>(std::move(stack));
+}
+
+// What bounds a whole lookup, over however many sources it asks.
+std::unique_ptr<RegistryConnector> lookup_layers(const UpstreamOptions& options,
+                                                 std::unique_ptr<RegistryConnector> sources) {
+  auto stack = wrap<TimeBudget>(std::move(sources), std::chrono::milliseconds(options.lookup_timeout_ms));
   return wrap<InFlightCap>(std::move(stack), options.max_in_flight, options.cap_retry_after_ms);
+}
+
+std::unique_ptr<RegistryConnector> http_layers(const RegistryOptions& options) {
+  std::vector<SourcesInOrder::Source> sources;
+  for (const auto& source : sources_in_order(options)) {
+    auto mapping = mapping_of(source);
+    const auto connection = connection_of(options.upstream, source, mapping);
+    try {
+      sources.push_back(
+          {source.name, source_layers(connection, std::make_unique<ConfiguredMapping>(std::move(mapping)))});
+    } catch (const std::invalid_argument& e) {
+      // The transport names registry.url, the implicit source's key; a section's is its own.
+      std::string problem = e.what();
+      if (source.name != kImplicitSourceName && problem.starts_with("registry.url")) {
+        problem.replace(0, std::string_view("registry.url").size(), "source." + source.name + ".url");
+      }
+      throw std::invalid_argument(problem);
+    }
+  }
+  return lookup_layers(options.upstream, std::make_unique<SourcesInOrder>(std::move(sources)));
+}
+
+std::unique_ptr<RegistryConnector> local_source(store::Store& store) {
+  std::vector<SourcesInOrder::Source> sources;
+  sources.push_back({std::string(kLocalSourceName), wrap<FormsInTurn>(std::make_unique<LocalRegistry>(store))});
+  return std::make_unique<SourcesInOrder>(std::move(sources));
 }
 
 }  // namespace
 
 std::unique_ptr<RegistryConnector> make_upstream_connector(const UpstreamOptions& options,
                                                            std::unique_ptr<UpstreamMapping> mapping) {
-  return wrap<Stack>(upstream_layers(options, std::move(mapping)));
+  return wrap<Stack>(lookup_layers(options, source_layers(options, std::move(mapping))));
+}
+
+std::unique_ptr<RegistryConnector> make_http_connector(const RegistryOptions& options) {
+  return wrap<Stack>(http_layers(options));
 }
 
 std::unique_ptr<RegistryConnector> make_registry_connector(const RegistryOptions& options, store::Store& store,
                                                            CachingConnector::KeyedHash keyed_hash) {
-  auto stack = options.kind == "http" ? upstream_layers(options.upstream, std::make_unique<IneregMapping>())
-                                      : wrap<FormsInTurn>(std::make_unique<LocalRegistry>(store));
+  auto stack = options.kind == "http" ? http_layers(options) : local_source(store);
   if (options.cache_ttl_ms > 0) {
     stack = wrap<CachingConnector>(std::move(stack), CacheOptions{options.cache_ttl_ms, options.cache_max_entries},
                                    std::move(keyed_hash), [] { return steady_ms(std::chrono::steady_clock::now()); });

@@ -14,6 +14,9 @@
 // layer.
 namespace inereg::registry {
 
+// The source name results of the local snapshot carry.
+inline constexpr std::string_view kLocalSourceName = "local";
+
 // An HTTP upstream spoken through `mapping`, with every resilience layer, top to bottom:
 //   InFlightCap (max_in_flight) → TimeBudget (lookup_timeout_ms) → FormsInTurn →
 //   RetryWithBackoff (max_attempts, backoff_*) → RateLimitGate (rate_limit_*) →
@@ -24,10 +27,19 @@ namespace inereg::registry {
 std::unique_ptr<RegistryConnector> make_upstream_connector(const UpstreamOptions& options,
                                                            std::unique_ptr<UpstreamMapping> mapping);
 
-// The connector `registry.kind` names — the local snapshot (FormsInTurn → LocalRegistry)
-// or the HTTP upstream in inereg's protocol (above) — behind the result cache when
-// cache_ttl_ms > 0. `keyed_hash` keys the cache; `store` holds the snapshot and must
-// outlive the connector.
+// The HTTP sources of `options` in failover order, without the result cache (the
+// "http" stack below). Throws as make_registry_connector.
+std::unique_ptr<RegistryConnector> make_http_connector(const RegistryOptions& options);
+
+// The connector `registry.kind` names, behind the result cache when cache_ttl_ms > 0:
+//   "http":  InFlightCap → TimeBudget (lookup) → SourcesInOrder (registry.sources, failover)
+//            → per source: FormsInTurn → RetryWithBackoff → … → HttpSource with its
+//            ConfiguredMapping (sources_in_order, mapping_of, connection_of)
+//   "local": SourcesInOrder ("local") → FormsInTurn → LocalRegistry (the imported snapshot)
+// `keyed_hash` keys the cache; `store` holds the snapshot and must outlive the
+// connector. Throws std::invalid_argument for sources that cannot be built (a bad URL,
+// an incomplete mapping: sources_in_order) and boost::system::system_error for an
+// unreadable CA file.
 std::unique_ptr<RegistryConnector> make_registry_connector(const RegistryOptions& options, store::Store& store,
                                                            CachingConnector::KeyedHash keyed_hash);
 

@@ -2,9 +2,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "registry/circuit_breaker.hpp"
+#include "registry/configured_mapping.hpp"
 
 namespace inereg::registry {
 
@@ -28,14 +31,58 @@ struct UpstreamOptions {
   std::int64_t rate_limit_max_ms = 3'600'000;  // a longer Retry-After is capped to this
   std::size_t max_response_bytes = std::size_t{64} * 1024;  // a bigger answer is not a verdict
   int max_idle_connections = 64;                            // keep-alive connections kept per io thread
+  // The answer kept with a result (LookupOutcome::answer, stored sealed) is the body's
+  // first this many bytes: the operator sees what the registry said, the database and
+  // the result cache do not grow with a vendor's verbosity.
+  std::size_t answer_max_bytes = std::size_t{16} * 1024;
+};
+
+// One registry source, a `[source.NAME]` section (docs/UPSTREAM.md, "Mappings"): where
+// it is, how it authenticates, and how it is spoken — a preset, any part of which the
+// body_* and verdict keys replace. Immutable once loaded.
+struct SourceOptions {
+  std::string name;                // [a-z0-9]+; recorded with each result it gives
+  std::string mapping = "inereg";  // a preset (preset_names()) or "custom" (every part given)
+  std::string url;
+  std::string auth_header;    // "" = the mapping's
+  std::string auth_value;     // secret: never logged
+  std::string auth_user;      // HTTP Basic, with auth_password (instead of auth_value)
+  std::string auth_password;  // secret: never logged
+  std::string ca_file;
+  std::optional<std::string> body_eh;
+  std::optional<std::string> body_d;
+  std::optional<std::string> body_c;
+  std::optional<std::vector<VerdictField>> verdict;
 };
 
 // Which connector the service asks (`registry.kind`), and the optional result cache.
 struct RegistryOptions {
-  std::string kind = "local";  // "local" (the imported snapshot) or "http" (an upstream)
+  std::string kind = "local";  // "local" (the imported snapshot) or "http" (upstream sources)
+  // Shared by every HTTP source; its url, auth_* and ca_file are the one source of a
+  // configuration without [source.*] sections (named "upstream", inereg's protocol).
   UpstreamOptions upstream;
-  std::int64_t cache_ttl_ms = 0;  // verdicts kept this long; 0 = no cache
+  std::vector<SourceOptions> sources;  // [source.NAME], as first named
+  std::vector<std::string> order;      // registry.sources: failover order of the sources' names
+  std::int64_t cache_ttl_ms = 0;       // verdicts kept this long; 0 = no cache
   std::size_t cache_max_entries = 100'000;
 };
+
+// The name of the source registry.url describes when no [source.*] section is given.
+inline constexpr std::string_view kImplicitSourceName = "upstream";
+
+// The HTTP sources in failover order. Throws std::invalid_argument naming the problem:
+// no source, registry.url beside [source.*] sections, an order that names an undefined
+// source, names one twice or leaves one out (several sources need registry.sources), a
+// source without url, with both auth_value and auth_user, or whose mapping is unknown
+// or incomplete (mapping_problem).
+std::vector<SourceOptions> sources_in_order(const RegistryOptions& options);
+
+// A source's mapping: its preset with the source's body_* and verdict in place.
+// Throws std::invalid_argument as above.
+MappingSpec mapping_of(const SourceOptions& source);
+
+// The shared HTTP options with the source's url, CA file and credential (HTTP Basic
+// becomes an Authorization header; the mapping names the header otherwise).
+UpstreamOptions connection_of(const UpstreamOptions& shared, const SourceOptions& source, const MappingSpec& mapping);
 
 }  // namespace inereg::registry

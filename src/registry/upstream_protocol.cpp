@@ -5,26 +5,10 @@
 #include <ctime>
 
 #include "ine/identifiers.hpp"
-#include "ine/message_codes.hpp"
-#include "ine/situation.hpp"
 
 namespace inereg::registry {
 namespace json = boost::json;
 namespace {
-
-// Splits "EH|187006412|118903355" at '|'.
-std::vector<std::string_view> parts_of(std::string_view canonical) {
-  std::vector<std::string_view> parts;
-  std::size_t start = 0;
-  for (;;) {
-    const auto bar = canonical.find('|', start);
-    parts.push_back(canonical.substr(start, bar == std::string_view::npos ? std::string_view::npos : bar - start));
-    if (bar == std::string_view::npos) {
-      return parts;
-    }
-    start = bar + 1;
-  }
-}
 
 std::optional<std::string> string_field(const json::object& object, std::string_view name) {
   const auto* value = object.if_contains(name);
@@ -34,50 +18,7 @@ std::optional<std::string> string_field(const json::object& object, std::string_
   return std::string(value->as_string());
 }
 
-std::optional<int> small_int(const json::value& value) {
-  if (value.is_int64() && value.as_int64() >= 0 && value.as_int64() < 1000) {
-    return static_cast<int>(value.as_int64());
-  }
-  if (value.is_uint64() && value.as_uint64() < 1000) {
-    return static_cast<int>(value.as_uint64());
-  }
-  if (value.is_string()) {
-    const std::string_view text = value.as_string();
-    int parsed = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-    if (error == std::errc() && end == text.data() + text.size() && !text.empty() && parsed >= 0 && parsed < 1000) {
-      return parsed;
-    }
-  }
-  return std::nullopt;
-}
-
-UpstreamAnswer verdict(int situation) {
-  return UpstreamAnswer{situation, {}};
-}
-
-UpstreamAnswer problem(std::string why) {
-  return UpstreamAnswer{std::nullopt, std::move(why)};
-}
-
 }  // namespace
-
-std::string upstream_request_body(const ine::LookupKey& key) {
-  const auto parts = parts_of(key.canonical);
-  json::object body;
-  switch (key.form) {
-    case ine::LookupForm::kCicCitizenId:
-      body = {{"form", "EH"}, {"cic", parts.at(1)}, {"idCiudadano", parts.at(2)}};
-      break;
-    case ine::LookupForm::kCicOcr:
-      body = {{"form", "D"}, {"cic", parts.at(1)}, {"ocr", parts.at(2)}};
-      break;
-    case ine::LookupForm::kElectorKeyEmissionOcr:
-      body = {{"form", "C"}, {"claveElector", parts.at(1)}, {"numeroEmision", parts.at(2)}, {"ocr", parts.at(3)}};
-      break;
-  }
-  return json::serialize(body);
-}
 
 std::optional<std::string> canonical_key_from_request(std::string_view body) {
   json::error_code error;
@@ -125,63 +66,8 @@ std::optional<std::string> canonical_key_from_request(std::string_view body) {
   return key->canonical;
 }
 
-UpstreamAnswer parse_upstream_answer(std::string_view body) {
-  json::error_code error;
-  const auto parsed = json::parse(body, error);
-  if (error) {
-    return problem("the answer is not JSON");
-  }
-  if (!parsed.is_object()) {
-    return problem("the answer is not a JSON object");
-  }
-  const auto& object = parsed.as_object();
-  if (const auto* situation = object.if_contains("situacion")) {
-    std::optional<int> id;
-    if (situation->is_string() && !small_int(*situation)) {
-      id = ine::situation_by_name(situation->as_string());
-    } else {
-      id = small_int(*situation);
-    }
-    if (!id || !ine::policy_for_situation(*id)) {
-      return problem("the answer names a situation outside the catalog");
-    }
-    return verdict(*id);
-  }
-  if (const auto* code = object.if_contains("claveMensaje")) {
-    const auto number = small_int(*code);
-    const auto meaning = number ? ine::meaning_of_message_code(*number) : std::nullopt;
-    if (!meaning) {
-      return problem("the answer carries a claveMensaje outside the catalog");
-    }
-    if (!meaning->situation) {
-      return problem("the upstream reports an INE service error (claveMensaje " + std::to_string(*number) + ")");
-    }
-    return verdict(*meaning->situation);
-  }
-  return problem("the answer has neither situacion nor claveMensaje");
-}
-
 std::string upstream_answer_body(int situation) {
   return json::serialize(json::object{{"situacion", situation}});
-}
-
-std::string IneregMapping::request_body(const ine::LookupKey& form) const {
-  return upstream_request_body(form);
-}
-
-LookupOutcome IneregMapping::read_reply(const UpstreamReply& reply) const {
-  using Cause = LookupOutcome::Cause;
-  if (reply.status != 200) {
-    return LookupOutcome::unavailable(Cause::kNoVerdict, "the upstream answered HTTP " + std::to_string(reply.status));
-  }
-  if (!is_json_content_type(reply.content_type)) {
-    return LookupOutcome::unavailable(Cause::kNoVerdict, "the upstream's answer is not application/json");
-  }
-  auto answer = parse_upstream_answer(reply.body);
-  if (!answer.situation) {
-    return LookupOutcome::unavailable(Cause::kNoVerdict, std::move(answer.problem));
-  }
-  return LookupOutcome::verdict(*answer.situation);
 }
 
 std::optional<std::int64_t> parse_retry_after_ms(std::string_view value, std::int64_t now_unix_ms) {

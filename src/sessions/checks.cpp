@@ -61,7 +61,7 @@ std::vector<bool> SessionWorkflow::complete_checks(std::string_view owner, std::
       throw_not_submitted(session_id);
     }
     decided.push_back(std::move(*after));
-    results.push_back(store::SessionResult{session_id, result});
+    results.push_back(store::SessionResult{session_id, result, verdicts[i].sealed_answer});
   }
   std::vector<store::SessionUpdate> updates;
   std::vector<Change> changes;

@@ -67,6 +67,7 @@ struct DeleteResult {
 struct CheckVerdict {
   store::CheckClaim claim;
   store::IneResult result;
+  std::string sealed_answer = {};  // the registry's answer, sealed (auth::AnswerBox); "" = none kept
 };
 
 // What reading a claimed job's document images gave.

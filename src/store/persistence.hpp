@@ -46,6 +46,7 @@ struct NewDelivery {
 struct SessionResult {
   std::string session_id;
   IneResult result;
+  std::string sealed_answer = {};  // the registry's answer, sealed (auth::AnswerBox); "" = none kept
 };
 
 // What redelivering a delivery needs of it.

@@ -63,6 +63,16 @@ struct IneResult {
   std::string document_state;
   int situation = 0;  // catalog id, kept for operators; never sent to clients
   TimeMs checked_at = 0;
+  std::string source = {};  // the registry source that answered (registry::LookupOutcome::source)
+};
+
+// What the registry said for a session's result, for the operator (`inereg registry
+// answer`): the source and its answer body sealed by auth::AnswerBox ("" when none was
+// kept, e.g. the local snapshot's verdicts).
+struct RegistryAnswer {
+  std::string source;
+  std::string sealed_answer;
+  TimeMs checked_at = 0;
 };
 
 // What GET ine-registry needs of a session, read in one query.

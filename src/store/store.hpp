@@ -56,6 +56,9 @@ class Store {
   virtual std::optional<Session> find_session(std::string_view session_id) = 0;
   // The session's owner, status and result (if any) in one read: the hot path.
   virtual std::optional<IneAnswer> find_ine_answer(std::string_view session_id) = 0;
+  // The source and sealed answer recorded with the session's result; nullopt when the
+  // session has no result (or does not exist).
+  virtual std::optional<RegistryAnswer> find_registry_answer(std::string_view session_id) = 0;
 
   // Check jobs -------------------------------------------------------------------
   virtual std::int64_t pending_check_count() = 0;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "ine/situation.hpp"
+#include "registry/configured_mapping.hpp"
 #include "registry/registry_file.hpp"
 #include "registry/stack_builder.hpp"
 #include "registry/upstream_protocol.hpp"
@@ -42,7 +43,7 @@ UpstreamOptions fast_options(const FakeUpstream& fake) {
 }
 
 std::unique_ptr<RegistryConnector> upstream(const UpstreamOptions& options) {
-  return make_upstream_connector(options, std::make_unique<IneregMapping>());
+  return make_upstream_connector(options, std::make_unique<ConfiguredMapping>(*preset_mapping("inereg")));
 }
 
 LookupOutcome lookup(RegistryConnector& connector, const ine::Credential& credential) {

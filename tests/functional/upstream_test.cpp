@@ -103,6 +103,57 @@ TEST(HttpRegistry, OnlyARealVerdictAnswersActiveFalse) {
   EXPECT_TRUE(server.terminate().has_value());
 }
 
+// Two vendor sources in failover order, as an operator configures them through the
+// environment: the first (Nubarium) is down, the second (NuFi) answers. The result
+// records the source that answered; the vendor's answer is kept sealed (no byte of it
+// in the database or the log) and `inereg registry answer` shows it to the operator.
+TEST(HttpRegistry, VendorSourcesFailOverRecordTheSourceAndKeepTheAnswerSealed) {
+  FakeUpstream nubarium;
+  nubarium.set_reply(FakeReply::server_error(503));
+  FakeUpstream nufi;
+  FakeReply vigente;
+  vigente.body = R"({"code":200,"status":"Success","message":"Operación exitosa.","data":[{"activa":true,)"
+                 R"("estado":"La credencial esta vigente","comentarios":["MARCA-RESPUESTA-91"]}]})";
+  nufi.set_reply(vigente);
+  Workspace workspace;
+  const auto integration = create_integration(workspace, "acme");
+  auto env = http_registry_env("");
+  env.erase("INEREG_REGISTRY_URL");
+  env["INEREG_REGISTRY_SOURCES"] = "primary,backup";
+  env["INEREG_SOURCE_PRIMARY_MAPPING"] = "nubarium";
+  env["INEREG_SOURCE_PRIMARY_URL"] = nubarium.url();
+  env["INEREG_SOURCE_PRIMARY_AUTH_USER"] = "user";
+  env["INEREG_SOURCE_PRIMARY_AUTH_PASSWORD"] = "password-secreto-1";
+  env["INEREG_SOURCE_BACKUP_MAPPING"] = "nufi";
+  env["INEREG_SOURCE_BACKUP_URL"] = nufi.url();
+  env["INEREG_SOURCE_BACKUP_AUTH_VALUE"] = "clave-secreta-2";
+  Server server(workspace, env);
+  const ApiClient client(server.port(), integration.api_key, integration.secret);
+
+  const auto session_id = client.create_session(session_body_for(unregistered_credential("H")));
+  ASSERT_EQ(client.submit(session_id).status, 200);
+  const auto answer = client.poll_ine_registry(session_id);
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(answer.body, R"({"active":true,"documentState":"La credencial esta vigente"})");
+  EXPECT_GE(nubarium.requests(), 1);
+  EXPECT_EQ(nufi.received().front().headers.at("ocp-apim-subscription-key"), "clave-secreta-2");
+  EXPECT_EQ(query_int(workspace, "SELECT COUNT(*) FROM ine_results WHERE source = 'backup'"), 1);
+  EXPECT_EQ(query_int(workspace, "SELECT COUNT(*) FROM ine_results WHERE sealed_answer LIKE '%MARCA%'"), 0);
+  EXPECT_EQ(query_int(workspace, "SELECT COUNT(*) FROM ine_results WHERE sealed_answer = ''"), 0);
+  ASSERT_TRUE(server.terminate().has_value());
+  const auto log = server.process().stderr_text();
+  for (const char* secret : {"MARCA-RESPUESTA", "password-secreto-1", "clave-secreta-2"}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret << " must not reach the log";
+  }
+
+  const auto shown = workspace.cli({"registry", "answer", "--session", session_id});
+  EXPECT_EQ(shown.exit_code(), 0) << shown.err;
+  EXPECT_NE(shown.out.find("source: backup"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("MARCA-RESPUESTA-91"), std::string::npos) << shown.out;
+  const auto unknown = workspace.cli({"registry", "answer", "--session", "00000000-0000-4000-8000-000000000000"});
+  EXPECT_EQ(unknown.exit_code(), 1);
+}
+
 // `inereg registry serve-upstream` as a child; returns once it listens.
 struct ReferenceUpstreamProcess {
   ReferenceUpstreamProcess(const Workspace& workspace, const std::string& snapshot, const std::string& token) {

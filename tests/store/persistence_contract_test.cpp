@@ -4,9 +4,13 @@
 // nothing: these tests write statuses the workflow never would, to show that.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
+#include "admin/registry_answer.hpp"
+#include "auth/answer_box.hpp"
 #include "backend_store_test.hpp"
 #include "store/persistence.hpp"
 
@@ -221,6 +225,53 @@ TEST_P(PersistenceContractTest, MediaOfOneContextIsDeletedAndPageTriesAreCounted
   EXPECT_TRUE(tx->delete_session("s1", "i1"));
   EXPECT_EQ(tx->count_unreadable_photo("s2"), 3);
   tx->commit();
+}
+
+// A result keeps the source that answered and the registry's answer, sealed: the
+// database holds no byte of the answer in clear, and only the same master key and
+// session open it.
+TEST_P(PersistenceContractTest, AResultKeepsItsSourceAndItsAnswerSealed) {
+  insert("s1", "submitted");
+  insert("s2", "submitted");
+  const auto master = *auth::SecretBox::from_hex(std::string(64, 'a'));
+  const auth::AnswerBox answers(master);
+  const std::string answer = R"({"claveMensaje":"3","marcaEnClaro":"ANSWER-IN-CLEAR-7f3a"})";
+  {
+    const auto tx = store_->begin_write();
+    const std::vector<SessionResult> results{
+        {"s1", IneResult{true, "La credencial esta vigente", 1, kT0, "nubarium"}, answers.seal("s1", answer)},
+        {"s2", IneResult{false, "No encontrada", 21, kT0, "local"}, ""}};
+    tx->insert_ine_results(results);
+    tx->commit();
+  }
+  EXPECT_EQ(store_->find_ine_answer("s1")->result->source, "nubarium");
+  const auto recorded = store_->find_registry_answer("s1");
+  ASSERT_TRUE(recorded);
+  EXPECT_EQ(recorded->source, "nubarium");
+  EXPECT_EQ(recorded->checked_at, kT0);
+  EXPECT_EQ(recorded->sealed_answer.find("ANSWER-IN-CLEAR"), std::string::npos);
+  EXPECT_FALSE(answers.open("s2", recorded->sealed_answer));  // bound to its session
+  EXPECT_FALSE(auth::AnswerBox(*auth::SecretBox::from_hex(std::string(64, 'b'))).open("s1", recorded->sealed_answer));
+
+  const auto shown = admin::show_registry_answer(*store_, answers, "s1");
+  ASSERT_TRUE(shown);
+  EXPECT_EQ(shown->answer, answer);
+  const auto none_kept = admin::show_registry_answer(*store_, answers, "s2");
+  ASSERT_TRUE(none_kept);
+  EXPECT_EQ(none_kept->source, "local");
+  EXPECT_FALSE(none_kept->answer);
+  EXPECT_FALSE(admin::show_registry_answer(*store_, answers, "nope"));
+
+  if (GetParam() == "sqlite") {
+    sessions_.reset();
+    store_.reset();  // checkpoints the WAL into the file
+    for (const auto& file : {dir_.file("store.db"), dir_.file("store.db-wal")}) {
+      std::ifstream in(file, std::ios::binary);
+      const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      EXPECT_EQ(bytes.find("ANSWER-IN-CLEAR"), std::string::npos) << file;
+      EXPECT_EQ(bytes.find("marcaEnClaro"), std::string::npos) << file;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PersistenceContractTest, ::testing::Values("sqlite", "postgres"),

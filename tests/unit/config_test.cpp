@@ -15,6 +15,7 @@
 #include <toml++/toml.h>
 
 #include "config/config.hpp"
+#include "registry/upstream_options.hpp"
 #include "store/store.hpp"
 #include "support/temp_dir.hpp"
 
@@ -314,6 +315,66 @@ TEST_F(LoadConfig, WebhookLeaseMustExceedTheAttemptTimeout) {
             std::string::npos);
 }
 
+// Registry sources ---------------------------------------------------------------------
+
+TEST_F(LoadConfig, SourcesComeFromTheirSectionsAndTheEnvironment) {
+  set_env("INEREG_SOURCE_NUFI_AUTH_VALUE", "from-env");
+  set_env("INEREG_REGISTRY_SOURCES", "nufi,acme");
+  const auto config = load_config(write_toml(R"(
+[registry]
+kind = "http"
+answer_max_bytes = 2048
+
+[source.nufi]
+mapping = "nufi"
+url = "https://nufi.example/validar"
+auth_value = "from-file"
+
+[source.acme]
+mapping = "custom"
+url = "http://127.0.0.1:9000/ine"
+auth_user = "u"
+auth_password = "p"
+body_eh = '{"cic":"${cic}","id":"${citizen_id}"}'
+body_d = '{"cic":"${cic}","ocr":"${ocr}"}'
+body_c = '{"clave":"${elector_key}","emision":"${emission_number}","ocr":"${ocr}"}'
+verdict = [{ at = "r.code", codes = "message_codes" },
+           { at = "r.text", values = { "VIGENTE" = "VIGENTE", "NO" = 21, "CAIDO" = "no_verdict" } }]
+)"));
+  EXPECT_EQ(config.registry.upstream.answer_max_bytes, 2048U);
+  EXPECT_EQ(config.registry.order, (std::vector<std::string>{"nufi", "acme"}));
+  ASSERT_EQ(config.registry.sources.size(), 2U);
+  const auto ordered = registry::sources_in_order(config.registry);
+  ASSERT_EQ(ordered.size(), 2U);
+  EXPECT_EQ(ordered[0].name, "nufi");
+  EXPECT_EQ(ordered[0].auth_value, "from-env");  // the environment over the file
+  EXPECT_EQ(ordered[1].auth_user, "u");
+  const auto acme = registry::mapping_of(ordered[1]);
+  ASSERT_EQ(acme.verdict.size(), 2U);
+  EXPECT_EQ(acme.verdict[0].codes, registry::Codebook::kMessageCodes);
+  EXPECT_EQ(acme.verdict[1].values.at("VIGENTE"), 1);
+  EXPECT_EQ(acme.verdict[1].values.at("NO"), 21);
+  EXPECT_FALSE(acme.verdict[1].values.at("CAIDO"));
+}
+
+TEST_F(LoadConfig, ABadSourceStopsTheStartNamingIt) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"[source.nufi]\nurll = \"x\"\n", "source.nufi.urll (in "},
+      {"[source.Nu_Fi]\nurl = \"x\"\n", "Nu_Fi"},
+      {"[source.nufi]\nmapping = \"nufy\"\n", "source.nufi.mapping"},
+      {"[source.acme]\nmapping = \"custom\"\n", "source.acme: body_eh is missing"},
+      {"[source.nufi]\nbody_d = '{\"x\":\"${curp}\"}'\n", "body_d uses ${curp}"},
+      {"[source.nufi]\nverdict = [{ at = \"a\", values = { \"x\" = 99 } }]\n", "source.nufi.verdict"},
+      {"[source.nufi]\nverdict = [{ at = \"a\", codes = \"codes\" }]\n", "source.nufi.verdict"},
+      {"[source.nufi]\nverdict = [{ path = \"a\" }]\n", "source.nufi.verdict"},
+  };
+  for (const auto& [toml, expected] : cases) {
+    EXPECT_NE(error_loading(toml).find(expected), std::string::npos) << toml << " -> " << error_loading(toml);
+  }
+  set_env("INEREG_SOURCE_NUFI_URLL", "x");
+  EXPECT_NE(error_loading("").find("INEREG_SOURCE_NUFI_URLL"), std::string::npos);
+}
+
 // The documentation ----------------------------------------------------------------
 
 std::string read_file(const std::string& path) {
@@ -346,6 +407,13 @@ TEST_F(LoadConfig, ReadmeDocumentsEverySettingOnceAndItLoads) {
   for (const auto& [key, node] : table) {
     if (const auto* section = node.as_table()) {
       for (const auto& [inner, value] : *section) {
+        if (const auto* family = value.as_table()) {
+          // [source.NAME]: its keys are settings of every source, "source.*.url".
+          for (const auto& [member, setting] : *family) {
+            documented.insert(std::string(key.str()) + ".*." + std::string(member.str()));
+          }
+          continue;
+        }
         documented.insert(std::string(key.str()) + "." + std::string(inner.str()));
       }
     } else {
@@ -375,9 +443,14 @@ TEST_F(LoadConfig, DocumentedVariablesAreAccepted) {
                                    std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '_')) {
         ++end;
       }
-      const std::string name = text.substr(at, end - at);
-      // "INEREG_HTTP_*", "INEREG_<SECTION>_<KEY>"
-      const bool pattern = name == "INEREG_" || (end < text.size() && text[end] == '*');
+      std::string name = text.substr(at, end - at);
+      // "INEREG_HTTP_*", "INEREG_<SECTION>_<KEY>", "INEREG_SOURCE_<NAME>_<KEY>"
+      const bool pattern = name == "INEREG_" || (end < text.size() && (text[end] == '*' || text[end] == '<'));
+      // A source's variable names the source: INEREG_SOURCE_NUFI_URL is INEREG_SOURCE_*_URL.
+      constexpr std::string_view kSourcePrefix = "INEREG_SOURCE_";
+      if (name.starts_with(kSourcePrefix) && name.find('_', kSourcePrefix.size()) != std::string::npos) {
+        name.replace(kSourcePrefix.size(), name.find('_', kSourcePrefix.size()) - kSourcePrefix.size(), "*");
+      }
       const bool cmake_option = at >= 2 && text.compare(at - 2, 2, "-D") == 0;  // -DINEREG_FUZZ=ON
       if (!pattern && !cmake_option && !name.starts_with("INEREG_TEST_")) {
         EXPECT_TRUE(accepted.contains(name)) << document << " names " << name;

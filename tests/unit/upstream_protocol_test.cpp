@@ -4,12 +4,38 @@
 
 #include "ine/message_codes.hpp"
 #include "ine/situation.hpp"
+#include "registry/configured_mapping.hpp"
 #include "registry/registry_file.hpp"
 #include "registry/upstream_protocol.hpp"
 
-// The JSON mapping of docs/UPSTREAM.md: request per lookup form, answers → catalog.
+// inereg's own protocol of docs/UPSTREAM.md (the "inereg" preset mapping): request per
+// lookup form, answers → catalog.
 namespace inereg::registry {
 namespace {
+
+const ConfiguredMapping& inereg_mapping() {
+  static const ConfiguredMapping mapping(*preset_mapping("inereg"));
+  return mapping;
+}
+
+std::string upstream_request_body(const ine::LookupKey& key) {
+  return inereg_mapping().request_body(key);
+}
+
+// What a 200 application/json answer with this body says.
+struct UpstreamAnswer {
+  std::optional<int> situation;
+  std::string problem;
+};
+
+UpstreamAnswer parse_upstream_answer(std::string_view body) {
+  const auto outcome = inereg_mapping().read_reply({200, "application/json", body});
+  if (outcome.kind == LookupOutcome::Kind::kVerdict) {
+    return {outcome.situation, {}};
+  }
+  EXPECT_EQ(outcome.cause, LookupOutcome::Cause::kNoVerdict) << body;
+  return {std::nullopt, outcome.reason};
+}
 
 boost::json::object parsed(const std::string& body) {
   return boost::json::parse(body).as_object();
@@ -103,7 +129,7 @@ TEST(UpstreamAnswer, AnythingElseIsAProblemNotAVerdict) {
 }
 
 TEST(IneregMapping, OnlyA200JsonAnswerIsReadAndAnythingElseIsNoVerdict) {
-  const IneregMapping mapping;
+  const auto& mapping = inereg_mapping();
   const auto vigente = mapping.read_reply({200, "application/json; charset=utf-8", R"({"situacion":1})"});
   EXPECT_EQ(vigente.kind, LookupOutcome::Kind::kVerdict);
   EXPECT_EQ(vigente.situation, 1);

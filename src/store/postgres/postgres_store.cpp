@@ -530,16 +530,24 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     if (results.empty()) {
       return;
     }
-    ArrayLiteral ids, active, states, situations, checked;
-    for (const auto& [session_id, result] : results) {
+    ArrayLiteral ids, active, states, situations, checked, sources, answers;
+    for (const auto& [session_id, result, sealed_answer] : results) {
       ids.add(session_id);
       active.add(result.active);
       states.add(result.document_state);
       situations.add(result.situation);
       checked.add(result.checked_at);
+      sources.add(result.source);
+      answers.add(sealed_answer);
     }
-    c_.run(sql::kInsertIneResults,
-           Params().add(ids.str()).add(active.str()).add(states.str()).add(situations.str()).add(checked.str()));
+    c_.run(sql::kInsertIneResults, Params()
+                                       .add(ids.str())
+                                       .add(active.str())
+                                       .add(states.str())
+                                       .add(situations.str())
+                                       .add(checked.str())
+                                       .add(sources.str())
+                                       .add(answers.str()));
   }
 
   std::vector<std::string> find_recheck_candidates(const RecheckSelection& which) override {
@@ -854,10 +862,19 @@ class PostgresStore final : public Store {
     }
     IneAnswer answer{row.text(0, 0), row.text(0, 1), std::nullopt};
     if (!row.is_null(0, 2)) {
-      answer.result =
-          IneResult{row.boolean(0, 2), row.text(0, 3), static_cast<int>(row.integer(0, 4)), row.integer(0, 5)};
+      answer.result = IneResult{row.boolean(0, 2), row.text(0, 3), static_cast<int>(row.integer(0, 4)),
+                                row.integer(0, 5), row.text(0, 6)};
     }
     return answer;
+  }
+
+  std::optional<RegistryAnswer> find_registry_answer(std::string_view session_id) override {
+    auto lease = acquire();
+    const Result row = (*lease).run(sql::kSelectRegistryAnswer, Params().add(session_id));
+    if (row.rows() == 0) {
+      return std::nullopt;
+    }
+    return RegistryAnswer{row.text(0, 0), row.text(0, 1), row.integer(0, 2)};
   }
 
   std::int64_t pending_check_count() override {

@@ -156,6 +156,12 @@ ALTER TABLE sessions ADD COLUMN decision_reason TEXT NOT NULL DEFAULT '';
 DROP INDEX sessions_open_by_created;
 CREATE INDEX sessions_undecided_by_created ON sessions(created_at) WHERE submitted_at IS NULL AND decided_at IS NULL;
 )sql"},
+    // Registry sources (issue 17): which source answered, and its answer sealed under a
+    // key derived from the master key (auth::AnswerBox), for the operator.
+    Migration{8, R"sql(
+ALTER TABLE ine_results ADD COLUMN source TEXT NOT NULL DEFAULT '';
+ALTER TABLE ine_results ADD COLUMN sealed_answer TEXT NOT NULL DEFAULT '';
+)sql"},
     // Re-checks of decided sessions (issue 17): the integration's interval, and one row
     // per re-check, a pipeline job while pending (leased and guarded like check_jobs),
     // then an entry of the session's history. At most one pending per session.
@@ -292,12 +298,16 @@ inline constexpr std::string_view kInsertSessionDeletion =
     "INSERT INTO session_deletions(integration_id, deleted_at) VALUES ($1, $2)";
 
 inline constexpr std::string_view kSelectIneAnswer =
-    "SELECT s.integration_id, s.status, r.active, r.document_state, r.situation, r.checked_at "
+    "SELECT s.integration_id, s.status, r.active, r.document_state, r.situation, r.checked_at, r.source "
     "FROM sessions s LEFT JOIN ine_results r ON r.session_id = s.id WHERE s.id = $1";
-// $1 session ids, $2 active, $3 document states, $4 situations, $5 checked at.
+// $1 session ids, $2 active, $3 document states, $4 situations, $5 checked at, $6 sources,
+// $7 sealed answers.
 inline constexpr std::string_view kInsertIneResults =
-    "INSERT INTO ine_results(session_id, active, document_state, situation, checked_at) "
-    "SELECT * FROM unnest($1::text[], $2::boolean[], $3::text[], $4::integer[], $5::bigint[])";
+    "INSERT INTO ine_results(session_id, active, document_state, situation, checked_at, source, sealed_answer) "
+    "SELECT * FROM unnest($1::text[], $2::boolean[], $3::text[], $4::integer[], $5::bigint[], $6::text[], "
+    "$7::text[])";
+inline constexpr std::string_view kSelectRegistryAnswer =
+    "SELECT source, sealed_answer, checked_at FROM ine_results WHERE session_id = $1";
 
 inline constexpr std::string_view kInsertCheckJob =
     "INSERT INTO check_jobs(session_id, state, next_run_at, read_document) VALUES ($1, 'pending', $2, $3)";

@@ -154,6 +154,12 @@ ALTER TABLE sessions ADD COLUMN decision_reason TEXT NOT NULL DEFAULT '';
 DROP INDEX sessions_open_by_created;
 CREATE INDEX sessions_undecided_by_created ON sessions(created_at) WHERE submitted_at IS NULL AND decided_at IS NULL;
 )sql"},
+    // Registry sources (issue 17): which source answered, and its answer sealed under a
+    // key derived from the master key (auth::AnswerBox), for the operator.
+    Migration{8, R"sql(
+ALTER TABLE ine_results ADD COLUMN source TEXT NOT NULL DEFAULT '';
+ALTER TABLE ine_results ADD COLUMN sealed_answer TEXT NOT NULL DEFAULT '';
+)sql"},
     // Re-checks of decided sessions (issue 17): the integration's interval, and one row
     // per re-check, a pipeline job while pending (leased and guarded like check_jobs),
     // then an entry of the session's history. At most one pending per session.
@@ -264,10 +270,13 @@ inline constexpr std::string_view kInsertSessionDeletion =
     "INSERT INTO session_deletions(integration_id, deleted_at) VALUES (?, ?)";
 
 inline constexpr std::string_view kSelectIneAnswer =
-    "SELECT s.integration_id, s.status, r.active, r.document_state, r.situation, r.checked_at "
+    "SELECT s.integration_id, s.status, r.active, r.document_state, r.situation, r.checked_at, r.source "
     "FROM sessions s LEFT JOIN ine_results r ON r.session_id = s.id WHERE s.id = ?";
 inline constexpr std::string_view kInsertIneResult =
-    "INSERT INTO ine_results(session_id, active, document_state, situation, checked_at) VALUES (?, ?, ?, ?, ?)";
+    "INSERT INTO ine_results(session_id, active, document_state, situation, checked_at, source, sealed_answer) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+inline constexpr std::string_view kSelectRegistryAnswer =
+    "SELECT source, sealed_answer, checked_at FROM ine_results WHERE session_id = ?";
 
 inline constexpr std::string_view kInsertCheckJob =
     "INSERT INTO check_jobs(session_id, state, next_run_at, read_document) VALUES (?, 'pending', ?, ?)";

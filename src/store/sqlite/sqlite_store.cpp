@@ -352,13 +352,15 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
   }
 
   void insert_ine_results(std::span<const SessionResult> results) override {
-    for (const auto& [session_id, result] : results) {
+    for (const auto& [session_id, result, sealed_answer] : results) {
       Statement insert(c_, sql::kInsertIneResult);
       insert.bind(session_id)
           .bind(result.active)
           .bind(result.document_state)
           .bind(result.situation)
           .bind(result.checked_at)
+          .bind(result.source)
+          .bind(sealed_answer)
           .run();
     }
   }
@@ -670,10 +672,20 @@ class SqliteStore final : public Store {
     }
     IneAnswer answer{select.text(0), select.text(1), std::nullopt};
     if (select.optional_integer(2)) {
-      answer.result =
-          IneResult{select.integer(2) != 0, select.text(3), static_cast<int>(select.integer(4)), select.integer(5)};
+      answer.result = IneResult{select.integer(2) != 0, select.text(3), static_cast<int>(select.integer(4)),
+                                select.integer(5), select.text(6)};
     }
     return answer;
+  }
+
+  std::optional<RegistryAnswer> find_registry_answer(std::string_view session_id) override {
+    auto lease = pool_.acquire();
+    Statement select(*lease, sql::kSelectRegistryAnswer);
+    select.bind(session_id);
+    if (!select.step()) {
+      return std::nullopt;
+    }
+    return RegistryAnswer{select.text(0), select.text(1), select.integer(2)};
   }
 
   std::int64_t pending_check_count() override {
