@@ -29,7 +29,8 @@ void SourcesInOrder::ask(const Lookup& lookup, Done done) {
 
 void SourcesInOrder::ask_next(std::shared_ptr<Turn> turn) {
   const Source& source = sources_[turn->next++];
-  source.connector->ask(turn->lookup, [this, &source, turn = std::move(turn)](LookupOutcome outcome) mutable {
+  const Lookup& lookup = turn->lookup;  // named before `turn` moves into the callback
+  source.connector->ask(lookup, [this, &source, turn = std::move(turn)](LookupOutcome outcome) mutable {
     outcome.source = source.name;
     if (outcome.kind == LookupOutcome::Kind::kVerdict) {
       turn->done(std::move(outcome));
