@@ -356,7 +356,11 @@ TEST_F(DeadlineTest, RequestThatStopsHalfwayIsClosedAfterTheReadTimeout) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port()));
-  const std::string partial = "POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{\"verif";
+  // Credentials that pass admission (Api::admit), so the body is waited for.
+  const std::string partial =
+      "POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n"
+      "X-AUTH-CLIENT: " +
+      client_->api_key() + "\r\nX-HMAC-SIGNATURE: " + std::string(64, 'a') + "\r\n\r\n{\"verif";
   asio::write(stream, asio::buffer(partial));
   const auto started = std::chrono::steady_clock::now();
   stream.expires_after(std::chrono::seconds(5));
