@@ -11,6 +11,7 @@
 
 #include "checks/check_runner.hpp"
 #include "ine/situation.hpp"
+#include "registry/configured_mapping.hpp"
 #include "registry/registry_file.hpp"
 #include "registry/stack_builder.hpp"
 #include "registry/upstream_protocol.hpp"
@@ -51,7 +52,8 @@ class RecheckPipelineTest : public ::testing::Test {
     upstream.max_attempts = 1;                  // one upstream request per lookup: counts stay exact
     upstream.breaker.consecutive_failures = 0;  // an outage here is about the pipeline, not the breaker
     upstream.attempt_timeout_ms = 2'000;
-    connector_ = registry::make_upstream_connector(upstream, std::make_unique<registry::IneregMapping>());
+    connector_ = registry::make_upstream_connector(
+        upstream, std::make_unique<registry::ConfiguredMapping>(*registry::preset_mapping("inereg")));
   }
   void TearDown() override {
     connector_->stop();
