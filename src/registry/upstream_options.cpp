@@ -1,5 +1,7 @@
 #include "registry/upstream_options.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -76,7 +78,7 @@ std::vector<SourceOptions> sources_in_order(const RegistryOptions& options) {
     const auto found = std::find_if(options.sources.begin(), options.sources.end(),
                                     [&](const SourceOptions& source) { return source.name == name; });
     if (found == options.sources.end()) {
-      refuse("registry.sources names " + name + ", which no [source." + name + "] section defines");
+      refuse(fmt::format("registry.sources names {}, which no [source.{}] section defines", name, name));
     }
     if (std::any_of(ordered.begin(), ordered.end(), [&](const SourceOptions& source) { return source.name == name; })) {
       refuse("registry.sources names " + name + " twice");
