@@ -517,8 +517,8 @@ void add_integration_commands(CLI::App& app) {
 }
 
 void add_registry_commands(CLI::App& app) {
-  auto* registry = app.add_subcommand(
-      "registry", "The registry: local snapshot, re-checks, recorded answers, a reference upstream");
+  auto* registry =
+      app.add_subcommand("registry", "The registry: local snapshot, re-checks, recorded answers, a reference upstream");
   registry->require_subcommand(1);
   add_serve_upstream_command(*registry);
 
