@@ -10,39 +10,9 @@ RecheckScheduler::RecheckScheduler(store::Store& store, sessions::SessionWorkflo
       sessions_(sessions),
       options_(options),
       clock_(std::move(clock)),
-      on_queued_(std::move(on_queued)) {}
-
-RecheckScheduler::~RecheckScheduler() {
-  stop();
-}
-
-void RecheckScheduler::start() {
-  running_ = true;
-  thread_ = std::thread([this] {
-    std::unique_lock lock(mutex_);
-    while (running_) {
-      lock.unlock();
-      try {
-        sweep_once();
-      } catch (const std::exception& e) {
-        spdlog::error("re-check schedule sweep failed: {}", e.what());  // tried again next interval
-      }
-      lock.lock();
-      wakeup_.wait_for(lock, std::chrono::milliseconds(options_.sweep_interval_ms), [this] { return !running_; });
-    }
-  });
-}
-
-void RecheckScheduler::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    running_ = false;
-  }
-  wakeup_.notify_all();
-  if (thread_.joinable()) {
-    thread_.join();
-  }
-}
+      on_queued_(std::move(on_queued)),
+      worker_("re-check schedule sweep", std::chrono::milliseconds(options_.sweep_interval_ms),
+              [this] { sweep_once(); }) {}
 
 std::int64_t RecheckScheduler::sweep_once() {
   std::int64_t total = 0;

@@ -1,14 +1,12 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
-#include <thread>
 
 #include "checks/check_runner.hpp"
 #include "sessions/workflow.hpp"
 #include "store/store.hpp"
+#include "util/periodic_thread.hpp"
 
 namespace inereg::checks {
 
@@ -24,12 +22,11 @@ class RecheckScheduler {
   using Queued = std::function<void(std::int64_t queued)>;  // after a sweep that queued re-checks
   RecheckScheduler(store::Store& store, sessions::SessionWorkflow& sessions, RecheckOptions options, Clock clock,
                    Queued on_queued);
-  ~RecheckScheduler();
   RecheckScheduler(const RecheckScheduler&) = delete;
   RecheckScheduler& operator=(const RecheckScheduler&) = delete;
 
-  void start();
-  void stop();
+  void start() { worker_.start(); }
+  void stop() { worker_.stop(); }
   // One sweep on the calling thread, at the clock's now; returns how many re-checks it queued.
   std::int64_t sweep_once();
 
@@ -39,10 +36,7 @@ class RecheckScheduler {
   const RecheckOptions options_;
   const Clock clock_;
   const Queued on_queued_;
-  std::mutex mutex_;
-  std::condition_variable wakeup_;
-  bool running_ = false;
-  std::thread thread_;
+  util::PeriodicThread worker_;  // last: it runs sweep_once() over the members above
 };
 
 }  // namespace inereg::checks

@@ -11,38 +11,11 @@ constexpr int kSweepBatch = 200;
 }  // namespace
 
 ExpirySweeper::ExpirySweeper(SessionWorkflow& sessions, ExpiryOptions options, Clock clock, Swept on_swept)
-    : sessions_(sessions), options_(options), clock_(std::move(clock)), on_swept_(std::move(on_swept)) {}
-
-ExpirySweeper::~ExpirySweeper() {
-  stop();
-}
-
-void ExpirySweeper::start() {
-  running_ = true;
-  thread_ = std::thread([this] {
-    std::unique_lock lock(mutex_);
-    while (running_) {
-      lock.unlock();
-      try {
-        sweep_once();
-      } catch (const std::exception& e) {
-        spdlog::error("session expiry sweep failed: {}", e.what());  // tried again next interval
-      }
-      lock.lock();
-      wakeup_.wait_for(lock, std::chrono::milliseconds(options_.sweep_interval_ms), [this] { return !running_; });
-    }
-  });
-}
-
-void ExpirySweeper::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    running_ = false;
-  }
-  wakeup_.notify_all();
-  if (thread_.joinable()) {
-    thread_.join();
-  }
+    : sessions_(sessions),
+      options_(options),
+      clock_(std::move(clock)),
+      on_swept_(std::move(on_swept)),
+      worker_("session expiry sweep", std::chrono::milliseconds(options_.sweep_interval_ms), [this] { sweep_once(); }) {
 }
 
 int ExpirySweeper::sweep_once() {

@@ -1,11 +1,9 @@
 #pragma once
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
-#include <thread>
 
 #include "sessions/workflow.hpp"
+#include "util/periodic_thread.hpp"
 
 namespace inereg::sessions {
 
@@ -24,12 +22,11 @@ class ExpirySweeper {
   using Clock = std::function<store::TimeMs()>;
   using Swept = std::function<void(int decided)>;  // after a sweep that decided sessions
   ExpirySweeper(SessionWorkflow& sessions, ExpiryOptions options, Clock clock, Swept on_swept);
-  ~ExpirySweeper();
   ExpirySweeper(const ExpirySweeper&) = delete;
   ExpirySweeper& operator=(const ExpirySweeper&) = delete;
 
-  void start();
-  void stop();
+  void start() { worker_.start(); }
+  void stop() { worker_.stop(); }
   // One sweep on the calling thread; returns how many sessions it decided.
   int sweep_once();
 
@@ -38,10 +35,7 @@ class ExpirySweeper {
   const ExpiryOptions options_;
   const Clock clock_;
   const Swept on_swept_;
-  std::mutex mutex_;
-  std::condition_variable wakeup_;
-  bool running_ = false;
-  std::thread thread_;
+  util::PeriodicThread worker_;  // last: it runs sweep_once() over the members above
 };
 
 }  // namespace inereg::sessions
