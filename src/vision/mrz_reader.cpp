@@ -12,20 +12,11 @@
 #include <string_view>
 
 #include "ine/mrz_repair.hpp"
+#include "vision/gray_decode.hpp"
+#include "vision/leptonica.hpp"
 
 namespace inereg::vision {
 namespace {
-
-// --- Leptonica ownership ------------------------------------------------------
-
-struct PixDeleter {
-  void operator()(PIX* pix) const { pixDestroy(&pix); }
-};
-struct BoxaDeleter {
-  void operator()(BOXA* boxa) const { boxaDestroy(&boxa); }
-};
-using PixPtr = std::unique_ptr<PIX, PixDeleter>;
-using BoxaPtr = std::unique_ptr<BOXA, BoxaDeleter>;
 
 // --- Tesseract, one engine per thread ------------------------------------------
 
@@ -103,15 +94,6 @@ constexpr int kDetectionWidth = 1000;
 // Reading works on at most this width: an MRZ on a card filling half of it has
 // characters about 17 pixels tall, more than the renderings need.
 constexpr int kWorkingWidth = 2000;
-
-PixPtr to_gray(PIX* pix) {
-  PixPtr no_colormap(pixRemoveColormap(pix, REMOVE_CMAP_BASED_ON_SRC));
-  PIX* source = no_colormap ? no_colormap.get() : pix;
-  if (pixGetDepth(source) == 32) {
-    return PixPtr(pixConvertRGBToLuminance(source));
-  }
-  return PixPtr(pixConvertTo8(source, 0));
-}
 
 // Dark strokes (black top-hat, so uneven light does not matter), thresholded relative to
 // the strongest ones: text stays, paper texture and faint guilloche lines go.
@@ -698,26 +680,6 @@ ReadFailure failure_of(std::string_view last_problem) {
   return ReadFailure::kMrzUnclear;
 }
 
-// Decodes the image; a large JPEG is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT
-// scaling, nearly free) down to at most twice the working width, since it is scaled to
-// kWorkingWidth anyway: a 50 MP photo then never holds 200 MB of pixels. Other formats
-// are decoded whole (their size is bounded by the limits checked before).
-PixPtr decode(std::span<const std::uint8_t> encoded_image) {
-  const std::string_view bytes(reinterpret_cast<const char*>(encoded_image.data()), encoded_image.size());
-  if (media::sniff_mimetype(bytes) == media::kJpeg) {
-    if (const auto size = media::declared_size(bytes)) {
-      l_int32 reduction = 1;
-      while (reduction < 8 && size->width / reduction > 2 * kWorkingWidth) {
-        reduction *= 2;
-      }
-      if (reduction > 1) {
-        return PixPtr(pixReadMemJpeg(encoded_image.data(), encoded_image.size(), 0, reduction, nullptr, 0));
-      }
-    }
-  }
-  return PixPtr(pixReadMem(encoded_image.data(), encoded_image.size()));
-}
-
 }  // namespace
 
 MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
@@ -728,13 +690,11 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
   if (media::exceeds(bytes, limits_)) {
     return unreadable(ReadFailure::kNotAnImage, "image declares more pixels than media.max_image_pixels/side allow");
   }
-  PixPtr decoded = decode(encoded_image);
-  if (!decoded) {
+  PixPtr gray = decode_gray(encoded_image, kWorkingWidth);
+  if (!gray) {
     return unreadable(ReadFailure::kNotAnImage, "not a decodable JPEG, PNG or WebP image");
   }
-  PixPtr gray = to_gray(decoded.get());
-  decoded.reset();
-  if (!gray || pixGetWidth(gray.get()) < 200 || pixGetHeight(gray.get()) < 100) {
+  if (pixGetWidth(gray.get()) < 200 || pixGetHeight(gray.get()) < 100) {
     return unreadable(ReadFailure::kTooSmall, "image too small to hold a readable MRZ");
   }
   // A phone's 12-megapixel photo holds the MRZ at several times the resolution the

@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "media/image_content.hpp"
 #include "vision/mrz_reader.hpp"
 
 // vision::MrzReader over the committed synthetic card photos (tests/data/cards, made by
@@ -250,6 +252,78 @@ TEST(MrzReader, TooSmallAnImageSaysSo) {
   pixDestroy(&pix);
   EXPECT_EQ(reading.failure, ReadFailure::kTooSmall);
   EXPECT_EQ(read_failure_name(reading.failure), "too_small");
+}
+
+// The largest images the default limits accept (media::ImageLimits: 50 MP, 12,000 px a
+// side), as PNG (decoded whole) and as a JPEG too narrow for reduced-scale decoding, each
+// holding a card photo so the whole reading runs: the reader's peak resident memory stays
+// under 300 MB (Leptonica's own PNG reader peaked at 349 MB on the 50 MP PNG). Peak =
+// VmHWM after resetting it (/proc/self/clear_refs, "5") to the RSS of the moment, so only
+// this reading counts on top of what the process already held.
+std::int64_t status_kb(const char* field) {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind(field, 0) == 0) {
+      return std::stoll(line.substr(std::string_view(field).size()));
+    }
+  }
+  return -1;
+}
+
+std::vector<std::uint8_t> largest_accepted(const Card& card, int width, int height, bool as_png) {
+  const auto original = bytes_of(kCards / card.file);
+  PIX* photo = pixReadMem(original.data(), original.size());
+  // The photo scaled to fill 90 % of the frame's width, as a phone held close takes it.
+  const float factor = 0.9f * static_cast<float>(width) / static_cast<float>(pixGetWidth(photo));
+  PIX* pix = pixScale(photo, factor, factor);
+  pixDestroy(&photo);
+  PIX* canvas = pixCreate(width, height, 32);
+  pixSetAllArbitrary(canvas, 0xD0C8B800);  // a beige table, RGB
+  const int x = (width - pixGetWidth(pix)) / 2;
+  const int y = (height - pixGetHeight(pix)) / 2;
+  pixRasterop(canvas, x, y, pixGetWidth(pix), pixGetHeight(pix), PIX_SRC, pix, 0, 0);
+  pixDestroy(&pix);
+  l_uint8* encoded = nullptr;
+  size_t size = 0;
+  const int failed =
+      as_png ? pixWriteMemPng(&encoded, &size, canvas, 0.0f) : pixWriteMemJpeg(&encoded, &size, canvas, 85, 0);
+  pixDestroy(&canvas);
+  std::vector<std::uint8_t> bytes;
+  if (failed == 0) {
+    bytes.assign(encoded, encoded + size);
+  }
+  lept_free(encoded);
+  return bytes;
+}
+
+TEST(MrzReader, ReadingTheLargestAcceptedImagesPeaksUnder300MB) {
+  const auto cards = manifest();
+  const auto card = std::find_if(cards.begin(), cards.end(), [](const Card& c) { return c.clean; });
+  ASSERT_NE(card, cards.end());
+  struct Case {
+    int width, height;
+    bool png;
+  };
+  const media::ImageLimits limits;
+  for (const Case c : {Case{7070, 7070, true}, Case{12000, 4166, true}, Case{4000, 12000, false}}) {
+    ASSERT_LE(static_cast<std::int64_t>(c.width) * c.height, limits.max_pixels);
+    const auto image = largest_accepted(*card, c.width, c.height, c.png);
+    ASSERT_FALSE(image.empty());
+    ASSERT_FALSE(media::exceeds(std::string_view(reinterpret_cast<const char*>(image.data()), image.size()), limits));
+    {
+      std::ofstream reset("/proc/self/clear_refs");
+      reset << "5";
+    }
+    const std::int64_t before_kb = status_kb("VmRSS:");
+    const auto reading = MrzReader(limits).read(image);
+    const std::int64_t peak_kb = status_kb("VmHWM:");
+    ASSERT_GT(peak_kb, 0);
+    std::cout << c.width << "x" << c.height << (c.png ? " PNG " : " JPEG ") << image.size() / 1024
+              << " KiB: RSS before " << before_kb / 1024 << " MB, peak " << peak_kb / 1024 << " MB\n";
+    EXPECT_LT(peak_kb, 300 * 1024) << c.width << "x" << c.height;
+    ASSERT_TRUE(reading.mrz) << reading.unreadable_reason;
+    EXPECT_EQ(text_of(*reading.mrz), card->truth);
+  }
 }
 
 }  // namespace
