@@ -1,36 +1,49 @@
 #!/usr/bin/env bash
-# Throughput benchmark of GET /v1/sessions/{id}/decision/ine-registry.
+# Throughput benchmark of GET /v1/sessions/{id}/decision/ine-registry (issue 14, item 1).
 #
 #   bench/ine_registry_bench.sh [path/to/inereg]
 #
 # Seeds a fresh inereg (SQLite in a temp dir) with >= 10,000 submitted sessions through
-# the real API, then drives the same wrk script against nginx answering a fixed body of
-# the same size (the reference: what a fast HTTP server costs on this machine) and
-# against inereg. PASS when inereg reaches half of nginx's requests/s with no non-200
-# response and no socket error. Everything runs on 127.0.0.1; see bench/README.md.
+# the real API, then drives the same wrk script, in interleaved rounds, against three
+# servers: nginx answering a fixed body of the same size (the limit: what a fast HTTP
+# server costs on this machine), the Node.js peer of bench/peer-node (what an integrator
+# would write instead: fastify + better-sqlite3, the same checks, seeded with as many
+# sessions) and inereg. Medians over the rounds. PASS when inereg's median requests/s is
+# >= BENCH_TARGET_RATIO x nginx's and >= BENCH_TARGET_PEER x the peer's, its median p99
+# <= BENCH_TARGET_P99 x nginx's, with no non-200 response and no socket error in any
+# round. Everything runs on 127.0.0.1; see bench/README.md.
 #
-# Environment: BENCH_DURATION (measured seconds, default 15), BENCH_WARMUP (5),
-# BENCH_SESSIONS (10000), BENCH_CONNECTIONS (64), BENCH_THREADS (2),
-# BENCH_TARGET_RATIO (0.5), BENCH_TMPDIR (where the temp dir goes; default /dev/shm
-# when it is a tmpfs, else $TMPDIR or /tmp), BENCH_KEEP=1 (keep the temp dir),
-# BENCH_PERF=1 (record a perf profile of inereg during its measured run; implies that
-# run's figures are not comparable).
+# Environment: BENCH_DURATION (measured seconds per run, default 10), BENCH_ROUNDS (5),
+# BENCH_WARMUP (5), BENCH_SESSIONS (10000), BENCH_CONNECTIONS (64), BENCH_THREADS (2),
+# BENCH_TARGET_RATIO (0.85), BENCH_TARGET_PEER (3), BENCH_TARGET_P99 (1.5), BENCH_PEER=0
+# (leave the Node peer out: it needs `npm install` in bench/peer-node, which builds
+# better-sqlite3 with node-gyp, ~4 min the first time), BENCH_TMPDIR (where the temp dir
+# goes; default /dev/shm when it is a tmpfs, else $TMPDIR or /tmp), BENCH_KEEP=1 (keep
+# the temp dir), BENCH_PERF=1 (record a perf profile of inereg during its last measured
+# run; that run's figures are then not comparable).
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
-DURATION=${BENCH_DURATION:-15}
+DURATION=${BENCH_DURATION:-10}
+ROUNDS=${BENCH_ROUNDS:-5}
 WARMUP=${BENCH_WARMUP:-5}
 SESSIONS=${BENCH_SESSIONS:-10000}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 WRK_THREADS=${BENCH_THREADS:-2}
-TARGET_RATIO=${BENCH_TARGET_RATIO:-0.5}
+TARGET_RATIO=${BENCH_TARGET_RATIO:-0.85}
+TARGET_PEER=${BENCH_TARGET_PEER:-3}
+TARGET_P99=${BENCH_TARGET_P99:-1.5}
+WITH_PEER=${BENCH_PEER:-1}
 REGISTRY_SIZE=20000
 
 # shellcheck source=bench/lib.sh
 source "$BENCH_DIR/lib.sh"
 
 require_tools wrk nginx openssl python3 curl
+if [[ $WITH_PEER != 0 ]]; then
+  require_tools node npm
+fi
 find_inereg "${1:-}"
 
 # The temp dir goes on a RAM-backed file system when there is one: seeding makes ~4
@@ -41,11 +54,13 @@ pick_tmpdir
 WORK=$(mktemp -d "$BENCH_TMPDIR/inereg-bench.XXXXXX")
 INEREG_PID=
 NGINX_PID=
+PEER_PID=
 
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
   stop_process "$NGINX_PID" nginx
+  stop_process "$PEER_PID" peer
   stop_process "$INEREG_PID" inereg
   finish_cleanup "$status"
 }
@@ -151,23 +166,80 @@ inereg_probe=$(probe "$INEREG_PORT")
 log "response bytes (status, headers, body): nginx $nginx_probe, inereg $inereg_probe"
 
 # ---------------------------------------------------------------------------------------
-# 3 + 5. The same wrk script against both servers: warm-up, then the measured run.
-run_wrk() {  # name port
-  local name=$1 port=$2
-  local url="http://127.0.0.1:$port"
-  log "$name: warm-up ${WARMUP}s"
-  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$BENCH_DIR/ine_registry.lua" "$url" \
-    -- "$WORK/sessions.txt" "$API_KEY" >"$WORK/$name-warmup.txt"
-  # Other work on the machine skews the comparison: say how busy it was.
-  log "$name: measured run ${DURATION}s (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+# 5. The Node.js peer (bench/peer-node), seeded with as many sessions, 2 workers like
+#    nginx and inereg, and a session file signed with its own secret.
+PEER_PORT=
+if [[ $WITH_PEER != 0 ]]; then
+  PEER_DIR="$BENCH_DIR/peer-node"
+  if [[ ! -d $PEER_DIR/node_modules/better-sqlite3/build/Release ]]; then
+    log "installing the Node peer's packages (npm install in bench/peer-node; builds better-sqlite3)"
+    # One make job: node-gyp's parallel make failed here with "wait: No child processes".
+    (cd "$PEER_DIR" && JOBS=1 npm install --no-audit --no-fund >"$WORK/npm.log" 2>&1) ||
+      die "npm install failed in $PEER_DIR: $(tail -n 20 "$WORK/npm.log")"
+  fi
+  DB="$WORK/peer.db" node "$PEER_DIR/server.js" seed "$SESSIONS" >"$WORK/peer-seed.log" 2>&1 ||
+    die "peer seed failed: $(cat "$WORK/peer-seed.log")"
+  python3 -c '
+import hashlib, hmac, sqlite3, sys
+ids = [row[0] for row in sqlite3.connect(sys.argv[1]).execute("SELECT id FROM sessions")]
+with open(sys.argv[2], "w") as out:
+    for i in ids:
+        out.write(i + " " + hmac.new(b"bench-secret", i.encode(), hashlib.sha256).hexdigest() + "\n")
+' "$WORK/peer.db" "$WORK/peer-sessions.txt"
+  PEER_PORT=$(free_port)
+  DB="$WORK/peer.db" WORKERS=2 PORT=$PEER_PORT node "$PEER_DIR/server.js" >"$WORK/peer.log" 2>&1 &
+  PEER_PID=$!
+  peer_id=$(head -n 1 "$WORK/peer-sessions.txt" | cut -d' ' -f1)
+  peer_signature=$(head -n 1 "$WORK/peer-sessions.txt" | cut -d' ' -f2)
+  peer_probe=
+  for _ in $(seq 200); do
+    peer_probe=$(curl -s -o /dev/null -w '%{http_code} %{size_header} %{size_download}' \
+      -H "X-AUTH-CLIENT: bench-key" -H "X-HMAC-SIGNATURE: $peer_signature" \
+      "http://127.0.0.1:$PEER_PORT/v1/sessions/$peer_id/decision/ine-registry?version=v1" || true)
+    [[ $peer_probe == 200\ * ]] && break
+    kill -0 "$PEER_PID" 2>/dev/null || die "the Node peer exited: $(cat "$WORK/peer.log")"
+    sleep 0.05
+  done
+  [[ $peer_probe == 200\ * ]] || die "the Node peer does not answer on $PEER_PORT: $(cat "$WORK/peer.log")"
+  log "Node peer (pid $PEER_PID) on 127.0.0.1:$PEER_PORT, response bytes: $peer_probe"
+fi
+
+# ---------------------------------------------------------------------------------------
+# 6. The same wrk script against every server: one warm-up each, then ROUNDS rounds in
+#    which each server is measured once, the order rotating from round to round so that
+#    a noisy moment of the shared machine does not always fall on the same server.
+servers=(nginx inereg)
+[[ -n $PEER_PORT ]] && servers=(nginx peer inereg)
+port_of() {
+  case $1 in
+    nginx) echo "$NGINX_PORT" ;;
+    peer) echo "$PEER_PORT" ;;
+    inereg) echo "$INEREG_PORT" ;;
+  esac
+}
+sessions_of() { if [[ $1 == peer ]]; then echo "$WORK/peer-sessions.txt"; else echo "$WORK/sessions.txt"; fi; }
+key_of() { if [[ $1 == peer ]]; then echo bench-key; else echo "$API_KEY"; fi; }
+
+run_wrk() {  # name round|warmup
+  local name=$1 round=$2
+  local url
+  url="http://127.0.0.1:$(port_of "$name")"
+  local seconds=$DURATION latency=--latency
+  if [[ $round == warmup ]]; then
+    seconds=$WARMUP
+    latency=
+  fi
   local perf_pid=
-  if [[ -n ${BENCH_PERF:-} && $name == inereg ]]; then
+  if [[ -n ${BENCH_PERF:-} && $name == inereg && $round == "$ROUNDS" ]]; then
     # Profiling costs CPU on the same cores: the figures of such a run are not comparable.
     perf record -q -F 199 --call-graph dwarf,16384 -p "$INEREG_PID" -o "$WORK/perf.data" -- sleep "$DURATION" >/dev/null 2>&1 &
     perf_pid=$!
   fi
-  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_DIR/ine_registry.lua" "$url" \
-    -- "$WORK/sessions.txt" "$API_KEY" >"$WORK/$name.txt"
+  # Other work on the machine skews the comparison: say how busy it was.
+  log "$name: run $round, ${seconds}s (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  # shellcheck disable=SC2086  # $latency is one flag or none
+  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${seconds}s" $latency -s "$BENCH_DIR/ine_registry.lua" "$url" \
+    -- "$(sessions_of "$name")" "$(key_of "$name")" >"$WORK/$name-$round.txt"
   if [[ -n $perf_pid ]]; then
     wait "$perf_pid" || true
     perf report -i "$WORK/perf.data" --stdio --no-children --percent-limit 0.7 -g none \
@@ -175,41 +247,23 @@ run_wrk() {  # name port
     log "perf profile of inereg (BENCH_PERF; top entries, full report in $WORK/perf-report.txt):"
     grep -v '^#' "$WORK/perf-report.txt" | grep -v '^$' | head -n 40 >&2 || true
   fi
-  sed 's/^/    /' "$WORK/$name.txt" >&2
+  if [[ $round != warmup ]]; then
+    grep '^BENCH ' "$WORK/$name-$round.txt" | sed "s/^/    $name: /" >&2
+  fi
 }
 
-run_wrk nginx "$NGINX_PORT"
-run_wrk inereg "$INEREG_PORT"
-kill -0 "$INEREG_PID" 2>/dev/null || die "inereg died during the run: $(tail -n 20 "$WORK/inereg.log")"
+for name in "${servers[@]}"; do
+  run_wrk "$name" warmup
+done
+for round in $(seq "$ROUNDS"); do
+  count=${#servers[@]}
+  for ((i = 0; i < count; i++)); do
+    run_wrk "${servers[(i + round) % count]}" "$round"
+  done
+  kill -0 "$INEREG_PID" 2>/dev/null || die "inereg died during the run: $(tail -n 20 "$WORK/inereg.log")"
+done
 
 # ---------------------------------------------------------------------------------------
 # Summary.
-python3 - "$WORK" "$TARGET_RATIO" "$SESSIONS" "$CONNECTIONS" "$WRK_THREADS" "$DURATION" <<'EOF'
-import re
-import sys
-
-work, target, sessions, connections, threads, duration = sys.argv[1:]
-target = float(target)
-
-
-def parse(name):
-    with open(f"{work}/{name}.txt") as f:
-        line = next(l for l in f if l.startswith("BENCH "))
-    return {k: float(v) for k, v in re.findall(r"(\w+)=(\S+)", line)}
-
-
-nginx, inereg = parse("nginx"), parse("inereg")
-ratio = inereg["rps"] / nginx["rps"] if nginx["rps"] else 0.0
-ok = ratio >= target and inereg["non200"] == 0 and inereg["socket_errors"] == 0
-print()
-print(f"GET /v1/sessions/{{id}}/decision/ine-registry?version=v1 — {int(float(sessions))} sessions, "
-      f"wrk {threads} threads x {connections} connections, {duration} s measured")
-print(f"{'':8} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'requests':>10} {'non-200':>8} {'sock err':>8}")
-for name, r in (("nginx", nginx), ("inereg", inereg)):
-    print(f"{name:8} {r['rps']:>10.0f} {r['p50_ms']:>8.3f} {r['p99_ms']:>8.3f} {int(r['requests']):>10} "
-          f"{int(r['non200']):>8} {int(r['socket_errors']):>8}")
-print(f"ratio inereg/nginx: {ratio:.3f} (target >= {target})")
-print(f"inereg non-200 responses: {int(inereg['non200'])}, socket errors: {int(inereg['socket_errors'])}")
-print("RESULT: " + ("PASS" if ok else "FAIL"))
-sys.exit(0 if ok else 1)
-EOF
+python3 "$BENCH_DIR/ine_registry_summary.py" "$WORK" "$ROUNDS" "$TARGET_RATIO" "$TARGET_PEER" "$TARGET_P99" \
+  "$SESSIONS" "$CONNECTIONS" "$WRK_THREADS" "$DURATION" "${servers[@]}"
