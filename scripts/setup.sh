@@ -11,7 +11,7 @@ packages=(
   clang-format clang-tidy
   curl python3 python3-yaml wrk nginx-light
   chromium
-  libtesseract-dev libleptonica-dev libpng-dev tesseract-ocr-eng fonts-ocr-b python3-pil python3-numpy
+  libtesseract-dev libleptonica-dev libpng-dev libwebp-dev tesseract-ocr-eng fonts-ocr-b python3-pil python3-numpy
 )
 
 # The webhook tests' receiver runs on Node; Debian's nodejs only when no node is on PATH

@@ -255,8 +255,8 @@ TEST(MrzReader, TooSmallAnImageSaysSo) {
 }
 
 // The largest images the default limits accept (media::ImageLimits: 50 MP, 12,000 px a
-// side), as PNG (decoded whole) and as a JPEG too narrow for reduced-scale decoding, each
-// holding a card photo so the whole reading runs: the reader's peak resident memory stays
+// side), as PNG and WebP (decoded whole) and as a JPEG too narrow for reduced-scale
+// decoding, each holding a card photo so the whole reading runs: the reader's peak resident memory stays
 // under 300 MB (Leptonica's own PNG reader peaked at 349 MB on the 50 MP PNG). Peak =
 // VmHWM after resetting it (/proc/self/clear_refs, "5") to the RSS of the moment, so only
 // this reading counts on top of what the process already held.
@@ -270,7 +270,9 @@ std::int64_t status_kb(const char* field) {
   return -1;
 }
 
-std::vector<std::uint8_t> largest_accepted(const Card& card, int width, int height, bool as_png) {
+enum class Format { kPng, kJpeg, kWebp };
+
+std::vector<std::uint8_t> largest_accepted(const Card& card, int width, int height, Format format) {
   const auto original = bytes_of(kCards / card.file);
   PIX* photo = pixReadMem(original.data(), original.size());
   // The photo scaled to fill 90 % of the frame's width, as a phone held close takes it.
@@ -285,8 +287,9 @@ std::vector<std::uint8_t> largest_accepted(const Card& card, int width, int heig
   pixDestroy(&pix);
   l_uint8* encoded = nullptr;
   size_t size = 0;
-  const int failed =
-      as_png ? pixWriteMemPng(&encoded, &size, canvas, 0.0f) : pixWriteMemJpeg(&encoded, &size, canvas, 85, 0);
+  const int failed = format == Format::kPng    ? pixWriteMemPng(&encoded, &size, canvas, 0.0f)
+                     : format == Format::kJpeg ? pixWriteMemJpeg(&encoded, &size, canvas, 85, 0)
+                                               : pixWriteMemWebP(&encoded, &size, canvas, 80, 0);
   pixDestroy(&canvas);
   std::vector<std::uint8_t> bytes;
   if (failed == 0) {
@@ -302,12 +305,14 @@ TEST(MrzReader, ReadingTheLargestAcceptedImagesPeaksUnder300MB) {
   ASSERT_NE(card, cards.end());
   struct Case {
     int width, height;
-    bool png;
+    Format format;
+    const char* name;
   };
   const media::ImageLimits limits;
-  for (const Case c : {Case{7070, 7070, true}, Case{12000, 4166, true}, Case{4000, 12000, false}}) {
+  for (const Case c : {Case{7070, 7070, Format::kPng, "PNG"}, Case{12000, 4166, Format::kPng, "PNG"},
+                       Case{4000, 12000, Format::kJpeg, "JPEG"}, Case{7070, 7070, Format::kWebp, "WebP"}}) {
     ASSERT_LE(static_cast<std::int64_t>(c.width) * c.height, limits.max_pixels);
-    const auto image = largest_accepted(*card, c.width, c.height, c.png);
+    const auto image = largest_accepted(*card, c.width, c.height, c.format);
     ASSERT_FALSE(image.empty());
     ASSERT_FALSE(media::exceeds(std::string_view(reinterpret_cast<const char*>(image.data()), image.size()), limits));
     {
@@ -318,8 +323,8 @@ TEST(MrzReader, ReadingTheLargestAcceptedImagesPeaksUnder300MB) {
     const auto reading = MrzReader(limits).read(image);
     const std::int64_t peak_kb = status_kb("VmHWM:");
     ASSERT_GT(peak_kb, 0);
-    std::cout << c.width << "x" << c.height << (c.png ? " PNG " : " JPEG ") << image.size() / 1024
-              << " KiB: RSS before " << before_kb / 1024 << " MB, peak " << peak_kb / 1024 << " MB\n";
+    std::cout << c.width << "x" << c.height << " " << c.name << " " << image.size() / 1024 << " KiB: RSS before "
+              << before_kb / 1024 << " MB, peak " << peak_kb / 1024 << " MB\n";
     EXPECT_LT(peak_kb, 300 * 1024) << c.width << "x" << c.height;
     ASSERT_TRUE(reading.mrz) << reading.unreadable_reason;
     EXPECT_EQ(text_of(*reading.mrz), card->truth);
