@@ -16,7 +16,7 @@
 #include <unordered_map>
 
 #include "auth/secret_box.hpp"
-#include "checks/lookup_pace.hpp"
+#include "checks/recheck_pace.hpp"
 #include "ine/situation.hpp"
 
 namespace inereg::checks {
@@ -32,10 +32,6 @@ std::string_view unanswered_reason(const registry::LookupOutcome& outcome) {
   return outcome.kind == registry::LookupOutcome::Kind::kVerdict ? "registry returned a situation outside the catalog"
                                                                  : std::string_view(outcome.reason);
 }
-
-// Re-check lookups may start in bursts of a twentieth of a second's worth: the
-// dispatcher claims several per transaction at high rates, one at a time at low ones.
-constexpr int kRecheckBurstDivisor = 20;
 
 }  // namespace
 
@@ -455,12 +451,13 @@ void CheckRunner::dispatch_loop() {
   Core& core = *core_;
   const auto poll = std::chrono::milliseconds(core.options.poll_ms);
   bool maybe_due = true;  // worth asking the store for due jobs
-  // Re-checks take the slots the sessions' own checks leave, at their own pace. The
-  // dispatcher alone uses the pace: no lock.
-  const int recheck_rate = core.options.recheck.rate_per_second;
-  LookupPace recheck_pace(recheck_rate, std::max(1, recheck_rate / kRecheckBurstDivisor));
+  // Re-checks take the slots the sessions' own checks leave, at the pace the nodes on
+  // the database share; `recheck_allowed_at` is when it last said the next start is
+  // allowed (store time: every node's clock), so the dispatcher sleeps until then.
+  RecheckPace recheck_pace(core.store, core.options.recheck.rate_per_second);
   bool rechecks_maybe_due = true;
-  const auto recheck_turn = [&] { return rechecks_maybe_due && recheck_pace.next_allowed() <= SteadyClock::now(); };
+  store::TimeMs recheck_allowed_at = 0;
+  const auto recheck_turn = [&] { return rechecks_maybe_due && recheck_allowed_at <= core.clock(); };
   std::unique_lock lock(core.mutex);
   while (core.running) {
     core.expire_overdue(SteadyClock::now());
@@ -483,14 +480,14 @@ void CheckRunner::dispatch_loop() {
       }
       const bool checks_filled = static_cast<int>(claimed.size()) == limit;
       if (rechecks_now && !checks_filled) {
-        const int allowed = recheck_pace.take(SteadyClock::now(), limit - static_cast<int>(claimed.size()));
         try {
-          auto rechecks = core.store.claim_rechecks(core.owner, core.clock(), core.options.lease_ms, allowed);
-          recheck_pace.give_back(allowed - static_cast<int>(rechecks.size()));
-          rechecks_maybe_due = static_cast<int>(rechecks.size()) == allowed;
-          std::move(rechecks.begin(), rechecks.end(), std::back_inserter(claimed));
+          auto paced = recheck_pace.claim(core.owner, core.clock(), core.options.lease_ms,
+                                          limit - static_cast<int>(claimed.size()));
+          // Fewer due than the pace allowed: none left until the poll or a wake.
+          rechecks_maybe_due = static_cast<int>(paced.rechecks.size()) == paced.allowed;
+          recheck_allowed_at = paced.next_allowed_at;
+          std::move(paced.rechecks.begin(), paced.rechecks.end(), std::back_inserter(claimed));
         } catch (const std::exception& e) {
-          recheck_pace.give_back(allowed);
           core.metrics.store_errors.add();
           spdlog::error("claiming re-checks failed: {}", e.what());
           failed = true;
@@ -547,7 +544,8 @@ void CheckRunner::dispatch_loop() {
       until = std::min(until, core.deadlines.begin()->first);
     }
     if (rechecks_maybe_due && core.can_claim()) {
-      until = std::min(until, recheck_pace.next_allowed());
+      const store::TimeMs recheck_wait_ms = std::max<store::TimeMs>(0, recheck_allowed_at - core.clock());
+      until = std::min(until, SteadyClock::now() + std::chrono::milliseconds(recheck_wait_ms));
     }
     const bool woken = core.dispatcher_wakeup.wait_until(lock, until, [&] {
       return !core.running || core.wake_generation != seen || (core.can_claim() && (maybe_due || recheck_turn()));

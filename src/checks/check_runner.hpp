@@ -20,8 +20,9 @@ namespace inereg::checks {
 
 // Re-checks of decided sessions ([recheck]; docs/ARCHITECTURE.md, "Re-checks").
 struct RecheckOptions {
-  // Re-check lookups started per second at most, by each node (LookupPace, with bursts
-  // of at most a twentieth of that): a due schedule never floods the registry source.
+  // Re-check lookups started per second at most, by all the nodes on the database
+  // together (RecheckPace, with bursts of at most a twentieth of that): a due schedule
+  // never floods the registry source. Set it the same on every node.
   int rate_per_second = 5;
   // Attempts before a re-check that got no verdict is recorded as "no answer".
   int max_attempts = 5;
@@ -88,9 +89,9 @@ struct PipelineMetrics {
 //     verdicts with SessionWorkflow::complete_checks and the rest with retry_checks, one
 //     transaction each: group commit, one fsync for many checks.
 //
-// Re-checks: the dispatcher also claims due re-checks of decided sessions
-//   (Store::claim_rechecks) when slots are free after the sessions' own checks, no faster
-//   than options.recheck.rate_per_second (LookupPace); their answers are recorded with
+// Re-checks: the dispatcher also claims due re-checks of decided sessions when slots are
+//   free after the sessions' own checks, through RecheckPace: no faster than
+//   options.recheck.rate_per_second across every node on the database; their answers are recorded with
 //   SessionWorkflow::complete_rechecks, and one without a verdict is retried like a
 //   check until options.recheck.max_attempts, then recorded as no answer.
 //

@@ -3,25 +3,27 @@
 #include <algorithm>
 
 namespace inereg::checks {
+namespace {
+
+constexpr std::int64_t kMicrosecondsPerSecond = 1'000'000;
+
+}  // namespace
 
 LookupPace::LookupPace(int per_second, int burst)
-    : interval_(std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(1)) / std::max(1, per_second)),
+    : interval_us_((kMicrosecondsPerSecond + std::max(1, per_second) - 1) / std::max(1, per_second)),
       burst_(std::max(1, burst)) {}
 
-int LookupPace::take(Clock::time_point now, int wanted) {
-  base_ = std::max(base_, now - interval_ * burst_);
-  const auto available = static_cast<int>(std::min<Clock::rep>((now - base_) / interval_, burst_));
-  const int taken = std::clamp(wanted, 0, available);
-  base_ += interval_ * taken;
-  return taken;
+std::int64_t LookupPace::full_at(std::int64_t state_us, std::int64_t now_us) const {
+  return std::max(state_us, now_us - interval_us_ * burst_);
 }
 
-void LookupPace::give_back(int unused) {
-  base_ -= interval_ * std::max(0, unused);
+int LookupPace::available(std::int64_t state_us, std::int64_t now_us) const {
+  const std::int64_t elapsed = now_us - full_at(state_us, now_us);
+  return static_cast<int>(std::clamp<std::int64_t>(elapsed / interval_us_, 0, burst_));
 }
 
-LookupPace::Clock::time_point LookupPace::next_allowed() const {
-  return base_ + interval_;
+std::int64_t LookupPace::after_taking(std::int64_t state_us, std::int64_t now_us, int taken) const {
+  return full_at(state_us, now_us) + interval_us_ * std::max(0, taken);
 }
 
 }  // namespace inereg::checks

@@ -1,32 +1,34 @@
 #pragma once
 
-#include <chrono>
+#include <cstdint>
 
 // The pace at which re-checks may start registry lookups, so a schedule coming due (or
 // an operator re-checking a whole integration) never floods the source.
 namespace inereg::checks {
 
-// A token bucket in steady time: one lookup per 1/per_second, at most `burst` at once
-// after an idle spell. So in any span of t seconds at most per_second × t + burst
-// lookups start. Not thread-safe (the check dispatcher owns it); time is passed in, so
-// tests drive it.
+// A token bucket whose whole state is one time, `state_us`: starts are allowed from it
+// on, one per 1/per_second, at most `burst` at once after an idle spell. So in any span
+// of t seconds at most per_second × t + burst starts are taken. Pure: the caller keeps
+// the state (RecheckPace keeps it in the database, where every node takes from the same
+// bucket). Times are microseconds on one clock; a state far in the past is a full bucket.
 class LookupPace {
  public:
-  using Clock = std::chrono::steady_clock;
   LookupPace(int per_second, int burst);
 
-  // Takes up to `wanted` starts allowed at `now`; returns how many it took.
-  int take(Clock::time_point now, int wanted);
-  // Gives back starts taken but not used (fewer jobs were due than taken).
-  void give_back(int unused);
-  // When the next start is allowed (meaningful after take()).
-  Clock::time_point next_allowed() const;
+  // How many starts the bucket in `state_us` allows at `now_us` (0 to burst).
+  int available(std::int64_t state_us, std::int64_t now_us) const;
+  // The state after `taken` (at most available()) starts at `now_us`.
+  std::int64_t after_taking(std::int64_t state_us, std::int64_t now_us, int taken) const;
+  // When the bucket in `state_us` allows its next start (at or before now: at once).
+  std::int64_t next_allowed_us(std::int64_t state_us) const { return state_us + interval_us_; }
 
  private:
-  const Clock::duration interval_;
+  // A full bucket's state at `now_us`: earlier states are worth no more than the burst.
+  std::int64_t full_at(std::int64_t state_us, std::int64_t now_us) const;
+
+  // Rounded up: the pace never exceeds per_second.
+  const std::int64_t interval_us_;
   const int burst_;
-  // Starts are allowed from here, one per interval_; never earlier than burst_ intervals ago.
-  Clock::time_point base_ = Clock::time_point::min();
 };
 
 }  // namespace inereg::checks

@@ -138,6 +138,14 @@ class WriteTransaction {
   virtual std::vector<bool> finish_claimed_rechecks(std::string_view owner, std::span<const RecheckRecord> records) = 0;
   // Releases each lease and makes the re-check due at its next_run_at, under the same guard.
   virtual std::vector<bool> retry_claimed_rechecks(std::string_view owner, std::span<const RecheckRetry> retries) = 0;
+  // Claims up to `limit` due re-checks whose lease is free or expired, oldest due first,
+  // leasing them to `owner` until now + lease_ms (ClaimedCheck::recheck_id set);
+  // concurrent claimers never get the same re-check.
+  virtual std::vector<ClaimedCheck> claim_rechecks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) = 0;
+  // The state of the cluster's re-check pace (checks::LookupPace, microseconds), locked
+  // until the transaction ends: a concurrent lock_recheck_pace waits for it.
+  virtual std::int64_t lock_recheck_pace() = 0;
+  virtual void set_recheck_pace(std::int64_t state_us) = 0;
 
   // Integrations ------------------------------------------------------------------
   // Locks the integration's row, so that its deletions (on any node) take turns; false

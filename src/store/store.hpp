@@ -67,8 +67,7 @@ class Store {
   // One transaction however many jobs it claims.
   virtual std::vector<ClaimedCheck> claim_checks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) = 0;
 
-  // Claims up to `limit` due re-checks as claim_checks claims jobs (ClaimedCheck::recheck_id set).
-  virtual std::vector<ClaimedCheck> claim_rechecks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) = 0;
+  // (Re-checks are claimed in a write transaction, at the cluster's pace: checks::RecheckPace.)
   // The session's re-checks, oldest first, pending ones included.
   virtual std::vector<Recheck> list_rechecks(std::string_view session_id) = 0;
 

@@ -11,6 +11,9 @@
 //     origin cannot frame the page;
 //   - cancel inside the SDK's frame: CANCELED, the photo withdrawn, the session still
 //     open, and the same url finishes it;
+//   - camera permission denied inside the SDK's frame: the parent receives exactly
+//     VERIFF_RELOAD_REQUEST (the SDK's onReload and RELOAD event), and the file fallback
+//     finishes the verification;
 //   - the optional front photo (page.capture_front);
 //   - refusals: a forged token, another session's signature, a submitted session, an
 //     expired session.
@@ -215,8 +218,13 @@ async function main() {
     '/incontext': () => ['text/html; charset=utf-8', `<!doctype html><html><head><meta charset="utf-8">
 <title>shop</title><script src="/incontext.js"></script></head><body><h1>Shop</h1><script>
   window.events = [];
+  window.reloads = 0;
+  window.messages = []; // every message the page receives from another origin (the SDK's frame), as sent
+  window.addEventListener('message', (event) => {
+    if (event.origin !== location.origin) window.messages.push(event.data);
+  });
   window.open_verification = (url) => window.veriffSDK.createVeriffFrame({ url, lang: 'en',
-    onEvent: (event) => window.events.push(event) });
+    onEvent: (event) => window.events.push(event), onReload: () => { window.reloads += 1; } });
 </script></body></html>`],
   });
   const refused = await siteServer('127.0.0.3', {
@@ -444,7 +452,38 @@ f.src = url; document.body.appendChild(f); };</script></body></html>`,
     await expectRegistryAnswer(integrator, session.id, 'canceled, then resumed');
   }
 
-  // 6. The front of the card too (page.capture_front), at phone size: the back is read,
+  // 6. Camera permission denied inside @veriff/incontext-sdk's frame (headless Chromium
+  // without the fake-UI flag answers the permission prompt with a denial, NotAllowedError,
+  // as a person pressing "Block" would): the page posts exactly the string
+  // VERIFF_RELOAD_REQUEST to its parent, once, which the SDK turns into onReload() and the
+  // RELOAD event; the file fallback is offered and finishes the verification.
+  {
+    const session = await integrator.createSession();
+    const tab = await noCamera.newPage({ viewport: PHONE });
+    await tab.goto(`${allowed}/incontext`);
+    await tab.evaluate((u) => window.open_verification(u), session.url);
+    const frame = tab.frameLocator('#veriffFrame');
+    await act(frame, 'start').click();
+    await frame.getByText('We are not allowed to use the camera').waitFor();
+    await tab.waitForFunction(() => window.messages.includes('VERIFF_RELOAD_REQUEST'), null, { timeout: 10_000 });
+    assert.deepEqual(await tab.evaluate(() => window.messages),
+      ['VERIFF_HANDSHAKE', 'VERIFF_STARTED', 'VERIFF_RELOAD_REQUEST']);
+    assert.deepEqual(await tab.evaluate(() => window.events), ['STARTED', 'RELOAD']);
+    assert.equal(await tab.evaluate(() => window.reloads), 1, "the SDK called the integrator's onReload");
+    assert.equal(await act(frame, 'capture').count(), 0, 'no capture without a camera');
+    assert.equal(await act(frame, 'choose-file').count(), 1, 'the file fallback is offered');
+    await shot(tab, 'phone-11-incontext-camera-denied');
+    await chooseFile(frame, 'card.jpg', fileCard.bytes, 'image/jpeg');
+    await useAndSubmit(frame);
+    await tab.waitForFunction(() => window.events.length === 4, null, { timeout: 10_000 });
+    assert.deepEqual(await tab.evaluate(() => window.events), ['STARTED', 'RELOAD', 'SUBMITTED', 'FINISHED']);
+    assert.deepEqual(await tab.evaluate(() => window.messages), ['VERIFF_HANDSHAKE', 'VERIFF_STARTED',
+      'VERIFF_RELOAD_REQUEST', 'VERIFF_SUBMITTED', 'VERIFF_FINISHED']);
+    await tab.close();
+    await expectRegistryAnswer(integrator, session.id, 'incontext, camera denied');
+  }
+
+  // 7. The front of the card too (page.capture_front), at phone size: the back is read,
   // the front stored as it is, both are the session's media.
   {
     const fronts = await startServer({ INEREG_PAGE_CAPTURE_FRONT: 'true' });
@@ -469,7 +508,7 @@ f.src = url; document.body.appendChild(f); };</script></body></html>`,
     await fronts.stop();
   }
 
-  // 7. Refusal pages: a forged token (another deployment's key), a token carrying
+  // 8. Refusal pages: a forged token (another deployment's key), a token carrying
   // another session's signature, a submitted session (case 1's), an expired session.
   {
     const tab = await camera.newPage({ viewport: PHONE });
@@ -523,8 +562,8 @@ f.src = url; document.body.appendChild(f); };</script></body></html>`,
     await tab.getByText('Verificación no disponible').waitFor();
     await tab.close();
   }
-  console.log('verification page: camera, file fallback, retake, incontext, cancel, front, refusals passed; ' +
-    `screenshots in ${shots}`);
+  console.log('verification page: camera, file fallback, retake, incontext, cancel, incontext camera denied, ' +
+    `front, refusals passed; screenshots in ${shots}`);
 }
 
 await runThenCleanUp(main, cleanups, work);

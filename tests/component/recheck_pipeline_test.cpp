@@ -6,8 +6,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
+#include <mutex>
 
 #include "checks/check_runner.hpp"
 #include "ine/situation.hpp"
@@ -135,7 +137,12 @@ TEST_F(RecheckPipelineTest, TheUpstreamSeesReChecksNoFasterThanTheRateLimit) {
   decided_and_rechecked(kRechecks);
   auto o = options();
   o.recheck.rate_per_second = kPerSecond;  // bursts of one: 50 ms apart
-  CheckRunner runner(*store_, *sessions_, *connector_, o, [&] { return now_ += 10; });
+  // The pace is kept in the store's time: here it runs with the steady clock the upstream
+  // measures with.
+  const auto started = std::chrono::steady_clock::now();
+  CheckRunner runner(*store_, *sessions_, *connector_, o, [started] {
+    return kT0 + 10 + std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started).count();
+  });
   runner.start();
   ASSERT_TRUE(testing::wait_until([&] { return runner.metrics().rechecks_same_verdict.value() == kRechecks; },
                                   kDeadline, "every re-check"));
@@ -155,6 +162,60 @@ TEST_F(RecheckPipelineTest, TheUpstreamSeesReChecksNoFasterThanTheRateLimit) {
             milliseconds(1'000 * (kRechecks - 1) / kPerSecond) - kJitter);
   // Only the decisions' own INE webhooks: an unchanged verdict sends none.
   EXPECT_EQ(ine_webhook_events(), std::vector<std::string>(kRechecks, "ine_registry"));
+}
+
+// Two nodes on one database (two store handles and two pipelines; one connector, as the
+// pace is the database's), the clock driven by the test: the upstream sees re-checks at the rate set, not twice it.
+// Each request is stamped with the driven time it arrived at; a re-check claimed at time
+// t arrives at t or later, so at most rate × (t − start) + burst carry a stamp ≤ t.
+TEST_F(RecheckPipelineTest, TwoNodesTogetherStartReChecksNoFasterThanTheRateLimit) {
+  constexpr int kRechecks = 12;
+  constexpr int kPerSecond = 10;  // bursts of one: 100 ms apart
+  constexpr store::TimeMs kStep = 100;
+  decided_and_rechecked(kRechecks);
+  std::mutex mutex;
+  std::vector<store::TimeMs> arrived_at;  // the driven time of each request's arrival
+  fake_.set_handler([&](const testing::FakeRequest&) {
+    const std::lock_guard lock(mutex);
+    arrived_at.push_back(now_.load());
+    return FakeReply::situation(ine::kSituationVigente);
+  });
+  const auto arrivals = [&] {
+    const std::lock_guard lock(mutex);
+    return arrived_at.size();
+  };
+
+  auto other_store = store::open_store(database_.url());
+  sessions::SessionWorkflow other_sessions(*other_store, std::make_shared<webhooks::WebhookPayloads>());
+  auto o = options();
+  o.recheck.rate_per_second = kPerSecond;
+  const store::TimeMs start = now_.load();
+  const auto clock = [&] { return now_.load(); };
+  CheckRunner one(*store_, *sessions_, *connector_, o, clock);
+  CheckRunner two(*other_store, other_sessions, *connector_, o, clock);
+  one.start();
+  two.start();
+  // One step of the driven clock at a time, once the pace's share of it has arrived.
+  for (std::size_t due = 1; due < kRechecks; ++due) {
+    ASSERT_TRUE(testing::wait_until([&] { return arrivals() >= due; }, kDeadline, "the paced re-checks"));
+    now_ += kStep;
+  }
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        return one.metrics().rechecks_same_verdict.value() + two.metrics().rechecks_same_verdict.value() == kRechecks;
+      },
+      kDeadline, "every re-check"));
+  one.stop();
+  two.stop();
+
+  const std::lock_guard lock(mutex);
+  ASSERT_EQ(arrived_at.size(), static_cast<std::size_t>(kRechecks));
+  for (std::size_t i = 0; i < arrived_at.size(); ++i) {
+    const auto stamped_by_then =
+        std::count_if(arrived_at.begin(), arrived_at.end(), [&](store::TimeMs t) { return t <= arrived_at[i]; });
+    EXPECT_LE(stamped_by_then, kPerSecond * (arrived_at[i] - start) / 1'000 + 1)
+        << "re-checks arrived by " << arrived_at[i] - start << " ms";
+  }
 }
 
 TEST_F(RecheckPipelineTest, AnOutageIsRecordedAsNoAnswerAndNeverChangesTheVerdict) {

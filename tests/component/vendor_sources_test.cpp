@@ -127,6 +127,19 @@ TEST(NufiPreset, AsksWithItsFieldsAndSubscriptionKey) {
   EXPECT_EQ(body.at("cic").as_string(), credential.cic);
   EXPECT_EQ(body.at("identificador_del_ciudadano").as_string(), credential.citizen_id);
 
+  // ine-domain.md §6.2: tipo_identificacion is the model letter (C–H). E, F, G and H are
+  // one lookup form (§5.1), asked as H. A model D credential (CIC + OCR) is asked as E–H
+  // first (its model cannot be told from those fields), then, not found there, as D.
+  fake.queue({json_reply(nufi_body(false, "No se obtuvieron datos de la consulta con los parámetros seleccionados"))});
+  const auto model_d = credential_of("D");
+  expect_verdict(lookup(*connector, model_d), 1, "model D");
+  ASSERT_EQ(fake.received().size(), 3u);
+  EXPECT_EQ(body_of(fake.received()[1]).at("tipo_identificacion").as_string(), "H");
+  const auto d_body = body_of(fake.received()[2]);
+  EXPECT_EQ(d_body.at("tipo_identificacion").as_string(), "D");
+  EXPECT_EQ(d_body.at("cic").as_string(), model_d.cic);
+  EXPECT_EQ(d_body.at("ocr").as_string(), model_d.ocr);
+
   const auto model_c = credential_of("C");
   lookup(*connector, model_c);
   const auto c_body = body_of(fake.received().back());
@@ -244,7 +257,12 @@ TEST(DiditPreset, OutcomeCodesMapOntoTheCatalog) {
 }
 
 TEST(DiditPreset, InconclusiveCodesErrorsAndMalformedAnswersAreNoVerdict) {
-  for (const char* code : {"PARTIAL_MATCH", "INVALID_INPUT", "INVALID_DOCUMENT_FORMAT", "SOURCE_UNAVAILABLE"}) {
+  // Didit's other standard outcome codes say nothing about the credential (the registry
+  // did not answer, withheld the record, or the input was wrong), and a code Didit adds
+  // later is unknown: none is a verdict.
+  for (const char* code :
+       {"PARTIAL_MATCH", "INVALID_INPUT", "INVALID_DOCUMENT_FORMAT", "MINOR_BLOCKED", "REGISTRY_UNAVAILABLE",
+        "REGISTRY_ERROR", "BIOMETRIC_IMAGE_UNUSABLE", "SOURCE_UNAVAILABLE", "A_CODE_ADDED_LATER", ""}) {
     expect_no_verdict(answer_of("didit", json_reply(didit_body("In Review", code))), code);
   }
   expect_no_verdict(answer_of("didit", json_reply(R"({"detail":"Invalid API key"})", 403)), "403");
@@ -285,6 +303,24 @@ TEST(CustomMapping, AnIncompleteMappingIsRefusedWhenBuilt) {
   EXPECT_THROW(make_http_connector(registry_of({acme})), std::invalid_argument);
   acme.body_eh = R"({"id":${cic})";  // not JSON
   EXPECT_THROW(make_http_connector(registry_of({acme})), std::invalid_argument);
+}
+
+// The answer kept --------------------------------------------------------------------------
+
+// The raw answer a verdict carries (sealed into the result by the pipeline) is the
+// vendor's body cut at registry.answer_max_bytes; 0 keeps none.
+TEST(AnswerKept, IsTheVendorsBodyCappedAtAnswerMaxBytes) {
+  const std::string body = nufi_body(true, "La credencial esta vigente");
+  for (const std::size_t cap : {std::size_t{0}, std::size_t{40}, body.size() + 1}) {
+    FakeUpstream fake;
+    fake.set_reply(json_reply(body));
+    auto options = registry_of({source("nufi", "nufi", fake)});
+    options.upstream.answer_max_bytes = cap;
+    const auto connector = make_http_connector(options);
+    const auto outcome = lookup(*connector, credential_of("H"));
+    expect_verdict(outcome, 1, "vigente");
+    EXPECT_EQ(outcome.answer, body.substr(0, cap)) << "cap " << cap;
+  }
 }
 
 // Failover ------------------------------------------------------------------------------

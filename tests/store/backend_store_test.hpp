@@ -27,7 +27,7 @@ class BackendStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void open_store(const WebhookUrls& urls) {
     if (GetParam() == "sqlite") {
-      store_ = sqlite::open_sqlite_store(dir_.file("store.db"), PoolOptions{.size = 4});
+      store_ = another_handle();
     } else {
       const char* url = std::getenv(testing::kPostgresUrlVariable);
       if (url == nullptr || *url == '\0') {
@@ -37,7 +37,7 @@ class BackendStoreTest : public ::testing::TestWithParam<std::string> {
       std::random_device random;
       database_ = "inereg_t_" + std::to_string(random()) + std::to_string(random());
       testing::PgConnection(admin_url_).query("CREATE DATABASE " + database_);
-      store_ = postgres::open_postgres_store(testing::with_database(admin_url_, database_), PoolOptions{.size = 4});
+      store_ = another_handle();
     }
     sessions_ = std::make_unique<sessions::SessionWorkflow>(*store_, std::make_shared<webhooks::WebhookPayloads>());
     Integration integration;
@@ -47,6 +47,14 @@ class BackendStoreTest : public ::testing::TestWithParam<std::string> {
     integration.created_at = kStoreTestT0;
     store_->create_integration(integration, "sealed");
     ASSERT_TRUE(store_->set_integration_webhooks("i1", urls));
+  }
+
+  // A new Store on the test's database, as another node (or process) would open it.
+  std::unique_ptr<Store> another_handle() {
+    if (GetParam() == "sqlite") {
+      return sqlite::open_sqlite_store(dir_.file("store.db"), PoolOptions{.size = 4});
+    }
+    return postgres::open_postgres_store(testing::with_database(admin_url_, database_), PoolOptions{.size = 4});
   }
 
   void TearDown() override {

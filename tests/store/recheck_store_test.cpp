@@ -3,12 +3,15 @@
 // changed verdict queues — while the session's own answer and decision stay as they were.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backend_store_test.hpp"
+#include "checks/recheck_pace.hpp"
 #include "checks/recheck_scheduler.hpp"
 #include "ine/situation.hpp"
 #include "registry/registry_file.hpp"
@@ -53,10 +56,18 @@ class RecheckStoreTest : public BackendStoreTest {
     return sessions_->request_rechecks(which, recheck_by::kOperator, now);
   }
 
+  // Claims due re-checks in a transaction of their own, unpaced (RecheckPaceTest paces them).
+  std::vector<ClaimedCheck> claim_rechecks(const std::string& owner, TimeMs now, int limit) {
+    const auto tx = store_->begin_write();
+    auto claimed = tx->claim_rechecks(owner, now, kLease, limit);
+    tx->commit();
+    return claimed;
+  }
+
   // Claims the one due re-check and records `verdict` (nullopt: no answer) as `owner`.
   sessions::RecheckRecorded answer(const std::optional<IneResult>& verdict, TimeMs now,
                                    const std::string& owner = "w1") {
-    const auto claimed = store_->claim_rechecks(owner, now, kLease, 10);
+    const auto claimed = claim_rechecks(owner, now, 10);
     if (claimed.size() != 1U) {
       ADD_FAILURE() << "claimed " << claimed.size() << " re-checks, expected 1";
       return sessions::RecheckRecorded::kClaimLost;
@@ -208,7 +219,7 @@ TEST_P(RecheckStoreTest, OnlyTheCurrentClaimRecordsAReCheck) {
   decided_session("s1", kVigente);
   ine_deliveries(kT0 + 10);
   ASSERT_EQ(request("s1", kT0 + 100), 1);
-  const auto lost = store_->claim_rechecks("w1", kT0 + 100, kLease, 10);
+  const auto lost = claim_rechecks("w1", kT0 + 100, 10);
   ASSERT_EQ(lost.size(), 1U);
   // w1's lease expires; w2 claims the same re-check again.
   EXPECT_EQ(answer(kVigente, kT0 + 100 + kLease + 1, "w2"), sessions::RecheckRecorded::kSameVerdict);
@@ -223,7 +234,7 @@ TEST_P(RecheckStoreTest, OnlyTheCurrentClaimRecordsAReCheck) {
 TEST_P(RecheckStoreTest, ARetriedReCheckIsDueAgainUnderItsClaimOnly) {
   decided_session("s1", kVigente);
   ASSERT_EQ(request("s1", kT0 + 100), 1);
-  const auto claimed = store_->claim_rechecks("w1", kT0 + 100, kLease, 10);
+  const auto claimed = claim_rechecks("w1", kT0 + 100, 10);
   ASSERT_EQ(claimed.size(), 1U);
   EXPECT_EQ(claimed[0].session_id, "s1");
   EXPECT_EQ(claimed[0].credential.cic, credentials_["s1"].cic);  // looked up like the session's own check
@@ -231,8 +242,8 @@ TEST_P(RecheckStoreTest, ARetriedReCheckIsDueAgainUnderItsClaimOnly) {
   const RecheckRetry retry{{*claimed[0].recheck_id, claimed[0].attempts}, kT0 + 5'000};
   EXPECT_EQ(sessions_->retry_rechecks("w2", std::span(&retry, 1)), std::vector<bool>{false});
   EXPECT_EQ(sessions_->retry_rechecks("w1", std::span(&retry, 1)), std::vector<bool>{true});
-  EXPECT_TRUE(store_->claim_rechecks("w1", kT0 + 4'999, kLease, 10).empty());
-  const auto again = store_->claim_rechecks("w1", kT0 + 5'000, kLease, 10);
+  EXPECT_TRUE(claim_rechecks("w1", kT0 + 4'999, 10).empty());
+  const auto again = claim_rechecks("w1", kT0 + 5'000, 10);
   ASSERT_EQ(again.size(), 1U);
   EXPECT_EQ(again[0].attempts, 2);
   EXPECT_FALSE(store_->list_rechecks("s1")[0].checked_at);
@@ -268,7 +279,7 @@ TEST_P(RecheckStoreTest, OperatorRequestsSelectSessionsWithAResult) {
   // Asked again: still one pending each, due at the earlier time.
   EXPECT_EQ(request("s1", kT0 + 5), 1);
   EXPECT_EQ(store_->list_rechecks("s1").size(), 1U);
-  EXPECT_EQ(store_->claim_rechecks("w1", kT0 + 5, kLease, 10).size(), 1U);
+  EXPECT_EQ(claim_rechecks("w1", kT0 + 5, 10).size(), 1U);
 }
 
 TEST_P(RecheckStoreTest, DeletingTheSessionDeletesItsHistory) {
@@ -276,7 +287,7 @@ TEST_P(RecheckStoreTest, DeletingTheSessionDeletesItsHistory) {
   ASSERT_EQ(request("s1", kT0 + 100), 1);
   EXPECT_EQ(answer(kVigente, kT0 + 200), sessions::RecheckRecorded::kSameVerdict);
   ASSERT_EQ(request("s1", kT0 + 300), 1);
-  const auto pending = store_->claim_rechecks("w1", kT0 + 300, kLease, 10);
+  const auto pending = claim_rechecks("w1", kT0 + 300, 10);
   ASSERT_EQ(pending.size(), 1U);
   const DeleteRateLimit unlimited{0, 0};
   ASSERT_EQ(sessions_->delete_session("s1", "i1", unlimited, kT0 + 400).outcome,
@@ -286,6 +297,101 @@ TEST_P(RecheckStoreTest, DeletingTheSessionDeletesItsHistory) {
   EXPECT_EQ(sessions_->complete_rechecks("w1", std::span(&late, 1), kT0 + 500).front(),
             sessions::RecheckRecorded::kClaimLost);
 }
+
+// checks::RecheckPace over the recheck_pace row (migration 12): one bucket for every
+// node on the database, taken only for re-checks actually claimed. Times are driven.
+class RecheckPaceTest : public RecheckStoreTest {
+ protected:
+  static constexpr int kPerSecond = 100;  // 10 ms apart, bursts of 5 (a twentieth)
+  static constexpr int kBurst = 5;
+
+  // `count` decided sessions, each with a re-check due from kT0 + 10.
+  void due_rechecks(int count) {
+    for (int i = 0; i < count; ++i) {
+      decided_session("s" + std::to_string(i), kVigente);
+    }
+    RecheckSelection all;
+    all.integration_id = "i1";
+    all.decided_before = kDecidedAt + 1;
+    ASSERT_EQ(sessions_->request_rechecks(all, recheck_by::kOperator, kT0 + 10), count);
+  }
+};
+
+TEST_P(RecheckPaceTest, TwoNodesOnOneDatabaseShareOneBucket) {
+  due_rechecks(80);
+  const auto other_node = another_handle();
+  checks::RecheckPace one(*store_, kPerSecond);
+  checks::RecheckPace two(*other_node, kPerSecond);
+  constexpr TimeMs kStart = kT0 + 100;
+
+  // The first node empties the bucket; the second finds it empty and learns when to come back.
+  const auto first = one.claim("n1", kStart, kLease, 100);
+  EXPECT_EQ(first.rechecks.size(), static_cast<std::size_t>(kBurst));
+  const auto second = two.claim("n2", kStart, kLease, 100);
+  EXPECT_EQ(second.allowed, 0);
+  EXPECT_TRUE(second.rechecks.empty());
+  EXPECT_EQ(second.next_allowed_at, kStart + 10);
+
+  // Both nodes claiming in turn for half a second, at irregular times: together never more
+  // than rate × t + burst, and the rate is reached.
+  std::size_t started = first.rechecks.size();
+  TimeMs elapsed = 0;
+  for (elapsed = 7; elapsed <= 500; elapsed += 7) {
+    started += two.claim("n2", kStart + elapsed, kLease, 100).rechecks.size();
+    started += one.claim("n1", kStart + elapsed, kLease, 100).rechecks.size();
+    EXPECT_LE(started, static_cast<std::size_t>(kPerSecond * elapsed / 1'000 + kBurst)) << "after " << elapsed << " ms";
+  }
+  elapsed -= 7;
+  EXPECT_EQ(started, static_cast<std::size_t>(kPerSecond * elapsed / 1'000 + kBurst));
+}
+
+TEST_P(RecheckPaceTest, NodesClaimingAtTheSameMomentTakeOneBurstBetweenThem) {
+  due_rechecks(40);
+  const auto other_node = another_handle();
+  checks::RecheckPace one(*store_, kPerSecond);
+  checks::RecheckPace two(*other_node, kPerSecond);
+  std::atomic<std::size_t> started{0};
+  // Four threads, two per node, each claiming again and again at one instant: the row's
+  // lock makes them take turns, so the burst is all they get together.
+  std::vector<std::thread> claimers;
+  for (int t = 0; t < 4; ++t) {
+    claimers.emplace_back([&, t] {
+      auto& pace = t % 2 == 0 ? one : two;
+      for (int i = 0; i < 10; ++i) {
+        started += pace.claim("n" + std::to_string(t), kT0 + 100, kLease, 3).rechecks.size();
+      }
+    });
+  }
+  for (auto& claimer : claimers) {
+    claimer.join();
+  }
+  EXPECT_EQ(started.load(), static_cast<std::size_t>(kBurst));
+}
+
+TEST_P(RecheckPaceTest, AStartIsSpentOnlyOnAClaimedReCheck) {
+  due_rechecks(2);
+  checks::RecheckPace pace(*store_, kPerSecond);
+  // Two due, five allowed: the three left stay in the bucket.
+  const auto few = pace.claim("n1", kT0 + 100, kLease, 100);
+  EXPECT_EQ(few.rechecks.size(), 2U);
+  EXPECT_EQ(few.allowed, kBurst);
+  for (const auto& claimed : few.rechecks) {
+    const sessions::RecheckAnswer answer{{*claimed.recheck_id, claimed.attempts}, claimed.session_id, kVigente, ""};
+    ASSERT_EQ(sessions_->complete_rechecks("n1", std::span(&answer, 1), kT0 + 100).front(),
+              sessions::RecheckRecorded::kSameVerdict);
+  }
+  RecheckSelection all;
+  all.integration_id = "i1";
+  all.decided_before = kDecidedAt + 1;
+  ASSERT_EQ(sessions_->request_rechecks(all, recheck_by::kOperator, kT0 + 100), 2);
+  EXPECT_EQ(pace.claim("n1", kT0 + 100, kLease, 100).rechecks.size(), 2U);
+  const auto rest = pace.claim("n1", kT0 + 100, kLease, 100);
+  EXPECT_EQ(rest.allowed, 1);
+  EXPECT_TRUE(rest.rechecks.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RecheckPaceTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 INSTANTIATE_TEST_SUITE_P(Backends, RecheckStoreTest, ::testing::Values("sqlite", "postgres"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });

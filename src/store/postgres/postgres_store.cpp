@@ -643,6 +643,35 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
         ids);
   }
 
+  std::vector<ClaimedCheck> claim_rechecks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) override {
+    std::vector<ClaimedCheck> claimed;
+    if (limit <= 0) {
+      return claimed;
+    }
+    // The row locks taken by FOR UPDATE SKIP LOCKED are held until the transaction ends.
+    const Result rows = c_.run(sql::kClaimRechecks, Params().add(owner).add(now + lease_ms).add(now).add(limit));
+    claimed.reserve(static_cast<std::size_t>(rows.rows()));
+    for (int row = 0; row < rows.rows(); ++row) {
+      ClaimedCheck check;
+      check.recheck_id = rows.integer(row, 0);
+      check.session_id = rows.text(row, 1);
+      check.attempts = static_cast<int>(rows.integer(row, 2));
+      check.credential = rows::credential(Row(rows, row), 3);
+      claimed.push_back(std::move(check));
+    }
+    return claimed;
+  }
+
+  std::int64_t lock_recheck_pace() override {
+    const Result row = c_.run(sql::kLockRecheckPace);
+    if (row.rows() == 0) {
+      throw StoreError("PostgreSQL: the recheck_pace row is missing (migration 12)");
+    }
+    return row.integer(0, 0);
+  }
+
+  void set_recheck_pace(std::int64_t state_us) override { c_.run(sql::kUpdateRecheckPace, Params().add(state_us)); }
+
   bool lock_integration(std::string_view integration_id) override {
     return c_.run(sql::kLockIntegration, Params().add(integration_id)).rows() > 0;
   }
@@ -898,26 +927,6 @@ class PostgresStore final : public Store {
       check.attempts = static_cast<int>(rows.integer(row, 1));
       check.credential = rows::credential(Row(rows, row), 2);
       check.read_document = rows.boolean(row, 8);
-      claimed.push_back(std::move(check));
-    }
-    return claimed;
-  }
-
-  std::vector<ClaimedCheck> claim_rechecks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) override {
-    std::vector<ClaimedCheck> claimed;
-    if (limit <= 0) {
-      return claimed;
-    }
-    auto lease = acquire();
-    // One statement, so its own transaction (as claim_checks).
-    const Result rows = (*lease).run(sql::kClaimRechecks, Params().add(owner).add(now + lease_ms).add(now).add(limit));
-    claimed.reserve(static_cast<std::size_t>(rows.rows()));
-    for (int row = 0; row < rows.rows(); ++row) {
-      ClaimedCheck check;
-      check.recheck_id = rows.integer(row, 0);
-      check.session_id = rows.text(row, 1);
-      check.attempts = static_cast<int>(rows.integer(row, 2));
-      check.credential = rows::credential(Row(rows, row), 3);
       claimed.push_back(std::move(check));
     }
     return claimed;

@@ -197,6 +197,16 @@ CREATE TABLE page_tries (
   unreadable_photos  INTEGER NOT NULL
 );
 )sql"},
+    // The cluster's re-check pace (checks::RecheckPace): one row holding the token
+    // bucket's state, locked by the transaction that claims re-checks, so that every node
+    // on the database starts re-checks from the same bucket.
+    Migration{12, R"sql(
+CREATE TABLE recheck_pace (
+  id               INTEGER PRIMARY KEY CHECK (id = 1),
+  allowed_from_us  BIGINT NOT NULL       -- checks::LookupPace's state, microseconds since the epoch
+);
+INSERT INTO recheck_pace(id, allowed_from_us) VALUES (1, 0);
+)sql"},
 };
 
 // The schema version this build needs: its newest migration.
@@ -466,6 +476,9 @@ inline constexpr std::string_view kClaimRechecks =
     "UPDATE ine_rechecks h SET lease_owner = $1, lease_until = $2, attempts = h.attempts + 1 "
     "FROM due, sessions s WHERE h.id = due.id AND s.id = h.session_id "
     "RETURNING h.id, h.session_id, h.attempts, s.cic, s.citizen_id, s.ocr, s.elector_key, s.emission_number, s.curp";
+// Held until the claiming transaction ends: the nodes' claims take turns on the pace.
+inline constexpr std::string_view kLockRecheckPace = "SELECT allowed_from_us FROM recheck_pace WHERE id = 1 FOR UPDATE";
+inline constexpr std::string_view kUpdateRecheckPace = "UPDATE recheck_pace SET allowed_from_us = $1 WHERE id = 1";
 // $1 ids, $2 attempts, $3 checked at, $4 outcomes, $5 active, $6 document states,
 // $7 situations, $8 changed, $9 sources, $10 owner.
 inline constexpr std::string_view kFinishClaimedRechecks =

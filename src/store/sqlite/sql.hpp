@@ -195,6 +195,16 @@ CREATE TABLE page_tries (
   unreadable_photos  INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    // The cluster's re-check pace (checks::RecheckPace): one row holding the token
+    // bucket's state, taken in the transaction that claims re-checks, so that every node
+    // on the database starts re-checks from the same bucket.
+    Migration{12, R"sql(
+CREATE TABLE recheck_pace (
+  id               INTEGER PRIMARY KEY CHECK (id = 1),
+  allowed_from_us  INTEGER NOT NULL      -- checks::LookupPace's state, microseconds since the epoch
+);
+INSERT INTO recheck_pace(id, allowed_from_us) VALUES (1, 0);
+)sql"},
 };
 
 // The schema version this build needs: its newest migration.
@@ -404,6 +414,9 @@ inline constexpr std::string_view kClaimRechecks =
     "UPDATE ine_rechecks SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 "
     "WHERE id IN (SELECT id FROM ine_rechecks WHERE state = 'pending' AND next_run_at <= ? "
     "AND lease_until <= ? ORDER BY next_run_at LIMIT ?) RETURNING id, session_id, attempts";
+// Inside the claim's write transaction, which already excludes every other writer.
+inline constexpr std::string_view kSelectRecheckPace = "SELECT allowed_from_us FROM recheck_pace WHERE id = 1";
+inline constexpr std::string_view kUpdateRecheckPace = "UPDATE recheck_pace SET allowed_from_us = ? WHERE id = 1";
 inline constexpr std::string_view kFinishClaimedRecheck =
     "UPDATE ine_rechecks SET state = 'done', lease_owner = NULL, lease_until = 0, checked_at = ?, outcome = ?, "
     "active = ?, document_state = ?, situation = ?, changed = ?, source = ? "

@@ -201,6 +201,17 @@ std::optional<Session> select_session(Connection& c, std::string_view session_id
   return rows::session(select);
 }
 
+// The claimed sessions' credentials, read inside the claim's transaction.
+void load_credentials(Connection& c, std::vector<ClaimedCheck>& claimed) {
+  for (auto& check : claimed) {
+    Statement credential(c, sql::kSelectCheckCredential);
+    credential.bind(check.session_id);
+    if (credential.step()) {
+      check.credential = rows::credential(credential, 0);
+    }
+  }
+}
+
 using Pool = ConnectionPool<Connection>;
 
 // The session workflow's write transaction: one pooled connection, BEGIN IMMEDIATE to
@@ -430,6 +441,39 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
       applied.push_back(c_.changes() == 1);
     }
     return applied;
+  }
+
+  std::vector<ClaimedCheck> claim_rechecks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) override {
+    std::vector<ClaimedCheck> claimed;
+    if (limit <= 0) {
+      return claimed;
+    }
+    {
+      Statement claim(c_, sql::kClaimRechecks);
+      claim.bind(owner).bind(now + lease_ms).bind(now).bind(now).bind(limit);
+      while (claim.step()) {
+        ClaimedCheck check;
+        check.recheck_id = claim.integer(0);
+        check.session_id = claim.text(1);
+        check.attempts = static_cast<int>(claim.integer(2));
+        claimed.push_back(std::move(check));
+      }
+    }
+    load_credentials(c_, claimed);
+    return claimed;
+  }
+
+  std::int64_t lock_recheck_pace() override {
+    Statement select(c_, sql::kSelectRecheckPace);
+    if (!select.step()) {
+      throw StoreError("SQLite: the recheck_pace row is missing (migration 12)");
+    }
+    return select.integer(0);
+  }
+
+  void set_recheck_pace(std::int64_t state_us) override {
+    Statement update(c_, sql::kUpdateRecheckPace);
+    update.bind(state_us).run();
   }
 
   bool lock_integration(std::string_view integration_id) override {
@@ -720,30 +764,6 @@ class SqliteStore final : public Store {
     return claimed;
   }
 
-  std::vector<ClaimedCheck> claim_rechecks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) override {
-    std::vector<ClaimedCheck> claimed;
-    if (limit <= 0) {
-      return claimed;
-    }
-    auto lease = pool_.acquire();
-    Connection& c = *lease;
-    ScopedTransaction<Connection> tx(c, sql::kBeginImmediate);  // as claim_checks
-    {
-      Statement claim(c, sql::kClaimRechecks);
-      claim.bind(owner).bind(now + lease_ms).bind(now).bind(now).bind(limit);
-      while (claim.step()) {
-        ClaimedCheck check;
-        check.recheck_id = claim.integer(0);
-        check.session_id = claim.text(1);
-        check.attempts = static_cast<int>(claim.integer(2));
-        claimed.push_back(std::move(check));
-      }
-    }
-    load_credentials(c, claimed);
-    tx.commit();
-    return claimed;
-  }
-
   std::vector<Recheck> list_rechecks(std::string_view session_id) override {
     auto lease = pool_.acquire();
     Statement select(*lease, sql::kSelectSessionRechecks);
@@ -927,17 +947,6 @@ class SqliteStore final : public Store {
   }
 
  private:
-  // The claimed sessions' credentials, read inside the claim's transaction.
-  static void load_credentials(Connection& c, std::vector<ClaimedCheck>& claimed) {
-    for (auto& check : claimed) {
-      Statement credential(c, sql::kSelectCheckCredential);
-      credential.bind(check.session_id);
-      if (credential.step()) {
-        check.credential = rows::credential(credential, 0);
-      }
-    }
-  }
-
   void migrate(Connection& connection) {
     connection.exec(sql::kCreateMigrationsTable);
     ScopedTransaction<Connection> tx(connection, sql::kBeginImmediate);
