@@ -107,12 +107,19 @@ TEST_F(DocumentReadingTest, UnreadableImageIsResubmissionRequestedWithPoorImageQ
   EXPECT_EQ(text_of(verification.at("reason")),
             "Poor image quality: the machine-readable zone of the document could not be read");
   EXPECT_EQ(client_->ine_registry(id).status, 404);  // no registry answer was made up
-  // Counted for operators, without personal data.
+  // Counted for operators, without personal data. The count follows the reading's commit,
+  // which the decision above already shows: it may land a moment later.
   testing::HttpCall metrics;
   metrics.method = "GET";
   metrics.target = "/metrics";
-  const std::string page = testing::http_call(port(), metrics).body;
-  EXPECT_NE(page.find("inereg_check_document_readings_total{outcome=\"unreadable\"} 1\n"), std::string::npos) << page;
+  std::string page;
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        page = testing::http_call(port(), metrics).body;
+        return page.find("inereg_check_document_readings_total{outcome=\"unreadable\"} 1\n") != std::string::npos;
+      },
+      kReadingDeadline, "the unreadable reading to be counted"))
+      << page;
   EXPECT_NE(page.find("inereg_check_document_readings_total{outcome=\"credential\"} 0\n"), std::string::npos) << page;
 }
 
