@@ -7,7 +7,15 @@ legend "DATOS SINTETICOS". Output: images plus manifest.tsv (the truth MRZ per i
 Deterministic per seed (same seed, same Pillow/libjpeg -> same files).
 
     cardgen.py --out DIR --count N [--seed S] [--difficulty mixed|clean|hard]
-               [--width 1024] [--formats jpg,png,webp] [--misprint]
+               [--width 1024] [--formats jpg,png,webp] [--misprint] [--phone]
+
+--phone draws what a phone camera takes instead of a flat scan-like photo: the card
+tilted away from the camera (each corner moved independently by up to 5 % of the frame),
+filling 50-70 % of a 1280-1600 px wide frame, on a cluttered table (wood or cloth, a
+keyboard, a printed page, a hand holding the card), with shadows, a soft specular
+highlight that may cross the MRZ, directional motion blur of 0.5-2 px, down-scaling from
+the sensor's resolution, sensor noise and JPEG quality 45-70 (--width and --formats are
+ignored: phones save JPEG at their own size).
 
 --misprint prints each card with one CIC digit changed, so its check digits no longer
 hold (the manifest gives the MRZ as printed): a reader must reject such a card, never
@@ -217,6 +225,196 @@ def variation(rng, difficulty):
             "noise": rng.uniform(0, 10), "light": rng.uniform(0, 0.6), "quality": rng.randint(55, 92)}
 
 
+# --- Phone-like photos (--phone) ---------------------------------------------------------
+
+
+def perspective_coefficients(to_points, from_points):
+    """PIL's PERSPECTIVE data: maps each of the four `to_points` (output image) onto the
+    matching `from_points` (input image)."""
+    rows, rhs = [], []
+    for (x, y), (u, v) in zip(to_points, from_points):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+        rhs += [u, v]
+    return np.linalg.solve(np.array(rows, dtype=np.float64), np.array(rhs, dtype=np.float64)).tolist()
+
+
+def apply_homography(coefficients, x, y):
+    a, b, c, d, e, f, g, h = coefficients
+    w = g * x + h * y + 1
+    return (a * x + b * y + c) / w, (d * x + e * y + f) / w
+
+
+def gaussian_blob(shape, center, sigma_along, sigma_across, angle):
+    """A soft elliptical spot, 1 at its centre."""
+    dx = np.arange(shape[1], dtype=np.float32)[None, :] - center[0]
+    dy = np.arange(shape[0], dtype=np.float32)[:, None] - center[1]
+    cos, sin = math.cos(angle), math.sin(angle)
+    along, across = dx * cos + dy * sin, -dx * sin + dy * cos
+    return np.exp(-0.5 * ((along / sigma_along) ** 2 + (across / sigma_across) ** 2))
+
+
+def cluttered_table(rng, nprng, w, h, fonts):
+    """Wood grain or cloth, and on it some of: a keyboard, a printed page, a pen."""
+    xs, ys = np.arange(w, dtype=np.float32)[None, :], np.arange(h, dtype=np.float32)[:, None]
+    if rng.random() < 0.5:  # wood: grain along one direction
+        base = np.array([rng.randint(110, 190), rng.randint(70, 130), rng.randint(30, 80)], dtype=np.float32)
+        angle = rng.uniform(0, math.pi)
+        along = xs * math.sin(angle) - ys * math.cos(angle)
+        grain = np.sin(along / rng.uniform(3, 9) + 3 * np.sin(along / rng.uniform(60, 200))) * rng.uniform(8, 22)
+        pixels = base + grain[..., None]
+    else:  # cloth or laminate: a flat colour with fine noise
+        base = np.array([rng.randint(40, 230) for _ in range(3)], dtype=np.float32)
+        pixels = base + rng.uniform(3, 12) * nprng.standard_normal((h, w, 1), dtype=np.float32)
+    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    if rng.random() < 0.5:  # a keyboard: rows of dark keys with light legends
+        key = rng.randint(int(w * 0.035), int(w * 0.055))
+        kx, ky = rng.randint(-w // 4, w // 2), rng.choice([rng.randint(-key * 2, h // 6), rng.randint(h // 2, h)])
+        keys = "QWERTYUIOPASDFGHJKLZXCVBNM1234567890"
+        legend = ImageFont.truetype(fonts["sans_path"], max(8, key // 3))
+        shade = rng.randint(20, 70)
+        for row in range(5):
+            for col in range(14):
+                x0, y0 = kx + col * key + row * key // 3, ky + row * key
+                draw.rounded_rectangle([x0, y0, x0 + key - 4, y0 + key - 4], radius=key // 6,
+                                       fill=(shade, shade, shade + 5))
+                draw.text((x0 + key // 4, y0 + key // 5), rng.choice(keys), font=legend, fill=(210, 210, 210))
+    if rng.random() < 0.4:  # a printed page with ragged lines of text
+        page = Image.new("RGB", (rng.randint(w // 3, w // 2), rng.randint(h // 3, h // 2)), (238, 236, 230))
+        page_draw = ImageDraw.Draw(page)
+        size = rng.randint(14, 26)
+        text_font = ImageFont.truetype(fonts["sans_path"], size)
+        words = ["FACTURA", "TOTAL", "IMPORTE", "FECHA", "CLIENTE", "PAGO", "SALDO", "REFERENCIA", "MXN"]
+        for line in range(2, page.height // (size * 2) - 1):
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(2, 7)))
+            page_draw.text((size, line * size * 2), text, font=text_font, fill=(40, 40, 50))
+        page = page.rotate(rng.uniform(-25, 25), resample=Image.BICUBIC, expand=True, fillcolor=(0, 0, 0))
+        mask = page.convert("L").point(lambda v: 255 if v > 0 else 0)
+        image.paste(page, (rng.randint(-page.width // 3, w - page.width // 2), rng.randint(-page.height // 3, h - page.height // 2)), mask)
+    if rng.random() < 0.4:  # a pen
+        x0, y0 = rng.randint(0, w), rng.randint(0, h)
+        angle = rng.uniform(0, math.pi)
+        length = rng.uniform(0.2, 0.4) * w
+        draw.line([(x0, y0), (x0 + length * math.cos(angle), y0 + length * math.sin(angle))],
+                  fill=tuple(rng.randint(0, 90) for _ in range(3)), width=rng.randint(8, 16))
+    return image
+
+
+def draw_thumb(image, rng, corners):
+    """A thumb holding the card by its left or right edge, above the MRZ."""
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = corners  # top-left, top-right, bottom-right, bottom-left
+    t = rng.uniform(0.2, 0.45)  # how far down the edge (the MRZ is in the bottom third)
+    if rng.random() < 0.5:
+        ex, ey, outward = x0 + (x3 - x0) * t, y0 + (y3 - y0) * t, -1
+    else:
+        ex, ey, outward = x1 + (x2 - x1) * t, y1 + (y2 - y1) * t, 1
+    card_w = math.hypot(x1 - x0, y1 - y0)
+    # Long enough to reach out of the frame, like a hand's.
+    length, width = card_w * rng.uniform(0.9, 1.2), card_w * rng.uniform(0.09, 0.12)
+    overlap = card_w * rng.uniform(0.03, 0.08)
+    cx = ex + outward * (length / 2 - overlap)
+    mask = Image.new("L", image.size, 0)
+    ImageDraw.Draw(mask).ellipse([cx - length / 2, ey - width / 2, cx + length / 2, ey + width / 2], fill=255)
+    mask = mask.filter(ImageFilter.GaussianBlur(2))
+    skin = Image.new("RGB", image.size, (rng.randint(150, 235), rng.randint(105, 175), rng.randint(80, 140)))
+    image.paste(skin, (0, 0), mask)
+
+
+def motion_blur_kernel(length, direction):
+    """A 5 x 5 kernel smearing each pixel along `direction` over `length` (at most 2) pixels:
+    points along the segment, each spread bilinearly over its four neighbouring taps."""
+    weights = np.zeros((5, 5))
+    samples = 21
+    for i in range(samples):
+        t = length * (i / (samples - 1) - 0.5)
+        x, y = 2 + t * math.cos(direction), 2 + t * math.sin(direction)
+        x0, y0 = int(math.floor(x)), int(math.floor(y))
+        fx, fy = x - x0, y - y0
+        weights[y0, x0] += (1 - fx) * (1 - fy)
+        weights[y0, x0 + 1] += fx * (1 - fy)
+        weights[y0 + 1, x0] += (1 - fx) * fy
+        weights[y0 + 1, x0 + 1] += fx * fy
+    return ImageFilter.Kernel((5, 5), (weights / weights.sum()).flatten().tolist(), scale=1)
+
+
+def phone_variation(rng):
+    return {"frame_w": rng.randint(1280, 1600), "card_frac": rng.uniform(0.5, 0.7), "rotation": rng.uniform(-2, 2),
+            "sensor_scale": rng.uniform(1.0, 1.6), "motion": rng.uniform(0.5, 2.0),
+            "motion_angle": rng.uniform(0, 180), "defocus": rng.choice([0.0, rng.uniform(0.2, 0.7)]),
+            "highlight": rng.uniform(0.4, 0.8), "highlight_on_mrz": rng.random() < 0.5,
+            "shadow": rng.choice([0.0, rng.uniform(0.2, 0.45)]), "light": rng.uniform(0, 0.4),
+            "noise": rng.uniform(1.5, 5), "thumb": rng.random() < 0.4, "quality": rng.randint(45, 70)}
+
+
+def phone_photograph(card, rng, nprng, params, fonts):
+    """The card as a phone takes it: perspective, clutter, light, blur, down-scaling."""
+    out_w = params["frame_w"]
+    out_h = out_w * 3 // 4
+    scale = params["sensor_scale"]  # drawn at the sensor's size, saved smaller
+    w, h = int(out_w * scale), int(out_h * scale)
+    image = cluttered_table(rng, nprng, w, h, fonts)
+
+    # Where the card's corners land: a rotated rectangle, each corner then moved on its own
+    # by up to 5 % of the frame (the card tilted away from the camera).
+    card_w = params["card_frac"] * w
+    card_h = card_w * CARD_H / CARD_W
+    angle = math.radians(params["rotation"])
+    margin = 0.06 * w
+    cx = rng.uniform(margin + card_w / 2, w - margin - card_w / 2)
+    cy = rng.uniform(margin + card_h / 2, max(margin + card_h / 2 + 1, h - margin - card_h / 2))
+    corners = []
+    for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
+        dx, dy = sx * card_w / 2, sy * card_h / 2
+        x = cx + dx * math.cos(angle) - dy * math.sin(angle) + rng.uniform(-0.05, 0.05) * w
+        y = cy + dx * math.sin(angle) + dy * math.cos(angle) + rng.uniform(-0.05, 0.05) * h
+        corners.append((min(max(x, 2), w - 3), min(max(y, 2), h - 3)))
+    source = card.resize((int(card_w), int(card_h)), Image.LANCZOS)
+    mask = Image.new("L", source.size, 0)
+    ImageDraw.Draw(mask).rounded_rectangle([0, 0, source.width - 1, source.height - 1], radius=source.width // 30,
+                                           fill=255)
+    source.putalpha(mask)
+    source_corners = [(0, 0), (source.width, 0), (source.width, source.height), (0, source.height)]
+    to_source = perspective_coefficients(corners, source_corners)
+    to_frame = perspective_coefficients(source_corners, corners)
+    warped = source.transform((w, h), Image.PERSPECTIVE, to_source, resample=Image.BICUBIC)
+    image.paste(warped, (0, 0), warped)
+    if params["thumb"]:
+        draw_thumb(image, rng, corners)
+
+    pixels = np.asarray(image).astype(np.float32)
+    xs, ys = np.arange(w, dtype=np.float32)[None, :], np.arange(h, dtype=np.float32)[:, None]
+    if params["light"] > 0:  # light falling off across the frame
+        lx, ly = rng.uniform(0, w), rng.uniform(0, h)
+        dist = np.sqrt((xs - lx) ** 2 + (ys - ly) ** 2) / math.hypot(w, h)
+        pixels *= (1.0 - params["light"] * dist)[..., None]
+    if params["shadow"] > 0:  # a soft-edged shadow (the phone, a hand) that may cross the card
+        shade = Image.new("L", (w, h), 0)
+        sx, sy = rng.uniform(0, w), rng.uniform(0, h)
+        points = [(sx + rng.uniform(-0.5, 0.5) * w, sy + rng.uniform(-0.5, 0.5) * h) for _ in range(4)]
+        ImageDraw.Draw(shade).polygon(points, fill=255)
+        shade = shade.filter(ImageFilter.GaussianBlur(rng.uniform(0.01, 0.04) * w))
+        pixels *= (1.0 - params["shadow"] * np.asarray(shade, dtype=np.float32) / 255.0)[..., None]
+    # A lamp's reflection on the laminate: a soft spot that lifts the card towards white.
+    if params["highlight_on_mrz"]:
+        u, v = rng.uniform(0.15, 0.85) * source.width, (1 - rng.uniform(0.06, 0.25)) * source.height
+    else:
+        u, v = rng.uniform(0, 1) * source.width, rng.uniform(0, 1) * source.height
+    spot = gaussian_blob((h, w), apply_homography(to_frame, u, v), rng.uniform(0.05, 0.15) * card_w,
+                         rng.uniform(0.03, 0.08) * card_w, rng.uniform(0, math.pi))
+    on_card = np.asarray(warped.getchannel("A"), dtype=np.float32) / 255.0
+    pixels += (255.0 - pixels) * (params["highlight"] * spot * on_card)[..., None]
+    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+    if params["defocus"] > 0:
+        image = image.filter(ImageFilter.GaussianBlur(params["defocus"] * scale))
+    image = image.resize((out_w, out_h), rng.choice([Image.BILINEAR, Image.BICUBIC, Image.LANCZOS, Image.BOX]))
+    image = image.filter(motion_blur_kernel(params["motion"], math.radians(params["motion_angle"])))
+    pixels = np.asarray(image, dtype=np.float32)
+    pixels += params["noise"] * nprng.standard_normal(pixels.shape, dtype=np.float32)
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True)
@@ -228,6 +426,7 @@ def main():
     parser.add_argument("--formats", default="jpg", help="comma-separated, cycled over images: jpg,png,webp")
     parser.add_argument("--misprint", action="store_true",
                         help="change one CIC digit after the check digits are computed")
+    parser.add_argument("--phone", action="store_true", help="phone-camera photos (see above)")
     args = parser.parse_args()
 
     fonts = {
@@ -235,6 +434,7 @@ def main():
         "text": ImageFont.truetype(find_font("DejaVu Sans"), 24),
         "small": ImageFont.truetype(find_font("DejaVu Sans"), 19),
         "bold": ImageFont.truetype(find_font("DejaVu Sans:bold"), 28),
+        "sans_path": find_font("DejaVu Sans"),
     }
     formats = args.formats.split(",")
     os.makedirs(args.out, exist_ok=True)
@@ -250,10 +450,16 @@ def main():
                 slot = rng.randrange(5, 14)  # a CIC digit
                 wrong = str((int(line1[slot]) + rng.randrange(1, 10)) % 10)
                 identity["mrz"][0] = line1[:slot] + wrong + line1[slot + 1:]
-            clean = args.difficulty == "clean" or (args.difficulty == "mixed" and n % 3 == 0)
-            params = variation(rng, "clean" if clean else "hard")
-            image = photograph(draw_card(identity, rng, fonts), rng, nprng, params, args.width)
-            fmt = formats[n % len(formats)]
+            if args.phone:
+                clean = False
+                params = phone_variation(rng)
+                image = phone_photograph(draw_card(identity, rng, fonts), rng, nprng, params, fonts)
+                fmt = "jpg"
+            else:
+                clean = args.difficulty == "clean" or (args.difficulty == "mixed" and n % 3 == 0)
+                params = variation(rng, "clean" if clean else "hard")
+                image = photograph(draw_card(identity, rng, fonts), rng, nprng, params, args.width)
+                fmt = formats[n % len(formats)]
             name = "card_%04d.%s" % (n, fmt)
             buffer = io.BytesIO()
             if fmt == "jpg":
