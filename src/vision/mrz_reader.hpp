@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ine/mrz.hpp"
+#include "vision/read_failure.hpp"
 
 // Reads the MRZ off a photo of an INE card's back (docs/ARCHITECTURE.md, "MRZ reading").
 namespace inereg::vision {
@@ -15,7 +16,8 @@ namespace inereg::vision {
 // A reading is never a guess: anything short of every check digit holding is unreadable.
 struct MrzReading {
   std::optional<ine::Mrz> mrz;
-  std::string unreadable_reason;  // empty when mrz is set; never contains MRZ characters
+  std::optional<ReadFailure> failure;  // set exactly when mrz is not: what a person can change
+  std::string unreadable_reason;       // the same in a sentence for logs; never contains MRZ characters
 };
 
 // Finds and reads the MRZ in an encoded image (JPEG, PNG or WebP; whatever Leptonica's

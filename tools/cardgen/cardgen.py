@@ -6,7 +6,7 @@ ICAO check digits; the artwork is a generic card, not INE's design, and carries 
 legend "DATOS SINTETICOS". Output: images plus manifest.tsv (the truth MRZ per image).
 Deterministic per seed (same seed, same Pillow/libjpeg -> same files).
 
-    cardgen.py --out DIR --count N [--seed S] [--difficulty mixed|clean|hard]
+    cardgen.py --out DIR --count N [--seed S] [--start K] [--difficulty mixed|clean|hard]
                [--width 1024] [--formats jpg,png,webp] [--misprint] [--phone]
 
 --phone draws what a phone camera takes instead of a flat scan-like photo: the card
@@ -420,6 +420,9 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--count", type=int, default=12)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--start", type=int, default=0,
+                        help="number of the first image: each image depends only on --seed and its number, so a"
+                             " large set can be drawn in parts (--start 500 --count 500 is the second half of 1000)")
     parser.add_argument("--difficulty", choices=["mixed", "clean", "hard"], default="mixed",
                         help="mixed: every third image clean, the rest hard")
     parser.add_argument("--width", type=int, default=1024, help="output image width in pixels")
@@ -441,7 +444,7 @@ def main():
     with open(os.path.join(args.out, "manifest.tsv"), "w") as manifest:
         manifest.write("# file\tclean\tline1\tline2\tline3\tcurp\telector_key\tparams (synthetic data, cardgen.py"
                        " --seed %d)\n" % args.seed)
-        for n in range(args.count):
+        for n in range(args.start, args.start + args.count):
             rng = random.Random("%d/%d" % (args.seed, n))
             nprng = np.random.default_rng([args.seed, n])
             identity = synthetic_identity(rng)
