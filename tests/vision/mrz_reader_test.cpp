@@ -65,6 +65,7 @@ TEST(MrzReader, EveryCommittedCardIsReadExactly) {
     ASSERT_TRUE(reading.mrz) << card.file << ": " << reading.unreadable_reason;
     EXPECT_EQ(text_of(*reading.mrz), card.truth) << card.file << " was read wrongly";
     EXPECT_TRUE(reading.unreadable_reason.empty());
+    EXPECT_FALSE(reading.failure);
   }
 }
 
@@ -78,6 +79,7 @@ TEST(MrzReader, ACardWhoseCheckDigitsDoNotHoldIsRejectedNotRepaired) {
   for (const auto& card : cards) {
     const auto reading = reader.read(bytes_of(directory / card.file));
     EXPECT_FALSE(reading.mrz) << card.file << " was accepted";
+    EXPECT_EQ(reading.failure, ReadFailure::kCheckDigitsFail) << reading.unreadable_reason;
     EXPECT_NE(reading.unreadable_reason.find("check"), std::string::npos) << reading.unreadable_reason;
     EXPECT_EQ(reading.unreadable_reason.find(card.truth.substr(5, 9)), std::string::npos)
         << "the reason must not carry the CIC";
@@ -105,6 +107,7 @@ TEST(MrzReader, AnUpsideDownPhotoIsUnreadableNotMisread) {
   const auto reading = MrzReader{}.read(png_of(flipped));
   pixDestroy(&flipped);
   EXPECT_FALSE(reading.mrz);
+  EXPECT_TRUE(reading.failure);
   EXPECT_FALSE(reading.unreadable_reason.empty());
 }
 
@@ -125,6 +128,7 @@ TEST(MrzReader, ASmallPhotoIsReadExactlyOrRejectedNeverWrong) {
       ++exact;
     } else {
       EXPECT_FALSE(reading.unreadable_reason.empty());
+      EXPECT_TRUE(reading.failure);
     }
   }
   RecordProperty("exact_at_half_size", exact);
@@ -157,10 +161,12 @@ TEST(MrzReader, GarbageAndEmptyInputAreUnreadableWithAReason) {
   const MrzReader reader;
   const std::vector<std::uint8_t> empty;
   EXPECT_EQ(reader.read(empty).unreadable_reason, "empty image");
+  EXPECT_EQ(reader.read(empty).failure, ReadFailure::kNotAnImage);
   const std::vector<std::uint8_t> garbage = {0xFF, 0xD8, 0xFF, 0x00, 0x13, 0x37, 'n', 'o', 't', 'j', 'p', 'g'};
   const auto reading = reader.read(garbage);
   EXPECT_FALSE(reading.mrz);
   EXPECT_EQ(reading.unreadable_reason, "not a decodable JPEG, PNG or WebP image");
+  EXPECT_EQ(reading.failure, ReadFailure::kNotAnImage);
 }
 
 TEST(MrzReader, APhotoWithoutAnMrzIsUnreadable) {
@@ -175,6 +181,20 @@ TEST(MrzReader, APhotoWithoutAnMrzIsUnreadable) {
   lept_free(png);
   EXPECT_FALSE(reading.mrz);
   EXPECT_NE(reading.unreadable_reason.find("no MRZ found"), std::string::npos) << reading.unreadable_reason;
+  EXPECT_EQ(reading.failure, ReadFailure::kMrzNotFound);
+}
+
+TEST(ReadFailure, NamesAreStable) {
+  // Pages, logs and metrics key on these names; changing one is an interface change.
+  EXPECT_EQ(read_failure_name(ReadFailure::kNotAnImage), "not_an_image");
+  EXPECT_EQ(read_failure_name(ReadFailure::kMrzNotFound), "mrz_not_found");
+  EXPECT_EQ(read_failure_name(ReadFailure::kTooSmall), "too_small");
+  EXPECT_EQ(read_failure_name(ReadFailure::kCutOff), "cut_off");
+  EXPECT_EQ(read_failure_name(ReadFailure::kTooBlurred), "too_blurred");
+  EXPECT_EQ(read_failure_name(ReadFailure::kGlare), "glare");
+  EXPECT_EQ(read_failure_name(ReadFailure::kUnclearCharacters), "unclear_characters");
+  EXPECT_EQ(read_failure_name(ReadFailure::kCheckDigitsFail), "check_digits_fail");
+  EXPECT_EQ(read_failure_name(ReadFailure::kReaderUnavailable), "reader_unavailable");
 }
 
 }  // namespace
