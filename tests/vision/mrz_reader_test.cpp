@@ -110,6 +110,7 @@ TEST(MrzReader, AnUpsideDownPhotoIsUnreadableNotMisread) {
   const auto reading = MrzReader{}.read(png_of(flipped));
   pixDestroy(&flipped);
   EXPECT_FALSE(reading.mrz);
+  EXPECT_NE(reading.failure, ReadFailure::kNone);
   EXPECT_FALSE(reading.unreadable_reason.empty());
 }
 
@@ -130,6 +131,7 @@ TEST(MrzReader, ASmallPhotoIsReadExactlyOrRejectedNeverWrong) {
       ++exact;
     } else {
       EXPECT_FALSE(reading.unreadable_reason.empty());
+      EXPECT_NE(reading.failure, ReadFailure::kNone);
     }
   }
   RecordProperty("exact_at_half_size", exact);
