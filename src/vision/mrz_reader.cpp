@@ -319,6 +319,10 @@ std::pair<double, double> fit_line(const std::vector<std::pair<double, double>>&
 // taken from their neighbours rather than blowing up noise.
 constexpr int kMinTileContrast = 40;
 
+// Tiles of the detection copy's local contrast normalization: about two MRZ characters'
+// height on a card filling half of the ~1000 px copy.
+constexpr int kNormalizationTile = 40;
+
 // How line_glyphs sees the line's light.
 enum class Contrast {
   kAsTaken,
@@ -749,11 +753,22 @@ constexpr const char* kNameLetters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 // How a line is turned into an image for Tesseract; several are tried.
 struct Rendering {
-  int glyph_height;   // characters are scaled to this many pixels tall
-  double cell_width;  // share of the pitch cut out per cell: the spacing Tesseract sees
+  int glyph_height;        // characters are scaled to this many pixels tall
+  double cell_width;       // share of the pitch cut out per cell: the spacing Tesseract sees
+  bool faint_ink = false;  // see kFaintInk
 };
 
 constexpr std::array<Rendering, 4> kRenderings = {{{32, 0.76}, {26, 0.80}, {40, 0.72}, {32, 0.86}}};
+
+// The name line's letters are read once more with faint ink drawn dark. A specular
+// highlight can wash out part of a letter: stretched to full range, the faint part falls
+// below Tesseract's threshold and the rest reads as another letter — a U whose left stem
+// the highlight faded read as a sure J in two renderings (phone-like set, seed 1, #870).
+// Drawn dark, the faded stroke is there again; a letter that then reads differently was not
+// read with certainty.
+constexpr int kFaintInkTile = 12;
+constexpr int kFaintInkContrast = 12;
+constexpr Rendering kFaintInk = {32, 0.80, true};
 
 constexpr int kBorder = 12;
 
@@ -761,7 +776,7 @@ constexpr int kBorder = 12;
 // (light varies along a line, so per cell). Null when the cell lies outside the image.
 PixPtr cell_image(PIX* gray, const LineGrid& grid, int cell, const Rendering& rendering) {
   const Glyph* glyph = grid.glyph_in_cell[cell];
-  const double cx = glyph ? glyph->cx : grid.x0 + grid.pitch * cell;
+  const double cx = glyph && !rendering.faint_ink ? glyph->cx : grid.x0 + grid.pitch * cell;
   const double cy = grid.y0 + grid.slope * cx;
   const int w = std::max(3, static_cast<int>(std::lround(grid.pitch * rendering.cell_width)));
   const int h = std::max(3, static_cast<int>(std::lround(grid.glyph_height * 1.4)));
@@ -789,7 +804,32 @@ PixPtr cell_image(PIX* gray, const LineGrid& grid, int cell, const Rendering& re
   }
   // Linear (gamma 1): dark -> 0, light -> 255, clipped beyond.
   const auto low = static_cast<l_int32>(dark), high = std::min<l_int32>(static_cast<l_int32>(light), 255);
+  if (rendering.faint_ink) {
+    return PixPtr(pixContrastNorm(nullptr, scaled.get(), kFaintInkTile, kFaintInkTile, kFaintInkContrast, 1, 1));
+  }
   return PixPtr(pixGammaTRC(nullptr, scaled.get(), 1.0f, low, high));
+}
+
+// How dark a cell's ink is against its paper in the image itself (before any stretching):
+// the 98th minus the 2nd percentile of its grey values. A reflection lifts the ink towards
+// the paper, and stretching such a cell to full range makes noise and JPEG ringing look
+// like strokes.
+double cell_contrast(PIX* gray, const LineGrid& grid, int cell) {
+  const Glyph* glyph = grid.glyph_in_cell[cell];
+  const double cx = glyph ? glyph->cx : grid.x0 + grid.pitch * cell;
+  const double cy = grid.y0 + grid.slope * cx;
+  const int w = std::max(3, static_cast<int>(std::lround(grid.pitch * 0.8)));
+  const int h = std::max(3, static_cast<int>(std::lround(grid.glyph_height * 1.4)));
+  BOX* box = boxCreate(static_cast<int>(std::lround(cx - w / 2.0)), static_cast<int>(std::lround(cy - h / 2.0)), w, h);
+  PixPtr crop(pixClipRectangle(gray, box, nullptr));
+  boxDestroy(&box);
+  if (!crop) {
+    return 0;
+  }
+  l_uint32 dark = 0, light = 0;
+  pixGetRankValue(crop.get(), 1, 0.02f, &dark);
+  pixGetRankValue(crop.get(), 1, 0.98f, &light);
+  return static_cast<double>(light) - static_cast<double>(dark);
 }
 
 // A line's 30 cell images, cut at one rendering.
@@ -1005,6 +1045,44 @@ std::optional<std::string> read_name_line(OcrEngine& engine, const LineCells& ce
   return text;
 }
 
+// A name-line letter is checked with kFaintInk when its cell's contrast is below this
+// share of the MRZ's usual (the median over its 90 cells): the U that read as a J had 40 %.
+// Not every letter: on cells of full contrast the tile-wise stretch only adds noise, and
+// checking all letters made 13 % of the phone-like set unreadable (bench/README.md).
+constexpr double kFaintCellContrast = 0.6;
+
+// Whether the name line's faint letters read the same from kFaintInk cells.
+bool faint_ink_agrees(OcrEngine& engine, PIX* gray, const std::array<LineGrid, 3>& grids,
+                      const std::string& name_line) {
+  std::vector<double> contrasts;
+  for (const auto& grid : grids) {
+    for (int cell = 0; cell < 30; ++cell) {
+      contrasts.push_back(cell_contrast(gray, grid, cell));
+    }
+  }
+  const double usual = median(contrasts);
+  std::vector<int> faint_letters;
+  for (int cell = 0; cell < 30; ++cell) {
+    if (name_line[cell] != '<' && contrasts[60 + cell] < kFaintCellContrast * usual) {
+      faint_letters.push_back(cell);
+    }
+  }
+  if (faint_letters.empty()) {
+    return true;
+  }
+  const auto cells = cut_cells(gray, grids[2], kFaintInk);
+  const auto read = cells ? read_cells(engine, *cells, faint_letters, kNameLetters) : std::nullopt;
+  if (!read) {
+    return false;
+  }
+  for (std::size_t i = 0; i < faint_letters.size(); ++i) {
+    if ((*read)[i] != name_line[faint_letters[i]]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool has_name_line_shape(const std::string& line) {
   if (line == std::string(30, '<')) {
     return true;
@@ -1099,12 +1177,8 @@ LineQuality measure_lines(PIX* image, const std::array<Box, 3>& bands) {
   return quality;
 }
 
-// A reflection over the lines: enough of their character columns washed out.
+// A reflection over the lines: at least this many of their character columns washed out.
 constexpr int kWashedOutColumns = 2;
-
-bool washed_out(PIX* image, const std::array<Box, 3>& bands) {
-  return measure_lines(image, bands).washed_out_columns >= kWashedOutColumns;
-}
 
 // Why an MRZ that was found gave no accepted reading, most actionable first.
 MrzReading explain_failure(PIX* image, const std::array<Box, 3>& bands, bool at_edge, double glyph_height,
@@ -1233,6 +1307,9 @@ MrzReading read_found_mrz(OcrEngine& engine, const FoundMrz& found) {
       // third sided with one of them.
       return explain(false, "name line reads differently in two renderings");
     }
+    if (!faint_ink_agrees(engine, image, grids, *name_line)) {
+      return explain(false, "name line reads differently with faint ink drawn dark");
+    }
     auto parse = ine::parse_mrz(numbers->line1 + "\n" + numbers->line2 + "\n" + *name_line);
     if (parse.ok()) {
       return MrzReading{std::move(parse.mrz), ReadFailure::kNone, {}};
@@ -1301,7 +1378,21 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
     return unreadable(ReadFailure::kNotAnImage, "image could not be processed");
   }
 
-  const auto candidates = mrz_band_candidates(text_line_bands(detect_strokes.get()));
+  auto candidates = mrz_band_candidates(text_line_bands(detect_strokes.get()));
+  if (candidates.empty()) {
+    // A highlight or a shadow's edge across the MRZ leaves part of its strokes weaker than
+    // the threshold the strongest strokes set, and a line's band falls apart: once more on
+    // a copy whose contrast is stretched tile by tile. Only then: on every photo it also
+    // lifts paper texture into strokes and loses more MRZs than it finds (bench/README.md).
+    PixPtr detect(pixScale(upright.get(), reduce, reduce));
+    PixPtr normalized(
+        detect ? pixContrastNorm(nullptr, detect.get(), kNormalizationTile, kNormalizationTile, kMinTileContrast, 1, 1)
+               : nullptr);
+    PixPtr normalized_strokes(normalized ? stroke_mask(normalized.get()) : nullptr);
+    if (normalized_strokes) {
+      candidates = mrz_band_candidates(text_line_bands(normalized_strokes.get()));
+    }
+  }
   if (candidates.empty()) {
     return unreadable(ReadFailure::kMrzNotFound, "no MRZ found: three machine-readable lines were not located");
   }
@@ -1334,16 +1425,28 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
     found = fallback ? std::move(fallback) : locate_lines(upright.get(), candidates.front(), reduce);
   }
   auto reading = read_found_mrz(engine, *found);
-  if (!reading.mrz && reading.failure == ReadFailure::kMrzUnclear && washed_out(found->image, found->bands)) {
+  if (reading.mrz || reading.failure != ReadFailure::kMrzUnclear) {
+    return reading;
+  }
+  // Glare, a shadow or soft print: the glyphs found once more with the contrast stretched
+  // tile by tile, and the block rectified from them if the first glyphs did not show its
+  // corners. Not the first choice: it also lifts paper texture and JPEG ringing.
+  const auto normalized_glyphs = [&] {
     for (std::size_t i = 0; i < 3; ++i) {
       found->glyphs[i] = line_glyphs(found->image, found->bands[i], Contrast::kNormalizedLocally);
     }
-    auto again = read_found_mrz(engine, *found);
-    if (again.mrz) {
-      return again;
+  };
+  normalized_glyphs();
+  if (!block) {
+    block = rectify_mrz(found->image, found->bands, found->glyphs);
+    if (block) {
+      found->image = block->image.get();
+      found->bands = block->bands;
+      normalized_glyphs();
     }
   }
-  return reading;
+  auto again = read_found_mrz(engine, *found);
+  return again.mrz ? std::move(again) : std::move(reading);
 }
 
 std::string_view read_failure_name(ReadFailure failure) {
