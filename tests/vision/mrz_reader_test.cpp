@@ -90,8 +90,9 @@ TEST(MrzReader, ACardWhoseCheckDigitsDoNotHoldIsRejectedNotRepaired) {
 }
 
 // Phone-like photos that were once read wrongly (tests/data/cards/phone, from
-// cardgen.py --phone --seed 1): #870's specular highlight fades the left stem of the U in
-// JUANA, and two renderings once read it as a sure J. Exact or unreadable, never wrong.
+// cardgen.py --phone --seed 1), each under a specular highlight: #870's fades the left
+// stem of the U in JUANA, which two renderings once read as a sure J; #713's turned the I
+// of GUTIERREZ into an L. Exact or unreadable, never wrong.
 TEST(MrzReader, PhonePhotosOnceMisreadAreNeverReadWrongly) {
   const auto directory = kCards / "phone";
   const auto cards = manifest(directory);
