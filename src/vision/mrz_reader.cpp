@@ -1165,11 +1165,11 @@ LineQuality measure_lines(PIX* image, const std::array<Box, 3>& bands) {
   if (columns.empty()) {
     return quality;
   }
+  std::vector<double> lights;
+  contrasts.reserve(columns.size());
+  lights.reserve(columns.size());
   for (const auto& column : columns) {
     contrasts.push_back(column.contrast);
-  }
-  std::vector<double> lights;
-  for (const auto& column : columns) {
     lights.push_back(column.light);
   }
   const double usual_contrast = median(contrasts), usual_light = median(lights);
