@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # MRZ reading accuracy: generates synthetic card photos with tools/cardgen/cardgen.py and
 # runs vision::MrzReader over them (bench/mrz_accuracy.cpp). Prints the share read
-# exactly, rejected as unreadable, read wrongly, and time per image (mean, p95).
+# exactly, rejected as unreadable (by reason), read wrongly, time per image (mean, p95) and
+# the driver's peak RSS.
 #
-#   bench/mrz_accuracy.sh                    # 500 images, seed 1, build-bench/mrz_accuracy
+#   bench/mrz_accuracy.sh                    # flat set: 500 images, seed 1, build-bench/mrz_accuracy
+#   BENCH_SET=phone bench/mrz_accuracy.sh    # phone-like set: 1,000 images, seed 1 (cardgen.py --phone)
 #   BENCH_IMAGES=1000 BENCH_SEED=7 bench/mrz_accuracy.sh
 #   bench/mrz_accuracy.sh path/to/mrz_accuracy
 #
@@ -14,7 +16,12 @@ REPO=$(cd "$BENCH_DIR/.." && pwd)
 # shellcheck source=lib.sh
 source "$BENCH_DIR/lib.sh"
 
-images=${BENCH_IMAGES:-500}
+set_name=${BENCH_SET:-flat}
+case $set_name in
+  flat) images=${BENCH_IMAGES:-500} ;;
+  phone) images=${BENCH_IMAGES:-1000} ;;
+  *) die "BENCH_SET must be flat or phone, not $set_name" ;;
+esac
 seed=${BENCH_SEED:-1}
 target=${BENCH_TARGET_EXACT:-97}
 
@@ -42,11 +49,16 @@ pick_tmpdir
 work=$(mktemp -d "$BENCH_TMPDIR/mrz-accuracy.XXXXXX")
 [[ ${BENCH_KEEP:-0} == 1 ]] || trap 'rm -rf "$work"' EXIT
 
-log "generating $images synthetic card photos (seed $seed) in $work"
-# Every format the reader accepts; 1 in 3 clean, the rest with rotation, blur, noise,
-# uneven light, JPEG/WebP compression and an off-centre card of varying size.
-"$python" "$REPO/tools/cardgen/cardgen.py" --out "$work" --count "$images" --seed "$seed" \
-  --formats jpg,jpg,webp,jpg,png --width "${BENCH_WIDTH:-1024}"
+log "generating $images synthetic $set_name card photos (seed $seed) in $work"
+if [[ $set_name == phone ]]; then
+  # As a phone takes them: perspective, clutter, shadows, glare, motion blur, JPEG 45-70.
+  "$python" "$REPO/tools/cardgen/cardgen.py" --out "$work" --count "$images" --seed "$seed" --phone
+else
+  # Every format the reader accepts; 1 in 3 clean, the rest with rotation, blur, noise,
+  # uneven light, JPEG/WebP compression and an off-centre card of varying size.
+  "$python" "$REPO/tools/cardgen/cardgen.py" --out "$work" --count "$images" --seed "$seed" \
+    --formats jpg,jpg,webp,jpg,png --width "${BENCH_WIDTH:-1024}"
+fi
 
 log "reading them"
 # Tesseract's OpenMP threads only contend with each other on a small machine.

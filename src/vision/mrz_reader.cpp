@@ -86,6 +86,9 @@ OcrEngine& thread_engine() {
 
 struct Box {
   int x, y, w, h;
+  // A text line's character height. Its box is taller when the line is tilted (perspective
+  // leaves some tilt after deskewing).
+  int line_height = 0;
 };
 
 // Detection runs on a copy about this wide: large enough for 30 characters to stay
@@ -94,6 +97,9 @@ constexpr int kDetectionWidth = 1000;
 // Reading works on at most this width: an MRZ on a card filling half of it has
 // characters about 17 pixels tall, more than the renderings need.
 constexpr int kWorkingWidth = 2000;
+// Skew is searched this far each way: a card tilted away from a phone's camera turns its
+// lines by up to about 10 degrees on top of how the phone is held.
+constexpr float kMaxSkewDegrees = 12;
 
 // Dark strokes (black top-hat, so uneven light does not matter), thresholded relative to
 // the strongest ones: text stays, paper texture and faint guilloche lines go.
@@ -109,6 +115,41 @@ PixPtr stroke_mask(PIX* gray) {
   return below ? PixPtr(pixInvert(nullptr, below.get())) : nullptr;
 }
 
+double median(std::vector<double> values) {
+  if (values.empty()) {
+    return 0;
+  }
+  std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
+  return values[values.size() / 2];
+}
+
+// How tall a band's component is over its columns, the upper quartile: a line's character
+// height whatever its tilt (its box is taller). Not the median: where the strokes are thin
+// and far apart, many columns of the closed band hold only a character's bars.
+double column_height(PIX* component) {
+  std::vector<double> heights;
+  const l_uint32* data = pixGetData(component);
+  const int wpl = pixGetWpl(component);
+  for (int x = 0; x < pixGetWidth(component); ++x) {
+    int top = -1, bottom = -1;
+    for (int y = 0; y < pixGetHeight(component); ++y) {
+      if (GET_DATA_BIT(data + static_cast<std::ptrdiff_t>(y) * wpl, x)) {
+        top = top < 0 ? y : top;
+        bottom = y;
+      }
+    }
+    if (top >= 0) {
+      heights.push_back(bottom - top + 1);
+    }
+  }
+  if (heights.empty()) {
+    return 0;
+  }
+  const auto upper_quartile = heights.begin() + static_cast<long>(heights.size() * 3 / 4);
+  std::nth_element(heights.begin(), upper_quartile, heights.end());
+  return *upper_quartile;
+}
+
 // The bands of text lines: the strokes (stroke_mask) closed horizontally so the
 // characters of a line merge into one component.
 std::vector<Box> text_line_bands(PIX* strokes) {
@@ -119,38 +160,65 @@ std::vector<Box> text_line_bands(PIX* strokes) {
   if (!opened) {
     return {};
   }
-  BoxaPtr boxa(pixConnComp(opened.get(), nullptr, 8));
-  std::vector<Box> pieces;
+  PIXA* components = nullptr;
+  BoxaPtr boxa(pixConnComp(opened.get(), &components, 8));
+  struct Piece {
+    Box box;
+    double height_sum = 0;  // column_height times width, summed over the pieces joined into one band
+    long ink_width = 0;
+    double height() const { return height_sum / std::max(1L, ink_width); }
+  };
+  std::vector<Piece> pieces;
   const int count = boxa ? boxaGetCount(boxa.get()) : 0;
   for (int i = 0; i < count; ++i) {
-    Box b{};
+    Piece piece;
+    Box& b = piece.box;
     boxaGetBoxGeometry(boxa.get(), i, &b.x, &b.y, &b.w, &b.h);
-    if (b.h >= 5 && b.h <= 80) {
-      pieces.push_back(b);
+    PixPtr component(pixaGetPix(components, i, L_CLONE));
+    if (component && b.h >= 5 && b.h <= 80) {
+      piece.height_sum = column_height(component.get()) * b.w;
+      piece.ink_width = b.w;
+      pieces.push_back(piece);
     }
   }
+  pixaDestroy(&components);
   // A line can come apart where its strokes are thin: OCR-B's '<' is mostly diagonal,
-  // and the opening removes some of it. Pieces side by side on one row are one line.
-  std::sort(pieces.begin(), pieces.end(), [](const Box& a, const Box& b) { return a.x < b.x; });
-  std::vector<Box> bands;
-  for (const Box& piece : pieces) {
-    auto same_row = std::find_if(bands.begin(), bands.end(), [&](const Box& band) {
-      const int overlap = std::min(band.y + band.h, piece.y + piece.h) - std::max(band.y, piece.y);
-      const int gap = piece.x - (band.x + band.w);
-      return overlap >= std::min(band.h, piece.h) * 3 / 5 && gap <= 2 * std::max(band.h, piece.h);
+  // and the opening removes some of it. Pieces side by side on one row, of similar
+  // heights, are one line (not a line and the lines of a page lying next to the card).
+  std::sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.box.x < b.box.x; });
+  std::vector<Piece> rows;
+  for (const Piece& piece : pieces) {
+    const Box& p = piece.box;
+    auto same_row = std::find_if(rows.begin(), rows.end(), [&](const Piece& row) {
+      const Box& band = row.box;
+      const int overlap = std::min(band.y + band.h, p.y + p.h) - std::max(band.y, p.y);
+      const int gap = p.x - (band.x + band.w);
+      const double row_height = row.height(), piece_height = piece.height();
+      return overlap >= std::min(band.h, p.h) * 3 / 5 && gap <= 2 * std::max(band.h, p.h) &&
+             std::min(row_height, piece_height) >= 0.6 * std::max(row_height, piece_height);
     });
-    if (same_row == bands.end()) {
-      bands.push_back(piece);
+    if (same_row == rows.end()) {
+      rows.push_back(piece);
       continue;
     }
-    const int right = std::max(same_row->x + same_row->w, piece.x + piece.w);
-    const int bottom = std::max(same_row->y + same_row->h, piece.y + piece.h);
-    same_row->x = std::min(same_row->x, piece.x);
-    same_row->y = std::min(same_row->y, piece.y);
-    same_row->w = right - same_row->x;
-    same_row->h = bottom - same_row->y;
+    Box& band = same_row->box;
+    const int right = std::max(band.x + band.w, p.x + p.w);
+    const int bottom = std::max(band.y + band.h, p.y + p.h);
+    band.x = std::min(band.x, p.x);
+    band.y = std::min(band.y, p.y);
+    band.w = right - band.x;
+    band.h = bottom - band.y;
+    same_row->height_sum += piece.height_sum;
+    same_row->ink_width += piece.ink_width;
   }
-  std::erase_if(bands, [&](const Box& b) { return b.w < 8 * b.h || b.w < width / 6; });
+  std::vector<Box> bands;
+  for (const Piece& row : rows) {
+    Box band = row.box;
+    band.line_height = static_cast<int>(std::lround(row.height()));
+    if (band.line_height >= 3 && band.w >= 8 * band.line_height && band.w >= width / 6) {
+      bands.push_back(band);
+    }
+  }
   std::sort(bands.begin(), bands.end(), [](const Box& a, const Box& b) { return a.y < b.y; });
   return bands;
 }
@@ -159,19 +227,22 @@ bool similar(int a, int b, double tolerance) {
   return std::abs(a - b) <= tolerance * std::max(a, b);
 }
 
-// Three stacked bands of MRZ shape: similar widths, edges and heights, evenly
-// spaced about 1.2–2.6 line heights apart. Among several, the lowest (the MRZ is at the
-// bottom of the card back) with the widest lines.
-std::optional<std::array<Box, 3>> find_mrz_bands(const std::vector<Box>& bands) {
-  std::optional<std::array<Box, 3>> best;
-  long best_score = -1;
+// Three stacked bands of MRZ shape: similar widths, edges and line heights, evenly
+// spaced about 1.1–2.8 line heights apart (centre to centre: a tilted line's box is taller
+// than its characters). The lowest first (the MRZ is at the bottom of the card back), then
+// the widest; at most kMaxCandidates.
+constexpr std::size_t kMaxCandidates = 4;
+
+std::vector<std::array<Box, 3>> mrz_band_candidates(const std::vector<Box>& bands) {
+  std::vector<std::pair<long, std::array<Box, 3>>> scored;
   for (std::size_t i = 0; i + 2 < bands.size(); ++i) {
     for (std::size_t j = i + 1; j + 1 < bands.size(); ++j) {
       for (std::size_t k = j + 1; k < bands.size(); ++k) {
         const Box &a = bands[i], &b = bands[j], &c = bands[k];
-        const int h = std::max({a.h, b.h, c.h});
-        const int gap1 = b.y - a.y, gap2 = c.y - b.y;
-        if (!similar(a.w, b.w, 0.12) || !similar(a.w, c.w, 0.2) || !similar(a.h, b.h, 0.5) || !similar(a.h, c.h, 0.5)) {
+        const int h = std::max({a.line_height, b.line_height, c.line_height});
+        const int gap1 = (2 * b.y + b.h - 2 * a.y - a.h) / 2, gap2 = (2 * c.y + c.h - 2 * b.y - b.h) / 2;
+        if (!similar(a.w, b.w, 0.12) || !similar(a.w, c.w, 0.2) || !similar(a.line_height, b.line_height, 0.5) ||
+            !similar(a.line_height, c.line_height, 0.5)) {
           continue;
         }
         // Lines of 30 characters each: left edges or right edges line up (one band may
@@ -183,17 +254,17 @@ std::optional<std::array<Box, 3>> find_mrz_bands(const std::vector<Box>& bands) 
             gap1 < 1.1 * h || gap1 > 2.8 * h) {
           continue;
         }
-        const long score = static_cast<long>(c.y) * 4 + a.w;
-        if (score > best_score) {
-          best_score = score;
-          best = std::array<Box, 3>{a, b, c};
-        }
+        scored.emplace_back(static_cast<long>(c.y) * 4 + a.w, std::array<Box, 3>{a, b, c});
       }
     }
   }
-  if (best) {
+  std::sort(scored.begin(), scored.end(), [](const auto& p, const auto& q) { return p.first > q.first; });
+  std::vector<std::array<Box, 3>> candidates;
+  for (auto& [score, lines] : scored) {
+    if (candidates.size() == kMaxCandidates) {
+      break;
+    }
     // Every line spans the same 30 cells: the median edges drop what one band picked up.
-    auto& lines = *best;
     std::array<int, 3> lefts{}, rights{};
     for (std::size_t i = 0; i < 3; ++i) {
       lefts[i] = lines[i].x;
@@ -205,8 +276,9 @@ std::optional<std::array<Box, 3>> find_mrz_bands(const std::vector<Box>& bands) 
       line.x = lefts[1];
       line.w = rights[1] - lefts[1];
     }
+    candidates.push_back(lines);
   }
-  return best;
+  return candidates;
 }
 
 // --- The character grid ------------------------------------------------------------
@@ -225,11 +297,48 @@ struct Glyph {
   int w = 0, h = 0;
 };
 
+// Least squares y = a + b x.
+std::pair<double, double> fit_line(const std::vector<std::pair<double, double>>& points) {
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (const auto& [x, y] : points) {
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+  }
+  const double n = static_cast<double>(points.size());
+  const double denominator = n * sxx - sx * sx;
+  if (std::abs(denominator) < 1e-9) {
+    return {n > 0 ? sy / n : 0, 0};
+  }
+  const double b = (n * sxy - sx * sy) / denominator;
+  return {(sy - b * sx) / n, b};
+}
+
+// Tiles whose darkest and lightest pixels differ by less hold no ink: their stretch is
+// taken from their neighbours rather than blowing up noise.
+constexpr int kMinTileContrast = 40;
+
+// Tiles of the detection copy's local contrast normalization: about two MRZ characters'
+// height on a card filling half of the ~1000 px copy.
+constexpr int kNormalizationTile = 40;
+
+// How line_glyphs sees the line's light.
+enum class Contrast {
+  kAsTaken,
+  // Stretched tile by tile (Leptonica's pixContrastNorm, tiles of a character's height):
+  // under a reflection the washed-out characters' strokes are weaker than the threshold the
+  // others set. Not the first choice: it also lifts paper texture and JPEG ringing.
+  kNormalizedLocally,
+};
+
 // Black top-hat (dark strokes on any background, so uneven light does not matter), a
-// threshold relative to the strongest strokes, 8-connected components.
-std::vector<Glyph> line_glyphs(PIX* gray, const Box& band) {
-  const int margin_x = band.h;
-  const int margin_y = band.h * 3 / 5;
+// threshold relative to the strongest strokes, 8-connected components of a character's
+// size, near the straight line through their centres (the band may be tilted).
+std::vector<Glyph> line_glyphs(PIX* gray, const Box& band, Contrast contrast = Contrast::kAsTaken) {
+  const int height = band.line_height;
+  const int margin_x = height;
+  const int margin_y = height * 3 / 5;
   const int x = std::max(0, band.x - margin_x);
   const int y = std::max(0, band.y - margin_y);
   BOX* box = boxCreate(x, y, band.w + 2 * margin_x, band.h + 2 * margin_y);
@@ -238,7 +347,15 @@ std::vector<Glyph> line_glyphs(PIX* gray, const Box& band) {
   if (!crop) {
     return {};
   }
-  const int sel = std::max(5, band.h / 2) | 1;  // odd, wider than any stroke
+  if (contrast == Contrast::kNormalizedLocally) {
+    const int tile = std::max(5, height);
+    PixPtr normalized(pixContrastNorm(nullptr, crop.get(), tile, tile, kMinTileContrast, 1, 1));
+    if (!normalized) {
+      return {};
+    }
+    crop = std::move(normalized);
+  }
+  const int sel = std::max(5, height / 2) | 1;  // odd, wider than any stroke
   PixPtr tophat(pixTophat(crop.get(), sel, sel, L_TOPHAT_BLACK));
   if (!tophat) {
     return {};
@@ -251,16 +368,64 @@ std::vector<Glyph> line_glyphs(PIX* gray, const Box& band) {
   BoxaPtr boxa(ink ? pixConnComp(ink.get(), nullptr, 8) : nullptr);
   std::vector<Glyph> glyphs;
   const int count = boxa ? boxaGetCount(boxa.get()) : 0;
-  const double band_center = band.y + band.h / 2.0;
+  const double pitch_guess = band.w / 29.7;
   for (int i = 0; i < count; ++i) {
     int bx = 0, by = 0, bw = 0, bh = 0;
     boxaGetBoxGeometry(boxa.get(), i, &bx, &by, &bw, &bh);
-    const Glyph glyph{x + bx + bw / 2.0, y + by + bh / 2.0, bw, bh};
-    if (bh >= band.h * 2 / 5 && bh <= band.h * 8 / 5 && bw <= 2 * band.h &&
-        std::abs(glyph.cy - band_center) <= band.h * 0.6) {
-      glyphs.push_back(glyph);
+    if (bh < height * 2 / 5 || bh > height * 8 / 5) {
+      continue;
+    }
+    const double cy = y + by + bh / 2.0;
+    if (bw <= 1.4 * pitch_guess) {
+      glyphs.push_back(Glyph{x + bx + bw / 2.0, cy, bw, bh});
+      continue;
+    }
+    // Characters run together where the print is soft or blurred, mostly runs of '<':
+    // a blob as wide as n characters stands for n of them, evenly spaced.
+    const int n = static_cast<int>(std::lround((bw - 0.6 * pitch_guess) / pitch_guess)) + 1;
+    if (bh > height * 6 / 5 || n > 15) {
+      continue;
+    }
+    const double step = (bw - 0.6 * pitch_guess) / (n - 1);
+    for (int k = 0; k < n; ++k) {
+      glyphs.push_back(Glyph{x + bx + 0.3 * pitch_guess + k * step, cy, static_cast<int>(0.6 * pitch_guess), bh});
     }
   }
+  // The line through the centres: the pair of blobs, far apart, with the most blobs near the
+  // line through them (a tilted band's box reaches into the lines above and below, so a
+  // least-squares fit over all would lean towards them); then least squares over those.
+  const double near = 0.4 * height;
+  std::size_t best_support = 0;
+  std::pair<double, double> best_line{0, 0};
+  for (std::size_t i = 0; i < glyphs.size(); ++i) {
+    for (std::size_t j = i + 1; j < glyphs.size(); ++j) {
+      const double dx = glyphs[j].cx - glyphs[i].cx;
+      if (std::abs(dx) < band.w / 3.0) {
+        continue;
+      }
+      const double b = (glyphs[j].cy - glyphs[i].cy) / dx, a = glyphs[i].cy - b * glyphs[i].cx;
+      const auto support = static_cast<std::size_t>(std::count_if(
+          glyphs.begin(), glyphs.end(), [&](const Glyph& g) { return std::abs(g.cy - (a + b * g.cx)) <= near; }));
+      if (support > best_support) {
+        best_support = support;
+        best_line = {a, b};
+      }
+    }
+  }
+  std::vector<std::pair<double, double>> centers;
+  for (const auto& glyph : glyphs) {
+    if (std::abs(glyph.cy - (best_line.first + best_line.second * glyph.cx)) <= near) {
+      centers.emplace_back(glyph.cx, glyph.cy);
+    }
+  }
+  if (centers.size() < 2) {
+    return {};
+  }
+  const auto [a, b] = fit_line(centers);
+  // Copies: a lambda cannot capture structured bindings under clang 14.
+  const double intercept = a, slope = b;
+  std::erase_if(glyphs,
+                [&](const Glyph& glyph) { return std::abs(glyph.cy - (intercept + slope * glyph.cx)) > 0.6 * height; });
   std::sort(glyphs.begin(), glyphs.end(), [](const Glyph& a, const Glyph& b) { return a.cx < b.cx; });
   return glyphs;
 }
@@ -273,14 +438,6 @@ struct LineGrid {
   double glyph_height = 0;
   std::array<const Glyph*, 30> glyph_in_cell{};  // the blob found in each cell, if any
 };
-
-double median(std::vector<double> values) {
-  if (values.empty()) {
-    return 0;
-  }
-  std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
-  return values[values.size() / 2];
-}
 
 // The distance between neighbouring characters, from every line's blobs: the median of
 // the neighbour distances that are near the band's width / 30.
@@ -307,24 +464,6 @@ double estimate_pitch(const std::array<std::vector<Glyph>, 3>& lines, const std:
     sum += distances[i];
   }
   return sum / static_cast<double>(distances.size() - 2 * trim);
-}
-
-// Least squares y = a + b x.
-std::pair<double, double> fit_line(const std::vector<std::pair<double, double>>& points) {
-  double sx = 0, sy = 0, sxx = 0, sxy = 0;
-  for (const auto& [x, y] : points) {
-    sx += x;
-    sy += y;
-    sxx += x * x;
-    sxy += x * y;
-  }
-  const double n = static_cast<double>(points.size());
-  const double denominator = n * sxx - sx * sx;
-  if (std::abs(denominator) < 1e-9) {
-    return {n > 0 ? sy / n : 0, 0};
-  }
-  const double b = (n * sxy - sx * sy) / denominator;
-  return {(sy - b * sx) / n, b};
 }
 
 // Places a line's blobs on 30 cells. Cell 0 is one of the first blobs (a speck left of the
@@ -388,6 +527,227 @@ std::optional<LineGrid> fit_line_grid(const std::vector<Glyph>& glyphs, double p
   return grid;
 }
 
+// --- Rectifying the MRZ block ----------------------------------------------------------
+//
+// A phone held over a card sees it in perspective: the MRZ's lines converge and their pitch
+// shrinks towards the far side, so no straight grid of one pitch fits a whole line (a pitch
+// changing by 8 % along 30 cells misplaces the end cells by a third of a cell). The centres
+// of the first and last characters of lines 1 and 3 are the corners of a rectangle on the
+// card; a projective transform that maps them back onto a rectangle gives lines of one
+// pitch and one height again, and removes what deskewing left of the tilt.
+
+struct Point {
+  double x = 0, y = 0;
+};
+
+// A straight line through a line's glyph centres (perspective keeps lines straight), and its
+// first and last characters: the glyphs whose centres lie inside the band.
+struct LineFit {
+  double a = 0, b = 0;  // y = a + b x
+  Point first, last;
+  double pitch = 0;  // the typical distance between neighbouring characters
+  int cells = 0;     // how many cells the first and last characters are apart
+};
+
+std::optional<LineFit> fit_mrz_line(const std::vector<Glyph>& glyphs, const Box& band) {
+  std::vector<const Glyph*> inside;
+  for (const auto& glyph : glyphs) {
+    if (glyph.cx >= band.x && glyph.cx <= band.x + band.w) {
+      inside.push_back(&glyph);
+    }
+  }
+  if (inside.size() < 20) {
+    return std::nullopt;
+  }
+  std::vector<std::pair<double, double>> centers;
+  std::vector<double> gaps;
+  for (std::size_t i = 0; i < inside.size(); ++i) {
+    centers.emplace_back(inside[i]->cx, inside[i]->cy);
+    if (i > 0) {
+      gaps.push_back(inside[i]->cx - inside[i - 1]->cx);
+    }
+  }
+  LineFit fit;
+  std::tie(fit.a, fit.b) = fit_line(centers);
+  // Once more without the centres far off the line ('<' sits lower than a letter's middle,
+  // a smudge anywhere).
+  std::erase_if(centers,
+                [&](const auto& c) { return std::abs(c.second - (fit.a + fit.b * c.first)) > band.line_height / 4.0; });
+  if (centers.size() >= 20) {
+    std::tie(fit.a, fit.b) = fit_line(centers);
+  }
+  fit.pitch = median(gaps);
+  // In perspective the pitch changes along the line, nearly linearly: fitted over the gaps of
+  // one cell, it tells how many cells each gap spans (a merged or faint glyph leaves two).
+  std::vector<std::pair<double, double>> one_cell;
+  for (std::size_t i = 1; i < inside.size(); ++i) {
+    if (gaps[i - 1] > 0.7 * fit.pitch && gaps[i - 1] < 1.3 * fit.pitch) {
+      one_cell.emplace_back((inside[i]->cx + inside[i - 1]->cx) / 2, gaps[i - 1]);
+    }
+  }
+  const auto [p0, p1] = fit_line(one_cell);
+  for (std::size_t i = 1; i < inside.size(); ++i) {
+    const double local = p0 + p1 * (inside[i]->cx + inside[i - 1]->cx) / 2;
+    if (!(local > 0)) {
+      return std::nullopt;
+    }
+    fit.cells += static_cast<int>(std::lround(gaps[i - 1] / local));
+  }
+  fit.first = Point{inside.front()->cx, fit.a + fit.b * inside.front()->cx};
+  fit.last = Point{inside.back()->cx, fit.a + fit.b * inside.back()->cx};
+  return fit;
+}
+
+// Whether a line's first and last glyphs are its cells 0 and 29.
+bool spans_thirty_cells(const LineFit& line) {
+  return line.cells == 29;
+}
+
+// Where the straight line through p and q meets y = a + b x.
+std::optional<Point> meet(const Point& p, const Point& q, double a, double b) {
+  // p + t (q - p) on y = a + b x: p.y + t dy = a + b (p.x + t dx).
+  const double dx = q.x - p.x, dy = q.y - p.y;
+  const double denominator = dy - b * dx;
+  if (std::abs(denominator) < 1e-6) {
+    return std::nullopt;
+  }
+  const double t = (a + b * p.x - p.y) / denominator;
+  return Point{p.x + t * dx, p.y + t * dy};
+}
+
+// The MRZ block, upright and of one pitch: the image and the three lines' bands in it.
+struct MrzBlock {
+  PixPtr image;
+  std::array<Box, 3> bands{};
+};
+
+struct PtaDeleter {
+  void operator()(PTA* pta) const { ptaDestroy(&pta); }
+};
+using PtaPtr = std::unique_ptr<PTA, PtaDeleter>;
+
+PtaPtr make_pta(const std::array<Point, 4>& points, double dx, double dy) {
+  PtaPtr pta(ptaCreate(4));
+  for (const auto& p : points) {
+    ptaAddPt(pta.get(), static_cast<float>(p.x - dx), static_cast<float>(p.y - dy));
+  }
+  return pta;
+}
+
+// The block cut out of `gray` by the projective transform that takes the centres of line
+// 1's and line 3's first and last characters onto a rectangle. Nullopt when the glyphs do
+// not show the lines and their ends clearly; the caller then tries another candidate or
+// reads without rectifying.
+std::optional<MrzBlock> rectify_mrz(PIX* gray, const std::array<Box, 3>& bands,
+                                    const std::array<std::vector<Glyph>, 3>& glyphs) {
+  std::array<LineFit, 3> lines;
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto fit = fit_mrz_line(glyphs[i], bands[i]);
+    if (!fit) {
+      return std::nullopt;
+    }
+    lines[i] = *fit;
+  }
+  // Three distinct lines, one above the other (a band may have caught its neighbour's glyphs).
+  for (std::size_t i = 0; i < 2; ++i) {
+    const double x = (lines[i].first.x + lines[i].last.x) / 2;
+    if ((lines[i + 1].a + lines[i + 1].b * x) - (lines[i].a + lines[i].b * x) < bands[i].line_height) {
+      return std::nullopt;
+    }
+  }
+  // The block's left and right edges run through the ends of the lines whose first and last
+  // glyphs are 29 cells apart (a glyph lost to glare or merged with its neighbour makes a
+  // line fall short); its corners are where the edges meet lines 1 and 3.
+  std::vector<const LineFit*> whole;
+  for (const auto& line : lines) {
+    if (spans_thirty_cells(line)) {
+      whole.push_back(&line);
+    }
+  }
+  if (whole.size() < 2) {
+    return std::nullopt;
+  }
+  const LineFit &upper = *whole.front(), &lower = *whole.back();
+  const auto top_left = meet(upper.first, lower.first, lines[0].a, lines[0].b);
+  const auto top_right = meet(upper.last, lower.last, lines[0].a, lines[0].b);
+  const auto bottom_right = meet(upper.last, lower.last, lines[2].a, lines[2].b);
+  const auto bottom_left = meet(upper.first, lower.first, lines[2].a, lines[2].b);
+  if (!top_left || !top_right || !bottom_right || !bottom_left) {
+    return std::nullopt;
+  }
+  const std::array<Point, 4> source = {*top_left, *top_right, *bottom_right, *bottom_left};
+  const auto length = [](const Point& p, const Point& q) { return std::hypot(q.x - p.x, q.y - p.y); };
+  // The longer sides: no detail is lost to the rectification's scale.
+  const double pitch = std::max(length(source[0], source[1]), length(source[3], source[2])) / 29;
+  const double line_gap = std::max(length(source[0], source[3]), length(source[1], source[2])) / 2;
+  const double glyph_height = median([&] {
+                                std::vector<double> heights;
+                                for (const auto& line : glyphs) {
+                                  for (const auto& glyph : line) {
+                                    heights.push_back(glyph.h);
+                                  }
+                                }
+                                return heights;
+                              }()) *
+                              line_gap / ((length(source[0], source[3]) + length(source[1], source[2])) / 4);
+  if (!(pitch > 4) || !(line_gap > glyph_height) || !(glyph_height > 4)) {
+    return std::nullopt;
+  }
+
+  // The block with two pitches and one line gap of margin around the characters' centres.
+  const double margin_x = 2 * pitch, margin_y = line_gap;
+  const int width = static_cast<int>(std::ceil(29 * pitch + 2 * margin_x));
+  const int height = static_cast<int>(std::ceil(2 * line_gap + 2 * margin_y));
+  const std::array<Point, 4> target = {Point{margin_x, margin_y}, Point{margin_x + 29 * pitch, margin_y},
+                                       Point{margin_x + 29 * pitch, margin_y + 2 * line_gap},
+                                       Point{margin_x, margin_y + 2 * line_gap}};
+  // Leptonica's transform writes an image the size of its source: the source is cut to the
+  // block's surroundings and padded to at least the block's size.
+  l_float32* to_source = nullptr;
+  PtaPtr target_pta = make_pta(target, 0, 0), source_pta = make_pta(source, 0, 0);
+  if (getProjectiveXformCoeffs(target_pta.get(), source_pta.get(), &to_source) != 0) {
+    return std::nullopt;
+  }
+  double left = 1e9, top = 1e9, right = -1e9, bottom = -1e9;
+  for (const auto& [x, y] : {std::pair{0, 0}, {width, 0}, {width, height}, {0, height}}) {
+    l_float32 sx = 0, sy = 0;
+    projectiveXformPt(to_source, x, y, &sx, &sy);
+    left = std::min<double>(left, sx);
+    right = std::max<double>(right, sx);
+    top = std::min<double>(top, sy);
+    bottom = std::max<double>(bottom, sy);
+  }
+  LEPT_FREE(to_source);
+  const int crop_x = std::clamp(static_cast<int>(left) - 2, 0, pixGetWidth(gray) - 1);
+  const int crop_y = std::clamp(static_cast<int>(top) - 2, 0, pixGetHeight(gray) - 1);
+  const int crop_w = std::clamp(static_cast<int>(right) + 3, crop_x + 1, pixGetWidth(gray)) - crop_x;
+  const int crop_h = std::clamp(static_cast<int>(bottom) + 3, crop_y + 1, pixGetHeight(gray)) - crop_y;
+  BOX* box = boxCreate(crop_x, crop_y, crop_w, crop_h);
+  PixPtr crop(pixClipRectangle(gray, box, nullptr));
+  boxDestroy(&box);
+  PixPtr padded(
+      crop ? pixAddBorderGeneral(crop.get(), 0, std::max(0, width - crop_w), 0, std::max(0, height - crop_h), 255)
+           : nullptr);
+  if (!padded) {
+    return std::nullopt;
+  }
+  source_pta = make_pta(source, crop_x, crop_y);
+  PixPtr warped(pixProjectivePtaGray(padded.get(), target_pta.get(), source_pta.get(), 255));
+  box = boxCreate(0, 0, width, height);
+  MrzBlock block{PixPtr(warped ? pixClipRectangle(warped.get(), box, nullptr) : nullptr), {}};
+  boxDestroy(&box);
+  if (!block.image) {
+    return std::nullopt;
+  }
+  const int band_h = static_cast<int>(std::lround(glyph_height));
+  for (int i = 0; i < 3; ++i) {
+    block.bands[i] =
+        Box{static_cast<int>(margin_x - pitch / 2), static_cast<int>(margin_y + i * line_gap - band_h / 2.0),
+            static_cast<int>(std::ceil(30 * pitch)), band_h, band_h};
+  }
+  return block;
+}
+
 // --- Reading the cells ----------------------------------------------------------------
 
 constexpr const char* kLine1Whitelist = "IDMEX0123456789<";
@@ -396,11 +756,22 @@ constexpr const char* kNameLetters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 // How a line is turned into an image for Tesseract; several are tried.
 struct Rendering {
-  int glyph_height;   // characters are scaled to this many pixels tall
-  double cell_width;  // share of the pitch cut out per cell: the spacing Tesseract sees
+  int glyph_height;        // characters are scaled to this many pixels tall
+  double cell_width;       // share of the pitch cut out per cell: the spacing Tesseract sees
+  bool faint_ink = false;  // see kFaintInk
 };
 
 constexpr std::array<Rendering, 4> kRenderings = {{{32, 0.76}, {26, 0.80}, {40, 0.72}, {32, 0.86}}};
+
+// The name line's letters are read once more with faint ink drawn dark. A specular
+// highlight can wash out part of a letter: stretched to full range, the faint part falls
+// below Tesseract's threshold and the rest reads as another letter — a U whose left stem
+// the highlight faded read as a sure J in two renderings (phone-like set, seed 1, #870).
+// Drawn dark, the faded stroke is there again; a letter that then reads differently was not
+// read with certainty.
+constexpr int kFaintInkTile = 12;
+constexpr int kFaintInkContrast = 12;
+constexpr Rendering kFaintInk = {32, 0.80, true};
 
 constexpr int kBorder = 12;
 
@@ -408,7 +779,7 @@ constexpr int kBorder = 12;
 // (light varies along a line, so per cell). Null when the cell lies outside the image.
 PixPtr cell_image(PIX* gray, const LineGrid& grid, int cell, const Rendering& rendering) {
   const Glyph* glyph = grid.glyph_in_cell[cell];
-  const double cx = glyph ? glyph->cx : grid.x0 + grid.pitch * cell;
+  const double cx = glyph && !rendering.faint_ink ? glyph->cx : grid.x0 + grid.pitch * cell;
   const double cy = grid.y0 + grid.slope * cx;
   const int w = std::max(3, static_cast<int>(std::lround(grid.pitch * rendering.cell_width)));
   const int h = std::max(3, static_cast<int>(std::lround(grid.glyph_height * 1.4)));
@@ -436,7 +807,32 @@ PixPtr cell_image(PIX* gray, const LineGrid& grid, int cell, const Rendering& re
   }
   // Linear (gamma 1): dark -> 0, light -> 255, clipped beyond.
   const auto low = static_cast<l_int32>(dark), high = std::min<l_int32>(static_cast<l_int32>(light), 255);
+  if (rendering.faint_ink) {
+    return PixPtr(pixContrastNorm(nullptr, scaled.get(), kFaintInkTile, kFaintInkTile, kFaintInkContrast, 1, 1));
+  }
   return PixPtr(pixGammaTRC(nullptr, scaled.get(), 1.0f, low, high));
+}
+
+// How dark a cell's ink is against its paper in the image itself (before any stretching):
+// the 98th minus the 2nd percentile of its grey values. A reflection lifts the ink towards
+// the paper, and stretching such a cell to full range makes noise and JPEG ringing look
+// like strokes.
+double cell_contrast(PIX* gray, const LineGrid& grid, int cell) {
+  const Glyph* glyph = grid.glyph_in_cell[cell];
+  const double cx = glyph ? glyph->cx : grid.x0 + grid.pitch * cell;
+  const double cy = grid.y0 + grid.slope * cx;
+  const int w = std::max(3, static_cast<int>(std::lround(grid.pitch * 0.8)));
+  const int h = std::max(3, static_cast<int>(std::lround(grid.glyph_height * 1.4)));
+  BOX* box = boxCreate(static_cast<int>(std::lround(cx - w / 2.0)), static_cast<int>(std::lround(cy - h / 2.0)), w, h);
+  PixPtr crop(pixClipRectangle(gray, box, nullptr));
+  boxDestroy(&box);
+  if (!crop) {
+    return 0;
+  }
+  l_uint32 dark = 0, light = 0;
+  pixGetRankValue(crop.get(), 1, 0.02f, &dark);
+  pixGetRankValue(crop.get(), 1, 0.98f, &light);
+  return static_cast<double>(light) - static_cast<double>(dark);
 }
 
 // A line's 30 cell images, cut at one rendering.
@@ -652,6 +1048,45 @@ std::optional<std::string> read_name_line(OcrEngine& engine, const LineCells& ce
   return text;
 }
 
+// A name-line letter is checked with kFaintInk when its cell's contrast is below this
+// share of the MRZ's usual (the median over its 90 cells). Phone-like set, seed 1: the U
+// read as a J (#870) had 40 %, an I under a highlight read as an L (#713) less than 75 %.
+// Not every letter: on cells of full contrast the tile-wise stretch only adds noise, and
+// checking all letters read 183 of 250 phone-like photos instead of 221 (bench/README.md).
+constexpr double kFaintCellContrast = 0.75;
+
+// Whether the name line's faint letters read the same from kFaintInk cells.
+bool faint_ink_agrees(OcrEngine& engine, PIX* gray, const std::array<LineGrid, 3>& grids,
+                      const std::string& name_line) {
+  std::vector<double> contrasts;
+  for (const auto& grid : grids) {
+    for (int cell = 0; cell < 30; ++cell) {
+      contrasts.push_back(cell_contrast(gray, grid, cell));
+    }
+  }
+  const double usual = median(contrasts);
+  std::vector<int> faint_letters;
+  for (int cell = 0; cell < 30; ++cell) {
+    if (name_line[cell] != '<' && contrasts[60 + cell] < kFaintCellContrast * usual) {
+      faint_letters.push_back(cell);
+    }
+  }
+  if (faint_letters.empty()) {
+    return true;
+  }
+  const auto cells = cut_cells(gray, grids[2], kFaintInk);
+  const auto read = cells ? read_cells(engine, *cells, faint_letters, kNameLetters) : std::nullopt;
+  if (!read) {
+    return false;
+  }
+  for (std::size_t i = 0; i < faint_letters.size(); ++i) {
+    if ((*read)[i] != name_line[faint_letters[i]]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool has_name_line_shape(const std::string& line) {
   if (line == std::string(30, '<')) {
     return true;
@@ -664,20 +1099,228 @@ bool has_name_line_shape(const std::string& line) {
          (separator == std::string_view::npos || names.find("<<", separator + 2) == std::string_view::npos);
 }
 
-MrzReading unreadable(ReadFailure failure, std::string reason) {
-  return MrzReading{std::nullopt, failure, std::move(reason)};
+MrzReading unreadable(ReadFailure failure, std::string detail) {
+  return MrzReading{std::nullopt, failure, std::move(detail)};
 }
 
-// The last problem of the renderings: a parse error of lines 1 and 2 whose characters
-// all read (a failed check digit), or characters that did not read at all.
-ReadFailure failure_of(std::string_view last_problem) {
-  for (const auto kind : {ine::MrzErrorKind::kCicCheckDigit, ine::MrzErrorKind::kBirthDateCheckDigit,
-                          ine::MrzErrorKind::kExpiryDateCheckDigit, ine::MrzErrorKind::kCompositeCheckDigit}) {
-    if (last_problem == ine::mrz_error_code(kind)) {
-      return ReadFailure::kCheckDigits;
+// --- Why a found MRZ was not read --------------------------------------------------------
+//
+// Measured on the MRZ's lines only once no reading passed, to tell the person what to change.
+
+// Below this many pixels tall (in the image the reader works on) characters lose the
+// strokes that tell 8 from B; a photo from closer up reads.
+constexpr double kMinGlyphHeight = 10;
+// A washed-out stretch: a column of a line with less than this share of the line's usual
+// contrast, on a background lighter than usual (a reflection lifts both ink and paper).
+constexpr double kWashedOutContrast = 0.4;
+// Soft edges: the steepest step between neighbouring pixels spreads an edge over this share
+// of a character's height or more (a sharp print edge takes one or two pixels).
+constexpr double kBlurredEdgeShare = 0.2;
+
+struct LineQuality {
+  int washed_out_columns = 0;
+  double edge_width = 0;  // pixels over which ink turns into paper
+};
+
+l_uint32 rank_value(PIX* pix, float rank) {
+  l_uint32 value = 0;
+  pixGetRankValue(pix, 1, rank, &value);
+  return value;
+}
+
+LineQuality measure_lines(PIX* image, const std::array<Box, 3>& bands) {
+  struct Column {
+    double contrast, light;
+  };
+  std::vector<Column> columns;
+  std::vector<double> steps, contrasts;
+  for (const Box& band : bands) {
+    for (int k = 0; k < 30; ++k) {
+      const int x = band.x + band.w * k / 30, w = std::max(1, band.w / 30);
+      BOX* box = boxCreate(x, band.y, w, band.h);
+      PixPtr column(pixClipRectangle(image, box, nullptr));
+      boxDestroy(&box);
+      if (!column) {
+        continue;
+      }
+      const double dark = rank_value(column.get(), 0.03f), light = rank_value(column.get(), 0.97f);
+      columns.push_back({light - dark, light});
+      // The steepest horizontal step in the column.
+      int steepest = 0;
+      const l_uint32* data = pixGetData(column.get());
+      const int wpl = pixGetWpl(column.get());
+      for (int y = 0; y < pixGetHeight(column.get()); ++y) {
+        const l_uint32* row = data + static_cast<std::ptrdiff_t>(y) * wpl;
+        for (int i = 1; i < pixGetWidth(column.get()); ++i) {
+          steepest = std::max(steepest, std::abs(static_cast<int>(GET_DATA_BYTE(row, i)) -
+                                                 static_cast<int>(GET_DATA_BYTE(row, i - 1))));
+        }
+      }
+      if (light - dark > 0) {
+        steps.push_back((light - dark) / std::max(1, steepest));
+      }
     }
   }
-  return ReadFailure::kMrzUnclear;
+  LineQuality quality;
+  if (columns.empty()) {
+    return quality;
+  }
+  std::vector<double> lights;
+  contrasts.reserve(columns.size());
+  lights.reserve(columns.size());
+  for (const auto& column : columns) {
+    contrasts.push_back(column.contrast);
+    lights.push_back(column.light);
+  }
+  const double usual_contrast = median(contrasts), usual_light = median(lights);
+  for (const auto& column : columns) {
+    quality.washed_out_columns +=
+        column.contrast < kWashedOutContrast * usual_contrast && column.light >= usual_light ? 1 : 0;
+  }
+  quality.edge_width = median(std::move(steps));
+  return quality;
+}
+
+// A reflection over the lines: at least this many of their character columns washed out.
+constexpr int kWashedOutColumns = 2;
+
+// Why an MRZ that was found gave no accepted reading, most actionable first.
+MrzReading explain_failure(PIX* image, const std::array<Box, 3>& bands, bool at_edge, double glyph_height,
+                           bool check_digits_failed, const std::string& last_problem) {
+  if (at_edge) {
+    return unreadable(ReadFailure::kMrzNotFound, "MRZ found at an edge of the photo, cut off");
+  }
+  if (glyph_height < kMinGlyphHeight) {
+    return unreadable(ReadFailure::kTooSmall, "MRZ found but its characters are too small to read");
+  }
+  const LineQuality quality = measure_lines(image, bands);
+  if (quality.washed_out_columns >= kWashedOutColumns) {
+    return unreadable(ReadFailure::kMrzUnclear, "MRZ found but a reflection washes out " +
+                                                    std::to_string(quality.washed_out_columns) +
+                                                    " of its 90 character columns");
+  }
+  if (quality.edge_width >= kBlurredEdgeShare * glyph_height) {
+    return unreadable(ReadFailure::kMrzUnclear, "MRZ found but its characters are too blurred to read");
+  }
+  if (check_digits_failed) {
+    return unreadable(ReadFailure::kCheckDigits,
+                      "MRZ read but its check digits do not hold (last: " + last_problem + ")");
+  }
+  return unreadable(ReadFailure::kMrzUnclear,
+                    "MRZ found but no reading passed every check (last: " + last_problem + ")");
+}
+
+// --- Reading the found MRZ ------------------------------------------------------------
+
+// The MRZ's three lines in an upright image: the image the cells are cut from, the lines'
+// bands and glyphs in it.
+struct FoundMrz {
+  PIX* image = nullptr;
+  std::array<Box, 3> bands{};
+  std::array<std::vector<Glyph>, 3> glyphs;
+  bool at_edge = false;     // a line touches the photo's edge: the MRZ may be cut off
+  double glyph_height = 0;  // in the working image, before any rectification
+};
+
+// The lines of a candidate found on the reduced copy, in the upright image.
+FoundMrz locate_lines(PIX* upright, const std::array<Box, 3>& detected, float reduce) {
+  FoundMrz found;
+  found.image = upright;
+  std::vector<double> heights;
+  for (std::size_t i = 0; i < 3; ++i) {
+    const Box& b = detected[i];
+    Box& band = found.bands[i];
+    band =
+        Box{static_cast<int>(b.x / reduce), static_cast<int>(b.y / reduce), static_cast<int>(std::ceil(b.w / reduce)),
+            static_cast<int>(std::ceil(b.h / reduce)), static_cast<int>(std::lround(b.line_height / reduce))};
+    found.glyphs[i] = line_glyphs(upright, band);
+    for (const auto& glyph : found.glyphs[i]) {
+      heights.push_back(glyph.h);
+    }
+    const int margin = band.h / 2;
+    found.at_edge = found.at_edge || band.x <= margin || band.y <= margin ||
+                    band.x + band.w >= pixGetWidth(upright) - margin ||
+                    band.y + band.h >= pixGetHeight(upright) - margin;
+  }
+  found.glyph_height = median(std::move(heights));
+  return found;
+}
+
+MrzReading read_found_mrz(OcrEngine& engine, const FoundMrz& found) {
+  PIX* const image = found.image;
+  const auto explain = [&](bool check_digits_failed, const std::string& last_problem) {
+    return explain_failure(image, found.bands, found.at_edge, found.glyph_height, check_digits_failed, last_problem);
+  };
+  const double pitch = estimate_pitch(found.glyphs, found.bands);
+  std::array<LineGrid, 3> grids;
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto grid = fit_line_grid(found.glyphs[i], pitch);
+    if (!grid) {
+      return explain(false, "characters not placed on the 30-cell grid");
+    }
+    grids[i] = *grid;
+  }
+  // grid.glyph_in_cell points into found.glyphs[i], which outlives every use below.
+
+  std::string last_problem = "no reading";
+  bool check_digits_failed = false;
+  std::optional<ine::Mrz> numbers;  // lines 1 and 2, once their check digits hold
+  std::optional<std::string> name_line;
+  for (const Rendering& rendering : kRenderings) {
+    const std::array<PixPtr, 2> fillers = {cell_image(image, grids[0], 15, rendering),
+                                           cell_image(image, grids[0], 16, rendering)};
+    if (!fillers[0] || !fillers[1]) {
+      last_problem = "characters";
+      continue;
+    }
+    if (!numbers) {
+      const auto line1 = cut_cells(image, grids[0], rendering);
+      const auto line2 = cut_cells(image, grids[1], rendering);
+      const auto text1 = line1 ? read_cells(engine, *line1, all_cells(), kLine1Whitelist) : std::nullopt;
+      const auto text2 = line2 ? read_cells(engine, *line2, all_cells(), kLine2Whitelist) : std::nullopt;
+      if (!text1 || !text2) {
+        last_problem = "characters";
+        continue;
+      }
+      // A blank name line: the check digits of lines 1 and 2 validate them on their own.
+      auto parse = ine::parse_mrz_reading(*text1 + "\n" + *text2 + "\n" + std::string(30, '<'));
+      if (!parse.ok()) {
+        last_problem = std::string(ine::mrz_error_code(parse.error->kind));
+        check_digits_failed = last_problem.find("check_digit") != std::string::npos;
+        continue;
+      }
+      if (!fillers_agree(*line2, parse.mrz->line2, 18, 28, fillers)) {
+        last_problem = "optional data fillers";
+        continue;
+      }
+      numbers = std::move(parse.mrz);
+      check_digits_failed = false;
+    }
+    const auto line3 = cut_cells(image, grids[2], rendering);
+    const auto text3 = line3 ? read_name_line(engine, *line3, fillers) : std::nullopt;
+    if (!text3 || !has_name_line_shape(*text3)) {
+      last_problem = "name line";
+      continue;
+    }
+    if (!name_line) {
+      name_line = text3;  // the first reading; a second rendering must agree
+      continue;
+    }
+    if (*name_line != *text3) {
+      // Two renderings of one photo read different names: neither is trusted, even if a
+      // third sided with one of them.
+      return explain(false, "name line reads differently in two renderings");
+    }
+    if (!faint_ink_agrees(engine, image, grids, *name_line)) {
+      return explain(false, "name line reads differently with faint ink drawn dark");
+    }
+    auto parse = ine::parse_mrz(numbers->line1 + "\n" + numbers->line2 + "\n" + *name_line);
+    if (parse.ok()) {
+      return MrzReading{std::move(parse.mrz), ReadFailure::kNone, {}};
+    }
+    last_problem = std::string(ine::mrz_error_code(parse.error->kind));
+  }
+  return explain(check_digits_failed, last_problem);
 }
 
 }  // namespace
@@ -719,7 +1362,8 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
   // its own, aligned with the photo rather than the card.
   l_float32 angle = 0, confidence = 0;
   PixPtr strokes = small ? stroke_mask(small.get()) : nullptr;
-  if (!strokes || pixFindSkew(strokes.get(), &angle, &confidence) != 0) {
+  if (!strokes ||
+      pixFindSkewSweepAndSearch(strokes.get(), &angle, &confidence, 4, 2, kMaxSkewDegrees, 1.0f, 0.01f) != 0) {
     angle = confidence = 0;
   }
   const bool rotate = confidence > 1.0f && std::abs(angle) > 0.1f;
@@ -738,84 +1382,75 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
     return unreadable(ReadFailure::kNotAnImage, "image could not be processed");
   }
 
-  const auto bands = find_mrz_bands(text_line_bands(detect_strokes.get()));
-  if (!bands) {
+  auto candidates = mrz_band_candidates(text_line_bands(detect_strokes.get()));
+  if (candidates.empty()) {
+    // A highlight or a shadow's edge across the MRZ leaves part of its strokes weaker than
+    // the threshold the strongest strokes set, and a line's band falls apart: once more on
+    // a copy whose contrast is stretched tile by tile. Only then: on every photo it also
+    // lifts paper texture into strokes and loses more MRZs than it finds (bench/README.md).
+    PixPtr detect(pixScale(upright.get(), reduce, reduce));
+    PixPtr normalized(
+        detect ? pixContrastNorm(nullptr, detect.get(), kNormalizationTile, kNormalizationTile, kMinTileContrast, 1, 1)
+               : nullptr);
+    PixPtr normalized_strokes(normalized ? stroke_mask(normalized.get()) : nullptr);
+    if (normalized_strokes) {
+      candidates = mrz_band_candidates(text_line_bands(normalized_strokes.get()));
+    }
+  }
+  if (candidates.empty()) {
     return unreadable(ReadFailure::kMrzNotFound, "no MRZ found: three machine-readable lines were not located");
   }
-  std::array<Box, 3> full{};
-  std::array<std::vector<Glyph>, 3> glyphs;
-  for (std::size_t i = 0; i < 3; ++i) {
-    const Box& b = (*bands)[i];
-    full[i] = Box{static_cast<int>(b.x / reduce), static_cast<int>(b.y / reduce),
-                  static_cast<int>(std::ceil(b.w / reduce)), static_cast<int>(std::ceil(b.h / reduce))};
-    glyphs[i] = line_glyphs(upright.get(), full[i]);
+  // Clutter (a keyboard's rows, a printed page) can stack three lines of MRZ shape too, lower
+  // in the photo than the card: the first candidate whose lines show 30 characters' ends
+  // (it can be rectified), else the first with 20 characters on each line, else the first.
+  std::optional<FoundMrz> found, fallback;
+  std::optional<MrzBlock> block;
+  for (const auto& candidate : candidates) {
+    FoundMrz lines = locate_lines(upright.get(), candidate, reduce);
+    block = rectify_mrz(upright.get(), lines.bands, lines.glyphs);
+    if (block) {
+      found = std::move(lines);
+      break;
+    }
+    const bool twenty_each =
+        std::all_of(lines.glyphs.begin(), lines.glyphs.end(), [](const auto& glyphs) { return glyphs.size() >= 20; });
+    if (!fallback && twenty_each) {
+      fallback = std::move(lines);
+    }
   }
-  const double pitch = estimate_pitch(glyphs, full);
-  std::array<LineGrid, 3> grids;
-  for (std::size_t i = 0; i < 3; ++i) {
-    auto grid = fit_line_grid(glyphs[i], pitch);
-    if (!grid) {
-      return unreadable(ReadFailure::kMrzUnclear,
-                        "MRZ found but its characters could not be placed on the 30-cell grid");
+  if (block) {
+    // In perspective the lines' pitch changes along them: read from the rectified block.
+    found->image = block->image.get();
+    found->bands = block->bands;
+    for (std::size_t i = 0; i < 3; ++i) {
+      found->glyphs[i] = line_glyphs(found->image, found->bands[i]);
     }
-    grids[i] = *grid;
+  } else {
+    found = fallback ? std::move(fallback) : locate_lines(upright.get(), candidates.front(), reduce);
   }
-  // grid.glyph_in_cell points into glyphs[i], which outlives every use below.
-
-  std::string last_problem = "no reading";
-  std::optional<ine::Mrz> numbers;  // lines 1 and 2, once their check digits hold
-  std::optional<std::string> name_line;
-  for (const Rendering& rendering : kRenderings) {
-    const std::array<PixPtr, 2> fillers = {cell_image(upright.get(), grids[0], 15, rendering),
-                                           cell_image(upright.get(), grids[0], 16, rendering)};
-    if (!fillers[0] || !fillers[1]) {
-      last_problem = "characters";
-      continue;
-    }
-    if (!numbers) {
-      const auto line1 = cut_cells(upright.get(), grids[0], rendering);
-      const auto line2 = cut_cells(upright.get(), grids[1], rendering);
-      const auto text1 = line1 ? read_cells(engine, *line1, all_cells(), kLine1Whitelist) : std::nullopt;
-      const auto text2 = line2 ? read_cells(engine, *line2, all_cells(), kLine2Whitelist) : std::nullopt;
-      if (!text1 || !text2) {
-        last_problem = "characters";
-        continue;
-      }
-      // A blank name line: the check digits of lines 1 and 2 validate them on their own.
-      auto parse = ine::parse_mrz_reading(*text1 + "\n" + *text2 + "\n" + std::string(30, '<'));
-      if (!parse.ok()) {
-        last_problem = std::string(ine::mrz_error_code(parse.error->kind));
-        continue;
-      }
-      if (!fillers_agree(*line2, parse.mrz->line2, 18, 28, fillers)) {
-        last_problem = "optional data fillers";
-        continue;
-      }
-      numbers = std::move(parse.mrz);
-    }
-    const auto line3 = cut_cells(upright.get(), grids[2], rendering);
-    const auto text3 = line3 ? read_name_line(engine, *line3, fillers) : std::nullopt;
-    if (!text3 || !has_name_line_shape(*text3)) {
-      last_problem = "name line";
-      continue;
-    }
-    if (!name_line) {
-      name_line = text3;  // the first reading; a second rendering must agree
-      continue;
-    }
-    if (*name_line != *text3) {
-      // Two renderings of one photo read different names: neither is trusted, even if a
-      // third sided with one of them.
-      return unreadable(ReadFailure::kMrzUnclear, "MRZ found but its name line reads differently in two renderings");
-    }
-    auto parse = ine::parse_mrz(numbers->line1 + "\n" + numbers->line2 + "\n" + *name_line);
-    if (parse.ok()) {
-      return MrzReading{std::move(parse.mrz), ReadFailure::kNone, {}};
-    }
-    last_problem = std::string(ine::mrz_error_code(parse.error->kind));
+  auto reading = read_found_mrz(engine, *found);
+  if (reading.mrz || reading.failure != ReadFailure::kMrzUnclear) {
+    return reading;
   }
-  return unreadable(failure_of(last_problem),
-                    "MRZ found but no reading passed every check (last: " + last_problem + ")");
+  // Glare, a shadow or soft print: the glyphs found once more with the contrast stretched
+  // tile by tile, and the block rectified from them if the first glyphs did not show its
+  // corners. Not the first choice: it also lifts paper texture and JPEG ringing.
+  const auto normalized_glyphs = [&] {
+    for (std::size_t i = 0; i < 3; ++i) {
+      found->glyphs[i] = line_glyphs(found->image, found->bands[i], Contrast::kNormalizedLocally);
+    }
+  };
+  normalized_glyphs();
+  if (!block) {
+    block = rectify_mrz(found->image, found->bands, found->glyphs);
+    if (block) {
+      found->image = block->image.get();
+      found->bands = block->bands;
+      normalized_glyphs();
+    }
+  }
+  auto again = read_found_mrz(engine, *found);
+  return again.mrz ? std::move(again) : std::move(reading);
 }
 
 std::string_view read_failure_name(ReadFailure failure) {

@@ -4,13 +4,30 @@
 # reading must be exact or rejected (never wrong), and at least MIN_EXACT_PCT % exact.
 # The seed is fixed so a failure reproduces; INEREG_TEST_CARDGEN_SEED picks another set.
 #
-#   generated_cards_test.sh path/to/mrz_accuracy
+#   generated_cards_test.sh path/to/mrz_accuracy [flat|phone]
+#
+# flat: 30 flat photos as today's set (rotation, blur, noise, JPEG/WebP/PNG); phone: 16
+# phone-like photos (cardgen.py --phone: perspective, clutter, glare, motion blur, JPEG 45-70).
 set -euo pipefail
 driver=$1
+kind=${2:-flat}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-count=${INEREG_TEST_CARDGEN_COUNT:-30}
 seed=${INEREG_TEST_CARDGEN_SEED:-4242}
 min_exact_pct=90
+case $kind in
+  flat)
+    count=${INEREG_TEST_CARDGEN_COUNT:-30}
+    options=(--formats jpg,webp,png,jpg)
+    ;;
+  phone)
+    count=${INEREG_TEST_CARDGEN_COUNT:-16}
+    options=(--phone)
+    ;;
+  *)
+    echo "usage: $0 path/to/mrz_accuracy [flat|phone]" >&2
+    exit 2
+    ;;
+esac
 
 # cardgen needs Pillow and numpy; a python3 earlier in PATH (a virtualenv) may lack them.
 python=python3
@@ -18,13 +35,13 @@ python=python3
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$python" "$repo/tools/cardgen/cardgen.py" --out "$work" --count "$count" --seed "$seed" --formats jpg,webp,png,jpg
+"$python" "$repo/tools/cardgen/cardgen.py" --out "$work" --count "$count" --seed "$seed" "${options[@]}"
 OMP_THREAD_LIMIT=1 "$driver" "$work/manifest.tsv" --verbose | tee "$work/result.txt"
 
 summary=$(grep '^BENCH ' "$work/result.txt")
 exact=$(sed -n 's/.* exact=\([0-9]*\) .*/\1/p' <<<"$summary")
 wrong=$(sed -n 's/.* wrong=\([0-9]*\) .*/\1/p' <<<"$summary")
-echo "seed $seed: $exact of $count exact, $wrong wrong"
+echo "$kind set, seed $seed: $exact of $count exact, $wrong wrong"
 if [[ $wrong -ne 0 ]]; then
   echo "FAIL: $wrong reading(s) passed every check but differ from the card" >&2
   exit 1
