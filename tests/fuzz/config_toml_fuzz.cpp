@@ -1,0 +1,78 @@
+// Fuzz target of the configuration loader (config/config.hpp): the input as the TOML
+// file `inereg serve --config` reads (written to a temp file, as load_config reads a
+// path), with no INEREG_* variables and no flags.
+//
+// Properties, besides "no crash, no sanitizer report": the loader answers a Config or
+// a ConfigError, never another exception; a ConfigError never repeats the value of a
+// master_key the file sets.
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+#include "config/config.hpp"
+
+namespace {
+
+void require(bool condition) {
+  if (!condition) {
+    __builtin_trap();
+  }
+}
+
+// One file per process, rewritten for each input; /dev/shm when there is one.
+const std::string& config_file() {
+  static const std::string path = [] {
+    const std::filesystem::path base = std::filesystem::is_directory("/dev/shm")
+                                           ? std::filesystem::path("/dev/shm")
+                                           : std::filesystem::temp_directory_path();
+    return (base / ("inereg-fuzz-config-" + std::to_string(::getpid()) + ".toml")).string();
+  }();
+  return path;
+}
+
+// The value of a `master_key = "…"` line, when a message could repeat it only by
+// leaking it: long enough, and nowhere else in the input or the file's path (which an
+// "unknown setting" message names).
+std::string master_key_value(std::string_view input) {
+  const auto at = input.find("master_key");
+  if (at == std::string_view::npos) {
+    return {};
+  }
+  const auto open = input.find('"', at);
+  const auto close = open == std::string_view::npos ? open : input.find('"', open + 1);
+  if (close == std::string_view::npos || close - open - 1 < 16) {
+    return {};
+  }
+  const std::string_view value = input.substr(open + 1, close - open - 1);
+  if (input.find(value, close) != std::string_view::npos || input.find(value) != open + 1 ||
+      config_file().find(value) != std::string::npos) {
+    return {};
+  }
+  return std::string(value);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  {
+    std::ofstream out(config_file(), std::ios::binary | std::ios::trunc);
+    out.write(input.data(), static_cast<std::streamsize>(input.size()));
+  }
+  try {
+    (void)inereg::config::load_config(config_file());
+  } catch (const inereg::config::ConfigError& e) {
+    const std::string key = master_key_value(input);
+    require(key.empty() || std::string_view(e.what()).find(key) == std::string_view::npos);
+  } catch (...) {
+    require(false);
+  }
+  return 0;
+}
