@@ -10,6 +10,7 @@
 
 #include "auth/secret_box.hpp"
 #include "auth/signing.hpp"
+#include "http/resolver.hpp"
 #include "webhooks/http_post.hpp"
 #include "webhooks/webhook_url.hpp"
 
@@ -129,8 +130,9 @@ asio::awaitable<void> DeliveryWorker::deliver(store::ClaimedDelivery delivery) {
     const std::vector<std::pair<std::string, std::string>> headers{
         {"X-AUTH-CLIENT", delivery.api_key},
         {"X-HMAC-SIGNATURE", auth::hmac_sha256_hex(integration->secrets.front(), delivery.body)}};
-    const PostOutcome outcome = co_await post_json(tls_, *url.target, delivery.body, headers,
-                                                   std::chrono::milliseconds(options_.timeout_ms), resolver_);
+    const PostOutcome outcome =
+        co_await post_json(tls_, *url.target, delivery.body, headers, std::chrono::milliseconds(options_.timeout_ms),
+                           http::system_resolver());
     attempt.http_status = outcome.status;
     attempt.error = outcome.error;
   }

@@ -12,7 +12,6 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "auth/integration_directory.hpp"
-#include "http/resolver.hpp"
 #include "store/store.hpp"
 #include "webhooks/delivery_options.hpp"
 
@@ -61,7 +60,6 @@ class DeliveryWorker {
   const std::string owner_;
   boost::asio::io_context io_;
   boost::asio::ssl::context tls_;
-  const http::Resolver resolver_ = http::system_resolver();
   boost::asio::steady_timer wakeup_;
   int in_flight_ = 0;      // on the worker thread only
   bool stopping_ = false;  // on the worker thread only
