@@ -430,54 +430,55 @@ TEST(SessionLifecycle, ExpiryAndDeleteSendTheDecisionWebhook) {
   EXPECT_EQ(testing::http_call(server.port(), {"GET", tampered, "", {}}).status, 404);
 }
 
-// HTTPS to a receiver whose certificate the operator trusts through webhooks.ca_file
-// (a self-signed certificate for 127.0.0.1, made when the test runs): the signed
-// webhook arrives, over TLS.
-TEST(WebhookTls, TheSignedWebhookArrivesOverTlsToAReceiverTrustedThroughTheCaFile) {
-  Workspace workspace;
-  const auto integration = create_integration(workspace, "acme");
-  const auto certificate = testing::make_loopback_certificate(workspace.dir().path(), "receiver");
-  Receiver receiver(workspace, integration, 0, "500", certificate);
-  set_webhooks(workspace, integration, receiver);
-  Server server(workspace, with(kFastWebhooks, {{"INEREG_WEBHOOKS_CA_FILE", certificate.certificate.string()}}));
-  const ApiClient client(server.port(), integration.api_key, integration.secret);
-  const auto created = create(client, R"({"verification":{"vendorData":"tls"}})");
-  ASSERT_EQ(testing::http_call(server.port(), {"GET", created.url_path, "", {}}).status, 200);  // started: 7001
+// A receiver over HTTPS with a self-signed certificate for 127.0.0.1 made when the test
+// runs, a server trusting it through webhooks.ca_file or trusting another one, and a
+// session its end user opens, which queues the `started` event webhook (7001).
+class WebhookTls : public ::testing::Test {
+ protected:
+  void start(bool trust_the_receiver) {
+    const auto presented = testing::make_loopback_certificate(workspace_.dir().path(), "receiver");
+    const auto trusted =
+        trust_the_receiver ? presented : testing::make_loopback_certificate(workspace_.dir().path(), "other");
+    receiver_.emplace(workspace_, integration_, 0, "500", presented);
+    set_webhooks(workspace_, integration_, *receiver_);
+    server_.emplace(workspace_, with(kFastWebhooks, {{"INEREG_WEBHOOKS_CA_FILE", trusted.certificate.string()}}));
+    const ApiClient client(server_->port(), integration_.api_key, integration_.secret);
+    const auto created = create(client, R"({"verification":{"vendorData":"tls"}})");
+    ASSERT_EQ(testing::http_call(server_->port(), {"GET", created.url_path, "", {}}).status, 200);
+  }
 
-  const auto accepted = receiver.wait_for(1);
-  ASSERT_EQ(accepted.size(), 1U) << boost::json::serialize(receiver.state());
-  expect_verified(accepted, integration);
+  Workspace workspace_;
+  const Integration integration_ = create_integration(workspace_, "acme");
+  std::optional<Receiver> receiver_;
+  std::optional<Server> server_;
+};
+
+// Trusted: the signed webhook arrives, over TLS.
+TEST_F(WebhookTls, TheSignedWebhookArrivesOverTlsToAReceiverTrustedThroughTheCaFile) {
+  ASSERT_NO_FATAL_FAILURE(start(true));
+  const auto accepted = receiver_->wait_for(1);
+  ASSERT_EQ(accepted.size(), 1U) << boost::json::serialize(receiver_->state());
+  expect_verified(accepted, integration_);
   EXPECT_TRUE(accepted.front().as_object().at("encrypted").as_bool());
   EXPECT_EQ(kind_of(accepted.front()), "events:7001");
-  EXPECT_EQ(undelivered_once_recorded(workspace), 0);
+  EXPECT_EQ(undelivered_once_recorded(workspace_), 0);
 }
 
-// The same receiver, but the server trusts another certificate: every attempt fails
-// in the TLS handshake, is recorded and retried, and nothing is delivered; the
-// receiver never sees a request.
-TEST(WebhookTls, AReceiverWithAnUntrustedCertificateIsRefusedAndRetried) {
-  Workspace workspace;
-  const auto integration = create_integration(workspace, "acme");
-  const auto presented = testing::make_loopback_certificate(workspace.dir().path(), "receiver");
-  const auto trusted = testing::make_loopback_certificate(workspace.dir().path(), "other");
-  Receiver receiver(workspace, integration, 0, "500", presented);
-  set_webhooks(workspace, integration, receiver);
-  Server server(workspace, with(kFastWebhooks, {{"INEREG_WEBHOOKS_CA_FILE", trusted.certificate.string()}}));
-  const ApiClient client(server.port(), integration.api_key, integration.secret);
-  const auto created = create(client, R"({"verification":{"vendorData":"tls"}})");
-  ASSERT_EQ(testing::http_call(server.port(), {"GET", created.url_path, "", {}}).status, 200);
-
+// Not trusted: every attempt fails in the TLS handshake, is recorded and retried, and
+// nothing is delivered; the receiver never sees a request.
+TEST_F(WebhookTls, AReceiverWithAnUntrustedCertificateIsRefusedAndRetried) {
+  ASSERT_NO_FATAL_FAILURE(start(false));
   const auto handshake_failures = [&] {
-    return query_int(workspace,
+    return query_int(workspace_,
                      "SELECT COUNT(*) FROM webhook_attempts WHERE http_status IS NULL AND error LIKE "
                      "'tls handshake: %'");
   };
   EXPECT_TRUE(testing::wait_until([&] { return handshake_failures() >= 2; }, kDeliveryTimeout,
                                   "two failed TLS handshakes recorded"));
-  EXPECT_EQ(query_int(workspace, "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'delivered'"), 0);
-  EXPECT_EQ(query_int(workspace, "SELECT COUNT(*) FROM webhook_attempts WHERE http_status IS NOT NULL"), 0);
-  EXPECT_EQ(receiver.state().at("requests").as_int64(), 0);
-  EXPECT_TRUE(receiver.accepted().empty());
+  EXPECT_EQ(query_int(workspace_, "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'delivered'"), 0);
+  EXPECT_EQ(query_int(workspace_, "SELECT COUNT(*) FROM webhook_attempts WHERE http_status IS NOT NULL"), 0);
+  EXPECT_EQ(receiver_->state().at("requests").as_int64(), 0);
+  EXPECT_TRUE(receiver_->accepted().empty());
 }
 
 TEST(WebhookCli, SetWebhooksRefusesPlainHttpOutsideLoopbackAndClears) {

@@ -17,14 +17,11 @@
 #include <string_view>
 
 #include "config/config.hpp"
+#include "require.hpp"
 
 namespace {
 
-void require(bool condition) {
-  if (!condition) {
-    __builtin_trap();
-  }
-}
+using inereg::fuzz::require;
 
 // One file per process, rewritten for each input; /dev/shm when there is one.
 const std::string& config_file() {

@@ -7,6 +7,7 @@
 
 #include "api/api.hpp"
 #include "http/exchange.hpp"
+#include "require.hpp"
 
 // The in-process inereg the request-path fuzz targets call: the real app::Service
 // (SQLite in a fresh temp directory, no check workers, its port bound on loopback and
@@ -17,13 +18,6 @@
 // database every kInputsPerService inputs: a run of ten million stays in memory.
 // Not thread-safe (libFuzzer calls a target from one thread).
 namespace inereg::fuzz {
-
-// A violated property: trap, so libFuzzer (or the ctest replay) reports the input.
-inline void require(bool condition) {
-  if (!condition) {
-    __builtin_trap();
-  }
-}
 
 class FuzzService {
  public:

@@ -15,15 +15,12 @@
 #include <string_view>
 
 #include "media/image_content.hpp"
+#include "require.hpp"
 #include "util/base64.hpp"
 
 namespace {
 
-void require(bool condition) {
-  if (!condition) {
-    __builtin_trap();
-  }
-}
+using inereg::fuzz::require;
 
 void check_content(std::string_view input) {
   const auto result = inereg::media::decode_image_content(input);

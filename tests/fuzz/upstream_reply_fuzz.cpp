@@ -14,17 +14,14 @@
 #include <vector>
 
 #include "registry/configured_mapping.hpp"
+#include "require.hpp"
 
 namespace {
 
 using inereg::registry::ConfiguredMapping;
 using inereg::registry::LookupOutcome;
 
-void require(bool condition) {
-  if (!condition) {
-    __builtin_trap();
-  }
-}
+using inereg::fuzz::require;
 
 const std::vector<ConfiguredMapping>& mappings() {
   static const auto built = [] {

@@ -11,15 +11,12 @@
 #include <string>
 #include <string_view>
 
+#include "require.hpp"
 #include "webhooks/webhook_url.hpp"
 
 namespace {
 
-void require(bool condition) {
-  if (!condition) {
-    __builtin_trap();
-  }
-}
+using inereg::fuzz::require;
 
 bool header_safe(std::string_view text) {
   for (const char c : text) {
