@@ -7,6 +7,8 @@
 // master_key the file sets.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -34,22 +36,24 @@ const std::string& config_file() {
   return path;
 }
 
-// The value of a `master_key = "…"` line, when a message could repeat it only by
-// leaking it: long enough, and nowhere else in the input or the file's path (which an
-// "unknown setting" message names).
+// The value of a `master_key = "…"` line when a message could repeat it only by
+// leaking it: at least 16 hex digits (no message text is such a run), and nowhere else
+// in the input or the file's path (which an "unknown setting" message names).
 std::string master_key_value(std::string_view input) {
-  const auto at = input.find("master_key");
+  constexpr std::string_view kSetting = "\nmaster_key = \"";
+  const auto at = input.find(kSetting);
   if (at == std::string_view::npos) {
     return {};
   }
-  const auto open = input.find('"', at);
-  const auto close = open == std::string_view::npos ? open : input.find('"', open + 1);
+  const auto open = at + kSetting.size() - 1;
+  const auto close = input.find('"', open + 1);
   if (close == std::string_view::npos || close - open - 1 < 16) {
     return {};
   }
   const std::string_view value = input.substr(open + 1, close - open - 1);
-  if (input.find(value, close) != std::string_view::npos || input.find(value) != open + 1 ||
-      config_file().find(value) != std::string::npos) {
+  const bool hex =
+      std::all_of(value.begin(), value.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+  if (!hex || input.find(value, close) != std::string_view::npos || config_file().find(value) != std::string::npos) {
     return {};
   }
   return std::string(value);
