@@ -17,6 +17,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "config/config.hpp"
 #include "require.hpp"
@@ -25,15 +26,27 @@ namespace {
 
 using inereg::fuzz::require;
 
-// One file per process, rewritten for each input; /dev/shm when there is one.
-const std::string& config_file() {
-  static const std::string path = [] {
+// One file per process, rewritten for each input and removed at exit; /dev/shm when
+// there is one.
+struct ConfigFile {
+  ConfigFile() {
     const std::filesystem::path base = std::filesystem::is_directory("/dev/shm")
                                            ? std::filesystem::path("/dev/shm")
                                            : std::filesystem::temp_directory_path();
-    return (base / ("inereg-fuzz-config-" + std::to_string(::getpid()) + ".toml")).string();
-  }();
-  return path;
+    path = (base / ("inereg-fuzz-config-" + std::to_string(::getpid()) + ".toml")).string();
+  }
+  ~ConfigFile() {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+  }
+  ConfigFile(const ConfigFile&) = delete;
+  ConfigFile& operator=(const ConfigFile&) = delete;
+  std::string path;
+};
+
+const std::string& config_file() {
+  static const ConfigFile file;
+  return file.path;
 }
 
 // The value of a `master_key = "…"` line when a message could repeat it only by
