@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "http/request_head.hpp"
+
 namespace inereg::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -41,14 +43,6 @@ struct Connection {
   std::atomic<bool> idle{true};
 };
 
-std::optional<std::string_view> header(const bhttp::request<bhttp::string_body>& request, std::string_view name) {
-  const auto it = request.find(name);
-  if (it == request.end()) {
-    return std::nullopt;
-  }
-  return std::string_view(it->value().data(), it->value().size());
-}
-
 bhttp::response<bhttp::string_body> to_beast(Response response, unsigned version, bool keep_alive) {
   bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
   if (!response.content_type.empty()) {
@@ -63,56 +57,11 @@ bhttp::response<bhttp::string_body> to_beast(Response response, unsigned version
   return out;
 }
 
-// RFC 9112 §6.1: a request's only acceptable transfer coding here is exactly
-// "chunked". Anything else ("xchunked", "gzip", "chunked, identity", "gzip, chunked",
-// or the field twice) is refused and the connection closed: a proxy in front may
-// frame such a body differently, and reading on would let the rest of its bytes pass
-// as a second, smuggled request.
-bool acceptable_transfer_encoding(const bhttp::request<bhttp::string_body>& request) {
-  const auto count = request.count(bhttp::field::transfer_encoding);
-  if (count == 0) {
-    return true;
-  }
-  if (count > 1) {
-    return false;
-  }
-  const auto value = request[bhttp::field::transfer_encoding];
-  return beast::iequals(std::string_view(value.data(), value.size()), "chunked");
-}
-
-// HEAD is answered as GET would be (status and headers), without the body.
-std::string_view routed_method(const bhttp::request<bhttp::string_body>& request) {
-  if (request.method() == bhttp::verb::head) {
-    return "GET";
-  }
-  return {request.method_string().data(), request.method_string().size()};
-}
-
 // Keeps Content-Length as the GET would have it (RFC 9110 §9.3.2) and drops the body.
 void without_body(bhttp::response<bhttp::string_body>& response) {
   const auto length = response.body().size();
   response.body().clear();
   response.content_length(length);
-}
-
-// The request as the application sees it, its views into `request` (body included,
-// empty until the body is read).
-Request exchange_of(const bhttp::request<bhttp::string_body>& request, std::string_view peer_address) {
-  const std::string_view target(request.target().data(), request.target().size());
-  const std::size_t question = target.find('?');
-  Request exchange;
-  exchange.method = routed_method(request);
-  exchange.path = target.substr(0, question);
-  exchange.query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
-  exchange.body = request.body();
-  exchange.auth_client = header(request, "X-AUTH-CLIENT");
-  exchange.hmac_signature = header(request, "X-HMAC-SIGNATURE");
-  exchange.legacy_signature = header(request, "X-SIGNATURE");
-  exchange.integration_id = header(request, "vrf-integration-id");
-  exchange.origin = header(request, "Origin");
-  exchange.authorization = header(request, "Authorization");
-  exchange.client_address = peer_address;
-  return exchange;
 }
 
 // The bytes all request bodies being read or handled may hold together. A body takes
@@ -312,7 +261,7 @@ struct HttpServer::Impl {
         const auto& head = parser.get();
         const std::string_view target(head.target().data(), head.target().size());
         routing = application.route(routed_method(head), target.substr(0, target.find('?')));
-        max_body_bytes = std::max(options.max_body_bytes, routing.max_body_bytes);
+        max_body_bytes = body_limit(options, routing);
         parser.body_limit(max_body_bytes);
         // A declared length above the limit is refused before any of the body is read.
         const auto declared = parser.content_length();

@@ -122,24 +122,23 @@ asio::awaitable<ExchangeResult> send_and_read(Stream& stream, beast::flat_buffer
 
 UpstreamTransport::UpstreamTransport(asio::io_context& io, const UpstreamEndpoint& endpoint,
                                      std::shared_ptr<ssl::context> tls, std::size_t max_response_bytes,
-                                     std::size_t max_idle_connections)
+                                     std::size_t max_idle_connections, http::Resolver resolver)
     : io_(io),
       endpoint_(endpoint),
       tls_(std::move(tls)),
       max_response_bytes_(max_response_bytes),
-      max_idle_connections_(max_idle_connections) {}
+      max_idle_connections_(max_idle_connections),
+      resolver_(std::move(resolver)) {}
 
 UpstreamTransport::~UpstreamTransport() = default;
 
 asio::awaitable<ExchangeResult> UpstreamTransport::connect(std::unique_ptr<Connection>& made,
                                                            std::chrono::steady_clock::time_point deadline) {
   ExchangeResult result;
-  // Name resolution has no deadline of its own (getaddrinfo cannot be cancelled); an
-  // IP literal resolves at once.
-  tcp::resolver resolver(io_);
-  auto [resolve_error, endpoints] = co_await resolver.async_resolve(endpoint_.host, endpoint_.port, kAwait);
-  if (resolve_error) {
-    result.error = resolve_error;
+  // An IP literal resolves at once; a name within the exchange's deadline.
+  auto resolved = co_await http::resolve_by(resolver_, endpoint_.host, endpoint_.port, deadline);
+  if (resolved.error) {
+    result.error = resolved.error;
     co_return result;
   }
   auto connection = std::make_unique<Connection>();
@@ -149,7 +148,7 @@ asio::awaitable<ExchangeResult> UpstreamTransport::connect(std::unique_ptr<Conne
     connection->plain.emplace(io_);
   }
   connection->tcp().expires_at(deadline);
-  auto [connect_error, connected] = co_await connection->tcp().async_connect(endpoints, kAwait);
+  auto [connect_error, connected] = co_await connection->tcp().async_connect(resolved.endpoints, kAwait);
   if (connect_error) {
     result.error = connect_error;
     co_return result;

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "http/resolver.hpp"
+
 // The HTTP transport under the upstream connector: where to connect, and a keep-alive
 // connection pool bound to one single-threaded io_context.
 namespace inereg::registry {
@@ -44,14 +46,16 @@ struct ExchangeResult {
 // used only from coroutines running on it (single-threaded: no locks).
 class UpstreamTransport {
  public:
+  // `resolver` finds the endpoint's addresses (tests inject one; see http/resolver.hpp).
   UpstreamTransport(boost::asio::io_context& io, const UpstreamEndpoint& endpoint,
                     std::shared_ptr<boost::asio::ssl::context> tls, std::size_t max_response_bytes,
-                    std::size_t max_idle_connections);
+                    std::size_t max_idle_connections, http::Resolver resolver = http::system_resolver());
   ~UpstreamTransport();
   UpstreamTransport(const UpstreamTransport&) = delete;
   UpstreamTransport& operator=(const UpstreamTransport&) = delete;
 
-  // One request/response exchange finished by `deadline`. Reuses an idle connection if
+  // One request/response exchange finished by `deadline`, name resolution included
+  // (an unanswered lookup ends in boost::beast::error::timeout). Reuses an idle connection if
   // there is one; a reused connection the server had already closed (reset, EOF) is
   // replaced by a fresh one once, since lookups are idempotent. A connection goes back
   // to the pool only after a complete keep-alive exchange.
@@ -69,6 +73,7 @@ class UpstreamTransport {
   std::shared_ptr<boost::asio::ssl::context> tls_;
   const std::size_t max_response_bytes_;
   const std::size_t max_idle_connections_;
+  const http::Resolver resolver_;
   std::vector<std::unique_ptr<Connection>> idle_;
 };
 

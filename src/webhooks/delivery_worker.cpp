@@ -10,6 +10,7 @@
 
 #include "auth/secret_box.hpp"
 #include "auth/signing.hpp"
+#include "http/resolver.hpp"
 #include "webhooks/http_post.hpp"
 #include "webhooks/webhook_url.hpp"
 
@@ -130,7 +131,8 @@ asio::awaitable<void> DeliveryWorker::deliver(store::ClaimedDelivery delivery) {
         {"X-AUTH-CLIENT", delivery.api_key},
         {"X-HMAC-SIGNATURE", auth::hmac_sha256_hex(integration->secrets.front(), delivery.body)}};
     const PostOutcome outcome =
-        co_await post_json(tls_, *url.target, delivery.body, headers, std::chrono::milliseconds(options_.timeout_ms));
+        co_await post_json(tls_, *url.target, delivery.body, headers, std::chrono::milliseconds(options_.timeout_ms),
+                           http::system_resolver());
     attempt.http_status = outcome.status;
     attempt.error = outcome.error;
   }

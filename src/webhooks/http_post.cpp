@@ -57,16 +57,15 @@ asio::awaitable<PostOutcome> exchange(Stream& stream, const WebhookTarget& targe
 
 asio::awaitable<PostOutcome> post_json(asio::ssl::context& tls, const WebhookTarget& target, const std::string& body,
                                        const std::vector<std::pair<std::string, std::string>>& headers,
-                                       std::chrono::milliseconds timeout) {
+                                       std::chrono::milliseconds timeout, const inereg::http::Resolver& resolver) {
   try {
     const auto executor = co_await asio::this_coro::executor;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    tcp::resolver resolver(executor);
-    auto [resolve_error, endpoints] =
-        co_await resolver.async_resolve(target.host, target.port, asio::as_tuple(asio::use_awaitable));
-    if (resolve_error) {
-      co_return PostOutcome{std::nullopt, describe("resolve", resolve_error)};
+    const auto resolved = co_await inereg::http::resolve_by(resolver, target.host, target.port, deadline);
+    if (resolved.error) {
+      co_return PostOutcome{std::nullopt, describe("resolve", resolved.error)};
     }
+    const auto& endpoints = resolved.endpoints;
     if (!target.tls) {
       beast::tcp_stream stream(executor);
       stream.expires_at(deadline);

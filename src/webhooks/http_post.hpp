@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include "http/resolver.hpp"
 #include "webhooks/webhook_url.hpp"
 
 namespace inereg::webhooks {
@@ -26,11 +27,11 @@ inline constexpr std::size_t kMaxResponseBytes = std::size_t{16} * 1024;
 // coroutine's executor; a new connection each time (deliveries are spread over many
 // receivers, and the attempt must not depend on an earlier one). https verifies the
 // certificate chain against `tls` (verification on) and the host name, with SNI.
-// Connect, handshake, write and read share one deadline `timeout` from the start;
-// name resolution is bounded by the system resolver. Never throws.
+// Name resolution (by `resolver`), connect, handshake, write and read share one
+// deadline `timeout` from the start. Never throws.
 boost::asio::awaitable<PostOutcome> post_json(boost::asio::ssl::context& tls, const WebhookTarget& target,
                                               const std::string& body,
                                               const std::vector<std::pair<std::string, std::string>>& headers,
-                                              std::chrono::milliseconds timeout);
+                                              std::chrono::milliseconds timeout, const http::Resolver& resolver);
 
 }  // namespace inereg::webhooks

@@ -9,10 +9,12 @@
 
 #include <boost/json.hpp>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "auth/signing.hpp"
 #include "functional/harness.hpp"
+#include "support/test_certificate.hpp"
 #include "support/wait_until.hpp"
 
 namespace inereg::functional {
@@ -35,10 +37,13 @@ EnvVars with(EnvVars base, const EnvVars& extra) {
   return base;
 }
 
-// The Node receiver as a child process on a free loopback port.
+// The Node receiver as a child process on a free loopback port; over HTTPS with `tls`
+// (its control endpoints then on a second, plain port).
 class Receiver {
  public:
-  Receiver(const Workspace& workspace, const Integration& integration, int fail_first, const std::string& mode) {
+  Receiver(const Workspace& workspace, const Integration& integration, int fail_first, const std::string& mode,
+           const std::optional<testing::TestCertificate>& tls = std::nullopt)
+      : tls_(tls.has_value()) {
     const std::string node = INEREG_NODE;
     if (node.empty()) {
       throw std::runtime_error("node is missing: the webhook tests need Node.js (scripts/setup.sh installs it)");
@@ -53,6 +58,10 @@ class Receiver {
                     std::to_string(fail_first),
                     "--mode",
                     mode};
+    if (tls) {
+      options.args.insert(options.args.end(),
+                          {"--tls-cert", tls->certificate.string(), "--tls-key", tls->private_key.string()});
+    }
     options.output_dir = workspace.dir().path() / ("receiver-" + std::to_string(++instances_));
     std::filesystem::create_directories(options.output_dir);
     process_ = std::make_unique<ChildProcess>(node, options);
@@ -62,6 +71,9 @@ class Receiver {
           if (const auto at = out.find("listening ");
               at != std::string::npos && out.find('\n', at) != std::string::npos) {
             port_ = static_cast<std::uint16_t>(std::stoi(out.substr(at + 10)));
+            const auto control = out.find("control ");
+            control_port_ =
+                control == std::string::npos ? port_ : static_cast<std::uint16_t>(std::stoi(out.substr(control + 8)));
             return true;
           }
           if (!process_->running()) {
@@ -75,17 +87,19 @@ class Receiver {
     }
   }
 
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string url(const std::string& path) const {
+    return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_) + path;
+  }
 
   boost::json::object state() const {
-    const auto reply = testing::http_call(port_, {"GET", "/_control/deliveries", "", {}});
+    const auto reply = testing::http_call(control_port_, {"GET", "/_control/deliveries", "", {}});
     return boost::json::parse(reply.body).as_object();
   }
   boost::json::array accepted() const { return state().at("accepted").as_array(); }
 
   void behave(int fail_first, const std::string& mode) const {
     const auto body = boost::json::serialize(boost::json::object{{"failFirst", fail_first}, {"mode", mode}});
-    ASSERT_EQ(testing::http_call(port_, {"POST", "/_control/behaviour", body, {}}).status, 200);
+    ASSERT_EQ(testing::http_call(control_port_, {"POST", "/_control/behaviour", body, {}}).status, 200);
   }
 
   // Waits until `count` deliveries were accepted (a test failure at the deadline);
@@ -103,8 +117,10 @@ class Receiver {
 
  private:
   static inline int instances_ = 0;
+  bool tls_;
   std::unique_ptr<ChildProcess> process_;
   std::uint16_t port_ = 0;
+  std::uint16_t control_port_ = 0;
 };
 
 // Points the integration's three webhook URLs at the receiver through the CLI.
@@ -412,6 +428,57 @@ TEST(SessionLifecycle, ExpiryAndDeleteSendTheDecisionWebhook) {
   char& c = tampered[tampered.size() - 10];
   c = c == 'A' ? 'B' : 'A';
   EXPECT_EQ(testing::http_call(server.port(), {"GET", tampered, "", {}}).status, 404);
+}
+
+// A receiver over HTTPS with a self-signed certificate for 127.0.0.1 made when the test
+// runs, a server trusting it through webhooks.ca_file or trusting another one, and a
+// session its end user opens, which queues the `started` event webhook (7001).
+class WebhookTls : public ::testing::Test {
+ protected:
+  void start(bool trust_the_receiver) {
+    const auto presented = testing::make_loopback_certificate(workspace_.dir().path(), "receiver");
+    const auto trusted =
+        trust_the_receiver ? presented : testing::make_loopback_certificate(workspace_.dir().path(), "other");
+    receiver_.emplace(workspace_, integration_, 0, "500", presented);
+    set_webhooks(workspace_, integration_, *receiver_);
+    server_.emplace(workspace_, with(kFastWebhooks, {{"INEREG_WEBHOOKS_CA_FILE", trusted.certificate.string()}}));
+    const ApiClient client(server_->port(), integration_.api_key, integration_.secret);
+    const auto created = create(client, R"({"verification":{"vendorData":"tls"}})");
+    ASSERT_EQ(testing::http_call(server_->port(), {"GET", created.url_path, "", {}}).status, 200);
+  }
+
+  Workspace workspace_;
+  const Integration integration_ = create_integration(workspace_, "acme");
+  std::optional<Receiver> receiver_;
+  std::optional<Server> server_;
+};
+
+// Trusted: the signed webhook arrives, over TLS.
+TEST_F(WebhookTls, TheSignedWebhookArrivesOverTlsToAReceiverTrustedThroughTheCaFile) {
+  ASSERT_NO_FATAL_FAILURE(start(true));
+  const auto accepted = receiver_->wait_for(1);
+  ASSERT_EQ(accepted.size(), 1U) << boost::json::serialize(receiver_->state());
+  expect_verified(accepted, integration_);
+  EXPECT_TRUE(accepted.front().as_object().at("encrypted").as_bool());
+  EXPECT_EQ(kind_of(accepted.front()), "events:7001");
+  EXPECT_EQ(undelivered_once_recorded(workspace_), 0);
+}
+
+// Not trusted: every attempt fails in the TLS handshake, is recorded and retried, and
+// nothing is delivered; the receiver never sees a request.
+TEST_F(WebhookTls, AReceiverWithAnUntrustedCertificateIsRefusedAndRetried) {
+  ASSERT_NO_FATAL_FAILURE(start(false));
+  const auto handshake_failures = [&] {
+    return query_int(workspace_,
+                     "SELECT COUNT(*) FROM webhook_attempts WHERE http_status IS NULL AND error LIKE "
+                     "'tls handshake: %'");
+  };
+  EXPECT_TRUE(testing::wait_until([&] { return handshake_failures() >= 2; }, kDeliveryTimeout,
+                                  "two failed TLS handshakes recorded"));
+  EXPECT_EQ(query_int(workspace_, "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'delivered'"), 0);
+  EXPECT_EQ(query_int(workspace_, "SELECT COUNT(*) FROM webhook_attempts WHERE http_status IS NOT NULL"), 0);
+  EXPECT_EQ(receiver_->state().at("requests").as_int64(), 0);
+  EXPECT_TRUE(receiver_->accepted().empty());
 }
 
 TEST(WebhookCli, SetWebhooksRefusesPlainHttpOutsideLoopbackAndClears) {

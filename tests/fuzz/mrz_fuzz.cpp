@@ -16,17 +16,14 @@
 
 #include "ine/mrz.hpp"
 #include "ine/mrz_repair.hpp"
+#include "require.hpp"
 
 namespace {
 
 using inereg::ine::Mrz;
 using inereg::ine::MrzParse;
 
-void require(bool condition) {
-  if (!condition) {
-    __builtin_trap();
-  }
-}
+using inereg::fuzz::require;
 
 std::string canonical(const Mrz& mrz) {
   return mrz.line1 + "\n" + mrz.line2 + "\n" + mrz.line3;

@@ -11,15 +11,21 @@
 //
 // Usage: node webhook_receiver.js --secret S --api-key K [--fail-first N]
 //                                 [--mode 500|hang|reset] [--port P]
-// Prints "listening PORT" on stdout once bound (port 0 picks a free one).
+//                                 [--tls-cert PEM --tls-key PEM]
+// Prints "listening PORT" on stdout once bound (port 0 picks a free one). With
+// --tls-cert and --tls-key, deliveries are received over HTTPS on that port, and the
+// control endpoints below are served over plain HTTP on another loopback port, printed
+// first as "control PORT".
 // Control (loopback only, not signed):
 //   GET  /_control/deliveries  -> {"accepted":[…],"rejected":[…],"requests":N}
 //   POST /_control/behaviour   {"failFirst":N,"mode":"500"} -> counts restart at 0
 // Every accepted delivery is recorded as {path, body (the raw text), rawMatches,
-// stringifyMatches, signature, authClient, contentType}.
+// stringifyMatches, signature, authClient, contentType, encrypted (over TLS)}.
 'use strict';
 
 const http = require('node:http');
+const https = require('node:https');
+const fs = require('node:fs');
 const crypto = require('node:crypto');
 
 function parseArgs(argv) {
@@ -32,6 +38,8 @@ function parseArgs(argv) {
     else if (name === '--api-key') options.apiKey = value;
     else if (name === '--fail-first') options.failFirst = Number(value);
     else if (name === '--mode') options.mode = value;
+    else if (name === '--tls-cert') options.tlsCert = value;
+    else if (name === '--tls-key') options.tlsKey = value;
     else throw new Error(`unknown option ${name}`);
   }
   if (options.secrets.length === 0) throw new Error('--secret is required');
@@ -110,6 +118,7 @@ function webhook(req, res, raw) {
     rawMatches: anySecretMatches(signature, text),
     stringifyMatches: restringified !== null && anySecretMatches(signature, restringified),
     byteEqualToStringify: restringified === text,
+    encrypted: Boolean(req.socket.encrypted),
   };
   const keyOk = options.apiKey === null || record.authClient === options.apiKey;
   if (!record.rawMatches || !record.stringifyMatches || !keyOk) {
@@ -121,7 +130,7 @@ function webhook(req, res, raw) {
   reply(res, 200, { status: 'success' });
 }
 
-const server = http.createServer((req, res) => {
+function handler(req, res) {
   const chunks = [];
   req.on('data', (chunk) => chunks.push(chunk));
   req.on('end', () => {
@@ -129,10 +138,24 @@ const server = http.createServer((req, res) => {
     if (req.url.startsWith('/_control/')) control(req, res, raw);
     else webhook(req, res, raw);
   });
-});
-// Hanging requests must not keep the process alive or pile up forever.
-server.requestTimeout = 0;
-server.listen(options.port, '127.0.0.1', () => {
-  process.stdout.write(`listening ${server.address().port}\n`);
-});
+}
+
+function listen(server, port, announce) {
+  // Hanging requests must not keep the process alive or pile up forever.
+  server.requestTimeout = 0;
+  server.listen(port, '127.0.0.1', announce);
+}
+
+if (options.tlsCert || options.tlsKey) {
+  const tlsOptions = { cert: fs.readFileSync(options.tlsCert), key: fs.readFileSync(options.tlsKey) };
+  const controlServer = http.createServer(handler);
+  listen(controlServer, 0, () => {
+    process.stdout.write(`control ${controlServer.address().port}\n`);
+    const server = https.createServer(tlsOptions, handler);
+    listen(server, options.port, () => process.stdout.write(`listening ${server.address().port}\n`));
+  });
+} else {
+  const server = http.createServer(handler);
+  listen(server, options.port, () => process.stdout.write(`listening ${server.address().port}\n`));
+}
 process.on('SIGTERM', () => process.exit(0));

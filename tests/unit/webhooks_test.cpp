@@ -38,7 +38,11 @@ TEST(WebhookUrl, HttpsAnywhereHttpOnlyOnLoopback) {
 
   for (const char* refused :
        {"http://hooks.example.com/x", "http://10.0.0.1/x", "http://128.0.0.1/x", "ftp://hooks.example.com/",
-        "hooks.example.com/x", "", "https://user:pw@h.example/", "https://h.example/#frag", "https:///nohost"}) {
+        "hooks.example.com/x", "", "https://user:pw@h.example/", "https://h.example/#frag", "https:///nohost",
+        // Found by tests/fuzz/webhook_url_fuzz.cpp: a line break decoded into the Host
+        // header, a host Boost.URL splits into an IPv4 address and a path, ports out of range.
+        "https://h%0d%0aX-Injected:%20y.example/", "https://127.0.0.1.h.example/", "http://127.0.0.1.h.example/",
+        "https://h.example:0/", "https://h.example:99999/", "https://h.example:/"}) {
     const auto parsed = parse_webhook_url(refused);
     EXPECT_FALSE(parsed.target) << refused;
     EXPECT_FALSE(parsed.error.empty()) << refused;
