@@ -78,6 +78,8 @@ class Api {
   ApiResponse delete_session(std::string_view session_id, Caller& caller);
   ApiResponse get_decision(std::string_view session_id, Caller& caller);
   ApiResponse get_ine_registry(const ApiRequest& request, std::string_view session_id, Caller& caller);
+  ApiResponse get_curp_registry(const ApiRequest& request, std::string_view session_id, Caller& caller);
+  ApiResponse get_combined_registry(const ApiRequest& request, std::string_view session_id, Caller& caller);
   ApiResponse get_person(std::string_view session_id, Caller& caller);
   ApiResponse get_attempts(std::string_view session_id, Caller& caller);
   // GET /metrics (api/metrics_handler.cpp).

@@ -67,6 +67,13 @@ struct PipelineMetrics {
 //     verdicts with SessionWorkflow::complete_checks and the rest with retry_checks, one
 //     transaction each: group commit, one fsync for many checks.
 //
+// Several checks per job (issue 16): a session may get the INE check, the CURP check or
+//   both (ClaimedCheck::ine_due / curp_due: those still without a result). The job's
+//   lookups run at once, each through its own connector, and are written together; a
+//   check that answered is recorded even when the other did not (the job is then
+//   retried for the missing one only), so an outage of one source never holds back or
+//   repeats the other's result.
+//
 // Document reading: a claimed job marked ClaimedCheck::read_document is not looked up;
 //   it is posted to a pool of reading threads (options.reading_threads), which reads the session's
 //   document images (vision::MrzReader) and records the outcome under the claim
@@ -87,8 +94,10 @@ class CheckRunner {
  public:
   using Clock = std::function<store::TimeMs()>;
   // Claims and reads through `store`; records every outcome through `sessions`.
+  // `connector` answers INE lookups, `curp_connector` CURP lookups (without one, a CURP
+  // check never gets a verdict and stays pending).
   CheckRunner(store::Store& store, sessions::SessionWorkflow& sessions, registry::RegistryConnector& connector,
-              CheckRunnerOptions options, Clock clock);
+              CheckRunnerOptions options, Clock clock, registry::RegistryConnector* curp_connector = nullptr);
   ~CheckRunner();
   CheckRunner(const CheckRunner&) = delete;
   CheckRunner& operator=(const CheckRunner&) = delete;

@@ -47,6 +47,17 @@ std::unique_ptr<RegistryConnector> upstream_layers(const UpstreamOptions& option
   return wrap<InFlightCap>(std::move(stack), options.max_in_flight, options.cap_retry_after_ms);
 }
 
+// The top of a source's stack: the result cache when configured, then Stack.
+std::unique_ptr<RegistryConnector> cached_stack(const RegistryOptions& options,
+                                                std::unique_ptr<RegistryConnector> stack,
+                                                CachingConnector::KeyedHash keyed_hash) {
+  if (options.cache_ttl_ms > 0) {
+    stack = wrap<CachingConnector>(std::move(stack), CacheOptions{options.cache_ttl_ms, options.cache_max_entries},
+                                   std::move(keyed_hash), [] { return steady_ms(std::chrono::steady_clock::now()); });
+  }
+  return wrap<Stack>(std::move(stack));
+}
+
 }  // namespace
 
 std::unique_ptr<RegistryConnector> make_upstream_connector(const UpstreamOptions& options,
@@ -58,11 +69,20 @@ std::unique_ptr<RegistryConnector> make_registry_connector(const RegistryOptions
                                                            CachingConnector::KeyedHash keyed_hash) {
   auto stack = options.kind == "http" ? upstream_layers(options.upstream, std::make_unique<IneregMapping>())
                                       : wrap<FormsInTurn>(std::make_unique<LocalRegistry>(store));
-  if (options.cache_ttl_ms > 0) {
-    stack = wrap<CachingConnector>(std::move(stack), CacheOptions{options.cache_ttl_ms, options.cache_max_entries},
-                                   std::move(keyed_hash), [] { return steady_ms(std::chrono::steady_clock::now()); });
+  return cached_stack(options, std::move(stack), std::move(keyed_hash));
+}
+
+std::unique_ptr<RegistryConnector> make_curp_connector(const RegistryOptions& options, store::Store& store,
+                                                       CachingConnector::KeyedHash keyed_hash, CurpHash curp_hash) {
+  std::unique_ptr<RegistryConnector> stack;
+  if (options.curp_kind == "http") {
+    UpstreamOptions upstream = options.upstream;
+    upstream.url = options.curp_url;
+    stack = upstream_layers(upstream, std::make_unique<CurpMapping>());
+  } else {
+    stack = wrap<FormsInTurn>(std::make_unique<LocalCurpRegistry>(store, std::move(curp_hash)));
   }
-  return wrap<Stack>(std::move(stack));
+  return cached_stack(options, std::move(stack), std::move(keyed_hash));
 }
 
 }  // namespace inereg::registry

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "registry/connector.hpp"
+#include "registry/curp_registry.hpp"
 #include "registry/resilience/caching_connector.hpp"
 #include "registry/upstream_mapping.hpp"
 #include "registry/upstream_options.hpp"
@@ -30,5 +31,12 @@ std::unique_ptr<RegistryConnector> make_upstream_connector(const UpstreamOptions
 // outlive the connector.
 std::unique_ptr<RegistryConnector> make_registry_connector(const RegistryOptions& options, store::Store& store,
                                                            CachingConnector::KeyedHash keyed_hash);
+
+// The CURP source `registry.curp_kind` names — the local RENAPO snapshot (FormsInTurn →
+// LocalCurpRegistry, keyed by `curp_hash`) or an HTTP upstream at `curp_url` in inereg's
+// protocol (CurpMapping), with every layer above — behind the result cache when
+// cache_ttl_ms > 0, as the INE connector.
+std::unique_ptr<RegistryConnector> make_curp_connector(const RegistryOptions& options, store::Store& store,
+                                                       CachingConnector::KeyedHash keyed_hash, CurpHash curp_hash);
 
 }  // namespace inereg::registry

@@ -34,6 +34,10 @@ struct UpstreamOptions {
 struct RegistryOptions {
   std::string kind = "local";  // "local" (the imported snapshot) or "http" (an upstream)
   UpstreamOptions upstream;
+  // The CURP source (issue 16): "local" (the imported RENAPO snapshot) or "http" (an
+  // upstream at curp_url, asked with the other upstream options above).
+  std::string curp_kind = "local";
+  std::string curp_url;
   std::int64_t cache_ttl_ms = 0;  // verdicts kept this long; 0 = no cache
   std::size_t cache_max_entries = 100'000;
 };

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <ctime>
 
+#include "ine/curp_status.hpp"
 #include "ine/identifiers.hpp"
 #include "ine/message_codes.hpp"
 #include "ine/situation.hpp"
@@ -74,6 +75,9 @@ std::string upstream_request_body(const ine::LookupKey& key) {
       break;
     case ine::LookupForm::kElectorKeyEmissionOcr:
       body = {{"form", "C"}, {"claveElector", parts.at(1)}, {"numeroEmision", parts.at(2)}, {"ocr", parts.at(3)}};
+      break;
+    case ine::LookupForm::kCurp:
+      body = {{"form", "CURP"}, {"curp", parts.at(1)}};
       break;
   }
   return json::serialize(body);
@@ -169,7 +173,11 @@ std::string IneregMapping::request_body(const ine::LookupKey& form) const {
   return upstream_request_body(form);
 }
 
-LookupOutcome IneregMapping::read_reply(const UpstreamReply& reply) const {
+namespace {
+
+// Both mappings' reading of a reply: only a 200 application/json answer that `parse`
+// reads as a verdict is one.
+LookupOutcome read_json_reply(const UpstreamReply& reply, UpstreamAnswer (*parse)(std::string_view)) {
   using Cause = LookupOutcome::Cause;
   if (reply.status != 200) {
     return LookupOutcome::unavailable(Cause::kNoVerdict, "the upstream answered HTTP " + std::to_string(reply.status));
@@ -177,11 +185,51 @@ LookupOutcome IneregMapping::read_reply(const UpstreamReply& reply) const {
   if (!is_json_content_type(reply.content_type)) {
     return LookupOutcome::unavailable(Cause::kNoVerdict, "the upstream's answer is not application/json");
   }
-  auto answer = parse_upstream_answer(reply.body);
+  auto answer = parse(reply.body);
   if (!answer.situation) {
     return LookupOutcome::unavailable(Cause::kNoVerdict, std::move(answer.problem));
   }
   return LookupOutcome::verdict(*answer.situation);
+}
+
+}  // namespace
+
+LookupOutcome IneregMapping::read_reply(const UpstreamReply& reply) const {
+  return read_json_reply(reply, parse_upstream_answer);
+}
+
+UpstreamAnswer parse_upstream_curp_answer(std::string_view body) {
+  json::error_code error;
+  const auto parsed = json::parse(body, error);
+  if (error || !parsed.is_object()) {
+    return problem("the answer is not a JSON object");
+  }
+  const auto* status = parsed.as_object().if_contains("statusCurp");
+  if (status == nullptr) {
+    return problem("the answer has no statusCurp");
+  }
+  if (status->is_null()) {
+    return verdict(ine::kCurpNotFound);
+  }
+  const auto known = status->is_string() ? ine::curp_status_by_code(status->as_string()) : std::nullopt;
+  if (!known) {
+    return problem("the answer names a CURP status outside the catalog");
+  }
+  return verdict(known->id);
+}
+
+std::string upstream_curp_answer_body(int status) {
+  const auto known = ine::curp_status_by_id(status);
+  return json::serialize(
+      json::object{{"statusCurp", known ? json::value(json::string(known->code)) : json::value(nullptr)}});
+}
+
+std::string CurpMapping::request_body(const ine::LookupKey& form) const {
+  return upstream_request_body(form);
+}
+
+LookupOutcome CurpMapping::read_reply(const UpstreamReply& reply) const {
+  return read_json_reply(reply, parse_upstream_curp_answer);
 }
 
 std::optional<std::int64_t> parse_retry_after_ms(std::string_view value, std::int64_t now_unix_ms) {

@@ -14,7 +14,8 @@
 namespace inereg::registry {
 
 // The request body of one lookup form: {"form":"EH","cic":…,"idCiudadano":…},
-// {"form":"D","cic":…,"ocr":…} or {"form":"C","claveElector":…,"numeroEmision":…,"ocr":…}.
+// {"form":"D","cic":…,"ocr":…}, {"form":"C","claveElector":…,"numeroEmision":…,"ocr":…},
+// or for a CURP source {"form":"CURP","curp":…}.
 // Carries personal data: never log it.
 std::string upstream_request_body(const ine::LookupKey& key);
 
@@ -40,6 +41,22 @@ std::string upstream_answer_body(int situation);
 // inereg's own protocol as an HttpSource speaks it: upstream_request_body() out; a 200
 // application/json answer read by parse_upstream_answer(); any other status is no verdict.
 class IneregMapping final : public UpstreamMapping {
+ public:
+  std::string request_body(const ine::LookupKey& form) const override;
+  LookupOutcome read_reply(const UpstreamReply& reply) const override;
+};
+
+// What a CURP upstream's 200 answer says: {"statusCurp": "<catalog code>"} (a status of
+// ine/curp_status.hpp) or {"statusCurp": null} (RENAPO has no record of the CURP:
+// ine::kCurpNotFound). Anything else is a problem, never a verdict.
+UpstreamAnswer parse_upstream_curp_answer(std::string_view body);
+
+// The response body a CURP server sends for a catalog status id (or kCurpNotFound).
+std::string upstream_curp_answer_body(int status);
+
+// A CURP source in inereg's protocol, as an HttpSource speaks it: upstream_request_body()
+// of a kCurp form out; a 200 application/json answer read by parse_upstream_curp_answer().
+class CurpMapping final : public UpstreamMapping {
  public:
   std::string request_body(const ine::LookupKey& form) const override;
   LookupOutcome read_reply(const UpstreamReply& reply) const override;

@@ -28,4 +28,16 @@ std::string decision_webhook(const store::Session& session);
 // (the registry answered); `data.details` is exactly the GET …/decision/ine-registry body.
 std::string ine_webhook(const store::Session& session, const store::IneResult& result);
 
+// {"type":"curp_registry","id","vendorData","endUserId","version","data":{"attemptId",
+// "name":"curp_registry","status":"found"|"not_found","code":200,"details"}}: the CURP
+// webhook (veriff-api.md §5.4); `details` is the GET …/decision/curp-registry body plus
+// "description". "not_found": RENAPO has no record of the CURP (statusCurp null).
+std::string curp_webhook(const store::Session& session, const store::CurpResult& result);
+
+// {"eventType":"combined-ine-curp-registry","sessionId","attemptId","vendorData",
+// "endUserId","version","time","data":{"details":{"ine","curp"}}}: the INE+CURP webhook,
+// sent once the combined result is complete (the session is decided then: `time` is
+// its decision time); `details` is the GET …/combined-ine-curp-registry body's `data`.
+std::string combined_webhook(const store::Session& session, const store::SessionCheckResults& results);
+
 }  // namespace inereg::veriff

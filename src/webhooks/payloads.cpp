@@ -16,11 +16,20 @@ std::vector<store::WebhookDraft> WebhookPayloads::compose(const store::SessionCh
       drafts.push_back(
           {store::WebhookKind::kEvent, veriff::event_webhook(change.session, veriff::SessionEvent::kSubmitted)});
       break;
+    case Kind::kChecked:
     case Kind::kDecided:
       if (change.result != nullptr) {
         drafts.push_back({store::WebhookKind::kIne, veriff::ine_webhook(change.session, *change.result)});
       }
-      drafts.push_back({store::WebhookKind::kDecision, veriff::decision_webhook(change.session)});
+      if (change.curp != nullptr) {
+        drafts.push_back({store::WebhookKind::kCurp, veriff::curp_webhook(change.session, *change.curp)});
+      }
+      if (change.combined != nullptr) {
+        drafts.push_back({store::WebhookKind::kIneCurp, veriff::combined_webhook(change.session, *change.combined)});
+      }
+      if (change.kind == Kind::kDecided) {
+        drafts.push_back({store::WebhookKind::kDecision, veriff::decision_webhook(change.session)});
+      }
       break;
   }
   return drafts;

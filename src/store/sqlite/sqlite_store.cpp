@@ -317,6 +317,25 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     }
   }
 
+  void insert_curp_results(std::span<const SessionCurpResult> results) override {
+    for (const auto& [session_id, result] : results) {
+      Statement insert(c_, sql::kInsertCurpResult);
+      insert.bind(session_id).bind(result.status).bind(result.checked_at).run();
+    }
+  }
+
+  std::vector<SessionCheckResults> find_check_results(std::span<const std::string> ids) override {
+    std::vector<SessionCheckResults> found;
+    for (const auto& id : ids) {
+      Statement select(c_, sql::kSelectCheckResults);
+      select.bind(id);
+      if (select.step()) {
+        found.push_back(rows::session_check_results(select));
+      }
+    }
+    return found;
+  }
+
   bool lock_integration(std::string_view integration_id) override {
     Statement exists(c_, sql::kIntegrationExists);
     exists.bind(integration_id);
@@ -329,7 +348,7 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     if (!select.step()) {
       return {};
     }
-    return WebhookUrls{select.text(0), select.text(1), select.text(2)};
+    return WebhookUrls{select.text(0), select.text(1), select.text(2), select.text(3), select.text(4)};
   }
 
   void prune_session_deletions(std::string_view integration_id, TimeMs at_or_before) override {
@@ -540,6 +559,7 @@ class SqliteStore final : public Store {
         .bind(s.credential.emission_number)
         .bind(s.credential.curp)
         .bind(s.created_at)
+        .bind(registry_checks_name(s.registry_checks))
         .run();
   }
 
@@ -555,12 +575,29 @@ class SqliteStore final : public Store {
     if (!select.step()) {
       return std::nullopt;
     }
-    IneAnswer answer{select.text(0), select.text(1), std::nullopt};
+    IneAnswer answer{select.text(0), select.text(1), std::nullopt, rows::registry_checks(select.text(6))};
     if (select.optional_integer(2)) {
       answer.result =
           IneResult{select.integer(2) != 0, select.text(3), static_cast<int>(select.integer(4)), select.integer(5)};
     }
     return answer;
+  }
+
+  std::optional<RegistryAnswer> find_registry_answer(std::string_view session_id) override {
+    auto lease = pool_.acquire();
+    Statement select(*lease, sql::kSelectRegistryAnswer);
+    select.bind(session_id);
+    if (!select.step()) {
+      return std::nullopt;
+    }
+    return rows::registry_answer(select);
+  }
+
+  bool set_integration_registry_checks(std::string_view integration_id, RegistryChecks checks) override {
+    auto lease = pool_.acquire();
+    Statement update(*lease, sql::kSetIntegrationRegistryChecks);
+    update.bind(registry_checks_name(checks)).bind(integration_id).run();
+    return (*lease).changes() == 1;
   }
 
   std::int64_t pending_check_count() override {
@@ -595,6 +632,7 @@ class SqliteStore final : public Store {
       credential.bind(check.session_id);
       if (credential.step()) {
         check.credential = rows::credential(credential, 0);
+        rows::due_checks(credential, 6, check);
       }
     }
     tx.commit();
@@ -628,10 +666,43 @@ class SqliteStore final : public Store {
     return count.step() ? count.integer(0) : 0;
   }
 
+  void upsert_curp_registry_entries(std::span<const CurpRegistryEntry> entries) override {
+    auto lease = pool_.acquire();
+    Connection& c = *lease;
+    ScopedTransaction<Connection> tx(c, sql::kBeginImmediate);
+    for (const auto& entry : entries) {
+      Statement upsert(c, sql::kUpsertCurpRegistryEntry);
+      upsert.bind(entry.curp_hash).bind(entry.status).run();
+    }
+    tx.commit();
+  }
+
+  std::optional<int> find_curp_registry_status(std::string_view curp_hash) override {
+    auto lease = pool_.acquire();
+    Statement select(*lease, sql::kSelectCurpRegistryStatus);
+    select.bind(curp_hash);
+    if (!select.step()) {
+      return std::nullopt;
+    }
+    return static_cast<int>(select.integer(0));
+  }
+
+  std::int64_t curp_registry_entry_count() override {
+    auto lease = pool_.acquire();
+    Statement count(*lease, sql::kCountCurpRegistryEntries);
+    return count.step() ? count.integer(0) : 0;
+  }
+
   bool set_integration_webhooks(std::string_view integration_id, const WebhookUrls& urls) override {
     auto lease = pool_.acquire();
     Statement update(*lease, sql::kSetIntegrationWebhooks);
-    update.bind(urls.decision).bind(urls.event).bind(urls.ine).bind(integration_id).run();
+    update.bind(urls.decision)
+        .bind(urls.event)
+        .bind(urls.ine)
+        .bind(urls.curp)
+        .bind(urls.ine_curp)
+        .bind(integration_id)
+        .run();
     return (*lease).changes() == 1;
   }
 
@@ -642,7 +713,7 @@ class SqliteStore final : public Store {
     if (!select.step()) {
       return std::nullopt;
     }
-    return WebhookUrls{select.text(0), select.text(1), select.text(2)};
+    return WebhookUrls{select.text(0), select.text(1), select.text(2), select.text(3), select.text(4)};
   }
 
   std::vector<ClaimedDelivery> claim_webhook_deliveries(std::string_view owner, TimeMs now, TimeMs lease_ms,
