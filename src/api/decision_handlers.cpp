@@ -137,7 +137,13 @@ ApiResponse Api::get_combined_registry(const ApiRequest& request, std::string_vi
 }
 
 ApiResponse Api::get_decision(std::string_view session_id, Caller& caller) {
-  return ApiResponse{200, veriff::to_json(veriff::decision_body(owned_session(session_id, caller)))};
+  const store::Session session = owned_session(session_id, caller);
+  store::SessionCheckResults results{session.id, {}, {}};
+  if (const auto answer = store_.find_registry_answer(session.id)) {
+    results.ine = answer->ine;
+    results.curp = answer->curp_result;
+  }
+  return ApiResponse{200, veriff::to_json(veriff::decision_body(session, results))};
 }
 
 ApiResponse Api::get_person(std::string_view session_id, Caller& caller) {

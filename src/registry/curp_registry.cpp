@@ -12,7 +12,6 @@
 namespace inereg::registry {
 namespace {
 
-constexpr std::size_t kBatchSize = 5'000;
 constexpr std::string_view kCurpFormPrefix = "CURP|";
 
 // Share of each status in generated data, out of 1000: mostly active, with every Baja.
@@ -60,50 +59,18 @@ std::string format_curp_row(const CurpRow& row) {
 
 ImportReport import_curp_registry(store::Store& store, std::istream& input, const CurpHash& hash,
                                   const std::function<void(std::int64_t)>& on_progress) {
-  ImportReport report;
-  std::string line;
-  std::int64_t line_number = 0;
-  std::vector<store::CurpRegistryEntry> batch;
-  batch.reserve(kBatchSize);
-  auto flush = [&] {
-    store.upsert_curp_registry_entries(batch);
-    report.imported += static_cast<std::int64_t>(batch.size());
-    batch.clear();
-    if (on_progress) {
-      on_progress(line_number);
-    }
-  };
-  while (std::getline(input, line)) {
-    ++line_number;
-    if (!line.empty() && line.back() == '\r') {
-      line.pop_back();
-    }
-    if (line_number == 1) {
-      if (line != kCurpCsvHeader) {
-        report.problems.push_back({1, "header must be: " + std::string(kCurpCsvHeader)});
-        return report;
-      }
-      continue;
-    }
-    if (line.empty()) {
-      continue;
-    }
-    auto parsed = parse_curp_line(line);
-    if (auto* problem = std::get_if<std::string>(&parsed)) {
-      report.problems.push_back({line_number, std::move(*problem)});
-      continue;
-    }
-    const auto& row = std::get<CurpRow>(parsed);
-    batch.push_back(store::CurpRegistryEntry{hash(row.curp), row.status});
-    if (batch.size() == kBatchSize) {
-      flush();
-    }
-  }
-  flush();
-  if (line_number == 0) {
-    report.problems.push_back({0, "the file is empty"});
-  }
-  return report;
+  return import_csv<store::CurpRegistryEntry>(
+      input, kCurpCsvHeader,
+      [&hash](std::string_view line) -> std::variant<store::CurpRegistryEntry, std::string> {
+        auto parsed = parse_curp_line(line);
+        if (auto* problem = std::get_if<std::string>(&parsed)) {
+          return std::move(*problem);
+        }
+        const auto& row = std::get<CurpRow>(parsed);
+        return store::CurpRegistryEntry{hash(row.curp), row.status};
+      },
+      [&store](std::span<const store::CurpRegistryEntry> batch) { store.upsert_curp_registry_entries(batch); },
+      on_progress);
 }
 
 CurpRow SyntheticCurps::make(int status) {

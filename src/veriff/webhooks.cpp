@@ -41,8 +41,8 @@ std::string event_webhook(const store::Session& session, SessionEvent event) {
   return to_json(body);
 }
 
-std::string decision_webhook(const store::Session& session) {
-  return to_json(decision_body(session));
+std::string decision_webhook(const store::Session& session, const store::SessionCheckResults& results) {
+  return to_json(decision_body(session, results));
 }
 
 std::string ine_webhook(const store::Session& session, const store::IneResult& result) {

@@ -20,7 +20,7 @@ std::string event_webhook(const store::Session& session, SessionEvent event);
 
 // {"status":"success","verification":{…},"technicalData":{…}}: the decision webhook,
 // the same object GET /v1/sessions/{id}/decision answers.
-std::string decision_webhook(const store::Session& session);
+std::string decision_webhook(const store::Session& session, const store::SessionCheckResults& results);
 
 // {"eventType":"ine_registry","sessionId","attemptId","vendorData","endUserId","version",
 // "time","data":{"status","code","details"}}: the INE webhook. `data.status` is a

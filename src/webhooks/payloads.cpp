@@ -28,7 +28,15 @@ std::vector<store::WebhookDraft> WebhookPayloads::compose(const store::SessionCh
         drafts.push_back({store::WebhookKind::kIneCurp, veriff::combined_webhook(change.session, *change.combined)});
       }
       if (change.kind == Kind::kDecided) {
-        drafts.push_back({store::WebhookKind::kDecision, veriff::decision_webhook(change.session)});
+        // The change that decides records the session's last results: with both checks
+        // `combined` holds them all, else the one result is this change's.
+        const store::SessionCheckResults results =
+            change.combined != nullptr
+                ? *change.combined
+                : store::SessionCheckResults{change.session.id,
+                                             change.result ? std::optional(*change.result) : std::nullopt,
+                                             change.curp ? std::optional(*change.curp) : std::nullopt};
+        drafts.push_back({store::WebhookKind::kDecision, veriff::decision_webhook(change.session, results)});
       }
       break;
   }

@@ -247,6 +247,33 @@ TEST_F(CombinedTest, BothFoundAnswersBothPartsAndSendsEachWebhookOnce) {
             boost::json::serialize(parse_object(reply.body).at("data")));
 }
 
+TEST_F(CombinedTest, TheDecisionCarriesTheDetailOfEachCheckAndItsWebhookTheSameObject) {
+  const std::string& curp = curps_.at(4);
+  const auto id = client_->create_and_submit(ine_body(with_curp(curp)));
+  ASSERT_EQ(wait_combined(id).status, 200);
+  const auto reply = client_->decision(id);
+  const auto body = parse_object(reply.body);
+  const auto& verification = body.at("verification").as_object();
+  EXPECT_EQ(verification.at("code").as_int64(), 9001);
+  EXPECT_EQ(text_of(verification.at("person").at("idNumber")), curp);
+  EXPECT_EQ(text_of(verification.at("document").at("ineIdentifier")), vigente_.credential.cic);
+  const auto& data = verification.at("additionalVerifiedData").as_object();
+  const auto& ine = data.at("ineRegistryValidation").as_object();
+  EXPECT_EQ(ine.at("situationId").as_int64(), 1);
+  EXPECT_EQ(text_of(ine.at("situationName")), "VIGENTE");
+  EXPECT_TRUE(ine.at("active").as_bool());
+  EXPECT_EQ(text_of(ine.at("documentState")), kVigente);
+  EXPECT_TRUE(is_iso8601_ms(text_of(ine.at("checkedAt"))));
+  const auto& renapo = data.at("curpRegistryValidation").as_object();
+  EXPECT_EQ(renapo.at("situationId").as_int64(), 4);
+  EXPECT_EQ(text_of(renapo.at("situationName")), "RCN");
+  EXPECT_TRUE(renapo.at("active").as_bool());
+  EXPECT_TRUE(is_iso8601_ms(text_of(renapo.at("checkedAt"))));
+  // The decision webhook is built by the same function, in the deciding transaction.
+  EXPECT_EQ(boost::json::serialize(only_body(queued_webhooks(service().store(), id), WebhookKind::kDecision)),
+            boost::json::serialize(body));
+}
+
 TEST_F(CombinedTest, AnInactiveCurpDeclinesAnActiveCredential) {
   const auto id = client_->create_and_submit(ine_body(with_curp(curps_.at(6))));  // BD: Baja por defuncion
   const auto reply = wait_combined(id);
