@@ -90,6 +90,9 @@ class RegistryConnector {
   // The check pipeline's entry point: asks the credential's lookup forms; a credential
   // without a complete form is unavailable at once (no source is asked).
   void lookup(const ine::Credential& credential, Done done);
+  // A CURP source's entry point (issue 16): the credential's CURP as one kCurp form; a
+  // credential without a CURP is unavailable at once.
+  void lookup_curp(const ine::Credential& credential, Done done);
 
   virtual void ask(const Lookup& lookup, Done done) = 0;
   virtual ConnectorStats stats() const { return {}; }

@@ -1,5 +1,7 @@
 #include "veriff/decision.hpp"
 
+#include "ine/curp_status.hpp"
+#include "ine/situation.hpp"
 #include "sessions/status.hpp"
 #include "util/time.hpp"
 #include "veriff/json.hpp"
@@ -101,7 +103,36 @@ boost::json::object person_body(const store::Session& session) {
   return body;
 }
 
-boost::json::object decision_body(const store::Session& session) {
+boost::json::object registry_details(const store::SessionCheckResults& results) {
+  boost::json::object details;
+  if (results.ine) {
+    const auto policy = ine::policy_for_situation(results.ine->situation);
+    boost::json::object ine;
+    ine["source"] = nullptr;  // INE results do not record their source yet (issue 17)
+    ine["situationId"] = results.ine->situation;
+    ine["situationName"] = policy ? boost::json::value(boost::json::string(policy->name)) : boost::json::value(nullptr);
+    ine["active"] = results.ine->active;
+    ine["documentState"] = results.ine->document_state;
+    ine["checkedAt"] = util::format_iso8601_ms(results.ine->checked_at);
+    details["ineRegistryValidation"] = std::move(ine);
+  }
+  if (results.curp) {
+    const auto status = ine::curp_status_by_id(results.curp->status);
+    boost::json::object curp;
+    curp["source"] = nullptr;  // not recorded yet (issue 17 records the answering source)
+    curp["situationId"] = results.curp->status;
+    curp["situationName"] =
+        status ? boost::json::value(boost::json::string(status->code)) : boost::json::value(nullptr);
+    curp["active"] = status && status->active;
+    curp["description"] =
+        status ? boost::json::value(boost::json::string(status->description)) : boost::json::value(nullptr);
+    curp["checkedAt"] = util::format_iso8601_ms(results.curp->checked_at);
+    details["curpRegistryValidation"] = std::move(curp);
+  }
+  return details;
+}
+
+boost::json::object decision_body(const store::Session& session, const store::SessionCheckResults& results) {
   boost::json::object body;
   body["status"] = "success";
   const auto code = decision_code(session.status, session.decision_reason);
@@ -125,7 +156,7 @@ boost::json::object decision_body(const store::Session& session) {
                             : boost::json::value(nullptr);
   v["person"] = person_object(session);
   v["document"] = document_object(session);
-  v["additionalVerifiedData"] = boost::json::object();
+  v["additionalVerifiedData"] = registry_details(results);
   v["riskLabels"] = boost::json::array();
   v["comments"] = boost::json::array();
   v["highRisk"] = false;

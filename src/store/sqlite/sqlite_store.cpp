@@ -432,6 +432,25 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     return applied;
   }
 
+  void insert_curp_results(std::span<const SessionCurpResult> results) override {
+    for (const auto& [session_id, result] : results) {
+      Statement insert(c_, sql::kInsertCurpResult);
+      insert.bind(session_id).bind(result.status).bind(result.checked_at).run();
+    }
+  }
+
+  std::vector<SessionCheckResults> find_check_results(std::span<const std::string> ids) override {
+    std::vector<SessionCheckResults> found;
+    for (const auto& id : ids) {
+      Statement select(c_, sql::kSelectCheckResults);
+      select.bind(id);
+      if (select.step()) {
+        found.push_back(rows::session_check_results(select));
+      }
+    }
+    return found;
+  }
+
   bool lock_integration(std::string_view integration_id) override {
     Statement exists(c_, sql::kIntegrationExists);
     exists.bind(integration_id);
@@ -444,7 +463,7 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     if (!select.step()) {
       return {};
     }
-    return WebhookUrls{select.text(0), select.text(1), select.text(2)};
+    return WebhookUrls{select.text(0), select.text(1), select.text(2), select.text(3), select.text(4)};
   }
 
   void prune_session_deletions(std::string_view integration_id, TimeMs at_or_before) override {
@@ -655,6 +674,7 @@ class SqliteStore final : public Store {
         .bind(s.credential.emission_number)
         .bind(s.credential.curp)
         .bind(s.created_at)
+        .bind(registry_checks_name(s.registry_checks))
         .run();
   }
 
@@ -670,7 +690,7 @@ class SqliteStore final : public Store {
     if (!select.step()) {
       return std::nullopt;
     }
-    IneAnswer answer{select.text(0), select.text(1), std::nullopt};
+    IneAnswer answer{select.text(0), select.text(1), std::nullopt, rows::registry_checks(select.text(7))};
     if (select.optional_integer(2)) {
       answer.result = IneResult{select.integer(2) != 0, select.text(3), static_cast<int>(select.integer(4)),
                                 select.integer(5), select.text(6)};
@@ -686,6 +706,23 @@ class SqliteStore final : public Store {
       return std::nullopt;
     }
     return RegistryAnswer{select.text(0), select.text(1), select.integer(2)};
+  }
+
+  std::optional<CheckAnswer> find_check_answer(std::string_view session_id) override {
+    auto lease = pool_.acquire();
+    Statement select(*lease, sql::kSelectCheckAnswer);
+    select.bind(session_id);
+    if (!select.step()) {
+      return std::nullopt;
+    }
+    return rows::check_answer(select);
+  }
+
+  bool set_integration_registry_checks(std::string_view integration_id, RegistryChecks checks) override {
+    auto lease = pool_.acquire();
+    Statement update(*lease, sql::kSetIntegrationRegistryChecks);
+    update.bind(registry_checks_name(checks)).bind(integration_id).run();
+    return (*lease).changes() == 1;
   }
 
   std::int64_t pending_check_count() override {
@@ -782,10 +819,43 @@ class SqliteStore final : public Store {
     return count.step() ? count.integer(0) : 0;
   }
 
+  void upsert_curp_registry_entries(std::span<const CurpRegistryEntry> entries) override {
+    auto lease = pool_.acquire();
+    Connection& c = *lease;
+    ScopedTransaction<Connection> tx(c, sql::kBeginImmediate);
+    for (const auto& entry : entries) {
+      Statement upsert(c, sql::kUpsertCurpRegistryEntry);
+      upsert.bind(entry.curp_hash).bind(entry.status).run();
+    }
+    tx.commit();
+  }
+
+  std::optional<int> find_curp_registry_status(std::string_view curp_hash) override {
+    auto lease = pool_.acquire();
+    Statement select(*lease, sql::kSelectCurpRegistryStatus);
+    select.bind(curp_hash);
+    if (!select.step()) {
+      return std::nullopt;
+    }
+    return static_cast<int>(select.integer(0));
+  }
+
+  std::int64_t curp_registry_entry_count() override {
+    auto lease = pool_.acquire();
+    Statement count(*lease, sql::kCountCurpRegistryEntries);
+    return count.step() ? count.integer(0) : 0;
+  }
+
   bool set_integration_webhooks(std::string_view integration_id, const WebhookUrls& urls) override {
     auto lease = pool_.acquire();
     Statement update(*lease, sql::kSetIntegrationWebhooks);
-    update.bind(urls.decision).bind(urls.event).bind(urls.ine).bind(integration_id).run();
+    update.bind(urls.decision)
+        .bind(urls.event)
+        .bind(urls.ine)
+        .bind(urls.curp)
+        .bind(urls.ine_curp)
+        .bind(integration_id)
+        .run();
     return (*lease).changes() == 1;
   }
 
@@ -803,7 +873,7 @@ class SqliteStore final : public Store {
     if (!select.step()) {
       return std::nullopt;
     }
-    return WebhookUrls{select.text(0), select.text(1), select.text(2)};
+    return WebhookUrls{select.text(0), select.text(1), select.text(2), select.text(3), select.text(4)};
   }
 
   std::vector<ClaimedDelivery> claim_webhook_deliveries(std::string_view owner, TimeMs now, TimeMs lease_ms,
@@ -934,6 +1004,9 @@ class SqliteStore final : public Store {
       credential.bind(check.session_id);
       if (credential.step()) {
         check.credential = rows::credential(credential, 0);
+        if (!check.recheck_id) {  // a re-check asks the INE check only
+          rows::due_checks(credential, 6, check);
+        }
       }
     }
   }
