@@ -70,7 +70,7 @@ void check_registry_request(const ApiRequest& request, std::string_view session_
 // gets `check` (a legacy endpoint for a check the integration does not have is 404, as
 // for an unknown session: veriff-api.md documents no other answer).
 store::CheckAnswer owned_check_answer(store::Store& store, std::string_view session_id, const Caller& caller,
-                                            bool (*gets_check)(store::RegistryChecks)) {
+                                      bool (*gets_check)(store::RegistryChecks)) {
   auto answer = store.find_check_answer(session_id);
   if (!answer || answer->integration_id != caller.integration->id || !gets_check(answer->registry_checks)) {
     throw ApiError(ErrorKind::kNotFound);

@@ -220,7 +220,14 @@ std::optional<store::IneResult> ine_result(const std::optional<LookupOutcome>& o
   if (!policy) {
     return std::nullopt;  // a situation outside the catalog is no verdict
   }
-  return store::IneResult{policy->active, std::string(policy->document_state), policy->id, now, outcome->source};
+  return store::IneResult{policy->active,
+                          std::string(policy->document_state),
+                          policy->id,
+                          now,
+                          outcome->source,
+                          outcome->message_code,
+                          outcome->answered_at_ms,
+                          outcome->snapshot_at_ms};
 }
 
 std::optional<store::CurpResult> curp_result(const std::optional<LookupOutcome>& outcome, store::TimeMs now) {
@@ -230,7 +237,8 @@ std::optional<store::CurpResult> curp_result(const std::optional<LookupOutcome>&
   if (outcome->situation != ine::kCurpNotFound && !ine::curp_status_by_id(outcome->situation)) {
     return std::nullopt;  // a status outside the catalog is no verdict
   }
-  return store::CurpResult{outcome->situation, now};
+  return store::CurpResult{outcome->situation,     now, outcome->source, outcome->message_code, outcome->answered_at_ms,
+                           outcome->snapshot_at_ms};
 }
 
 // Why a lookup gave no result, for the log; never personal data.
@@ -255,7 +263,8 @@ void CheckRunner::Core::write(std::vector<Answered>& batch) {
     if (check.recheck_id) {
       const store::RecheckClaim claim{*check.recheck_id, check.attempts};
       if (ine) {
-        recheck_answers.push_back(sessions::RecheckAnswer{claim, check.session_id, std::move(ine), outcomes.ine->source});
+        recheck_answers.push_back(
+            sessions::RecheckAnswer{claim, check.session_id, std::move(ine), outcomes.ine->source});
       } else if (check.attempts >= options.recheck.max_attempts) {
         // Recorded as no answer: an outage is never a verdict, nor a change of one.
         recheck_answers.push_back(sessions::RecheckAnswer{claim, check.session_id, std::nullopt, ""});

@@ -238,7 +238,11 @@ std::map<std::string, MappingSpec, std::less<>> make_presets() {
                {"NO_MATCH", kNotFound},
                {"DECEASED", kDefuncion}})}}};
   // inereg's CURP protocol (docs/UPSTREAM.md, "CURP sources"): {"statusCurp": code|null}.
-  presets["inereg_curp"] = MappingSpec{"Authorization", "", "", "", {{"statusCurp", Codebook::kCurpStatuses, {}}},
+  presets["inereg_curp"] = MappingSpec{"Authorization",
+                                       "",
+                                       "",
+                                       "",
+                                       {{"statusCurp", Codebook::kCurpStatuses, {}}},
                                        R"({"form":"CURP","curp":"${curp}"})"};
   return presets;
 }
@@ -382,7 +386,11 @@ LookupOutcome ConfiguredMapping::read_reply(const UpstreamReply& reply) const {
     if (!*meant) {
       return LookupOutcome::unavailable(Cause::kNoVerdict, "the answer's " + field.at + " says it is not a verdict");
     }
-    return LookupOutcome::verdict(**meant);
+    auto verdict = LookupOutcome::verdict(**meant);
+    if (field.codes == Codebook::kMessageCodes) {
+      verdict.message_code = small_number(*text);  // the code the verdict was read from
+    }
+    return verdict;
   }
   return LookupOutcome::unavailable(Cause::kNoVerdict, unknown_value
                                                            ? "the answer holds no verdict value inereg knows"

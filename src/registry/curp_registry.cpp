@@ -8,6 +8,7 @@
 #include "ine/curp_status.hpp"
 #include "ine/identifiers.hpp"
 #include "registry/forms_in_turn.hpp"
+#include "util/time.hpp"
 
 namespace inereg::registry {
 namespace {
@@ -70,7 +71,7 @@ ImportReport import_curp_registry(store::Store& store, std::istream& input, cons
         return store::CurpRegistryEntry{hash(row.curp), row.status};
       },
       [&store](std::span<const store::CurpRegistryEntry> batch) { store.upsert_curp_registry_entries(batch); },
-      on_progress);
+      on_progress, [&store] { store.set_snapshot_date(store::kCurpSnapshot, util::wall_clock_ms()); });
 }
 
 CurpRow SyntheticCurps::make(int status) {
@@ -116,7 +117,9 @@ void LocalCurpRegistry::ask(const Lookup& lookup, Done done) {
     throw std::logic_error("the CURP registry asks CURP lookup forms only");
   }
   const auto status = store_.find_curp_registry_status(hash_(canonical.substr(kCurpFormPrefix.size())));
-  done(LookupOutcome::verdict(status.value_or(ine::kCurpNotFound)));
+  auto outcome = LookupOutcome::verdict(status.value_or(ine::kCurpNotFound));
+  outcome.snapshot_at_ms = store_.find_snapshot_date(store::kCurpSnapshot);
+  done(std::move(outcome));
 }
 
 }  // namespace inereg::registry

@@ -1,6 +1,7 @@
 #include "registry/registry_import.hpp"
 
 #include "registry/registry_file.hpp"
+#include "util/time.hpp"
 
 namespace inereg::registry {
 ImportReport import_registry(store::Store& store, std::istream& input,
@@ -14,7 +15,8 @@ ImportReport import_registry(store::Store& store, std::istream& input,
         }
         return to_registry_entry(std::get<RegistryRow>(parsed));
       },
-      [&store](std::span<const store::RegistryEntry> batch) { store.upsert_registry_entries(batch); }, on_progress);
+      [&store](std::span<const store::RegistryEntry> batch) { store.upsert_registry_entries(batch); }, on_progress,
+      [&store] { store.set_snapshot_date(store::kIneSnapshot, util::wall_clock_ms()); });
 }
 
 }  // namespace inereg::registry

@@ -26,12 +26,13 @@ struct ImportReport {
 // Reads a snapshot CSV whose first line must be `header`, in batches: `parse` turns a
 // line into an entry or a problem (reported with its line number and skipped, never
 // echoing the line), `write` stores a batch, `on_progress(lines_read)` follows each
-// batch. The one import loop of every snapshot (INE registry, RENAPO).
+// batch, and `imported()` once after the last when any line was imported (the
+// snapshot's date). The one import loop of every snapshot (INE registry, RENAPO).
 template <typename Entry>
 ImportReport import_csv(std::istream& input, std::string_view header,
                         const std::function<std::variant<Entry, std::string>(std::string_view)>& parse,
                         const std::function<void(std::span<const Entry>)>& write,
-                        const std::function<void(std::int64_t)>& on_progress) {
+                        const std::function<void(std::int64_t)>& on_progress, const std::function<void()>& imported) {
   constexpr std::size_t kBatchSize = 5'000;
   ImportReport report;
   std::string line;
@@ -72,6 +73,9 @@ ImportReport import_csv(std::istream& input, std::string_view header,
     }
   }
   flush();
+  if (report.imported > 0) {
+    imported();
+  }
   if (line_number == 0) {
     report.problems.push_back({0, "the file is empty"});
   }

@@ -113,7 +113,8 @@ std::vector<bool> SessionWorkflow::complete_checks(std::string_view owner, std::
       results.curp = *curp;
     }
     if (verdict.retry_at) {
-      changes.push_back(Change{.kind = store::SessionChange::Kind::kChecked, .session = &session, .result = ine, .curp = curp});
+      changes.push_back(
+          Change{.kind = store::SessionChange::Kind::kChecked, .session = &session, .result = ine, .curp = curp});
       continue;  // another check of the session is still due
     }
     auto after = apply_event(session, verdict_event(checks_pass(session.registry_checks, results)), now);
@@ -187,9 +188,8 @@ bool SessionWorkflow::record_reading(std::string_view owner, const DocumentReadi
     const auto found = tx->find_check_results(std::span(&session_id, 1));
     combined = found.empty() ? store::SessionCheckResults{session_id, {}, {}} : found.front();
   }
-  const Change change{.kind = store::SessionChange::Kind::kDecided,
-                      .session = &*decided,
-                      .combined = combined ? &*combined : nullptr};
+  const Change change{
+      .kind = store::SessionChange::Kind::kDecided, .session = &*decided, .combined = combined ? &*combined : nullptr};
   queue_webhooks(*tx, std::span(&change, 1), now);
   tx->commit();
   return true;

@@ -98,6 +98,11 @@ struct IneResult {
   int situation = 0;  // catalog id, kept for operators; never sent to clients
   TimeMs checked_at = 0;
   std::string source = {};  // the registry source that answered (registry::LookupOutcome::source)
+  // What the source said of its answer (registry::LookupOutcome, with kVerdict): the
+  // vendor's message code, the upstream's answer time, or the local snapshot's date.
+  std::optional<int> message_code = {};
+  std::optional<TimeMs> answered_at = {};
+  std::optional<TimeMs> snapshot_at = {};
 };
 
 // What the registry said for a session's result, for the operator (`inereg registry
@@ -114,6 +119,10 @@ struct RegistryAnswer {
 struct CurpResult {
   int status = 0;  // ine::CurpStatus id, or ine::kCurpNotFound (statusCurp null)
   TimeMs checked_at = 0;
+  std::string source = {};  // as IneResult's
+  std::optional<int> message_code = {};
+  std::optional<TimeMs> answered_at = {};
+  std::optional<TimeMs> snapshot_at = {};
 };
 
 // What GET ine-registry needs of a session, read in one query.
@@ -252,6 +261,10 @@ struct RegistryEntry {
   std::string model;       // C, D, E, F, G or H
   int situation = 0;
 };
+
+// The local snapshots' names in registry_snapshots (Store::set_snapshot_date).
+inline constexpr std::string_view kIneSnapshot = "ine";
+inline constexpr std::string_view kCurpSnapshot = "curp";
 
 // One row of the local RENAPO snapshot. The CURP is never stored: only its keyed hash
 // (HMAC-SHA256 under a key derived from the master key), so the table reveals nothing

@@ -121,13 +121,29 @@ void due_checks(const Row& row, int first, ClaimedCheck& check) {
   check.curp_due = includes_curp(checks) && !row.boolean(first + 2);
 }
 
-// From column `first`: active, document_state, situation, checked_at (an INE result, or
-// all NULL), then status, checked_at (a CURP result, or both NULL).
+// A nullable INTEGER column holding an int (a message code).
+template <typename Row>
+std::optional<int> optional_int(const Row& row, int column) {
+  const auto value = row.optional_integer(column);
+  return value ? std::optional<int>(static_cast<int>(*value)) : std::nullopt;
+}
+
+// From column `first`: active, document_state, situation, checked_at, source,
+// message_code, answered_at, snapshot_at (an INE result, or all NULL), then status,
+// checked_at, source, message_code, answered_at, snapshot_at (a CURP result, or all NULL).
 template <typename Row>
 void check_results(const Row& row, int first, std::optional<IneResult>& ine, std::optional<CurpResult>& curp) {
   ine = optional_result(row, first);
-  if (row.optional_integer(first + 5)) {
-    curp = CurpResult{static_cast<int>(row.integer(first + 4)), row.integer(first + 5)};
+  if (ine) {
+    ine->source = row.text(first + 4);
+    ine->message_code = optional_int(row, first + 5);
+    ine->answered_at = row.optional_integer(first + 6);
+    ine->snapshot_at = row.optional_integer(first + 7);
+  }
+  const int c = first + 8;
+  if (row.optional_integer(c + 1)) {
+    curp = CurpResult{static_cast<int>(row.integer(c)), row.integer(c + 1),          row.text(c + 2),
+                      optional_int(row, c + 3),         row.optional_integer(c + 4), row.optional_integer(c + 5)};
   }
 }
 

@@ -83,6 +83,10 @@ class Store {
   virtual void upsert_registry_entries(std::span<const RegistryEntry> entries) = 0;
   virtual std::optional<int> find_registry_situation(std::string_view lookup_key) = 0;
   virtual std::int64_t registry_entry_count() = 0;
+  // When a local snapshot (kIneSnapshot, kCurpSnapshot) was last imported; nullopt when
+  // it never was. The date each local verdict reports (LookupOutcome::snapshot_at_ms).
+  virtual void set_snapshot_date(std::string_view snapshot, TimeMs imported_at) = 0;
+  virtual std::optional<TimeMs> find_snapshot_date(std::string_view snapshot) = 0;
   // The local RENAPO snapshot, keyed by the CURP's keyed hash (CurpRegistryEntry).
   virtual void upsert_curp_registry_entries(std::span<const CurpRegistryEntry> entries) = 0;
   virtual std::optional<int> find_curp_registry_status(std::string_view curp_hash) = 0;

@@ -17,8 +17,10 @@ namespace inereg::veriff {
 boost::json::object decision_body(const store::Session& session, const store::SessionCheckResults& results);
 
 // {"ineRegistryValidation":{…},"curpRegistryValidation":{…}}, each present when its check
-// recorded a result: source (null: the answering source is not recorded yet), situation id
-// and name (CURP: the status code), active, the registry's text, and checkedAt.
+// recorded a result: source (null for results recorded before sources were), messageCode
+// (the vendor's, or null), snapshotDate (a local snapshot's import date) or answeredAt
+// (the upstream's answer time), situation id and name (CURP: the status code), active,
+// the registry's text, and checkedAt. docs/openapi.yaml, RegistryValidation, pins it.
 boost::json::object registry_details(const store::SessionCheckResults& results);
 
 // The person as sent at creation, with the INE identifiers in their normalized form

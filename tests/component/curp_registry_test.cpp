@@ -3,6 +3,7 @@
 // webhooks each result queues, an outage of the CURP source, and which checks an
 // integration's sessions get. Runs on SQLite and PostgreSQL (INEREG_TEST_BACKEND).
 #include <map>
+#include <set>
 
 #include "ine/curp_status.hpp"
 #include "registry/curp_registry.hpp"
@@ -248,6 +249,10 @@ TEST_F(CombinedTest, BothFoundAnswersBothPartsAndSendsEachWebhookOnce) {
 }
 
 TEST_F(CombinedTest, TheDecisionCarriesTheDetailOfEachCheckAndItsWebhookTheSameObject) {
+  constexpr store::TimeMs kIneImported = 1'764'800'000'000;   // 2025-12-03T22:13:20.000Z
+  constexpr store::TimeMs kCurpImported = 1'764'900'000'000;  // 2025-12-05T02:00:00.000Z
+  service().store().set_snapshot_date(store::kIneSnapshot, kIneImported);
+  service().store().set_snapshot_date(store::kCurpSnapshot, kCurpImported);
   const std::string& curp = curps_.at(4);
   const auto id = client_->create_and_submit(ine_body(with_curp(curp)));
   ASSERT_EQ(wait_combined(id).status, 200);
@@ -258,7 +263,26 @@ TEST_F(CombinedTest, TheDecisionCarriesTheDetailOfEachCheckAndItsWebhookTheSameO
   EXPECT_EQ(text_of(verification.at("person").at("idNumber")), curp);
   EXPECT_EQ(text_of(verification.at("document").at("ineIdentifier")), vigente_.credential.cic);
   const auto& data = verification.at("additionalVerifiedData").as_object();
+  // The exact members of each detail (docs/openapi.yaml, RegistryValidation): the local
+  // snapshots answered, so the source is "local", the date is the snapshot's, there is
+  // no upstream answer time and no vendor message code.
+  for (const char* name : {"ineRegistryValidation", "curpRegistryValidation"}) {
+    std::set<std::string> members;
+    for (const auto& member : data.at(name).as_object()) {
+      members.emplace(member.key());
+    }
+    const std::set<std::string> common = {"source",      "messageCode",   "snapshotDate", "answeredAt",
+                                          "situationId", "situationName", "active",       "checkedAt"};
+    std::set<std::string> expected = common;
+    expected.emplace(std::string_view(name) == "ineRegistryValidation" ? "documentState" : "description");
+    EXPECT_EQ(members, expected) << name;
+    EXPECT_EQ(text_of(data.at(name).at("source")), "local") << name;
+    EXPECT_TRUE(data.at(name).at("messageCode").is_null()) << name;
+    EXPECT_TRUE(data.at(name).at("answeredAt").is_null()) << name;
+  }
   const auto& ine = data.at("ineRegistryValidation").as_object();
+  EXPECT_EQ(text_of(ine.at("snapshotDate")), "2025-12-03T22:13:20.000Z");
+  EXPECT_EQ(text_of(data.at("curpRegistryValidation").at("snapshotDate")), "2025-12-05T02:00:00.000Z");
   EXPECT_EQ(ine.at("situationId").as_int64(), 1);
   EXPECT_EQ(text_of(ine.at("situationName")), "VIGENTE");
   EXPECT_TRUE(ine.at("active").as_bool());

@@ -12,6 +12,7 @@
 #include "registry/upstream_options.hpp"
 #include "registry/upstream_protocol.hpp"
 #include "veriff/curp_registry.hpp"
+#include "veriff/decision.hpp"
 #include "veriff/json.hpp"
 #include "veriff/webhooks.hpp"
 
@@ -82,9 +83,7 @@ TEST(CurpProtocol, TheIneregCurpPresetNamesTheCurpAndReadsACatalogCodeOrNull) {
   const registry::ConfiguredMapping mapping(*spec);
   EXPECT_EQ(mapping.request_body(*form), R"({"form":"CURP","curp":"PEGJ850412HDFRRN06"})");
 
-  const auto read = [&mapping](const std::string& body) {
-    return mapping.read_reply({200, "application/json", body});
-  };
+  const auto read = [&mapping](const std::string& body) { return mapping.read_reply({200, "application/json", body}); };
   for (const auto& status : ine::curp_statuses()) {
     const auto answer = read(registry::upstream_curp_answer_body(status.id));
     EXPECT_EQ(answer.kind, registry::LookupOutcome::Kind::kVerdict) << status.code;
@@ -101,6 +100,32 @@ TEST(CurpProtocol, TheIneregCurpPresetNamesTheCurpAndReadsACatalogCodeOrNull) {
   }
   const auto outage = mapping.read_reply({503, "application/json", R"({"statusCurp":"BD"})"});
   EXPECT_EQ(outage.kind, registry::LookupOutcome::Kind::kUnavailable) << "a failed answer is never a Baja";
+}
+
+TEST(RegistryDetail, AVerdictReadFromAMessageCodeCarriesTheCode) {
+  const registry::ConfiguredMapping nubarium(*registry::preset_mapping("nubarium"));
+  const auto coded = nubarium.read_reply({200, "application/json", R"({"estatus":"OK","claveMensaje":"1"})"});
+  ASSERT_EQ(coded.kind, registry::LookupOutcome::Kind::kVerdict);
+  EXPECT_EQ(coded.message_code, 1);
+  const registry::ConfiguredMapping inereg(*registry::preset_mapping("inereg"));
+  const auto situation = inereg.read_reply({200, "application/json", R"({"situacion":1})"});
+  ASSERT_EQ(situation.kind, registry::LookupOutcome::Kind::kVerdict);
+  EXPECT_FALSE(situation.message_code) << "a situation field is no vendor message code";
+}
+
+TEST(RegistryDetail, TheDecisionReportsSourceCodeAndAnswerTimeOfEachCheck) {
+  store::SessionCheckResults results{"s1", {}, {}};
+  results.ine = store::IneResult{true, "vigente", 1, 1'700'000'000'000, "nubarium", 1, 1'699'999'999'500};
+  results.curp = store::CurpResult{1, 1'700'000'000'000, "curp", std::nullopt, 1'699'999'999'000};
+  const auto details = veriff::registry_details(results);
+  EXPECT_EQ(veriff::to_json(details.at("ineRegistryValidation")),
+            R"({"source":"nubarium","messageCode":1,"snapshotDate":null,"answeredAt":"2023-11-14T22:13:19.500Z",)"
+            R"("situationId":1,"situationName":"VIGENTE","active":true,"documentState":"vigente",)"
+            R"("checkedAt":"2023-11-14T22:13:20.000Z"})");
+  EXPECT_EQ(veriff::to_json(details.at("curpRegistryValidation")),
+            R"({"source":"curp","messageCode":null,"snapshotDate":null,"answeredAt":"2023-11-14T22:13:19.000Z",)"
+            R"("situationId":1,"situationName":"AN","active":true,"description":"Alta normal",)"
+            R"("checkedAt":"2023-11-14T22:13:20.000Z"})");
 }
 
 TEST(CurpProtocol, ACurpMappingIsNeverAnIneSource) {

@@ -530,7 +530,7 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     if (results.empty()) {
       return;
     }
-    ArrayLiteral ids, active, states, situations, checked, sources, answers;
+    ArrayLiteral ids, active, states, situations, checked, sources, answers, codes, answered, snapshots;
     for (const auto& [session_id, result, sealed_answer] : results) {
       ids.add(session_id);
       active.add(result.active);
@@ -539,6 +539,9 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
       checked.add(result.checked_at);
       sources.add(result.source);
       answers.add(sealed_answer);
+      codes.add(result.message_code);
+      answered.add(result.answered_at);
+      snapshots.add(result.snapshot_at);
     }
     c_.run(sql::kInsertIneResults, Params()
                                        .add(ids.str())
@@ -547,7 +550,10 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
                                        .add(situations.str())
                                        .add(checked.str())
                                        .add(sources.str())
-                                       .add(answers.str()));
+                                       .add(answers.str())
+                                       .add(codes.str())
+                                       .add(answered.str())
+                                       .add(snapshots.str()));
   }
 
   std::vector<std::string> find_recheck_candidates(const RecheckSelection& which) override {
@@ -647,13 +653,24 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     if (results.empty()) {
       return;
     }
-    ArrayLiteral ids, statuses, checked;
+    ArrayLiteral ids, statuses, checked, sources, codes, answered, snapshots;
     for (const auto& [session_id, result] : results) {
       ids.add(session_id);
       statuses.add(result.status);
       checked.add(result.checked_at);
+      sources.add(result.source);
+      codes.add(result.message_code);
+      answered.add(result.answered_at);
+      snapshots.add(result.snapshot_at);
     }
-    c_.run(sql::kInsertCurpResults, Params().add(ids.str()).add(statuses.str()).add(checked.str()));
+    c_.run(sql::kInsertCurpResults, Params()
+                                        .add(ids.str())
+                                        .add(statuses.str())
+                                        .add(checked.str())
+                                        .add(sources.str())
+                                        .add(codes.str())
+                                        .add(answered.str())
+                                        .add(snapshots.str()));
   }
 
   std::vector<SessionCheckResults> find_check_results(std::span<const std::string> ids) override {
@@ -915,6 +932,20 @@ class PostgresStore final : public Store {
       return std::nullopt;
     }
     return rows::check_answer(Row(row, 0));
+  }
+
+  void set_snapshot_date(std::string_view snapshot, TimeMs imported_at) override {
+    auto lease = acquire();
+    (*lease).run(sql::kUpsertSnapshotDate, Params().add(snapshot).add(imported_at));
+  }
+
+  std::optional<TimeMs> find_snapshot_date(std::string_view snapshot) override {
+    auto lease = acquire();
+    const Result row = (*lease).run(sql::kSelectSnapshotDate, Params().add(snapshot));
+    if (row.rows() == 0) {
+      return std::nullopt;
+    }
+    return row.integer(0, 0);
   }
 
   bool set_integration_registry_checks(std::string_view integration_id, RegistryChecks checks) override {

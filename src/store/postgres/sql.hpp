@@ -200,7 +200,9 @@ CREATE TABLE page_tries (
     // CURP checks (issue 16): which checks an integration's sessions get, the CURP and
     // INE+CURP webhook URLs, CURP results, and the local RENAPO snapshot, keyed by the
     // CURP's keyed hash (HMAC-SHA256 under a key derived from the master key), never the
-    // CURP itself.
+    // CURP itself. With each result, what the decision payload reports of its answer
+    // (the vendor's message code, the upstream's answer time or the snapshot's date), and
+    // each local snapshot's import date.
     Migration{11, R"sql(
 ALTER TABLE integrations ADD COLUMN registry_checks TEXT NOT NULL DEFAULT 'ine';
 ALTER TABLE integrations ADD COLUMN curp_webhook_url TEXT NOT NULL DEFAULT '';
@@ -208,8 +210,19 @@ ALTER TABLE integrations ADD COLUMN ine_curp_webhook_url TEXT NOT NULL DEFAULT '
 ALTER TABLE sessions ADD COLUMN registry_checks TEXT NOT NULL DEFAULT 'ine';
 CREATE TABLE curp_results (
   session_id  TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
-  status      INTEGER NOT NULL,          -- ine::CurpStatus id; 0 = not found (statusCurp null)
-  checked_at  BIGINT NOT NULL
+  status        INTEGER NOT NULL,          -- ine::CurpStatus id; 0 = not found (statusCurp null)
+  checked_at    BIGINT NOT NULL,
+  source        TEXT NOT NULL DEFAULT '',
+  message_code  INTEGER,
+  answered_at   BIGINT,
+  snapshot_at   BIGINT
+);
+ALTER TABLE ine_results ADD COLUMN message_code INTEGER;
+ALTER TABLE ine_results ADD COLUMN answered_at BIGINT;
+ALTER TABLE ine_results ADD COLUMN snapshot_at BIGINT;
+CREATE TABLE registry_snapshots (
+  name         TEXT PRIMARY KEY,          -- store::kIneSnapshot, kCurpSnapshot
+  imported_at  BIGINT NOT NULL
 );
 CREATE TABLE curp_registry_entries (
   curp_hash  TEXT PRIMARY KEY,
@@ -241,11 +254,14 @@ inline constexpr std::string_view kInsertIntegration =
 inline constexpr std::string_view kInsertSecret =
     "INSERT INTO integration_secrets(integration_id, sealed_secret, created_at) VALUES ($1, $2, $3) RETURNING id";
 inline constexpr std::string_view kSelectIntegrationByApiKey =
-    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks FROM integrations WHERE api_key = $1";
+    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks FROM integrations WHERE "
+    "api_key = $1";
 inline constexpr std::string_view kSelectIntegrationById =
-    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks FROM integrations WHERE id = $1";
+    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks FROM integrations WHERE id = "
+    "$1";
 inline constexpr std::string_view kSelectIntegrations =
-    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks FROM integrations ORDER BY created_at, id";
+    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks FROM integrations ORDER BY "
+    "created_at, id";
 inline constexpr std::string_view kSelectActiveSecrets =
     "SELECT id, sealed_secret, created_at FROM integration_secrets "
     "WHERE integration_id = $1 AND revoked_at IS NULL ORDER BY id DESC";
@@ -320,30 +336,42 @@ inline constexpr std::string_view kInsertSessionDeletion =
     "INSERT INTO session_deletions(integration_id, deleted_at) VALUES ($1, $2)";
 
 inline constexpr std::string_view kSelectIneAnswer =
-    "SELECT s.integration_id, s.status, r.active, r.document_state, r.situation, r.checked_at, r.source, s.registry_checks "
+    "SELECT s.integration_id, s.status, r.active, r.document_state, r.situation, r.checked_at, r.source, "
+    "s.registry_checks "
     "FROM sessions s LEFT JOIN ine_results r ON r.session_id = s.id WHERE s.id = $1";
 // $1 session ids, $2 active, $3 document states, $4 situations, $5 checked at, $6 sources,
-// $7 sealed answers.
+// $7 sealed answers, $8 message codes, $9 answered at, $10 snapshot dates.
 inline constexpr std::string_view kInsertIneResults =
-    "INSERT INTO ine_results(session_id, active, document_state, situation, checked_at, source, sealed_answer) "
+    "INSERT INTO ine_results(session_id, active, document_state, situation, checked_at, source, sealed_answer, "
+    "message_code, answered_at, snapshot_at) "
     "SELECT * FROM unnest($1::text[], $2::boolean[], $3::text[], $4::integer[], $5::bigint[], $6::text[], "
-    "$7::text[])";
+    "$7::text[], $8::integer[], $9::bigint[], $10::bigint[])";
 inline constexpr std::string_view kSelectRegistryAnswer =
     "SELECT source, sealed_answer, checked_at FROM ine_results WHERE session_id = $1";
 
-// CURP checks (migration 11).
+// CURP checks (migration 11). The results' columns as rows::check_results reads them.
 inline constexpr std::string_view kSelectCheckAnswer =
-    "SELECT s.integration_id, s.status, s.registry_checks, s.curp, r.active, r.document_state, r.situation, "
-    "r.checked_at, c.status, c.checked_at FROM sessions s LEFT JOIN ine_results r ON r.session_id = s.id "
+    "SELECT s.integration_id, s.status, s.registry_checks, s.curp, "
+    "r.active, r.document_state, r.situation, r.checked_at, r.source, r.message_code, r.answered_at, r.snapshot_at, "
+    "c.status, c.checked_at, c.source, c.message_code, c.answered_at, c.snapshot_at FROM sessions s LEFT JOIN "
+    "ine_results r ON r.session_id = s.id "
     "LEFT JOIN curp_results c ON c.session_id = s.id WHERE s.id = $1";
 inline constexpr std::string_view kSelectCheckResults =
-    "SELECT s.id, r.active, r.document_state, r.situation, r.checked_at, c.status, c.checked_at FROM sessions s "
+    "SELECT s.id, "
+    "r.active, r.document_state, r.situation, r.checked_at, r.source, r.message_code, r.answered_at, r.snapshot_at, "
+    "c.status, c.checked_at, c.source, c.message_code, c.answered_at, c.snapshot_at FROM sessions s "
     "LEFT JOIN ine_results r ON r.session_id = s.id LEFT JOIN curp_results c ON c.session_id = s.id "
     "WHERE s.id = ANY($1::text[])";
-// $1 session ids, $2 statuses, $3 checked at.
+// $1 session ids, $2 statuses, $3 checked at, $4 sources, $5 message codes, $6 answered at,
+// $7 snapshot dates.
 inline constexpr std::string_view kInsertCurpResults =
-    "INSERT INTO curp_results(session_id, status, checked_at) "
-    "SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[])";
+    "INSERT INTO curp_results(session_id, status, checked_at, source, message_code, answered_at, snapshot_at) "
+    "SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[], $4::text[], $5::integer[], $6::bigint[], "
+    "$7::bigint[])";
+inline constexpr std::string_view kUpsertSnapshotDate =
+    "INSERT INTO registry_snapshots(name, imported_at) VALUES ($1, $2) "
+    "ON CONFLICT (name) DO UPDATE SET imported_at = excluded.imported_at";
+inline constexpr std::string_view kSelectSnapshotDate = "SELECT imported_at FROM registry_snapshots WHERE name = $1";
 // Keys must be unique within a batch, as for kUpsertRegistryEntries.
 inline constexpr std::string_view kUpsertCurpRegistryEntries =
     "INSERT INTO curp_registry_entries(curp_hash, status) SELECT * FROM unnest($1::text[], $2::integer[]) "

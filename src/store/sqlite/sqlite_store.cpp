@@ -361,6 +361,9 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
           .bind(result.checked_at)
           .bind(result.source)
           .bind(sealed_answer)
+          .bind(result.message_code)
+          .bind(result.answered_at)
+          .bind(result.snapshot_at)
           .run();
     }
   }
@@ -435,7 +438,14 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
   void insert_curp_results(std::span<const SessionCurpResult> results) override {
     for (const auto& [session_id, result] : results) {
       Statement insert(c_, sql::kInsertCurpResult);
-      insert.bind(session_id).bind(result.status).bind(result.checked_at).run();
+      insert.bind(session_id)
+          .bind(result.status)
+          .bind(result.checked_at)
+          .bind(result.source)
+          .bind(result.message_code)
+          .bind(result.answered_at)
+          .bind(result.snapshot_at)
+          .run();
     }
   }
 
@@ -716,6 +726,22 @@ class SqliteStore final : public Store {
       return std::nullopt;
     }
     return rows::check_answer(select);
+  }
+
+  void set_snapshot_date(std::string_view snapshot, TimeMs imported_at) override {
+    auto lease = pool_.acquire();
+    Statement upsert(*lease, sql::kUpsertSnapshotDate);
+    upsert.bind(snapshot).bind(imported_at).run();
+  }
+
+  std::optional<TimeMs> find_snapshot_date(std::string_view snapshot) override {
+    auto lease = pool_.acquire();
+    Statement select(*lease, sql::kSelectSnapshotDate);
+    select.bind(snapshot);
+    if (!select.step()) {
+      return std::nullopt;
+    }
+    return select.integer(0);
   }
 
   bool set_integration_registry_checks(std::string_view integration_id, RegistryChecks checks) override {
