@@ -60,7 +60,7 @@ TEST_P(CurpStoreTest, OneCheckAnsweringIsRecordedAndTheJobRetriedForTheOtherOnly
 
   // The INE registry answered, RENAPO did not.
   const std::vector<sessions::CheckVerdict> ine_only{
-      {{"s1", claimed[0].attempts}, IneResult{true, "La credencial esta vigente", 1, 0}, std::nullopt, kT0 + 500}};
+      {{"s1", claimed[0].attempts}, IneResult{true, "La credencial esta vigente", 1, 0}, std::nullopt, {}, kT0 + 500}};
   ASSERT_EQ(sessions_->complete_checks("w", ine_only, kT0 + 2), std::vector<bool>{true});
   EXPECT_EQ(store_->find_session("s1")->status, "submitted");
   auto answer = store_->find_check_answer("s1");

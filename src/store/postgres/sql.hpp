@@ -352,13 +352,15 @@ inline constexpr std::string_view kSelectRegistryAnswer =
 // CURP checks (migration 11). The results' columns as rows::check_results reads them.
 inline constexpr std::string_view kSelectCheckAnswer =
     "SELECT s.integration_id, s.status, s.registry_checks, s.curp, "
-    "r.active, r.document_state, r.situation, r.checked_at, r.source, r.message_code, r.answered_at, r.snapshot_at, "
+    "r.active::int, r.document_state, r.situation, r.checked_at, r.source, r.message_code, r.answered_at, "
+    "r.snapshot_at, "
     "c.status, c.checked_at, c.source, c.message_code, c.answered_at, c.snapshot_at FROM sessions s LEFT JOIN "
     "ine_results r ON r.session_id = s.id "
     "LEFT JOIN curp_results c ON c.session_id = s.id WHERE s.id = $1";
 inline constexpr std::string_view kSelectCheckResults =
     "SELECT s.id, "
-    "r.active, r.document_state, r.situation, r.checked_at, r.source, r.message_code, r.answered_at, r.snapshot_at, "
+    "r.active::int, r.document_state, r.situation, r.checked_at, r.source, r.message_code, r.answered_at, "
+    "r.snapshot_at, "
     "c.status, c.checked_at, c.source, c.message_code, c.answered_at, c.snapshot_at FROM sessions s "
     "LEFT JOIN ine_results r ON r.session_id = s.id LEFT JOIN curp_results c ON c.session_id = s.id "
     "WHERE s.id = ANY($1::text[])";
