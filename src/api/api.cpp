@@ -144,6 +144,23 @@ std::span<const Route> Api::route_table() {
             .threads = Threads::kReadOnly,
             .metrics_label = "other",
             .handler = [](Api& api, const RouteCall& call) { return api.get_ine_rechecks(call.id, *call.caller); }},
+      Route{
+          .method = "GET",
+          .pattern = "/v1/sessions/{id}/decision/curp-registry",
+          .access = Access::kPathIdSigned,
+          .threads = Threads::kReadOnly,
+          .metrics_label = "curp_registry",
+          .handler = [](Api& api,
+                        const RouteCall& call) { return api.get_curp_registry(call.request, call.id, *call.caller); }},
+      Route{.method = "GET",
+            .pattern = "/v1/sessions/{id}/decision/combined-ine-curp-registry",
+            .access = Access::kPathIdSigned,
+            .threads = Threads::kReadOnly,
+            .metrics_label = "combined_ine_curp_registry",
+            .handler =
+                [](Api& api, const RouteCall& call) {
+                  return api.get_combined_registry(call.request, call.id, *call.caller);
+                }},
       Route{.method = "GET",
             .pattern = "/v1/sessions/{id}/person",
             .access = Access::kPathIdSigned,

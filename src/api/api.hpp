@@ -92,6 +92,8 @@ class Api {
   ApiResponse delete_session(std::string_view session_id, Caller& caller);
   ApiResponse get_decision(std::string_view session_id, Caller& caller);
   ApiResponse get_ine_registry(const ApiRequest& request, std::string_view session_id, Caller& caller);
+  ApiResponse get_curp_registry(const ApiRequest& request, std::string_view session_id, Caller& caller);
+  ApiResponse get_combined_registry(const ApiRequest& request, std::string_view session_id, Caller& caller);
   ApiResponse get_person(std::string_view session_id, Caller& caller);
   // inereg extension: the session's re-check history (docs/openapi.yaml).
   ApiResponse get_ine_rechecks(std::string_view session_id, Caller& caller);

@@ -56,6 +56,7 @@ ApiResponse Api::create_session(const ApiRequest& request, Caller& caller) {
   session.id = auth::random_uuid_v4();
   session.integration_id = caller.integration->id;
   session.created_at = clock_();
+  session.registry_checks = caller.integration->registry_checks;  // the session keeps the setting it started with
 
   if (const auto* vendor_data = verification->if_contains("vendorData");
       vendor_data != nullptr && !vendor_data->is_null()) {

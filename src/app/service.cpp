@@ -57,6 +57,27 @@ std::unique_ptr<registry::RegistryConnector> make_registry_connector(const confi
   return connector;
 }
 
+registry::CurpHash curp_registry_hash(const auth::SecretBox& secret_box) {
+  // A key of its own, derived from the master key: the snapshot's keys reveal no CURP
+  // without the master key (curp_registry.hpp).
+  const std::string key = secret_box.keyed_hash_hex("inereg curp registry key");
+  return [key](std::string_view curp) { return auth::hmac_sha256_hex(key, curp); };
+}
+
+std::unique_ptr<registry::RegistryConnector> make_curp_connector(const config::Config& config, store::Store& store,
+                                                                 const auth::SecretBox& secret_box) {
+  const auto& options = config.registry;
+  const std::string cache_key = secret_box.keyed_hash_hex("inereg curp cache key");
+  auto keyed_hash = [cache_key](std::string_view inputs) { return auth::hmac_sha256_hex(cache_key, inputs); };
+  try {
+    return registry::make_curp_connector(options, store, keyed_hash, curp_registry_hash(secret_box));
+  } catch (const std::invalid_argument& e) {
+    throw config::ConfigError(e.what());
+  } catch (const boost::system::system_error& e) {
+    throw config::ConfigError("registry.ca_file cannot be used: " + e.code().message());
+  }
+}
+
 namespace {
 
 // The HTTP settings plus what the service decides from the rest of the config.
@@ -80,13 +101,15 @@ Service::Service(config::Config config, bool handle_signals)
   // Session changes queue their webhooks in the same transaction (sessions/workflow.hpp).
   sessions_ = std::make_unique<sessions::SessionWorkflow>(*store_, std::make_shared<webhooks::WebhookPayloads>());
   registry_ = make_registry_connector(config_, *store_, secret_box_);
+  curp_registry_ = make_curp_connector(config_, *store_, secret_box_);
   checks::CheckRunnerOptions check_options = config_.checks;
   check_options.image_limits = config_.media.image;  // one setting: what uploads and the reader accept
   checks_ = std::make_unique<checks::CheckRunner>(
       *store_, *sessions_, *registry_, check_options, util::wall_clock_ms,
       [answers = auth::AnswerBox(secret_box_)](std::string_view session_id, std::string_view answer) {
         return answers.seal(session_id, answer);
-      });
+      },
+      curp_registry_.get());
   metrics_ = std::make_unique<ServiceMetrics>(
       *store_, *checks_, *registry_, api::routes(), util::wall_clock_ms,
       ServiceMetrics::TransportSources{[this] { return server_->stats(); },

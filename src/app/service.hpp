@@ -11,6 +11,7 @@
 #include "config/config.hpp"
 #include "http/server.hpp"
 #include "registry/connector.hpp"
+#include "registry/curp_registry.hpp"
 #include "sessions/expiry_sweeper.hpp"
 #include "store/store.hpp"
 #include "webhooks/delivery_worker.hpp"
@@ -49,7 +50,8 @@ class Service {
   auth::SecretBox secret_box_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<sessions::SessionWorkflow> sessions_;
-  std::unique_ptr<registry::RegistryConnector> registry_;  // make_registry_connector()
+  std::unique_ptr<registry::RegistryConnector> registry_;       // make_registry_connector()
+  std::unique_ptr<registry::RegistryConnector> curp_registry_;  // make_curp_connector()
   std::unique_ptr<checks::CheckRunner> checks_;
   std::unique_ptr<ServiceMetrics> metrics_;
   std::unique_ptr<auth::IntegrationDirectory> directory_;
@@ -66,6 +68,16 @@ class Service {
 // unusable registry.url or CA file.
 std::unique_ptr<registry::RegistryConnector> make_registry_connector(const config::Config& config, store::Store& store,
                                                                      const auth::SecretBox& secret_box);
+
+// The CURP source `registry.curp_kind` names (the local RENAPO snapshot or an HTTP
+// upstream), behind the result cache when registry.cache_ttl_ms > 0. Throws
+// config::ConfigError for an unusable registry.curp_url or CA file.
+std::unique_ptr<registry::RegistryConnector> make_curp_connector(const config::Config& config, store::Store& store,
+                                                                 const auth::SecretBox& secret_box);
+
+// The keyed hash that keys the local RENAPO snapshot (registry/curp_registry.hpp), from
+// a key derived from the master key: `registry import-curp` and the service agree on it.
+registry::CurpHash curp_registry_hash(const auth::SecretBox& secret_box);
 
 // The master key from the config, or ConfigError saying how to provide one.
 auth::SecretBox secret_box_from(const config::Config& config);

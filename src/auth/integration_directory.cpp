@@ -28,6 +28,7 @@ std::shared_ptr<const ResolvedIntegration> IntegrationDirectory::find_by_api_key
     integration->api_key = stored->api_key;
     integration->active = stored->active;
     integration->cors_origins = stored->cors_origins;
+    integration->registry_checks = stored->registry_checks;
     // Byte order for binary search, whatever the database's collation sorted by.
     std::sort(integration->cors_origins.begin(), integration->cors_origins.end());
     for (const auto& secret : stored->secrets) {

@@ -20,12 +20,13 @@ struct ResolvedIntegration {
   bool active = true;
   std::vector<std::string> secrets;       // unrevoked shared secrets, newest first
   std::vector<std::string> cors_origins;  // browser origins allowed to create sessions, sorted
+  store::RegistryChecks registry_checks = store::RegistryChecks::kIne;  // what its new sessions get
 };
 
 // `auth.*` in the config.
 struct DirectoryOptions {
   // How long an integration (and every integration's CORS origins) is cached: how soon
-  // a CLI change (deactivate, revoke, set-cors-origins) reaches a running server.
+  // a CLI change (deactivate, revoke, set-cors-origins, set-checks) reaches a running server.
   std::int64_t integration_cache_ms = 2'000;
 };
 

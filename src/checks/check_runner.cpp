@@ -17,6 +17,7 @@
 
 #include "auth/secret_box.hpp"
 #include "checks/recheck_pace.hpp"
+#include "ine/curp_status.hpp"
 #include "ine/situation.hpp"
 
 namespace inereg::checks {
@@ -38,12 +39,13 @@ std::string_view unanswered_reason(const registry::LookupOutcome& outcome) {
 // Everything the threads and the connector callbacks share. Owned jointly by the runner
 // and by every callback handed to the connector, so that an answer arriving after the
 // runner is gone touches live memory (and is dropped).
-struct CheckRunner::Core {
+struct CheckRunner::Core : std::enable_shared_from_this<CheckRunner::Core> {
   Core(store::Store& store_ref, sessions::SessionWorkflow& sessions_ref, registry::RegistryConnector& connector_ref,
-       CheckRunnerOptions opts, Clock clk, AnswerSeal seal)
+       registry::RegistryConnector* curp_connector_ref, CheckRunnerOptions opts, Clock clk, AnswerSeal seal)
       : store(store_ref),
         sessions(sessions_ref),
         connector(connector_ref),
+        curp_connector(curp_connector_ref),
         options(opts),
         clock(std::move(clk)),
         seal_answer(std::move(seal)),
@@ -51,49 +53,72 @@ struct CheckRunner::Core {
         deadline(std::chrono::milliseconds(lookup_deadline_ms(opts))),
         claim_threshold(std::max(1, std::min(opts.batch_size, opts.max_in_flight) / 4)) {}
 
+  // A job's lookups: one per due check, answered into its own slot.
+  struct Outcomes {
+    std::optional<registry::LookupOutcome> ine;   // with ClaimedCheck::ine_due
+    std::optional<registry::LookupOutcome> curp;  // with ClaimedCheck::curp_due
+  };
+  enum class Check { kIne, kCurp };
   struct InFlight {
     store::ClaimedCheck check;
     SteadyClock::time_point started;
     SteadyClock::time_point deadline;
+    int awaiting = 0;  // lookups not answered yet
+    Outcomes outcomes;
   };
   struct Answered {
     store::ClaimedCheck check;
-    registry::LookupOutcome outcome;
+    Outcomes outcomes;
   };
 
-  // The connector's answer for `ticket`, from any thread. Dropped when the lookup was
-  // already given up (deadline) or abandoned (stop).
-  void on_answer(std::uint64_t ticket, registry::LookupOutcome outcome) {
+  // A connector's answer to the `check` lookup of `ticket`, from any thread. Dropped
+  // when the job was already given up (deadline) or abandoned (stop).
+  void on_answer(std::uint64_t ticket, Check check, registry::LookupOutcome outcome) {
     std::lock_guard lock(mutex);
     const auto it = in_flight.find(ticket);
     if (it == in_flight.end()) {
       return;
     }
-    metrics.lookup_seconds.observe(std::chrono::duration<double>(SteadyClock::now() - it->second.started).count());
-    finish_lookup(it, std::move(outcome));
-  }
-
-  // Moves a lookup from in flight to the completers' queue. Caller holds `mutex`.
-  void finish_lookup(std::unordered_map<std::uint64_t, InFlight>::iterator it, registry::LookupOutcome outcome) {
     if (outcome.kind != registry::LookupOutcome::Kind::kVerdict) {
       metrics.unavailable.add();
     }
+    (check == Check::kIne ? it->second.outcomes.ine : it->second.outcomes.curp) = std::move(outcome);
+    if (--it->second.awaiting > 0) {
+      return;
+    }
+    metrics.lookup_seconds.observe(std::chrono::duration<double>(SteadyClock::now() - it->second.started).count());
+    finish_lookup(it);
+  }
+
+  // Moves a job from in flight to the completers' queue. Caller holds `mutex`.
+  void finish_lookup(std::unordered_map<std::uint64_t, InFlight>::iterator it) {
     deadlines.erase({it->second.deadline, it->first});
-    answered.push_back(Answered{std::move(it->second.check), std::move(outcome)});
+    answered.push_back(Answered{std::move(it->second.check), std::move(it->second.outcomes)});
     in_flight.erase(it);
     metrics.lookups_in_flight.set(static_cast<std::int64_t>(in_flight.size()));
     completer_wakeup.notify_one();
   }
 
-  // Gives up lookups past their deadline: they are retried like any failure, and their
-  // answers, if they ever come, are dropped. Caller holds `mutex`.
+  // Gives up jobs past their deadline: the lookups not answered yet are retried like
+  // any failure, and their answers, if they ever come, are dropped. Caller holds `mutex`.
   void expire_overdue(SteadyClock::time_point now) {
     while (!deadlines.empty() && deadlines.begin()->first <= now) {
       const auto it = in_flight.find(deadlines.begin()->second);
       metrics.timeouts.add();
       metrics.lookup_seconds.observe(std::chrono::duration<double>(now - it->second.started).count());
-      finish_lookup(
-          it, registry::LookupOutcome::unavailable(registry::LookupOutcome::Cause::kNone, "registry lookup timed out"));
+      const auto timed_out =
+          registry::LookupOutcome::unavailable(registry::LookupOutcome::Cause::kNone, "registry lookup timed out");
+      const store::ClaimedCheck& check = it->second.check;
+      Outcomes& outcomes = it->second.outcomes;
+      if (check.ine_due && !outcomes.ine) {
+        outcomes.ine = timed_out;
+        metrics.unavailable.add();
+      }
+      if (check.curp_due && !outcomes.curp) {
+        outcomes.curp = timed_out;
+        metrics.unavailable.add();
+      }
+      finish_lookup(it);
     }
   }
 
@@ -118,6 +143,35 @@ struct CheckRunner::Core {
     return delay;
   }
 
+  // Starts one lookup of job `ticket` through `source` (nullptr: none configured).
+  void start_lookup(registry::RegistryConnector* source, std::uint64_t ticket, Check check,
+                    const ine::Credential& credential) {
+    using registry::LookupOutcome;
+    if (source == nullptr) {
+      on_answer(ticket, check, LookupOutcome::unavailable(LookupOutcome::Cause::kRefused, "no CURP source configured"));
+      return;
+    }
+    metrics.attempts.add();
+    auto done = [shared = shared_from_this(), ticket, check](LookupOutcome outcome) {
+      shared->on_answer(ticket, check, std::move(outcome));
+    };
+    try {
+      if (check == Check::kIne) {
+        source->lookup(credential, std::move(done));
+      } else {
+        source->lookup_curp(credential, std::move(done));
+      }
+    } catch (const std::exception& e) {
+      on_answer(ticket, check,
+                LookupOutcome::unavailable(LookupOutcome::Cause::kTransient,
+                                           std::string("registry connector error: ") + e.what()));
+    }
+  }
+  void start_lookup(registry::RegistryConnector& source, std::uint64_t ticket, Check check,
+                    const ine::Credential& credential) {
+    start_lookup(&source, ticket, check, credential);
+  }
+
   void write(std::vector<Answered>& batch);
   void write_rechecks(std::span<const sessions::RecheckAnswer> answers, std::span<const store::RecheckRetry> retries,
                       store::TimeMs now);
@@ -130,6 +184,7 @@ struct CheckRunner::Core {
   store::Store& store;
   sessions::SessionWorkflow& sessions;
   registry::RegistryConnector& connector;
+  registry::RegistryConnector* const curp_connector;  // nullptr: CURP checks stay pending
   const CheckRunnerOptions options;
   const Clock clock;
   const AnswerSeal seal_answer;  // empty: answers are not kept
@@ -155,46 +210,106 @@ struct CheckRunner::Core {
   std::deque<Answered> answered;
 };
 
+namespace {
+
+using registry::LookupOutcome;
+
+std::optional<store::IneResult> ine_result(const std::optional<LookupOutcome>& outcome, store::TimeMs now) {
+  if (!outcome || outcome->kind != LookupOutcome::Kind::kVerdict) {
+    return std::nullopt;
+  }
+  const auto policy = ine::policy_for_situation(outcome->situation);
+  if (!policy) {
+    return std::nullopt;  // a situation outside the catalog is no verdict
+  }
+  return store::IneResult{policy->active,
+                          std::string(policy->document_state),
+                          policy->id,
+                          now,
+                          outcome->source,
+                          outcome->message_code,
+                          outcome->answered_at_ms,
+                          outcome->snapshot_at_ms};
+}
+
+std::optional<store::CurpResult> curp_result(const std::optional<LookupOutcome>& outcome, store::TimeMs now) {
+  if (!outcome || outcome->kind != LookupOutcome::Kind::kVerdict) {
+    return std::nullopt;
+  }
+  if (outcome->situation != ine::kCurpNotFound && !ine::curp_status_by_id(outcome->situation)) {
+    return std::nullopt;  // a status outside the catalog is no verdict
+  }
+  return store::CurpResult{outcome->situation,     now, outcome->source, outcome->message_code, outcome->answered_at_ms,
+                           outcome->snapshot_at_ms};
+}
+
+// Why a lookup gave no result, for the log; never personal data.
+std::string_view why_unanswered(const std::optional<LookupOutcome>& outcome) {
+  if (!outcome) {
+    return "no answer";
+  }
+  return outcome->kind == LookupOutcome::Kind::kVerdict ? "the registry returned a verdict outside the catalog"
+                                                        : std::string_view(outcome->reason);
+}
+
+}  // namespace
+
 void CheckRunner::Core::write(std::vector<Answered>& batch) {
   const store::TimeMs now = clock();
   std::vector<sessions::CheckVerdict> completions;
   std::vector<store::CheckRetry> retries;
   std::vector<sessions::RecheckAnswer> recheck_answers;
   std::vector<store::RecheckRetry> recheck_retries;
-  for (auto& [check, outcome] : batch) {
-    std::optional<ine::SituationPolicy> policy;
-    if (outcome.kind == registry::LookupOutcome::Kind::kVerdict) {
-      policy = ine::policy_for_situation(outcome.situation);
-    }
+  for (auto& [check, outcomes] : batch) {
+    auto ine = check.ine_due ? ine_result(outcomes.ine, now) : std::nullopt;
     if (check.recheck_id) {
       const store::RecheckClaim claim{*check.recheck_id, check.attempts};
-      if (policy) {
-        recheck_answers.push_back(sessions::RecheckAnswer{
-            claim, check.session_id,
-            store::IneResult{policy->active, std::string(policy->document_state), policy->id, now}, outcome.source});
+      if (ine) {
+        recheck_answers.push_back(
+            sessions::RecheckAnswer{claim, check.session_id, std::move(ine), outcomes.ine->source});
       } else if (check.attempts >= options.recheck.max_attempts) {
         // Recorded as no answer: an outage is never a verdict, nor a change of one.
         recheck_answers.push_back(sessions::RecheckAnswer{claim, check.session_id, std::nullopt, ""});
       } else {
-        const store::TimeMs delay = retry_delay(check.attempts, outcome);
+        const store::TimeMs delay = retry_delay(check.attempts, outcomes.ine ? *outcomes.ine : LookupOutcome{});
         spdlog::warn("re-check {} of session {} not answered (attempt {}): {}; retrying in {} ms", claim.recheck_id,
-                     check.session_id, check.attempts, unanswered_reason(outcome), delay);
+                     check.session_id, check.attempts, why_unanswered(outcomes.ine), delay);
         recheck_retries.push_back(store::RecheckRetry{claim, now + delay});
       }
       continue;
     }
-    if (policy) {
-      completions.push_back(sessions::CheckVerdict{
-          {check.session_id, check.attempts},
-          store::IneResult{policy->active, std::string(policy->document_state), policy->id, now, outcome.source},
-          seal_answer ? seal_answer(check.session_id, outcome.answer) : std::string()});
-      continue;
+    auto curp = check.curp_due ? curp_result(outcomes.curp, now) : std::nullopt;
+    const bool ine_missing = check.ine_due && !ine;
+    const bool curp_missing = check.curp_due && !curp;
+    std::optional<store::TimeMs> retry_at;
+    if (ine_missing || curp_missing) {
+      // Not every due check has a verdict: the missing ones are retried later with
+      // exponential backoff and jitter, at least as late as their source asked.
+      LookupOutcome unanswered = LookupOutcome::unavailable(LookupOutcome::Cause::kTransient, "");
+      for (const auto* outcome : {ine_missing ? &outcomes.ine : nullptr, curp_missing ? &outcomes.curp : nullptr}) {
+        if (outcome != nullptr && *outcome && (*outcome)->retry_after_ms) {
+          unanswered.retry_after_ms = std::max((*outcome)->retry_after_ms, unanswered.retry_after_ms);
+        }
+      }
+      const store::TimeMs delay = retry_delay(check.attempts, unanswered);
+      retry_at = now + delay;
+      if (ine_missing) {
+        spdlog::warn("INE check for session {} not answered (attempt {}): {}; retrying in {} ms", check.session_id,
+                     check.attempts, why_unanswered(outcomes.ine), delay);
+      }
+      if (curp_missing) {
+        spdlog::warn("CURP check for session {} not answered (attempt {}): {}; retrying in {} ms", check.session_id,
+                     check.attempts, why_unanswered(outcomes.curp), delay);
+      }
     }
-    // Not a verdict: retry later with exponential backoff and jitter.
-    const store::TimeMs delay = retry_delay(check.attempts, outcome);
-    spdlog::warn("check for session {} not answered (attempt {}): {}; retrying in {} ms", check.session_id,
-                 check.attempts, unanswered_reason(outcome), delay);
-    retries.push_back(store::CheckRetry{check.session_id, check.attempts, now + delay});
+    if (ine || curp || !retry_at) {
+      // The INE registry's answer is kept sealed with its result (none for the CURP's).
+      std::string sealed = ine && seal_answer ? seal_answer(check.session_id, outcomes.ine->answer) : std::string();
+      completions.push_back(sessions::CheckVerdict{
+          {check.session_id, check.attempts}, std::move(ine), std::move(curp), std::move(sealed), retry_at});
+    } else {
+      retries.push_back(store::CheckRetry{check.session_id, check.attempts, *retry_at});
+    }
   }
   // A store error loses nothing: the jobs stay pending under leases that expire, and
   // are claimed and looked up again.
@@ -209,9 +324,20 @@ void CheckRunner::Core::write(std::vector<Answered>& batch) {
                        done.claim.session_id);
           continue;
         }
-        (done.result.active ? metrics.verdicts_active : metrics.verdicts_inactive).add();
-        spdlog::info("check for session {} completed: situation {} active={}", done.claim.session_id,
-                     done.result.situation, done.result.active);
+        if (done.result) {
+          (done.result->active ? metrics.verdicts_active : metrics.verdicts_inactive).add();
+          spdlog::info("INE check for session {} completed: situation {} active={}", done.claim.session_id,
+                       done.result->situation, done.result->active);
+        }
+        if (done.curp) {
+          const auto status = ine::curp_status_by_id(done.curp->status);
+          (status && status->active ? metrics.verdicts_active : metrics.verdicts_inactive).add();
+          spdlog::info("CURP check for session {} completed: status {}", done.claim.session_id,
+                       status ? status->code : "not found");
+        }
+        if (done.retry_at) {
+          metrics.retries.add();
+        }
       }
     } catch (const std::exception& e) {
       metrics.store_errors.add();
@@ -367,8 +493,9 @@ store::TimeMs CheckRunner::lookup_deadline_ms(const CheckRunnerOptions& options)
 
 CheckRunner::CheckRunner(store::Store& store, sessions::SessionWorkflow& sessions,
                          registry::RegistryConnector& connector, CheckRunnerOptions options, Clock clock,
-                         AnswerSeal seal_answer)
-    : core_(std::make_shared<Core>(store, sessions, connector, options, std::move(clock), std::move(seal_answer))) {}
+                         AnswerSeal seal_answer, registry::RegistryConnector* curp_connector)
+    : core_(std::make_shared<Core>(store, sessions, connector, curp_connector, options, std::move(clock),
+                                   std::move(seal_answer))) {}
 
 CheckRunner::~CheckRunner() {
   stop();
@@ -493,8 +620,14 @@ void CheckRunner::dispatch_loop() {
           failed = true;
         }
       }
-      // Copies of the credentials: an answer (possibly inline) erases the entry.
-      std::vector<std::pair<std::uint64_t, ine::Credential>> lookups;
+      // Copies of what each lookup needs: an answer (possibly inline) erases the entry.
+      struct Start {
+        std::uint64_t ticket;
+        ine::Credential credential;
+        bool ine;
+        bool curp;
+      };
+      std::vector<Start> lookups;
       lookups.reserve(claimed.size());
       // Jobs whose credential is read from document images first: they keep their slot
       // until the reading is recorded, and are not in flight (no lookup deadline yet).
@@ -509,8 +642,16 @@ void CheckRunner::dispatch_loop() {
           continue;
         }
         const std::uint64_t ticket = core.next_ticket++;
-        lookups.emplace_back(ticket, check.credential);
-        auto& entry = core.in_flight[ticket] = Core::InFlight{std::move(check), now, now + core.deadline};
+        const int awaiting = (check.ine_due ? 1 : 0) + (check.curp_due ? 1 : 0);
+        if (awaiting == 0) {
+          // Not expected: the write that records a session's last result finishes its
+          // job in the same transaction. Written as it is, so the job still ends.
+          core.answered.push_back(Core::Answered{std::move(check), {}});
+          core.completer_wakeup.notify_one();
+          continue;
+        }
+        lookups.push_back(Start{ticket, check.credential, check.ine_due, check.curp_due});
+        auto& entry = core.in_flight[ticket] = Core::InFlight{std::move(check), now, now + core.deadline, awaiting, {}};
         core.deadlines.emplace(entry.deadline, ticket);
       }
       core.metrics.lookups_in_flight.set(static_cast<std::int64_t>(core.in_flight.size()));
@@ -519,17 +660,12 @@ void CheckRunner::dispatch_loop() {
         boost::asio::post(*reading_pool_,
                           [shared = core_, check = std::move(check), now] { shared->read_document(check, now); });
       }
-      core.metrics.attempts.add(static_cast<std::int64_t>(lookups.size()));
-      for (auto& [ticket, credential] : lookups) {
-        auto shared = core_;
-        try {
-          core.connector.lookup(credential, [shared, ticket = ticket](registry::LookupOutcome outcome) {
-            shared->on_answer(ticket, std::move(outcome));
-          });
-        } catch (const std::exception& e) {
-          core.on_answer(ticket,
-                         registry::LookupOutcome::unavailable(registry::LookupOutcome::Cause::kNone,
-                                                              std::string("registry connector error: ") + e.what()));
+      for (auto& start : lookups) {
+        if (start.ine) {
+          core.start_lookup(core.connector, start.ticket, Core::Check::kIne, start.credential);
+        }
+        if (start.curp) {
+          core.start_lookup(core.curp_connector, start.ticket, Core::Check::kCurp, start.credential);
         }
       }
       lock.lock();

@@ -95,6 +95,13 @@ struct PipelineMetrics {
 //   SessionWorkflow::complete_rechecks, and one without a verdict is retried like a
 //   check until options.recheck.max_attempts, then recorded as no answer.
 //
+// Several checks per job (issue 16): a session may get the INE check, the CURP check or
+//   both (ClaimedCheck::ine_due / curp_due: those still without a result). The job's
+//   lookups run at once, each through its own connector, and are written together; a
+//   check that answered is recorded even when the other did not (the job is then
+//   retried for the missing one only), so an outage of one source never holds back or
+//   repeats the other's result.
+//
 // Document reading: a claimed job marked ClaimedCheck::read_document is not looked up;
 //   it is posted to a pool of reading threads (options.reading_threads), which reads the session's
 //   document images (vision::MrzReader) and records the outcome under the claim
@@ -118,9 +125,12 @@ class CheckRunner {
   // row (auth::AnswerBox::seal); called on completer threads.
   using AnswerSeal = std::function<std::string(std::string_view session_id, std::string_view answer)>;
   // Claims and reads through `store`; records every outcome through `sessions`, with
-  // the answering source and the answer sealed by `seal_answer` (none kept when empty).
+  // the answering source and the INE answer sealed by `seal_answer` (none kept when
+  // empty). `connector` answers INE lookups, `curp_connector` CURP lookups (without one,
+  // a CURP check never gets a verdict and stays pending).
   CheckRunner(store::Store& store, sessions::SessionWorkflow& sessions, registry::RegistryConnector& connector,
-              CheckRunnerOptions options, Clock clock, AnswerSeal seal_answer = {});
+              CheckRunnerOptions options, Clock clock, AnswerSeal seal_answer = {},
+              registry::RegistryConnector* curp_connector = nullptr);
   ~CheckRunner();
   CheckRunner(const CheckRunner&) = delete;
   CheckRunner& operator=(const CheckRunner&) = delete;

@@ -8,12 +8,14 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <fstream>
+#include <functional>
 #include <iostream>
 
 #include "admin/integrations.hpp"
 #include "admin/registry_answer.hpp"
 #include "app/service.hpp"
 #include "cli/demo.hpp"
+#include "registry/curp_registry.hpp"
 #include "registry/reference_upstream.hpp"
 #include "registry/registry_file.hpp"
 #include "registry/registry_import.hpp"
@@ -163,24 +165,32 @@ void add_serve_upstream_command(CLI::App& parent) {
   });
 }
 
-// --decision-url / --event-url / --ine-url of `integration create` and `set-webhooks`.
-// Unset options leave the stored URL as it is; an empty string clears it.
+// --decision-url / --event-url / --ine-url / --curp-url / --ine-curp-url of `integration
+// create` and `set-webhooks`. Unset options leave the stored URL as it is; an empty
+// string clears it.
 struct WebhookUrlOptions {
   std::optional<std::string> decision;
   std::optional<std::string> event;
   std::optional<std::string> ine;
+  std::optional<std::string> curp;
+  std::optional<std::string> ine_curp;
 };
 
 void add_webhook_url_options(CLI::App& command, WebhookUrlOptions& options) {
   command.add_option("--decision-url", options.decision, "decision webhook URL (\"\" clears)");
   command.add_option("--event-url", options.event, "event webhook URL: started/submitted (\"\" clears)");
   command.add_option("--ine-url", options.ine, "INE registry webhook URL (\"\" clears)");
+  command.add_option("--curp-url", options.curp, "CURP registry webhook URL (\"\" clears)");
+  command.add_option("--ine-curp-url", options.ine_curp, "INE+CURP registry webhook URL (\"\" clears)");
 }
 
 // `current` with the options applied; exits 1 naming the option of a refused URL.
 store::WebhookUrls apply_webhook_urls(store::WebhookUrls current, const WebhookUrlOptions& options) {
-  const std::pair<const char*, const std::optional<std::string>*> given[] = {
-      {"--decision-url", &options.decision}, {"--event-url", &options.event}, {"--ine-url", &options.ine}};
+  const std::pair<const char*, const std::optional<std::string>*> given[] = {{"--decision-url", &options.decision},
+                                                                             {"--event-url", &options.event},
+                                                                             {"--ine-url", &options.ine},
+                                                                             {"--curp-url", &options.curp},
+                                                                             {"--ine-curp-url", &options.ine_curp}};
   for (const auto& [name, value] : given) {
     if (*value && !(*value)->empty()) {
       const auto parsed = webhooks::parse_webhook_url(**value);
@@ -193,11 +203,20 @@ store::WebhookUrls apply_webhook_urls(store::WebhookUrls current, const WebhookU
   current.decision = options.decision.value_or(current.decision);
   current.event = options.event.value_or(current.event);
   current.ine = options.ine.value_or(current.ine);
+  current.curp = options.curp.value_or(current.curp);
+  current.ine_curp = options.ine_curp.value_or(current.ine_curp);
   return current;
 }
 
 bool any_given(const WebhookUrlOptions& options) {
-  return options.decision || options.event || options.ine;
+  return options.decision || options.event || options.ine || options.curp || options.ine_curp;
+}
+
+// --checks of `integration create` and `set-checks`: which registry checks the
+// integration's new sessions get.
+void add_checks_option(CLI::App& command, std::string& checks) {
+  command.add_option("--checks", checks, "registry checks of new sessions: ine, curp or both (default ine)")
+      ->check(CLI::IsMember({"ine", "curp", "both"}));
 }
 
 std::string or_dash(const std::string& text) {
@@ -237,6 +256,56 @@ std::string format_recheck_interval(store::TimeMs interval_ms) {
     }
   }
   return interval_ms > 0 ? std::to_string(interval_ms) + "ms" : "off";
+}
+
+// "  ine URL  curp URL  ine-curp URL" ("-" when unset), for the list and set-webhooks output.
+std::string registry_webhooks_text(const store::WebhookUrls& urls) {
+  return "  ine " + or_dash(urls.ine) + "  curp " + or_dash(urls.curp) + "  ine-curp " + or_dash(urls.ine_curp);
+}
+
+// Writes `header` and `count` lines from `next_line` to `out` (registry generate,
+// generate-curp); exits 1 when the file cannot be written.
+void write_lines(const std::string& out, std::string_view header, std::int64_t count,
+                 const std::function<std::string()>& next_line) {
+  std::ofstream file(out, std::ios::trunc);
+  if (!file) {
+    std::cerr << "inereg: cannot write " << out << "\n";
+    throw CLI::RuntimeError(1);
+  }
+  file << header << "\n";
+  for (std::int64_t i = 0; i < count; ++i) {
+    file << next_line() << "\n";
+  }
+  file.close();
+  if (!file) {
+    std::cerr << "inereg: writing " << out << " failed\n";
+    throw CLI::RuntimeError(1);
+  }
+  std::cerr << "wrote " << count << " synthetic records to " << out << "\n";
+}
+
+// An import's progress line, on a terminal only.
+std::function<void(std::int64_t)> import_progress(bool terminal) {
+  return [terminal](std::int64_t lines) {
+    if (terminal) {
+      std::cerr << "\rread " << lines << " lines" << std::flush;
+    }
+  };
+}
+
+// Prints an import's bad lines (which never echo values) and its count; exits 1 when
+// nothing was imported because of them.
+void report_import(const std::string& file_name, const registry::ImportReport& report) {
+  if (::isatty(STDERR_FILENO) == 1) {
+    std::cerr << "\n";
+  }
+  for (const auto& problem : report.problems) {
+    std::cerr << file_name << ":" << problem.line << ": " << problem.message << "\n";
+  }
+  std::cout << "imported " << report.imported << " records, " << report.problems.size() << " bad line(s)\n";
+  if (report.imported == 0 && !report.problems.empty()) {
+    throw CLI::RuntimeError(1);
+  }
 }
 
 }  // namespace
@@ -313,7 +382,9 @@ void add_integration_commands(CLI::App& app) {
 
   auto create_urls = std::make_shared<WebhookUrlOptions>();
   add_webhook_url_options(*create, *create_urls);
-  create->callback([create_options, name, json, create_urls, create_origins] {
+  auto create_checks = std::make_shared<std::string>();
+  add_checks_option(*create, *create_checks);
+  create->callback([create_options, name, json, create_urls, create_origins, create_checks] {
     guarded([&] {
       const auto origins = normalized_origins(*create_origins);
       const auto config = load(*create_options);
@@ -323,6 +394,9 @@ void add_integration_commands(CLI::App& app) {
       const auto created = admin::create_integration(*store, box, *name, util::wall_clock_ms(), origins);
       if (urls.any()) {
         store->set_integration_webhooks(created.id, urls);
+      }
+      if (!create_checks->empty()) {
+        store->set_integration_registry_checks(created.id, store::parse_registry_checks(*create_checks).value());
       }
       if (*json) {
         boost::json::object out{{"id", created.id},
@@ -360,16 +434,20 @@ void add_integration_commands(CLI::App& app) {
                                   {"activeSecrets", i.secrets.size()},
                                   {"createdAt", util::format_iso8601_ms(i.created_at)},
                                   {"corsOrigins", boost::json::array(i.cors_origins.begin(), i.cors_origins.end())},
+                                  {"registryChecks", store::registry_checks_name(i.registry_checks)},
                                   {"decisionWebhookUrl", urls.decision},
                                   {"eventWebhookUrl", urls.event},
                                   {"ineWebhookUrl", urls.ine},
+                                  {"curpWebhookUrl", urls.curp},
+                                  {"ineCurpWebhookUrl", urls.ine_curp},
                                   {"recheckInterval", format_recheck_interval(i.recheck_interval_ms)}});
         } else {
           std::cout << i.id << "  " << i.name << "  api key " << i.api_key << "  " << (i.active ? "active" : "inactive")
                     << "  " << i.secrets.size() << " secret(s)"
+                    << "  checks " << store::registry_checks_name(i.registry_checks)
                     << (i.cors_origins.empty() ? "" : "  cors origins " + joined(i.cors_origins)) << "\n"
                     << "    webhooks: decision " << or_dash(urls.decision) << "  event " << or_dash(urls.event)
-                    << "  ine " << or_dash(urls.ine) << "\n"
+                    << registry_webhooks_text(urls) << "\n"
                     << "    recheck.interval " << format_recheck_interval(i.recheck_interval_ms) << "\n";
         }
       }
@@ -390,7 +468,8 @@ void add_integration_commands(CLI::App& app) {
   set_webhooks->callback([set_options, set_id, set_urls] {
     guarded([&] {
       if (!any_given(*set_urls)) {
-        std::cerr << "inereg: give at least one of --decision-url, --event-url, --ine-url\n";
+        std::cerr
+            << "inereg: give at least one of --decision-url, --event-url, --ine-url, --curp-url, --ine-curp-url\n";
         throw CLI::RuntimeError(1);
       }
       const auto config = load(*set_options);
@@ -403,7 +482,28 @@ void add_integration_commands(CLI::App& app) {
       const auto urls = apply_webhook_urls(*current, *set_urls);
       store->set_integration_webhooks(*set_id, urls);
       std::cout << "webhooks of " << *set_id << ": decision " << or_dash(urls.decision) << "  event "
-                << or_dash(urls.event) << "  ine " << or_dash(urls.ine) << "\n";
+                << or_dash(urls.event) << registry_webhooks_text(urls) << "\n";
+    });
+  });
+
+  auto* set_checks = integration->add_subcommand(
+      "set-checks", "Set which registry checks an integration's new sessions get: ine, curp or both");
+  auto checks_options = std::make_shared<StoreOptions>();
+  auto checks_id = std::make_shared<std::string>();
+  auto checks = std::make_shared<std::string>();
+  add_store_options(*set_checks, *checks_options);
+  set_checks->add_option("ID", *checks_id, "integration id")->required();
+  add_checks_option(*set_checks, *checks);
+  set_checks->get_option("--checks")->required();
+  set_checks->callback([checks_options, checks_id, checks] {
+    guarded([&] {
+      const auto config = load(*checks_options);
+      auto store = open_for_command(config);
+      if (!store->set_integration_registry_checks(*checks_id, store::parse_registry_checks(*checks).value())) {
+        std::cerr << "inereg: no integration with that id\n";
+        throw CLI::RuntimeError(1);
+      }
+      std::cout << "registry checks of " << *checks_id << ": " << *checks << "\n";
     });
   });
 
@@ -530,22 +630,44 @@ void add_registry_commands(CLI::App& app) {
   generate->add_option("--out", *out, "output file")->required();
   generate->add_option("--seed", *seed, "random seed (same seed, same records)");
   generate->callback([count, out, seed] {
-    std::ofstream file(*out, std::ios::trunc);
-    if (!file) {
-      std::cerr << "inereg: cannot write " << *out << "\n";
-      throw CLI::RuntimeError(1);
-    }
     registry::SyntheticRegistry synthetic(*seed);
-    file << registry::kRegistryCsvHeader << "\n";
-    for (std::int64_t i = 0; i < *count; ++i) {
-      file << registry::format_registry_row(synthetic.next()) << "\n";
-    }
-    file.close();
-    if (!file) {
-      std::cerr << "inereg: writing " << *out << " failed\n";
-      throw CLI::RuntimeError(1);
-    }
-    std::cerr << "wrote " << *count << " synthetic records to " << *out << "\n";
+    write_lines(*out, registry::kRegistryCsvHeader, *count,
+                [&synthetic] { return registry::format_registry_row(synthetic.next()); });
+  });
+
+  auto* generate_curp =
+      registry->add_subcommand("generate-curp", "Write synthetic CURP records with valid check digits (CSV)");
+  auto curp_count = std::make_shared<std::int64_t>(0);
+  auto curp_out = std::make_shared<std::string>();
+  auto curp_seed = std::make_shared<std::uint64_t>(std::random_device{}());
+  generate_curp->add_option("--count", *curp_count, "number of records")
+      ->required()
+      ->check(CLI::Range(1LL, 100'000'000LL));
+  generate_curp->add_option("--out", *curp_out, "output file")->required();
+  generate_curp->add_option("--seed", *curp_seed, "random seed (same seed, same records)");
+  generate_curp->callback([curp_count, curp_out, curp_seed] {
+    registry::SyntheticCurps synthetic(*curp_seed);
+    write_lines(*curp_out, registry::kCurpCsvHeader, *curp_count,
+                [&synthetic] { return registry::format_curp_row(synthetic.next()); });
+  });
+
+  auto* import_curp = registry->add_subcommand(
+      "import-curp", "Load a CURP CSV as the local RENAPO snapshot (stored as keyed hashes, never in clear)");
+  auto import_curp_options = std::make_shared<StoreOptions>();
+  auto curp_file_name = std::make_shared<std::string>();
+  add_store_options(*import_curp, *import_curp_options);
+  import_curp->add_option("FILE", *curp_file_name, "CSV file: " + std::string(registry::kCurpCsvHeader))
+      ->required()
+      ->check(CLI::ExistingFile);
+  import_curp->callback([import_curp_options, curp_file_name] {
+    guarded([&] {
+      const auto config = load(*import_curp_options);
+      const auto hash = app::curp_registry_hash(app::secret_box_from(config));
+      auto store = open_for_command(config);
+      std::ifstream input(*curp_file_name);
+      report_import(*curp_file_name,
+                    registry::import_curp_registry(*store, input, hash, import_progress(::isatty(STDERR_FILENO) == 1)));
+    });
   });
 
   auto* recheck = registry->add_subcommand(
@@ -639,22 +761,7 @@ void add_registry_commands(CLI::App& app) {
       const auto config = load(*import_options);
   auto store = open_for_command(config);
   std::ifstream input(*file_name);
-  const bool terminal = ::isatty(STDERR_FILENO) == 1;
-  const auto report = registry::import_registry(*store, input, [terminal](std::int64_t lines) {
-    if (terminal) {
-      std::cerr << "\rread " << lines << " lines" << std::flush;
-    }
-  });
-  if (terminal) {
-    std::cerr << "\n";
-  }
-  for (const auto& problem : report.problems) {
-    std::cerr << *file_name << ":" << problem.line << ": " << problem.message << "\n";
-  }
-  std::cout << "imported " << report.imported << " records, " << report.problems.size() << " bad line(s)\n";
-  if (report.imported == 0 && !report.problems.empty()) {
-    throw CLI::RuntimeError(1);
-  }
+  report_import(*file_name, registry::import_registry(*store, input, import_progress(::isatty(STDERR_FILENO) == 1)));
 });
 }  // namespace inereg::cli
 );

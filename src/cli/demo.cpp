@@ -79,6 +79,7 @@ std::string prepare_demo(app::Service& service) {
       entries.push_back(registry::to_registry_entry(synthetic.next()));
     }
     service.store().upsert_registry_entries(entries);
+    service.store().set_snapshot_date(store::kIneSnapshot, util::wall_clock_ms());
   }
   // Drawn from another seed and never imported: the registry has no record of it.
   const auto unknown = registry::SyntheticRegistry(kDemoSeed + 1).make("G", ine::kSituationVigente);

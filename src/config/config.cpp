@@ -389,6 +389,8 @@ const std::vector<Binding>& bindings() {
       // Which connector answers checks, and how the HTTP one treats its upstream.
       text("registry", "kind", field(&Config::registry, &RegistryOptions::kind), one_of({"local", "http"})),
       text("registry", "url", upstream(&UpstreamOptions::url)),
+      text("registry", "curp_kind", field(&Config::registry, &RegistryOptions::curp_kind), one_of({"local", "http"})),
+      text("registry", "curp_url", field(&Config::registry, &RegistryOptions::curp_url)),
       text("registry", "auth_header", upstream(&UpstreamOptions::auth_header)),
       text("registry", "auth_value", upstream(&UpstreamOptions::auth_value)),
       text("registry", "ca_file", upstream(&UpstreamOptions::ca_file)),

@@ -47,6 +47,11 @@ std::optional<LookupKey> lookup_key(LookupForm form, const Credential& c) {
         return std::nullopt;
       }
       return LookupKey{form, "C|" + c.elector_key + "|" + c.emission_number + "|" + c.ocr};
+    case LookupForm::kCurp:
+      if (c.curp.empty()) {
+        return std::nullopt;
+      }
+      return LookupKey{form, "CURP|" + c.curp};
   }
   return std::nullopt;
 }

@@ -26,6 +26,7 @@ enum class LookupForm {
   kCicCitizenId,           // models E, F, G, H: CIC + identificador del ciudadano
   kCicOcr,                 // model D: CIC + OCR
   kElectorKeyEmissionOcr,  // model C: clave de elector + número de emisión + OCR
+  kCurp,                   // not the INE's: the CURP alone, asked of a CURP source (RENAPO)
 };
 
 // One way to look a credential up: the form plus its inputs joined in a canonical
@@ -38,7 +39,7 @@ struct LookupKey {
 // The key of one form, or nullopt when the credential lacks one of its inputs.
 std::optional<LookupKey> lookup_key(LookupForm form, const Credential& credential);
 
-// Candidate lookups for a credential, most specific first. A CIC with a 13-digit OCR
+// Candidate INE lookups for a credential (never kCurp), most specific first. A CIC with a 13-digit OCR
 // yields the E–H form (identificador = last 9 OCR digits, as on the MRZ) and then the
 // D form, because the model cannot be told from those two fields alone.
 std::vector<LookupKey> lookup_keys(const Credential& credential);

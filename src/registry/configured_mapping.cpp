@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "ine/curp_status.hpp"
 #include "ine/message_codes.hpp"
 #include "ine/situation.hpp"
 
@@ -14,7 +15,7 @@ using Cause = LookupOutcome::Cause;
 namespace {
 
 // The inputs of a lookup form, as its canonical key carries them: "EH|cic|citizen_id",
-// "D|cic|ocr", "C|elector_key|emission_number|ocr".
+// "D|cic|ocr", "C|elector_key|emission_number|ocr", "CURP|curp".
 std::map<std::string, std::string, std::less<>> placeholders_of(const ine::LookupKey& form) {
   std::vector<std::string> parts;
   std::size_t start = 0;
@@ -33,6 +34,8 @@ std::map<std::string, std::string, std::less<>> placeholders_of(const ine::Looku
       return {{"cic", parts.at(1)}, {"ocr", parts.at(2)}};
     case ine::LookupForm::kElectorKeyEmissionOcr:
       return {{"elector_key", parts.at(1)}, {"emission_number", parts.at(2)}, {"ocr", parts.at(3)}};
+    case ine::LookupForm::kCurp:
+      return {{"curp", parts.at(1)}};
   }
   return {};
 }
@@ -158,8 +161,26 @@ std::optional<std::optional<int>> meaning(const VerdictField& field, const std::
       }
       return meant->situation;
     }
+    case Codebook::kCurpStatuses: {
+      if (text == "null") {
+        return std::optional<int>(ine::kCurpNotFound);
+      }
+      if (const auto status = ine::curp_status_by_code(text)) {
+        return std::optional<int>(status->id);
+      }
+      return std::nullopt;
+    }
   }
   return std::nullopt;
+}
+
+// Whether `id` is a verdict the spec's kind of source may give: a catalog situation, or
+// for a CURP source a RENAPO status (or its "no record").
+bool in_catalog(const MappingSpec& spec, int id) {
+  if (ConfiguredMapping::is_curp(spec)) {
+    return id == ine::kCurpNotFound || ine::curp_status_by_id(id).has_value();
+  }
+  return ine::policy_for_situation(id).has_value();
 }
 
 std::map<std::string, std::optional<int>> table(
@@ -216,6 +237,13 @@ std::map<std::string, MappingSpec, std::less<>> make_presets() {
                {"DOCUMENT_NOT_FOUND", kNotFound},
                {"NO_MATCH", kNotFound},
                {"DECEASED", kDefuncion}})}}};
+  // inereg's CURP protocol (docs/UPSTREAM.md, "CURP sources"): {"statusCurp": code|null}.
+  presets["inereg_curp"] = MappingSpec{"Authorization",
+                                       "",
+                                       "",
+                                       "",
+                                       {{"statusCurp", Codebook::kCurpStatuses, {}}},
+                                       R"({"form":"CURP","curp":"${curp}"})"};
   return presets;
 }
 
@@ -255,19 +283,29 @@ std::optional<int> catalog_situation(std::string_view id_or_name) {
 }
 
 std::string mapping_problem(const MappingSpec& spec) {
-  const std::pair<const char*, ine::LookupKey> forms[] = {
-      {"body_eh", {ine::LookupForm::kCicCitizenId, "EH|000000000|000000000"}},
-      {"body_d", {ine::LookupForm::kCicOcr, "D|000000000|0000000000000"}},
-      {"body_c", {ine::LookupForm::kElectorKeyEmissionOcr, "C|AAAAAA00000000A000|00|0000000000000"}},
+  struct Form {
+    const char* name;
+    ine::LookupKey sample;
+    const std::string* body;
   };
-  const std::string* bodies[] = {&spec.body_eh, &spec.body_d, &spec.body_c};
-  for (std::size_t i = 0; i < 3; ++i) {
-    const char* name = forms[i].first;
-    if (bodies[i]->empty()) {
+  std::vector<Form> forms;
+  if (ConfiguredMapping::is_curp(spec)) {
+    if (!spec.body_eh.empty() || !spec.body_d.empty() || !spec.body_c.empty()) {
+      return "body_curp describes a CURP source, which has no body_eh, body_d or body_c";
+    }
+    forms.push_back({"body_curp", {ine::LookupForm::kCurp, "CURP|AAAA000000HAAAAA00"}, &spec.body_curp});
+  } else {
+    forms.push_back({"body_eh", {ine::LookupForm::kCicCitizenId, "EH|000000000|000000000"}, &spec.body_eh});
+    forms.push_back({"body_d", {ine::LookupForm::kCicOcr, "D|000000000|0000000000000"}, &spec.body_d});
+    forms.push_back(
+        {"body_c", {ine::LookupForm::kElectorKeyEmissionOcr, "C|AAAAAA00000000A000|00|0000000000000"}, &spec.body_c});
+  }
+  for (const auto& [name, sample, body] : forms) {
+    if (body->empty()) {
       return std::string(name) + " is missing";
     }
     std::string unknown;
-    const auto filled = fill(*bodies[i], placeholders_of(forms[i].second), &unknown);
+    const auto filled = fill(*body, placeholders_of(sample), &unknown);
     if (!filled) {
       return std::string(name) + " uses " + unknown + ", which its lookup form does not have";
     }
@@ -285,7 +323,7 @@ std::string mapping_problem(const MappingSpec& spec) {
       return "a verdict field has no path (at)";
     }
     for (const auto& [value, situation] : field.values) {
-      if (situation && !ine::policy_for_situation(*situation)) {
+      if (situation && !in_catalog(spec, *situation)) {
         return "verdict field " + field.at + " maps a value to situation " + std::to_string(*situation) +
                ", outside the catalog";
       }
@@ -307,7 +345,11 @@ ConfiguredMapping::ConfiguredMapping(MappingSpec spec) : spec_(std::move(spec)) 
 std::string ConfiguredMapping::request_body(const ine::LookupKey& form) const {
   const std::string& body_template = form.form == ine::LookupForm::kCicCitizenId ? spec_.body_eh
                                      : form.form == ine::LookupForm::kCicOcr     ? spec_.body_d
+                                     : form.form == ine::LookupForm::kCurp       ? spec_.body_curp
                                                                                  : spec_.body_c;
+  if (body_template.empty()) {
+    throw std::logic_error("a registry mapping was asked a lookup form of the other kind of source (INE or CURP)");
+  }
   std::string unknown;
   auto body = fill(body_template, placeholders_of(form), &unknown);
   if (!body) {
@@ -344,7 +386,11 @@ LookupOutcome ConfiguredMapping::read_reply(const UpstreamReply& reply) const {
     if (!*meant) {
       return LookupOutcome::unavailable(Cause::kNoVerdict, "the answer's " + field.at + " says it is not a verdict");
     }
-    return LookupOutcome::verdict(**meant);
+    auto verdict = LookupOutcome::verdict(**meant);
+    if (field.codes == Codebook::kMessageCodes) {
+      verdict.message_code = small_number(*text);  // the code the verdict was read from
+    }
+    return verdict;
   }
   return LookupOutcome::unavailable(Cause::kNoVerdict, unknown_value
                                                            ? "the answer holds no verdict value inereg knows"

@@ -20,6 +20,7 @@ enum class Codebook {
   kNone,          // only the field's `values` table
   kSituations,    // catalog ids (1, "21") and names ("VIGENTE") of ine-domain.md §5.4
   kMessageCodes,  // the vendors' claveMensaje codes of §5.5 (ine/message_codes.hpp)
+  kCurpStatuses,  // RENAPO's statusCurp codes (ine/curp_status.hpp); JSON null: no record
 };
 
 // One place in the answer that may carry the verdict.
@@ -33,7 +34,10 @@ struct VerdictField {
 };
 
 // How a vendor is asked and read. Body templates are JSON with ${cic}, ${citizen_id},
-// ${ocr}, ${elector_key} and ${emission_number} placeholders, filled JSON-escaped.
+// ${ocr}, ${elector_key}, ${emission_number} (INE) or ${curp} (CURP) placeholders,
+// filled JSON-escaped. A spec describes an INE source (body_eh, body_d, body_c; verdicts
+// are catalog situations) or a CURP source (body_curp; verdicts are RENAPO status ids,
+// ine/curp_status.hpp), never both.
 struct MappingSpec {
   std::string auth_header;  // the header auth_value travels in, unless the source names one
   std::string body_eh;      // models E–H: CIC + identificador del ciudadano
@@ -42,14 +46,17 @@ struct MappingSpec {
   // Tried in order; the first field present in a 200 application/json answer decides.
   // A value it does not know, or no field present, is no verdict.
   std::vector<VerdictField> verdict;
+  std::string body_curp = {};  // a CURP source: the CURP alone
 };
 
-// The shipped descriptions: "inereg" (docs/UPSTREAM.md), "nufi", "nubarium", "didit".
+// The shipped descriptions: "inereg" (docs/UPSTREAM.md), "nufi", "nubarium", "didit";
+// "inereg_curp", inereg's CURP protocol (a CURP source).
 std::optional<MappingSpec> preset_mapping(std::string_view name);
 const std::vector<std::string>& preset_names();
 
 // What is wrong with a description ("" when nothing): a missing or non-JSON template, an
-// unknown placeholder, no verdict field, a value naming a situation outside the catalog.
+// unknown placeholder, no verdict field, a value naming a situation (a CURP status, for a
+// CURP source) outside the catalog.
 std::string mapping_problem(const MappingSpec& spec);
 
 // A catalog situation by id ("21") or name ("VIGENTE"); nullopt outside the catalog.
@@ -60,6 +67,8 @@ class ConfiguredMapping final : public UpstreamMapping {
  public:
   // Precondition: mapping_problem(spec) is "" (checked when the config is loaded).
   explicit ConfiguredMapping(MappingSpec spec);
+  // Whether the spec describes a CURP source (body_curp) rather than an INE one.
+  static bool is_curp(const MappingSpec& spec) { return !spec.body_curp.empty(); }
   std::string request_body(const ine::LookupKey& form) const override;
   LookupOutcome read_reply(const UpstreamReply& reply) const override;
 

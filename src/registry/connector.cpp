@@ -26,4 +26,13 @@ void RegistryConnector::lookup(const ine::Credential& credential, Done done) {
   ask(Lookup{std::move(forms), Deadline::max()}, std::move(done));
 }
 
+void RegistryConnector::lookup_curp(const ine::Credential& credential, Done done) {
+  auto form = ine::lookup_key(ine::LookupForm::kCurp, credential);
+  if (!form) {
+    done(LookupOutcome::unavailable(LookupOutcome::Cause::kNoVerdict, "credential has no CURP"));
+    return;
+  }
+  ask(Lookup{{std::move(*form)}, Deadline::max()}, std::move(done));
+}
+
 }  // namespace inereg::registry

@@ -40,6 +40,14 @@ struct LookupOutcome {
   // The name of the source that answered (`[source.NAME]`, "local"), set by
   // SourcesInOrder; recorded with the result.
   std::string source;
+  // With kVerdict, what the decision payload reports of the answer (issue 16, item 4):
+  // the vendor's message code the verdict was read from (Nubarium's claveMensaje: a
+  // ConfiguredMapping field with Codebook::kMessageCodes), when there is one; when the
+  // upstream answered (HttpSource, wall clock, ms since the epoch); or, for a local
+  // snapshot, when it was imported (Store::find_snapshot_date).
+  std::optional<int> message_code;
+  std::optional<std::int64_t> answered_at_ms;
+  std::optional<std::int64_t> snapshot_at_ms;
 
   static LookupOutcome verdict(int situation);
   static LookupOutcome unavailable(Cause cause, std::string reason, std::optional<std::int64_t> retry_after_ms = {});
@@ -90,6 +98,9 @@ class RegistryConnector {
   // The check pipeline's entry point: asks the credential's lookup forms; a credential
   // without a complete form is unavailable at once (no source is asked).
   void lookup(const ine::Credential& credential, Done done);
+  // A CURP source's entry point (issue 16): the credential's CURP as one kCurp form; a
+  // credential without a CURP is unavailable at once.
+  void lookup_curp(const ine::Credential& credential, Done done);
 
   virtual void ask(const Lookup& lookup, Done done) = 0;
   virtual ConnectorStats stats() const { return {}; }

@@ -122,6 +122,7 @@ struct HttpSource::Impl {
     auto outcome = mapping->read_reply(
         UpstreamReply{status, std::string_view(content_type.data(), content_type.size()), response.body()});
     outcome.answer = response.body().substr(0, answer_max_bytes);
+    outcome.answered_at_ms = util::wall_clock_ms();
     return outcome;
   }
 

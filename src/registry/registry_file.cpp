@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <stdexcept>
 #include <vector>
 
 #include "ine/identifiers.hpp"
@@ -157,6 +158,8 @@ RegistryRow SyntheticRegistry::make(std::string_view model, int situation) {
       c.ocr = digits(13);
       c.citizen_id = c.ocr.substr(4);
       break;
+    case ine::LookupForm::kCurp:
+      throw std::logic_error("a card model is never looked up by CURP");
   }
   return row;
 }

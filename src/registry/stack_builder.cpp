@@ -54,30 +54,48 @@ std::unique_ptr<RegistryConnector> lookup_layers(const UpstreamOptions& options,
   return wrap<InFlightCap>(std::move(stack), options.max_in_flight, options.cap_retry_after_ms);
 }
 
+// One HTTP source with its configured mapping and its own layers. A transport error
+// names registry.url, the implicit source's key; a section's is its own.
+SourcesInOrder::Source http_source(const UpstreamOptions& shared, const SourceOptions& source) {
+  auto mapping = mapping_of(source);
+  const auto connection = connection_of(shared, source, mapping);
+  try {
+    return {source.name, source_layers(connection, std::make_unique<ConfiguredMapping>(std::move(mapping)))};
+  } catch (const std::invalid_argument& e) {
+    std::string problem = e.what();
+    if (source.name == kCurpSourceName && problem.starts_with("registry.url")) {
+      problem.replace(0, std::string_view("registry.url").size(), "registry.curp_url");
+    } else if (source.name != kImplicitSourceName && problem.starts_with("registry.url")) {
+      problem.replace(0, std::string_view("registry.url").size(), "source." + source.name + ".url");
+    }
+    throw std::invalid_argument(problem);
+  }
+}
+
 std::unique_ptr<RegistryConnector> http_layers(const RegistryOptions& options) {
   std::vector<SourcesInOrder::Source> sources;
   for (const auto& source : sources_in_order(options)) {
-    auto mapping = mapping_of(source);
-    const auto connection = connection_of(options.upstream, source, mapping);
-    try {
-      sources.push_back(
-          {source.name, source_layers(connection, std::make_unique<ConfiguredMapping>(std::move(mapping)))});
-    } catch (const std::invalid_argument& e) {
-      // The transport names registry.url, the implicit source's key; a section's is its own.
-      std::string problem = e.what();
-      if (source.name != kImplicitSourceName && problem.starts_with("registry.url")) {
-        problem.replace(0, std::string_view("registry.url").size(), "source." + source.name + ".url");
-      }
-      throw std::invalid_argument(problem);
-    }
+    sources.push_back(http_source(options.upstream, source));
   }
   return lookup_layers(options.upstream, std::make_unique<SourcesInOrder>(std::move(sources)));
 }
 
-std::unique_ptr<RegistryConnector> local_source(store::Store& store) {
+// A snapshot in the store, answering inline, as the one source `name`.
+std::unique_ptr<RegistryConnector> local_source(std::string_view name, std::unique_ptr<RegistryConnector> snapshot) {
   std::vector<SourcesInOrder::Source> sources;
-  sources.push_back({std::string(kLocalSourceName), wrap<FormsInTurn>(std::make_unique<LocalRegistry>(store))});
+  sources.push_back({std::string(name), wrap<FormsInTurn>(std::move(snapshot))});
   return std::make_unique<SourcesInOrder>(std::move(sources));
+}
+
+// The top of every stack: the result cache when configured, then Stack.
+std::unique_ptr<RegistryConnector> cached_stack(const RegistryOptions& options,
+                                                std::unique_ptr<RegistryConnector> stack,
+                                                CachingConnector::KeyedHash keyed_hash) {
+  if (options.cache_ttl_ms > 0) {
+    stack = wrap<CachingConnector>(std::move(stack), CacheOptions{options.cache_ttl_ms, options.cache_max_entries},
+                                   std::move(keyed_hash), [] { return steady_ms(std::chrono::steady_clock::now()); });
+  }
+  return wrap<Stack>(std::move(stack));
 }
 
 }  // namespace
@@ -93,12 +111,22 @@ std::unique_ptr<RegistryConnector> make_http_connector(const RegistryOptions& op
 
 std::unique_ptr<RegistryConnector> make_registry_connector(const RegistryOptions& options, store::Store& store,
                                                            CachingConnector::KeyedHash keyed_hash) {
-  auto stack = options.kind == "http" ? http_layers(options) : local_source(store);
-  if (options.cache_ttl_ms > 0) {
-    stack = wrap<CachingConnector>(std::move(stack), CacheOptions{options.cache_ttl_ms, options.cache_max_entries},
-                                   std::move(keyed_hash), [] { return steady_ms(std::chrono::steady_clock::now()); });
+  auto stack = options.kind == "http" ? http_layers(options)
+                                      : local_source(kLocalSourceName, std::make_unique<LocalRegistry>(store));
+  return cached_stack(options, std::move(stack), std::move(keyed_hash));
+}
+
+std::unique_ptr<RegistryConnector> make_curp_connector(const RegistryOptions& options, store::Store& store,
+                                                       CachingConnector::KeyedHash keyed_hash, CurpHash curp_hash) {
+  std::unique_ptr<RegistryConnector> stack;
+  if (options.curp_kind == "http") {
+    std::vector<SourcesInOrder::Source> sources;
+    sources.push_back(http_source(options.upstream, curp_source(options)));
+    stack = lookup_layers(options.upstream, std::make_unique<SourcesInOrder>(std::move(sources)));
+  } else {
+    stack = local_source(kLocalSourceName, std::make_unique<LocalCurpRegistry>(store, std::move(curp_hash)));
   }
-  return wrap<Stack>(std::move(stack));
+  return cached_stack(options, std::move(stack), std::move(keyed_hash));
 }
 
 }  // namespace inereg::registry

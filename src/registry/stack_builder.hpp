@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "registry/connector.hpp"
+#include "registry/curp_registry.hpp"
 #include "registry/resilience/caching_connector.hpp"
 #include "registry/upstream_mapping.hpp"
 #include "registry/upstream_options.hpp"
@@ -42,5 +43,16 @@ std::unique_ptr<RegistryConnector> make_http_connector(const RegistryOptions& op
 // unreadable CA file.
 std::unique_ptr<RegistryConnector> make_registry_connector(const RegistryOptions& options, store::Store& store,
                                                            CachingConnector::KeyedHash keyed_hash);
+
+// The CURP source `registry.curp_kind` names, behind the result cache when
+// cache_ttl_ms > 0 (as the INE connector):
+//   "http":  InFlightCap → TimeBudget (lookup) → SourcesInOrder ("curp") → FormsInTurn →
+//            RetryWithBackoff → … → HttpSource with the "inereg_curp" ConfiguredMapping
+//            at registry.curp_url (curp_source)
+//   "local": SourcesInOrder ("local") → FormsInTurn → LocalCurpRegistry (the RENAPO
+//            snapshot, keyed by `curp_hash`)
+// Throws as make_registry_connector (std::invalid_argument when curp_url is unset).
+std::unique_ptr<RegistryConnector> make_curp_connector(const RegistryOptions& options, store::Store& store,
+                                                       CachingConnector::KeyedHash keyed_hash, CurpHash curp_hash);
 
 }  // namespace inereg::registry

@@ -97,9 +97,26 @@ std::vector<SourceOptions> sources_in_order(const RegistryOptions& options) {
     if (!source.auth_value.empty() && !source.auth_user.empty()) {
       refuse("source." + source.name + " sets both auth_value and auth_user: one credential per source");
     }
-    mapping_of(source);
+    if (ConfiguredMapping::is_curp(mapping_of(source))) {
+      refuse("source." + source.name + ": mapping " + source.mapping +
+             " describes a CURP source; registry.sources are INE sources (a CURP source is registry.curp_url)");
+    }
   }
   return ordered;
+}
+
+SourceOptions curp_source(const RegistryOptions& options) {
+  if (options.curp_url.empty()) {
+    refuse("registry.curp_kind is http but registry.curp_url (INEREG_REGISTRY_CURP_URL) is not set");
+  }
+  SourceOptions source;
+  source.name = kCurpSourceName;
+  source.mapping = "inereg_curp";
+  source.url = options.curp_url;
+  source.auth_header = options.upstream.auth_header;
+  source.auth_value = options.upstream.auth_value;
+  source.ca_file = options.upstream.ca_file;
+  return source;
 }
 
 UpstreamOptions connection_of(const UpstreamOptions& shared, const SourceOptions& source, const MappingSpec& mapping) {

@@ -63,7 +63,12 @@ struct RegistryOptions {
   UpstreamOptions upstream;
   std::vector<SourceOptions> sources;  // [source.NAME], as first named
   std::vector<std::string> order;      // registry.sources: failover order of the sources' names
-  std::int64_t cache_ttl_ms = 0;       // verdicts kept this long; 0 = no cache
+  // The CURP source (issue 16): "local" (the imported RENAPO snapshot) or "http" (an
+  // upstream at curp_url speaking inereg's CURP protocol, the "inereg_curp" mapping,
+  // with the shared options above, registry.auth_* included).
+  std::string curp_kind = "local";
+  std::string curp_url;
+  std::int64_t cache_ttl_ms = 0;  // verdicts kept this long; 0 = no cache
   std::size_t cache_max_entries = 100'000;
 };
 
@@ -76,6 +81,13 @@ inline constexpr std::string_view kImplicitSourceName = "upstream";
 // source without url, with both auth_value and auth_user, or whose mapping is unknown
 // or incomplete (mapping_problem).
 std::vector<SourceOptions> sources_in_order(const RegistryOptions& options);
+
+// The name CURP results of the HTTP CURP source carry.
+inline constexpr std::string_view kCurpSourceName = "curp";
+
+// The HTTP CURP source registry.curp_url describes (mapping "inereg_curp", the shared
+// credential and CA file). Throws std::invalid_argument when curp_url is not set.
+SourceOptions curp_source(const RegistryOptions& options);
 
 // A source's mapping: its preset with the source's body_* and verdict in place.
 // Throws std::invalid_argument as above.

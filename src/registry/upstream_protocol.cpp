@@ -4,6 +4,7 @@
 #include <charconv>
 #include <ctime>
 
+#include "ine/curp_status.hpp"
 #include "ine/identifiers.hpp"
 
 namespace inereg::registry {
@@ -68,6 +69,12 @@ std::optional<std::string> canonical_key_from_request(std::string_view body) {
 
 std::string upstream_answer_body(int situation) {
   return json::serialize(json::object{{"situacion", situation}});
+}
+
+std::string upstream_curp_answer_body(int status) {
+  const auto known = ine::curp_status_by_id(status);
+  return json::serialize(
+      json::object{{"statusCurp", known ? json::value(json::string(known->code)) : json::value(nullptr)}});
 }
 
 std::optional<std::int64_t> parse_retry_after_ms(std::string_view value, std::int64_t now_unix_ms) {

@@ -20,6 +20,11 @@ std::optional<std::string> canonical_key_from_request(std::string_view body);
 // The response body a server sends for a catalog situation.
 std::string upstream_answer_body(int situation);
 
+// The response body a CURP server sends for a RENAPO status id (ine/curp_status.hpp):
+// {"statusCurp":"<code>"}, or {"statusCurp":null} for ine::kCurpNotFound. Clients read
+// it through the "inereg_curp" preset of registry/configured_mapping.hpp.
+std::string upstream_curp_answer_body(int status);
+
 // A Retry-After value in milliseconds from `now_unix_ms`: delta-seconds ("120") or an
 // HTTP-date ("Wed, 21 Oct 2015 07:28:00 GMT"); a date in the past is 0. nullopt when
 // the value is neither.

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "ine/curp_status.hpp"
 #include "sessions/workflow.hpp"
 
 namespace inereg::sessions {
@@ -16,6 +17,21 @@ namespace {
   throw std::logic_error("session " + session_id + " has a claimed check but is not submitted");
 }
 
+// Whether every check the session gets passed: an active INE credential, an active CURP
+// (a CURP without a record, like a Baja, does not pass).
+bool checks_pass(store::RegistryChecks checks, const store::SessionCheckResults& results) {
+  if (store::includes_ine(checks) && !(results.ine && results.ine->active)) {
+    return false;
+  }
+  if (store::includes_curp(checks)) {
+    const auto status = results.curp ? ine::curp_status_by_id(results.curp->status) : std::nullopt;
+    if (!status || !status->active) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::vector<bool> SessionWorkflow::complete_checks(std::string_view owner, std::span<const CheckVerdict> verdicts,
@@ -23,51 +39,100 @@ std::vector<bool> SessionWorkflow::complete_checks(std::string_view owner, std::
   if (verdicts.empty()) {
     return {};
   }
-  std::vector<store::CheckClaim> claims;
-  claims.reserve(verdicts.size());
+  // A verdict either ends its job or, while another check is still due, retries it.
+  std::vector<store::CheckClaim> finishing;
+  std::vector<store::CheckRetry> retrying;
   for (const auto& verdict : verdicts) {
-    claims.push_back(verdict.claim);
+    if (verdict.retry_at) {
+      retrying.push_back(store::CheckRetry{verdict.claim.session_id, verdict.claim.attempts, *verdict.retry_at});
+    } else {
+      finishing.push_back(verdict.claim);
+    }
   }
   const auto tx = store_.begin_write();
-  std::vector<bool> recorded = tx->finish_claimed_checks(owner, claims);
-  std::vector<std::string> finished;
-  for (std::size_t i = 0; i < verdicts.size(); ++i) {
-    if (recorded[i]) {
-      finished.push_back(verdicts[i].claim.session_id);
+  const std::vector<bool> finished = tx->finish_claimed_checks(owner, finishing);
+  const std::vector<bool> retried = tx->retry_claimed_checks(owner, retrying);
+  std::vector<bool> recorded;
+  recorded.reserve(verdicts.size());
+  std::vector<std::string> ids;
+  for (std::size_t i = 0, f = 0, r = 0; i < verdicts.size(); ++i) {
+    recorded.push_back(verdicts[i].retry_at ? retried[r++] : finished[f++]);
+    if (recorded.back()) {
+      ids.push_back(verdicts[i].claim.session_id);
     }
   }
   std::unordered_map<std::string, store::Session> before;
-  for (auto& session : tx->find_sessions(finished)) {
+  std::vector<std::string> with_both;
+  for (auto& session : tx->find_sessions(ids)) {
+    if (session.registry_checks == store::RegistryChecks::kBoth) {
+      with_both.push_back(session.id);
+    }
     before.emplace(session.id, std::move(session));
+  }
+  // Only a session that gets both checks can have a result recorded by an earlier claim.
+  std::unordered_map<std::string, store::SessionCheckResults> earlier;
+  for (auto& results : tx->find_check_results(with_both)) {
+    earlier.emplace(results.session_id, std::move(results));
   }
   // Reserved: the changes below point into these.
   std::vector<store::Session> decided;
-  std::vector<store::SessionResult> results;
-  decided.reserve(finished.size());
-  results.reserve(finished.size());
+  std::vector<store::SessionResult> ine_results;
+  std::vector<store::SessionCurpResult> curp_results;
+  std::vector<store::SessionCheckResults> combined;
+  decided.reserve(ids.size());
+  ine_results.reserve(ids.size());
+  curp_results.reserve(ids.size());
+  combined.reserve(ids.size());
+  std::vector<store::SessionUpdate> updates;
+  std::vector<Change> changes;
   for (std::size_t i = 0; i < verdicts.size(); ++i) {
     if (!recorded[i]) {
       continue;  // the lease was lost (expired and taken over) or the session deleted
     }
-    const std::string& session_id = verdicts[i].claim.session_id;
+    const CheckVerdict& verdict = verdicts[i];
+    const std::string& session_id = verdict.claim.session_id;
     const auto found = before.find(session_id);
-    if (found == before.end()) {
+    if (found == before.end() || !awaits_check(stored_status(found->second.status))) {
       throw_not_submitted(session_id);
     }
-    store::IneResult result = verdicts[i].result;
-    result.checked_at = now;
-    auto after = apply_event(found->second, verdict_event(result.active), now);
+    const store::Session& session = found->second;
+    store::SessionCheckResults results =
+        earlier.contains(session_id) ? earlier.at(session_id) : store::SessionCheckResults{session_id, {}, {}};
+    const store::IneResult* ine = nullptr;
+    if (verdict.result) {
+      ine_results.push_back(store::SessionResult{session_id, *verdict.result, verdict.sealed_answer});
+      ine_results.back().result.checked_at = now;
+      ine = &ine_results.back().result;
+      results.ine = *ine;
+    }
+    const store::CurpResult* curp = nullptr;
+    if (verdict.curp) {
+      curp_results.push_back(store::SessionCurpResult{session_id, *verdict.curp});
+      curp_results.back().result.checked_at = now;
+      curp = &curp_results.back().result;
+      results.curp = *curp;
+    }
+    if (verdict.retry_at) {
+      changes.push_back(
+          Change{.kind = store::SessionChange::Kind::kChecked, .session = &session, .result = ine, .curp = curp});
+      continue;  // another check of the session is still due
+    }
+    auto after = apply_event(session, verdict_event(checks_pass(session.registry_checks, results)), now);
     if (!after) {
       throw_not_submitted(session_id);
     }
     decided.push_back(std::move(*after));
-    results.push_back(store::SessionResult{session_id, result, verdicts[i].sealed_answer});
-  }
-  std::vector<store::SessionUpdate> updates;
-  std::vector<Change> changes;
-  for (std::size_t k = 0; k < decided.size(); ++k) {
-    updates.push_back(store::SessionUpdate{&decided[k], before.at(decided[k].id).status});
-    changes.push_back(Change{store::SessionChange::Kind::kDecided, &decided[k], &results[k].result});
+    const store::SessionCheckResults* both = nullptr;
+    if (session.registry_checks == store::RegistryChecks::kBoth) {
+      combined.push_back(std::move(results));
+      both = &combined.back();
+    }
+    updates.push_back(store::SessionUpdate{&decided.back(), session.status});
+    changes.push_back(Change{.kind = store::SessionChange::Kind::kDecided,
+                             .session = &decided.back(),
+                             .result = ine,
+                             .curp = curp,
+                             .combined = both});
   }
   for (std::size_t k = 0; const bool applied : tx->update_sessions(updates)) {
     if (!applied) {
@@ -75,7 +140,8 @@ std::vector<bool> SessionWorkflow::complete_checks(std::string_view owner, std::
     }
     ++k;
   }
-  tx->insert_ine_results(results);
+  tx->insert_ine_results(ine_results);
+  tx->insert_curp_results(curp_results);
   queue_webhooks(*tx, changes, now);
   tx->commit();
   return recorded;
@@ -115,7 +181,15 @@ bool SessionWorkflow::record_reading(std::string_view owner, const DocumentReadi
   if (!tx->update_session(*decided, session->status)) {
     throw_not_submitted(session_id);
   }
-  const Change change{store::SessionChange::Kind::kDecided, &*decided};
+  // The INE check failed for good: a session getting both checks has its INE+CURP result
+  // complete now, without an INE part.
+  std::optional<store::SessionCheckResults> combined;
+  if (decided->registry_checks == store::RegistryChecks::kBoth) {
+    const auto found = tx->find_check_results(std::span(&session_id, 1));
+    combined = found.empty() ? store::SessionCheckResults{session_id, {}, {}} : found.front();
+  }
+  const Change change{
+      .kind = store::SessionChange::Kind::kDecided, .session = &*decided, .combined = combined ? &*combined : nullptr};
   queue_webhooks(*tx, std::span(&change, 1), now);
   tx->commit();
   return true;

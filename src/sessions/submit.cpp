@@ -3,8 +3,10 @@
 namespace inereg::sessions {
 
 SubmitPlan submit_plan(const store::Session& session) {
-  return SubmitPlan{.read_documents = session.ine_document,
-                    .lookup = session.ine_document && session.credential.has_lookup_data()};
+  const bool ine = store::includes_ine(session.registry_checks) && session.ine_document;
+  return SubmitPlan{.read_documents = ine,
+                    .lookup = ine && session.credential.has_lookup_data(),
+                    .curp = store::includes_curp(session.registry_checks) && !session.credential.curp.empty()};
 }
 
 SubmitResult SessionWorkflow::submit(std::string_view session_id, std::string_view attempt_id, TimeMs now) {
@@ -29,19 +31,24 @@ SubmitResult SessionWorkflow::submit(std::string_view session_id, std::string_vi
   std::vector<Change> changes{{store::SessionChange::Kind::kSubmitted, &*submitted}};
   SubmitResult result{SubmitResult::Outcome::kSubmitted};
   const SubmitPlan plan = submit_plan(*session);
+  const bool read_documents = plan.read_documents && tx->has_readable_document(session_id);
+  const bool ine_can_run = !store::includes_ine(session->registry_checks) || read_documents || plan.lookup;
+  const bool curp_can_run = !store::includes_curp(session->registry_checks) || plan.curp;
   std::optional<store::Session> decided;
-  if (plan.read_documents && tx->has_readable_document(session_id)) {
-    tx->insert_check_job(session_id, now, /*read_document=*/true);
-    result.check_queued = true;
-  } else if (plan.lookup) {
-    tx->insert_check_job(session_id, now, /*read_document=*/false);
+  // Without the data of every check it gets, a session cannot pass: decided at once, and
+  // a session getting both checks has its INE+CURP result complete (without parts).
+  const store::SessionCheckResults nothing_checked{std::string(session_id), {}, {}};
+  if (ine_can_run && curp_can_run) {
+    tx->insert_check_job(session_id, now, read_documents);
     result.check_queued = true;
   } else {
-    // Without credential data no registry check can run: Veriff's answer is a
-    // resubmission request (9103).
+    // Veriff's answer when no registry check can run is a resubmission request (9103).
     decided = apply_event(*submitted, Event::kRequestResubmission, now);
     tx->update_session(*decided, submitted->status);
-    changes.push_back({store::SessionChange::Kind::kDecided, &*decided});
+    const bool both = session->registry_checks == store::RegistryChecks::kBoth;
+    changes.push_back(Change{.kind = store::SessionChange::Kind::kDecided,
+                             .session = &*decided,
+                             .combined = both ? &nothing_checked : nullptr});
   }
   queue_webhooks(*tx, changes, now);
   tx->commit();

@@ -51,7 +51,8 @@ void SessionWorkflow::queue_webhooks(store::WriteTransaction& tx, std::span<cons
     if (!urls.any()) {
       continue;  // nothing to build: most integrations poll instead
     }
-    for (auto& draft : composer_->compose(store::SessionChange{change.kind, session, change.result, change.previous})) {
+    for (auto& draft : composer_->compose(store::SessionChange{change.kind, session, change.result, change.previous,
+                                                               change.curp, change.combined})) {
       const std::string& url = store::url_for(urls, draft.kind);
       if (!url.empty()) {
         deliveries.push_back(

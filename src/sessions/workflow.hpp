@@ -25,14 +25,18 @@ using store::TimeMs;
 
 // What PATCH status=submitted queues with the transition (submit_plan).
 struct SubmitPlan {
-  // Read the credential from readable document images first, if there are any.
+  // INE check: read the credential from readable document images first, if there are any.
   bool read_documents = false;
-  // Else look the typed credential up in the registry; else decide at once.
+  // INE check: else look the typed credential up in the registry.
   bool lookup = false;
+  // CURP check: the session has a CURP to look up.
+  bool curp = false;
 };
-// An INE session's uploaded document images may carry its credential; typed lookup
-// data is looked up; a session with neither (or not an INE document) is decided
-// resubmission_requested at once: no registry check can run.
+// The checks a session gets (Session::registry_checks) decide what can run. INE: an INE
+// session's uploaded document images may carry its credential, typed lookup data is
+// looked up. CURP: the session's CURP (person.idNumber) is looked up. When a check the
+// session gets cannot run, the session is decided resubmission_requested at once (no
+// job): it could never pass.
 SubmitPlan submit_plan(const store::Session& session);
 
 // `session` after `event` at `now` (status, and submitted_at or decided_at as the new
@@ -63,11 +67,15 @@ struct DeleteResult {
   TimeMs retry_at = 0;  // kRateLimited: when the next deletion would be admitted
 };
 
-// A claimed check's registry verdict (its claim, and the result to record).
+// What a claimed job's lookups gave: the result of each check that answered, to record.
 struct CheckVerdict {
   store::CheckClaim claim;
-  store::IneResult result;
-  std::string sealed_answer = {};  // the registry's answer, sealed (auth::AnswerBox); "" = none kept
+  std::optional<store::IneResult> result;                // the INE check's, when it answered
+  std::optional<store::CurpResult> curp = std::nullopt;  // the CURP check's, when it answered
+  std::string sealed_answer = {};  // the INE registry's answer, sealed (auth::AnswerBox); "" = none kept
+  // Set when a check the session gets is still without a result: the job is retried at
+  // this time (for that check only) instead of finished, and nothing is decided yet.
+  std::optional<TimeMs> retry_at = std::nullopt;
 };
 
 // What reading a claimed job's document images gave.
@@ -142,10 +150,14 @@ class SessionWorkflow {
   // `submitted` event (and the decision webhook when decided).
   SubmitResult submit(std::string_view session_id, std::string_view attempt_id, TimeMs now);
 
-  // Records each verdict (result, decision approved/declined, job done) only if the
-  // job is still pending under that very claim of `owner`; per entry, whether it was
-  // recorded. False means the lease was lost (expired and taken over) or the session
-  // deleted: a check completes exactly once. One transaction for the whole batch.
+  // Records each verdict (results, then — once every check the session gets has its
+  // result — decision approved/declined and job done, else the job's retry) only if
+  // the job is still pending under that very claim of `owner`; per entry, whether it
+  // was recorded. False means the lease was lost (expired and taken over) or the session
+  // deleted: a check completes exactly once. Approved when every check passed (an active
+  // credential, an active CURP), else declined. Queues the INE and CURP webhooks of the
+  // results, the INE+CURP webhook when both checks are done, the decision webhook. One
+  // transaction for the whole batch.
   std::vector<bool> complete_checks(std::string_view owner, std::span<const CheckVerdict> verdicts, TimeMs now);
   // Releases each lease and schedules the next attempt, under the same guard.
   std::vector<bool> retry_checks(std::string_view owner, std::span<const store::CheckRetry> retries);
@@ -191,6 +203,8 @@ class SessionWorkflow {
     const store::Session* session;  // as it is after the change
     const store::IneResult* result = nullptr;
     const store::IneResult* previous = nullptr;
+    const store::CurpResult* curp = nullptr;
+    const store::SessionCheckResults* combined = nullptr;  // completes the INE+CURP result
   };
   // Queues, inside `tx`, the webhooks of `changes` in order (see the class comment).
   void queue_webhooks(store::WriteTransaction& tx, std::span<const Change> changes, TimeMs now) const;

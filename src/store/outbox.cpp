@@ -10,12 +10,17 @@ std::string_view webhook_kind_name(WebhookKind kind) {
       return "event";
     case WebhookKind::kIne:
       return "ine";
+    case WebhookKind::kCurp:
+      return "curp";
+    case WebhookKind::kIneCurp:
+      return "ine_curp";
   }
   return "decision";
 }
 
 std::optional<WebhookKind> webhook_kind_from_name(std::string_view name) {
-  for (const auto kind : {WebhookKind::kDecision, WebhookKind::kEvent, WebhookKind::kIne}) {
+  for (const auto kind :
+       {WebhookKind::kDecision, WebhookKind::kEvent, WebhookKind::kIne, WebhookKind::kCurp, WebhookKind::kIneCurp}) {
     if (webhook_kind_name(kind) == name) {
       return kind;
     }
@@ -31,6 +36,10 @@ const std::string& url_for(const WebhookUrls& urls, WebhookKind kind) {
       return urls.event;
     case WebhookKind::kIne:
       return urls.ine;
+    case WebhookKind::kCurp:
+      return urls.curp;
+    case WebhookKind::kIneCurp:
+      return urls.ine_curp;
   }
   return urls.decision;
 }

@@ -13,17 +13,19 @@
 // their attempts. No HTTP, no SQL.
 namespace inereg::store {
 
-// The three webhook URLs of an integration (veriff-api.md §5.1); "" = not configured.
+// The webhook URLs of an integration (veriff-api.md §5.1); "" = not configured.
 struct WebhookUrls {
   std::string decision;
   std::string event;
   std::string ine;
-  bool any() const { return !decision.empty() || !event.empty() || !ine.empty(); }
+  std::string curp = {};      // the CURP webhook (curp_registry)
+  std::string ine_curp = {};  // the INE+CURP webhook (combined-ine-curp-registry)
+  bool any() const { return !decision.empty() || !event.empty() || !ine.empty() || !curp.empty() || !ine_curp.empty(); }
 };
 
-enum class WebhookKind { kDecision, kEvent, kIne };
+enum class WebhookKind { kDecision, kEvent, kIne, kCurp, kIneCurp };
 
-// "decision", "event", "ine": as stored and as shown by the CLI.
+// "decision", "event", "ine", "curp", "ine_curp": as stored and as shown by the CLI.
 std::string_view webhook_kind_name(WebhookKind kind);
 std::optional<WebhookKind> webhook_kind_from_name(std::string_view name);
 // The integration's URL for `kind` ("" when it has none).
@@ -36,14 +38,21 @@ struct SessionChange {
     kStarted,
     kSubmitted,
     kDecided,
+    // A registry check recorded its result while another check of the session is still
+    // running (no decision yet).
+    kChecked,
     // A re-check's verdict differs from the one before it (`previous`); the session
     // itself did not change.
     kVerdictChanged,
   };
   Kind kind;
   const Session& session;               // as it is after the change
-  const IneResult* result = nullptr;    // the registry result recorded by this change, if any
+  const IneResult* result = nullptr;    // the INE result recorded by this change, if any
   const IneResult* previous = nullptr;  // kVerdictChanged: the verdict it replaces
+  const CurpResult* curp = nullptr;     // the CURP result recorded by this change, if any
+  // Set when this change completes the session's combined INE+CURP result (both checks
+  // answered, or one of them can no longer answer): the results as they now are.
+  const SessionCheckResults* combined = nullptr;
 };
 
 // One webhook body a change causes. `body` is the exact bytes to send and sign.

@@ -49,6 +49,12 @@ struct SessionResult {
   std::string sealed_answer = {};  // the registry's answer, sealed (auth::AnswerBox); "" = none kept
 };
 
+// A CURP result recorded for a session.
+struct SessionCurpResult {
+  std::string session_id;
+  CurpResult result;
+};
+
 // What redelivering a delivery needs of it.
 struct StoredDelivery {
   std::string integration_id;
@@ -124,6 +130,9 @@ class WriteTransaction {
   // Under the same guard: nothing left to read, lease released, due at `now`.
   virtual bool release_read_check(std::string_view owner, const CheckClaim& claim, TimeMs now) = 0;
   virtual void insert_ine_results(std::span<const SessionResult> results) = 0;
+  virtual void insert_curp_results(std::span<const SessionCurpResult> results) = 0;
+  // The results recorded so far for each of the sessions among `ids` that exist.
+  virtual std::vector<SessionCheckResults> find_check_results(std::span<const std::string> ids) = 0;
 
   // Re-checks (records.hpp) ---------------------------------------------------------
   // Up to `which.limit` sessions with a registry result that match `which`, by id.

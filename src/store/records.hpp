@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ine/credential.hpp"
@@ -11,6 +12,37 @@
 namespace inereg::store {
 
 using TimeMs = std::int64_t;  // milliseconds since the Unix epoch, UTC (same as util::TimeMs)
+
+// Which registry checks an integration's sessions get (issue 16): the INE check, the
+// CURP check (RENAPO), or both, as Veriff configures it per integration. A session keeps
+// the setting it was created with. Stored and shown as "ine", "curp", "both".
+enum class RegistryChecks { kIne, kCurp, kBoth };
+
+inline bool includes_ine(RegistryChecks checks) {
+  return checks != RegistryChecks::kCurp;
+}
+inline bool includes_curp(RegistryChecks checks) {
+  return checks != RegistryChecks::kIne;
+}
+inline std::string_view registry_checks_name(RegistryChecks checks) {
+  switch (checks) {
+    case RegistryChecks::kIne:
+      return "ine";
+    case RegistryChecks::kCurp:
+      return "curp";
+    case RegistryChecks::kBoth:
+      return "both";
+  }
+  return "ine";
+}
+inline std::optional<RegistryChecks> parse_registry_checks(std::string_view name) {
+  for (const auto checks : {RegistryChecks::kIne, RegistryChecks::kCurp, RegistryChecks::kBoth}) {
+    if (registry_checks_name(checks) == name) {
+      return checks;
+    }
+  }
+  return std::nullopt;
+}
 
 struct IntegrationSecret {
   std::int64_t id = 0;
@@ -29,6 +61,7 @@ struct Integration {
   // How long after a decided session's last registry check it is checked again (the
   // integration's recheck.interval); 0 = never by schedule (the default).
   TimeMs recheck_interval_ms = 0;
+  RegistryChecks registry_checks = RegistryChecks::kIne;
 };
 
 // Why a session was decided resubmission_requested after reading its document images
@@ -54,7 +87,8 @@ struct Session {
   TimeMs created_at = 0;
   std::optional<TimeMs> submitted_at;
   std::optional<TimeMs> decided_at;
-  std::string decision_reason;  // a decision_reason:: value, or ""
+  std::string decision_reason;                            // a decision_reason:: value, or ""
+  RegistryChecks registry_checks = RegistryChecks::kIne;  // the integration's setting at creation
 };
 
 // The outcome of a registry check, exactly as the ine-registry endpoint returns it.
@@ -64,6 +98,11 @@ struct IneResult {
   int situation = 0;  // catalog id, kept for operators; never sent to clients
   TimeMs checked_at = 0;
   std::string source = {};  // the registry source that answered (registry::LookupOutcome::source)
+  // What the source said of its answer (registry::LookupOutcome, with kVerdict): the
+  // vendor's message code, the upstream's answer time, or the local snapshot's date.
+  std::optional<int> message_code = {};
+  std::optional<TimeMs> answered_at = {};
+  std::optional<TimeMs> snapshot_at = {};
 };
 
 // What the registry said for a session's result, for the operator (`inereg registry
@@ -75,11 +114,41 @@ struct RegistryAnswer {
   TimeMs checked_at = 0;
 };
 
+// The outcome of a CURP check (RENAPO), as recorded for a session. The CURP itself is
+// the session's (Session::credential.curp): it is not stored twice.
+struct CurpResult {
+  int status = 0;  // ine::CurpStatus id, or ine::kCurpNotFound (statusCurp null)
+  TimeMs checked_at = 0;
+  std::string source = {};  // as IneResult's
+  std::optional<int> message_code = {};
+  std::optional<TimeMs> answered_at = {};
+  std::optional<TimeMs> snapshot_at = {};
+};
+
 // What GET ine-registry needs of a session, read in one query.
 struct IneAnswer {
   std::string integration_id;
   std::string status;
   std::optional<IneResult> result;
+  RegistryChecks registry_checks = RegistryChecks::kIne;
+};
+
+// What GET curp-registry and combined-ine-curp-registry need of a session, read in one
+// query.
+struct CheckAnswer {
+  std::string integration_id;
+  std::string status;
+  RegistryChecks registry_checks = RegistryChecks::kIne;
+  std::string curp;  // the session's CURP, "" when it has none
+  std::optional<IneResult> ine;
+  std::optional<CurpResult> curp_result;
+};
+
+// The registry results a session has recorded so far.
+struct SessionCheckResults {
+  std::string session_id;
+  std::optional<IneResult> ine;
+  std::optional<CurpResult> curp;
 };
 
 // A check job claimed under a lease: only the holder of the lease may complete it.
@@ -93,6 +162,10 @@ struct ClaimedCheck {
   // Set when the job is a re-check of a decided session (an ine_rechecks row), not the
   // session's own check: its answer goes to the re-check history, never to the session.
   std::optional<std::int64_t> recheck_id = std::nullopt;
+  // The checks still to answer: those the session gets (Session::registry_checks) that
+  // have no recorded result yet. A re-check asks the INE check only.
+  bool ine_due = true;
+  bool curp_due = false;
 };
 
 // DELETE /v1/sessions/{id} allowance of one integration (veriff-api.md §4.6: 5 per hour,
@@ -187,6 +260,18 @@ struct RegistryEntry {
   std::string lookup_key;  // ine::LookupKey::canonical
   std::string model;       // C, D, E, F, G or H
   int situation = 0;
+};
+
+// The local snapshots' names in registry_snapshots (Store::set_snapshot_date).
+inline constexpr std::string_view kIneSnapshot = "ine";
+inline constexpr std::string_view kCurpSnapshot = "curp";
+
+// One row of the local RENAPO snapshot. The CURP is never stored: only its keyed hash
+// (HMAC-SHA256 under a key derived from the master key), so the table reveals nothing
+// without the master key.
+struct CurpRegistryEntry {
+  std::string curp_hash;  // lowercase hex
+  int status = 0;         // ine::CurpStatus id
 };
 
 // One uploaded media file, as listed (POST/GET /v1/sessions/{id}/media); no bytes.

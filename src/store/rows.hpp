@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "store/outbox.hpp"
@@ -13,9 +14,20 @@
 // bytes (a BLOB/bytea column as raw bytes).
 namespace inereg::store::rows {
 
+// A stored registry_checks name; an unknown one is a corrupt row or a newer release's
+// setting, and throws rather than guessing.
+inline RegistryChecks registry_checks(const std::string& name) {
+  const auto checks = parse_registry_checks(name);
+  if (!checks) {
+    throw std::logic_error("unknown registry_checks value in the database: " + name);
+  }
+  return *checks;
+}
+
 // id, integration_id, status, attempt_id, vendor_data, end_user_id, callback,
 // person_json, document_json, ine_document, cic, citizen_id, ocr, elector_key,
-// emission_number, curp, created_at, submitted_at, decided_at, decision_reason.
+// emission_number, curp, created_at, submitted_at, decided_at, decision_reason,
+// registry_checks.
 template <typename Row>
 Session session(const Row& row) {
   Session s;
@@ -39,6 +51,7 @@ Session session(const Row& row) {
   s.submitted_at = row.optional_integer(17);
   s.decided_at = row.optional_integer(18);
   s.decision_reason = row.text(19);
+  s.registry_checks = registry_checks(row.text(20));
   return s;
 }
 
@@ -55,7 +68,7 @@ ine::Credential credential(const Row& row, int first) {
   return c;
 }
 
-// id, name, api_key, active, created_at, recheck_interval_ms.
+// id, name, api_key, active, created_at, recheck_interval_ms, registry_checks.
 template <typename Row>
 Integration integration(const Row& row) {
   Integration integration;
@@ -65,6 +78,7 @@ Integration integration(const Row& row) {
   integration.active = row.boolean(3);
   integration.created_at = row.integer(4);
   integration.recheck_interval_ms = row.integer(5);
+  integration.registry_checks = registry_checks(row.text(6));
   return integration;
 }
 
@@ -96,6 +110,62 @@ Recheck recheck(const Row& row) {
   r.changed = row.boolean(9);
   r.source = row.text(10);
   return r;
+}
+
+// From column `first`: the session's registry_checks and whether it has an INE and a
+// CURP result; sets the claimed job's due checks.
+template <typename Row>
+void due_checks(const Row& row, int first, ClaimedCheck& check) {
+  const RegistryChecks checks = registry_checks(row.text(first));
+  check.ine_due = includes_ine(checks) && !row.boolean(first + 1);
+  check.curp_due = includes_curp(checks) && !row.boolean(first + 2);
+}
+
+// A nullable INTEGER column holding an int (a message code).
+template <typename Row>
+std::optional<int> optional_int(const Row& row, int column) {
+  const auto value = row.optional_integer(column);
+  return value ? std::optional<int>(static_cast<int>(*value)) : std::nullopt;
+}
+
+// From column `first`: active, document_state, situation, checked_at, source,
+// message_code, answered_at, snapshot_at (an INE result, or all NULL), then status,
+// checked_at, source, message_code, answered_at, snapshot_at (a CURP result, or all NULL).
+template <typename Row>
+void check_results(const Row& row, int first, std::optional<IneResult>& ine, std::optional<CurpResult>& curp) {
+  ine = optional_result(row, first);
+  if (ine) {
+    ine->source = row.text(first + 4);
+    ine->message_code = optional_int(row, first + 5);
+    ine->answered_at = row.optional_integer(first + 6);
+    ine->snapshot_at = row.optional_integer(first + 7);
+  }
+  const int c = first + 8;
+  if (row.optional_integer(c + 1)) {
+    curp = CurpResult{static_cast<int>(row.integer(c)), row.integer(c + 1),          row.text(c + 2),
+                      optional_int(row, c + 3),         row.optional_integer(c + 4), row.optional_integer(c + 5)};
+  }
+}
+
+// integration_id, status, registry_checks, curp, then check_results' columns.
+template <typename Row>
+CheckAnswer check_answer(const Row& row) {
+  CheckAnswer answer;
+  answer.integration_id = row.text(0);
+  answer.status = row.text(1);
+  answer.registry_checks = registry_checks(row.text(2));
+  answer.curp = row.text(3);
+  check_results(row, 4, answer.ine, answer.curp_result);
+  return answer;
+}
+
+// session id, then check_results' columns.
+template <typename Row>
+SessionCheckResults session_check_results(const Row& row) {
+  SessionCheckResults results;
+  results.session_id = row.text(0);
+  check_results(row, 1, results.ine, results.curp);
+  return results;
 }
 
 // id, session_id, context, mimetype, size, sha256, created_at.

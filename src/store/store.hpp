@@ -59,6 +59,12 @@ class Store {
   // The source and sealed answer recorded with the session's result; nullopt when the
   // session has no result (or does not exist).
   virtual std::optional<RegistryAnswer> find_registry_answer(std::string_view session_id) = 0;
+  // The session's owner, status, checks, CURP and results, in one read (GET
+  // curp-registry, combined-ine-curp-registry, the decision's registry detail).
+  virtual std::optional<CheckAnswer> find_check_answer(std::string_view session_id) = 0;
+  // Sets which registry checks the integration's new sessions get; false for an unknown
+  // integration.
+  virtual bool set_integration_registry_checks(std::string_view integration_id, RegistryChecks checks) = 0;
 
   // Check jobs -------------------------------------------------------------------
   virtual std::int64_t pending_check_count() = 0;
@@ -76,6 +82,14 @@ class Store {
   virtual void upsert_registry_entries(std::span<const RegistryEntry> entries) = 0;
   virtual std::optional<int> find_registry_situation(std::string_view lookup_key) = 0;
   virtual std::int64_t registry_entry_count() = 0;
+  // When a local snapshot (kIneSnapshot, kCurpSnapshot) was last imported; nullopt when
+  // it never was. The date each local verdict reports (LookupOutcome::snapshot_at_ms).
+  virtual void set_snapshot_date(std::string_view snapshot, TimeMs imported_at) = 0;
+  virtual std::optional<TimeMs> find_snapshot_date(std::string_view snapshot) = 0;
+  // The local RENAPO snapshot, keyed by the CURP's keyed hash (CurpRegistryEntry).
+  virtual void upsert_curp_registry_entries(std::span<const CurpRegistryEntry> entries) = 0;
+  virtual std::optional<int> find_curp_registry_status(std::string_view curp_hash) = 0;
+  virtual std::int64_t curp_registry_entry_count() = 0;
 
   // Media ------------------------------------------------------------------------------
   // The session's media in upload order, without bytes.

@@ -1,5 +1,7 @@
 #include "veriff/decision.hpp"
 
+#include "ine/curp_status.hpp"
+#include "ine/situation.hpp"
 #include "sessions/status.hpp"
 #include "util/time.hpp"
 #include "veriff/json.hpp"
@@ -101,7 +103,59 @@ boost::json::object person_body(const store::Session& session) {
   return body;
 }
 
-boost::json::object decision_body(const store::Session& session) {
+namespace {
+
+boost::json::value time_or_null(const std::optional<store::TimeMs>& at) {
+  return at ? boost::json::value(util::format_iso8601_ms(*at).c_str()) : boost::json::value(nullptr);
+}
+
+// What every check's detail says of the answer: the source that gave it ("" before
+// sources were recorded: null), the vendor's message code, and when the registry's data
+// was current — the local snapshot's import date or the upstream's answer time (each
+// null when it does not apply or was not recorded).
+void add_answer_detail(boost::json::object& detail, const std::string& source, const std::optional<int>& message_code,
+                       const std::optional<store::TimeMs>& answered_at,
+                       const std::optional<store::TimeMs>& snapshot_at) {
+  detail["source"] = source.empty() ? boost::json::value(nullptr) : boost::json::value(source.c_str());
+  detail["messageCode"] = message_code ? boost::json::value(*message_code) : boost::json::value(nullptr);
+  detail["snapshotDate"] = time_or_null(snapshot_at);
+  detail["answeredAt"] = time_or_null(answered_at);
+}
+
+}  // namespace
+
+boost::json::object registry_details(const store::SessionCheckResults& results) {
+  boost::json::object details;
+  if (results.ine) {
+    const auto policy = ine::policy_for_situation(results.ine->situation);
+    boost::json::object ine;
+    add_answer_detail(ine, results.ine->source, results.ine->message_code, results.ine->answered_at,
+                      results.ine->snapshot_at);
+    ine["situationId"] = results.ine->situation;
+    ine["situationName"] = policy ? boost::json::value(boost::json::string(policy->name)) : boost::json::value(nullptr);
+    ine["active"] = results.ine->active;
+    ine["documentState"] = results.ine->document_state;
+    ine["checkedAt"] = util::format_iso8601_ms(results.ine->checked_at);
+    details["ineRegistryValidation"] = std::move(ine);
+  }
+  if (results.curp) {
+    const auto status = ine::curp_status_by_id(results.curp->status);
+    boost::json::object curp;
+    add_answer_detail(curp, results.curp->source, results.curp->message_code, results.curp->answered_at,
+                      results.curp->snapshot_at);
+    curp["situationId"] = results.curp->status;
+    curp["situationName"] =
+        status ? boost::json::value(boost::json::string(status->code)) : boost::json::value(nullptr);
+    curp["active"] = status && status->active;
+    curp["description"] =
+        status ? boost::json::value(boost::json::string(status->description)) : boost::json::value(nullptr);
+    curp["checkedAt"] = util::format_iso8601_ms(results.curp->checked_at);
+    details["curpRegistryValidation"] = std::move(curp);
+  }
+  return details;
+}
+
+boost::json::object decision_body(const store::Session& session, const store::SessionCheckResults& results) {
   boost::json::object body;
   body["status"] = "success";
   const auto code = decision_code(session.status, session.decision_reason);
@@ -125,7 +179,7 @@ boost::json::object decision_body(const store::Session& session) {
                             : boost::json::value(nullptr);
   v["person"] = person_object(session);
   v["document"] = document_object(session);
-  v["additionalVerifiedData"] = boost::json::object();
+  v["additionalVerifiedData"] = registry_details(results);
   v["riskLabels"] = boost::json::array();
   v["comments"] = boost::json::array();
   v["highRisk"] = false;

@@ -1,6 +1,8 @@
 #include "veriff/webhooks.hpp"
 
+#include "ine/curp_status.hpp"
 #include "util/time.hpp"
+#include "veriff/curp_registry.hpp"
 #include "veriff/decision.hpp"
 #include "veriff/ine_registry.hpp"
 #include "veriff/json.hpp"
@@ -8,8 +10,8 @@
 namespace inereg::veriff {
 namespace {
 
-// The registry-check version the INE webhook reports (the webhook sample's).
-constexpr const char* kIneWebhookVersion = "1.0.0";
+// The registry-check version the registry webhooks report (the samples').
+constexpr const char* kRegistryWebhookVersion = "1.0.0";
 
 // The INE webhook's data.status for an answer.
 constexpr const char* kIneStatusValid = "La credencial es válida";
@@ -41,7 +43,7 @@ boost::json::object ine_webhook_body(const store::Session& session, const char* 
   body["attemptId"] = text_or_null(session.attempt_id);
   body["vendorData"] = string_or_null(session.vendor_data);
   body["endUserId"] = string_or_null(session.end_user_id);
-  body["version"] = kIneWebhookVersion;
+  body["version"] = kRegistryWebhookVersion;
   body["time"] = util::format_iso8601_ms(result.checked_at);
   body["data"] = std::move(data);
   return body;
@@ -61,8 +63,8 @@ std::string event_webhook(const store::Session& session, SessionEvent event) {
   return to_json(body);
 }
 
-std::string decision_webhook(const store::Session& session) {
-  return to_json(decision_body(session));
+std::string decision_webhook(const store::Session& session, const store::SessionCheckResults& results) {
+  return to_json(decision_body(session, results));
 }
 
 std::string ine_webhook(const store::Session& session, const store::IneResult& result) {
@@ -72,6 +74,37 @@ std::string ine_webhook(const store::Session& session, const store::IneResult& r
 std::string ine_verdict_changed_webhook(const store::Session& session, const store::IneResult& previous,
                                         const store::IneResult& current) {
   return to_json(ine_webhook_body(session, kIneVerdictChangedEvent, current, &previous));
+}
+
+std::string curp_webhook(const store::Session& session, const store::CurpResult& result) {
+  boost::json::object data;
+  data["attemptId"] = text_or_null(session.attempt_id);
+  data["name"] = "curp_registry";
+  data["status"] = result.status == ine::kCurpNotFound ? "not_found" : "found";
+  data["code"] = 200;
+  data["details"] = curp_details(result, session.credential.curp);
+  boost::json::object body;
+  body["type"] = "curp_registry";
+  body["id"] = session.id;
+  body["vendorData"] = string_or_null(session.vendor_data);
+  body["endUserId"] = string_or_null(session.end_user_id);
+  body["version"] = kRegistryWebhookVersion;
+  body["data"] = std::move(data);
+  return to_json(body);
+}
+
+std::string combined_webhook(const store::Session& session, const store::SessionCheckResults& results) {
+  boost::json::object body;
+  body["eventType"] = "combined-ine-curp-registry";
+  body["sessionId"] = session.id;
+  body["attemptId"] = text_or_null(session.attempt_id);
+  body["vendorData"] = string_or_null(session.vendor_data);
+  body["endUserId"] = string_or_null(session.end_user_id);
+  body["version"] = kRegistryWebhookVersion;
+  body["time"] = session.decided_at ? boost::json::value(util::format_iso8601_ms(*session.decided_at).c_str())
+                                    : boost::json::value(nullptr);
+  body["data"] = boost::json::object{{"details", combined_parts(results, session.credential.curp)}};
+  return to_json(body);
 }
 
 }  // namespace inereg::veriff

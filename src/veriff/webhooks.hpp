@@ -20,7 +20,7 @@ std::string event_webhook(const store::Session& session, SessionEvent event);
 
 // {"status":"success","verification":{…},"technicalData":{…}}: the decision webhook,
 // the same object GET /v1/sessions/{id}/decision answers.
-std::string decision_webhook(const store::Session& session);
+std::string decision_webhook(const store::Session& session, const store::SessionCheckResults& results);
 
 // {"eventType":"ine_registry","sessionId","attemptId","vendorData","endUserId","version",
 // "time","data":{"status","code","details"}}: the INE webhook. `data.status` is a
@@ -38,5 +38,17 @@ inline constexpr const char* kIneVerdictChangedEvent = "inereg.ine_registry.verd
 // each in the GET …/decision/ine-registry shape (which keeps answering the original).
 std::string ine_verdict_changed_webhook(const store::Session& session, const store::IneResult& previous,
                                         const store::IneResult& current);
+
+// {"type":"curp_registry","id","vendorData","endUserId","version","data":{"attemptId",
+// "name":"curp_registry","status":"found"|"not_found","code":200,"details"}}: the CURP
+// webhook (veriff-api.md §5.4); `details` is the GET …/decision/curp-registry body plus
+// "description". "not_found": RENAPO has no record of the CURP (statusCurp null).
+std::string curp_webhook(const store::Session& session, const store::CurpResult& result);
+
+// {"eventType":"combined-ine-curp-registry","sessionId","attemptId","vendorData",
+// "endUserId","version","time","data":{"details":{"ine","curp"}}}: the INE+CURP webhook,
+// sent once the combined result is complete (the session is decided then: `time` is
+// its decision time); `details` is the GET …/combined-ine-curp-registry body's `data`.
+std::string combined_webhook(const store::Session& session, const store::SessionCheckResults& results);
 
 }  // namespace inereg::veriff

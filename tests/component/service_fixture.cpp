@@ -54,6 +54,14 @@ RunningService::RunningService(const ServiceOptions& options) {
   config.metrics.enabled = options.metrics_enabled;
   config.metrics.token = options.metrics_token;
   config.page = options.page;
+  if (options.curp_url) {
+    config.registry.curp_kind = "http";
+    config.registry.curp_url = *options.curp_url;
+    config.registry.upstream.max_attempts = 1;
+    config.registry.upstream.lookup_timeout_ms = 2'000;
+    config.checks.retry_base_ms = 100;  // a test outlives a few retries of the unavailable source
+    config.checks.retry_max_ms = 400;
+  }
   service_ = std::make_unique<app::Service>(std::move(config), /*handle_signals=*/false);
 
   std::promise<void> finished;
@@ -136,6 +144,16 @@ HttpReply ApiClient::submit(const std::string& id) const {
 
 HttpReply ApiClient::ine_registry(const std::string& id, std::string_view query, Signing signing) const {
   return signed_request("GET", "/v1/sessions/" + id + "/decision/ine-registry" + std::string(query), "", id, signing);
+}
+
+HttpReply ApiClient::curp_registry(const std::string& id, std::string_view query) const {
+  return signed_request("GET", "/v1/sessions/" + id + "/decision/curp-registry" + std::string(query), "", id,
+                        Signing::kHmac);
+}
+
+HttpReply ApiClient::combined_registry(const std::string& id, std::string_view query) const {
+  return signed_request("GET", "/v1/sessions/" + id + "/decision/combined-ine-curp-registry" + std::string(query), "",
+                        id, Signing::kHmac);
 }
 
 HttpReply ApiClient::decision(const std::string& id) const {
@@ -231,6 +249,9 @@ ApiClient ComponentTest::new_client(std::string_view name) {
 std::string ine_body(const ine::Credential& credential, std::optional<std::string> vendor_data) {
   boost::json::object person{{"firstName", "JUAN"}, {"lastName", "PEREZ"}, {"ineIdentifier", credential.citizen_id}};
   boost::json::object document{{"number", credential.cic}, {"country", "MX"}, {"type", "ID_CARD"}};
+  if (!credential.curp.empty()) {
+    person["idNumber"] = credential.curp;
+  }
   boost::json::object verification{{"person", person}, {"document", document}};
   if (vendor_data) {
     verification["vendorData"] = *vendor_data;

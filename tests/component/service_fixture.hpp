@@ -57,6 +57,9 @@ struct ServiceOptions {
   std::optional<std::size_t> media_max_upload_bytes;        // unset: the config default
   std::optional<std::int64_t> media_max_files_per_session;  // unset: the config default
   api::PageOptions page;                                    // the verification page
+  // The CURP source as an HTTP upstream at this URL (registry.curp_kind = http, one
+  // attempt per lookup); unset: the local RENAPO snapshot.
+  std::optional<std::string> curp_url;
 };
 
 inline constexpr std::string_view kPublicUrl = "https://verify.inereg.test";
@@ -106,6 +109,8 @@ class ApiClient {
   HttpReply submit(const std::string& id) const;
   HttpReply ine_registry(const std::string& id, std::string_view query = "?version=v1",
                          Signing signing = Signing::kHmac) const;
+  HttpReply curp_registry(const std::string& id, std::string_view query = "?version=v1") const;
+  HttpReply combined_registry(const std::string& id, std::string_view query = "?version=v1") const;
   HttpReply decision(const std::string& id) const;
   HttpReply person(const std::string& id) const;
   HttpReply delete_session(const std::string& id) const;
@@ -166,7 +171,8 @@ class PendingChecksTest : public ComponentTest {
 
 // Request bodies --------------------------------------------------------------------
 
-// A Mexican INE create body for an E-H model credential (CIC + identificador).
+// A Mexican INE create body for an E-H model credential (CIC + identificador), with
+// person.idNumber when the credential has a CURP.
 std::string ine_body(const ine::Credential& credential, std::optional<std::string> vendor_data = std::nullopt);
 inline constexpr std::string_view kSubmitBody = R"({"verification":{"status":"submitted"}})";
 

@@ -23,7 +23,7 @@ constexpr TimeMs kLease = 1'000;
 
 class DocumentReadingStoreTest : public BackendStoreTest {
  protected:
-  void SetUp() override { open_store(WebhookUrls{"https://hooks.example/decision", "", ""}); }
+  void SetUp() override { open_store(WebhookUrls{"https://hooks.example/decision", "", "", "", ""}); }
 
   // An INE session with no typed data (or with `typed`), and (optionally) one upload
   // in `context`.

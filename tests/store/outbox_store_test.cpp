@@ -78,8 +78,8 @@ class OutboxStoreTest : public BackendStoreTest {
   static boost::json::object parse(const std::string& body) { return boost::json::parse(body).as_object(); }
 
   registry::SyntheticRegistry synthetic_{7};
-  const WebhookUrls urls_{"https://hooks.example/decision", "https://hooks.example/events",
-                          "https://hooks.example/ine"};
+  const WebhookUrls urls_{"https://hooks.example/decision", "https://hooks.example/events", "https://hooks.example/ine",
+                          "", ""};
 };
 
 TEST_P(OutboxStoreTest, CompleteChecksQueuesIneAndDecisionWebhooksInItsTransaction) {
@@ -155,7 +155,7 @@ TEST_P(OutboxStoreTest, AFailingComposerRollsTheChangeBack) {
 }
 
 TEST_P(OutboxStoreTest, OnlyConfiguredUrlsAreQueuedAndTheUrlIsSnapshotted) {
-  ASSERT_TRUE(store_->set_integration_webhooks("i1", WebhookUrls{"https://hooks.example/decision", "", ""}));
+  ASSERT_TRUE(store_->set_integration_webhooks("i1", WebhookUrls{"https://hooks.example/decision", "", "", "", ""}));
   add_session("s1", kT0, /*lookup_data=*/false);
   ASSERT_EQ(sessions_->start("s1", "a1", kT0), sessions::StartOutcome::kStarted);  // no event URL: nothing
   ASSERT_EQ(sessions_->submit("s1", "ignored", kT0 + 1).outcome, sessions::SubmitResult::Outcome::kSubmitted);
@@ -163,7 +163,7 @@ TEST_P(OutboxStoreTest, OnlyConfiguredUrlsAreQueuedAndTheUrlIsSnapshotted) {
   ASSERT_EQ(all.size(), 1U);
   EXPECT_EQ(all[0].kind, WebhookKind::kDecision);
   // Changing the URL later does not redirect a queued delivery.
-  ASSERT_TRUE(store_->set_integration_webhooks("i1", WebhookUrls{"https://elsewhere.example/d", "", ""}));
+  ASSERT_TRUE(store_->set_integration_webhooks("i1", WebhookUrls{"https://elsewhere.example/d", "", "", "", ""}));
   EXPECT_EQ(deliveries_of("s1")[0].url, "https://hooks.example/decision");
   // The attempt id given at start is kept by submit.
   EXPECT_EQ(store_->find_session("s1")->attempt_id, "a1");
@@ -354,7 +354,7 @@ TEST_P(OutboxStoreTest, RedeliverQueuesACopyToTheCurrentUrl) {
   ASSERT_EQ(claimed.size(), 1U);
   ASSERT_TRUE(store_->record_webhook_attempt(claimed[0].id, "d", WebhookAttempt{kT0, 200, "", 1},
                                              DeliveryState::kDelivered, kT0));
-  ASSERT_TRUE(store_->set_integration_webhooks("i1", WebhookUrls{"", "https://new.example/events", ""}));
+  ASSERT_TRUE(store_->set_integration_webhooks("i1", WebhookUrls{"", "https://new.example/events", "", "", ""}));
   const auto result = sessions_->redeliver(claimed[0].id, kT0 + 100);
   ASSERT_EQ(result.outcome, sessions::RedeliverResult::Outcome::kQueued);
   auto copy = store_->claim_webhook_deliveries("d", kT0 + 100, kLease, 10);

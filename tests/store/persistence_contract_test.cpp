@@ -21,7 +21,7 @@ constexpr TimeMs kT0 = kStoreTestT0;
 
 class PersistenceContractTest : public BackendStoreTest {
  protected:
-  void SetUp() override { open_store(WebhookUrls{"https://hooks.example/d", "", ""}); }
+  void SetUp() override { open_store(WebhookUrls{"https://hooks.example/d", "", "", "", ""}); }
 
   void insert(const std::string& id, const std::string& status, TimeMs created_at = kT0) {
     Session s;

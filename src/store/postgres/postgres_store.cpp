@@ -530,7 +530,7 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     if (results.empty()) {
       return;
     }
-    ArrayLiteral ids, active, states, situations, checked, sources, answers;
+    ArrayLiteral ids, active, states, situations, checked, sources, answers, codes, answered, snapshots;
     for (const auto& [session_id, result, sealed_answer] : results) {
       ids.add(session_id);
       active.add(result.active);
@@ -539,6 +539,9 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
       checked.add(result.checked_at);
       sources.add(result.source);
       answers.add(sealed_answer);
+      codes.add(result.message_code);
+      answered.add(result.answered_at);
+      snapshots.add(result.snapshot_at);
     }
     c_.run(sql::kInsertIneResults, Params()
                                        .add(ids.str())
@@ -547,7 +550,10 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
                                        .add(situations.str())
                                        .add(checked.str())
                                        .add(sources.str())
-                                       .add(answers.str()));
+                                       .add(answers.str())
+                                       .add(codes.str())
+                                       .add(answered.str())
+                                       .add(snapshots.str()));
   }
 
   std::vector<std::string> find_recheck_candidates(const RecheckSelection& which) override {
@@ -672,6 +678,47 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
 
   void set_recheck_pace(std::int64_t state_us) override { c_.run(sql::kUpdateRecheckPace, Params().add(state_us)); }
 
+  void insert_curp_results(std::span<const SessionCurpResult> results) override {
+    if (results.empty()) {
+      return;
+    }
+    ArrayLiteral ids, statuses, checked, sources, codes, answered, snapshots;
+    for (const auto& [session_id, result] : results) {
+      ids.add(session_id);
+      statuses.add(result.status);
+      checked.add(result.checked_at);
+      sources.add(result.source);
+      codes.add(result.message_code);
+      answered.add(result.answered_at);
+      snapshots.add(result.snapshot_at);
+    }
+    c_.run(sql::kInsertCurpResults, Params()
+                                        .add(ids.str())
+                                        .add(statuses.str())
+                                        .add(checked.str())
+                                        .add(sources.str())
+                                        .add(codes.str())
+                                        .add(answered.str())
+                                        .add(snapshots.str()));
+  }
+
+  std::vector<SessionCheckResults> find_check_results(std::span<const std::string> ids) override {
+    if (ids.empty()) {
+      return {};
+    }
+    ArrayLiteral array;
+    for (const auto& id : ids) {
+      array.add(id);
+    }
+    const Result rows = c_.run(sql::kSelectCheckResults, Params().add(array.str()));
+    std::vector<SessionCheckResults> found;
+    found.reserve(static_cast<std::size_t>(rows.rows()));
+    for (int row = 0; row < rows.rows(); ++row) {
+      found.push_back(rows::session_check_results(Row(rows, row)));
+    }
+    return found;
+  }
+
   bool lock_integration(std::string_view integration_id) override {
     return c_.run(sql::kLockIntegration, Params().add(integration_id)).rows() > 0;
   }
@@ -681,7 +728,7 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     if (row.rows() == 0) {
       return {};
     }
-    return WebhookUrls{row.text(0, 0), row.text(0, 1), row.text(0, 2)};
+    return WebhookUrls{row.text(0, 0), row.text(0, 1), row.text(0, 2), row.text(0, 3), row.text(0, 4)};
   }
 
   void prune_session_deletions(std::string_view integration_id, TimeMs at_or_before) override {
@@ -875,7 +922,8 @@ class PostgresStore final : public Store {
                                           .add(s.credential.elector_key)
                                           .add(s.credential.emission_number)
                                           .add(s.credential.curp)
-                                          .add(s.created_at));
+                                          .add(s.created_at)
+                                          .add(registry_checks_name(s.registry_checks)));
   }
 
   std::optional<Session> find_session(std::string_view session_id) override {
@@ -889,7 +937,7 @@ class PostgresStore final : public Store {
     if (row.rows() == 0) {
       return std::nullopt;
     }
-    IneAnswer answer{row.text(0, 0), row.text(0, 1), std::nullopt};
+    IneAnswer answer{row.text(0, 0), row.text(0, 1), std::nullopt, rows::registry_checks(row.text(0, 7))};
     if (!row.is_null(0, 2)) {
       answer.result = IneResult{row.boolean(0, 2), row.text(0, 3), static_cast<int>(row.integer(0, 4)),
                                 row.integer(0, 5), row.text(0, 6)};
@@ -904,6 +952,36 @@ class PostgresStore final : public Store {
       return std::nullopt;
     }
     return RegistryAnswer{row.text(0, 0), row.text(0, 1), row.integer(0, 2)};
+  }
+
+  std::optional<CheckAnswer> find_check_answer(std::string_view session_id) override {
+    auto lease = acquire();
+    const Result row = (*lease).run(sql::kSelectCheckAnswer, Params().add(session_id));
+    if (row.rows() == 0) {
+      return std::nullopt;
+    }
+    return rows::check_answer(Row(row, 0));
+  }
+
+  void set_snapshot_date(std::string_view snapshot, TimeMs imported_at) override {
+    auto lease = acquire();
+    (*lease).run(sql::kUpsertSnapshotDate, Params().add(snapshot).add(imported_at));
+  }
+
+  std::optional<TimeMs> find_snapshot_date(std::string_view snapshot) override {
+    auto lease = acquire();
+    const Result row = (*lease).run(sql::kSelectSnapshotDate, Params().add(snapshot));
+    if (row.rows() == 0) {
+      return std::nullopt;
+    }
+    return row.integer(0, 0);
+  }
+
+  bool set_integration_registry_checks(std::string_view integration_id, RegistryChecks checks) override {
+    auto lease = acquire();
+    return (*lease)
+               .run(sql::kSetIntegrationRegistryChecks, Params().add(registry_checks_name(checks)).add(integration_id))
+               .affected() == 1;
   }
 
   std::int64_t pending_check_count() override {
@@ -927,6 +1005,7 @@ class PostgresStore final : public Store {
       check.attempts = static_cast<int>(rows.integer(row, 1));
       check.credential = rows::credential(Row(rows, row), 2);
       check.read_document = rows.boolean(row, 8);
+      rows::due_checks(Row(rows, row), 9, check);
       claimed.push_back(std::move(check));
     }
     return claimed;
@@ -992,11 +1071,61 @@ class PostgresStore final : public Store {
     return (*lease).run(sql::kCountRegistryEntries).integer(0, 0);
   }
 
+  void upsert_curp_registry_entries(std::span<const CurpRegistryEntry> entries) override {
+    if (entries.empty()) {
+      return;
+    }
+    // As upsert_registry_entries: the last occurrence of each key wins.
+    std::vector<CurpRegistryEntry> unique;
+    {
+      std::unordered_set<std::string_view> seen;
+      seen.reserve(entries.size());
+      for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+        if (seen.insert(it->curp_hash).second) {
+          unique.push_back(*it);
+        }
+      }
+    }
+    auto lease = acquire();
+    Connection& c = *lease;
+    ScopedTransaction<Connection> tx(c, sql::kBegin);
+    for (std::size_t first = 0; first < unique.size(); first += kRegistryBatchRows) {
+      const auto batch = std::span<const CurpRegistryEntry>(unique).subspan(
+          first, std::min(kRegistryBatchRows, unique.size() - first));
+      ArrayLiteral hashes, statuses;
+      for (const auto& entry : batch) {
+        hashes.add(entry.curp_hash);
+        statuses.add(entry.status);
+      }
+      c.run(sql::kUpsertCurpRegistryEntries, Params().add(hashes.str()).add(statuses.str()));
+    }
+    tx.commit();
+  }
+
+  std::optional<int> find_curp_registry_status(std::string_view curp_hash) override {
+    auto lease = acquire();
+    const Result row = (*lease).run(sql::kSelectCurpRegistryStatus, Params().add(curp_hash));
+    if (row.rows() == 0) {
+      return std::nullopt;
+    }
+    return static_cast<int>(row.integer(0, 0));
+  }
+
+  std::int64_t curp_registry_entry_count() override {
+    auto lease = acquire();
+    return (*lease).run(sql::kCountCurpRegistryEntries).integer(0, 0);
+  }
+
   bool set_integration_webhooks(std::string_view integration_id, const WebhookUrls& urls) override {
     auto lease = acquire();
     return (*lease)
-               .run(sql::kSetIntegrationWebhooks,
-                    Params().add(urls.decision).add(urls.event).add(urls.ine).add(integration_id))
+               .run(sql::kSetIntegrationWebhooks, Params()
+                                                      .add(urls.decision)
+                                                      .add(urls.event)
+                                                      .add(urls.ine)
+                                                      .add(urls.curp)
+                                                      .add(urls.ine_curp)
+                                                      .add(integration_id))
                .affected() == 1;
   }
 
@@ -1013,7 +1142,7 @@ class PostgresStore final : public Store {
     if (row.rows() == 0) {
       return std::nullopt;
     }
-    return WebhookUrls{row.text(0, 0), row.text(0, 1), row.text(0, 2)};
+    return WebhookUrls{row.text(0, 0), row.text(0, 1), row.text(0, 2), row.text(0, 3), row.text(0, 4)};
   }
 
   std::vector<ClaimedDelivery> claim_webhook_deliveries(std::string_view owner, TimeMs now, TimeMs lease_ms,

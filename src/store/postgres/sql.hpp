@@ -197,6 +197,38 @@ CREATE TABLE page_tries (
   unreadable_photos  INTEGER NOT NULL
 );
 )sql"},
+    // CURP checks (issue 16): which checks an integration's sessions get, the CURP and
+    // INE+CURP webhook URLs, CURP results, and the local RENAPO snapshot, keyed by the
+    // CURP's keyed hash (HMAC-SHA256 under a key derived from the master key), never the
+    // CURP itself. With each result, what the decision payload reports of its answer
+    // (the vendor's message code, the upstream's answer time or the snapshot's date), and
+    // each local snapshot's import date.
+    Migration{11, R"sql(
+ALTER TABLE integrations ADD COLUMN registry_checks TEXT NOT NULL DEFAULT 'ine';
+ALTER TABLE integrations ADD COLUMN curp_webhook_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE integrations ADD COLUMN ine_curp_webhook_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN registry_checks TEXT NOT NULL DEFAULT 'ine';
+CREATE TABLE curp_results (
+  session_id  TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+  status        INTEGER NOT NULL,          -- ine::CurpStatus id; 0 = not found (statusCurp null)
+  checked_at    BIGINT NOT NULL,
+  source        TEXT NOT NULL DEFAULT '',
+  message_code  INTEGER,
+  answered_at   BIGINT,
+  snapshot_at   BIGINT
+);
+ALTER TABLE ine_results ADD COLUMN message_code INTEGER;
+ALTER TABLE ine_results ADD COLUMN answered_at BIGINT;
+ALTER TABLE ine_results ADD COLUMN snapshot_at BIGINT;
+CREATE TABLE registry_snapshots (
+  name         TEXT PRIMARY KEY,          -- store::kIneSnapshot, kCurpSnapshot
+  imported_at  BIGINT NOT NULL
+);
+CREATE TABLE curp_registry_entries (
+  curp_hash  TEXT PRIMARY KEY,
+  status     INTEGER NOT NULL
+);
+)sql"},
     // The cluster's re-check pace (checks::RecheckPace): one row holding the token
     // bucket's state, locked by the transaction that claims re-checks, so that every node
     // on the database starts re-checks from the same bucket.
@@ -232,11 +264,14 @@ inline constexpr std::string_view kInsertIntegration =
 inline constexpr std::string_view kInsertSecret =
     "INSERT INTO integration_secrets(integration_id, sealed_secret, created_at) VALUES ($1, $2, $3) RETURNING id";
 inline constexpr std::string_view kSelectIntegrationByApiKey =
-    "SELECT id, name, api_key, active, created_at, recheck_interval_ms FROM integrations WHERE api_key = $1";
+    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks FROM integrations WHERE "
+    "api_key = $1";
 inline constexpr std::string_view kSelectIntegrationById =
-    "SELECT id, name, api_key, active, created_at, recheck_interval_ms FROM integrations WHERE id = $1";
+    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks FROM integrations WHERE id = "
+    "$1";
 inline constexpr std::string_view kSelectIntegrations =
-    "SELECT id, name, api_key, active, created_at, recheck_interval_ms FROM integrations ORDER BY created_at, id";
+    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks FROM integrations ORDER BY "
+    "created_at, id";
 inline constexpr std::string_view kSelectActiveSecrets =
     "SELECT id, sealed_secret, created_at FROM integration_secrets "
     "WHERE integration_id = $1 AND revoked_at IS NULL ORDER BY id DESC";
@@ -244,6 +279,8 @@ inline constexpr std::string_view kRevokeOlderSecrets =
     "UPDATE integration_secrets SET revoked_at = $1 WHERE integration_id = $2 AND revoked_at IS NULL "
     "AND id < (SELECT MAX(id) FROM integration_secrets WHERE integration_id = $2 AND revoked_at IS NULL)";
 inline constexpr std::string_view kSetIntegrationActive = "UPDATE integrations SET active = $1 WHERE id = $2";
+inline constexpr std::string_view kSetIntegrationRegistryChecks =
+    "UPDATE integrations SET registry_checks = $1 WHERE id = $2";
 inline constexpr std::string_view kSelectCorsOrigins =
     "SELECT origin FROM integration_cors_origins WHERE integration_id = $1 ORDER BY origin";
 inline constexpr std::string_view kDeleteCorsOrigins = "DELETE FROM integration_cors_origins WHERE integration_id = $1";
@@ -258,12 +295,12 @@ inline constexpr std::string_view kLockIntegration = "SELECT 1 FROM integrations
 
 inline constexpr std::string_view kInsertSession =
     "INSERT INTO sessions(id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, "
-    "document_json, ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+    "document_json, ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, "
+    "registry_checks) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
 inline constexpr std::string_view kSelectSession =
     "SELECT id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json, "
     "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at, "
-    "decision_reason FROM sessions WHERE id = $1";
+    "decision_reason, registry_checks FROM sessions WHERE id = $1";
 // The session workflow's lock: FOR NO KEY UPDATE conflicts with another transaction's
 // lock of the same session (an upload, a submit, a start, on any node: they take
 // turns, and the later one reads what the earlier committed) but not with the
@@ -271,11 +308,11 @@ inline constexpr std::string_view kSelectSession =
 inline constexpr std::string_view kLockSession =
     "SELECT id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json, "
     "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at, "
-    "decision_reason FROM sessions WHERE id = $1 FOR NO KEY UPDATE";
+    "decision_reason, registry_checks FROM sessions WHERE id = $1 FOR NO KEY UPDATE";
 inline constexpr std::string_view kSelectSessions =
     "SELECT id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json, "
     "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at, "
-    "decision_reason FROM sessions WHERE id = ANY($1::text[])";
+    "decision_reason, registry_checks FROM sessions WHERE id = ANY($1::text[])";
 // The expiry sweep's candidates, through the partial index sessions_undecided_by_created.
 // SKIP LOCKED: nodes sweeping at once split the work instead of queueing on row locks;
 // a session submitted meanwhile fails the re-checked condition and is left alone.
@@ -283,7 +320,8 @@ inline constexpr std::string_view kSelectSessions =
 inline constexpr std::string_view kLockSessionsCreatedBefore =
     "SELECT id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json, "
     "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at, "
-    "decision_reason FROM sessions WHERE submitted_at IS NULL AND decided_at IS NULL AND status IN ($1, $2) "
+    "decision_reason, registry_checks FROM sessions WHERE submitted_at IS NULL AND decided_at IS NULL AND status IN "
+    "($1, $2) "
     "AND created_at <= $3 ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED";
 // The session workflow's compare-and-set, a batch per statement: each row's lifecycle
 // columns, only while its status is still the expected one. A row another transaction
@@ -308,16 +346,51 @@ inline constexpr std::string_view kInsertSessionDeletion =
     "INSERT INTO session_deletions(integration_id, deleted_at) VALUES ($1, $2)";
 
 inline constexpr std::string_view kSelectIneAnswer =
-    "SELECT s.integration_id, s.status, r.active, r.document_state, r.situation, r.checked_at, r.source "
+    "SELECT s.integration_id, s.status, r.active, r.document_state, r.situation, r.checked_at, r.source, "
+    "s.registry_checks "
     "FROM sessions s LEFT JOIN ine_results r ON r.session_id = s.id WHERE s.id = $1";
 // $1 session ids, $2 active, $3 document states, $4 situations, $5 checked at, $6 sources,
-// $7 sealed answers.
+// $7 sealed answers, $8 message codes, $9 answered at, $10 snapshot dates.
 inline constexpr std::string_view kInsertIneResults =
-    "INSERT INTO ine_results(session_id, active, document_state, situation, checked_at, source, sealed_answer) "
+    "INSERT INTO ine_results(session_id, active, document_state, situation, checked_at, source, sealed_answer, "
+    "message_code, answered_at, snapshot_at) "
     "SELECT * FROM unnest($1::text[], $2::boolean[], $3::text[], $4::integer[], $5::bigint[], $6::text[], "
-    "$7::text[])";
+    "$7::text[], $8::integer[], $9::bigint[], $10::bigint[])";
 inline constexpr std::string_view kSelectRegistryAnswer =
     "SELECT source, sealed_answer, checked_at FROM ine_results WHERE session_id = $1";
+
+// CURP checks (migration 11). The results' columns as rows::check_results reads them.
+inline constexpr std::string_view kSelectCheckAnswer =
+    "SELECT s.integration_id, s.status, s.registry_checks, s.curp, "
+    "r.active::int, r.document_state, r.situation, r.checked_at, r.source, r.message_code, r.answered_at, "
+    "r.snapshot_at, "
+    "c.status, c.checked_at, c.source, c.message_code, c.answered_at, c.snapshot_at FROM sessions s LEFT JOIN "
+    "ine_results r ON r.session_id = s.id "
+    "LEFT JOIN curp_results c ON c.session_id = s.id WHERE s.id = $1";
+inline constexpr std::string_view kSelectCheckResults =
+    "SELECT s.id, "
+    "r.active::int, r.document_state, r.situation, r.checked_at, r.source, r.message_code, r.answered_at, "
+    "r.snapshot_at, "
+    "c.status, c.checked_at, c.source, c.message_code, c.answered_at, c.snapshot_at FROM sessions s "
+    "LEFT JOIN ine_results r ON r.session_id = s.id LEFT JOIN curp_results c ON c.session_id = s.id "
+    "WHERE s.id = ANY($1::text[])";
+// $1 session ids, $2 statuses, $3 checked at, $4 sources, $5 message codes, $6 answered at,
+// $7 snapshot dates.
+inline constexpr std::string_view kInsertCurpResults =
+    "INSERT INTO curp_results(session_id, status, checked_at, source, message_code, answered_at, snapshot_at) "
+    "SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[], $4::text[], $5::integer[], $6::bigint[], "
+    "$7::bigint[])";
+inline constexpr std::string_view kUpsertSnapshotDate =
+    "INSERT INTO registry_snapshots(name, imported_at) VALUES ($1, $2) "
+    "ON CONFLICT (name) DO UPDATE SET imported_at = excluded.imported_at";
+inline constexpr std::string_view kSelectSnapshotDate = "SELECT imported_at FROM registry_snapshots WHERE name = $1";
+// Keys must be unique within a batch, as for kUpsertRegistryEntries.
+inline constexpr std::string_view kUpsertCurpRegistryEntries =
+    "INSERT INTO curp_registry_entries(curp_hash, status) SELECT * FROM unnest($1::text[], $2::integer[]) "
+    "ON CONFLICT (curp_hash) DO UPDATE SET status = excluded.status";
+inline constexpr std::string_view kSelectCurpRegistryStatus =
+    "SELECT status FROM curp_registry_entries WHERE curp_hash = $1";
+inline constexpr std::string_view kCountCurpRegistryEntries = "SELECT COUNT(*) FROM curp_registry_entries";
 
 inline constexpr std::string_view kInsertCheckJob =
     "INSERT INTO check_jobs(session_id, state, next_run_at, read_document) VALUES ($1, 'pending', $2, $3)";
@@ -334,7 +407,8 @@ inline constexpr std::string_view kClaimChecks =
     "UPDATE check_jobs j SET lease_owner = $1, lease_until = $2, attempts = j.attempts + 1 "
     "FROM due, sessions s WHERE j.session_id = due.session_id AND s.id = j.session_id "
     "RETURNING j.session_id, j.attempts, s.cic, s.citizen_id, s.ocr, s.elector_key, s.emission_number, s.curp, "
-    "j.read_document";
+    "j.read_document, s.registry_checks, EXISTS (SELECT 1 FROM ine_results r WHERE r.session_id = j.session_id), "
+    "EXISTS (SELECT 1 FROM curp_results c WHERE c.session_id = j.session_id)";
 // A concurrent finisher of the same row waits for the row lock, then re-checks the
 // guard and finds the job done. $1 session ids, $2 attempts, $3 owner.
 inline constexpr std::string_view kFinishClaimedChecks =
@@ -361,9 +435,11 @@ inline constexpr std::string_view kCountRegistryEntries = "SELECT COUNT(*) FROM 
 
 // Session lifecycle and the webhook outbox (migration 2).
 inline constexpr std::string_view kSetIntegrationWebhooks =
-    "UPDATE integrations SET decision_webhook_url = $1, event_webhook_url = $2, ine_webhook_url = $3 WHERE id = $4";
+    "UPDATE integrations SET decision_webhook_url = $1, event_webhook_url = $2, ine_webhook_url = $3, "
+    "curp_webhook_url = $4, ine_curp_webhook_url = $5 WHERE id = $6";
 inline constexpr std::string_view kSelectIntegrationWebhooks =
-    "SELECT decision_webhook_url, event_webhook_url, ine_webhook_url FROM integrations WHERE id = $1";
+    "SELECT decision_webhook_url, event_webhook_url, ine_webhook_url, curp_webhook_url, ine_curp_webhook_url "
+    "FROM integrations WHERE id = $1";
 // Queued in input order (WITH ORDINALITY ... ORDER BY), so identities follow it.
 // $1 integrations, $2 sessions, $3 kinds, $4 URLs, $5 bodies, $6 due and created at,
 // $7 the deliveries re-sent (or NULL).

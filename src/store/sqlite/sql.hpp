@@ -195,6 +195,38 @@ CREATE TABLE page_tries (
   unreadable_photos  INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    // CURP checks (issue 16): which checks an integration's sessions get, the CURP and
+    // INE+CURP webhook URLs, CURP results, and the local RENAPO snapshot, keyed by the
+    // CURP's keyed hash (HMAC-SHA256 under a key derived from the master key), never the
+    // CURP itself. With each result, what the decision payload reports of its answer
+    // (the vendor's message code, the upstream's answer time or the snapshot's date), and
+    // each local snapshot's import date.
+    Migration{11, R"sql(
+ALTER TABLE integrations ADD COLUMN registry_checks TEXT NOT NULL DEFAULT 'ine';
+ALTER TABLE integrations ADD COLUMN curp_webhook_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE integrations ADD COLUMN ine_curp_webhook_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN registry_checks TEXT NOT NULL DEFAULT 'ine';
+CREATE TABLE curp_results (
+  session_id  TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+  status        INTEGER NOT NULL,          -- ine::CurpStatus id; 0 = not found (statusCurp null)
+  checked_at    INTEGER NOT NULL,
+  source        TEXT NOT NULL DEFAULT '',
+  message_code  INTEGER,
+  answered_at   INTEGER,
+  snapshot_at   INTEGER
+);
+ALTER TABLE ine_results ADD COLUMN message_code INTEGER;
+ALTER TABLE ine_results ADD COLUMN answered_at INTEGER;
+ALTER TABLE ine_results ADD COLUMN snapshot_at INTEGER;
+CREATE TABLE registry_snapshots (
+  name         TEXT PRIMARY KEY,          -- store::kIneSnapshot, kCurpSnapshot
+  imported_at  INTEGER NOT NULL
+);
+CREATE TABLE curp_registry_entries (
+  curp_hash  TEXT PRIMARY KEY,
+  status     INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
     // The cluster's re-check pace (checks::RecheckPace): one row holding the token
     // bucket's state, taken in the transaction that claims re-checks, so that every node
     // on the database starts re-checks from the same bucket.
@@ -227,11 +259,13 @@ inline constexpr std::string_view kInsertIntegration =
 inline constexpr std::string_view kInsertSecret =
     "INSERT INTO integration_secrets(integration_id, sealed_secret, created_at) VALUES (?, ?, ?)";
 inline constexpr std::string_view kSelectIntegrationByApiKey =
-    "SELECT id, name, api_key, active, created_at, recheck_interval_ms FROM integrations WHERE api_key = ?";
+    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks FROM integrations WHERE "
+    "api_key = ?";
 inline constexpr std::string_view kSelectIntegrationById =
-    "SELECT id, name, api_key, active, created_at, recheck_interval_ms FROM integrations WHERE id = ?";
+    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks FROM integrations WHERE id = ?";
 inline constexpr std::string_view kSelectIntegrations =
-    "SELECT id, name, api_key, active, created_at, recheck_interval_ms FROM integrations ORDER BY created_at, id";
+    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks FROM integrations ORDER BY "
+    "created_at, id";
 inline constexpr std::string_view kSelectActiveSecrets =
     "SELECT id, sealed_secret, created_at FROM integration_secrets "
     "WHERE integration_id = ? AND revoked_at IS NULL ORDER BY id DESC";
@@ -239,6 +273,8 @@ inline constexpr std::string_view kRevokeOlderSecrets =
     "UPDATE integration_secrets SET revoked_at = ? WHERE integration_id = ? AND revoked_at IS NULL "
     "AND id < (SELECT MAX(id) FROM integration_secrets WHERE integration_id = ? AND revoked_at IS NULL)";
 inline constexpr std::string_view kSetIntegrationActive = "UPDATE integrations SET active = ? WHERE id = ?";
+inline constexpr std::string_view kSetIntegrationRegistryChecks =
+    "UPDATE integrations SET registry_checks = ? WHERE id = ?";
 inline constexpr std::string_view kSelectCorsOrigins =
     "SELECT origin FROM integration_cors_origins WHERE integration_id = ? ORDER BY origin";
 inline constexpr std::string_view kDeleteCorsOrigins = "DELETE FROM integration_cors_origins WHERE integration_id = ?";
@@ -251,12 +287,12 @@ inline constexpr std::string_view kIntegrationExists = "SELECT 1 FROM integratio
 
 inline constexpr std::string_view kInsertSession =
     "INSERT INTO sessions(id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, "
-    "document_json, ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "document_json, ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, "
+    "registry_checks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 inline constexpr std::string_view kSelectSession =
     "SELECT id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json, "
     "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at, "
-    "decision_reason FROM sessions WHERE id = ?";
+    "decision_reason, registry_checks FROM sessions WHERE id = ?";
 // The session workflow's compare-and-set: the lifecycle columns, only while the status
 // is still the expected one (the last parameter).
 inline constexpr std::string_view kUpdateSessionLifecycle =
@@ -266,7 +302,8 @@ inline constexpr std::string_view kUpdateSessionLifecycle =
 inline constexpr std::string_view kSelectSessionsCreatedBefore =
     "SELECT id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json, "
     "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at, "
-    "decision_reason FROM sessions WHERE submitted_at IS NULL AND decided_at IS NULL AND status IN (?, ?) "
+    "decision_reason, registry_checks FROM sessions WHERE submitted_at IS NULL AND decided_at IS NULL AND status IN "
+    "(?, ?) "
     "AND created_at <= ? ORDER BY created_at LIMIT ?";
 inline constexpr std::string_view kDeleteOwnedSession = "DELETE FROM sessions WHERE id = ? AND integration_id = ?";
 inline constexpr std::string_view kPruneSessionDeletions =
@@ -280,18 +317,49 @@ inline constexpr std::string_view kInsertSessionDeletion =
     "INSERT INTO session_deletions(integration_id, deleted_at) VALUES (?, ?)";
 
 inline constexpr std::string_view kSelectIneAnswer =
-    "SELECT s.integration_id, s.status, r.active, r.document_state, r.situation, r.checked_at, r.source "
+    "SELECT s.integration_id, s.status, r.active, r.document_state, r.situation, r.checked_at, r.source, "
+    "s.registry_checks "
     "FROM sessions s LEFT JOIN ine_results r ON r.session_id = s.id WHERE s.id = ?";
 inline constexpr std::string_view kInsertIneResult =
-    "INSERT INTO ine_results(session_id, active, document_state, situation, checked_at, source, sealed_answer) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+    "INSERT INTO ine_results(session_id, active, document_state, situation, checked_at, source, sealed_answer, "
+    "message_code, answered_at, snapshot_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 inline constexpr std::string_view kSelectRegistryAnswer =
     "SELECT source, sealed_answer, checked_at FROM ine_results WHERE session_id = ?";
 
+// CURP checks (migration 11). The results' columns as rows::check_results reads them.
+inline constexpr std::string_view kSelectCheckAnswer =
+    "SELECT s.integration_id, s.status, s.registry_checks, s.curp, "
+    "r.active, r.document_state, r.situation, r.checked_at, r.source, r.message_code, r.answered_at, r.snapshot_at, "
+    "c.status, c.checked_at, c.source, c.message_code, c.answered_at, c.snapshot_at FROM sessions s LEFT JOIN "
+    "ine_results r ON r.session_id = s.id "
+    "LEFT JOIN curp_results c ON c.session_id = s.id WHERE s.id = ?";
+inline constexpr std::string_view kSelectCheckResults =
+    "SELECT s.id, "
+    "r.active, r.document_state, r.situation, r.checked_at, r.source, r.message_code, r.answered_at, r.snapshot_at, "
+    "c.status, c.checked_at, c.source, c.message_code, c.answered_at, c.snapshot_at FROM sessions s "
+    "LEFT JOIN ine_results r ON r.session_id = s.id LEFT JOIN curp_results c ON c.session_id = s.id WHERE s.id = ?";
+inline constexpr std::string_view kInsertCurpResult =
+    "INSERT INTO curp_results(session_id, status, checked_at, source, message_code, answered_at, snapshot_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+inline constexpr std::string_view kUpsertSnapshotDate =
+    "INSERT INTO registry_snapshots(name, imported_at) VALUES (?, ?) "
+    "ON CONFLICT(name) DO UPDATE SET imported_at = excluded.imported_at";
+inline constexpr std::string_view kSelectSnapshotDate = "SELECT imported_at FROM registry_snapshots WHERE name = ?";
+inline constexpr std::string_view kUpsertCurpRegistryEntry =
+    "INSERT INTO curp_registry_entries(curp_hash, status) VALUES (?, ?) "
+    "ON CONFLICT(curp_hash) DO UPDATE SET status = excluded.status";
+inline constexpr std::string_view kSelectCurpRegistryStatus =
+    "SELECT status FROM curp_registry_entries WHERE curp_hash = ?";
+inline constexpr std::string_view kCountCurpRegistryEntries = "SELECT COUNT(*) FROM curp_registry_entries";
+
 inline constexpr std::string_view kInsertCheckJob =
     "INSERT INTO check_jobs(session_id, state, next_run_at, read_document) VALUES (?, 'pending', ?, ?)";
+// A claimed job's credential, the checks its session gets, and whether each already has
+// a result (a job retried after one of two checks answered asks only the other).
 inline constexpr std::string_view kSelectCheckCredential =
-    "SELECT cic, citizen_id, ocr, elector_key, emission_number, curp FROM sessions WHERE id = ?";
+    "SELECT cic, citizen_id, ocr, elector_key, emission_number, curp, registry_checks, "
+    "EXISTS (SELECT 1 FROM ine_results r WHERE r.session_id = sessions.id), "
+    "EXISTS (SELECT 1 FROM curp_results c WHERE c.session_id = sessions.id) FROM sessions WHERE id = ?";
 inline constexpr std::string_view kCountPendingChecks = "SELECT COUNT(*) FROM check_jobs WHERE state = 'pending'";
 
 // The check pipeline's batch forms. A claim is named by its owner and attempt count:
@@ -317,9 +385,11 @@ inline constexpr std::string_view kCountRegistryEntries = "SELECT COUNT(*) FROM 
 
 // Session lifecycle and the webhook outbox (migration 2).
 inline constexpr std::string_view kSetIntegrationWebhooks =
-    "UPDATE integrations SET decision_webhook_url = ?, event_webhook_url = ?, ine_webhook_url = ? WHERE id = ?";
+    "UPDATE integrations SET decision_webhook_url = ?, event_webhook_url = ?, ine_webhook_url = ?, "
+    "curp_webhook_url = ?, ine_curp_webhook_url = ? WHERE id = ?";
 inline constexpr std::string_view kSelectIntegrationWebhooks =
-    "SELECT decision_webhook_url, event_webhook_url, ine_webhook_url FROM integrations WHERE id = ?";
+    "SELECT decision_webhook_url, event_webhook_url, ine_webhook_url, curp_webhook_url, ine_curp_webhook_url "
+    "FROM integrations WHERE id = ?";
 inline constexpr std::string_view kInsertDelivery =
     "INSERT INTO webhook_deliveries(integration_id, session_id, kind, url, body, state, next_attempt_at, created_at, "
     "redelivery_of) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING id";

@@ -208,6 +208,9 @@ void load_credentials(Connection& c, std::vector<ClaimedCheck>& claimed) {
     credential.bind(check.session_id);
     if (credential.step()) {
       check.credential = rows::credential(credential, 0);
+      if (!check.recheck_id) {  // a re-check asks the INE check only
+        rows::due_checks(credential, 6, check);
+      }
     }
   }
 }
@@ -372,6 +375,9 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
           .bind(result.checked_at)
           .bind(result.source)
           .bind(sealed_answer)
+          .bind(result.message_code)
+          .bind(result.answered_at)
+          .bind(result.snapshot_at)
           .run();
     }
   }
@@ -476,6 +482,32 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     update.bind(state_us).run();
   }
 
+  void insert_curp_results(std::span<const SessionCurpResult> results) override {
+    for (const auto& [session_id, result] : results) {
+      Statement insert(c_, sql::kInsertCurpResult);
+      insert.bind(session_id)
+          .bind(result.status)
+          .bind(result.checked_at)
+          .bind(result.source)
+          .bind(result.message_code)
+          .bind(result.answered_at)
+          .bind(result.snapshot_at)
+          .run();
+    }
+  }
+
+  std::vector<SessionCheckResults> find_check_results(std::span<const std::string> ids) override {
+    std::vector<SessionCheckResults> found;
+    for (const auto& id : ids) {
+      Statement select(c_, sql::kSelectCheckResults);
+      select.bind(id);
+      if (select.step()) {
+        found.push_back(rows::session_check_results(select));
+      }
+    }
+    return found;
+  }
+
   bool lock_integration(std::string_view integration_id) override {
     Statement exists(c_, sql::kIntegrationExists);
     exists.bind(integration_id);
@@ -488,7 +520,7 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     if (!select.step()) {
       return {};
     }
-    return WebhookUrls{select.text(0), select.text(1), select.text(2)};
+    return WebhookUrls{select.text(0), select.text(1), select.text(2), select.text(3), select.text(4)};
   }
 
   void prune_session_deletions(std::string_view integration_id, TimeMs at_or_before) override {
@@ -699,6 +731,7 @@ class SqliteStore final : public Store {
         .bind(s.credential.emission_number)
         .bind(s.credential.curp)
         .bind(s.created_at)
+        .bind(registry_checks_name(s.registry_checks))
         .run();
   }
 
@@ -714,7 +747,7 @@ class SqliteStore final : public Store {
     if (!select.step()) {
       return std::nullopt;
     }
-    IneAnswer answer{select.text(0), select.text(1), std::nullopt};
+    IneAnswer answer{select.text(0), select.text(1), std::nullopt, rows::registry_checks(select.text(7))};
     if (select.optional_integer(2)) {
       answer.result = IneResult{select.integer(2) != 0, select.text(3), static_cast<int>(select.integer(4)),
                                 select.integer(5), select.text(6)};
@@ -730,6 +763,39 @@ class SqliteStore final : public Store {
       return std::nullopt;
     }
     return RegistryAnswer{select.text(0), select.text(1), select.integer(2)};
+  }
+
+  std::optional<CheckAnswer> find_check_answer(std::string_view session_id) override {
+    auto lease = pool_.acquire();
+    Statement select(*lease, sql::kSelectCheckAnswer);
+    select.bind(session_id);
+    if (!select.step()) {
+      return std::nullopt;
+    }
+    return rows::check_answer(select);
+  }
+
+  void set_snapshot_date(std::string_view snapshot, TimeMs imported_at) override {
+    auto lease = pool_.acquire();
+    Statement upsert(*lease, sql::kUpsertSnapshotDate);
+    upsert.bind(snapshot).bind(imported_at).run();
+  }
+
+  std::optional<TimeMs> find_snapshot_date(std::string_view snapshot) override {
+    auto lease = pool_.acquire();
+    Statement select(*lease, sql::kSelectSnapshotDate);
+    select.bind(snapshot);
+    if (!select.step()) {
+      return std::nullopt;
+    }
+    return select.integer(0);
+  }
+
+  bool set_integration_registry_checks(std::string_view integration_id, RegistryChecks checks) override {
+    auto lease = pool_.acquire();
+    Statement update(*lease, sql::kSetIntegrationRegistryChecks);
+    update.bind(registry_checks_name(checks)).bind(integration_id).run();
+    return (*lease).changes() == 1;
   }
 
   std::int64_t pending_check_count() override {
@@ -802,10 +868,43 @@ class SqliteStore final : public Store {
     return count.step() ? count.integer(0) : 0;
   }
 
+  void upsert_curp_registry_entries(std::span<const CurpRegistryEntry> entries) override {
+    auto lease = pool_.acquire();
+    Connection& c = *lease;
+    ScopedTransaction<Connection> tx(c, sql::kBeginImmediate);
+    for (const auto& entry : entries) {
+      Statement upsert(c, sql::kUpsertCurpRegistryEntry);
+      upsert.bind(entry.curp_hash).bind(entry.status).run();
+    }
+    tx.commit();
+  }
+
+  std::optional<int> find_curp_registry_status(std::string_view curp_hash) override {
+    auto lease = pool_.acquire();
+    Statement select(*lease, sql::kSelectCurpRegistryStatus);
+    select.bind(curp_hash);
+    if (!select.step()) {
+      return std::nullopt;
+    }
+    return static_cast<int>(select.integer(0));
+  }
+
+  std::int64_t curp_registry_entry_count() override {
+    auto lease = pool_.acquire();
+    Statement count(*lease, sql::kCountCurpRegistryEntries);
+    return count.step() ? count.integer(0) : 0;
+  }
+
   bool set_integration_webhooks(std::string_view integration_id, const WebhookUrls& urls) override {
     auto lease = pool_.acquire();
     Statement update(*lease, sql::kSetIntegrationWebhooks);
-    update.bind(urls.decision).bind(urls.event).bind(urls.ine).bind(integration_id).run();
+    update.bind(urls.decision)
+        .bind(urls.event)
+        .bind(urls.ine)
+        .bind(urls.curp)
+        .bind(urls.ine_curp)
+        .bind(integration_id)
+        .run();
     return (*lease).changes() == 1;
   }
 
@@ -823,7 +922,7 @@ class SqliteStore final : public Store {
     if (!select.step()) {
       return std::nullopt;
     }
-    return WebhookUrls{select.text(0), select.text(1), select.text(2)};
+    return WebhookUrls{select.text(0), select.text(1), select.text(2), select.text(3), select.text(4)};
   }
 
   std::vector<ClaimedDelivery> claim_webhook_deliveries(std::string_view owner, TimeMs now, TimeMs lease_ms,

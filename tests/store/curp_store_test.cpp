@@ -1,0 +1,128 @@
+// CURP checks (issue 16) on both backends: a session getting both checks, where one check
+// answers and the other does not — its result is recorded and sent, the job retried for
+// the missing check only, and the session decided (with the INE+CURP webhook) once both
+// have answered; a lost claim records nothing; the RENAPO snapshot and the integration's
+// checks setting. SQLite always; PostgreSQL when INEREG_TEST_POSTGRES_URL is set.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "backend_store_test.hpp"
+#include "ine/curp_status.hpp"
+
+namespace inereg::store {
+namespace {
+
+constexpr TimeMs kT0 = kStoreTestT0;
+constexpr TimeMs kLease = 1'000;
+constexpr std::string_view kCurp = "PEGJ850412HDFRRN06";  // ine-domain.md §3.5's synthetic example
+
+class CurpStoreTest : public BackendStoreTest {
+ protected:
+  void SetUp() override {
+    const std::string hook = "https://hooks.example/h";
+    open_store(WebhookUrls{hook, "", hook, hook, hook});
+  }
+
+  // A submitted session getting both checks, with INE lookup data and a CURP.
+  void add_submitted(const std::string& id) {
+    Session s;
+    s.id = id;
+    s.integration_id = "i1";
+    s.ine_document = true;
+    s.registry_checks = RegistryChecks::kBoth;
+    s.credential.cic = "187006412";
+    s.credential.citizen_id = "118903355";
+    s.credential.curp = std::string(kCurp);
+    s.created_at = kT0;
+    sessions_->create(s);
+    ASSERT_EQ(sessions_->submit(id, "a", kT0).outcome, sessions::SubmitResult::Outcome::kSubmitted);
+  }
+
+  std::map<std::string, int> queued_kinds(const std::string& session_id) {
+    DeliveryFilter filter;
+    filter.session_id = session_id;
+    std::map<std::string, int> kinds;
+    for (const auto& delivery : store_->list_webhook_deliveries(filter)) {
+      ++kinds[std::string(webhook_kind_name(delivery.kind))];
+    }
+    return kinds;
+  }
+};
+
+TEST_P(CurpStoreTest, OneCheckAnsweringIsRecordedAndTheJobRetriedForTheOtherOnly) {
+  add_submitted("s1");
+  auto claimed = store_->claim_checks("w", kT0 + 1, kLease, 10);
+  ASSERT_EQ(claimed.size(), 1U);
+  EXPECT_TRUE(claimed[0].ine_due);
+  EXPECT_TRUE(claimed[0].curp_due);
+
+  // The INE registry answered, RENAPO did not.
+  const std::vector<sessions::CheckVerdict> ine_only{
+      {{"s1", claimed[0].attempts}, IneResult{true, "La credencial esta vigente", 1, 0}, std::nullopt, {}, kT0 + 500}};
+  ASSERT_EQ(sessions_->complete_checks("w", ine_only, kT0 + 2), std::vector<bool>{true});
+  EXPECT_EQ(store_->find_session("s1")->status, "submitted");
+  auto answer = store_->find_check_answer("s1");
+  ASSERT_TRUE(answer);
+  EXPECT_TRUE(answer->ine);
+  EXPECT_FALSE(answer->curp_result);
+  EXPECT_EQ(answer->curp, kCurp);
+  EXPECT_EQ(queued_kinds("s1"), (std::map<std::string, int>{{"ine", 1}})) << "the INE webhook, no decision yet";
+  EXPECT_EQ(store_->pending_check_count(), 1);
+  EXPECT_TRUE(store_->claim_checks("w", kT0 + 499, kLease, 10).empty()) << "due at the retry time, not before";
+
+  claimed = store_->claim_checks("w", kT0 + 500, kLease, 10);
+  ASSERT_EQ(claimed.size(), 1U);
+  EXPECT_FALSE(claimed[0].ine_due) << "the INE result is recorded: not asked again";
+  EXPECT_TRUE(claimed[0].curp_due);
+  const std::vector<sessions::CheckVerdict> curp{{{"s1", claimed[0].attempts}, std::nullopt, CurpResult{4, 0}, {}}};
+  ASSERT_EQ(sessions_->complete_checks("w", curp, kT0 + 600), std::vector<bool>{true});
+  EXPECT_EQ(store_->find_session("s1")->status, "approved");
+  answer = store_->find_check_answer("s1");
+  ASSERT_TRUE(answer->curp_result);
+  EXPECT_EQ(answer->curp_result->status, 4);
+  EXPECT_EQ(answer->curp_result->checked_at, kT0 + 600);
+  EXPECT_EQ(queued_kinds("s1"),
+            (std::map<std::string, int>{{"curp", 1}, {"decision", 1}, {"ine", 1}, {"ine_curp", 1}}));
+  EXPECT_EQ(store_->pending_check_count(), 0);
+}
+
+TEST_P(CurpStoreTest, AnInactiveCurpDeclinesAndALostClaimRecordsNothing) {
+  add_submitted("s1");
+  const auto first = store_->claim_checks("a", kT0 + 1, kLease, 10);
+  const auto second = store_->claim_checks("b", kT0 + 1 + kLease, kLease, 10);  // a's lease expired
+  ASSERT_EQ(second.size(), 1U);
+  const std::vector<sessions::CheckVerdict> by_a{
+      {{"s1", first[0].attempts}, IneResult{true, "La credencial esta vigente", 1, 0}, CurpResult{6, 0}, {}}};
+  EXPECT_EQ(sessions_->complete_checks("a", by_a, kT0 + 1001), std::vector<bool>{false});
+  EXPECT_FALSE(store_->find_check_answer("s1")->ine);
+  const std::vector<sessions::CheckVerdict> by_b{
+      {{"s1", second[0].attempts}, IneResult{true, "La credencial esta vigente", 1, 0}, CurpResult{6, 0}, {}}};
+  EXPECT_EQ(sessions_->complete_checks("b", by_b, kT0 + 1002), std::vector<bool>{true});
+  EXPECT_EQ(store_->find_session("s1")->status, "declined") << "BD (Baja por defuncion) does not pass";
+}
+
+TEST_P(CurpStoreTest, TheSnapshotKeepsHashesAndTheIntegrationItsChecks) {
+  const std::vector<CurpRegistryEntry> entries{{"aa", 1}, {"bb", 6}, {"aa", 4}};  // the later "aa" wins
+  store_->upsert_curp_registry_entries(entries);
+  EXPECT_EQ(store_->curp_registry_entry_count(), 2);
+  EXPECT_EQ(store_->find_curp_registry_status("aa"), 4);
+  EXPECT_EQ(store_->find_curp_registry_status("bb"), 6);
+  EXPECT_FALSE(store_->find_curp_registry_status("cc"));
+
+  EXPECT_EQ(store_->find_integration("i1")->registry_checks, RegistryChecks::kIne) << "the default";
+  ASSERT_TRUE(store_->set_integration_registry_checks("i1", RegistryChecks::kBoth));
+  EXPECT_EQ(store_->find_integration_by_api_key("key-i1")->registry_checks, RegistryChecks::kBoth);
+  EXPECT_FALSE(store_->set_integration_registry_checks("nope", RegistryChecks::kCurp));
+  const auto urls = store_->find_integration_webhooks("i1");
+  ASSERT_TRUE(urls);
+  EXPECT_EQ(urls->curp, "https://hooks.example/h");
+  EXPECT_EQ(urls->ine_curp, "https://hooks.example/h");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CurpStoreTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+}  // namespace
+}  // namespace inereg::store
