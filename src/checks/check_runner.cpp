@@ -28,12 +28,6 @@ using SteadyClock = std::chrono::steady_clock;
 // A source asking us to stay away longer than a day is taken as wanting a day.
 constexpr store::TimeMs kMaxRetryAfterMs = 86'400'000;
 
-// Why a lookup gave no verdict, for the log.
-std::string_view unanswered_reason(const registry::LookupOutcome& outcome) {
-  return outcome.kind == registry::LookupOutcome::Kind::kVerdict ? "registry returned a situation outside the catalog"
-                                                                 : std::string_view(outcome.reason);
-}
-
 }  // namespace
 
 // Everything the threads and the connector callbacks share. Owned jointly by the runner
