@@ -48,12 +48,12 @@ Resolver system_resolver() {
   return system_resolve;
 }
 
-asio::awaitable<Resolution> resolve_by(const Resolver& resolver, std::string host, std::string port,
+asio::awaitable<Resolution> resolve_by(Resolver resolver, std::string host, std::string port,
                                        std::chrono::steady_clock::time_point deadline) {
   const auto executor = co_await asio::this_coro::executor;
   auto race = std::make_shared<Race>(executor);
   race->deadline.expires_at(deadline);
-  asio::co_spawn(executor, look_up(race, resolver, std::move(host), std::move(port)), asio::detached);
+  asio::co_spawn(executor, look_up(race, std::move(resolver), std::move(host), std::move(port)), asio::detached);
   // Cancelled by the answer, or expired: either way the race is decided here.
   co_await race->deadline.async_wait(asio::as_tuple(asio::use_awaitable));
   race->decided = true;

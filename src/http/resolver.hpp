@@ -32,9 +32,10 @@ Resolver system_resolver();
 // the deadline is abandoned rather than cancelled: it runs on, and its answer is
 // dropped. Until it returns it still counts as work of the caller's io_context, so a
 // run() that drains may wait for it (at most the system resolver's own timeouts).
-// Precondition: the caller's executor is single-threaded (the registry lanes' and the
-// webhook worker's io_contexts are).
-boost::asio::awaitable<Resolution> resolve_by(const Resolver& resolver, std::string host, std::string port,
+// `resolver` is taken by value: a coroutine's reference parameter would dangle once the
+// caller's temporary is gone (ASan caught it). Precondition: the caller's executor is
+// single-threaded (the registry lanes' and the webhook worker's io_contexts are).
+boost::asio::awaitable<Resolution> resolve_by(Resolver resolver, std::string host, std::string port,
                                               std::chrono::steady_clock::time_point deadline);
 
 }  // namespace inereg::http
