@@ -321,6 +321,11 @@ std::vector<std::uint8_t> largest_accepted(const Card& card, int width, int heig
 }
 
 TEST(MrzReader, ReadingTheLargestAcceptedImagesPeaksUnder300MB) {
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer's shadow memory and freed-memory quarantine add to the RSS (measured
+  // 360-510 MB here): the figure means something only in a normal build.
+  GTEST_SKIP() << "peak RSS is not measurable under AddressSanitizer";
+#endif
   const auto cards = manifest();
   const auto card = std::find_if(cards.begin(), cards.end(), [](const Card& c) { return c.clean; });
   ASSERT_NE(card, cards.end());
