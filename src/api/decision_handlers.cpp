@@ -82,14 +82,6 @@ bool gets_both(store::RegistryChecks checks) {
   return checks == store::RegistryChecks::kBoth;
 }
 
-// The session was submitted and is decided: its checks ran as far as they could. (An
-// expired or abandoned session was never submitted: no check ran.)
-bool checks_over(std::string_view session_status) {
-  using sessions::Status;
-  const auto status = sessions::stored_status(session_status);
-  return status == Status::kApproved || status == Status::kDeclined || status == Status::kResubmissionRequested;
-}
-
 }  // namespace
 
 ApiResponse Api::get_ine_registry(const ApiRequest& request, std::string_view session_id, Caller& caller) {
@@ -116,7 +108,7 @@ ApiResponse Api::get_ine_registry(const ApiRequest& request, std::string_view se
 ApiResponse Api::get_curp_registry(const ApiRequest& request, std::string_view session_id, Caller& caller) {
   check_registry_request(request, session_id);
   const auto answer = owned_check_answer(store_, session_id, caller, store::includes_curp);
-  if (!answer.curp_result && !checks_over(answer.status)) {
+  if (!answer.curp_result && !sessions::checks_over(sessions::stored_status(answer.status))) {
     throw_no_result(answer.status);
   }
   // A decided session without a CURP result: the check could not complete (no CURP, or
@@ -130,7 +122,7 @@ ApiResponse Api::get_combined_registry(const ApiRequest& request, std::string_vi
   const auto answer = owned_check_answer(store_, session_id, caller, gets_both);
   // Complete once both checks answered (the session is then decided) or one failed for
   // good (which decides the session too): until then, pending.
-  if (!checks_over(answer.status)) {
+  if (!sessions::checks_over(sessions::stored_status(answer.status))) {
     throw_no_result(answer.status);
   }
   const store::SessionCheckResults results{std::string(session_id), answer.ine, answer.curp_result};

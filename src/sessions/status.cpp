@@ -105,6 +105,10 @@ bool awaits_check(Status status) {
   return status == Status::kSubmitted;
 }
 
+bool checks_over(Status status) {
+  return status == Status::kApproved || status == Status::kDeclined || status == Status::kResubmissionRequested;
+}
+
 Event verdict_event(bool active) {
   return active ? Event::kApprove : Event::kDecline;
 }

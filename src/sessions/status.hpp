@@ -80,6 +80,9 @@ bool may_be_deleted(Status status);
 bool is_decided(Status status);
 // The registry check of a submitted session has not answered yet.
 bool awaits_check(Status status);
+// The session was submitted and is decided: its registry checks ran as far as they
+// could. (An expired or abandoned session was never submitted: no check ran.)
+bool checks_over(Status status);
 
 // The event of a registry verdict.
 Event verdict_event(bool active);
