@@ -34,15 +34,19 @@ struct CheckRunnerOptions {
   // Threads writing outcomes to the store (the completers); 0 = accept jobs but run
   // none. More than one only helps PostgreSQL: SQLite has one writer at a time.
   int workers = 2;
-  // Lookups started and not yet written back, at most. Sized for an upstream that
-  // answers in 200 ms at 1,000 checks/s (200 busy) with room for slower answers.
-  int max_in_flight = 512;
+  // Lookups started and not yet written back, at most. Sized for real registries, which
+  // answer in 2–7 s (INE, the aggregators) or 5–10 s (Tu Identidad): 4,096 in flight
+  // keep ~800 checks/s going at 5 s per answer.
+  int max_in_flight = 4'096;
   // Jobs per claim and per completion transaction, at most.
   int batch_size = 128;
-  store::TimeMs lease_ms = 30'000;  // a job whose node died is taken over after this
+  // A job whose node died is taken over after this. Twice the lookup timeout below, so a
+  // lookup never outlives its lease.
+  store::TimeMs lease_ms = 150'000;
   // A lookup not answered within this is given up (retried later). Capped at half the
   // lease, so a lookup never outlives its lease (see CheckRunner).
-  store::TimeMs lookup_timeout_ms = 10'000;
+  // 60 s: the registry's own lookup budget (registry.lookup_timeout_ms, 45 s) and margin.
+  store::TimeMs lookup_timeout_ms = 60'000;
   store::TimeMs poll_ms = 500;  // how often an idle dispatcher looks for due jobs
   store::TimeMs retry_base_ms = 1'000;
   store::TimeMs retry_max_ms = 60'000;

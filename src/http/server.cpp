@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "http/request_head.hpp"
+#include "util/io_context.hpp"
 
 namespace inereg::http {
 namespace asio = boost::asio;
@@ -164,6 +165,7 @@ struct HttpServer::Impl {
     std::vector<std::unique_ptr<asio::io_context>> made;
     for (int i = 0; i < std::max(1, count); ++i) {
       made.push_back(std::make_unique<asio::io_context>(1));
+      util::with_reactor(*made.back());
     }
     return made;
   }

@@ -13,6 +13,7 @@
 #include "registry/forms_in_turn.hpp"
 #include "registry/upstream_protocol.hpp"  // parse_retry_after_ms
 #include "registry/upstream_transport.hpp"
+#include "util/io_context.hpp"
 #include "util/time.hpp"
 
 namespace inereg::registry {
@@ -24,7 +25,7 @@ using Cause = LookupOutcome::Cause;
 // round-robin and stay on their lane, so the pool needs no lock.
 struct Lane {
   Lane(const UpstreamEndpoint& endpoint, std::shared_ptr<asio::ssl::context> tls, const UpstreamOptions& options)
-      : transport(io, endpoint, std::move(tls), options.max_response_bytes,
+      : transport(util::with_reactor(io), endpoint, std::move(tls), options.max_response_bytes,
                   static_cast<std::size_t>(std::max(0, options.max_idle_connections))) {}
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};

@@ -12,6 +12,7 @@
 #include "ine/situation.hpp"
 #include "registry/registry_file.hpp"
 #include "registry/upstream_protocol.hpp"
+#include "util/io_context.hpp"
 
 namespace inereg::registry {
 namespace asio = boost::asio;
@@ -72,6 +73,7 @@ struct ReferenceUpstream::Impl {
   Impl(ReferenceUpstreamOptions o, Snapshot s) : options(std::move(o)), snapshot(std::move(s)) {
     for (int i = 0; i < std::max(1, options.io_threads); ++i) {
       contexts.push_back(std::make_unique<asio::io_context>(1));
+      util::with_reactor(*contexts.back());
     }
     acceptor.emplace(*contexts.front());
     signals.emplace(*contexts.front());

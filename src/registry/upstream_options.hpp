@@ -19,18 +19,24 @@ struct UpstreamOptions {
   std::string auth_value;                     // e.g. "Bearer …" or an API key; secret: never logged
   std::string ca_file;                        // PEM CA bundle for https; empty = the system's
   int io_threads = 1;                         // event-loop threads of the connector
-  std::int64_t attempt_timeout_ms = 5'000;    // one HTTP exchange (connect + TLS + request + answer)
-  std::int64_t lookup_timeout_ms = 15'000;    // a whole lookup: every form, attempt and backoff
-  int max_attempts = 3;                       // per lookup form, first try included
-  std::int64_t backoff_base_ms = 200;         // full jitter: sleep uniform(0, min(max, base·2^n))
+  // One HTTP exchange (connect + TLS + request + answer). Registries answer in 2–7 s (INE,
+  // the aggregators), Tu Identidad in 5–10 s: a shorter limit would cut real answers off
+  // and ask again, doubling the load on a slow registry.
+  std::int64_t attempt_timeout_ms = 15'000;
+  std::int64_t lookup_timeout_ms = 45'000;  // a whole lookup: every form, attempt and backoff
+  int max_attempts = 3;                     // per lookup form, first try included
+  std::int64_t backoff_base_ms = 200;       // full jitter: sleep uniform(0, min(max, base·2^n))
   std::int64_t backoff_max_ms = 2'000;
   CircuitBreakerOptions breaker;
-  int max_in_flight = 256;                     // lookups running at once; more are refused (rejected_by_cap)
+  int max_in_flight = 4'096;                   // lookups running at once; more are refused (rejected_by_cap)
   std::int64_t cap_retry_after_ms = 250;       // the retry hint a refused lookup carries
   std::int64_t rate_limit_default_ms = 1'000;  // a 429 without a usable Retry-After
   std::int64_t rate_limit_max_ms = 3'600'000;  // a longer Retry-After is capped to this
   std::size_t max_response_bytes = std::size_t{64} * 1024;  // a bigger answer is not a verdict
-  int max_idle_connections = 64;                            // keep-alive connections kept per io thread
+  // Keep-alive connections kept per io thread. Generous: with thousands of slow lookups in
+  // flight, answers come back in bursts, and every connection closed for want of room is
+  // a new handshake (and a TIME_WAIT port) for the next lookup.
+  int max_idle_connections = 1'024;
   // The answer kept with a result (LookupOutcome::answer, stored sealed) is the body's
   // first this many bytes: the operator sees what the registry said, the database and
   // the result cache do not grow with a vendor's verbosity.

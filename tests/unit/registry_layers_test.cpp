@@ -1,7 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <future>
 #include <stdexcept>
+#include <vector>
 
 #include "ine/situation.hpp"
 #include "registry/forms_in_turn.hpp"
@@ -438,6 +443,33 @@ TEST(ThreadTimers, StopFiresPendingWaitsAsStoppedAndLaterOnesAtOnce) {
   bool late = false;
   timers.after(milliseconds(1), [&](bool was_stopped) { late = was_stopped; });
   EXPECT_TRUE(late);
+}
+
+// The first wait is armed when no descriptor is left (once: 30,000 lookups in flight
+// against a 20,000-descriptor limit, when asio made the timers' reactor lazily and its
+// constructor's exception ended the process). The reactor exists from the start: the
+// wait fires.
+TEST(ThreadTimers, AWaitArmedWithNoDescriptorLeftStillFires) {
+  ThreadTimers timers;
+  rlimit before{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &before), 0);
+  rlimit low = before;
+  low.rlim_cur = 256;  // few to use up, whatever the machine's limit
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  std::vector<int> held;
+  for (int fd = ::open("/dev/null", O_RDONLY); fd >= 0; fd = ::open("/dev/null", O_RDONLY)) {
+    held.push_back(fd);
+  }
+  std::promise<bool> fired;
+  timers.after(milliseconds(1), [&](bool stopped) { fired.set_value(stopped); });
+  auto result = fired.get_future();
+  const auto status = result.wait_for(std::chrono::seconds(30));
+  for (const int fd : held) {
+    ::close(fd);
+  }
+  setrlimit(RLIMIT_NOFILE, &before);
+  ASSERT_EQ(status, std::future_status::ready);
+  EXPECT_FALSE(result.get());
 }
 
 }  // namespace

@@ -2,10 +2,12 @@
 
 #include <boost/asio/post.hpp>
 
+#include "util/io_context.hpp"
+
 namespace inereg::registry {
 namespace asio = boost::asio;
 
-ThreadTimers::ThreadTimers() : work_(asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
+ThreadTimers::ThreadTimers() : work_(asio::make_work_guard(util::with_reactor(io_))), thread_([this] { io_.run(); }) {}
 
 ThreadTimers::~ThreadTimers() {
   stop();
