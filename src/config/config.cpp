@@ -390,6 +390,8 @@ const std::vector<Binding>& bindings() {
       text("registry", "kind", field(&Config::registry, &RegistryOptions::kind), one_of({"local", "http"})),
       text("registry", "url", upstream(&UpstreamOptions::url)),
       text("registry", "curp_kind", field(&Config::registry, &RegistryOptions::curp_kind), one_of({"local", "http"})),
+      text("registry", "snapshot_dir", field(&Config::registry, &RegistryOptions::snapshot_dir)),
+      integer("registry", "snapshot_check_ms", 0, kHourMs, field(&Config::registry, &RegistryOptions::snapshot_check_ms)),
       text("registry", "curp_url", field(&Config::registry, &RegistryOptions::curp_url)),
       text("registry", "auth_header", upstream(&UpstreamOptions::auth_header)),
       text("registry", "auth_value", upstream(&UpstreamOptions::auth_value)),
