@@ -8,12 +8,56 @@
 #include "registry/forms_in_turn.hpp"
 
 namespace inereg::registry {
+namespace {
+
+std::shared_ptr<const SnapshotFile> open_snapshot(const LocalSnapshotOptions& options, const std::string& name,
+                                                  const SnapshotKey& key_id) {
+  if (options.dir.empty()) {
+    throw std::runtime_error("registry.snapshot_dir is not set (it must be with PostgreSQL)");
+  }
+  return SnapshotFile::open(options.dir / name, key_id, true);
+}
+
+}  // namespace
 
 LocalRegistry::LocalRegistry(store::Store& store, LocalSnapshotOptions options)
     : store_(store), options_(std::move(options)), hasher_(options_.key), key_id_(hasher_.key_id()) {}
 
-LocalRegistry::Active LocalRegistry::active() {
+LocalRegistry::~LocalRegistry() {
+  if (loader_.joinable()) {
+    loader_.join();
+  }
+}
+
+void LocalRegistry::load(const std::string& name) {
+  std::shared_ptr<const SnapshotFile> file;
+  std::string problem;
+  try {
+    file = open_snapshot(options_, name, key_id_);
+  } catch (const std::exception& e) {
+    problem = e.what();
+  }
   std::lock_guard lock(mutex_);
+  if (loading_name_ == name) {
+    loading_name_.clear();
+  }
+  if (!file) {
+    // Keep answering from the file in use: the old snapshot, never a mix. Tried again at
+    // the next check (the operator may copy the file over).
+    if (failed_name_ != name) {
+      spdlog::error("registry: the active snapshot cannot be used on this node: {}", problem);
+      failed_name_ = name;
+    }
+    return;
+  }
+  active_ = Active{std::move(file), false, false};
+  active_name_ = name;
+  failed_name_.clear();
+  spdlog::info("registry: answering from snapshot {} ({} rows)", name, active_.file->info().row_count);
+}
+
+LocalRegistry::Active LocalRegistry::active() {
+  std::unique_lock lock(mutex_);
   const std::int64_t now = options_.steady_ms ? options_.steady_ms() : 0;
   if (checked_ && options_.check_ms > 0 && now - checked_at_ < options_.check_ms) {
     return active_;
@@ -27,29 +71,30 @@ LocalRegistry::Active LocalRegistry::active() {
     failed_name_.clear();
     return active_;
   }
-  if (state.active->file == active_name_ && active_.file) {
+  const std::string& name = state.active->file;
+  if ((name == active_name_ && active_.file) || name == loading_name_) {
     return active_;
   }
-  try {
-    if (options_.dir.empty()) {
-      throw std::runtime_error("registry.snapshot_dir is not set (it must be with PostgreSQL)");
+  if (!active_.file) {
+    // Nothing to answer from meanwhile (the first file, or the legacy table, which the
+    // import emptied): load it now, on this thread; until it loads, lookups are unavailable.
+    lock.unlock();
+    load(name);
+    lock.lock();
+    if (!active_.file) {
+      active_ = Active{nullptr, false, true};
     }
-    active_.file = SnapshotFile::open(options_.dir / state.active->file, key_id_);
-    active_.legacy = false;
-    active_.broken = false;
-    active_name_ = state.active->file;
-    failed_name_.clear();
-    spdlog::info("registry: answering from snapshot {} ({} rows)", state.active->file, active_.file->info().row_count);
-  } catch (const std::exception& e) {
-    // Keep answering from the file in use, if any: the old snapshot, never a mix. Tried
-    // again at the next check (the operator may copy the file over).
-    if (failed_name_ != state.active->file) {
-      spdlog::error("registry: the active snapshot cannot be used on this node: {}", e.what());
-      failed_name_ = state.active->file;
-    }
-    active_.legacy = false;
-    active_.broken = active_.file == nullptr;
+    return active_;
   }
+  // Replace the file in use once the new one is mapped; until then the old one answers.
+  if (!loading_name_.empty()) {
+    return active_;  // one load at a time; the newer name is taken at a later check
+  }
+  if (loader_.joinable()) {
+    loader_.join();  // that load is over: it cleared loading_name_ and released the lock
+  }
+  loading_name_ = name;
+  loader_ = std::jthread([this, name] { load(name); });
   return active_;
 }
 

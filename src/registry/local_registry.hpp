@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "registry/connector.hpp"
 #include "registry/snapshot_file.hpp"
@@ -30,13 +31,17 @@ struct LocalSnapshotOptions {
 //
 // The active snapshot file is the one the store names (registry_snapshots); it is
 // mapped once and swapped when the store names another, so a check sees the old file or
-// the new one, never a mix. A file that cannot be used (missing on this node, made under
+// the new one, never a mix (a replacement is mapped in the background, page by page,
+// before it answers: lookups never wait for it). A file that cannot be used (missing on this node, made under
 // another master key, truncated) is logged and the current one kept; with none, lookups
 // are unavailable — never "not found". While no file was ever imported, the legacy table
 // (registry_entries, before migration 15) answers. Thread-safe.
 class LocalRegistry final : public RegistryConnector {
  public:
   LocalRegistry(store::Store& store, LocalSnapshotOptions options);
+  ~LocalRegistry() override;
+  LocalRegistry(const LocalRegistry&) = delete;
+  LocalRegistry& operator=(const LocalRegistry&) = delete;
   void ask(const Lookup& lookup, Done done) override;
 
  private:
@@ -46,6 +51,9 @@ class LocalRegistry final : public RegistryConnector {
     bool broken = false;  // a file is named but none could be opened
   };
   Active active();
+  // Opens `name` with every page mapped and, unless a newer name was asked for since,
+  // makes it the active snapshot. Called under no lock.
+  void load(const std::string& name);
 
   store::Store& store_;
   const LocalSnapshotOptions options_;
@@ -57,6 +65,10 @@ class LocalRegistry final : public RegistryConnector {
   std::string failed_name_;  // the last file that could not be opened (logged once)
   std::int64_t checked_at_ = 0;
   bool checked_ = false;
+  // A new snapshot replacing one in use is opened and its pages mapped on this thread,
+  // while the one in use keeps answering; the swap is one assignment under mutex_.
+  std::string loading_name_;
+  std::jthread loader_;
 };
 
 }  // namespace inereg::registry

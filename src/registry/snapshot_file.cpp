@@ -144,7 +144,8 @@ SnapshotKey SnapshotKeyHasher::key_id() const {
 
 // --- SnapshotFile -------------------------------------------------------------------
 
-std::shared_ptr<const SnapshotFile> SnapshotFile::open(const std::filesystem::path& path, const SnapshotKey& key_id) {
+std::shared_ptr<const SnapshotFile> SnapshotFile::open(const std::filesystem::path& path, const SnapshotKey& key_id,
+                                                       bool populate) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     fail_errno("open snapshot " + path.string());
@@ -161,7 +162,7 @@ std::shared_ptr<const SnapshotFile> SnapshotFile::open(const std::filesystem::pa
     ::close(fd);
     throw std::runtime_error("snapshot " + path.string() + " is shorter than its header");
   }
-  void* mapped = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
+  void* mapped = ::mmap(nullptr, length, PROT_READ, MAP_SHARED | (populate ? MAP_POPULATE : 0), fd, 0);
   ::close(fd);  // the mapping keeps the file
   if (mapped == MAP_FAILED) {
     fail_errno("mmap snapshot " + path.string());

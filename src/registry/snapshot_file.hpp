@@ -69,8 +69,12 @@ struct SnapshotHit {
 class SnapshotFile {
  public:
   // Opens and checks `path` (magic, version, record size, length, key id); throws
-  // std::runtime_error naming what is wrong (never a key or a record).
-  static std::shared_ptr<const SnapshotFile> open(const std::filesystem::path& path, const SnapshotKey& key_id);
+  // std::runtime_error naming what is wrong (never a key or a record). With `populate`
+  // every page is mapped now (read from disk if it is not in the page cache): lookups
+  // then take no page fault — minor faults of a cold mapping cost more than the search
+  // on a shared machine. The pages are page cache (RssFile), not anonymous memory.
+  static std::shared_ptr<const SnapshotFile> open(const std::filesystem::path& path, const SnapshotKey& key_id,
+                                                  bool populate = false);
   ~SnapshotFile();
   SnapshotFile(const SnapshotFile&) = delete;
   SnapshotFile& operator=(const SnapshotFile&) = delete;
