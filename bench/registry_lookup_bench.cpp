@@ -79,10 +79,12 @@ int main(int argc, char** argv) {
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::sort(micros.begin(), micros.end());
-  const auto at = [&](double q) { return micros[static_cast<std::size_t>(q * static_cast<double>(micros.size() - 1))]; };
+  const auto at = [&](double q) {
+    return micros[static_cast<std::size_t>(q * static_cast<double>(micros.size() - 1))];
+  };
   std::cout << "BENCH lookups=" << micros.size() << " found=" << found << " unavailable=" << unavailable
             << " p50_us=" << at(0.5) << " p99_us=" << at(0.99) << " p999_us=" << at(0.999)
-            << " max_us=" << micros.back() << " rate=" << static_cast<long>(static_cast<double>(micros.size()) / seconds)
-            << "\n";
+            << " max_us=" << micros.back()
+            << " rate=" << static_cast<long>(static_cast<double>(micros.size()) / seconds) << "\n";
   return unavailable == 0 ? 0 : 1;
 }

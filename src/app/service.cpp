@@ -58,8 +58,7 @@ std::unique_ptr<registry::RegistryConnector> make_registry_connector(const confi
   return connector;
 }
 
-registry::LocalSnapshotOptions local_snapshot_options(const config::Config& config,
-                                                      const auth::SecretBox& secret_box) {
+registry::LocalSnapshotOptions local_snapshot_options(const config::Config& config, const auth::SecretBox& secret_box) {
   registry::LocalSnapshotOptions local;
   if (!config.registry.snapshot_dir.empty()) {
     local.dir = config.registry.snapshot_dir;

@@ -83,8 +83,7 @@ registry::CurpHash curp_registry_hash(const auth::SecretBox& secret_box);
 // Where the INE snapshot files are and the key they are hashed under (a key of its own,
 // derived from the master key): registry.snapshot_dir, else `<sqlite file>.snapshots`;
 // with PostgreSQL and no snapshot_dir the dir is empty (no file can be used).
-registry::LocalSnapshotOptions local_snapshot_options(const config::Config& config,
-                                                      const auth::SecretBox& secret_box);
+registry::LocalSnapshotOptions local_snapshot_options(const config::Config& config, const auth::SecretBox& secret_box);
 
 // The master key from the config, or ConfigError saying how to provide one.
 auth::SecretBox secret_box_from(const config::Config& config);

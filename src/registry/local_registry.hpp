@@ -47,7 +47,7 @@ class LocalRegistry final : public RegistryConnector {
  private:
   struct Active {
     std::shared_ptr<const SnapshotFile> file;
-    bool legacy = true;  // no snapshot file named in the store
+    bool legacy = true;   // no snapshot file named in the store
     bool broken = false;  // a file is named but none could be opened
   };
   Active active();

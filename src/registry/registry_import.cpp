@@ -24,6 +24,7 @@ namespace {
 // enough that the queue's locking is noise, small enough that a few in flight stay a
 // few MB.
 constexpr std::size_t kChunkBytes = 4 << 20;
+constexpr std::size_t kMaxLineBytes = 16 << 20;
 
 struct Chunk {
   std::string text;             // whole lines
@@ -134,8 +135,7 @@ struct Tally {
 };
 
 // Parses and hashes the lines of each chunk into its builder writer.
-void parse_chunks(ChunkQueue& queue, SnapshotBuilder::Writer& writer, const SnapshotKeyHasher& hasher,
-                  Tally& tally) {
+void parse_chunks(ChunkQueue& queue, SnapshotBuilder::Writer& writer, const SnapshotKeyHasher& hasher, Tally& tally) {
   std::int64_t imported = 0;
   std::int64_t bad_lines = 0;
   std::vector<ImportProblem> problems;
@@ -242,7 +242,12 @@ ImportReport import_registry(store::Store& store, int input_fd, const SnapshotIm
       chunk.first_line = next_line;
       if (at_end || last == std::string::npos) {
         if (!at_end) {
-          continue;  // a line longer than a chunk: read on
+          // A line longer than a chunk: read on, up to a bound (no CSV line is this long).
+          if (pending.size() > kMaxLineBytes) {
+            throw std::runtime_error("line " + std::to_string(next_line) + " is longer than 16 MB: not a registry CSV");
+          }
+          at_end = input.read(pending, kChunkBytes) == 0;
+          continue;
         }
         chunk.text = std::move(pending);
         pending.clear();

@@ -94,9 +94,9 @@ ImportReport import_csv(std::istream& input, std::string_view header,
 
 // How `registry import` builds and activates an INE snapshot file (snapshot_file.hpp).
 struct SnapshotImportOptions {
-  std::filesystem::path snapshot_dir;  // registry.snapshot_dir: where the files live
-  std::string key;                     // the snapshot key (app::ine_registry_key)
-  int threads = 2;                     // parsing and hashing threads
+  std::filesystem::path snapshot_dir;   // registry.snapshot_dir: where the files live
+  std::string key;                      // the snapshot key (app::ine_registry_key)
+  int threads = 2;                      // parsing and hashing threads
   std::function<std::int64_t()> clock;  // wall clock, ms since the epoch: the snapshot's date
   std::function<void(std::int64_t lines_read)> on_progress = {};
 };

@@ -215,11 +215,11 @@ std::optional<SnapshotHit> SnapshotFile::find(const SnapshotKey& key) const {
   // At 97.5 M rows the guess is off by ~10^4 rows: a few probes, mostly in one or two pages.
   const std::uint64_t wanted = load_be64(key.data());
   constexpr std::int64_t kWideRows = 1LL << 32;  // the product below fits 64 bits under this
-  const std::int64_t guess =
-      rows_ < kWideRows ? static_cast<std::int64_t>(((wanted >> 32) * static_cast<std::uint64_t>(rows_)) >> 32)
-                        : rows_ / 2;
+  const std::int64_t guess = rows_ < kWideRows
+                                 ? static_cast<std::int64_t>(((wanted >> 32) * static_cast<std::uint64_t>(rows_)) >> 32)
+                                 : rows_ / 2;
   const auto compare = [&](std::int64_t i) { return std::memcmp(at(i), key.data(), kSnapshotKeySize); };
-  std::int64_t low = 0;      // first candidate
+  std::int64_t low = 0;       // first candidate
   std::int64_t high = rows_;  // one past the last candidate
   const int at_guess = compare(guess);
   if (at_guess == 0) {
