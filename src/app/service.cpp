@@ -37,7 +37,8 @@ std::unique_ptr<registry::RegistryConnector> make_registry_connector(const confi
   auto keyed_hash = [cache_key](std::string_view inputs) { return auth::hmac_sha256_hex(cache_key, inputs); };
   std::unique_ptr<registry::RegistryConnector> connector;
   try {
-    connector = registry::make_registry_connector(options, store, keyed_hash);
+    connector =
+        registry::make_registry_connector(options, store, keyed_hash, local_snapshot_options(config, secret_box));
   } catch (const std::invalid_argument& e) {
     throw config::ConfigError(e.what());
   } catch (const boost::system::system_error& e) {
@@ -55,6 +56,25 @@ std::unique_ptr<registry::RegistryConnector> make_registry_connector(const confi
         options.upstream.max_in_flight);
   }
   return connector;
+}
+
+registry::LocalSnapshotOptions local_snapshot_options(const config::Config& config, const auth::SecretBox& secret_box) {
+  registry::LocalSnapshotOptions local;
+  if (!config.registry.snapshot_dir.empty()) {
+    local.dir = config.registry.snapshot_dir;
+  } else if (config.db.starts_with("sqlite:")) {
+    std::string path = config.db.substr(std::string_view("sqlite:").size());
+    if (path.starts_with("//")) {
+      path.erase(0, 2);
+    }
+    local.dir = path + ".snapshots";
+  }
+  // A key of its own, derived from the master key: the files' keys reveal no
+  // identifier without the master key (registry/snapshot_file.hpp).
+  local.key = secret_box.keyed_hash_hex("inereg ine registry snapshot key");
+  local.check_ms = config.registry.snapshot_check_ms;
+  local.steady_ms = [] { return registry::steady_ms(std::chrono::steady_clock::now()); };
+  return local;
 }
 
 registry::CurpHash curp_registry_hash(const auth::SecretBox& secret_box) {

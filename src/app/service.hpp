@@ -12,6 +12,7 @@
 #include "http/server.hpp"
 #include "registry/connector.hpp"
 #include "registry/curp_registry.hpp"
+#include "registry/local_registry.hpp"
 #include "sessions/expiry_sweeper.hpp"
 #include "store/store.hpp"
 #include "webhooks/delivery_worker.hpp"
@@ -78,6 +79,11 @@ std::unique_ptr<registry::RegistryConnector> make_curp_connector(const config::C
 // The keyed hash that keys the local RENAPO snapshot (registry/curp_registry.hpp), from
 // a key derived from the master key: `registry import-curp` and the service agree on it.
 registry::CurpHash curp_registry_hash(const auth::SecretBox& secret_box);
+
+// Where the INE snapshot files are and the key they are hashed under (a key of its own,
+// derived from the master key): registry.snapshot_dir, else `<sqlite file>.snapshots`;
+// with PostgreSQL and no snapshot_dir the dir is empty (no file can be used).
+registry::LocalSnapshotOptions local_snapshot_options(const config::Config& config, const auth::SecretBox& secret_box);
 
 // The master key from the config, or ConfigError saying how to provide one.
 auth::SecretBox secret_box_from(const config::Config& config);

@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 
+#include <fcntl.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -302,7 +303,14 @@ void report_import(const std::string& file_name, const registry::ImportReport& r
   for (const auto& problem : report.problems) {
     std::cerr << file_name << ":" << problem.line << ": " << problem.message << "\n";
   }
-  std::cout << "imported " << report.imported << " records, " << report.problems.size() << " bad line(s)\n";
+  if (report.bad_lines > static_cast<std::int64_t>(report.problems.size())) {
+    std::cerr << "(" << report.bad_lines - static_cast<std::int64_t>(report.problems.size())
+              << " more bad lines not listed)\n";
+  }
+  if (report.duplicates > 0) {
+    std::cerr << report.duplicates << " line(s) repeated a credential of an earlier line and replaced it\n";
+  }
+  std::cout << "imported " << report.imported << " records, " << report.bad_lines << " bad line(s)\n";
   if (report.imported == 0 && !report.problems.empty()) {
     throw CLI::RuntimeError(1);
   }
@@ -749,22 +757,92 @@ void add_registry_commands(CLI::App& app) {
     });
   });
 
-  auto* import = registry->add_subcommand("import", "Load a registry CSV as the local registry snapshot");
+  // `inereg registry import FILE|-`: a new INE snapshot file, then activated (registry_import.hpp).
+  auto* import = registry->add_subcommand(
+      "import",
+      "Load a registry CSV (plain or gzip; - reads stdin) as a new local registry snapshot (keyed hashes, never in "
+      "clear); the one it replaces is kept for a rollback");
   auto import_options = std::make_shared<StoreOptions>();
   auto file_name = std::make_shared<std::string>();
+  auto threads = std::make_shared<int>(2);
   add_store_options(*import, *import_options);
-  import->add_option("FILE", *file_name, "CSV file: " + std::string(registry::kRegistryCsvHeader))
+  import->add_option("FILE", *file_name, "CSV file: " + std::string(registry::kRegistryCsvHeader) + "; - for stdin")
       ->required()
-      ->check(CLI::ExistingFile);
-  import->callback([import_options, file_name] {
+      ->check(CLI::ExistingFile | CLI::IsMember({"-"}));
+  import->add_option("--threads", *threads, "parsing and hashing threads (default 2)")->check(CLI::Range(1, 8));
+  import->callback([import_options, file_name, threads] {
     guarded([&] {
       const auto config = load(*import_options);
   auto store = open_for_command(config);
-  std::ifstream input(*file_name);
-  report_import(*file_name, registry::import_registry(*store, input, import_progress(::isatty(STDERR_FILENO) == 1)));
+  auto local = app::local_snapshot_options(config, app::secret_box_from(config));
+  if (local.dir.empty()) {
+    std::cerr << "inereg: set registry.snapshot_dir (INEREG_REGISTRY_SNAPSHOT_DIR): where every node keeps the "
+                 "snapshot files\n";
+    throw CLI::RuntimeError(1);
+  }
+  const bool from_stdin = *file_name == "-";
+  const int fd = from_stdin ? STDIN_FILENO : ::open(file_name->c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    std::cerr << "inereg: cannot read " << *file_name << "\n";
+    throw CLI::RuntimeError(1);
+  }
+  registry::SnapshotImportOptions options{local.dir, local.key, *threads, util::wall_clock_ms,
+                                          import_progress(::isatty(STDERR_FILENO) == 1)};
+  const auto report = registry::import_registry(*store, fd, options);
+  if (!from_stdin) {
+    ::close(fd);
+  }
+  report_import(from_stdin ? "stdin" : *file_name, report);
 });
 }  // namespace inereg::cli
 );
+
+// `inereg registry status`: the active INE snapshot and the one a rollback returns to.
+auto* status = registry->add_subcommand("status", "Show the active local registry snapshot and the previous one");
+auto status_options = std::make_shared<StoreOptions>();
+add_store_options(*status, *status_options);
+status->callback([status_options] {
+  guarded([&] {
+    const auto config = load(*status_options);
+    auto store = open_for_command(config);
+    const auto state = store->find_registry_snapshot(store::kIneSnapshot);
+    const auto show = [](std::string_view label, const std::optional<store::SnapshotFileRecord>& record) {
+      if (!record) {
+        std::cout << label << ": none\n";
+        return;
+      }
+      std::cout << label << ": " << record->file << "\n  rows " << record->row_count << "\n  imported at "
+                << util::format_iso8601_ms(record->imported_at) << "\n  source sha256 " << record->source_sha256
+                << "\n";
+    };
+    show("active", state.active);
+    show("previous", state.previous);
+    if (!state.active) {
+      const auto legacy = store->registry_entry_count();
+      if (legacy > 0) {
+        std::cout << "legacy table: " << legacy
+                  << " rows with identifiers in clear (answering until the next registry import replaces them)\n";
+      }
+    }
+  });
+});
+
+auto* rollback = registry->add_subcommand(
+    "rollback", "Make the previous local registry snapshot active again (a second rollback undoes the first)");
+auto rollback_options = std::make_shared<StoreOptions>();
+add_store_options(*rollback, *rollback_options);
+rollback->callback([rollback_options] {
+  guarded([&] {
+    const auto config = load(*rollback_options);
+    auto store = open_for_command(config);
+    if (!store->rollback_registry_snapshot(store::kIneSnapshot)) {
+      std::cerr << "inereg: there is no previous registry snapshot to return to\n";
+      throw CLI::RuntimeError(1);
+    }
+    const auto state = store->find_registry_snapshot(store::kIneSnapshot);
+    std::cout << "active: " << state.active.value().file << " (" << state.active->row_count << " rows)\n";
+  });
+});
 }
 
 // `inereg webhook list|redeliver`: the outbox, read and re-queued in the store directly.

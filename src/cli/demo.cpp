@@ -1,12 +1,18 @@
 #include "cli/demo.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 #include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
 
 #include "admin/integrations.hpp"
 #include "auth/signing.hpp"
 #include "ine/situation.hpp"
 #include "registry/registry_file.hpp"
+#include "registry/registry_import.hpp"
 #include "util/time.hpp"
 
 namespace inereg::cli {
@@ -72,14 +78,26 @@ std::string prepare_demo(app::Service& service) {
   const auto integration = demo_integration(service);
   registry::SyntheticRegistry synthetic(kDemoSeed);
   const auto vigente = synthetic.make("G", ine::kSituationVigente);
-  if (service.store().registry_entry_count() == 0) {
-    std::vector<store::RegistryEntry> entries;
-    entries.push_back(registry::to_registry_entry(vigente));
-    for (std::int64_t i = 1; i < kDemoRegistrySize; ++i) {
-      entries.push_back(registry::to_registry_entry(synthetic.next()));
+  if (!service.store().find_registry_snapshot(store::kIneSnapshot).active) {
+    // Imported as an operator would (`registry import`): a snapshot file of keyed hashes.
+    const auto local = app::local_snapshot_options(service.config(), service.secret_box());
+    std::filesystem::create_directories(local.dir);
+    const auto csv = local.dir / "demo-registry.csv";
+    {
+      std::ofstream out(csv, std::ios::trunc);
+      out << registry::kRegistryCsvHeader << "\n" << registry::format_registry_row(vigente) << "\n";
+      for (std::int64_t i = 1; i < kDemoRegistrySize; ++i) {
+        out << registry::format_registry_row(synthetic.next()) << "\n";
+      }
     }
-    service.store().upsert_registry_entries(entries);
-    service.store().set_snapshot_date(store::kIneSnapshot, util::wall_clock_ms());
+    const int fd = ::open(csv.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      throw std::runtime_error("the demo cannot read its registry file " + csv.string());
+    }
+    registry::import_registry(service.store(), fd,
+                              registry::SnapshotImportOptions{local.dir, local.key, 1, util::wall_clock_ms});
+    ::close(fd);
+    std::filesystem::remove(csv);
   }
   // Drawn from another seed and never imported: the registry has no record of it.
   const auto unknown = registry::SyntheticRegistry(kDemoSeed + 1).make("G", ine::kSituationVigente);

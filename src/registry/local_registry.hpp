@@ -1,20 +1,74 @@
 #pragma once
 
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
 #include "registry/connector.hpp"
+#include "registry/snapshot_file.hpp"
 #include "store/store.hpp"
 
 namespace inereg::registry {
 
+// Where the INE snapshot files are and how they are keyed (registry.snapshot_dir, the
+// key derived from the master key: app::ine_registry_key).
+struct LocalSnapshotOptions {
+  std::filesystem::path dir;
+  std::string key;
+  // How often the store is asked which snapshot is active (registry.snapshot_check_ms);
+  // 0 = at every lookup.
+  std::int64_t check_ms = 1'000;
+  std::function<std::int64_t()> steady_ms;  // a monotonic clock, ms
+};
+
 // A source answering from the snapshot imported with `inereg registry import`: one
 // lookup form (FormsInTurn above asks the next); no match is the registry's
-// "not found". Answers inline: a local point read takes microseconds.
+// "not found". Answers inline: a lookup in the mapped file is a few page reads.
+//
+// The active snapshot file is the one the store names (registry_snapshots); it is
+// mapped once and swapped when the store names another, so a check sees the old file or
+// the new one, never a mix (a replacement is mapped in the background, page by page,
+// before it answers: lookups never wait for it). A file that cannot be used (missing on this node, made under
+// another master key, truncated) is logged and the current one kept; with none, lookups
+// are unavailable — never "not found". While no file was ever imported, the legacy table
+// (registry_entries, before migration 15) answers. Thread-safe.
 class LocalRegistry final : public RegistryConnector {
  public:
-  explicit LocalRegistry(store::Store& store) : store_(store) {}
+  LocalRegistry(store::Store& store, LocalSnapshotOptions options);
+  ~LocalRegistry() override;
+  LocalRegistry(const LocalRegistry&) = delete;
+  LocalRegistry& operator=(const LocalRegistry&) = delete;
   void ask(const Lookup& lookup, Done done) override;
 
  private:
+  struct Active {
+    std::shared_ptr<const SnapshotFile> file;
+    bool legacy = true;   // no snapshot file named in the store
+    bool broken = false;  // a file is named but none could be opened
+  };
+  Active active();
+  // Opens `name` with every page mapped and, unless a newer name was asked for since,
+  // makes it the active snapshot. Called under no lock.
+  void load(const std::string& name);
+
   store::Store& store_;
+  const LocalSnapshotOptions options_;
+  const SnapshotKeyHasher hasher_;
+  const SnapshotKey key_id_;
+  std::mutex mutex_;
+  Active active_;
+  std::string active_name_;  // the store's name of the file active_ holds
+  std::string failed_name_;  // the last file that could not be opened (logged once)
+  std::int64_t checked_at_ = 0;
+  bool checked_ = false;
+  // A new snapshot replacing one in use is opened and its pages mapped on this thread,
+  // while the one in use keeps answering; the swap is one assignment under mutex_.
+  std::string loading_name_;
+  std::jthread loader_;
 };
 
 }  // namespace inereg::registry

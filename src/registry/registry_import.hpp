@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <istream>
 #include <span>
@@ -21,7 +22,13 @@ struct ImportProblem {
 struct ImportReport {
   std::int64_t imported = 0;
   std::vector<ImportProblem> problems;  // bad lines are reported and skipped, never abort the rest
+  // Problems in all; `problems` may list only the first kMaxProblemsListed of them.
+  std::int64_t bad_lines = 0;
+  // Rows of a credential that a later line of the same file replaced (snapshot files).
+  std::int64_t duplicates = 0;
 };
+
+inline constexpr std::size_t kMaxProblemsListed = 1'000;
 
 // Reads a snapshot CSV whose first line must be `header`, in batches: `parse` turns a
 // line into an entry or a problem (reported with its line number and skipped, never
@@ -55,6 +62,7 @@ ImportReport import_csv(std::istream& input, std::string_view header,
     if (line_number == 1) {
       if (line != header) {
         report.problems.push_back({1, "header must be: " + std::string(header)});
+        report.bad_lines = 1;
         return report;
       }
       continue;
@@ -65,6 +73,7 @@ ImportReport import_csv(std::istream& input, std::string_view header,
     auto parsed = parse(line);
     if (auto* problem = std::get_if<std::string>(&parsed)) {
       report.problems.push_back({line_number, std::move(*problem)});
+      ++report.bad_lines;
       continue;
     }
     batch.push_back(std::move(std::get<Entry>(parsed)));
@@ -78,13 +87,30 @@ ImportReport import_csv(std::istream& input, std::string_view header,
   }
   if (line_number == 0) {
     report.problems.push_back({0, "the file is empty"});
+    ++report.bad_lines;
   }
   return report;
 }
 
-// Loads a registry CSV (registry_file.hpp) into the store's snapshot in batches.
-// `on_progress(lines_read)` is called after each batch.
-ImportReport import_registry(store::Store& store, std::istream& input,
-                             const std::function<void(std::int64_t)>& on_progress = {});
+// How `registry import` builds and activates an INE snapshot file (snapshot_file.hpp).
+struct SnapshotImportOptions {
+  std::filesystem::path snapshot_dir;   // registry.snapshot_dir: where the files live
+  std::string key;                      // the snapshot key (app::ine_registry_key)
+  int threads = 2;                      // parsing and hashing threads
+  std::function<std::int64_t()> clock;  // wall clock, ms since the epoch: the snapshot's date
+  std::function<void(std::int64_t lines_read)> on_progress = {};
+};
+
+// Loads a registry CSV (registry_file.hpp; plain or gzip, told by its first bytes) read
+// from `input_fd` (a file or a pipe: read once, front to back) into a new snapshot file
+// in options.snapshot_dir, then makes it the active INE snapshot in the store (the one it
+// replaces is kept for `registry rollback`) and empties the legacy table. Lookups keep
+// answering from the previous snapshot until that last step. Nothing is activated when
+// no line was imported. Memory stays bounded whatever the file's size (snapshot_file.hpp).
+// Throws on I/O errors (nothing is activated then).
+ImportReport import_registry(store::Store& store, int input_fd, const SnapshotImportOptions& options);
+
+// The file name a snapshot of `info` gets in the snapshot directory.
+std::string snapshot_file_name(std::int64_t imported_at_ms, std::string_view source_sha256);
 
 }  // namespace inereg::registry

@@ -110,9 +110,11 @@ std::unique_ptr<RegistryConnector> make_http_connector(const RegistryOptions& op
 }
 
 std::unique_ptr<RegistryConnector> make_registry_connector(const RegistryOptions& options, store::Store& store,
-                                                           CachingConnector::KeyedHash keyed_hash) {
-  auto stack = options.kind == "http" ? http_layers(options)
-                                      : local_source(kLocalSourceName, std::make_unique<LocalRegistry>(store));
+                                                           CachingConnector::KeyedHash keyed_hash,
+                                                           LocalSnapshotOptions local) {
+  auto stack = options.kind == "http"
+                   ? http_layers(options)
+                   : local_source(kLocalSourceName, std::make_unique<LocalRegistry>(store, std::move(local)));
   return cached_stack(options, std::move(stack), std::move(keyed_hash));
 }
 

@@ -4,6 +4,7 @@
 
 #include "registry/connector.hpp"
 #include "registry/curp_registry.hpp"
+#include "registry/local_registry.hpp"
 #include "registry/resilience/caching_connector.hpp"
 #include "registry/upstream_mapping.hpp"
 #include "registry/upstream_options.hpp"
@@ -37,12 +38,12 @@ std::unique_ptr<RegistryConnector> make_http_connector(const RegistryOptions& op
 //            → per source: FormsInTurn → RetryWithBackoff → … → HttpSource with its
 //            ConfiguredMapping (sources_in_order, mapping_of, connection_of)
 //   "local": SourcesInOrder ("local") → FormsInTurn → LocalRegistry (the imported snapshot)
-// `keyed_hash` keys the cache; `store` holds the snapshot and must outlive the
-// connector. Throws std::invalid_argument for sources that cannot be built (a bad URL,
-// an incomplete mapping: sources_in_order) and boost::system::system_error for an
-// unreadable CA file.
+// `keyed_hash` keys the cache; `local` says where the local snapshot files are; `store` holds the snapshot and must
+// outlive the connector. Throws std::invalid_argument for sources that cannot be built (a bad URL, an incomplete
+// mapping: sources_in_order) and boost::system::system_error for an unreadable CA file.
 std::unique_ptr<RegistryConnector> make_registry_connector(const RegistryOptions& options, store::Store& store,
-                                                           CachingConnector::KeyedHash keyed_hash);
+                                                           CachingConnector::KeyedHash keyed_hash,
+                                                           LocalSnapshotOptions local);
 
 // The CURP source `registry.curp_kind` names, behind the result cache when
 // cache_ttl_ms > 0 (as the INE connector):

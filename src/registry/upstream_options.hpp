@@ -74,6 +74,11 @@ struct RegistryOptions {
   // with the shared options above, registry.auth_* included).
   std::string curp_kind = "local";
   std::string curp_url;
+  // The INE snapshot files (registry import): their directory, "" = beside the SQLite
+  // database (`<file>.snapshots`; required with PostgreSQL), and how often a node asks
+  // the database which file is active.
+  std::string snapshot_dir;
+  std::int64_t snapshot_check_ms = 1'000;
   std::int64_t cache_ttl_ms = 0;  // verdicts kept this long; 0 = no cache
   std::size_t cache_max_entries = 100'000;
 };

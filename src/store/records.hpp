@@ -269,6 +269,23 @@ inline constexpr std::string_view kCurpSnapshot = "curp";
 // One row of the local RENAPO snapshot. The CURP is never stored: only its keyed hash
 // (HMAC-SHA256 under a key derived from the master key), so the table reveals nothing
 // without the master key.
+// One snapshot file of a local registry (issue 14): the file's name in
+// registry.snapshot_dir, and what `registry status` shows of it.
+struct SnapshotFileRecord {
+  std::string file;
+  std::int64_t row_count = 0;
+  TimeMs imported_at = 0;
+  std::string source_sha256;  // lowercase hex of the imported CSV's content
+};
+
+// Which snapshot file a local registry answers from (active), and the one it replaced
+// (previous, for `registry rollback`). No active file: the legacy table
+// (registry_entries), if it holds anything.
+struct RegistrySnapshotState {
+  std::optional<SnapshotFileRecord> active;
+  std::optional<SnapshotFileRecord> previous;
+};
+
 struct CurpRegistryEntry {
   std::string curp_hash;  // lowercase hex
   int status = 0;         // ine::CurpStatus id

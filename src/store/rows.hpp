@@ -24,6 +24,20 @@ inline RegistryChecks registry_checks(const std::string& name) {
   return *checks;
 }
 
+// file, row_count, imported_at, source_sha256, then the same four of the previous file.
+template <typename Row>
+RegistrySnapshotState registry_snapshot_state(const Row& row) {
+  RegistrySnapshotState state;
+  for (int first : {0, 4}) {
+    if (auto file = row.optional_text(first)) {
+      state.*(first == 0 ? &RegistrySnapshotState::active : &RegistrySnapshotState::previous) =
+          SnapshotFileRecord{std::move(*file), row.optional_integer(first + 1).value_or(0),
+                             row.optional_integer(first + 2).value_or(0), row.optional_text(first + 3).value_or("")};
+    }
+  }
+  return state;
+}
+
 // id, integration_id, status, attempt_id, vendor_data, end_user_id, callback,
 // person_json, document_json, ine_document, cic, citizen_id, ocr, elector_key,
 // emission_number, curp, created_at, submitted_at, decided_at, decision_reason,

@@ -86,6 +86,17 @@ class Store {
   // it never was. The date each local verdict reports (LookupOutcome::snapshot_at_ms).
   virtual void set_snapshot_date(std::string_view snapshot, TimeMs imported_at) = 0;
   virtual std::optional<TimeMs> find_snapshot_date(std::string_view snapshot) = 0;
+  // The INE snapshot files (issue 14). activate_registry_snapshot makes `record` the
+  // active file of `snapshot` and keeps the one it replaces as previous, in one
+  // statement (every node sees the old or the new, never a mix), and sets its date
+  // (find_snapshot_date). rollback_registry_snapshot swaps active and previous; false
+  // when there is no previous file.
+  virtual RegistrySnapshotState find_registry_snapshot(std::string_view snapshot) = 0;
+  virtual void activate_registry_snapshot(std::string_view snapshot, const SnapshotFileRecord& record) = 0;
+  virtual bool rollback_registry_snapshot(std::string_view snapshot) = 0;
+  // Empties the legacy snapshot table, whose keys were identifiers in clear (before
+  // migration 15); done once a snapshot file is active.
+  virtual void clear_registry_entries() = 0;
   // The local RENAPO snapshot, keyed by the CURP's keyed hash (CurpRegistryEntry).
   virtual void upsert_curp_registry_entries(std::span<const CurpRegistryEntry> entries) = 0;
   virtual std::optional<int> find_curp_registry_status(std::string_view curp_hash) = 0;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 
@@ -210,8 +211,49 @@ TEST(RegistryCli, ImportReportsEachBadLineAndImportsTheRest) {
   EXPECT_EQ(reported, 3) << result.err;
   EXPECT_EQ(result.err.find("77777"), std::string::npos) << "problems must not echo the values";
 
-  // The good rows are the snapshot now.
-  EXPECT_EQ(query_int(workspace, "SELECT COUNT(*) FROM registry_entries"), 40);
+  // The good rows are the active snapshot file now; nothing of them is in the database.
+  EXPECT_EQ(query_int(workspace, "SELECT row_count FROM registry_snapshots WHERE name = 'ine'"), 40);
+  EXPECT_EQ(query_int(workspace, "SELECT COUNT(*) FROM registry_entries"), 0);
+}
+
+TEST(RegistryCli, StatusShowsTheActiveSnapshotAndRollbackReturnsToThePreviousOne) {
+  Workspace workspace;
+  const auto none = workspace.cli({"registry", "status"});
+  EXPECT_EQ(none.exit_code(), 0) << none.err;
+  EXPECT_EQ(none.out, "active: none\nprevious: none\n");
+  EXPECT_NE(workspace.cli({"registry", "rollback"}).exit_code(), 0);
+
+  generate_and_import(workspace, 30, 11);
+  const auto shell = workspace.dir() / "second.sh";
+  // The second import reads a gzip file from stdin (the CLI's "-").
+  const auto csv = workspace.dir() / "second.csv";
+  ASSERT_EQ(workspace.cli({"registry", "generate", "--count", "20", "--out", csv.string(), "--seed", "12"}).exit_code(),
+            0);
+  ASSERT_EQ(std::system(("gzip -k " + csv.string()).c_str()), 0);
+  {
+    std::ofstream out(shell);
+    out << "exec \"$1\" registry import - < \"$2\"\n";
+  }
+  SpawnOptions options;
+  options.args = {shell.string(), binary_path(), csv.string() + ".gz"};
+  options.env = workspace.env();
+  options.cwd = workspace.dir().path();
+  options.output_dir = workspace.dir().path();
+  const auto piped = run_program("/bin/sh", options);
+  ASSERT_EQ(piped.exit_code(), 0) << piped.err;
+  EXPECT_EQ(piped.out, "imported 20 records, 0 bad line(s)\n");
+
+  const auto status = workspace.cli({"registry", "status"});
+  EXPECT_EQ(status.exit_code(), 0) << status.err;
+  EXPECT_NE(status.out.find("active: ine-"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("rows 20\n"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("rows 30\n"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("source sha256 "), std::string::npos) << status.out;
+
+  const auto rollback = workspace.cli({"registry", "rollback"});
+  EXPECT_EQ(rollback.exit_code(), 0) << rollback.err;
+  EXPECT_NE(rollback.out.find("(30 rows)"), std::string::npos) << rollback.out;
+  EXPECT_EQ(query_int(workspace, "SELECT row_count FROM registry_snapshots WHERE name = 'ine'"), 30);
 }
 
 TEST(RegistryCli, ImportRejectsAWrongHeader) {

@@ -71,7 +71,12 @@ std::string random_master_key_hex() {
 Workspace::Workspace() : database_(dir_ / "db"), master_key_(random_master_key_hex()) {}
 
 EnvVars Workspace::env(const EnvVars& extra) const {
-  EnvVars vars{{"INEREG_MASTER_KEY", master_key_}, {"INEREG_DB", db_url()}, {"INEREG_LOG_LEVEL", "info"}};
+  // The registry snapshot files: beside the database for SQLite by default, but
+  // PostgreSQL needs a directory named (every node of a multi-node test shares it).
+  EnvVars vars{{"INEREG_MASTER_KEY", master_key_},
+               {"INEREG_DB", db_url()},
+               {"INEREG_LOG_LEVEL", "info"},
+               {"INEREG_REGISTRY_SNAPSHOT_DIR", (dir_.path() / "snapshots").string()}};
   for (const auto& [name, value] : extra) {
     vars[name] = value;
   }

@@ -977,6 +977,35 @@ class PostgresStore final : public Store {
     return row.integer(0, 0);
   }
 
+  RegistrySnapshotState find_registry_snapshot(std::string_view snapshot) override {
+    auto lease = acquire();
+    const Result row = (*lease).run(sql::kSelectRegistrySnapshot, Params().add(snapshot));
+    if (row.rows() == 0) {
+      return {};
+    }
+    return rows::registry_snapshot_state(Row(row, 0));
+  }
+
+  void activate_registry_snapshot(std::string_view snapshot, const SnapshotFileRecord& record) override {
+    auto lease = acquire();
+    (*lease).run(sql::kActivateRegistrySnapshot, Params()
+                                                     .add(snapshot)
+                                                     .add(record.imported_at)
+                                                     .add(record.file)
+                                                     .add(record.row_count)
+                                                     .add(record.source_sha256));
+  }
+
+  bool rollback_registry_snapshot(std::string_view snapshot) override {
+    auto lease = acquire();
+    return (*lease).run(sql::kRollbackRegistrySnapshot, Params().add(snapshot)).affected() == 1;
+  }
+
+  void clear_registry_entries() override {
+    auto lease = acquire();
+    (*lease).run(sql::kDeleteRegistryEntries);
+  }
+
   bool set_integration_registry_checks(std::string_view integration_id, RegistryChecks checks) override {
     auto lease = acquire();
     return (*lease)

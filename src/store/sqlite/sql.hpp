@@ -237,6 +237,19 @@ CREATE TABLE recheck_pace (
 );
 INSERT INTO recheck_pace(id, allowed_from_us) VALUES (1, 0);
 )sql"},
+    // The INE registry as snapshot files (issue 14): the active file of a local snapshot
+    // and the one it replaced, for a rollback. The files hold keyed hashes only; the
+    // legacy registry_entries table (identifiers in clear) is emptied by the first
+    // import of a file.
+    Migration{15, R"sql(
+ALTER TABLE registry_snapshots ADD COLUMN file TEXT;
+ALTER TABLE registry_snapshots ADD COLUMN row_count INTEGER;
+ALTER TABLE registry_snapshots ADD COLUMN source_sha256 TEXT;
+ALTER TABLE registry_snapshots ADD COLUMN previous_file TEXT;
+ALTER TABLE registry_snapshots ADD COLUMN previous_row_count INTEGER;
+ALTER TABLE registry_snapshots ADD COLUMN previous_imported_at INTEGER;
+ALTER TABLE registry_snapshots ADD COLUMN previous_sha256 TEXT;
+)sql"},
 };
 
 // The schema version this build needs: its newest migration.
@@ -345,6 +358,23 @@ inline constexpr std::string_view kUpsertSnapshotDate =
     "INSERT INTO registry_snapshots(name, imported_at) VALUES (?, ?) "
     "ON CONFLICT(name) DO UPDATE SET imported_at = excluded.imported_at";
 inline constexpr std::string_view kSelectSnapshotDate = "SELECT imported_at FROM registry_snapshots WHERE name = ?";
+// Snapshot files (migration 15). Activation keeps the replaced file as previous; a
+// rollback swaps the two. The right-hand sides read the row as it was before the update.
+inline constexpr std::string_view kSelectRegistrySnapshot =
+    "SELECT file, row_count, imported_at, source_sha256, previous_file, previous_row_count, previous_imported_at, "
+    "previous_sha256 FROM registry_snapshots WHERE name = ?";
+inline constexpr std::string_view kActivateRegistrySnapshot =
+    "INSERT INTO registry_snapshots(name, imported_at, file, row_count, source_sha256) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (name) DO UPDATE SET previous_file = registry_snapshots.file, "
+    "previous_row_count = registry_snapshots.row_count, previous_imported_at = registry_snapshots.imported_at, "
+    "previous_sha256 = registry_snapshots.source_sha256, imported_at = excluded.imported_at, file = excluded.file, "
+    "row_count = excluded.row_count, source_sha256 = excluded.source_sha256";
+inline constexpr std::string_view kRollbackRegistrySnapshot =
+    "UPDATE registry_snapshots SET file = previous_file, row_count = previous_row_count, "
+    "imported_at = previous_imported_at, source_sha256 = previous_sha256, previous_file = file, "
+    "previous_row_count = row_count, previous_imported_at = imported_at, previous_sha256 = source_sha256 "
+    "WHERE name = ? AND previous_file IS NOT NULL";
+inline constexpr std::string_view kDeleteRegistryEntries = "DELETE FROM registry_entries";
 inline constexpr std::string_view kUpsertCurpRegistryEntry =
     "INSERT INTO curp_registry_entries(curp_hash, status) VALUES (?, ?) "
     "ON CONFLICT(curp_hash) DO UPDATE SET status = excluded.status";

@@ -791,6 +791,36 @@ class SqliteStore final : public Store {
     return select.integer(0);
   }
 
+  RegistrySnapshotState find_registry_snapshot(std::string_view snapshot) override {
+    auto lease = pool_.acquire();
+    Statement select(*lease, sql::kSelectRegistrySnapshot);
+    select.bind(snapshot);
+    if (!select.step()) {
+      return {};
+    }
+    return rows::registry_snapshot_state(select);
+  }
+
+  void activate_registry_snapshot(std::string_view snapshot, const SnapshotFileRecord& record) override {
+    auto lease = pool_.acquire();
+    Statement upsert(*lease, sql::kActivateRegistrySnapshot);
+    upsert.bind(snapshot).bind(record.imported_at).bind(record.file).bind(record.row_count).bind(record.source_sha256);
+    upsert.run();
+  }
+
+  bool rollback_registry_snapshot(std::string_view snapshot) override {
+    auto lease = pool_.acquire();
+    Statement update(*lease, sql::kRollbackRegistrySnapshot);
+    update.bind(snapshot).run();
+    return (*lease).changes() == 1;
+  }
+
+  void clear_registry_entries() override {
+    auto lease = pool_.acquire();
+    Statement remove(*lease, sql::kDeleteRegistryEntries);
+    remove.run();
+  }
+
   bool set_integration_registry_checks(std::string_view integration_id, RegistryChecks checks) override {
     auto lease = pool_.acquire();
     Statement update(*lease, sql::kSetIntegrationRegistryChecks);
