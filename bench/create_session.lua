@@ -7,7 +7,7 @@
 -- integration's shared secret (store_bench.sh computes it with openssl). Non-201
 -- responses are counted per thread and summed in done(), which prints the same
 -- `BENCH key=value ...` line as ine_registry.lua. With ID_DIR, each thread writes the
--- ids of the sessions it created to ID_DIR/ids-N.txt (for submit_session.lua).
+-- ids of the sessions it created to ID_DIR/ids-N.txt, appending (for submit_session.lua).
 
 local threads = {}
 local counter = 0
@@ -27,7 +27,7 @@ responses = 0
 function init(args)
   local path, api_key, signature = args[1], args[2], args[3]
   if args[4] ~= nil then
-    ids_file = assert(io.open(args[4] .. "/ids-" .. (index or 0) .. ".txt", "w"))
+    ids_file = assert(io.open(args[4] .. "/ids-" .. (index or 0) .. ".txt", "a"))
     ids_file:setvbuf("line")
   end
   if path == nil or api_key == nil or signature == nil then

@@ -18,7 +18,7 @@ namespace {
 
 class FakeConnection {
  public:
-  void exec(std::string_view sql) {
+  void exec_cached(std::string_view sql) {
     std::lock_guard lock(mutex_);
     log_.emplace_back(sql);
     if (sql == fail_) {

@@ -29,7 +29,8 @@
 // `max_group` members; the open transaction never outlives a turn with nobody queued,
 // so another process (the CLI) waits for the write lock at most one group.
 //
-// `Connection` offers exec(std::string_view), throwing StoreError, and
+// `Connection` offers exec_cached(sql) for a string constant (a prepared statement kept
+// for the connection's life: these run several times per write), throwing StoreError, and
 // in_transaction() (false once SQLite has rolled the transaction back by itself, as it
 // does on some I/O errors). Thread-safe; a thread must not open a second Member while it
 // holds one (it would wait for itself).
@@ -57,11 +58,11 @@ class GroupCommit {
       group_.take_turn();
       try {
         if (!group_.open_) {
-          group_.writer_.exec("BEGIN IMMEDIATE");
+          group_.writer_.exec_cached("BEGIN IMMEDIATE");
           group_.open_ = true;
           group_.current_ = std::make_shared<Outcome>();
         }
-        group_.writer_.exec("SAVEPOINT member");
+        group_.writer_.exec_cached("SAVEPOINT member");
       } catch (...) {
         group_.end_turn();
         throw;
@@ -83,7 +84,7 @@ class GroupCommit {
     // completed. Throws StoreError when the release or that COMMIT failed (then
     // nothing of this member is stored).
     void commit() {
-      group_.writer_.exec("RELEASE member");  // on failure the destructor rolls back
+      group_.writer_.exec_cached("RELEASE member");  // on failure the destructor rolls back
       ++group_.members_;
       const auto outcome = group_.current_;
       in_turn_ = false;
@@ -136,17 +137,21 @@ class GroupCommit {
     if (finish) {
       finish_group();
     }
+    bool anyone_waiting = false;
     {
       std::lock_guard lock(mutex_);
       busy_ = false;
+      anyone_waiting = waiting_ > 0;
     }
-    writer_free_.notify_one();
+    if (anyone_waiting) {
+      writer_free_.notify_one();
+    }
   }
 
   void roll_back_member() noexcept {
     try {
-      writer_.exec("ROLLBACK TO member");
-      writer_.exec("RELEASE member");
+      writer_.exec_cached("ROLLBACK TO member");
+      writer_.exec_cached("RELEASE member");
     } catch (const StoreError&) {
       // Handled below: whether the group's transaction survived is what matters.
     }
@@ -160,14 +165,14 @@ class GroupCommit {
   void finish_group() noexcept {
     if (members_ == 0) {
       try {
-        writer_.exec("ROLLBACK");  // only rolled-back members: nothing to make durable
+        writer_.exec_cached("ROLLBACK");  // only rolled-back members: nothing to make durable
       } catch (const StoreError&) {
       }
       open_ = false;
       return;
     }
     try {
-      writer_.exec("COMMIT");
+      writer_.exec_cached("COMMIT");
     } catch (const StoreError& e) {
       fail_group(e.what());
       return;
@@ -178,7 +183,7 @@ class GroupCommit {
   void fail_group(const std::string& why) noexcept {
     if (writer_.in_transaction()) {
       try {
-        writer_.exec("ROLLBACK");
+        writer_.exec_cached("ROLLBACK");
       } catch (const StoreError&) {
       }
     }

@@ -81,6 +81,19 @@ class Connection {
     }
   }
 
+  // One statement without results, prepared once and kept: `sql` must be a string
+  // constant (the cache is keyed by its address).
+  void exec_cached(std::string_view sql) {
+    sqlite3_stmt* stmt = prepared(sql);
+    const int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+      std::string message = sqlite3_errmsg(db_);
+      sqlite3_reset(stmt);
+      throw StoreError("SQLite: " + message);
+    }
+    sqlite3_reset(stmt);
+  }
+
   sqlite3_stmt* prepared(std::string_view sql) {
     const auto it = statements_.find(sql.data());
     if (it != statements_.end()) {
