@@ -1,18 +1,24 @@
 -- wrk script: POST /v1/sessions with one fixed create-session body (INE data of a
 -- registry record), signed; every request creates a new session.
 --
---   wrk -t2 -c64 -d10s -s create_session.lua http://127.0.0.1:PORT -- BODY_FILE API_KEY SIGNATURE
+--   wrk -t2 -c64 -d10s -s create_session.lua http://127.0.0.1:PORT -- BODY_FILE API_KEY SIGNATURE [ID_DIR]
 --
 -- SIGNATURE is the lowercase hex HMAC-SHA256 of BODY_FILE's exact bytes under the
 -- integration's shared secret (store_bench.sh computes it with openssl). Non-201
 -- responses are counted per thread and summed in done(), which prints the same
--- `BENCH key=value ...` line as ine_registry.lua.
+-- `BENCH key=value ...` line as ine_registry.lua. With ID_DIR, each thread writes the
+-- ids of the sessions it created to ID_DIR/ids-N.txt, appending (for submit_session.lua).
 
 local threads = {}
+local counter = 0
 
 function setup(thread)
+  thread:set("index", counter)
+  counter = counter + 1
   table.insert(threads, thread)
 end
+
+local ids_file = nil
 
 local request_text = nil
 non201 = 0
@@ -20,6 +26,10 @@ responses = 0
 
 function init(args)
   local path, api_key, signature = args[1], args[2], args[3]
+  if args[4] ~= nil then
+    ids_file = assert(io.open(args[4] .. "/ids-" .. (index or 0) .. ".txt", "a"))
+    ids_file:setvbuf("line")
+  end
   if path == nil or api_key == nil or signature == nil then
     error("usage: wrk ... -s create_session.lua URL -- BODY_FILE API_KEY SIGNATURE")
   end
@@ -42,6 +52,11 @@ function response(status, headers, body)
   responses = responses + 1
   if status ~= 201 then
     non201 = non201 + 1
+  elseif ids_file ~= nil then
+    local id = string.match(body, '"id":"([^"]+)"')
+    if id ~= nil then
+      ids_file:write(id, "\n")
+    end
   end
 end
 
@@ -56,7 +71,7 @@ function done(summary, latency, requests_stats)
   local socket_errors = errors.connect + errors.read + errors.write + errors.timeout
   io.write(string.format("non-201 responses: %d of %d\n", bad_total, responses_total))
   io.write(string.format(
-    "BENCH requests=%d duration_s=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f non200=%d socket_errors=%d\n",
+    "BENCH requests=%d duration_s=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f non200=%d socket_errors=%d\n",
     summary.requests, seconds, summary.requests / seconds, latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000, bad_total, socket_errors))
+    latency:percentile(99) / 1000, latency.max / 1000, bad_total, socket_errors))
 end

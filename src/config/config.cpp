@@ -439,6 +439,7 @@ const std::vector<Binding>& bindings() {
 
       integer("store", "pool_size", 0, 10'000, field(&Config::store, &store::PoolOptions::size)),
       integer("store", "acquire_timeout_ms", 1, kHourMs, field(&Config::store, &store::PoolOptions::acquire_timeout)),
+      integer("store", "max_group_commit", 1, 100'000, field(&Config::store, &store::PoolOptions::max_group_commit)),
   };
   return all;
 }

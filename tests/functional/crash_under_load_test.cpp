@@ -126,5 +126,68 @@ TEST(CrashUnderLoad, EveryAcknowledgedSubmitGetsExactlyOneResultAcrossRepeatedSi
   }
 }
 
+// Writes acknowledged in groups (SQLite commits concurrent writes together: one COMMIT,
+// one fsync, for all of them) are each durable when acknowledged: many clients create
+// and submit sessions at once, the server is killed mid-flood, and after a restart every
+// acknowledged create is there and every acknowledged submit has left `created`.
+TEST(CrashUnderLoad, GroupedWritesAcknowledgedBeforeASigkillAreAllThereAfterRestart) {
+  constexpr int kWriters = 32;
+  Workspace workspace;
+  const auto integration = create_integration(workspace, "groups");
+  const auto rows = generate_and_import(workspace, 50, kRegistrySeed);
+  const EnvVars env{{"INEREG_HTTP_BLOCKING_THREADS", "32"}};
+  std::mutex mutex;
+  std::vector<std::string> created;
+  std::vector<std::string> submitted;
+  {
+    Server server(workspace, env);
+    const ApiClient client(server.port(), integration.api_key, integration.secret);
+    std::atomic<bool> server_gone = false;
+    std::atomic<int> acked = 0;
+    std::vector<std::thread> writers;
+    for (int w = 0; w < kWriters; ++w) {
+      writers.emplace_back([&, w] {
+        for (std::size_t i = static_cast<std::size_t>(w); !server_gone; i += kWriters) {
+          try {
+            const auto id = client.create_session(session_body_for(rows[i % rows.size()]));
+            {
+              std::lock_guard lock(mutex);
+              created.push_back(id);
+            }
+            ++acked;
+            if (client.submit(id).status == 200) {
+              std::lock_guard lock(mutex);
+              submitted.push_back(id);
+            }
+          } catch (const std::exception&) {
+            return;  // the server died mid-request: this one was not acknowledged
+          }
+        }
+      });
+    }
+    EXPECT_TRUE(testing::wait_until([&] { return acked >= 300; }, kCheckTimeout, "300 acknowledged creates"));
+    const auto status = server.kill();
+    server_gone = true;
+    for (auto& thread : writers) {
+      thread.join();
+    }
+    EXPECT_EQ(status.signal, SIGKILL) << describe(status);
+  }
+  ASSERT_GE(created.size(), 300U);
+  Server server(workspace, env);
+  const auto count_of = [&](const std::vector<std::string>& ids, const std::string& where) {
+    std::string list;
+    for (const auto& id : ids) {
+      list += (list.empty() ? "'" : ",'") + id + "'";
+    }
+    return query_int(workspace, "SELECT COUNT(*) FROM sessions WHERE id IN (" + list + ")" + where);
+  };
+  EXPECT_EQ(count_of(created, ""), static_cast<std::int64_t>(created.size()));
+  if (!submitted.empty()) {
+    EXPECT_EQ(count_of(submitted, " AND status <> 'created'"), static_cast<std::int64_t>(submitted.size()));
+  }
+  ASSERT_TRUE(server.terminate().has_value());
+}
+
 }  // namespace
 }  // namespace inereg::functional

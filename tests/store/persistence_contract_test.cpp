@@ -4,9 +4,11 @@
 // nothing: these tests write statuses the workflow never would, to show that.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "admin/registry_answer.hpp"
@@ -72,6 +74,58 @@ TEST_P(PersistenceContractTest, ATransactionNotCommittedLeavesNothing) {
   }
   EXPECT_EQ(store_->find_session("a")->status, "one");
   EXPECT_EQ(store_->pending_check_count(), 0);
+}
+
+// Concurrent writers, as the API's blocking threads are: on SQLite they share COMMITs
+// (group commit, store/sqlite/group_commit.hpp), so a group mixes writes that commit with
+// writes that fail half-way. A failed write leaves nothing, and takes nothing of the
+// others with it.
+TEST_P(PersistenceContractTest, ConcurrentWritesThatFailUndoOnlyThemselves) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 25;
+  for (int i = 0; i < kThreads * kPerThread; ++i) {
+    insert("s" + std::to_string(i), "one");
+  }
+  const auto fails = [](int i) { return i % 4 == 0; };
+  std::atomic<int> unexpected{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      for (int k = 0; k < kPerThread; ++k) {
+        const int i = t * kPerThread + k;
+        const std::string id = "s" + std::to_string(i);
+        try {
+          const auto tx = store_->begin_write();
+          Session s = *tx->lock_session(id);
+          s.status = "two";
+          if (!tx->update_session(s, "one")) {
+            ++unexpected;
+          }
+          tx->insert_check_job(id, kT0, false);
+          if (fails(i)) {
+            tx->insert_check_job(id, kT0, false);  // the job's key again: the write fails
+            ++unexpected;
+          }
+          tx->commit();
+        } catch (const StoreError&) {
+          if (!fails(i)) {
+            ++unexpected;
+          }
+        }
+      }
+    });
+  }
+  for (auto& writer : writers) {
+    writer.join();
+  }
+  EXPECT_EQ(unexpected.load(), 0);
+  int committed = 0;
+  for (int i = 0; i < kThreads * kPerThread; ++i) {
+    const auto stored = store_->find_session("s" + std::to_string(i));
+    EXPECT_EQ(stored->status, fails(i) ? "one" : "two") << stored->id;
+    committed += fails(i) ? 0 : 1;
+  }
+  EXPECT_EQ(store_->pending_check_count(), committed);
 }
 
 TEST_P(PersistenceContractTest, SessionsCreatedBeforeAreFilteredByTheBoundStatusesOldestFirst) {

@@ -98,6 +98,7 @@ TEST_F(LoadConfig, DefaultsWithoutFileOrEnvironment) {
   EXPECT_EQ(config.http.max_body_bytes, 1024U * 1024U);
   EXPECT_EQ(config.store.size, 0);  // the machine's default
   EXPECT_EQ(config.store.acquire_timeout, std::chrono::milliseconds(10'000));
+  EXPECT_EQ(config.store.max_group_commit, 128);
 }
 
 TEST_F(LoadConfig, ReadsTheTomlFile) {
@@ -268,6 +269,8 @@ TEST_F(LoadConfig, StorePoolSizeAndAcquireTimeout) {
   ::unsetenv("INEREG_STORE_POOL_SIZE");
   EXPECT_NE(error_loading("[store]\npool_size = -1\n").find("store.pool_size"), std::string::npos);
   EXPECT_NE(error_loading("[store]\nacquire_timeout_ms = 0\n").find("store.acquire_timeout_ms"), std::string::npos);
+  EXPECT_EQ(load_config(write_toml("[store]\nmax_group_commit = 8\n")).store.max_group_commit, 8);
+  EXPECT_NE(error_loading("[store]\nmax_group_commit = 0\n").find("store.max_group_commit"), std::string::npos);
 }
 
 TEST_F(LoadConfig, MediaLimitsDefaultToVeriffsAndAreRead) {

@@ -8,13 +8,16 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "store/connection_pool.hpp"
 #include "store/rows.hpp"
 #include "store/scoped_transaction.hpp"
+#include "store/sqlite/group_commit.hpp"
 #include "store/sqlite/sql.hpp"
 #include "util/time.hpp"
 
@@ -78,6 +81,19 @@ class Connection {
     }
   }
 
+  // One statement without results, prepared once and kept: `sql` must be a string
+  // constant (the cache is keyed by its address).
+  void exec_cached(std::string_view sql) {
+    sqlite3_stmt* stmt = prepared(sql);
+    const int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+      std::string message = sqlite3_errmsg(db_);
+      sqlite3_reset(stmt);
+      throw StoreError("SQLite: " + message);
+    }
+    sqlite3_reset(stmt);
+  }
+
   sqlite3_stmt* prepared(std::string_view sql) {
     const auto it = statements_.find(sql.data());
     if (it != statements_.end()) {
@@ -93,6 +109,9 @@ class Connection {
   }
 
   int changes() const { return sqlite3_changes(db_); }
+  // False once the transaction has ended, also when SQLite rolled it back by itself.
+  bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+  sqlite3* handle() const { return db_; }
   std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   const char* error_message() const { return sqlite3_errmsg(db_); }
 
@@ -217,13 +236,18 @@ void load_credentials(Connection& c, std::vector<ClaimedCheck>& claimed) {
 
 using Pool = ConnectionPool<Connection>;
 
-// The session workflow's write transaction: one pooled connection, BEGIN IMMEDIATE to
-// COMMIT. Every primitive runs inside the exclusive write lock, so a "lock" is a plain
-// read here and each compare-and-set sees the state no other writer can change.
-class OpenTransaction final : public PooledWriteTransaction<Connection> {
+using Writes = GroupCommit<Connection>;
+
+// The session workflow's write transaction: a turn on the store's writer connection,
+// inside a savepoint of the group's BEGIN IMMEDIATE transaction (group_commit.hpp).
+// Every primitive runs while no other writer (thread or process) can write, so a "lock"
+// is a plain read here and each compare-and-set sees the state no other writer can
+// change; commit() returns once the group's COMMIT has made it durable.
+class OpenTransaction final : public WriteTransaction {
  public:
-  explicit OpenTransaction(Pool::Lease lease)
-      : PooledWriteTransaction(std::move(lease), sql::kBeginImmediate), c_(connection()) {}
+  explicit OpenTransaction(Writes& writes) : member_(writes), c_(member_.connection()) {}
+
+  void commit() override { member_.commit(); }
 
   std::optional<Session> lock_session(std::string_view session_id) override { return select_session(c_, session_id); }
 
@@ -579,12 +603,80 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
   }
 
  private:
+  Writes::Member member_;
   Connection& c_;
 };
 
-// The embedded backend: one SQLite file in WAL mode, a small pool of connections
-// (one per concurrent caller; SQLite serializes writers itself, BEGIN IMMEDIATE
-// avoids upgrade deadlocks). Prepared statements are cached per connection.
+// Checkpoints the WAL on a connection and thread of its own, so that no writer pays for
+// it. SQLite's automatic checkpoint runs inside the COMMIT that crosses 1,000 WAL pages:
+// it copies the pages back into the database file and fsyncs it, and with group commit
+// the whole group would wait for that. A PASSIVE checkpoint takes no write lock:
+// writers go on appending to the WAL while it runs.
+class Checkpointer {
+ public:
+  // Installs itself as `writer`'s WAL hook (which replaces the automatic checkpoint).
+  Checkpointer(const std::string& path, Connection& writer)
+      : connection_(path), writer_(writer), thread_([this] { run(); }) {
+    sqlite3_wal_hook(writer_.handle(), &Checkpointer::on_commit, this);
+  }
+  ~Checkpointer() {
+    sqlite3_wal_hook(writer_.handle(), nullptr, nullptr);
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+ private:
+  // SQLite's own threshold (SQLITE_DEFAULT_WAL_AUTOCHECKPOINT).
+  static constexpr int kCheckpointPages = 1000;
+
+  // Called by SQLite on the writer's thread after each commit, with the WAL's size.
+  static int on_commit(void* self, sqlite3* /*db*/, const char* /*schema*/, int pages) {
+    if (pages >= kCheckpointPages) {
+      auto* checkpointer = static_cast<Checkpointer*>(self);
+      {
+        std::lock_guard lock(checkpointer->mutex_);
+        checkpointer->due_ = true;
+      }
+      checkpointer->wake_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      wake_.wait(lock, [this] { return due_ || stopping_; });
+      if (stopping_) {
+        return;
+      }
+      due_ = false;
+      lock.unlock();
+      // SQLITE_BUSY (another checkpoint running, e.g. the CLI's) is left for the next
+      // commit's call; any other error is SQLite's to report on the next write.
+      sqlite3_wal_checkpoint_v2(connection_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+  }
+
+  Connection connection_;
+  Connection& writer_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool due_ = false;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
+// The embedded backend: one SQLite file in WAL mode; reads on a pool of connections
+// (one per concurrent caller), every write on one writer connection with group commit
+// (group_commit.hpp); the WAL checkpointed off the write path (Checkpointer). Prepared
+// statements are cached per connection.
 class SqliteStore final : public Store {
  public:
   SqliteStore(const std::string& path, const PoolOptions& pool, Migrations migrations)
@@ -599,12 +691,12 @@ class SqliteStore final : public Store {
     } else {
       require_current(*first);
     }
-    pool_.adopt(std::move(first));
+    writer_ = std::move(first);
+    writes_ = std::make_unique<Writes>(*writer_, pool.max_group_commit);
+    checkpointer_ = std::make_unique<Checkpointer>(path, *writer_);
   }
 
-  std::unique_ptr<WriteTransaction> begin_write() override {
-    return std::make_unique<OpenTransaction>(pool_.acquire());
-  }
+  std::unique_ptr<WriteTransaction> begin_write() override { return std::make_unique<OpenTransaction>(*writes_); }
 
   int schema_version() override {
     auto lease = pool_.acquire();
@@ -613,9 +705,8 @@ class SqliteStore final : public Store {
   }
 
   void create_integration(const Integration& integration, std::string_view sealed_secret) override {
-    auto lease = pool_.acquire();
-    Connection& c = *lease;
-    ScopedTransaction<Connection> tx(c, sql::kBeginImmediate);
+    Writes::Member tx(*writes_);
+    Connection& c = tx.connection();
     Statement insert(c, sql::kInsertIntegration);
     insert.bind(integration.id)
         .bind(integration.name)
@@ -658,30 +749,44 @@ class SqliteStore final : public Store {
 
   std::int64_t add_integration_secret(std::string_view integration_id, std::string_view sealed_secret,
                                       TimeMs now) override {
-    auto lease = pool_.acquire();
-    Statement insert(*lease, sql::kInsertSecret);
-    insert.bind(integration_id).bind(sealed_secret).bind(now).run();
-    return (*lease).last_insert_rowid();
+    Writes::Member tx(*writes_);
+    std::int64_t id = 0;
+    {
+      Statement insert(tx.connection(), sql::kInsertSecret);
+      insert.bind(integration_id).bind(sealed_secret).bind(now).run();
+      id = tx.connection().last_insert_rowid();
+    }
+    tx.commit();
+    return id;
   }
 
   int revoke_older_integration_secrets(std::string_view integration_id, TimeMs now) override {
-    auto lease = pool_.acquire();
-    Statement revoke(*lease, sql::kRevokeOlderSecrets);
-    revoke.bind(now).bind(integration_id).bind(integration_id).run();
-    return (*lease).changes();
+    Writes::Member tx(*writes_);
+    int changed = 0;
+    {
+      Statement revoke(tx.connection(), sql::kRevokeOlderSecrets);
+      revoke.bind(now).bind(integration_id).bind(integration_id).run();
+      changed = tx.connection().changes();
+    }
+    tx.commit();
+    return changed;
   }
 
   bool set_integration_active(std::string_view integration_id, bool active) override {
-    auto lease = pool_.acquire();
-    Statement update(*lease, sql::kSetIntegrationActive);
-    update.bind(active).bind(integration_id).run();
-    return (*lease).changes() == 1;
+    Writes::Member tx(*writes_);
+    int changed = 0;
+    {
+      Statement update(tx.connection(), sql::kSetIntegrationActive);
+      update.bind(active).bind(integration_id).run();
+      changed = tx.connection().changes();
+    }
+    tx.commit();
+    return changed == 1;
   }
 
   bool set_integration_cors_origins(std::string_view integration_id, std::span<const std::string> origins) override {
-    auto lease = pool_.acquire();
-    Connection& c = *lease;
-    ScopedTransaction<Connection> tx(c, sql::kBeginImmediate);
+    Writes::Member tx(*writes_);
+    Connection& c = tx.connection();
     {
       Statement exists(c, sql::kIntegrationExists);
       exists.bind(integration_id);
@@ -712,27 +817,30 @@ class SqliteStore final : public Store {
   }
 
   void insert_session(const Session& s) override {
-    auto lease = pool_.acquire();
-    Statement insert(*lease, sql::kInsertSession);
-    insert.bind(s.id)
-        .bind(s.integration_id)
-        .bind(s.status)
-        .bind(s.attempt_id)
-        .bind(s.vendor_data)
-        .bind(s.end_user_id)
-        .bind(s.callback)
-        .bind(s.person_json)
-        .bind(s.document_json)
-        .bind(s.ine_document)
-        .bind(s.credential.cic)
-        .bind(s.credential.citizen_id)
-        .bind(s.credential.ocr)
-        .bind(s.credential.elector_key)
-        .bind(s.credential.emission_number)
-        .bind(s.credential.curp)
-        .bind(s.created_at)
-        .bind(registry_checks_name(s.registry_checks))
-        .run();
+    Writes::Member tx(*writes_);
+    {
+      Statement insert(tx.connection(), sql::kInsertSession);
+      insert.bind(s.id)
+          .bind(s.integration_id)
+          .bind(s.status)
+          .bind(s.attempt_id)
+          .bind(s.vendor_data)
+          .bind(s.end_user_id)
+          .bind(s.callback)
+          .bind(s.person_json)
+          .bind(s.document_json)
+          .bind(s.ine_document)
+          .bind(s.credential.cic)
+          .bind(s.credential.citizen_id)
+          .bind(s.credential.ocr)
+          .bind(s.credential.elector_key)
+          .bind(s.credential.emission_number)
+          .bind(s.credential.curp)
+          .bind(s.created_at)
+          .bind(registry_checks_name(s.registry_checks))
+          .run();
+    }
+    tx.commit();
   }
 
   std::optional<Session> find_session(std::string_view session_id) override {
@@ -776,9 +884,12 @@ class SqliteStore final : public Store {
   }
 
   void set_snapshot_date(std::string_view snapshot, TimeMs imported_at) override {
-    auto lease = pool_.acquire();
-    Statement upsert(*lease, sql::kUpsertSnapshotDate);
-    upsert.bind(snapshot).bind(imported_at).run();
+    Writes::Member tx(*writes_);
+    {
+      Statement upsert(tx.connection(), sql::kUpsertSnapshotDate);
+      upsert.bind(snapshot).bind(imported_at).run();
+    }
+    tx.commit();
   }
 
   std::optional<TimeMs> find_snapshot_date(std::string_view snapshot) override {
@@ -822,10 +933,15 @@ class SqliteStore final : public Store {
   }
 
   bool set_integration_registry_checks(std::string_view integration_id, RegistryChecks checks) override {
-    auto lease = pool_.acquire();
-    Statement update(*lease, sql::kSetIntegrationRegistryChecks);
-    update.bind(registry_checks_name(checks)).bind(integration_id).run();
-    return (*lease).changes() == 1;
+    Writes::Member tx(*writes_);
+    int changed = 0;
+    {
+      Statement update(tx.connection(), sql::kSetIntegrationRegistryChecks);
+      update.bind(registry_checks_name(checks)).bind(integration_id).run();
+      changed = tx.connection().changes();
+    }
+    tx.commit();
+    return changed == 1;
   }
 
   std::int64_t pending_check_count() override {
@@ -839,11 +955,10 @@ class SqliteStore final : public Store {
     if (limit <= 0) {
       return claimed;
     }
-    auto lease = pool_.acquire();
-    Connection& c = *lease;
-    // BEGIN IMMEDIATE takes the write lock first: no other claimer (thread or process)
-    // can pick the same rows between the SELECT and the UPDATE.
-    ScopedTransaction<Connection> tx(c, sql::kBeginImmediate);
+    // A turn on the writer (BEGIN IMMEDIATE): no other claimer (thread or process) can
+    // pick the same rows between the SELECT and the UPDATE.
+    Writes::Member tx(*writes_);
+    Connection& c = tx.connection();
     {
       Statement claim(c, sql::kClaimChecks);
       claim.bind(owner).bind(now + lease_ms).bind(now).bind(now).bind(limit);
@@ -872,9 +987,8 @@ class SqliteStore final : public Store {
   }
 
   void upsert_registry_entries(std::span<const RegistryEntry> entries) override {
-    auto lease = pool_.acquire();
-    Connection& c = *lease;
-    ScopedTransaction<Connection> tx(c, sql::kBeginImmediate);
+    Writes::Member tx(*writes_);
+    Connection& c = tx.connection();
     for (const auto& entry : entries) {
       Statement upsert(c, sql::kUpsertRegistryEntry);
       upsert.bind(entry.lookup_key).bind(entry.model).bind(entry.situation).run();
@@ -899,9 +1013,8 @@ class SqliteStore final : public Store {
   }
 
   void upsert_curp_registry_entries(std::span<const CurpRegistryEntry> entries) override {
-    auto lease = pool_.acquire();
-    Connection& c = *lease;
-    ScopedTransaction<Connection> tx(c, sql::kBeginImmediate);
+    Writes::Member tx(*writes_);
+    Connection& c = tx.connection();
     for (const auto& entry : entries) {
       Statement upsert(c, sql::kUpsertCurpRegistryEntry);
       upsert.bind(entry.curp_hash).bind(entry.status).run();
@@ -926,23 +1039,33 @@ class SqliteStore final : public Store {
   }
 
   bool set_integration_webhooks(std::string_view integration_id, const WebhookUrls& urls) override {
-    auto lease = pool_.acquire();
-    Statement update(*lease, sql::kSetIntegrationWebhooks);
-    update.bind(urls.decision)
-        .bind(urls.event)
-        .bind(urls.ine)
-        .bind(urls.curp)
-        .bind(urls.ine_curp)
-        .bind(integration_id)
-        .run();
-    return (*lease).changes() == 1;
+    Writes::Member tx(*writes_);
+    int changed = 0;
+    {
+      Statement update(tx.connection(), sql::kSetIntegrationWebhooks);
+      update.bind(urls.decision)
+          .bind(urls.event)
+          .bind(urls.ine)
+          .bind(urls.curp)
+          .bind(urls.ine_curp)
+          .bind(integration_id)
+          .run();
+      changed = tx.connection().changes();
+    }
+    tx.commit();
+    return changed == 1;
   }
 
   bool set_integration_recheck_interval(std::string_view integration_id, TimeMs interval_ms) override {
-    auto lease = pool_.acquire();
-    Statement update(*lease, sql::kSetIntegrationRecheckInterval);
-    update.bind(interval_ms).bind(integration_id).run();
-    return (*lease).changes() == 1;
+    Writes::Member tx(*writes_);
+    int changed = 0;
+    {
+      Statement update(tx.connection(), sql::kSetIntegrationRecheckInterval);
+      update.bind(interval_ms).bind(integration_id).run();
+      changed = tx.connection().changes();
+    }
+    tx.commit();
+    return changed == 1;
   }
 
   std::optional<WebhookUrls> find_integration_webhooks(std::string_view integration_id) override {
@@ -957,9 +1080,8 @@ class SqliteStore final : public Store {
 
   std::vector<ClaimedDelivery> claim_webhook_deliveries(std::string_view owner, TimeMs now, TimeMs lease_ms,
                                                         int limit) override {
-    auto lease = pool_.acquire();
-    Connection& c = *lease;
-    ScopedTransaction<Connection> tx(c, sql::kBeginImmediate);
+    Writes::Member tx(*writes_);
+    Connection& c = tx.connection();
     std::vector<std::int64_t> ids;
     {
       Statement claim(c, sql::kClaimDeliveries);
@@ -983,9 +1105,8 @@ class SqliteStore final : public Store {
 
   bool record_webhook_attempt(std::int64_t delivery_id, std::string_view owner, const WebhookAttempt& attempt,
                               DeliveryState next_state, TimeMs next_attempt_at) override {
-    auto lease = pool_.acquire();
-    Connection& c = *lease;
-    ScopedTransaction<Connection> tx(c, sql::kBeginImmediate);
+    Writes::Member tx(*writes_);
+    Connection& c = tx.connection();
     {
       Statement finish(c, sql::kFinishDeliveryAttempt);
       finish.bind(delivery_state_name(next_state))
@@ -1142,7 +1263,10 @@ class SqliteStore final : public Store {
     return found;
   }
 
-  Pool pool_;
+  Pool pool_;  // readers
+  std::unique_ptr<Connection> writer_;
+  std::unique_ptr<Writes> writes_;
+  std::unique_ptr<Checkpointer> checkpointer_;
 };
 
 }  // namespace

@@ -1,0 +1,82 @@
+-- wrk script: PATCH /v1/sessions/{id} status=submitted, each request a different
+-- created session (ids from files of one id a line, as create_session.lua writes them
+-- with ID_DIR), signed. A session submitted twice answers 400, counted as non-200.
+--
+--   wrk -t2 -c64 -d8s -s submit_session.lua http://127.0.0.1:PORT -- ID_DIR API_KEY SIGNATURE THREADS
+--
+-- Thread k of n takes every n-th id, so the threads never submit the same session.
+-- SIGNATURE: the HMAC-SHA256 of the body {"verification":{"status":"submitted"}}.
+
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  thread:set("index", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+local requests = {}
+local next_request = 0
+non200 = 0
+responses = 0
+exhausted = 0
+
+function init(args)
+  local dir, api_key, signature = args[1], args[2], args[3]
+  if dir == nil or api_key == nil or signature == nil then
+    error("usage: wrk ... -s submit_session.lua URL -- ID_DIR API_KEY SIGNATURE")
+  end
+  local body = '{"verification":{"status":"submitted"}}'
+  local ids = {}
+  local listing = io.popen('cat "' .. dir .. '"/ids-*.txt')
+  for line in listing:lines() do
+    if line ~= "" then
+      table.insert(ids, line)
+    end
+  end
+  listing:close()
+  local k = index or 0  -- set by setup(), which wrk runs just before each thread's init
+  local n = tonumber(args[4] or "2")
+  for i = 1, #ids do
+    if (i - 1) % n == k then
+      table.insert(requests, wrk.format("PATCH", "/v1/sessions/" .. ids[i], {
+        ["Content-Type"] = "application/json",
+        ["X-AUTH-CLIENT"] = api_key,
+        ["X-HMAC-SIGNATURE"] = signature,
+      }, body))
+    end
+  end
+end
+
+function request()
+  next_request = next_request + 1
+  if next_request > #requests then
+    exhausted = exhausted + 1
+    next_request = 1
+  end
+  return requests[next_request]
+end
+
+function response(status, headers, body)
+  responses = responses + 1
+  if status ~= 200 then
+    non200 = non200 + 1
+  end
+end
+
+function done(summary, latency, requests_stats)
+  local bad_total, exhausted_total = 0, 0
+  for _, thread in ipairs(threads) do
+    bad_total = bad_total + thread:get("non200")
+    exhausted_total = exhausted_total + thread:get("exhausted")
+  end
+  local seconds = summary.duration / 1e6
+  local errors = summary.errors
+  local socket_errors = errors.connect + errors.read + errors.write + errors.timeout
+  io.write(string.format("non-200 responses: %d (ids ran out %d times)\n", bad_total, exhausted_total))
+  io.write(string.format(
+    "BENCH requests=%d duration_s=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f non200=%d socket_errors=%d\n",
+    summary.requests, seconds, summary.requests / seconds, latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000, bad_total, socket_errors))
+end

@@ -1,0 +1,235 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "store/store.hpp"
+
+// Group commit for the SQLite backend: every write of a store runs on one writer
+// connection, one writer at a time, each inside a SAVEPOINT of a shared open
+// transaction, and one COMMIT (one WAL fsync with synchronous=FULL) covers every member
+// released since the previous one. So the commit rate, not the write rate, pays for
+// durability.
+//
+// Why: measured on the reference VM (bench/README.md, "Writes share fsyncs"), one fsync
+// per API write capped POST /v1/sessions near 3,500/s, and writers competing for
+// SQLite's write lock on separate connections spent their waits in SQLite's busy
+// handler, which sleeps (up to 100 ms a time) instead of being woken: the 370–590 ms
+// p99 stalls.
+//
+// A member's commit() returns only once a COMMIT covering it has completed; when that
+// COMMIT fails, every member of the group gets a StoreError (none is acknowledged). A
+// member that does not commit (an error, an early return) is rolled back to its
+// savepoint, and the group's other members are kept. The group is committed by the
+// member ending its turn when no one else waits for the writer or when the group holds
+// `max_group` members; the open transaction never outlives a turn with nobody queued,
+// so another process (the CLI) waits for the write lock at most one group.
+//
+// `Connection` offers exec_cached(sql) for a string constant (a prepared statement kept
+// for the connection's life: these run several times per write), throwing StoreError, and
+// in_transaction() (false once SQLite has rolled the transaction back by itself, as it
+// does on some I/O errors). Thread-safe; a thread must not open a second Member while it
+// holds one (it would wait for itself).
+namespace inereg::store::sqlite {
+
+// Counts since the store opened, for tests and the metrics page.
+struct GroupCommitStats {
+  std::int64_t members = 0;  // member writes committed (rolled-back members not counted)
+  std::int64_t commits = 0;  // COMMITs that succeeded
+  std::int64_t failed_commits = 0;
+};
+
+template <typename Connection>
+class GroupCommit {
+ public:
+  GroupCommit(Connection& writer, int max_group) : writer_(writer), max_group_(max_group < 1 ? 1 : max_group) {}
+  GroupCommit(const GroupCommit&) = delete;
+  GroupCommit& operator=(const GroupCommit&) = delete;
+
+  // One write: waits for the writer, opens the group's transaction if none is open,
+  // and a savepoint for this member. Rolls back to it unless committed.
+  class Member {
+   public:
+    explicit Member(GroupCommit& group) : group_(group) {
+      group_.take_turn();
+      try {
+        if (!group_.open_) {
+          group_.writer_.exec_cached("BEGIN IMMEDIATE");
+          group_.open_ = true;
+          group_.current_ = std::make_shared<Outcome>();
+        }
+        group_.writer_.exec_cached("SAVEPOINT member");
+      } catch (...) {
+        group_.end_turn();
+        throw;
+      }
+    }
+    ~Member() {
+      if (in_turn_) {
+        group_.roll_back_member();
+        group_.end_turn();
+      }
+    }
+    Member(const Member&) = delete;
+    Member& operator=(const Member&) = delete;
+
+    // The writer connection, only until commit() or destruction.
+    Connection& connection() const { return group_.writer_; }
+
+    // Releases the savepoint into the group and waits until a COMMIT covering it has
+    // completed. Throws StoreError when the release or that COMMIT failed (then
+    // nothing of this member is stored).
+    void commit() {
+      group_.writer_.exec_cached("RELEASE member");  // on failure the destructor rolls back
+      ++group_.members_;
+      const auto outcome = group_.current_;
+      in_turn_ = false;
+      group_.end_turn();
+      group_.wait_for(*outcome);
+    }
+
+   private:
+    GroupCommit& group_;
+    bool in_turn_ = true;
+  };
+
+  GroupCommitStats stats() const {
+    std::lock_guard lock(mutex_);
+    return stats_;
+  }
+
+  // Threads waiting for the writer now (tests).
+  int queued() const {
+    std::lock_guard lock(mutex_);
+    return waiting_;
+  }
+
+ private:
+  struct Outcome {
+    bool done = false;
+    std::string error;  // "" = committed
+  };
+
+  // The writer goes to whichever thread asks while it is free, not in arrival order: a
+  // strict hand-off to the longest waiter leaves the writer idle until that thread is
+  // scheduled, and on a busy 2-core machine that convoy cost more than the writes.
+  void take_turn() {
+    std::unique_lock lock(mutex_);
+    ++waiting_;
+    writer_free_.wait(lock, [this] { return !busy_; });
+    --waiting_;
+    busy_ = true;
+  }
+
+  // The turn's end: commits the group when nobody else is waiting to add to it or it
+  // is full (the fsync is paid while the writer is held: SQLite holds its write lock
+  // until COMMIT returns anyway), then passes the writer on.
+  void end_turn() {
+    bool finish = false;
+    {
+      std::lock_guard lock(mutex_);
+      finish = open_ && (waiting_ == 0 || members_ >= max_group_);
+    }
+    if (finish) {
+      finish_group();
+    }
+    bool anyone_waiting = false;
+    {
+      std::lock_guard lock(mutex_);
+      busy_ = false;
+      anyone_waiting = waiting_ > 0;
+    }
+    if (anyone_waiting) {
+      writer_free_.notify_one();
+    }
+  }
+
+  void roll_back_member() noexcept {
+    try {
+      writer_.exec_cached("ROLLBACK TO member");
+      writer_.exec_cached("RELEASE member");
+    } catch (const StoreError&) {
+      // Handled below: whether the group's transaction survived is what matters.
+    }
+    if (open_ && !writer_.in_transaction()) {
+      // SQLite rolled the whole transaction back (an I/O error, out of memory): the
+      // members already released into it are lost with it.
+      fail_group("SQLite rolled back a group of writes after an error in one of them");
+    }
+  }
+
+  void finish_group() noexcept {
+    if (members_ == 0) {
+      try {
+        writer_.exec_cached("ROLLBACK");  // only rolled-back members: nothing to make durable
+      } catch (const StoreError&) {
+      }
+      open_ = false;
+      return;
+    }
+    try {
+      writer_.exec_cached("COMMIT");
+    } catch (const StoreError& e) {
+      fail_group(e.what());
+      return;
+    }
+    complete(*current_, {});
+  }
+
+  void fail_group(const std::string& why) noexcept {
+    if (writer_.in_transaction()) {
+      try {
+        writer_.exec_cached("ROLLBACK");
+      } catch (const StoreError&) {
+      }
+    }
+    complete(*current_, why.empty() ? std::string("group commit failed") : why);
+  }
+
+  void complete(Outcome& outcome, std::string error) noexcept {
+    {
+      std::lock_guard lock(mutex_);
+      if (error.empty()) {
+        stats_.members += members_;
+        ++stats_.commits;
+      } else {
+        ++stats_.failed_commits;
+      }
+      outcome.done = true;
+      outcome.error = std::move(error);
+    }
+    open_ = false;
+    members_ = 0;
+    current_.reset();
+    group_done_.notify_all();
+  }
+
+  void wait_for(const Outcome& outcome) {
+    std::unique_lock lock(mutex_);
+    group_done_.wait(lock, [&outcome] { return outcome.done; });
+    if (!outcome.error.empty()) {
+      throw StoreError("SQLite group commit: " + outcome.error);
+    }
+  }
+
+  Connection& writer_;
+  const int max_group_;
+  // Owned by the thread holding the writer (busy_), read by no other.
+  bool open_ = false;
+  int members_ = 0;
+  std::shared_ptr<Outcome> current_;
+  // Guarded by mutex_.
+  mutable std::mutex mutex_;
+  std::condition_variable writer_free_;
+  std::condition_variable group_done_;
+  bool busy_ = false;  // a thread holds the writer
+  int waiting_ = 0;    // threads in take_turn
+
+  GroupCommitStats stats_;
+};
+
+}  // namespace inereg::store::sqlite

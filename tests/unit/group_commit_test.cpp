@@ -1,0 +1,190 @@
+// Group commit's turn-taking (store/sqlite/group_commit.hpp) over a fake connection that
+// logs its SQL: who commits, when, and what a failed member or a failed COMMIT does to
+// the others. The same logic on a real SQLite file: the persistence contract
+// (ConcurrentWritesThatFailUndoOnlyThemselves) and the functional crash tests.
+#include "store/sqlite/group_commit.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace inereg::store::sqlite {
+namespace {
+
+class FakeConnection {
+ public:
+  void exec_cached(std::string_view sql) {
+    std::lock_guard lock(mutex_);
+    log_.emplace_back(sql);
+    if (sql == fail_) {
+      fail_.clear();
+      if (drops_transaction_) {
+        in_transaction_ = false;
+      }
+      throw StoreError("fake: " + std::string(sql) + " failed");
+    }
+    if (sql == "BEGIN IMMEDIATE") {
+      in_transaction_ = true;
+    } else if (sql == "COMMIT" || sql == "ROLLBACK") {
+      in_transaction_ = false;
+    }
+  }
+  bool in_transaction() const {
+    std::lock_guard lock(mutex_);
+    return in_transaction_;
+  }
+  // The next exec of `sql` throws; with `drops_transaction`, as SQLite does after an
+  // I/O error, the transaction is gone too.
+  void fail_next(std::string sql, bool drops_transaction = false) {
+    std::lock_guard lock(mutex_);
+    fail_ = std::move(sql);
+    drops_transaction_ = drops_transaction;
+  }
+  std::vector<std::string> log() const {
+    std::lock_guard lock(mutex_);
+    return log_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> log_;
+  std::string fail_;
+  bool drops_transaction_ = false;
+  bool in_transaction_ = false;
+};
+
+using Group = GroupCommit<FakeConnection>;
+
+// Waits (without sleeping a fixed time) until `count` threads queue for the writer.
+void wait_until_queued(const Group& group, int count) {
+  while (group.queued() < count) {
+    std::this_thread::yield();
+  }
+}
+
+TEST(GroupCommit, AWriteAloneCommitsAtOnce) {
+  FakeConnection c;
+  Group group(c, 8);
+  {
+    Group::Member member(group);
+    member.commit();
+  }
+  EXPECT_EQ(c.log(), (std::vector<std::string>{"BEGIN IMMEDIATE", "SAVEPOINT member", "RELEASE member", "COMMIT"}));
+  EXPECT_EQ(group.stats().commits, 1);
+  EXPECT_EQ(group.stats().members, 1);
+}
+
+TEST(GroupCommit, WritesQueuedBehindOneShareItsCommitAndAFailedOneUndoesOnlyItself) {
+  FakeConnection c;
+  Group group(c, 8);
+  auto first = std::make_unique<Group::Member>(group);  // holds the writer
+  bool second_committed = false;
+  std::thread second([&] {
+    Group::Member member(group);
+    member.commit();
+    second_committed = true;
+  });
+  wait_until_queued(group, 1);
+  std::thread failing([&] {
+    Group::Member member(group);  // never committed: an error in the request
+  });
+  wait_until_queued(group, 2);
+  std::thread first_commit([&] { first->commit(); });
+  second.join();
+  failing.join();
+  first_commit.join();
+  EXPECT_TRUE(second_committed);
+  // The two queued writes take the writer in either order; one COMMIT at the end covers
+  // the first and the second, and the failed one was rolled back to its savepoint.
+  auto log = c.log();
+  ASSERT_EQ(log.size(), 9U);
+  EXPECT_EQ(std::vector<std::string>(log.begin(), log.begin() + 3),
+            (std::vector<std::string>{"BEGIN IMMEDIATE", "SAVEPOINT member", "RELEASE member"}));
+  EXPECT_EQ(log.back(), "COMMIT");
+  EXPECT_EQ(std::count(log.begin(), log.end(), "ROLLBACK TO member"), 1);
+  EXPECT_EQ(std::count(log.begin(), log.end(), "RELEASE member"), 3);
+  EXPECT_EQ(std::count(log.begin(), log.end(), "COMMIT"), 1);
+  EXPECT_EQ(group.stats().commits, 1);
+  EXPECT_EQ(group.stats().members, 2);
+}
+
+TEST(GroupCommit, AFailedCommitFailsEveryMemberOfTheGroup) {
+  FakeConnection c;
+  Group group(c, 8);
+  auto first = std::make_unique<Group::Member>(group);
+  bool second_failed = false;
+  std::thread second([&] {
+    Group::Member member(group);
+    c.fail_next("COMMIT");
+    try {
+      member.commit();
+    } catch (const StoreError&) {
+      second_failed = true;
+    }
+  });
+  wait_until_queued(group, 1);
+  EXPECT_THROW(first->commit(), StoreError);
+  second.join();
+  EXPECT_TRUE(second_failed);
+  EXPECT_FALSE(c.in_transaction());
+  EXPECT_EQ(group.stats().commits, 0);
+  EXPECT_EQ(group.stats().failed_commits, 1);
+  // The writer is free again: the next write opens a new group.
+  Group::Member next(group);
+  next.commit();
+  EXPECT_EQ(group.stats().commits, 1);
+}
+
+TEST(GroupCommit, AnErrorThatEndsTheTransactionFailsTheMembersAlreadyInIt) {
+  FakeConnection c;
+  Group group(c, 8);
+  auto first = std::make_unique<Group::Member>(group);
+  std::thread breaking([&] {
+    Group::Member member(group);
+    c.fail_next("RELEASE member", true);  // SQLite rolled the whole transaction back
+    EXPECT_THROW(member.commit(), StoreError);
+  });
+  wait_until_queued(group, 1);
+  EXPECT_THROW(first->commit(), StoreError);
+  breaking.join();
+  EXPECT_EQ(group.stats().failed_commits, 1);
+  EXPECT_EQ(group.stats().commits, 0);
+}
+
+TEST(GroupCommit, AFullGroupCommitsWhileOthersStillWait) {
+  FakeConnection c;
+  Group group(c, 2);
+  auto first = std::make_unique<Group::Member>(group);
+  std::vector<std::thread> others;
+  for (int i = 0; i < 2; ++i) {
+    others.emplace_back([&] {
+      Group::Member member(group);
+      member.commit();
+    });
+    wait_until_queued(group, i + 1);
+  }
+  first->commit();  // the first of a full group (with the next one): returns once committed
+  for (auto& other : others) {
+    other.join();
+  }
+  EXPECT_EQ(group.stats().commits, 2);
+  EXPECT_EQ(group.stats().members, 3);
+}
+
+TEST(GroupCommit, AGroupOfOnlyFailedWritesIsRolledBack) {
+  FakeConnection c;
+  Group group(c, 8);
+  { Group::Member member(group); }
+  EXPECT_EQ(c.log(), (std::vector<std::string>{"BEGIN IMMEDIATE", "SAVEPOINT member", "ROLLBACK TO member",
+                                               "RELEASE member", "ROLLBACK"}));
+  EXPECT_FALSE(c.in_transaction());
+  EXPECT_EQ(group.stats().commits, 0);
+}
+
+}  // namespace
+}  // namespace inereg::store::sqlite
