@@ -14,7 +14,8 @@
 # Environment: BENCH_DURATION (measured seconds per run, 8), BENCH_WARMUP (2),
 # BENCH_ROUNDS (3), BENCH_TMPDIR (default: build/ of this tree, which must not be on
 # tmpfs), BENCH_KEEP=1, BENCH_PERF=1 (perf record of AFTER during its last SQLite POST
-# run; that run's figures are then not comparable), BENCH_PG (1), BENCH_PG_SETTINGS
+# run; that run's figures are then not comparable), BENCH_PERF_STAT=1 (fsyncs, context
+# switches and CPU per request of each last POST run, from perf stat), BENCH_PG (1), BENCH_PG_SETTINGS
 # (extra server settings, e.g. "-c commit_delay=200 -c commit_siblings=5"). Extra
 # `serve` settings pass through the environment (INEREG_*), for both binaries.
 set -euo pipefail
@@ -146,6 +147,11 @@ one_round() {  # backend name round
   if [[ -n ${BENCH_PERF:-} && $backend == sqlite && $name == after && $round == "$ROUNDS" ]]; then
     perf record -g -o "$WORK/perf.data" -p "$SERVE_PID" >/dev/null 2>&1 &
     perf_pid=$!
+  elif [[ -n ${BENCH_PERF_STAT:-} && $round == "$ROUNDS" ]]; then
+    # fsyncs and context switches per request: what group commit saves, what it costs.
+    perf stat -e syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync,context-switches,task-clock \
+      -o "$dir/perf-stat.txt" -p "$SERVE_PID" >/dev/null 2>&1 &
+    perf_pid=$!
   fi
   run_wrk "$dir/post-$round.txt" create_session.lua "$WORK/create_body.json" "$api_key" "$create_sig" "$ids"
   if [[ -n $perf_pid ]]; then
@@ -171,6 +177,14 @@ for ((round = 1; round <= ROUNDS; round++)); do
   done
 done
 
+if [[ -n ${BENCH_PERF_STAT:-} ]]; then
+  for dir in "$WORK"/*-before "$WORK"/*-after; do
+    requests=$(bench_value_of "$dir/post-$ROUNDS.txt" requests)
+    awk -v r="$requests" -v d="$(basename "$dir")" '
+      /fdatasync|fsync|context-switches/ { gsub(",", "", $1); printf "%s POST: %s per request %.3f\n", d, $2, $1 / r }
+      /task-clock/ { gsub(",", "", $1); printf "%s POST: CPU ms per request %.3f\n", d, $1 / r }' "$dir/perf-stat.txt"
+  done
+fi
 if [[ -n ${BENCH_PERF:-} ]]; then
   perf report -i "$WORK/perf.data" --no-children --stdio --percent-limit 1.5 2>/dev/null | grep -v '^$' | head -60 || true
 fi

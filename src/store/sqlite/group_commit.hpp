@@ -190,7 +190,7 @@ class GroupCommit {
     complete(*current_, why.empty() ? std::string("group commit failed") : why);
   }
 
-  void complete(Outcome& outcome, std::string error) noexcept {
+  void complete(Outcome& outcome, const std::string& error) noexcept {
     {
       std::lock_guard lock(mutex_);
       if (error.empty()) {
@@ -200,7 +200,7 @@ class GroupCommit {
         ++stats_.failed_commits;
       }
       outcome.done = true;
-      outcome.error = std::move(error);
+      outcome.error = error;
     }
     open_ = false;
     members_ = 0;
