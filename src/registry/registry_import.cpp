@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -25,6 +26,7 @@ namespace {
 // few MB.
 constexpr std::size_t kChunkBytes = 4 << 20;
 constexpr std::size_t kMaxLineBytes = 16 << 20;
+constexpr std::size_t kReadBytes = std::size_t{64} * 1024;  // the header's reads, and slack beyond a chunk
 
 struct Chunk {
   std::string text;             // whole lines
@@ -200,7 +202,7 @@ ImportReport import_registry(store::Store& store, int input_fd, const SnapshotIm
   std::string pending;
   std::size_t newline = std::string::npos;
   while ((newline = pending.find('\n')) == std::string::npos) {
-    if (input.read(pending, 64 * 1024) == 0) {
+    if (input.read(pending, kReadBytes) == 0) {
       break;
     }
   }
@@ -227,15 +229,29 @@ ImportReport import_registry(store::Store& store, int input_fd, const SnapshotIm
   ChunkQueue queue(static_cast<std::size_t>(threads) * 2);
   Tally tally;
   std::vector<std::jthread> workers;
+  workers.reserve(static_cast<std::size_t>(threads));
   for (int i = 0; i < threads; ++i) {
-    workers.emplace_back([&, i] { parse_chunks(queue, builder.writer(i), hasher, tally); });
+    workers.emplace_back([&, i] {
+      try {
+        parse_chunks(queue, builder.writer(i), hasher, tally);
+      } catch (...) {
+        {
+          std::lock_guard lock(tally.mutex);
+          if (!tally.failure) {
+            tally.failure = std::current_exception();
+          }
+        }
+        tally.failed = true;
+        queue.close();
+      }
+    });
   }
   std::int64_t next_line = 2;
   try {
     bool at_end = false;
     while (!at_end) {
       while (pending.size() < kChunkBytes && !at_end) {
-        at_end = input.read(pending, kChunkBytes - pending.size() + 64 * 1024) == 0;
+        at_end = input.read(pending, kChunkBytes - pending.size() + kReadBytes) == 0;
       }
       const std::size_t last = pending.rfind('\n');
       Chunk chunk;
@@ -257,7 +273,7 @@ ImportReport import_registry(store::Store& store, int input_fd, const SnapshotIm
         pending.resize(last + 1);
         chunk.text = std::move(pending);
         pending = std::move(rest);
-        pending.reserve(kChunkBytes + 64 * 1024);
+        pending.reserve(kChunkBytes + kReadBytes);
       }
       if (chunk.text.empty()) {
         continue;

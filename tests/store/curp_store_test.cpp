@@ -103,6 +103,42 @@ TEST_P(CurpStoreTest, AnInactiveCurpDeclinesAndALostClaimRecordsNothing) {
   EXPECT_EQ(store_->find_session("s1")->status, "declined") << "BD (Baja por defuncion) does not pass";
 }
 
+// The INE snapshot files' registry (migration 15): activation keeps the replaced file,
+// a rollback swaps the two, the legacy table of clear keys can be emptied.
+TEST_P(CurpStoreTest, ActivatingASnapshotFileKeepsThePreviousForARollback) {
+  EXPECT_FALSE(store_->find_registry_snapshot(kIneSnapshot).active);
+  EXPECT_FALSE(store_->rollback_registry_snapshot(kIneSnapshot));
+  store_->set_snapshot_date(kIneSnapshot, 5);  // an import of the legacy table
+  store_->activate_registry_snapshot(kIneSnapshot, SnapshotFileRecord{"ine-10-aa.snapshot", 97'500'000, 10, "aa"});
+  auto state = store_->find_registry_snapshot(kIneSnapshot);
+  ASSERT_TRUE(state.active);
+  EXPECT_EQ(state.active->file, "ine-10-aa.snapshot");
+  EXPECT_EQ(state.active->row_count, 97'500'000);
+  EXPECT_EQ(state.active->imported_at, 10);
+  EXPECT_EQ(state.active->source_sha256, "aa");
+  EXPECT_FALSE(state.previous) << "the legacy table is no file to return to";
+  EXPECT_FALSE(store_->rollback_registry_snapshot(kIneSnapshot));
+
+  store_->activate_registry_snapshot(kIneSnapshot, SnapshotFileRecord{"ine-20-bb.snapshot", 7, 20, "bb"});
+  state = store_->find_registry_snapshot(kIneSnapshot);
+  EXPECT_EQ(state.active.value().file, "ine-20-bb.snapshot");
+  EXPECT_EQ(state.previous.value().file, "ine-10-aa.snapshot");
+  EXPECT_EQ(state.previous->row_count, 97'500'000);
+  EXPECT_EQ(store_->find_snapshot_date(kIneSnapshot), 20);
+
+  ASSERT_TRUE(store_->rollback_registry_snapshot(kIneSnapshot));
+  state = store_->find_registry_snapshot(kIneSnapshot);
+  EXPECT_EQ(state.active.value().file, "ine-10-aa.snapshot");
+  EXPECT_EQ(state.previous.value().file, "ine-20-bb.snapshot");
+  EXPECT_EQ(store_->find_snapshot_date(kIneSnapshot), 10);
+  EXPECT_FALSE(store_->find_registry_snapshot(kCurpSnapshot).active);
+
+  const RegistryEntry legacy{"D|187006412|0427118903355", "D", 21};
+  store_->upsert_registry_entries(std::span(&legacy, 1));
+  store_->clear_registry_entries();
+  EXPECT_EQ(store_->registry_entry_count(), 0);
+}
+
 TEST_P(CurpStoreTest, TheSnapshotKeepsHashesAndTheIntegrationItsChecks) {
   const std::vector<CurpRegistryEntry> entries{{"aa", 1}, {"bb", 6}, {"aa", 4}};  // the later "aa" wins
   store_->upsert_curp_registry_entries(entries);
