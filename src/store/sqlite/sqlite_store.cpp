@@ -201,6 +201,18 @@ std::optional<Session> select_session(Connection& c, std::string_view session_id
   return rows::session(select);
 }
 
+std::vector<SessionKey> select_session_keys(Connection& c, std::span<const std::string> ids) {
+  std::vector<SessionKey> keys;
+  for (const auto& id : ids) {
+    Statement select(c, sql::kSelectSessionKey);
+    select.bind(id);
+    if (select.step()) {
+      keys.push_back(SessionKey{select.text(0), select.text(1), select.text(2)});
+    }
+  }
+  return keys;
+}
+
 // The claimed sessions' credentials, read inside the claim's transaction.
 void load_credentials(Connection& c, std::vector<ClaimedCheck>& claimed) {
   for (auto& check : claimed) {
@@ -282,6 +294,46 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
   bool delete_session(std::string_view session_id, std::string_view integration_id) override {
     Statement remove(c_, sql::kDeleteOwnedSession);
     remove.bind(session_id).bind(integration_id).run();
+    return c_.changes() == 1;
+  }
+
+  std::vector<SessionKey> find_session_keys(std::span<const std::string> ids) override {
+    return select_session_keys(c_, ids);
+  }
+
+  void destroy_session_key(std::string_view session_id) override {
+    Statement remove(c_, sql::kDeleteSessionKey);
+    remove.bind(session_id).run();
+    shredded_ = true;
+  }
+
+  // After a key was destroyed: secure_delete has zeroed its cell in the pages this
+  // transaction wrote, but the WAL still holds the frames of earlier versions of those
+  // pages, with the sealed key, until a checkpoint. TRUNCATE copies the WAL into the
+  // database file and empties it, so once the DELETE is answered no file holds the key
+  // (best effort: a reader still on an older snapshot defers it to the next one). Runs
+  // after COMMIT: a checkpoint cannot run inside a transaction.
+  void commit() override {
+    PooledWriteTransaction::commit();
+    if (shredded_) {
+      try {
+        c_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      } catch (const StoreError&) {
+        // Committed already: the next checkpoint (automatic, or the next DELETE's) does it.
+      }
+    }
+  }
+
+  bool reseal_session_key(const SessionKey& key, std::string_view expected_key_id) override {
+    Statement update(c_, sql::kResealSessionKey);
+    update.bind(key.key_id).bind(key.sealed_key).bind(key.session_id).bind(expected_key_id).run();
+    return c_.changes() == 1;
+  }
+
+  bool reseal_integration_secret(std::int64_t secret_id, std::string_view expected_sealed,
+                                 std::string_view sealed) override {
+    Statement update(c_, sql::kResealSecret);
+    update.bind(sealed).bind(secret_id).bind(expected_sealed).run();
     return c_.changes() == 1;
   }
 
@@ -580,6 +632,7 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
 
  private:
   Connection& c_;
+  bool shredded_ = false;
 };
 
 // The embedded backend: one SQLite file in WAL mode, a small pool of connections
@@ -713,7 +766,48 @@ class SqliteStore final : public Store {
 
   void insert_session(const Session& s) override {
     auto lease = pool_.acquire();
-    Statement insert(*lease, sql::kInsertSession);
+    insert_session_row(*lease, s);
+  }
+
+  void insert_session_with_key(const Session& session, const SessionKey& key) override {
+    auto lease = pool_.acquire();
+    Connection& c = *lease;
+    ScopedTransaction<Connection> tx(c, sql::kBeginImmediate);
+    insert_session_row(c, session);
+    Statement insert(c, sql::kInsertSessionKey);
+    insert.bind(key.session_id).bind(key.key_id).bind(key.sealed_key).run();
+    tx.commit();
+  }
+
+  std::vector<SessionKey> find_session_keys(std::span<const std::string> ids) override {
+    auto lease = pool_.acquire();
+    return select_session_keys(*lease, ids);
+  }
+
+  std::vector<SessionKey> list_session_keys_not_under(std::string_view key_id, std::string_view after_session_id,
+                                                      int limit) override {
+    auto lease = pool_.acquire();
+    Statement select(*lease, sql::kListSessionKeysNotUnder);
+    select.bind(key_id).bind(after_session_id).bind(limit);
+    std::vector<SessionKey> keys;
+    while (select.step()) {
+      keys.push_back(SessionKey{select.text(0), select.text(1), select.text(2)});
+    }
+    return keys;
+  }
+
+  std::vector<IntegrationSecret> list_all_integration_secrets() override {
+    auto lease = pool_.acquire();
+    Statement select(*lease, sql::kSelectAllSecrets);
+    std::vector<IntegrationSecret> secrets;
+    while (select.step()) {
+      secrets.push_back(IntegrationSecret{select.integer(0), select.text(1), select.integer(2)});
+    }
+    return secrets;
+  }
+
+  static void insert_session_row(Connection& c, const Session& s) {
+    Statement insert(c, sql::kInsertSession);
     insert.bind(s.id)
         .bind(s.integration_id)
         .bind(s.status)
