@@ -30,7 +30,7 @@ class DataKey {
 
  private:
   friend class KeyRing;
-  explicit DataKey(SecretBox box) : box_(std::move(box)) {}
+  explicit DataKey(const SecretBox& box) : box_(box) {}
   SecretBox box_;
 };
 

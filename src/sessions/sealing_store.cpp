@@ -25,7 +25,7 @@ using OpenKeys = std::unordered_map<std::string, auth::DataKey>;
 // The sealing rules, shared by the store and its write transactions.
 class Rules {
  public:
-  Rules(auth::KeyRing keys, auth::AnswerBox answers) : keys_(std::move(keys)), answers_(std::move(answers)) {}
+  Rules(auth::KeyRing keys, auth::AnswerBox answers) : keys_(std::move(keys)), answers_(answers) {}
 
   const auth::KeyRing& keys() const { return keys_; }
 
@@ -38,7 +38,7 @@ class Rules {
         throw StoreError("a session's data key does not open under the configured master key(s) (key id " + key.key_id +
                          ")");
       }
-      opened.emplace(key.session_id, std::move(*data_key));
+      opened.emplace(key.session_id, *data_key);
     }
     return opened;
   }
@@ -366,7 +366,7 @@ class SealingTransaction final : public WriteTransaction {
 class SealingStore final : public Store {
  public:
   SealingStore(std::unique_ptr<Store> inner, auth::KeyRing keys, auth::AnswerBox answers)
-      : inner_(std::move(inner)), rules_(std::make_shared<const Rules>(std::move(keys), std::move(answers))) {}
+      : inner_(std::move(inner)), rules_(std::make_shared<const Rules>(std::move(keys), answers)) {}
 
   std::unique_ptr<WriteTransaction> begin_write() override {
     return std::make_unique<SealingTransaction>(inner_->begin_write(), rules_);
@@ -554,7 +554,7 @@ class SealingStore final : public Store {
 
 std::unique_ptr<store::Store> make_sealing_store(std::unique_ptr<store::Store> inner, auth::KeyRing keys,
                                                  auth::AnswerBox answers) {
-  return std::make_unique<SealingStore>(std::move(inner), std::move(keys), std::move(answers));
+  return std::make_unique<SealingStore>(std::move(inner), std::move(keys), answers);
 }
 
 }  // namespace inereg::sessions

@@ -972,6 +972,7 @@ class PostgresStore final : public Store {
     auto lease = acquire();
     const Result rows = (*lease).run(sql::kSelectAllSecrets);
     std::vector<IntegrationSecret> secrets;
+    secrets.reserve(static_cast<std::size_t>(rows.rows()));
     for (int row = 0; row < rows.rows(); ++row) {
       secrets.push_back(IntegrationSecret{rows.integer(row, 0), rows.text(row, 1), rows.integer(row, 2)});
     }
