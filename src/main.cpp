@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   inereg::cli::add_integration_commands(app);
   inereg::cli::add_registry_commands(app);
   inereg::cli::add_webhook_commands(app);
+  inereg::cli::add_keys_commands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -9,6 +9,7 @@
 #include "auth/answer_box.hpp"
 #include "auth/signing.hpp"
 #include "registry/stack_builder.hpp"
+#include "sessions/sealing_store.hpp"
 #include "util/time.hpp"
 #include "webhooks/payloads.hpp"
 
@@ -24,7 +25,27 @@ auth::SecretBox secret_box_from(const config::Config& config) {
   if (!box) {
     throw config::ConfigError("the master key must be exactly 64 hex characters");
   }
-  return *box;
+  if (config.previous_master_key.empty()) {
+    return *box;
+  }
+  const auto previous = auth::SecretBox::from_hex(config.previous_master_key);
+  if (!previous) {
+    throw config::ConfigError("the previous master key must be exactly 64 hex characters");
+  }
+  return box->with_previous(*previous);
+}
+
+auth::KeyRing key_ring_from(const config::Config& config) {
+  const auto master = secret_box_from(config);
+  if (config.previous_master_key.empty()) {
+    return auth::KeyRing(master);
+  }
+  return auth::KeyRing(master, auth::SecretBox::from_hex(config.previous_master_key));
+}
+
+std::unique_ptr<store::Store> open_sealed_store(const config::Config& config, store::Migrations migrations) {
+  return sessions::make_sealing_store(store::open_store(config.db, migrations, config.store), key_ring_from(config),
+                                      auth::AnswerBox(secret_box_from(config)));
 }
 
 std::unique_ptr<registry::RegistryConnector> make_registry_connector(const config::Config& config, store::Store& store,
@@ -117,7 +138,8 @@ Service::Service(config::Config config, bool handle_signals)
       secret_box_(secret_box_from(config_)),
       // PostgreSQL: refuses a schema that is behind (`inereg migrate` applies it once,
       // before a rollout); the embedded SQLite file migrates itself here.
-      store_(store::open_store(config_.db, store::startup_migrations(config_.db), config_.store)) {
+      // Every session's personal data sealed under its own data key (sessions/sealing_store.hpp).
+      store_(open_sealed_store(config_, store::startup_migrations(config_.db))) {
   // Session changes queue their webhooks in the same transaction (sessions/workflow.hpp).
   sessions_ = std::make_unique<sessions::SessionWorkflow>(*store_, std::make_shared<webhooks::WebhookPayloads>());
   registry_ = make_registry_connector(config_, *store_, secret_box_);

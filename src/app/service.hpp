@@ -5,6 +5,7 @@
 #include "api/api.hpp"
 #include "app/service_metrics.hpp"
 #include "auth/integration_directory.hpp"
+#include "auth/key_ring.hpp"
 #include "auth/secret_box.hpp"
 #include "checks/check_runner.hpp"
 #include "checks/recheck_scheduler.hpp"
@@ -85,7 +86,16 @@ registry::CurpHash curp_registry_hash(const auth::SecretBox& secret_box);
 // with PostgreSQL and no snapshot_dir the dir is empty (no file can be used).
 registry::LocalSnapshotOptions local_snapshot_options(const config::Config& config, const auth::SecretBox& secret_box);
 
-// The master key from the config, or ConfigError saying how to provide one.
+// The master key from the config, or ConfigError saying how to provide one. With
+// previous_master_key (during `inereg keys rotate`) it also opens what that key sealed.
 auth::SecretBox secret_box_from(const config::Config& config);
+
+// The key-encryption keys of the sessions' data keys: the master key's, and the previous
+// master key's during a rotation. ConfigError as secret_box_from.
+auth::KeyRing key_ring_from(const config::Config& config);
+
+// The configured store behind the sealing layer (sessions/sealing_store.hpp): what
+// `serve` and every command that reads or writes sessions open.
+std::unique_ptr<store::Store> open_sealed_store(const config::Config& config, store::Migrations migrations);
 
 }  // namespace inereg::app

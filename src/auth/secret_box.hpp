@@ -21,12 +21,22 @@ class SecretBox {
   // nullopt when the sealed text was not made with this key and associated data, or was altered.
   std::optional<std::string> open(std::string_view sealed_hex, std::string_view associated_data = {}) const;
 
+  // As seal/open, in binary: nonce(12) ‖ ciphertext ‖ tag(16), no hex (media bytes).
+  std::string seal_bytes(std::string_view plaintext, std::string_view associated_data = {}) const;
+  std::optional<std::string> open_bytes(std::string_view sealed, std::string_view associated_data = {}) const;
+
   // Keyed hash for correlating personal data without storing or logging it.
   std::string keyed_hash_hex(std::string_view value) const;
+
+  // During a master key rotation (`inereg keys rotate`): this box seals under its own
+  // key and opens what either key sealed. Derived keys (keyed_hash_hex) stay the current
+  // key's.
+  SecretBox with_previous(const SecretBox& previous) const;
 
  private:
   explicit SecretBox(const std::array<unsigned char, 32>& key) : key_(key) {}
   std::array<unsigned char, 32> key_;
+  std::optional<std::array<unsigned char, 32>> previous_;
 };
 
 // A random 32-byte key as 64 hex characters (what `--demo` uses when none is set).

@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "admin/integrations.hpp"
+#include "admin/key_rotation.hpp"
 #include "admin/registry_answer.hpp"
 #include "app/service.hpp"
 #include "cli/demo.hpp"
@@ -96,8 +97,13 @@ std::string demo_master_key(const std::string& db_url) {
 // `integration create` on a new database), and migrations only add, so a node of the
 // previous release keeps working on the result. Only `serve`, started by the dozen in
 // a rollout, refuses to change a shared schema (store::startup_migrations).
+// With a master key, behind the sealing layer, so that a command reads and writes
+// sessions as `serve` does (sessions/sealing_store.hpp).
 std::unique_ptr<store::Store> open_for_command(const config::Config& config) {
-  return store::open_store(config.db, store::Migrations::kApply, config.store);
+  if (config.master_key.empty()) {
+    return store::open_store(config.db, store::Migrations::kApply, config.store);
+  }
+  return app::open_sealed_store(config, store::Migrations::kApply);
 }
 
 // The origins as browsers send them; exits 1 naming the first that is not an origin.
@@ -956,6 +962,49 @@ void add_webhook_commands(CLI::App& app) {
           break;
       }
       throw CLI::RuntimeError(1);
+    });
+  });
+}
+
+void add_keys_commands(CLI::App& app) {
+  auto* keys = app.add_subcommand("keys", "Master key management");
+  keys->require_subcommand(1);
+  // `inereg keys rotate`: master_key is the new key, previous_master_key the one being
+  // replaced; `serve` runs with both meanwhile (docs/DEPLOYMENT.md, "Rotating the master key").
+  auto* rotate = keys->add_subcommand(
+      "rotate", "Re-seal every data key and integration secret under master_key (previous_master_key: the old key)");
+  auto options = std::make_shared<StoreOptions>();
+  auto batch_size = std::make_shared<int>(500);
+  add_store_options(*rotate, *options);
+  rotate->add_option("--batch-size", *batch_size, "rows re-sealed per transaction")
+      ->check(CLI::Range(1, 100'000))
+      ->capture_default_str();
+  rotate->callback([options, batch_size] {
+    guarded([&] {
+      const auto config = load(*options);
+      if (config.previous_master_key.empty()) {
+        std::cerr << "inereg: set previous_master_key (INEREG_PREVIOUS_MASTER_KEY) to the key being replaced and "
+                     "master_key to the new one\n";
+        throw CLI::RuntimeError(1);
+      }
+      const auto both = app::secret_box_from(config);
+      const auto current_only = *auth::SecretBox::from_hex(config.master_key);
+      auto store = open_for_command(config);
+      admin::RotationOptions rotation;
+      rotation.batch_size = *batch_size;
+      rotation.after_batch = [](const admin::RotationProgress& p) {
+        std::cout << "re-sealed so far: " << p.data_keys_resealed << " data keys, " << p.secrets_resealed
+                  << " integration secrets\n"
+                  << std::flush;
+      };
+      const auto done = admin::rotate_master_key(*store, app::key_ring_from(config), both, current_only, rotation);
+      std::cout << "done: " << done.data_keys_resealed << " data keys and " << done.secrets_resealed
+                << " integration secrets re-sealed under key id " << auth::master_key_id(current_only) << "\n";
+      if (done.data_keys_unopenable > 0 || done.secrets_unopenable > 0) {
+        std::cerr << "inereg: " << done.data_keys_unopenable << " data keys and " << done.secrets_unopenable
+                  << " integration secrets open under neither key; they are left as they are\n";
+        throw CLI::RuntimeError(1);
+      }
     });
   });
 }

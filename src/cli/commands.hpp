@@ -10,5 +10,7 @@ void add_migrate_command(CLI::App& app);
 void add_integration_commands(CLI::App& app);
 void add_registry_commands(CLI::App& app);
 void add_webhook_commands(CLI::App& app);
+// `inereg keys rotate`: the master key rotation (admin/key_rotation.hpp).
+void add_keys_commands(CLI::App& app);
 
 }  // namespace inereg::cli

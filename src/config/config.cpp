@@ -313,6 +313,7 @@ const std::vector<Binding>& bindings() {
       text("", "listen", field(&Config::listen), [](std::string& v) { return split_listen(v) ? "" : kListenProblem; }),
       text("", "db", field(&Config::db)),
       text("", "master_key", field(&Config::master_key)),
+      text("", "previous_master_key", field(&Config::previous_master_key)),
       text("", "public_url", field(&Config::public_url), trim_trailing_slashes),
       // spdlog's level names.
       text("", "log_level", field(&Config::log_level),

@@ -30,6 +30,9 @@ struct Config {
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 = any free port
   std::string db = "sqlite:inereg.db";
   std::string master_key;  // 64 hex characters; secrets are sealed with it
+  // During a master key rotation (`inereg keys rotate`): the key being replaced, still
+  // accepted for what it sealed; "" otherwise.
+  std::string previous_master_key;
   std::string public_url;  // host of created sessions, no trailing '/'; "" = http://<bound address>
   std::string log_level = "info";
   http::ServerSettings http;

@@ -102,6 +102,22 @@ class WriteTransaction {
   // it has no such session.
   virtual bool delete_session(std::string_view session_id, std::string_view integration_id) = 0;
 
+  // Data keys (session_keys) -----------------------------------------------------------
+  // The keys of those among `ids` that have one (sessions created before migration 13
+  // have none), in no particular order.
+  virtual std::vector<SessionKey> find_session_keys(std::span<const std::string> ids) = 0;
+  // Destroys the session's data key (crypto-shredding): once committed, every sealed
+  // value of the session, wherever a copy of it lies, is unreadable. DELETE calls it;
+  // so does any purge of a session's personal data (retention).
+  virtual void destroy_session_key(std::string_view session_id) = 0;
+  // Replaces the stored key only while it is still sealed under `expected_key_id`
+  // (`inereg keys rotate`); whether it applied.
+  virtual bool reseal_session_key(const SessionKey& key, std::string_view expected_key_id) = 0;
+  // Replaces an integration secret's sealed text only while it is still
+  // `expected_sealed`; whether it applied.
+  virtual bool reseal_integration_secret(std::int64_t secret_id, std::string_view expected_sealed,
+                                         std::string_view sealed) = 0;
+
   // Media ---------------------------------------------------------------------------
   struct MediaUsage {
     std::int64_t files = 0;

@@ -91,6 +91,15 @@ struct Session {
   RegistryChecks registry_checks = RegistryChecks::kIne;  // the integration's setting at creation
 };
 
+// A session's data key as stored (session_keys, migration 13): sealed under a key derived
+// from the master key named by `key_id` (auth::KeyRing). Destroying the row makes the
+// session's sealed personal data unreadable everywhere it was copied (crypto-shredding).
+struct SessionKey {
+  std::string session_id;
+  std::string key_id;      // auth::master_key_id of the master key that sealed it
+  std::string sealed_key;  // auth::SealedDataKey::sealed
+};
+
 // The outcome of a registry check, exactly as the ine-registry endpoint returns it.
 struct IneResult {
   bool active = false;

@@ -54,6 +54,16 @@ class Store {
   // Sessions ---------------------------------------------------------------------
   virtual void insert_session(const Session& session) = 0;
   virtual std::optional<Session> find_session(std::string_view session_id) = 0;
+  // The session and its data key, in one transaction (the sealing layer's insert_session).
+  virtual void insert_session_with_key(const Session& session, const SessionKey& key) = 0;
+  // The data keys of those among `ids` that have one.
+  virtual std::vector<SessionKey> find_session_keys(std::span<const std::string> ids) = 0;
+  // Up to `limit` data keys not sealed under `key_id`, by session id after
+  // `after_session_id` (`inereg keys rotate`, a page at a time).
+  virtual std::vector<SessionKey> list_session_keys_not_under(std::string_view key_id,
+                                                              std::string_view after_session_id, int limit) = 0;
+  // Every integration secret, revoked ones included (`inereg keys rotate`).
+  virtual std::vector<IntegrationSecret> list_all_integration_secrets() = 0;
   // The session's owner, status and result (if any) in one read: the hot path.
   virtual std::optional<IneAnswer> find_ine_answer(std::string_view session_id) = 0;
   // The source and sealed answer recorded with the session's result; nullopt when the

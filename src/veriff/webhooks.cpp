@@ -107,4 +107,35 @@ std::string combined_webhook(const store::Session& session, const store::Session
   return to_json(body);
 }
 
+namespace {
+
+void null_personal_members(boost::json::value& value) {
+  if (auto* object = value.if_object()) {
+    for (auto& member : *object) {
+      const std::string_view key = member.key();
+      if (key == "vendorData" || key == "endUserId" || key == "person" || key == "document" || key == "curp") {
+        member.value() = nullptr;
+      } else {
+        null_personal_members(member.value());
+      }
+    }
+  } else if (auto* array = value.if_array()) {
+    for (auto& element : *array) {
+      null_personal_members(element);
+    }
+  }
+}
+
+}  // namespace
+
+std::string without_personal_data(std::string_view body) {
+  boost::system::error_code error;
+  auto value = boost::json::parse(body, error);
+  if (error) {
+    return {};
+  }
+  null_personal_members(value);
+  return to_json(value);
+}
+
 }  // namespace inereg::veriff

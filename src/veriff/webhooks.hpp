@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "store/records.hpp"
 
@@ -50,5 +51,11 @@ std::string curp_webhook(const store::Session& session, const store::CurpResult&
 // sent once the combined result is complete (the session is decided then: `time` is
 // its decision time); `details` is the GET …/combined-ine-curp-registry body's `data`.
 std::string combined_webhook(const store::Session& session, const store::SessionCheckResults& results);
+
+// The webhook body with its personal parts (vendorData, endUserId, person, document,
+// curp, at any depth) set to null: what is still sent for a session deleted before its
+// webhook went out, whose sealed body can no longer be opened (issue 15). "" when
+// `body` is not JSON.
+std::string without_personal_data(std::string_view body);
 
 }  // namespace inereg::veriff

@@ -207,6 +207,53 @@ class TestDatabase {
     return value;
   }
 
+  // One text value from a query (NULL and no row as ""); throws if the query fails.
+  std::string query_text(const std::string& sql) const {
+    if (backend_ == Backend::kPostgres) {
+      return PgConnection(url_).query(sql);
+    }
+    sqlite3* db = open_sqlite(SQLITE_OPEN_READONLY);
+    sqlite3_stmt* statement = nullptr;
+    std::string value;
+    std::string error;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
+      error = sqlite3_errmsg(db);
+    } else if (sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_text(statement, 0) != nullptr) {
+      value.assign(reinterpret_cast<const char*>(sqlite3_column_text(statement, 0)),
+                   static_cast<std::size_t>(sqlite3_column_bytes(statement, 0)));
+    }
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+    if (!error.empty()) {
+      throw std::runtime_error(sql + ": " + error);
+    }
+    return value;
+  }
+
+  // Every file that holds the database's bytes: the SQLite file with its WAL and shared
+  // memory, or every file of the PostgreSQL cluster's data directory (tables, WAL,
+  // everything: the test cluster belongs to the test run).
+  std::vector<std::filesystem::path> files() const {
+    std::vector<std::filesystem::path> all;
+    if (backend_ == Backend::kSqlite) {
+      for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+        const std::filesystem::path path(sqlite_path_ + suffix);
+        if (std::filesystem::exists(path)) {
+          all.push_back(path);
+        }
+      }
+      return all;
+    }
+    const std::string data_directory = PgConnection(url_).query("SHOW data_directory");
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(
+             data_directory, std::filesystem::directory_options::skip_permission_denied)) {
+      if (entry.is_regular_file()) {
+        all.push_back(entry.path());
+      }
+    }
+    return all;
+  }
+
   // A libpq connection to this database (PostgreSQL only).
   std::unique_ptr<PgConnection> connect() const {
     if (backend_ != Backend::kPostgres) {

@@ -360,6 +360,26 @@ std::vector<Session> all_sessions(const Result& found) {
   return sessions;
 }
 
+std::vector<SessionKey> all_session_keys(const Result& found) {
+  std::vector<SessionKey> keys;
+  keys.reserve(static_cast<std::size_t>(found.rows()));
+  for (int row = 0; row < found.rows(); ++row) {
+    keys.push_back(SessionKey{found.text(row, 0), found.text(row, 1), found.text(row, 2)});
+  }
+  return keys;
+}
+
+std::vector<SessionKey> select_session_keys(Connection& c, std::span<const std::string> ids) {
+  if (ids.empty()) {
+    return {};
+  }
+  ArrayLiteral array;
+  for (const auto& id : ids) {
+    array.add(id);
+  }
+  return all_session_keys(c.run(sql::kSelectSessionKeys, Params().add(array.str())));
+}
+
 std::optional<std::string> text_or_null(const std::string& text) {
   return text.empty() ? std::nullopt : std::optional<std::string>(text);
 }
@@ -450,6 +470,25 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
   bool delete_session(std::string_view session_id, std::string_view integration_id) override {
     // ON DELETE CASCADE removes the result, the job and the media with the session.
     return c_.run(sql::kDeleteOwnedSession, Params().add(session_id).add(integration_id)).affected() == 1;
+  }
+
+  std::vector<SessionKey> find_session_keys(std::span<const std::string> ids) override {
+    return select_session_keys(c_, ids);
+  }
+
+  void destroy_session_key(std::string_view session_id) override {
+    c_.run(sql::kDeleteSessionKey, Params().add(session_id));
+  }
+
+  bool reseal_session_key(const SessionKey& key, std::string_view expected_key_id) override {
+    return c_.run(sql::kResealSessionKey,
+                  Params().add(key.key_id).add(key.sealed_key).add(key.session_id).add(expected_key_id))
+               .affected() == 1;
+  }
+
+  bool reseal_integration_secret(std::int64_t secret_id, std::string_view expected_sealed,
+                                 std::string_view sealed) override {
+    return c_.run(sql::kResealSecret, Params().add(sealed).add(secret_id).add(expected_sealed)).affected() == 1;
   }
 
   MediaUsage media_usage(std::string_view session_id) override {
@@ -905,25 +944,61 @@ class PostgresStore final : public Store {
 
   void insert_session(const Session& s) override {
     auto lease = acquire();
-    (*lease).run(sql::kInsertSession, Params()
-                                          .add(s.id)
-                                          .add(s.integration_id)
-                                          .add(s.status)
-                                          .add(s.attempt_id)
-                                          .add(s.vendor_data)
-                                          .add(s.end_user_id)
-                                          .add(s.callback)
-                                          .add(s.person_json)
-                                          .add(s.document_json)
-                                          .add(s.ine_document)
-                                          .add(s.credential.cic)
-                                          .add(s.credential.citizen_id)
-                                          .add(s.credential.ocr)
-                                          .add(s.credential.elector_key)
-                                          .add(s.credential.emission_number)
-                                          .add(s.credential.curp)
-                                          .add(s.created_at)
-                                          .add(registry_checks_name(s.registry_checks)));
+    insert_session_row(*lease, s);
+  }
+
+  void insert_session_with_key(const Session& session, const SessionKey& key) override {
+    auto lease = acquire();
+    Connection& c = *lease;
+    ScopedTransaction<Connection> tx(c, sql::kBegin);
+    insert_session_row(c, session);
+    c.run(sql::kInsertSessionKey, Params().add(key.session_id).add(key.key_id).add(key.sealed_key));
+    tx.commit();
+  }
+
+  std::vector<SessionKey> find_session_keys(std::span<const std::string> ids) override {
+    auto lease = acquire();
+    return select_session_keys(*lease, ids);
+  }
+
+  std::vector<SessionKey> list_session_keys_not_under(std::string_view key_id, std::string_view after_session_id,
+                                                      int limit) override {
+    auto lease = acquire();
+    return all_session_keys(
+        (*lease).run(sql::kListSessionKeysNotUnder, Params().add(key_id).add(after_session_id).add(limit)));
+  }
+
+  std::vector<IntegrationSecret> list_all_integration_secrets() override {
+    auto lease = acquire();
+    const Result rows = (*lease).run(sql::kSelectAllSecrets);
+    std::vector<IntegrationSecret> secrets;
+    secrets.reserve(static_cast<std::size_t>(rows.rows()));
+    for (int row = 0; row < rows.rows(); ++row) {
+      secrets.push_back(IntegrationSecret{rows.integer(row, 0), rows.text(row, 1), rows.integer(row, 2)});
+    }
+    return secrets;
+  }
+
+  static void insert_session_row(Connection& c, const Session& s) {
+    c.run(sql::kInsertSession, Params()
+                                   .add(s.id)
+                                   .add(s.integration_id)
+                                   .add(s.status)
+                                   .add(s.attempt_id)
+                                   .add(s.vendor_data)
+                                   .add(s.end_user_id)
+                                   .add(s.callback)
+                                   .add(s.person_json)
+                                   .add(s.document_json)
+                                   .add(s.ine_document)
+                                   .add(s.credential.cic)
+                                   .add(s.credential.citizen_id)
+                                   .add(s.credential.ocr)
+                                   .add(s.credential.elector_key)
+                                   .add(s.credential.emission_number)
+                                   .add(s.credential.curp)
+                                   .add(s.created_at)
+                                   .add(registry_checks_name(s.registry_checks)));
   }
 
   std::optional<Session> find_session(std::string_view session_id) override {

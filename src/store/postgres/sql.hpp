@@ -239,6 +239,18 @@ CREATE TABLE recheck_pace (
 );
 INSERT INTO recheck_pace(id, allowed_from_us) VALUES (1, 0);
 )sql"},
+    // Personal data sealed at rest (issue 15): each session's data key, sealed under a
+    // key derived from the master key named by key_id (auth::KeyRing). The session's
+    // personal columns, media bytes, queued webhook bodies and registry answers are sealed
+    // under it; deleting this row (DELETE, retention) shreds them all.
+    Migration{13, R"sql(
+CREATE TABLE session_keys (
+  session_id  TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+  key_id      TEXT NOT NULL,              -- auth::master_key_id of the master key that sealed it
+  sealed_key  TEXT NOT NULL
+);
+CREATE INDEX session_keys_by_key_id ON session_keys(key_id, session_id);
+)sql"},
     // The INE registry as snapshot files (issue 14): the active file of a local snapshot
     // and the one it replaced, for a rollback. The files hold keyed hashes only; the
     // legacy registry_entries table (identifiers in clear) is emptied by the first
@@ -603,5 +615,21 @@ inline constexpr std::string_view kRetryRechecks =
 inline constexpr std::string_view kSelectSessionRechecks =
     "SELECT id, session_id, requested_by, requested_at, checked_at, outcome, active::int, document_state, situation, "
     "changed, source FROM ine_rechecks WHERE session_id = $1 ORDER BY requested_at, id";
+
+// Data keys (migration 13).
+inline constexpr std::string_view kInsertSessionKey =
+    "INSERT INTO session_keys(session_id, key_id, sealed_key) VALUES ($1, $2, $3)";
+inline constexpr std::string_view kSelectSessionKeys =
+    "SELECT session_id, key_id, sealed_key FROM session_keys WHERE session_id = ANY($1::text[])";
+inline constexpr std::string_view kDeleteSessionKey = "DELETE FROM session_keys WHERE session_id = $1";
+inline constexpr std::string_view kResealSessionKey =
+    "UPDATE session_keys SET key_id = $1, sealed_key = $2 WHERE session_id = $3 AND key_id = $4";
+inline constexpr std::string_view kListSessionKeysNotUnder =
+    "SELECT session_id, key_id, sealed_key FROM session_keys WHERE key_id <> $1 AND session_id > $2 "
+    "ORDER BY session_id LIMIT $3";
+inline constexpr std::string_view kSelectAllSecrets =
+    "SELECT id, sealed_secret, created_at FROM integration_secrets ORDER BY id";
+inline constexpr std::string_view kResealSecret =
+    "UPDATE integration_secrets SET sealed_secret = $1 WHERE id = $2 AND sealed_secret = $3";
 
 }  // namespace inereg::store::postgres::sql

@@ -237,6 +237,18 @@ CREATE TABLE recheck_pace (
 );
 INSERT INTO recheck_pace(id, allowed_from_us) VALUES (1, 0);
 )sql"},
+    // Personal data sealed at rest (issue 15): each session's data key, sealed under a
+    // key derived from the master key named by key_id (auth::KeyRing). The session's
+    // personal columns, media bytes, queued webhook bodies and registry answers are sealed
+    // under it; deleting this row (DELETE, retention) shreds them all.
+    Migration{13, R"sql(
+CREATE TABLE session_keys (
+  session_id  TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+  key_id      TEXT NOT NULL,              -- auth::master_key_id of the master key that sealed it
+  sealed_key  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX session_keys_by_key_id ON session_keys(key_id, session_id);
+)sql"},
     // The INE registry as snapshot files (issue 14): the active file of a local snapshot
     // and the one it replaced, for a rollback. The files hold keyed hashes only; the
     // legacy registry_entries table (identifiers in clear) is emptied by the first
@@ -527,5 +539,21 @@ inline constexpr std::string_view kRetryClaimedRecheck =
 inline constexpr std::string_view kSelectSessionRechecks =
     "SELECT id, session_id, requested_by, requested_at, checked_at, outcome, active, document_state, situation, "
     "changed, source FROM ine_rechecks WHERE session_id = ? ORDER BY requested_at, id";
+
+// Data keys (migration 13).
+inline constexpr std::string_view kInsertSessionKey =
+    "INSERT INTO session_keys(session_id, key_id, sealed_key) VALUES (?, ?, ?)";
+inline constexpr std::string_view kSelectSessionKey =
+    "SELECT session_id, key_id, sealed_key FROM session_keys WHERE session_id = ?";
+inline constexpr std::string_view kDeleteSessionKey = "DELETE FROM session_keys WHERE session_id = ?";
+inline constexpr std::string_view kResealSessionKey =
+    "UPDATE session_keys SET key_id = ?, sealed_key = ? WHERE session_id = ? AND key_id = ?";
+inline constexpr std::string_view kListSessionKeysNotUnder =
+    "SELECT session_id, key_id, sealed_key FROM session_keys WHERE key_id <> ? AND session_id > ? "
+    "ORDER BY session_id LIMIT ?";
+inline constexpr std::string_view kSelectAllSecrets =
+    "SELECT id, sealed_secret, created_at FROM integration_secrets ORDER BY id";
+inline constexpr std::string_view kResealSecret =
+    "UPDATE integration_secrets SET sealed_secret = ? WHERE id = ? AND sealed_secret = ?";
 
 }  // namespace inereg::store::sqlite::sql

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -220,6 +221,18 @@ std::optional<Session> select_session(Connection& c, std::string_view session_id
   return rows::session(select);
 }
 
+std::vector<SessionKey> select_session_keys(Connection& c, std::span<const std::string> ids) {
+  std::vector<SessionKey> keys;
+  for (const auto& id : ids) {
+    Statement select(c, sql::kSelectSessionKey);
+    select.bind(id);
+    if (select.step()) {
+      keys.push_back(SessionKey{select.text(0), select.text(1), select.text(2)});
+    }
+  }
+  return keys;
+}
+
 // The claimed sessions' credentials, read inside the claim's transaction.
 void load_credentials(Connection& c, std::vector<ClaimedCheck>& claimed) {
   for (auto& check : claimed) {
@@ -245,9 +258,9 @@ using Writes = GroupCommit<Connection>;
 // change; commit() returns once the group's COMMIT has made it durable.
 class OpenTransaction final : public WriteTransaction {
  public:
-  explicit OpenTransaction(Writes& writes) : member_(writes), c_(member_.connection()) {}
-
-  void commit() override { member_.commit(); }
+  // `truncate_wal` runs after a commit that destroyed a data key (see commit()).
+  OpenTransaction(Writes& writes, std::function<void()> truncate_wal)
+      : member_(writes), c_(member_.connection()), truncate_wal_(std::move(truncate_wal)) {}
 
   std::optional<Session> lock_session(std::string_view session_id) override { return select_session(c_, session_id); }
 
@@ -306,6 +319,44 @@ class OpenTransaction final : public WriteTransaction {
   bool delete_session(std::string_view session_id, std::string_view integration_id) override {
     Statement remove(c_, sql::kDeleteOwnedSession);
     remove.bind(session_id).bind(integration_id).run();
+    return c_.changes() == 1;
+  }
+
+  std::vector<SessionKey> find_session_keys(std::span<const std::string> ids) override {
+    return select_session_keys(c_, ids);
+  }
+
+  void destroy_session_key(std::string_view session_id) override {
+    Statement remove(c_, sql::kDeleteSessionKey);
+    remove.bind(session_id).run();
+    shredded_ = true;
+  }
+
+  // After a key was destroyed: secure_delete has zeroed its cell in the pages this
+  // transaction wrote, but the WAL still holds the frames of earlier versions of those
+  // pages, with the sealed key, until a checkpoint. TRUNCATE copies the WAL into the
+  // database file and empties it, so once the DELETE is answered no file holds the key
+  // (best effort: a reader still on an older snapshot, or the next group's open write
+  // transaction, defers it to the next checkpoint). Runs
+  // after COMMIT: a checkpoint cannot run inside a transaction; and on a pooled
+  // connection, since the writer connection goes on to the next write of the group.
+  void commit() override {
+    member_.commit();
+    if (shredded_) {
+      truncate_wal_();
+    }
+  }
+
+  bool reseal_session_key(const SessionKey& key, std::string_view expected_key_id) override {
+    Statement update(c_, sql::kResealSessionKey);
+    update.bind(key.key_id).bind(key.sealed_key).bind(key.session_id).bind(expected_key_id).run();
+    return c_.changes() == 1;
+  }
+
+  bool reseal_integration_secret(std::int64_t secret_id, std::string_view expected_sealed,
+                                 std::string_view sealed) override {
+    Statement update(c_, sql::kResealSecret);
+    update.bind(sealed).bind(secret_id).bind(expected_sealed).run();
     return c_.changes() == 1;
   }
 
@@ -605,6 +656,8 @@ class OpenTransaction final : public WriteTransaction {
  private:
   Writes::Member member_;
   Connection& c_;
+  std::function<void()> truncate_wal_;
+  bool shredded_ = false;
 };
 
 // Checkpoints the WAL on a connection and thread of its own, so that no writer pays for
@@ -696,7 +749,20 @@ class SqliteStore final : public Store {
     checkpointer_ = std::make_unique<Checkpointer>(path, *writer_);
   }
 
-  std::unique_ptr<WriteTransaction> begin_write() override { return std::make_unique<OpenTransaction>(*writes_); }
+  std::unique_ptr<WriteTransaction> begin_write() override {
+    return std::make_unique<OpenTransaction>(*writes_, [this] { truncate_wal(); });
+  }
+
+  // PRAGMA wal_checkpoint(TRUNCATE) on a reader connection; best effort (see
+  // OpenTransaction::commit): SQLITE_BUSY leaves it to the next checkpoint.
+  void truncate_wal() {
+    try {
+      auto lease = pool_.acquire();
+      lease->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch (const StoreError&) {
+      // Committed already: the next checkpoint (the Checkpointer's, or the next DELETE's) does it.
+    }
+  }
 
   int schema_version() override {
     auto lease = pool_.acquire();
@@ -818,29 +884,68 @@ class SqliteStore final : public Store {
 
   void insert_session(const Session& s) override {
     Writes::Member tx(*writes_);
+    insert_session_row(tx.connection(), s);
+    tx.commit();
+  }
+
+  void insert_session_with_key(const Session& session, const SessionKey& key) override {
+    Writes::Member tx(*writes_);
+    insert_session_row(tx.connection(), session);
     {
-      Statement insert(tx.connection(), sql::kInsertSession);
-      insert.bind(s.id)
-          .bind(s.integration_id)
-          .bind(s.status)
-          .bind(s.attempt_id)
-          .bind(s.vendor_data)
-          .bind(s.end_user_id)
-          .bind(s.callback)
-          .bind(s.person_json)
-          .bind(s.document_json)
-          .bind(s.ine_document)
-          .bind(s.credential.cic)
-          .bind(s.credential.citizen_id)
-          .bind(s.credential.ocr)
-          .bind(s.credential.elector_key)
-          .bind(s.credential.emission_number)
-          .bind(s.credential.curp)
-          .bind(s.created_at)
-          .bind(registry_checks_name(s.registry_checks))
-          .run();
+      Statement insert(tx.connection(), sql::kInsertSessionKey);
+      insert.bind(key.session_id).bind(key.key_id).bind(key.sealed_key).run();
     }
     tx.commit();
+  }
+
+  std::vector<SessionKey> find_session_keys(std::span<const std::string> ids) override {
+    auto lease = pool_.acquire();
+    return select_session_keys(*lease, ids);
+  }
+
+  std::vector<SessionKey> list_session_keys_not_under(std::string_view key_id, std::string_view after_session_id,
+                                                      int limit) override {
+    auto lease = pool_.acquire();
+    Statement select(*lease, sql::kListSessionKeysNotUnder);
+    select.bind(key_id).bind(after_session_id).bind(limit);
+    std::vector<SessionKey> keys;
+    while (select.step()) {
+      keys.push_back(SessionKey{select.text(0), select.text(1), select.text(2)});
+    }
+    return keys;
+  }
+
+  std::vector<IntegrationSecret> list_all_integration_secrets() override {
+    auto lease = pool_.acquire();
+    Statement select(*lease, sql::kSelectAllSecrets);
+    std::vector<IntegrationSecret> secrets;
+    while (select.step()) {
+      secrets.push_back(IntegrationSecret{select.integer(0), select.text(1), select.integer(2)});
+    }
+    return secrets;
+  }
+
+  static void insert_session_row(Connection& c, const Session& s) {
+    Statement insert(c, sql::kInsertSession);
+    insert.bind(s.id)
+        .bind(s.integration_id)
+        .bind(s.status)
+        .bind(s.attempt_id)
+        .bind(s.vendor_data)
+        .bind(s.end_user_id)
+        .bind(s.callback)
+        .bind(s.person_json)
+        .bind(s.document_json)
+        .bind(s.ine_document)
+        .bind(s.credential.cic)
+        .bind(s.credential.citizen_id)
+        .bind(s.credential.ocr)
+        .bind(s.credential.elector_key)
+        .bind(s.credential.emission_number)
+        .bind(s.credential.curp)
+        .bind(s.created_at)
+        .bind(registry_checks_name(s.registry_checks))
+        .run();
   }
 
   std::optional<Session> find_session(std::string_view session_id) override {
