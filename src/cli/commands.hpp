@@ -10,5 +10,6 @@ void add_migrate_command(CLI::App& app);
 void add_integration_commands(CLI::App& app);
 void add_registry_commands(CLI::App& app);
 void add_webhook_commands(CLI::App& app);
+void add_retention_commands(CLI::App& app);
 
 }  // namespace inereg::cli
