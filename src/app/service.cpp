@@ -133,6 +133,9 @@ Service::Service(config::Config config, bool handle_signals)
     }
     return refusal;
   };
+  application.watch_body = [this](const http::Request& head, const http::Routing& routing) {
+    return api_->watch_body(head, routing);
+  };
   application.refuse = api::refusal_response;
   server_ = std::make_unique<http::HttpServer>(http_options, std::move(application));
   server_->listen(handle_signals);
