@@ -1020,6 +1020,7 @@ void add_retention_commands(CLI::App& app) {
   run->callback([run_options] {
     guarded([&] {
       const auto config = load(*run_options);
+      setup_logging(config.log_level);  // the audit lines to stderr; stdout carries the result
       auto store = open_for_command(config);
       // Purging queues no webhooks: no composer.
       sessions::SessionWorkflow sessions(*store, nullptr);
