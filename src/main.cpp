@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   inereg::cli::add_registry_commands(app);
   inereg::cli::add_webhook_commands(app);
   inereg::cli::add_keys_commands(app);
+  inereg::cli::add_retention_commands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

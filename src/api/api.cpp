@@ -304,6 +304,17 @@ std::optional<ApiResponse> Api::admit(const ApiRequest& head, const http::Routin
   }
 }
 
+std::shared_ptr<http::BodyDigest> Api::watch_body(const ApiRequest& head, const http::Routing& routing) {
+  if (routing.route == http::Routing::kNoRoute) {
+    return nullptr;
+  }
+  const Route& route = routes()[routing.route];
+  if (route.access != Access::kBodySigned && route.access != Access::kBodySignatureOptional) {
+    return nullptr;
+  }
+  return watch_body_signature(directory_, head, route.access != Access::kBodySignatureOptional);
+}
+
 ApiResponse Api::authentication_failure(const ApiRequest& request, const ApiError& error) {
   if (error_spec(error.kind()).http_status != 401) {
     return error_response(error);

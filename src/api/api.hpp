@@ -81,6 +81,10 @@ class Api {
   // did not make), or nullopt to read the body. So nobody without credentials makes
   // the server hold a body. The signature itself needs the body: handle() checks it.
   std::optional<ApiResponse> admit(const ApiRequest& head, const http::Routing& routing);
+  // For an admitted request whose route signs the body and which carries a signature:
+  // the BodySignature the server feeds the body to as it reads it (http::BodyDigest),
+  // which handle() then reads instead of hashing the body again. Else nullptr.
+  std::shared_ptr<http::BodyDigest> watch_body(const ApiRequest& head, const http::Routing& routing);
   AuthThrottle::Stats auth_throttle_stats() const { return throttle_.stats(); }
 
   // The route table (see routes.hpp); here because its entries call the handlers.

@@ -47,6 +47,28 @@ Caller identify_caller(auth::IntegrationDirectory& directory, const ApiRequest& 
   return Caller{integration, integration->secrets.empty() ? std::string() : integration->secrets.front(), false};
 }
 
+BodySignature::BodySignature(std::shared_ptr<const auth::ResolvedIntegration> integration, bool legacy)
+    : integration_(std::move(integration)),
+      legacy_(legacy),
+      signature_(legacy ? auth::StreamingSignature::Scheme::kLegacy : auth::StreamingSignature::Scheme::kHmac,
+                 integration_->secrets) {}
+
+std::shared_ptr<BodySignature> watch_body_signature(auth::IntegrationDirectory& directory, const ApiRequest& head,
+                                                    bool signature_required) {
+  if (!head.hmac_signature && !head.legacy_signature) {
+    return nullptr;
+  }
+  try {
+    const Caller caller = identify_caller(directory, head, signature_required);
+    if (caller.integration->secrets.empty()) {
+      return nullptr;  // authenticate() answers that one without a signature
+    }
+    return std::make_shared<BodySignature>(caller.integration, !head.hmac_signature && head.legacy_signature);
+  } catch (const ApiError&) {
+    return nullptr;  // admit() refused it already; nothing to digest
+  }
+}
+
 Caller authenticate(auth::IntegrationDirectory& directory, const ApiRequest& request, SignedPart part,
                     std::string_view signed_message, bool signature_required) {
   Caller caller = identify_caller(directory, request, signature_required);
@@ -61,13 +83,26 @@ Caller authenticate(auth::IntegrationDirectory& directory, const ApiRequest& req
     // by the directory). Not the client's mismatch, so not 1818/1819.
     throw ApiError(ErrorKind::kAuthenticationFailed);
   }
-  for (const auto& secret : integration->secrets) {
-    const std::string expected =
-        legacy ? auth::legacy_sha256_hex(signed_message, secret) : auth::hmac_sha256_hex(secret, signed_message);
-    if (auth::signature_matches(*signature, expected)) {
-      caller.signing_secret = secret;
+  // The signature computed while the body was read, when it covers exactly this body
+  // for this integration's secrets and this scheme: no second pass over the body.
+  auto* streamed = part == SignedPart::kBody ? dynamic_cast<BodySignature*>(request.body_digest) : nullptr;
+  if (streamed != nullptr && streamed->integration_->id == integration->id &&
+      streamed->integration_->secrets == integration->secrets && streamed->legacy_ == legacy &&
+      streamed->signature_.bytes() == signed_message.size()) {
+    if (const auto matched = streamed->signature_.match(*signature)) {
+      caller.signing_secret = integration->secrets[*matched];
       caller.legacy_scheme = legacy;
       return caller;
+    }
+  } else {
+    for (const auto& secret : integration->secrets) {
+      const std::string expected =
+          legacy ? auth::legacy_sha256_hex(signed_message, secret) : auth::hmac_sha256_hex(secret, signed_message);
+      if (auth::signature_matches(*signature, expected)) {
+        caller.signing_secret = secret;
+        caller.legacy_scheme = legacy;
+        return caller;
+      }
     }
   }
   if (legacy) {

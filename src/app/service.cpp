@@ -175,6 +175,9 @@ Service::Service(config::Config config, bool handle_signals)
     }
     return refusal;
   };
+  application.watch_body = [this](const http::Request& head, const http::Routing& routing) {
+    return api_->watch_body(head, routing);
+  };
   application.refuse = api::refusal_response;
   server_ = std::make_unique<http::HttpServer>(http_options, std::move(application));
   server_->listen(handle_signals);
@@ -198,6 +201,8 @@ Service::Service(config::Config config, bool handle_signals)
   webhooks_ = std::make_unique<webhooks::DeliveryWorker>(*store_, *directory_, config_.webhooks, util::wall_clock_ms);
   expiry_ = std::make_unique<sessions::ExpirySweeper>(*sessions_, config_.sessions, util::wall_clock_ms,
                                                       [this](int) { webhooks_->wake(); });
+  retention_ =
+      std::make_unique<sessions::RetentionSweeper>(*store_, *sessions_, config_.retention, util::wall_clock_ms);
   rechecks_ = std::make_unique<checks::RecheckScheduler>(
       *store_, *sessions_, config_.checks.recheck, util::wall_clock_ms, [this](std::int64_t) { checks_->wake(); });
 }
@@ -210,12 +215,14 @@ void Service::run() {
   checks_->start();
   webhooks_->start();
   expiry_->start();
+  retention_->start();
   rechecks_->start();
   server_->run([&] {
     spdlog::info("inereg listening on {}:{} ({} pending checks)", config::parse_listen(config_.listen).host,
                  server_->port(), pending);
   });
   expiry_->stop();
+  retention_->stop();
   rechecks_->stop();
   checks_->stop();
   // After the checks: a check finishing during shutdown queues webhooks that are sent

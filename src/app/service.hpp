@@ -15,6 +15,7 @@
 #include "registry/curp_registry.hpp"
 #include "registry/local_registry.hpp"
 #include "sessions/expiry_sweeper.hpp"
+#include "sessions/retention_sweeper.hpp"
 #include "store/store.hpp"
 #include "webhooks/delivery_worker.hpp"
 
@@ -61,6 +62,7 @@ class Service {
   std::unique_ptr<http::HttpServer> server_;
   std::unique_ptr<webhooks::DeliveryWorker> webhooks_;
   std::unique_ptr<sessions::ExpirySweeper> expiry_;
+  std::unique_ptr<sessions::RetentionSweeper> retention_;
   std::unique_ptr<checks::RecheckScheduler> rechecks_;
   std::string local_url_;
 };

@@ -80,4 +80,93 @@ bool signature_matches(std::string_view received_hex, std::string_view expected_
   return CRYPTO_memcmp(lowered.data(), expected_lower_hex.data(), expected_lower_hex.size()) == 0;
 }
 
+struct StreamingSignature::Contexts {
+  std::vector<EVP_MAC_CTX*> macs;  // kHmac: one per secret
+  EVP_MD_CTX* digest = nullptr;    // kLegacy: SHA-256 of the body so far
+  ~Contexts() {
+    for (auto* mac : macs) {
+      EVP_MAC_CTX_free(mac);
+    }
+    EVP_MD_CTX_free(digest);
+  }
+};
+
+StreamingSignature::StreamingSignature(Scheme scheme, std::vector<std::string> secrets)
+    : scheme_(scheme), secrets_(std::move(secrets)), contexts_(std::make_unique<Contexts>()) {
+  if (scheme_ == Scheme::kLegacy) {
+    contexts_->digest = EVP_MD_CTX_new();
+    if (contexts_->digest == nullptr || EVP_DigestInit_ex(contexts_->digest, EVP_sha256(), nullptr) != 1) {
+      throw std::runtime_error("SHA-256 failed");
+    }
+    return;
+  }
+  static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  static char digest_name[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+                               OSSL_PARAM_construct_end()};
+  for (const auto& secret : secrets_) {
+    EVP_MAC_CTX* mac = hmac ? EVP_MAC_CTX_new(hmac) : nullptr;
+    if (mac == nullptr) {
+      throw std::runtime_error("HMAC-SHA256 failed");
+    }
+    contexts_->macs.push_back(mac);
+    if (EVP_MAC_init(mac, reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), params) != 1) {
+      throw std::runtime_error("HMAC-SHA256 failed");
+    }
+  }
+}
+
+StreamingSignature::~StreamingSignature() = default;
+
+void StreamingSignature::update(std::string_view piece) {
+  if (finished_ || piece.empty()) {
+    return;
+  }
+  bytes_ += piece.size();
+  const auto* data = reinterpret_cast<const unsigned char*>(piece.data());
+  bool ok = true;
+  if (scheme_ == Scheme::kLegacy) {
+    ok = EVP_DigestUpdate(contexts_->digest, data, piece.size()) == 1;
+  } else {
+    for (auto* mac : contexts_->macs) {
+      ok = ok && EVP_MAC_update(mac, data, piece.size()) == 1;
+    }
+  }
+  if (!ok) {
+    throw std::runtime_error("signature update failed");
+  }
+}
+
+std::optional<std::size_t> StreamingSignature::match(std::string_view received_hex) {
+  if (finished_) {
+    throw std::logic_error("StreamingSignature::match called twice");
+  }
+  finished_ = true;
+  std::optional<std::size_t> matched;
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  for (std::size_t i = 0; i < secrets_.size(); ++i) {
+    unsigned int length = 0;
+    bool ok = false;
+    if (scheme_ == Scheme::kLegacy) {
+      // The body's digest so far, continued with this secret in a copy.
+      std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> copy(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+      ok = copy && EVP_MD_CTX_copy_ex(copy.get(), contexts_->digest) == 1 &&
+           EVP_DigestUpdate(copy.get(), secrets_[i].data(), secrets_[i].size()) == 1 &&
+           EVP_DigestFinal_ex(copy.get(), digest.data(), &length) == 1;
+    } else {
+      std::size_t mac_length = 0;
+      ok = EVP_MAC_final(contexts_->macs[i], digest.data(), &mac_length, digest.size()) == 1;
+      length = static_cast<unsigned int>(mac_length);
+    }
+    if (!ok) {
+      throw std::runtime_error("signature final failed");
+    }
+    const std::string expected = util::to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), length));
+    if (!matched && signature_matches(received_hex, expected)) {
+      matched = i;
+    }
+  }
+  return matched;
+}
+
 }  // namespace inereg::auth

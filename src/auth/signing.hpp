@@ -1,7 +1,11 @@
 #pragma once
 
+#include <cstddef>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 // Veriff's request/response signatures (veriff-api.md §2). Pure functions; thread-safe.
 namespace inereg::auth {
@@ -21,5 +25,38 @@ bool is_sha256_hex(std::string_view candidate);
 // Compares a received hex signature with the expected lowercase one in constant time
 // (for equal lengths); the received one may be in upper case.
 bool signature_matches(std::string_view received_hex, std::string_view expected_lower_hex);
+
+// A request signature computed over a body fed in pieces, in order, as it arrives:
+// X-HMAC-SIGNATURE (HMAC-SHA256 under each candidate secret: one OpenSSL MAC context per
+// secret, so a secret rotation costs no second pass) or the legacy X-SIGNATURE
+// (SHA-256(body ‖ secret): one digest of the body, finished per secret). Equal to
+// hmac_sha256_hex / legacy_sha256_hex of the concatenated pieces. Not thread-safe: one
+// request's reader feeds it, then its handler asks match() once.
+class StreamingSignature {
+ public:
+  enum class Scheme { kHmac, kLegacy };
+  // `secrets` in the order they are tried (newest first). Throws std::runtime_error if
+  // OpenSSL cannot set up a context.
+  StreamingSignature(Scheme scheme, std::vector<std::string> secrets);
+  ~StreamingSignature();
+  StreamingSignature(const StreamingSignature&) = delete;
+  StreamingSignature& operator=(const StreamingSignature&) = delete;
+
+  void update(std::string_view piece);
+  // How many bytes were fed.
+  std::size_t bytes() const { return bytes_; }
+  // The index of the first secret whose signature over everything fed matches
+  // `received_hex` (constant-time compare, any hex case); nullopt if none does. Ends the
+  // computation: call once, after the last update().
+  std::optional<std::size_t> match(std::string_view received_hex);
+
+ private:
+  struct Contexts;
+  const Scheme scheme_;
+  const std::vector<std::string> secrets_;
+  std::unique_ptr<Contexts> contexts_;
+  std::size_t bytes_ = 0;
+  bool finished_ = false;
+};
 
 }  // namespace inereg::auth

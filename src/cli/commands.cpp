@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cerrno>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <system_error>
 
 #include "admin/integrations.hpp"
 #include "admin/key_rotation.hpp"
@@ -21,6 +23,7 @@
 #include "registry/reference_upstream.hpp"
 #include "registry/registry_file.hpp"
 #include "registry/registry_import.hpp"
+#include "sessions/retention_sweeper.hpp"
 #include "sessions/workflow.hpp"
 #include "util/time.hpp"
 #include "webhooks/webhook_url.hpp"
@@ -86,9 +89,21 @@ std::string demo_master_key(const std::string& db_url) {
     return key;
   }
   key = auth::random_master_key_hex();
-  std::ofstream out(path, std::ios::trunc);
-  out << key << "\n";
-  ::chmod(path.c_str(), 0600);
+  // Created 0600 (and made so if it existed): the key must never be readable by others,
+  // not even between its creation and a chmod.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  if (fd < 0 || ::fchmod(fd, S_IRUSR | S_IWUSR) != 0) {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    throw std::system_error(errno, std::generic_category(), "cannot write " + path);
+  }
+  const std::string line = key + "\n";
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::close(fd);
+  if (!written) {
+    throw std::system_error(errno, std::generic_category(), "cannot write " + path);
+  }
   return key;
 }
 
@@ -230,11 +245,11 @@ std::string or_dash(const std::string& text) {
   return text.empty() ? "-" : text;
 }
 
-// An integration's recheck.interval as an operator writes it: a whole number of days,
-// hours or minutes ("30d", "12h", "90m"), or "off" (0: never by schedule).
+// A period of an integration (recheck.interval, retention) as an operator writes it: a
+// whole number of days, hours or minutes ("30d", "12h", "90m"), or "off" (0: never).
 constexpr std::pair<char, store::TimeMs> kIntervalUnits[] = {{'d', 86'400'000}, {'h', 3'600'000}, {'m', 60'000}};
 
-std::optional<store::TimeMs> parse_recheck_interval(const std::string& text) {
+std::optional<store::TimeMs> parse_period(const std::string& text) {
   if (text == "off") {
     return 0;
   }
@@ -255,8 +270,8 @@ std::optional<store::TimeMs> parse_recheck_interval(const std::string& text) {
   return std::nullopt;
 }
 
-// The inverse of parse_recheck_interval, in the largest unit that divides it.
-std::string format_recheck_interval(store::TimeMs interval_ms) {
+// The inverse of parse_period, in the largest unit that divides it.
+std::string format_period(store::TimeMs interval_ms) {
   for (const auto& [unit, unit_ms] : kIntervalUnits) {
     if (interval_ms > 0 && interval_ms % unit_ms == 0) {
       return std::to_string(interval_ms / unit_ms) + unit;
@@ -454,7 +469,9 @@ void add_integration_commands(CLI::App& app) {
                                   {"ineWebhookUrl", urls.ine},
                                   {"curpWebhookUrl", urls.curp},
                                   {"ineCurpWebhookUrl", urls.ine_curp},
-                                  {"recheckInterval", format_recheck_interval(i.recheck_interval_ms)}});
+                                  {"recheckInterval", format_period(i.recheck_interval_ms)},
+                                  {"retention", format_period(i.retention_ms)},
+                                  {"deliveredWebhookRetention", format_period(i.delivered_webhook_retention_ms)}});
         } else {
           std::cout << i.id << "  " << i.name << "  api key " << i.api_key << "  " << (i.active ? "active" : "inactive")
                     << "  " << i.secrets.size() << " secret(s)"
@@ -462,7 +479,9 @@ void add_integration_commands(CLI::App& app) {
                     << (i.cors_origins.empty() ? "" : "  cors origins " + joined(i.cors_origins)) << "\n"
                     << "    webhooks: decision " << or_dash(urls.decision) << "  event " << or_dash(urls.event)
                     << registry_webhooks_text(urls) << "\n"
-                    << "    recheck.interval " << format_recheck_interval(i.recheck_interval_ms) << "\n";
+                    << "    recheck.interval " << format_period(i.recheck_interval_ms) << "  retention "
+                    << format_period(i.retention_ms) << "  delivered webhooks kept "
+                    << format_period(i.delivered_webhook_retention_ms) << "\n";
         }
       }
       if (*list_json) {
@@ -593,7 +612,7 @@ void add_integration_commands(CLI::App& app) {
       ->required();
   set_recheck->callback([set_recheck_options, set_recheck_id, interval] {
     guarded([&] {
-      const auto interval_ms = parse_recheck_interval(*interval);
+      const auto interval_ms = parse_period(*interval);
       if (!interval_ms) {
         std::cerr << "inereg: --interval must be a whole number of days, hours or minutes (30d, 12h, 90m) or off\n";
         throw CLI::RuntimeError(1);
@@ -604,7 +623,55 @@ void add_integration_commands(CLI::App& app) {
         std::cerr << "inereg: no integration with that id\n";
         throw CLI::RuntimeError(1);
       }
-      std::cout << *set_recheck_id << " recheck.interval " << format_recheck_interval(*interval_ms) << "\n";
+      std::cout << *set_recheck_id << " recheck.interval " << format_period(*interval_ms) << "\n";
+    });
+  });
+
+  auto* set_retention = integration->add_subcommand(
+      "set-retention",
+      "Purge the integration's personal data a time after each decision, and delivered webhook rows after delivery");
+  auto set_retention_options = std::make_shared<StoreOptions>();
+  auto set_retention_id = std::make_shared<std::string>();
+  auto personal_data = std::make_shared<std::optional<std::string>>();
+  auto delivered_webhooks = std::make_shared<std::optional<std::string>>();
+  add_store_options(*set_retention, *set_retention_options);
+  set_retention->add_option("ID", *set_retention_id, "integration id")->required();
+  set_retention->add_option("--personal-data", *personal_data,
+                            "time after a session's decision (or expiry) when its personal data is purged: 30d, "
+                            "12h, 90m; off keeps it until DELETE");
+  set_retention->add_option("--delivered-webhooks", *delivered_webhooks,
+                            "time after delivery when a delivered webhook row is removed; off keeps them");
+  set_retention->callback([set_retention_options, set_retention_id, personal_data, delivered_webhooks] {
+    guarded([&] {
+      if (!*personal_data && !*delivered_webhooks) {
+        std::cerr << "inereg: give --personal-data, --delivered-webhooks or both\n";
+        throw CLI::RuntimeError(1);
+      }
+      std::optional<store::TimeMs> personal_ms;
+      std::optional<store::TimeMs> webhooks_ms;
+      for (auto [text, period] :
+           {std::pair{personal_data.get(), &personal_ms}, std::pair{delivered_webhooks.get(), &webhooks_ms}}) {
+        if (*text) {
+          *period = parse_period(**text);
+          if (!*period) {
+            std::cerr << "inereg: a retention period is a whole number of days, hours or minutes (30d, 12h, 90m) or "
+                         "off\n";
+            throw CLI::RuntimeError(1);
+          }
+        }
+      }
+      const auto config = load(*set_retention_options);
+      auto store = open_for_command(config);
+      const auto current = store->find_integration(*set_retention_id);
+      if (!current) {
+        std::cerr << "inereg: no integration with that id\n";
+        throw CLI::RuntimeError(1);
+      }
+      const auto retention_ms = personal_ms.value_or(current->retention_ms);
+      const auto delivered_ms = webhooks_ms.value_or(current->delivered_webhook_retention_ms);
+      store->set_integration_retention(*set_retention_id, retention_ms, delivered_ms);
+      std::cout << *set_retention_id << " retention " << format_period(retention_ms) << "  delivered webhooks kept "
+                << format_period(delivered_ms) << "\n";
     });
   });
 
@@ -1005,6 +1072,88 @@ void add_keys_commands(CLI::App& app) {
                   << " integration secrets open under neither key; they are left as they are\n";
         throw CLI::RuntimeError(1);
       }
+    });
+  });
+}
+
+void add_retention_commands(CLI::App& app) {
+  auto* retention = app.add_subcommand("retention", "Retention: what was purged, and a sweep on demand");
+  retention->require_subcommand(1);
+
+  auto* status = retention->add_subcommand(
+      "status", "Show each integration's retention, what was purged and pruned so far, and the last sweep");
+  auto status_options = std::make_shared<StoreOptions>();
+  auto status_json = std::make_shared<bool>(false);
+  add_store_options(*status, *status_options);
+  status->add_flag("--json", *status_json, "print a JSON object");
+  status->callback([status_options, status_json] {
+    guarded([&] {
+      const auto config = load(*status_options);
+      auto store = open_for_command(config);
+      const auto report = store->retention_report();
+      const auto time_or_null = [](const std::optional<store::TimeMs>& at) -> boost::json::value {
+        return at ? boost::json::value(util::format_iso8601_ms(*at)) : boost::json::value(nullptr);
+      };
+      boost::json::array integrations;
+      for (const auto& i : store->list_integrations()) {
+        const auto found = std::find_if(report.integrations.begin(), report.integrations.end(),
+                                        [&](const store::RetentionCounts& c) { return c.integration_id == i.id; });
+        store::RetentionCounts counts;  // none yet: zeros
+        if (found != report.integrations.end()) {
+          counts = *found;
+        }
+        if (*status_json) {
+          integrations.push_back(
+              boost::json::object{{"id", i.id},
+                                  {"name", i.name},
+                                  {"retention", format_period(i.retention_ms)},
+                                  {"deliveredWebhookRetention", format_period(i.delivered_webhook_retention_ms)},
+                                  {"sessionsPurged", counts.sessions_purged},
+                                  {"webhooksPruned", counts.webhooks_pruned},
+                                  {"lastPurgedAt", time_or_null(counts.last_purged_at)},
+                                  {"lastPrunedAt", time_or_null(counts.last_pruned_at)}});
+        } else {
+          std::cout << i.id << "  " << i.name << "  retention " << format_period(i.retention_ms)
+                    << "  delivered webhooks kept " << format_period(i.delivered_webhook_retention_ms) << "\n"
+                    << "    sessions purged " << counts.sessions_purged << " (last "
+                    << (counts.last_purged_at ? util::format_iso8601_ms(*counts.last_purged_at) : "-")
+                    << ")  delivered webhooks pruned " << counts.webhooks_pruned << " (last "
+                    << (counts.last_pruned_at ? util::format_iso8601_ms(*counts.last_pruned_at) : "-") << ")\n";
+        }
+      }
+      const auto& run = report.last_run;
+      if (*status_json) {
+        boost::json::value last_run = nullptr;
+        if (run) {
+          last_run = boost::json::object{{"at", util::format_iso8601_ms(run->ran_at)},
+                                         {"sessionsPurged", run->sessions_purged},
+                                         {"webhooksPruned", run->webhooks_pruned}};
+        }
+        std::cout << boost::json::serialize(boost::json::object{{"integrations", integrations}, {"lastRun", last_run}})
+                  << "\n";
+      } else if (run) {
+        std::cout << "last sweep " << util::format_iso8601_ms(run->ran_at) << ": " << run->sessions_purged
+                  << " session(s) purged, " << run->webhooks_pruned << " delivered webhook(s) pruned\n";
+      } else {
+        std::cout << "no retention sweep has run on this database\n";
+      }
+    });
+  });
+
+  auto* run = retention->add_subcommand("run", "Sweep once now (as every serving node does each interval)");
+  auto run_options = std::make_shared<StoreOptions>();
+  add_store_options(*run, *run_options);
+  run->callback([run_options] {
+    guarded([&] {
+      const auto config = load(*run_options);
+      setup_logging(config.log_level);  // the audit lines to stderr; stdout carries the result
+      auto store = open_for_command(config);
+      // Purging queues no webhooks: no composer.
+      sessions::SessionWorkflow sessions(*store, nullptr);
+      sessions::RetentionSweeper sweeper(*store, sessions, config.retention, util::wall_clock_ms);
+      const auto done = sweeper.sweep_once();
+      std::cout << done.sessions_purged << " session(s) purged, " << done.webhooks_pruned
+                << " delivered webhook(s) pruned\n";
     });
   });
 }

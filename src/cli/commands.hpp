@@ -12,5 +12,6 @@ void add_registry_commands(CLI::App& app);
 void add_webhook_commands(CLI::App& app);
 // `inereg keys rotate`: the master key rotation (admin/key_rotation.hpp).
 void add_keys_commands(CLI::App& app);
+void add_retention_commands(CLI::App& app);
 
 }  // namespace inereg::cli

@@ -438,6 +438,11 @@ const std::vector<Binding>& bindings() {
       integer("sessions", "sweep_interval_ms", 10, kDayMs,
               field(&Config::sessions, &sessions::ExpiryOptions::sweep_interval_ms)),
 
+      integer("retention", "sweep_interval_ms", 10, kDayMs,
+              field(&Config::retention, &sessions::RetentionOptions::sweep_interval_ms)),
+      integer("retention", "batch_size", 1, 100'000,
+              field(&Config::retention, &sessions::RetentionOptions::batch_size)),
+
       integer("store", "pool_size", 0, 10'000, field(&Config::store, &store::PoolOptions::size)),
       integer("store", "acquire_timeout_ms", 1, kHourMs, field(&Config::store, &store::PoolOptions::acquire_timeout)),
       integer("store", "max_group_commit", 1, 100'000, field(&Config::store, &store::PoolOptions::max_group_commit)),

@@ -15,6 +15,7 @@
 #include "metrics/metrics.hpp"
 #include "registry/upstream_options.hpp"
 #include "sessions/expiry_sweeper.hpp"
+#include "sessions/retention_sweeper.hpp"
 #include "store/connection_pool.hpp"
 #include "webhooks/delivery_options.hpp"
 
@@ -44,6 +45,7 @@ struct Config {
   registry::RegistryOptions registry;  // local snapshot or HTTP upstream (docs/UPSTREAM.md)
   webhooks::DeliveryOptions webhooks;
   sessions::ExpiryOptions sessions;
+  sessions::RetentionOptions retention;  // the sweep; the periods are per integration (set-retention)
   store::PoolOptions store;
   api::PageOptions page;  // page.*: the verification page at each session's url
 };

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,16 @@
 // Veriff body, and api/ (which implements Application) is testable without sockets.
 namespace inereg::http {
 
+// Sees a request's body as the server reads it: every byte, in order, in the pieces they
+// arrive in, before the handler runs (a signature computed while the body arrives,
+// instead of a second pass over it). The application makes it (Application::watch_body)
+// and finds it again in Request::body_digest. Used by one request at a time.
+class BodyDigest {
+ public:
+  virtual ~BodyDigest() = default;
+  virtual void update(std::string_view piece) = 0;
+};
+
 struct Request {
   std::string_view method;  // "GET", "POST", ...
   std::string_view path;    // target without the query string
@@ -31,6 +42,9 @@ struct Request {
   std::optional<std::string_view> origin;            // Origin (browsers; CORS, §8.1)
   std::optional<std::string_view> authorization;     // Authorization (the metrics page's bearer token)
   std::string_view client_address;                   // the peer's IP address, as text
+  // The application's digest of this body (Application::watch_body), fed all of it;
+  // nullptr when none was asked for.
+  BodyDigest* body_digest = nullptr;
 };
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -86,6 +100,9 @@ struct Application {
   // request (the server sends it and closes the connection, the body unread), nullopt
   // lets the body be read. `head` is the request with an empty body. Optional.
   std::function<std::optional<Response>(const Request& head, const Routing& routing)> admit;
+  // Asked once the request is admitted, before any body byte is read: a digest to feed
+  // the body to as it is read (handed back in Request::body_digest), or nullptr. Optional.
+  std::function<std::shared_ptr<BodyDigest>(const Request& head, const Routing& routing)> watch_body;
   // Answers `request` with the routing `route` gave for it.
   std::function<Response(const Request& request, const Routing& routing)> handle;
   // The answer to a refused request (the application owns the error bodies).

@@ -274,6 +274,7 @@ struct HttpServer::Impl {
       // Before any body byte is read: the application may refuse the request from its
       // headers, and the body gets its share of the bytes all bodies may hold.
       BodyBudget::Share body_share;
+      std::shared_ptr<BodyDigest> body_digest;
       if (!header_error && !parser.is_done()) {
         if (application.admit) {
           if (auto refusal = application.admit(exchange_of(parser.get(), connection->peer_address), routing)) {
@@ -287,12 +288,25 @@ struct HttpServer::Impl {
           co_await answer_and_close(*connection, application.refuse(Refusal::kOverloaded), 11);
           break;
         }
+        if (application.watch_body) {
+          body_digest = application.watch_body(exchange_of(parser.get(), connection->peer_address), routing);
+        }
       }
       if (!header_error && !parser.is_done()) {
         connection->deadline = Clock::now() + options.read_timeout;
-        auto [body_error, body_bytes] =
-            co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-        header_error = body_error;
+        // Piece by piece, so that the digest sees each piece as it arrives (the
+        // signature is computed during the read, not in a second pass after it).
+        std::size_t digested = 0;
+        while (!header_error && !parser.is_done()) {
+          auto [body_error, body_bytes] =
+              co_await bhttp::async_read_some(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+          header_error = body_error;
+          const std::string_view body = parser.get().body();
+          if (body_digest && body.size() > digested) {
+            body_digest->update(body.substr(digested));
+            digested = body.size();
+          }
+        }
       }
       std::optional<Refusal> refusal;
       if (header_error == bhttp::error::body_limit) {
@@ -311,7 +325,8 @@ struct HttpServer::Impl {
       }
 
       const auto& request = parser.get();
-      const Request exchange = exchange_of(request, connection->peer_address);
+      Request exchange = exchange_of(request, connection->peer_address);
+      exchange.body_digest = body_digest.get();
 
       Response answer;
       if (routing.thread == ThreadClass::kIoThread) {

@@ -193,6 +193,17 @@ class SessionWorkflow {
   DeleteResult delete_session(std::string_view session_id, std::string_view integration_id,
                               const store::DeleteRateLimit& limit, TimeMs now);
 
+  // Retention (sessions/retention.cpp, run by RetentionSweeper). Erases the personal
+  // data of up to `limit` of the integration's sessions decided (or expired) at or
+  // before `decided_before` — store::WriteTransaction::purge_personal_data: the one
+  // primitive that does — and counts them, in one transaction; the status, decision,
+  // results and timestamps stay, with the time of the purge. Sessions another node is
+  // purging are skipped. Returns how many it purged.
+  int purge_personal_data(std::string_view integration_id, TimeMs decided_before, TimeMs now, int limit);
+  // Removes up to `limit` of the integration's delivered webhook rows delivered at or
+  // before `delivered_before`, and counts them, in one transaction. Returns how many.
+  int prune_delivered_webhooks(std::string_view integration_id, TimeMs delivered_before, TimeMs now, int limit);
+
   // Queues a copy of the delivery (same body, the integration's current URL for its
   // kind, a fresh retry window); the original keeps its history.
   RedeliverResult redeliver(std::int64_t delivery_id, TimeMs now);

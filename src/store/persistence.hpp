@@ -117,6 +117,29 @@ class WriteTransaction {
   // `expected_sealed`; whether it applied.
   virtual bool reseal_integration_secret(std::int64_t secret_id, std::string_view expected_sealed,
                                          std::string_view sealed) = 0;
+  // Retention ---------------------------------------------------------------------------
+  // Up to `limit` ids of the integration's decided sessions not yet purged whose
+  // decided_at is at or before `decided_before`, oldest decision first, locked; rows
+  // another transaction holds are skipped (so nodes sweeping at once split the work).
+  virtual std::vector<std::string> lock_sessions_to_purge(std::string_view integration_id, TimeMs decided_before,
+                                                          int limit) = 0;
+  // Erases the session's personal data and marks it purged at `now`, all in this
+  // transaction: the person and document objects, vendorData and endUserId, the
+  // identifier columns (CIC, identificador, OCR, clave de elector, emission, CURP), its
+  // media (rows and bytes), the raw registry answers kept with its result, the bodies of
+  // its finished webhook deliveries, and its pending re-checks (nothing left to look up).
+  // The status, decision reason, timestamps, the results (active, documentState,
+  // situation, source) and the re-check history stay. The one place a session's
+  // personal data is erased short of deleting the session. False when the session does
+  // not exist or was purged already.
+  virtual bool purge_personal_data(std::string_view session_id, TimeMs now) = 0;
+  // Removes up to `limit` of the integration's delivered webhook rows delivered at or
+  // before `delivered_before`, with their attempts (a redelivery of one forgets what it
+  // copied); rows another transaction holds are skipped. Returns how many.
+  virtual int prune_delivered_webhooks(std::string_view integration_id, TimeMs delivered_before, int limit) = 0;
+  // Adds to the integration's retention counts (RetentionCounts), at `now`.
+  virtual void count_retention(std::string_view integration_id, std::int64_t sessions_purged,
+                               std::int64_t webhooks_pruned, TimeMs now) = 0;
 
   // Media ---------------------------------------------------------------------------
   struct MediaUsage {

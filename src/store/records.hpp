@@ -62,6 +62,12 @@ struct Integration {
   // integration's recheck.interval); 0 = never by schedule (the default).
   TimeMs recheck_interval_ms = 0;
   RegistryChecks registry_checks = RegistryChecks::kIne;
+  // Retention (integration set-retention; sessions::RetentionSweeper): how long after a
+  // session's decision (for a session that expired: after its expiry) its personal data
+  // is kept, and how long after delivery a delivered webhook row is kept. 0 = kept until
+  // DELETE (the default).
+  TimeMs retention_ms = 0;
+  TimeMs delivered_webhook_retention_ms = 0;
 };
 
 // Why a session was decided resubmission_requested after reading its document images
@@ -298,6 +304,25 @@ struct RegistrySnapshotState {
 struct CurpRegistryEntry {
   std::string curp_hash;  // lowercase hex
   int status = 0;         // ine::CurpStatus id
+};
+
+// What retention has purged so far (`inereg retention status`): per integration, and the
+// cluster's last sweep.
+struct RetentionCounts {
+  std::string integration_id;
+  std::int64_t sessions_purged = 0;  // sessions whose personal data was purged
+  std::int64_t webhooks_pruned = 0;  // delivered webhook rows removed
+  std::optional<TimeMs> last_purged_at;
+  std::optional<TimeMs> last_pruned_at;
+};
+struct RetentionRun {
+  TimeMs ran_at = 0;
+  std::int64_t sessions_purged = 0;
+  std::int64_t webhooks_pruned = 0;
+};
+struct RetentionReport {
+  std::vector<RetentionCounts> integrations;  // those with anything purged or pruned, by id
+  std::optional<RetentionRun> last_run;       // nullopt: no sweep ever ran on this database
 };
 
 // One uploaded media file, as listed (POST/GET /v1/sessions/{id}/media); no bytes.

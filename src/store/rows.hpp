@@ -82,7 +82,8 @@ ine::Credential credential(const Row& row, int first) {
   return c;
 }
 
-// id, name, api_key, active, created_at, recheck_interval_ms, registry_checks.
+// id, name, api_key, active, created_at, recheck_interval_ms, registry_checks, retention_ms,
+// delivered_webhook_retention_ms.
 template <typename Row>
 Integration integration(const Row& row) {
   Integration integration;
@@ -93,6 +94,8 @@ Integration integration(const Row& row) {
   integration.created_at = row.integer(4);
   integration.recheck_interval_ms = row.integer(5);
   integration.registry_checks = registry_checks(row.text(6));
+  integration.retention_ms = row.integer(7);
+  integration.delivered_webhook_retention_ms = row.integer(8);
   return integration;
 }
 

@@ -50,6 +50,14 @@ class Store {
   virtual std::optional<WebhookUrls> find_integration_webhooks(std::string_view integration_id) = 0;
   // Sets Integration::recheck_interval_ms (0 = off); false for an unknown integration.
   virtual bool set_integration_recheck_interval(std::string_view integration_id, TimeMs interval_ms) = 0;
+  // Sets Integration::retention_ms and delivered_webhook_retention_ms (0 = kept); false
+  // for an unknown integration.
+  virtual bool set_integration_retention(std::string_view integration_id, TimeMs retention_ms,
+                                         TimeMs delivered_webhook_retention_ms) = 0;
+  // What retention has purged, per integration, and the last sweep (any node's).
+  virtual RetentionReport retention_report() = 0;
+  // Records a finished retention sweep (the cluster's last run).
+  virtual void record_retention_run(const RetentionRun& run) = 0;
 
   // Sessions ---------------------------------------------------------------------
   virtual void insert_session(const Session& session) = 0;

@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "auth/secret_box.hpp"
 #include "auth/signing.hpp"
@@ -188,6 +191,65 @@ TEST(IsUuid, RejectsOtherShapes) {
   EXPECT_FALSE(is_uuid("aea9ba6d-1b47-47fc-a4fc_f72b6d3584a7"));
   EXPECT_FALSE(is_uuid("gea9ba6d-1b47-47fc-a4fc-f72b6d3584a7"));
   EXPECT_FALSE(is_uuid("{ea9ba6d-1b47-47fc-a4fc-f72b6d3584a}"));
+}
+
+}  // namespace
+}  // namespace inereg::auth
+
+namespace inereg::auth {
+namespace {
+
+// Feeds `message` in pieces of `piece` bytes.
+void feed(StreamingSignature& signature, std::string_view message, std::size_t piece) {
+  for (std::size_t at = 0; at < message.size(); at += piece) {
+    signature.update(message.substr(at, piece));
+  }
+}
+
+TEST(StreamingSignature, EqualsTheOneShotSignatureHoweverTheBodyIsCut) {
+  std::string body;
+  for (int i = 0; i < 5'000; ++i) {
+    body += static_cast<char>('A' + (i * 7) % 26);
+  }
+  const std::vector<std::string> secrets = {"newest-secret", "older-secret"};
+  for (const std::size_t piece : {std::size_t{1}, std::size_t{7}, std::size_t{64}, std::size_t{4096}, body.size()}) {
+    for (std::size_t which = 0; which < secrets.size(); ++which) {
+      StreamingSignature hmac(StreamingSignature::Scheme::kHmac, secrets);
+      feed(hmac, body, piece);
+      EXPECT_EQ(hmac.bytes(), body.size());
+      EXPECT_EQ(hmac.match(hmac_sha256_hex(secrets[which], body)), which) << "piece " << piece;
+
+      StreamingSignature legacy(StreamingSignature::Scheme::kLegacy, secrets);
+      feed(legacy, body, piece);
+      EXPECT_EQ(legacy.match(legacy_sha256_hex(body, secrets[which])), which) << "piece " << piece;
+    }
+  }
+}
+
+TEST(StreamingSignature, AcceptsUppercaseHexAndAnEmptyBody) {
+  StreamingSignature empty(StreamingSignature::Scheme::kHmac, {"s"});
+  std::string expected = hmac_sha256_hex("s", "");
+  for (auto& c : expected) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  EXPECT_EQ(empty.match(expected), 0U);
+}
+
+TEST(StreamingSignature, RefusesAWrongSignatureOrAnyChangedByte) {
+  const std::string body = R"({"verification":{"status":"submitted"}})";
+  StreamingSignature wrong(StreamingSignature::Scheme::kHmac, {"s1", "s2"});
+  feed(wrong, body, 5);
+  EXPECT_FALSE(wrong.match(std::string(64, '0')));
+
+  std::string changed = body;
+  changed[10] = 'X';
+  StreamingSignature other(StreamingSignature::Scheme::kHmac, {"s1"});
+  feed(other, changed, 3);
+  EXPECT_FALSE(other.match(hmac_sha256_hex("s1", body)));
+
+  StreamingSignature legacy(StreamingSignature::Scheme::kLegacy, {"s1"});
+  feed(legacy, changed, 3);
+  EXPECT_FALSE(legacy.match(legacy_sha256_hex(body, "s1")));
 }
 
 }  // namespace

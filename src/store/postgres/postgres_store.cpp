@@ -491,6 +491,42 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     return c_.run(sql::kResealSecret, Params().add(sealed).add(secret_id).add(expected_sealed)).affected() == 1;
   }
 
+  std::vector<std::string> lock_sessions_to_purge(std::string_view integration_id, TimeMs decided_before,
+                                                  int limit) override {
+    const Result rows = c_.run(sql::kLockSessionsToPurge, Params().add(integration_id).add(decided_before).add(limit));
+    std::vector<std::string> ids;
+    ids.reserve(static_cast<std::size_t>(rows.rows()));
+    for (int row = 0; row < rows.rows(); ++row) {
+      ids.push_back(rows.text(row, 0));
+    }
+    return ids;
+  }
+
+  bool purge_personal_data(std::string_view session_id, TimeMs now) override {
+    return c_.run(sql::kPurgePersonalData, Params().add(session_id).add(now)).integer(0, 0) == 1;
+  }
+
+  int prune_delivered_webhooks(std::string_view integration_id, TimeMs delivered_before, int limit) override {
+    const Result rows =
+        c_.run(sql::kLockDeliveredToPrune, Params().add(integration_id).add(delivered_before).add(limit));
+    if (rows.rows() == 0) {
+      return 0;
+    }
+    ArrayLiteral ids;
+    for (int row = 0; row < rows.rows(); ++row) {
+      ids.add(rows.integer(row, 0));
+    }
+    for (const auto statement : {sql::kDeleteDeliveryAttempts, sql::kForgetRedeliveryOf, sql::kDeleteDeliveries}) {
+      c_.run(statement, Params().add(ids.str()));
+    }
+    return rows.rows();
+  }
+
+  void count_retention(std::string_view integration_id, std::int64_t sessions_purged, std::int64_t webhooks_pruned,
+                       TimeMs now) override {
+    c_.run(sql::kCountRetention, Params().add(integration_id).add(sessions_purged).add(webhooks_pruned).add(now));
+  }
+
   MediaUsage media_usage(std::string_view session_id) override {
     const Result usage = c_.run(sql::kSelectSessionMediaUsage, Params().add(session_id));
     return MediaUsage{usage.integer(0, 0), usage.integer(0, 1)};
@@ -1238,6 +1274,35 @@ class PostgresStore final : public Store {
     return (*lease)
                .run(sql::kSetIntegrationRecheckInterval, Params().add(interval_ms).add(integration_id))
                .affected() == 1;
+  }
+
+  bool set_integration_retention(std::string_view integration_id, TimeMs retention_ms,
+                                 TimeMs delivered_webhook_retention_ms) override {
+    auto lease = acquire();
+    return (*lease)
+               .run(sql::kSetIntegrationRetention,
+                    Params().add(retention_ms).add(delivered_webhook_retention_ms).add(integration_id))
+               .affected() == 1;
+  }
+
+  RetentionReport retention_report() override {
+    auto lease = acquire();
+    RetentionReport report;
+    const Result counts = (*lease).run(sql::kSelectRetentionCounts, Params());
+    for (int row = 0; row < counts.rows(); ++row) {
+      report.integrations.push_back(RetentionCounts{counts.text(row, 0), counts.integer(row, 1), counts.integer(row, 2),
+                                                    counts.optional_integer(row, 3), counts.optional_integer(row, 4)});
+    }
+    const Result run = (*lease).run(sql::kSelectRetentionRun, Params());
+    if (run.rows() > 0) {
+      report.last_run = RetentionRun{run.integer(0, 0), run.integer(0, 1), run.integer(0, 2)};
+    }
+    return report;
+  }
+
+  void record_retention_run(const RetentionRun& run) override {
+    auto lease = acquire();
+    (*lease).run(sql::kUpsertRetentionRun, Params().add(run.ran_at).add(run.sessions_purged).add(run.webhooks_pruned));
   }
 
   std::optional<WebhookUrls> find_integration_webhooks(std::string_view integration_id) override {

@@ -251,6 +251,29 @@ CREATE TABLE session_keys (
 );
 CREATE INDEX session_keys_by_key_id ON session_keys(key_id, session_id);
 )sql"},
+    // Retention (issue 15, item 3): as SQLite's migration 14.
+    Migration{14, R"sql(
+ALTER TABLE integrations ADD COLUMN retention_ms BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE integrations ADD COLUMN delivered_webhook_retention_ms BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN purged_at BIGINT;
+CREATE INDEX sessions_unpurged_by_decided ON sessions(integration_id, decided_at)
+  WHERE purged_at IS NULL AND decided_at IS NOT NULL;
+CREATE INDEX webhook_deliveries_delivered ON webhook_deliveries(integration_id, delivered_at)
+  WHERE state = 'delivered';
+CREATE TABLE retention_counts (
+  integration_id   TEXT PRIMARY KEY REFERENCES integrations(id),
+  sessions_purged  BIGINT NOT NULL DEFAULT 0,
+  webhooks_pruned  BIGINT NOT NULL DEFAULT 0,
+  last_purged_at   BIGINT,
+  last_pruned_at   BIGINT
+);
+CREATE TABLE retention_runs (
+  id               INTEGER PRIMARY KEY CHECK (id = 1),
+  ran_at           BIGINT NOT NULL,
+  sessions_purged  BIGINT NOT NULL,
+  webhooks_pruned  BIGINT NOT NULL
+);
+)sql"},
     // The INE registry as snapshot files (issue 14): the active file of a local snapshot
     // and the one it replaced, for a rollback. The files hold keyed hashes only; the
     // legacy registry_entries table (identifiers in clear) is emptied by the first
@@ -289,14 +312,14 @@ inline constexpr std::string_view kInsertIntegration =
 inline constexpr std::string_view kInsertSecret =
     "INSERT INTO integration_secrets(integration_id, sealed_secret, created_at) VALUES ($1, $2, $3) RETURNING id";
 inline constexpr std::string_view kSelectIntegrationByApiKey =
-    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks FROM integrations WHERE "
-    "api_key = $1";
+    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks, retention_ms, "
+    "delivered_webhook_retention_ms FROM integrations WHERE api_key = $1";
 inline constexpr std::string_view kSelectIntegrationById =
-    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks FROM integrations WHERE id = "
-    "$1";
+    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks, retention_ms, "
+    "delivered_webhook_retention_ms FROM integrations WHERE id = $1";
 inline constexpr std::string_view kSelectIntegrations =
-    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks FROM integrations ORDER BY "
-    "created_at, id";
+    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks, retention_ms, "
+    "delivered_webhook_retention_ms FROM integrations ORDER BY created_at, id";
 inline constexpr std::string_view kSelectActiveSecrets =
     "SELECT id, sealed_secret, created_at FROM integration_secrets "
     "WHERE integration_id = $1 AND revoked_at IS NULL ORDER BY id DESC";
@@ -504,7 +527,7 @@ inline constexpr std::string_view kFinishDeliveryAttempt =
     "UPDATE webhook_deliveries SET state = $1, next_attempt_at = $2, last_status = $3, last_error = $4, "
     "delivered_at = COALESCE($5, delivered_at), lease_owner = NULL, lease_until = 0, "
     "body = CASE WHEN $1 <> 'pending' AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = "
-    "webhook_deliveries.session_id) THEN '' ELSE body END "
+    "webhook_deliveries.session_id AND s.purged_at IS NULL) THEN '' ELSE body END "
     "WHERE id = $6 AND state = 'pending' AND lease_owner = $7";
 inline constexpr std::string_view kInsertDeliveryAttempt =
     "INSERT INTO webhook_attempts(delivery_id, attempted_at, http_status, error, duration_ms) "
@@ -574,7 +597,7 @@ inline constexpr std::string_view kSelectRecheckCandidates =
     "AND ($3::bigint IS NULL OR s.decided_at < $3) "
     "AND ($4::bigint IS NULL OR (r.checked_at <= $4 AND NOT EXISTS (SELECT 1 FROM ine_rechecks h "
     "WHERE h.session_id = r.session_id AND (h.state = 'pending' OR h.requested_at > $4)))) "
-    "AND r.session_id > $5 ORDER BY r.session_id LIMIT $6";
+    "AND s.purged_at IS NULL AND r.session_id > $5 ORDER BY r.session_id LIMIT $6";
 // $1 sessions, $2 requested by, $3 requested at (and due). Sessions are unique per batch.
 inline constexpr std::string_view kInsertRechecks =
     "INSERT INTO ine_rechecks(session_id, requested_by, requested_at, state, next_run_at) "
@@ -631,5 +654,50 @@ inline constexpr std::string_view kSelectAllSecrets =
     "SELECT id, sealed_secret, created_at FROM integration_secrets ORDER BY id";
 inline constexpr std::string_view kResealSecret =
     "UPDATE integration_secrets SET sealed_secret = $1 WHERE id = $2 AND sealed_secret = $3";
+// Retention (migration 14). Candidates are locked with SKIP LOCKED, so nodes sweeping at
+// once split the work and never wait on each other's batch.
+inline constexpr std::string_view kSetIntegrationRetention =
+    "UPDATE integrations SET retention_ms = $1, delivered_webhook_retention_ms = $2 WHERE id = $3";
+inline constexpr std::string_view kLockSessionsToPurge =
+    "SELECT id FROM sessions WHERE integration_id = $1 AND purged_at IS NULL AND decided_at IS NOT NULL "
+    "AND decided_at <= $2 ORDER BY decided_at LIMIT $3 FOR UPDATE SKIP LOCKED";
+// One statement: the session's personal data in every table ($1 session, $2 now); the
+// first column says whether there was anything to purge.
+inline constexpr std::string_view kPurgePersonalData =
+    "WITH s AS (UPDATE sessions SET vendor_data = NULL, end_user_id = NULL, person_json = '{}', document_json = '{}', "
+    "cic = '', citizen_id = '', ocr = '', elector_key = '', emission_number = '', curp = '', purged_at = $2 "
+    "WHERE id = $1 AND purged_at IS NULL RETURNING id), "
+    "m AS (DELETE FROM media WHERE session_id IN (SELECT id FROM s)), "
+    "r AS (UPDATE ine_results SET sealed_answer = '' WHERE session_id IN (SELECT id FROM s) AND sealed_answer <> ''), "
+    "d AS (UPDATE webhook_deliveries SET body = '' WHERE session_id IN (SELECT id FROM s) AND state <> 'pending'), "
+    "h AS (DELETE FROM ine_rechecks WHERE session_id IN (SELECT id FROM s) AND state = 'pending') "
+    "SELECT COUNT(*) FROM s";
+inline constexpr std::string_view kLockDeliveredToPrune =
+    "SELECT id FROM webhook_deliveries WHERE integration_id = $1 AND state = 'delivered' AND delivered_at <= $2 "
+    "ORDER BY delivered_at LIMIT $3 FOR UPDATE SKIP LOCKED";
+// $1: the ids, an array. Attempts and references first, then the rows.
+inline constexpr std::string_view kDeleteDeliveryAttempts =
+    "DELETE FROM webhook_attempts WHERE delivery_id = ANY($1::bigint[])";
+inline constexpr std::string_view kForgetRedeliveryOf =
+    "UPDATE webhook_deliveries SET redelivery_of = NULL WHERE redelivery_of = ANY($1::bigint[])";
+inline constexpr std::string_view kDeleteDeliveries = "DELETE FROM webhook_deliveries WHERE id = ANY($1::bigint[])";
+inline constexpr std::string_view kCountRetention =
+    "INSERT INTO retention_counts(integration_id, sessions_purged, webhooks_pruned, last_purged_at, last_pruned_at) "
+    "VALUES ($1, $2::bigint, $3::bigint, CASE WHEN $2::bigint > 0 THEN $4::bigint END, CASE WHEN $3::bigint > 0 THEN "
+    "$4::bigint END) "
+    "ON CONFLICT (integration_id) DO UPDATE SET "
+    "sessions_purged = retention_counts.sessions_purged + excluded.sessions_purged, "
+    "webhooks_pruned = retention_counts.webhooks_pruned + excluded.webhooks_pruned, "
+    "last_purged_at = COALESCE(excluded.last_purged_at, retention_counts.last_purged_at), "
+    "last_pruned_at = COALESCE(excluded.last_pruned_at, retention_counts.last_pruned_at)";
+inline constexpr std::string_view kSelectRetentionCounts =
+    "SELECT integration_id, sessions_purged, webhooks_pruned, last_purged_at, last_pruned_at FROM retention_counts "
+    "ORDER BY integration_id";
+inline constexpr std::string_view kSelectRetentionRun =
+    "SELECT ran_at, sessions_purged, webhooks_pruned FROM retention_runs WHERE id = 1";
+inline constexpr std::string_view kUpsertRetentionRun =
+    "INSERT INTO retention_runs(id, ran_at, sessions_purged, webhooks_pruned) VALUES (1, $1, $2, $3) "
+    "ON CONFLICT (id) DO UPDATE SET ran_at = excluded.ran_at, sessions_purged = excluded.sessions_purged, "
+    "webhooks_pruned = excluded.webhooks_pruned";
 
 }  // namespace inereg::store::postgres::sql

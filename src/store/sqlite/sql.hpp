@@ -249,6 +249,32 @@ CREATE TABLE session_keys (
 ) WITHOUT ROWID;
 CREATE INDEX session_keys_by_key_id ON session_keys(key_id, session_id);
 )sql"},
+    // Retention (issue 15, item 3): per integration, how long personal data is kept after
+    // the decision and delivered webhook rows after delivery (0 = kept); when a session's
+    // personal data was purged (its audit line; the decision stays); what was purged
+    // per integration, and the cluster's last sweep.
+    Migration{14, R"sql(
+ALTER TABLE integrations ADD COLUMN retention_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE integrations ADD COLUMN delivered_webhook_retention_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN purged_at INTEGER;
+CREATE INDEX sessions_unpurged_by_decided ON sessions(integration_id, decided_at)
+  WHERE purged_at IS NULL AND decided_at IS NOT NULL;
+CREATE INDEX webhook_deliveries_delivered ON webhook_deliveries(integration_id, delivered_at)
+  WHERE state = 'delivered';
+CREATE TABLE retention_counts (
+  integration_id   TEXT PRIMARY KEY REFERENCES integrations(id),
+  sessions_purged  INTEGER NOT NULL DEFAULT 0,
+  webhooks_pruned  INTEGER NOT NULL DEFAULT 0,
+  last_purged_at   INTEGER,
+  last_pruned_at   INTEGER
+);
+CREATE TABLE retention_runs (
+  id               INTEGER PRIMARY KEY CHECK (id = 1),
+  ran_at           INTEGER NOT NULL,
+  sessions_purged  INTEGER NOT NULL,
+  webhooks_pruned  INTEGER NOT NULL
+);
+)sql"},
     // The INE registry as snapshot files (issue 14): the active file of a local snapshot
     // and the one it replaced, for a rollback. The files hold keyed hashes only; the
     // legacy registry_entries table (identifiers in clear) is emptied by the first
@@ -284,13 +310,14 @@ inline constexpr std::string_view kInsertIntegration =
 inline constexpr std::string_view kInsertSecret =
     "INSERT INTO integration_secrets(integration_id, sealed_secret, created_at) VALUES (?, ?, ?)";
 inline constexpr std::string_view kSelectIntegrationByApiKey =
-    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks FROM integrations WHERE "
-    "api_key = ?";
+    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks, retention_ms, "
+    "delivered_webhook_retention_ms FROM integrations WHERE api_key = ?";
 inline constexpr std::string_view kSelectIntegrationById =
-    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks FROM integrations WHERE id = ?";
+    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks, retention_ms, "
+    "delivered_webhook_retention_ms FROM integrations WHERE id = ?";
 inline constexpr std::string_view kSelectIntegrations =
-    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks FROM integrations ORDER BY "
-    "created_at, id";
+    "SELECT id, name, api_key, active, created_at, recheck_interval_ms, registry_checks, retention_ms, "
+    "delivered_webhook_retention_ms FROM integrations ORDER BY created_at, id";
 inline constexpr std::string_view kSelectActiveSecrets =
     "SELECT id, sealed_secret, created_at FROM integration_secrets "
     "WHERE integration_id = ? AND revoked_at IS NULL ORDER BY id DESC";
@@ -448,7 +475,7 @@ inline constexpr std::string_view kFinishDeliveryAttempt =
     "UPDATE webhook_deliveries SET state = ?1, next_attempt_at = ?2, last_status = ?3, last_error = ?4, "
     "delivered_at = COALESCE(?5, delivered_at), lease_owner = NULL, lease_until = 0, "
     "body = CASE WHEN ?1 <> 'pending' AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = "
-    "webhook_deliveries.session_id) THEN '' ELSE body END "
+    "webhook_deliveries.session_id AND s.purged_at IS NULL) THEN '' ELSE body END "
     "WHERE id = ?6 AND state = 'pending' AND lease_owner = ?7";
 inline constexpr std::string_view kInsertDeliveryAttempt =
     "INSERT INTO webhook_attempts(delivery_id, attempted_at, http_status, error, duration_ms) VALUES (?, ?, ?, ?, ?)";
@@ -512,7 +539,7 @@ inline constexpr std::string_view kSelectRecheckCandidates =
     "AND (?3 IS NULL OR s.decided_at < ?3) "
     "AND (?4 IS NULL OR (r.checked_at <= ?4 AND NOT EXISTS (SELECT 1 FROM ine_rechecks h "
     "WHERE h.session_id = r.session_id AND (h.state = 'pending' OR h.requested_at > ?4)))) "
-    "AND r.session_id > ?5 ORDER BY r.session_id LIMIT ?6";
+    "AND s.purged_at IS NULL AND r.session_id > ?5 ORDER BY r.session_id LIMIT ?6";
 inline constexpr std::string_view kInsertRecheck =
     "INSERT INTO ine_rechecks(session_id, requested_by, requested_at, state, next_run_at) "
     "VALUES (?1, ?2, ?3, 'pending', ?3) ON CONFLICT(session_id) WHERE state = 'pending' "
@@ -555,5 +582,46 @@ inline constexpr std::string_view kSelectAllSecrets =
     "SELECT id, sealed_secret, created_at FROM integration_secrets ORDER BY id";
 inline constexpr std::string_view kResealSecret =
     "UPDATE integration_secrets SET sealed_secret = ? WHERE id = ? AND sealed_secret = ?";
+// Retention (migration 14). Inside a write transaction (BEGIN IMMEDIATE), which already
+// excludes every other writer: nodes on one SQLite file take turns.
+inline constexpr std::string_view kSetIntegrationRetention =
+    "UPDATE integrations SET retention_ms = ?, delivered_webhook_retention_ms = ? WHERE id = ?";
+inline constexpr std::string_view kSelectSessionsToPurge =
+    "SELECT id FROM sessions WHERE integration_id = ? AND purged_at IS NULL AND decided_at IS NOT NULL "
+    "AND decided_at <= ? ORDER BY decided_at LIMIT ?";
+// The personal data of a session, each statement of purge_personal_data in turn; the
+// first marks it purged (and says whether there was anything to purge).
+inline constexpr std::string_view kPurgeSessionColumns =
+    "UPDATE sessions SET vendor_data = NULL, end_user_id = NULL, person_json = '{}', document_json = '{}', cic = '', "
+    "citizen_id = '', ocr = '', elector_key = '', emission_number = '', curp = '', purged_at = ? "
+    "WHERE id = ? AND purged_at IS NULL";
+inline constexpr std::string_view kPurgeSessionMedia = "DELETE FROM media WHERE session_id = ?";
+inline constexpr std::string_view kPurgeSessionAnswers =
+    "UPDATE ine_results SET sealed_answer = '' WHERE session_id = ? AND sealed_answer <> ''";
+inline constexpr std::string_view kPurgePendingRechecks =
+    "DELETE FROM ine_rechecks WHERE session_id = ? AND state = 'pending'";
+inline constexpr std::string_view kSelectDeliveredToPrune =
+    "SELECT id FROM webhook_deliveries WHERE integration_id = ? AND state = 'delivered' AND delivered_at <= ? "
+    "ORDER BY delivered_at LIMIT ?";
+inline constexpr std::string_view kDeleteDeliveryAttempts = "DELETE FROM webhook_attempts WHERE delivery_id = ?";
+inline constexpr std::string_view kForgetRedeliveryOf =
+    "UPDATE webhook_deliveries SET redelivery_of = NULL WHERE redelivery_of = ?";
+inline constexpr std::string_view kDeleteDelivery = "DELETE FROM webhook_deliveries WHERE id = ?";
+inline constexpr std::string_view kCountRetention =
+    "INSERT INTO retention_counts(integration_id, sessions_purged, webhooks_pruned, last_purged_at, last_pruned_at) "
+    "VALUES (?1, ?2, ?3, CASE WHEN ?2 > 0 THEN ?4 END, CASE WHEN ?3 > 0 THEN ?4 END) "
+    "ON CONFLICT(integration_id) DO UPDATE SET sessions_purged = sessions_purged + excluded.sessions_purged, "
+    "webhooks_pruned = webhooks_pruned + excluded.webhooks_pruned, "
+    "last_purged_at = COALESCE(excluded.last_purged_at, last_purged_at), "
+    "last_pruned_at = COALESCE(excluded.last_pruned_at, last_pruned_at)";
+inline constexpr std::string_view kSelectRetentionCounts =
+    "SELECT integration_id, sessions_purged, webhooks_pruned, last_purged_at, last_pruned_at FROM retention_counts "
+    "ORDER BY integration_id";
+inline constexpr std::string_view kSelectRetentionRun =
+    "SELECT ran_at, sessions_purged, webhooks_pruned FROM retention_runs WHERE id = 1";
+inline constexpr std::string_view kUpsertRetentionRun =
+    "INSERT INTO retention_runs(id, ran_at, sessions_purged, webhooks_pruned) VALUES (1, ?, ?, ?) "
+    "ON CONFLICT(id) DO UPDATE SET ran_at = excluded.ran_at, sessions_purged = excluded.sessions_purged, "
+    "webhooks_pruned = excluded.webhooks_pruned";
 
 }  // namespace inereg::store::sqlite::sql

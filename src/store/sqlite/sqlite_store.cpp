@@ -360,6 +360,59 @@ class OpenTransaction final : public WriteTransaction {
     return c_.changes() == 1;
   }
 
+  std::vector<std::string> lock_sessions_to_purge(std::string_view integration_id, TimeMs decided_before,
+                                                  int limit) override {
+    // BEGIN IMMEDIATE already excludes every other writer: nothing to skip.
+    Statement select(c_, sql::kSelectSessionsToPurge);
+    select.bind(integration_id).bind(decided_before).bind(limit);
+    std::vector<std::string> ids;
+    while (select.step()) {
+      ids.push_back(select.text(0));
+    }
+    return ids;
+  }
+
+  bool purge_personal_data(std::string_view session_id, TimeMs now) override {
+    {
+      Statement mark(c_, sql::kPurgeSessionColumns);
+      mark.bind(now).bind(session_id).run();
+    }
+    if (c_.changes() != 1) {
+      return false;
+    }
+    // secure_delete overwrites the freed pages of the media and of the old row versions.
+    for (const auto statement : {sql::kPurgeSessionMedia, sql::kPurgeSessionAnswers, sql::kEraseFinishedDeliveryBodies,
+                                 sql::kPurgePendingRechecks}) {
+      Statement erase(c_, statement);
+      erase.bind(session_id).run();
+    }
+    return true;
+  }
+
+  int prune_delivered_webhooks(std::string_view integration_id, TimeMs delivered_before, int limit) override {
+    std::vector<std::int64_t> ids;
+    {
+      Statement select(c_, sql::kSelectDeliveredToPrune);
+      select.bind(integration_id).bind(delivered_before).bind(limit);
+      while (select.step()) {
+        ids.push_back(select.integer(0));
+      }
+    }
+    for (const auto id : ids) {
+      for (const auto statement : {sql::kDeleteDeliveryAttempts, sql::kForgetRedeliveryOf, sql::kDeleteDelivery}) {
+        Statement remove(c_, statement);
+        remove.bind(id).run();
+      }
+    }
+    return static_cast<int>(ids.size());
+  }
+
+  void count_retention(std::string_view integration_id, std::int64_t sessions_purged, std::int64_t webhooks_pruned,
+                       TimeMs now) override {
+    Statement upsert(c_, sql::kCountRetention);
+    upsert.bind(integration_id).bind(sessions_purged).bind(webhooks_pruned).bind(now).run();
+  }
+
   MediaUsage media_usage(std::string_view session_id) override {
     Statement usage(c_, sql::kSelectSessionMediaUsage);
     usage.bind(session_id);
@@ -1171,6 +1224,37 @@ class SqliteStore final : public Store {
     }
     tx.commit();
     return changed == 1;
+  }
+
+  bool set_integration_retention(std::string_view integration_id, TimeMs retention_ms,
+                                 TimeMs delivered_webhook_retention_ms) override {
+    auto lease = pool_.acquire();
+    Statement update(*lease, sql::kSetIntegrationRetention);
+    update.bind(retention_ms).bind(delivered_webhook_retention_ms).bind(integration_id).run();
+    return (*lease).changes() == 1;
+  }
+
+  RetentionReport retention_report() override {
+    auto lease = pool_.acquire();
+    RetentionReport report;
+    {
+      Statement counts(*lease, sql::kSelectRetentionCounts);
+      while (counts.step()) {
+        report.integrations.push_back(RetentionCounts{counts.text(0), counts.integer(1), counts.integer(2),
+                                                      counts.optional_integer(3), counts.optional_integer(4)});
+      }
+    }
+    Statement run(*lease, sql::kSelectRetentionRun);
+    if (run.step()) {
+      report.last_run = RetentionRun{run.integer(0), run.integer(1), run.integer(2)};
+    }
+    return report;
+  }
+
+  void record_retention_run(const RetentionRun& run) override {
+    auto lease = pool_.acquire();
+    Statement upsert(*lease, sql::kUpsertRetentionRun);
+    upsert.bind(run.ran_at).bind(run.sessions_purged).bind(run.webhooks_pruned).run();
   }
 
   std::optional<WebhookUrls> find_integration_webhooks(std::string_view integration_id) override {
