@@ -343,6 +343,28 @@ class SealingTransaction final : public WriteTransaction {
   void erase_finished_delivery_bodies(std::string_view session_id) override {
     inner_->erase_finished_delivery_bodies(session_id);
   }
+  std::vector<std::string> lock_sessions_to_purge(std::string_view integration_id, TimeMs decided_before,
+                                                  int limit) override {
+    return inner_->lock_sessions_to_purge(integration_id, decided_before, limit);
+  }
+  // The purge erases the session's personal columns, media and answers; destroying its
+  // data key in the same transaction makes every copy left behind unreadable (free
+  // pages, WAL, backups, PostgreSQL dead tuples), and pending webhooks go out without
+  // their personal parts, as after a DELETE.
+  bool purge_personal_data(std::string_view session_id, TimeMs now) override {
+    if (!inner_->purge_personal_data(session_id, now)) {
+      return false;
+    }
+    inner_->destroy_session_key(session_id);
+    return true;
+  }
+  int prune_delivered_webhooks(std::string_view integration_id, TimeMs delivered_before, int limit) override {
+    return inner_->prune_delivered_webhooks(integration_id, delivered_before, limit);
+  }
+  void count_retention(std::string_view integration_id, std::int64_t sessions_purged, std::int64_t webhooks_pruned,
+                       TimeMs now) override {
+    inner_->count_retention(integration_id, sessions_purged, webhooks_pruned, now);
+  }
 
  private:
   OpenKeys keys_of(const std::vector<std::string>& ids) { return rules_->open_keys(inner_->find_session_keys(ids)); }
@@ -542,6 +564,22 @@ class SealingStore final : public Store {
     return inner_->list_webhook_deliveries(filter);
   }
   std::int64_t pending_webhook_count() override { return inner_->pending_webhook_count(); }
+  bool set_integration_retention(std::string_view integration_id, TimeMs retention_ms,
+                                 TimeMs delivered_webhook_retention_ms) override {
+    return inner_->set_integration_retention(integration_id, retention_ms, delivered_webhook_retention_ms);
+  }
+  RetentionReport retention_report() override { return inner_->retention_report(); }
+  void record_retention_run(const RetentionRun& run) override { inner_->record_retention_run(run); }
+  RegistrySnapshotState find_registry_snapshot(std::string_view snapshot) override {
+    return inner_->find_registry_snapshot(snapshot);
+  }
+  void activate_registry_snapshot(std::string_view snapshot, const SnapshotFileRecord& record) override {
+    inner_->activate_registry_snapshot(snapshot, record);
+  }
+  bool rollback_registry_snapshot(std::string_view snapshot) override {
+    return inner_->rollback_registry_snapshot(snapshot);
+  }
+  void clear_registry_entries() override { inner_->clear_registry_entries(); }
 
  private:
   OpenKeys keys_of(const std::vector<std::string>& ids) { return rules_->open_keys(inner_->find_session_keys(ids)); }

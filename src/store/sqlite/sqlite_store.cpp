@@ -811,7 +811,7 @@ class SqliteStore final : public Store {
   void truncate_wal() {
     try {
       auto lease = pool_.acquire();
-      lease->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      (*lease).exec("PRAGMA wal_checkpoint(TRUNCATE)");
     } catch (const StoreError&) {
       // Committed already: the next checkpoint (the Checkpointer's, or the next DELETE's) does it.
     }
