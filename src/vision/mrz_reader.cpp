@@ -274,8 +274,14 @@ std::vector<std::array<Box, 3>> mrz_band_candidates(const std::vector<Box>& band
         const Box &a = bands[i], &b = bands[j], &c = bands[k];
         const int h = std::max({a.line_height, b.line_height, c.line_height});
         const int gap1 = (2 * b.y + b.h - 2 * a.y - a.h) / 2, gap2 = (2 * c.y + c.h - 2 * b.y - b.h) / 2;
-        if (!similar(a.w, b.w, 0.12) || !similar(a.w, c.w, 0.2) || !similar(a.line_height, b.line_height, 0.5) ||
-            !similar(a.line_height, c.line_height, 0.5)) {
+        // The middle line may have been joined with clutter beside it (a thumb, a pen):
+        // wider on one side only, the other edge in line with both others' (the median
+        // edges below drop what it picked up).
+        const bool same_left = std::abs(a.x - b.x) <= h && std::abs(c.x - b.x) <= h;
+        const bool same_right = std::abs(a.x + a.w - b.x - b.w) <= h && std::abs(c.x + c.w - b.x - b.w) <= h;
+        const bool middle_widened = b.w > a.w && b.w <= 1.4 * std::max(a.w, c.w) && (same_left || same_right);
+        if (!(similar(a.w, b.w, 0.12) || middle_widened) || !similar(a.w, c.w, 0.2) ||
+            !similar(a.line_height, b.line_height, 0.5) || !similar(a.line_height, c.line_height, 0.5)) {
           continue;
         }
         // Lines of 30 characters each: left edges or right edges line up (one band may
