@@ -3,6 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <string_view>
+
+#include "vision/mrz_reader.hpp"
 
 namespace inereg::app {
 namespace {
@@ -105,6 +109,14 @@ std::string ServiceMetrics::render() {
   out.sample("inereg_check_document_readings_total", {{"outcome", "unreadable"}},
              pipeline.documents_unreadable.value());
   out.sample("inereg_check_document_readings_total", {{"outcome", "mismatch"}}, pipeline.documents_mismatch.value());
+  out.header("inereg_check_document_unreadable_total",
+             "Unreadable documents by why their first image did not read (the verification page's reasons).",
+             "counter");
+  for (std::size_t i = 1; i < vision::kReadFailureKinds; ++i) {
+    const std::string_view failure = vision::read_failure_name(static_cast<vision::ReadFailure>(i));
+    out.sample("inereg_check_document_unreadable_total", {{"reason", failure}},
+               pipeline.documents_unreadable_by_failure.at(i).value());
+  }
   out.header("inereg_check_rechecks_total",
              "Re-checks of decided sessions recorded, by outcome: the same verdict, a changed verdict (INE webhook "
              "queued), or no answer after every attempt.",

@@ -454,14 +454,17 @@ void CheckRunner::Core::read_document(const store::ClaimedCheck& check, SteadyCl
     return;
   }
   // Session id and outcome kinds only: what was read is personal data.
-  spdlog::info("document reading for session {}: {} (MRZ {}, {} of {} images read)", session_id,
-               judgement_name(judgement.kind), first.mrz ? "read" : "not read", first.tried, images.size());
+  spdlog::info("document reading for session {}: {} (MRZ {}, {} of {} images read{}{})", session_id,
+               judgement_name(judgement.kind), first.mrz ? "read" : "not read", first.tried, images.size(),
+               first.mrz || first.tried == 0 ? "" : "; first image: ",
+               first.mrz || first.tried == 0 ? "" : vision::read_failure_name(first.failure));
   switch (judgement.kind) {
     case DocumentJudgement::Kind::kCredential:
       metrics.documents_read.add();
       break;
     case DocumentJudgement::Kind::kUnreadable:
       metrics.documents_unreadable.add();
+      metrics.documents_unreadable_by_failure.at(static_cast<std::size_t>(first.failure)).add();
       break;
     case DocumentJudgement::Kind::kMismatch:
       metrics.documents_mismatch.add();

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <array>
 #include <boost/asio/thread_pool.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -77,6 +79,8 @@ struct PipelineMetrics {
   metrics::Counter documents_read;        // an MRZ was read (or typed data stood) and is looked up
   metrics::Counter documents_unreadable;  // decided resubmission_requested: nothing readable
   metrics::Counter documents_mismatch;    // decided resubmission_requested: the MRZ contradicts typed data
+  // Unreadable documents by why their first image did not read (vision::ReadFailure).
+  std::array<metrics::Counter, vision::kReadFailureKinds> documents_unreadable_by_failure;
   // Re-checks recorded, by what they came to (sessions::RecheckRecorded).
   metrics::Counter rechecks_same_verdict;
   metrics::Counter rechecks_changed_verdict;

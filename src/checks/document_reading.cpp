@@ -42,7 +42,11 @@ FirstReading read_first_mrz(const vision::MrzReader& reader, const std::vector<s
     auto reading = reader.read(std::span<const std::uint8_t>(data, image.bytes.size()));
     if (reading.mrz) {
       first.mrz = std::move(reading.mrz);
+      first.failure = vision::ReadFailure::kNone;
       break;
+    }
+    if (first.failure == vision::ReadFailure::kNone) {
+      first.failure = reading.failure;
     }
   }
   return first;

@@ -39,10 +39,12 @@ DocumentJudgement judge_document(const ine::Credential& typed, const std::option
 std::string_view judgement_name(DocumentJudgement::Kind kind);
 
 // The MRZ of the first of `images` (at most kMaxImagesReadPerCheck, in order) that reads
-// with every check digit holding; `tried` counts the images read.
+// with every check digit holding; `tried` counts the images read. Without an MRZ,
+// `failure` is why the first image (a card back, when there is one) did not read.
 struct FirstReading {
   std::optional<ine::Mrz> mrz;
   std::size_t tried = 0;
+  vision::ReadFailure failure = vision::ReadFailure::kNone;
 };
 FirstReading read_first_mrz(const vision::MrzReader& reader, const std::vector<store::MediaFile>& images);
 

@@ -97,20 +97,28 @@ constexpr int kDetectionWidth = 1000;
 // Reading works on at most this width: an MRZ on a card filling half of it has
 // characters about 17 pixels tall, more than the renderings need.
 constexpr int kWorkingWidth = 2000;
+// A far card's MRZ is looked for down to this share of the photo's width, only to say so.
+constexpr int kFarMrzWidthShare = 14;
 // Skew is searched this far each way: a card tilted away from a phone's camera turns its
 // lines by up to about 10 degrees on top of how the phone is held.
 constexpr float kMaxSkewDegrees = 12;
 
+// Burnt out: a share of the lines' rows at least this large at the sensor's white, where
+// the paper itself is not (a reflection splits a line where it burns the print out, so
+// the rows are measured as far as a whole line would reach).
+constexpr double kBurntOutShare = 0.08;
+constexpr l_uint32 kBurntOut = 250;
+
 // Dark strokes (black top-hat, so uneven light does not matter), thresholded relative to
 // the strongest ones: text stays, paper texture and faint guilloche lines go.
-PixPtr stroke_mask(PIX* gray) {
+PixPtr stroke_mask(PIX* gray, int fifths = 2) {
   PixPtr tophat(pixTophat(gray, 17, 17, L_TOPHAT_BLACK));
   if (!tophat) {
     return nullptr;
   }
   l_uint32 strong = 0;
   pixGetRankValue(tophat.get(), 2, 0.99f, &strong);
-  const int threshold = std::max(25, static_cast<int>(strong) * 2 / 5);
+  const int threshold = std::max(25, static_cast<int>(strong) * fifths / 5);
   PixPtr below(pixThresholdToBinary(tophat.get(), threshold));
   return below ? PixPtr(pixInvert(nullptr, below.get())) : nullptr;
 }
@@ -152,7 +160,28 @@ double column_height(PIX* component) {
 
 // The bands of text lines: the strokes (stroke_mask) closed horizontally so the
 // characters of a line merge into one component.
-std::vector<Box> text_line_bands(PIX* strokes) {
+// Whether at least a third of a rectangle of `gray` is burnt out to white (kBurntOut).
+bool burnt_out_between(PIX* gray, int left, int right, int top, int bottom) {
+  if (gray == nullptr || right <= left || bottom <= top) {
+    return false;
+  }
+  long burnt = 0, all = 0;
+  const l_uint32* data = pixGetData(gray);
+  const int wpl = pixGetWpl(gray);
+  for (int y = std::max(0, top); y < std::min(bottom, pixGetHeight(gray)); ++y) {
+    const l_uint32* row = data + static_cast<std::ptrdiff_t>(y) * wpl;
+    for (int x = std::max(0, left); x < std::min(right, pixGetWidth(gray)); ++x) {
+      burnt += GET_DATA_BYTE(row, x) >= kBurntOut ? 1 : 0;
+      ++all;
+    }
+  }
+  return all > 0 && burnt * 3 >= all;
+}
+
+// `gray`, when given, is the image the strokes were taken from: pieces of a line on either
+// side of a burnt-out reflection are joined across it (then the MRZ is found, and the
+// reflection named as the reason it does not read).
+std::vector<Box> text_line_bands(PIX* strokes, int min_width_share = 6, PIX* gray = nullptr) {
   const int width = pixGetWidth(strokes);
   const int close_width = std::max(9, width / 45);
   PixPtr closed(pixCloseBrick(nullptr, strokes, close_width, 1));
@@ -194,7 +223,11 @@ std::vector<Box> text_line_bands(PIX* strokes) {
       const int overlap = std::min(band.y + band.h, p.y + p.h) - std::max(band.y, p.y);
       const int gap = p.x - (band.x + band.w);
       const double row_height = row.height(), piece_height = piece.height();
-      return overlap >= std::min(band.h, p.h) * 3 / 5 && gap <= 2 * std::max(band.h, p.h) &&
+      const int tallest = std::max(band.h, p.h);
+      const bool near = gap <= 2 * tallest ||
+                        (gap <= 12 * tallest && burnt_out_between(gray, band.x + band.w, p.x, std::max(band.y, p.y),
+                                                                  std::min(band.y + band.h, p.y + p.h)));
+      return overlap >= std::min(band.h, p.h) * 3 / 5 && near &&
              std::min(row_height, piece_height) >= 0.6 * std::max(row_height, piece_height);
     });
     if (same_row == rows.end()) {
@@ -215,7 +248,7 @@ std::vector<Box> text_line_bands(PIX* strokes) {
   for (const Piece& row : rows) {
     Box band = row.box;
     band.line_height = static_cast<int>(std::lround(row.height()));
-    if (band.line_height >= 3 && band.w >= 8 * band.line_height && band.w >= width / 6) {
+    if (band.line_height >= 3 && band.w >= 8 * band.line_height && band.w >= width / min_width_share) {
       bands.push_back(band);
     }
   }
@@ -241,8 +274,14 @@ std::vector<std::array<Box, 3>> mrz_band_candidates(const std::vector<Box>& band
         const Box &a = bands[i], &b = bands[j], &c = bands[k];
         const int h = std::max({a.line_height, b.line_height, c.line_height});
         const int gap1 = (2 * b.y + b.h - 2 * a.y - a.h) / 2, gap2 = (2 * c.y + c.h - 2 * b.y - b.h) / 2;
-        if (!similar(a.w, b.w, 0.12) || !similar(a.w, c.w, 0.2) || !similar(a.line_height, b.line_height, 0.5) ||
-            !similar(a.line_height, c.line_height, 0.5)) {
+        // The middle line may have been joined with clutter beside it (a thumb, a pen):
+        // wider on one side only, the other edge in line with both others' (the median
+        // edges below drop what it picked up).
+        const bool same_left = std::abs(a.x - b.x) <= h && std::abs(c.x - b.x) <= h;
+        const bool same_right = std::abs(a.x + a.w - b.x - b.w) <= h && std::abs(c.x + c.w - b.x - b.w) <= h;
+        const bool middle_widened = b.w > a.w && b.w <= 1.4 * std::max(a.w, c.w) && (same_left || same_right);
+        if (!(similar(a.w, b.w, 0.12) || middle_widened) || !similar(a.w, c.w, 0.2) ||
+            !similar(a.line_height, b.line_height, 0.5) || !similar(a.line_height, c.line_height, 0.5)) {
           continue;
         }
         // Lines of 30 characters each: left edges or right edges line up (one band may
@@ -1103,6 +1142,16 @@ MrzReading unreadable(ReadFailure failure, std::string detail) {
   return MrzReading{std::nullopt, failure, std::move(detail)};
 }
 
+// The MRZ's three lines in an upright image: the image the cells are cut from, the lines'
+// bands and glyphs in it.
+struct FoundMrz {
+  PIX* image = nullptr;
+  std::array<Box, 3> bands{};
+  std::array<std::vector<Glyph>, 3> glyphs;
+  bool at_edge = false;     // a line touches the photo's edge: the MRZ may be cut off
+  double glyph_height = 0;  // in the working image, before any rectification
+};
+
 // --- Why a found MRZ was not read --------------------------------------------------------
 //
 // Measured on the MRZ's lines only once no reading passed, to tell the person what to change.
@@ -1119,7 +1168,10 @@ constexpr double kBlurredEdgeShare = 0.2;
 
 struct LineQuality {
   int washed_out_columns = 0;
-  double edge_width = 0;  // pixels over which ink turns into paper
+  double edge_width = 0;       // pixels over which ink turns into paper
+  double burnt_out_share = 0;  // of the lines' rows, as far as whole lines reach: at the sensor's white
+  double usual_light = 0;      // the paper's grey, the median over the columns
+  double sharpness = 0;        // variance of the Laplacian over the squared ink contrast
 };
 
 l_uint32 rank_value(PIX* pix, float rank) {
@@ -1178,33 +1230,124 @@ LineQuality measure_lines(PIX* image, const std::array<Box, 3>& bands) {
         column.contrast < kWashedOutContrast * usual_contrast && column.light >= usual_light ? 1 : 0;
   }
   quality.edge_width = median(std::move(steps));
+  quality.usual_light = usual_light;
+  long burnt_out = 0, row_pixels = 0, pixels = 0;
+  double lap_sum = 0, lap_sq = 0;
+  for (const Box& band : bands) {
+    // A line broken by a reflection was found shorter than its 30 characters (about 29 of
+    // its character heights): its rows are measured that far beyond each end.
+    const int missing = std::max(0, 29 * band.line_height - band.w);
+    const int row_left = std::max(0, band.x - missing);
+    const int row_right = std::min(pixGetWidth(image), band.x + band.w + missing);
+    BOX* box = boxCreate(row_left, band.y, row_right - row_left, band.h);
+    PixPtr crop(pixClipRectangle(image, box, nullptr));
+    boxDestroy(&box);
+    if (!crop) {
+      continue;
+    }
+    const l_uint32* data = pixGetData(crop.get());
+    const int wpl = pixGetWpl(crop.get()), w = pixGetWidth(crop.get()), h = pixGetHeight(crop.get());
+    const int band_left = band.x - row_left, band_right = band_left + band.w;
+    const auto at = [&](int x, int y) {
+      return static_cast<int>(GET_DATA_BYTE(data + static_cast<std::ptrdiff_t>(y) * wpl, x));
+    };
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        burnt_out += at(x, y) >= static_cast<int>(kBurntOut) ? 1 : 0;
+        ++row_pixels;
+        if (x > band_left && x + 1 < band_right && x + 1 < w && y > 0 && y + 1 < h) {
+          const double lap = at(x - 1, y) + at(x + 1, y) + at(x, y - 1) + at(x, y + 1) - 4.0 * at(x, y);
+          lap_sum += lap;
+          lap_sq += lap * lap;
+          ++pixels;
+        }
+      }
+    }
+  }
+  // Paper already at the sensor's white is an exposure, not a reflection.
+  if (row_pixels > 0 && usual_light < kBurntOut) {
+    quality.burnt_out_share = static_cast<double>(burnt_out) / row_pixels;
+  }
+  if (pixels > 0) {
+    const double mean = lap_sum / pixels, variance = lap_sq / pixels - mean * mean;
+    quality.sharpness = usual_contrast > 0 ? variance / (usual_contrast * usual_contrast) : 1;
+  }
   return quality;
 }
 
 // A reflection over the lines: at least this many of their character columns washed out.
 constexpr int kWashedOutColumns = 2;
+// Soft focus: the variance of the Laplacian over the lines, per squared ink contrast,
+// below this (focused photos of the phone-like set measure 0.04-0.17, photos blurred
+// past reading 0.002-0.004).
+constexpr double kBlurredSharpness = 0.01;
 
-// Why an MRZ that was found gave no accepted reading, most actionable first.
-MrzReading explain_failure(PIX* image, const std::array<Box, 3>& bands, bool at_edge, double glyph_height,
-                           bool check_digits_failed, const std::string& last_problem) {
-  if (at_edge) {
-    return unreadable(ReadFailure::kMrzNotFound, "MRZ found at an edge of the photo, cut off");
+// Whether each of the lines holds at least 20 characters evenly spaced, as an MRZ's
+// monospaced lines do even where an edge of the photo cuts them (a printed page's words,
+// a keyboard's 14 keys a row do not): four in five neighbours a median step apart, ± 25 %.
+bool monospaced_lines(const FoundMrz& found) {
+  return std::all_of(found.glyphs.begin(), found.glyphs.end(), [](const std::vector<Glyph>& glyphs) {
+    if (glyphs.size() < 20) {
+      return false;
+    }
+    std::vector<double> xs;
+    xs.reserve(glyphs.size());
+    for (const auto& glyph : glyphs) {
+      xs.push_back(glyph.cx);
+    }
+    std::sort(xs.begin(), xs.end());
+    std::vector<double> steps;
+    for (std::size_t i = 1; i < xs.size(); ++i) {
+      steps.push_back(xs[i] - xs[i - 1]);
+    }
+    const double step = median(steps);
+    const auto even =
+        std::count_if(steps.begin(), steps.end(), [&](double d) { return d >= 0.75 * step && d <= 1.25 * step; });
+    return step > 0 && even * 5 >= static_cast<long>(steps.size()) * 4;
+  });
+}
+
+// Why an MRZ that was found gave no accepted reading, most actionable first. `on_grid`:
+// every line's characters were placed on 30 cells (an MRZ's, not a line of print).
+MrzReading explain_failure(const FoundMrz& found, bool on_grid, bool check_digits_failed,
+                           const std::string& last_problem) {
+  if (found.at_edge && monospaced_lines(found)) {
+    return unreadable(ReadFailure::kCutOff, "MRZ found at an edge of the photo, cut off");
   }
-  if (glyph_height < kMinGlyphHeight) {
+  if (found.glyph_height < kMinGlyphHeight) {
     return unreadable(ReadFailure::kTooSmall, "MRZ found but its characters are too small to read");
   }
-  const LineQuality quality = measure_lines(image, bands);
-  if (quality.washed_out_columns >= kWashedOutColumns) {
-    return unreadable(ReadFailure::kMrzUnclear, "MRZ found but a reflection washes out " +
-                                                    std::to_string(quality.washed_out_columns) +
-                                                    " of its 90 character columns");
+  const LineQuality quality = measure_lines(found.image, found.bands);
+  const auto glare = [&] {
+    return unreadable(ReadFailure::kGlare, "MRZ found but a reflection washes out " +
+                                               std::to_string(quality.washed_out_columns) +
+                                               " of its 90 character columns (burnt out: " +
+                                               std::to_string(std::lround(quality.burnt_out_share * 100)) + " %)");
+  };
+  const auto blurred = [] {
+    return unreadable(ReadFailure::kBlurred, "MRZ found but its characters are too blurred to read");
+  };
+  if (on_grid && quality.washed_out_columns >= kWashedOutColumns) {
+    return glare();
   }
-  if (quality.edge_width >= kBlurredEdgeShare * glyph_height) {
-    return unreadable(ReadFailure::kMrzUnclear, "MRZ found but its characters are too blurred to read");
+  if (quality.edge_width >= kBlurredEdgeShare * found.glyph_height) {
+    return blurred();
   }
+  // Characters legible enough to be read, but not right: the photo is as good as it gets
+  // for these measures, and the check digits say what failed.
   if (check_digits_failed) {
     return unreadable(ReadFailure::kCheckDigits,
                       "MRZ read but its check digits do not hold (last: " + last_problem + ")");
+  }
+  if (quality.burnt_out_share >= kBurntOutShare) {
+    return glare();
+  }
+  if (quality.sharpness < kBlurredSharpness) {
+    return blurred();
+  }
+  if (!on_grid && !monospaced_lines(found)) {
+    return unreadable(ReadFailure::kMrzNotFound,
+                      "three lines found, but their characters are not an MRZ's evenly spaced ones");
   }
   return unreadable(ReadFailure::kMrzUnclear,
                     "MRZ found but no reading passed every check (last: " + last_problem + ")");
@@ -1212,18 +1355,28 @@ MrzReading explain_failure(PIX* image, const std::array<Box, 3>& bands, bool at_
 
 // --- Reading the found MRZ ------------------------------------------------------------
 
-// The MRZ's three lines in an upright image: the image the cells are cut from, the lines'
-// bands and glyphs in it.
-struct FoundMrz {
-  PIX* image = nullptr;
-  std::array<Box, 3> bands{};
-  std::array<std::vector<Glyph>, 3> glyphs;
-  bool at_edge = false;     // a line touches the photo's edge: the MRZ may be cut off
-  double glyph_height = 0;  // in the working image, before any rectification
-};
+// Whether a band in the upright image comes within a character and a half of the photo's
+// edge (a character the edge cuts in part is not part of the band).
+// Deskewing turned the photo by `radians` (Leptonica: clockwise positive) about its centre
+// and brought white in at the corners, so the band's corners are turned back first.
+bool near_photo_edge(PIX* upright, const Box& band, double radians) {
+  const double width = pixGetWidth(upright), height = pixGetHeight(upright);
+  const double cx = width / 2, cy = height / 2, c = std::cos(radians), s = std::sin(radians);
+  const double margin = std::max(band.h / 2.0, 1.5 * band.line_height);
+  for (const auto& [x, y] : {std::pair<double, double>{band.x, band.y},
+                             {band.x + band.w, band.y},
+                             {band.x, band.y + band.h},
+                             {band.x + band.w, band.y + band.h}}) {
+    const double px = cx + (x - cx) * c + (y - cy) * s, py = cy - (x - cx) * s + (y - cy) * c;
+    if (px <= margin || py <= margin || px >= width - margin || py >= height - margin) {
+      return true;
+    }
+  }
+  return false;
+}
 
 // The lines of a candidate found on the reduced copy, in the upright image.
-FoundMrz locate_lines(PIX* upright, const std::array<Box, 3>& detected, float reduce) {
+FoundMrz locate_lines(PIX* upright, const std::array<Box, 3>& detected, float reduce, double radians) {
   FoundMrz found;
   found.image = upright;
   std::vector<double> heights;
@@ -1237,10 +1390,7 @@ FoundMrz locate_lines(PIX* upright, const std::array<Box, 3>& detected, float re
     for (const auto& glyph : found.glyphs[i]) {
       heights.push_back(glyph.h);
     }
-    const int margin = band.h / 2;
-    found.at_edge = found.at_edge || band.x <= margin || band.y <= margin ||
-                    band.x + band.w >= pixGetWidth(upright) - margin ||
-                    band.y + band.h >= pixGetHeight(upright) - margin;
+    found.at_edge = found.at_edge || near_photo_edge(upright, band, radians);
   }
   found.glyph_height = median(std::move(heights));
   return found;
@@ -1248,15 +1398,15 @@ FoundMrz locate_lines(PIX* upright, const std::array<Box, 3>& detected, float re
 
 MrzReading read_found_mrz(OcrEngine& engine, const FoundMrz& found) {
   PIX* const image = found.image;
-  const auto explain = [&](bool check_digits_failed, const std::string& last_problem) {
-    return explain_failure(image, found.bands, found.at_edge, found.glyph_height, check_digits_failed, last_problem);
+  const auto explain = [&](bool check_digits_failed, const std::string& last_problem, bool on_grid = true) {
+    return explain_failure(found, on_grid, check_digits_failed, last_problem);
   };
   const double pitch = estimate_pitch(found.glyphs, found.bands);
   std::array<LineGrid, 3> grids;
   for (std::size_t i = 0; i < 3; ++i) {
     auto grid = fit_line_grid(found.glyphs[i], pitch);
     if (!grid) {
-      return explain(false, "characters not placed on the 30-cell grid");
+      return explain(false, "characters not placed on the 30-cell grid", false);
     }
     grids[i] = *grid;
   }
@@ -1367,22 +1517,25 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
     angle = confidence = 0;
   }
   const bool rotate = confidence > 1.0f && std::abs(angle) > 0.1f;
+  const double radians = rotate ? angle * 3.14159265 / 180.0 : 0.0;
   PixPtr upright(rotate ? pixRotate(gray.get(), angle * 3.14159265f / 180.0f, L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0)
                         : pixClone(gray.get()));
   // The MRZ is found on the strokes of the upright reduced copy; unrotated, those are
   // the strokes the skew was measured on.
   PixPtr detect_strokes;
+  PixPtr detect_gray;
   if (rotate) {
-    PixPtr detect(upright ? pixScale(upright.get(), reduce, reduce) : nullptr);
-    detect_strokes = detect ? stroke_mask(detect.get()) : nullptr;
+    detect_gray.reset(upright ? pixScale(upright.get(), reduce, reduce) : nullptr);
+    detect_strokes = detect_gray ? stroke_mask(detect_gray.get()) : nullptr;
   } else {
+    detect_gray = std::move(small);
     detect_strokes = std::move(strokes);
   }
   if (!upright || !detect_strokes) {
     return unreadable(ReadFailure::kNotAnImage, "image could not be processed");
   }
 
-  auto candidates = mrz_band_candidates(text_line_bands(detect_strokes.get()));
+  auto candidates = mrz_band_candidates(text_line_bands(detect_strokes.get(), 6, detect_gray.get()));
   if (candidates.empty()) {
     // A highlight or a shadow's edge across the MRZ leaves part of its strokes weaker than
     // the threshold the strongest strokes set, and a line's band falls apart: once more on
@@ -1398,6 +1551,29 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
     }
   }
   if (candidates.empty()) {
+    // An MRZ narrower than a sixth of the photo is not looked for (its characters would be
+    // too small to read); three such lines say the card is too far away.
+    // Looked for at the working resolution (on the reduced copy such lines are too thin),
+    // on the photo as taken too: the skew found may be that of the clutter around a small card.
+    const auto far_mrz = [](PIX* image) {
+      PixPtr working_strokes(image ? stroke_mask(image, 3) : nullptr);
+      if (!working_strokes) {
+        return false;
+      }
+      // Lines of print (a page beside the card) can stack like an MRZ: its 30 cells must show.
+      for (const auto& candidate : mrz_band_candidates(text_line_bands(working_strokes.get(), kFarMrzWidthShare))) {
+        const FoundMrz lines = locate_lines(image, candidate, 1.0f, 0.0);
+        const double pitch = estimate_pitch(lines.glyphs, lines.bands);
+        if (std::all_of(lines.glyphs.begin(), lines.glyphs.end(),
+                        [&](const auto& glyphs) { return fit_line_grid(glyphs, pitch).has_value(); })) {
+          return true;
+        }
+      }
+      return false;
+    };
+    if (far_mrz(upright.get()) || (rotate && far_mrz(gray.get()))) {
+      return unreadable(ReadFailure::kTooSmall, "MRZ found, narrower than a sixth of the photo: too far away");
+    }
     return unreadable(ReadFailure::kMrzNotFound, "no MRZ found: three machine-readable lines were not located");
   }
   // Clutter (a keyboard's rows, a printed page) can stack three lines of MRZ shape too, lower
@@ -1405,8 +1581,9 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
   // (it can be rectified), else the first with 20 characters on each line, else the first.
   std::optional<FoundMrz> found, fallback;
   std::optional<MrzBlock> block;
+  bool cut_off_mrz = false;  // a candidate of monospaced lines ran to the photo's edge
   for (const auto& candidate : candidates) {
-    FoundMrz lines = locate_lines(upright.get(), candidate, reduce);
+    FoundMrz lines = locate_lines(upright.get(), candidate, reduce, radians);
     block = rectify_mrz(upright.get(), lines.bands, lines.glyphs);
     if (block) {
       found = std::move(lines);
@@ -1414,6 +1591,7 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
     }
     const bool twenty_each =
         std::all_of(lines.glyphs.begin(), lines.glyphs.end(), [](const auto& glyphs) { return glyphs.size() >= 20; });
+    cut_off_mrz = cut_off_mrz || (lines.at_edge && monospaced_lines(lines));
     if (!fallback && twenty_each) {
       fallback = std::move(lines);
     }
@@ -1426,10 +1604,11 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
       found->glyphs[i] = line_glyphs(found->image, found->bands[i]);
     }
   } else {
-    found = fallback ? std::move(fallback) : locate_lines(upright.get(), candidates.front(), reduce);
+    found = fallback ? std::move(fallback) : locate_lines(upright.get(), candidates.front(), reduce, radians);
   }
   auto reading = read_found_mrz(engine, *found);
-  if (reading.mrz || reading.failure != ReadFailure::kMrzUnclear) {
+  if (reading.mrz || !(reading.failure == ReadFailure::kMrzUnclear || reading.failure == ReadFailure::kGlare ||
+                       reading.failure == ReadFailure::kBlurred || reading.failure == ReadFailure::kMrzNotFound)) {
     return reading;
   }
   // Glare, a shadow or soft print: the glyphs found once more with the contrast stretched
@@ -1450,7 +1629,15 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
     }
   }
   auto again = read_found_mrz(engine, *found);
-  return again.mrz ? std::move(again) : std::move(reading);
+  if (again.mrz) {
+    return again;
+  }
+  // The lines read were not an MRZ (clutter lower in the photo), and MRZ-like lines ran off
+  // an edge of it: the card's MRZ, cut off.
+  if (cut_off_mrz && reading.failure == ReadFailure::kMrzNotFound) {
+    return unreadable(ReadFailure::kCutOff, "lines of an MRZ run to an edge of the photo, cut off");
+  }
+  return reading;
 }
 
 std::string_view read_failure_name(ReadFailure failure) {
@@ -1465,6 +1652,12 @@ std::string_view read_failure_name(ReadFailure failure) {
       return "mrz_not_found";
     case ReadFailure::kMrzUnclear:
       return "mrz_unclear";
+    case ReadFailure::kCutOff:
+      return "cut_off";
+    case ReadFailure::kBlurred:
+      return "blurred";
+    case ReadFailure::kGlare:
+      return "glare";
     case ReadFailure::kCheckDigits:
       return "check_digits";
     case ReadFailure::kReaderUnavailable:

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -19,12 +20,18 @@ namespace inereg::vision {
 enum class ReadFailure {
   kNone,               // the MRZ was read
   kNotAnImage,         // empty, or not a decodable JPEG, PNG or WebP
-  kTooSmall,           // too few pixels to hold a readable MRZ: come closer
-  kMrzNotFound,        // no three MRZ lines located: not in the frame, or cut off at an edge
-  kMrzUnclear,         // MRZ located but its characters do not read: blur, glare, shadow
+  kTooSmall,           // too few pixels to hold a readable MRZ, or the MRZ too small: come closer
+  kMrzNotFound,        // no three MRZ lines located: not in the frame (or not a card's back)
+  kCutOff,             // the MRZ runs to an edge of the photo: part of it is outside the frame
+  kBlurred,            // MRZ located but out of focus or moved: hold still, let it focus
+  kGlare,              // MRZ located but a reflection washes part of it out: tilt the card
+  kMrzUnclear,         // MRZ located but its characters do not read, for no reason measured
   kCheckDigits,        // characters read but a check digit does not hold
   kReaderUnavailable,  // the OCR engine cannot run: not the photo's fault
 };
+
+// How many ReadFailure values there are (kReaderUnavailable is the last), for counters by failure.
+inline constexpr std::size_t kReadFailureKinds = static_cast<std::size_t>(ReadFailure::kReaderUnavailable) + 1;
 
 // "mrz_not_found", "mrz_unclear", ...: stable snake_case names for clients and logs.
 std::string_view read_failure_name(ReadFailure failure);

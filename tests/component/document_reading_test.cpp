@@ -121,6 +121,9 @@ TEST_F(DocumentReadingTest, UnreadableImageIsResubmissionRequestedWithPoorImageQ
       kReadingDeadline, "the unreadable reading to be counted"))
       << page;
   EXPECT_NE(page.find("inereg_check_document_readings_total{outcome=\"credential\"} 0\n"), std::string::npos) << page;
+  // And why the image did not read: a 1x1 image is too small to hold an MRZ.
+  EXPECT_NE(page.find("inereg_check_document_unreadable_total{reason=\"too_small\"} 1\n"), std::string::npos) << page;
+  EXPECT_NE(page.find("inereg_check_document_unreadable_total{reason=\"glare\"} 0\n"), std::string::npos) << page;
 }
 
 TEST_F(DocumentReadingTest, CardThatContradictsTypedDataIsNotGuessed) {

@@ -248,9 +248,9 @@ TEST(MrzReader, APhotoWithoutAnMrzIsUnreadable) {
   EXPECT_EQ(reading.failure, ReadFailure::kMrzNotFound);
 }
 
-// A photo that cuts the card's MRZ lines at its edge: not read, and told as an MRZ not
-// found (cut short, the lines no longer have an MRZ's proportions; the reader cannot yet
-// tell a cut-off MRZ from a missing one).
+// A photo that cuts the card's MRZ lines through their last characters: not read, and
+// told as an MRZ not found (cut that short, the lines no longer have an MRZ's proportions;
+// a card whose end, MRZ included, runs out of the frame is told as cut off: below).
 TEST(MrzReader, APhotoThatCutsTheMrzOffIsAnMrzNotFound) {
   const auto card = manifest().front();
   const auto original = bytes_of(kCards / card.file);
@@ -264,6 +264,29 @@ TEST(MrzReader, APhotoThatCutsTheMrzOffIsAnMrzNotFound) {
   pixDestroy(&cut);
   EXPECT_FALSE(reading.mrz);
   EXPECT_EQ(reading.failure, ReadFailure::kMrzNotFound) << reading.unreadable_reason;
+}
+
+// Phone photos drawn to fail one way each (tests/data/cards/failures, cardgen.py --phone
+// --fail KIND): the reading says which, so the verification page can tell the person what
+// to change. tests/vision/failure_reasons_test.sh holds the same rule over more photos.
+TEST(MrzReader, APhotoMadeToFailSaysWhy) {
+  const auto directory = kCards / "failures";
+  std::ifstream in(directory / "manifest.tsv");
+  int photos = 0;
+  for (std::string row; std::getline(in, row);) {
+    if (row.empty() || row[0] == '#') {
+      continue;
+    }
+    std::stringstream split(row);
+    std::string file, expected;
+    std::getline(split, file, '\t');
+    std::getline(split, expected, '\t');
+    const auto reading = MrzReader{}.read(bytes_of(directory / file));
+    EXPECT_FALSE(reading.mrz) << file;
+    EXPECT_EQ(read_failure_name(reading.failure), expected) << file << ": " << reading.unreadable_reason;
+    ++photos;
+  }
+  EXPECT_EQ(photos, 5);
 }
 
 TEST(MrzReader, TooSmallAnImageSaysSo) {

@@ -7,7 +7,7 @@ legend "DATOS SINTETICOS". Output: images plus manifest.tsv (the truth MRZ per i
 Deterministic per seed (same seed, same Pillow/libjpeg -> same files).
 
     cardgen.py --out DIR --count N [--seed S] [--start K] [--difficulty mixed|clean|hard]
-               [--width 1024] [--formats jpg,png,webp] [--misprint] [--phone]
+               [--width 1024] [--formats jpg,png,webp] [--misprint] [--phone [--fail KIND]]
 
 --phone draws what a phone camera takes instead of a flat scan-like photo: the card
 tilted away from the camera (each corner moved independently by up to 5 % of the frame),
@@ -16,6 +16,13 @@ keyboard, a printed page, a hand holding the card), with shadows, a soft specula
 highlight that may cross the MRZ, directional motion blur of 0.5-2 px, down-scaling from
 the sensor's resolution, sensor noise and JPEG quality 45-70 (--width and --formats are
 ignored: phones save JPEG at their own size).
+
+--fail KIND (with --phone) draws phone photos a person should take again, each failing in one
+way the reader names (vision::ReadFailure): `blurred` (out of focus), `glare` (a lamp's
+reflection washing out the middle of the MRZ), `too_small` (the card filling 16-20 % of the
+frame: too far), `cut_off` (the card's left or right end, MRZ included, out of the frame),
+`mrz_not_found` (a card with no MRZ printed, as the card's front would be). The manifest
+still gives the identity's MRZ, and its params column `fail=KIND`.
 
 --misprint prints each card with one CIC digit changed, so its check digits no longer
 hold (the manifest gives the MRZ as printed): a reader must reject such a card, never
@@ -129,7 +136,7 @@ PX_PER_MM = 12
 CARD_W, CARD_H = int(85.6 * PX_PER_MM), int(54 * PX_PER_MM)
 
 
-def draw_card(identity, rng, fonts):
+def draw_card(identity, rng, fonts, mrz=True):
     card = Image.new("RGB", (CARD_W, CARD_H))
     # Pastel background with a soft gradient and guilloche-like waves.
     base = np.array([rng.randint(215, 245), rng.randint(210, 240), rng.randint(215, 250)], dtype=np.float32)
@@ -172,7 +179,7 @@ def draw_card(identity, rng, fonts):
     draw.line([(0, mrz_top), (CARD_W, mrz_top)], fill=(150, 150, 160), width=2)
     left = int(4.5 * PX_PER_MM)
     pitch = 2.54 * PX_PER_MM
-    for n, line in enumerate(identity["mrz"]):
+    for n, line in enumerate(identity["mrz"] if mrz else []):
         y = mrz_top + int((2.2 + 3.6 * n) * PX_PER_MM)
         for i, ch in enumerate(line):
             draw.text((left + i * pitch, y), ch, font=fonts["ocrb"], fill=(15, 15, 20))
@@ -347,6 +354,27 @@ def phone_variation(rng):
             "noise": rng.uniform(1.5, 5), "thumb": rng.random() < 0.4, "quality": rng.randint(45, 70)}
 
 
+FAILURES = ["blurred", "glare", "too_small", "cut_off", "mrz_not_found"]
+
+
+def failing_variation(rng, kind):
+    """A phone photo's conditions, changed so the photo fails one way (--fail). Drawn after
+    phone_variation's, so the ordinary phone set stays the same."""
+    params = phone_variation(rng)
+    params.update({"fail": kind, "highlight_on_mrz": False, "shadow": 0.0, "thumb": False})
+    if kind == "blurred":  # out of focus: a blur over half a character's stroke spacing
+        params.update({"defocus": rng.uniform(2.2, 3.0), "highlight": rng.uniform(0.2, 0.4)})
+    elif kind == "glare":  # a lamp's reflection, burnt out to white over the MRZ's middle
+        params.update({"defocus": 0.0, "motion": rng.uniform(0.5, 1.0), "highlight": 1.0, "highlight_on_mrz": True})
+    elif kind == "too_small":  # the card far from the camera
+        params.update({"card_frac": rng.uniform(0.16, 0.2), "defocus": 0.0, "motion": rng.uniform(0.5, 1.0),
+                       "highlight": rng.uniform(0.2, 0.4)})
+    elif kind == "cut_off":  # one end of the card, the MRZ's too, out of the frame
+        params.update({"cut_side": rng.choice([-1, 1]), "cut_share": rng.uniform(0.1, 0.2), "defocus": 0.0,
+                       "motion": rng.uniform(0.5, 1.0), "highlight": rng.uniform(0.2, 0.4)})
+    return params
+
+
 def phone_photograph(card, rng, nprng, params, fonts):
     """The card as a phone takes it: perspective, clutter, light, blur, down-scaling."""
     out_w = params["frame_w"]
@@ -362,13 +390,19 @@ def phone_photograph(card, rng, nprng, params, fonts):
     angle = math.radians(params["rotation"])
     margin = 0.06 * w
     cx = rng.uniform(margin + card_w / 2, w - margin - card_w / 2)
+    if params.get("cut_side"):  # this share of the card's width past the frame's edge
+        cx = w / 2 + params["cut_side"] * (w / 2 - card_w / 2 + params["cut_share"] * card_w)
     cy = rng.uniform(margin + card_h / 2, max(margin + card_h / 2 + 1, h - margin - card_h / 2))
     corners = []
+    # A far card is tilted as much as a near one: its corners move in proportion to its size.
+    tilt = 0.05 * params["card_frac"] / 0.6 if params.get("fail") == "too_small" else 0.05
     for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
         dx, dy = sx * card_w / 2, sy * card_h / 2
-        x = cx + dx * math.cos(angle) - dy * math.sin(angle) + rng.uniform(-0.05, 0.05) * w
-        y = cy + dx * math.sin(angle) + dy * math.cos(angle) + rng.uniform(-0.05, 0.05) * h
-        corners.append((min(max(x, 2), w - 3), min(max(y, 2), h - 3)))
+        x = cx + dx * math.cos(angle) - dy * math.sin(angle) + rng.uniform(-tilt, tilt) * w
+        y = cy + dx * math.sin(angle) + dy * math.cos(angle) + rng.uniform(-tilt, tilt) * h
+        if not params.get("cut_side"):
+            x, y = min(max(x, 2), w - 3), min(max(y, 2), h - 3)
+        corners.append((x, y))
     source = card.resize((int(card_w), int(card_h)), Image.LANCZOS)
     mask = Image.new("L", source.size, 0)
     ImageDraw.Draw(mask).rounded_rectangle([0, 0, source.width - 1, source.height - 1], radius=source.width // 30,
@@ -396,12 +430,18 @@ def phone_photograph(card, rng, nprng, params, fonts):
         shade = shade.filter(ImageFilter.GaussianBlur(rng.uniform(0.01, 0.04) * w))
         pixels *= (1.0 - params["shadow"] * np.asarray(shade, dtype=np.float32) / 255.0)[..., None]
     # A lamp's reflection on the laminate: a soft spot that lifts the card towards white.
-    if params["highlight_on_mrz"]:
+    if params.get("fail") == "glare":  # over the MRZ's middle, burnt out to white at its core
+        u, v = rng.uniform(0.4, 0.6) * source.width, (1 - rng.uniform(0.16, 0.2)) * source.height
+        spot = gaussian_blob((h, w), apply_homography(to_frame, u, v), rng.uniform(0.06, 0.09) * card_w,
+                             rng.uniform(0.06, 0.08) * card_w, rng.uniform(0, math.pi))
+        spot = np.minimum(1.0, 2.0 * spot)
+    elif params["highlight_on_mrz"]:
         u, v = rng.uniform(0.15, 0.85) * source.width, (1 - rng.uniform(0.06, 0.25)) * source.height
     else:
         u, v = rng.uniform(0, 1) * source.width, rng.uniform(0, 1) * source.height
-    spot = gaussian_blob((h, w), apply_homography(to_frame, u, v), rng.uniform(0.05, 0.15) * card_w,
-                         rng.uniform(0.03, 0.08) * card_w, rng.uniform(0, math.pi))
+    if params.get("fail") != "glare":
+        spot = gaussian_blob((h, w), apply_homography(to_frame, u, v), rng.uniform(0.05, 0.15) * card_w,
+                             rng.uniform(0.03, 0.08) * card_w, rng.uniform(0, math.pi))
     on_card = np.asarray(warped.getchannel("A"), dtype=np.float32) / 255.0
     pixels += (255.0 - pixels) * (params["highlight"] * spot * on_card)[..., None]
     image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
@@ -430,7 +470,10 @@ def main():
     parser.add_argument("--misprint", action="store_true",
                         help="change one CIC digit after the check digits are computed")
     parser.add_argument("--phone", action="store_true", help="phone-camera photos (see above)")
+    parser.add_argument("--fail", choices=FAILURES, help="with --phone: photos that fail this way (see above)")
     args = parser.parse_args()
+    if args.fail and not args.phone:
+        parser.error("--fail needs --phone")
 
     fonts = {
         "ocrb": ImageFont.truetype(find_font("OCR B"), int(3.1 * PX_PER_MM)),
@@ -455,8 +498,9 @@ def main():
                 identity["mrz"][0] = line1[:slot] + wrong + line1[slot + 1:]
             if args.phone:
                 clean = False
-                params = phone_variation(rng)
-                image = phone_photograph(draw_card(identity, rng, fonts), rng, nprng, params, fonts)
+                params = failing_variation(rng, args.fail) if args.fail else phone_variation(rng)
+                card = draw_card(identity, rng, fonts, mrz=args.fail != "mrz_not_found")
+                image = phone_photograph(card, rng, nprng, params, fonts)
                 fmt = "jpg"
             else:
                 clean = args.difficulty == "clean" or (args.difficulty == "mixed" and n % 3 == 0)
