@@ -13,6 +13,7 @@
 #include "sessions/sealing_store.hpp"
 #include "store/store.hpp"
 #include "util/base64.hpp"
+#include "util/time.hpp"
 
 namespace inereg::component {
 namespace {
@@ -138,6 +139,26 @@ TEST_F(SealedAtRestTest, DeleteDestroysTheDataKeyAndQueuedWebhooksLoseTheirPerso
     // a dead tuple until vacuum; docs/DEPLOYMENT.md says what closes that.)
     EXPECT_EQ(found_in(database().files(), {sealed_key}), std::vector<std::string>{});
   }
+}
+
+// Retention's purge goes through the sealing layer: the data key goes in the purge's
+// own transaction, as with a DELETE, and nothing personal is left in the files.
+TEST_F(SealedAtRestTest, ARetentionPurgeDestroysTheDataKey) {
+  const std::string id = client_->create(ine_body(unknown_.credential, vendor_data_));
+  upload(id);
+  ASSERT_EQ(client_->patch_session(id, std::string(kSubmitBody)).status, 200);
+  client_->wait_decision(id);
+  ASSERT_EQ(database().query_int("SELECT COUNT(*) FROM session_keys WHERE session_id = '" + id + "'"), 1);
+
+  {
+    const auto tx = service().store().begin_write();
+    ASSERT_TRUE(tx->purge_personal_data(id, util::wall_clock_ms()));
+    tx->commit();
+  }
+
+  EXPECT_EQ(database().query_int("SELECT COUNT(*) FROM session_keys WHERE session_id = '" + id + "'"), 0);
+  EXPECT_EQ(database().query_int("SELECT COUNT(*) FROM sessions WHERE id = '" + id + "' AND purged_at IS NOT NULL"), 1);
+  EXPECT_EQ(found_in(flushed_files(), personal_needles()), std::vector<std::string>{});
 }
 
 TEST_F(SealedAtRestTest, ASealedValueMovedToAnotherRowDoesNotOpen) {
