@@ -132,7 +132,7 @@ class SnapshotBuilder {
                              const std::array<unsigned char, 32>& source_sha256, const SnapshotKey& key_id);
 
   static constexpr std::size_t kBuckets = 512;
-  static constexpr std::size_t kSpillBuffer = 16 * 1024;
+  static constexpr std::size_t kSpillBuffer = std::size_t{16} * 1024;
 
  private:
   std::filesystem::path dir_;
