@@ -450,6 +450,11 @@ TEST(ThreadTimers, StopFiresPendingWaitsAsStoppedAndLaterOnesAtOnce) {
 // constructor's exception ended the process). The reactor exists from the start: the
 // wait fires.
 TEST(ThreadTimers, AWaitArmedWithNoDescriptorLeftStillFires) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizers' own checks need descriptors (UBSan's vptr check probes memory through
+  // a pipe): with none left they report errors of their own. The normal build runs it.
+  GTEST_SKIP() << "not meaningful under the sanitizers, which need descriptors themselves";
+#endif
   ThreadTimers timers;
   rlimit before{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &before), 0);
