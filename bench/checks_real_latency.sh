@@ -12,7 +12,7 @@
 # holds a connection: BENCH_NODES nodes (2) share the in-flight total, each with an
 # upstream process of its own, as a cluster of nodes would share a registry's load.
 #
-#   bench/checks_real_latency.sh [BUILD_DIR]   # default build-bench (Release), built if needed
+#   bench/checks_real_latency.sh [path/to/inereg]   # default build-bench/inereg (Release), built if needed
 #
 # Environment: BENCH_CHECKS (150000), BENCH_DELAY_MS (5000), BENCH_IN_FLIGHT (25000, all
 # nodes together), BENCH_NODES (2), BENCH_TARGET (5000 checks/s steady), BENCH_TIMEOUT

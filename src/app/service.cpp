@@ -92,17 +92,28 @@ registry::LocalSnapshotOptions local_snapshot_options(const config::Config& conf
   }
   // A key of its own, derived from the master key: the files' keys reveal no
   // identifier without the master key (registry/snapshot_file.hpp).
-  local.key = secret_box.keyed_hash_hex("inereg ine registry snapshot key");
+  constexpr std::string_view kSnapshotKeyText = "inereg ine registry snapshot key";
+  local.key = secret_box.keyed_hash_hex(kSnapshotKeyText);
+  if (const auto previous = secret_box.previous()) {
+    local.previous_key = previous->keyed_hash_hex(kSnapshotKeyText);
+  }
   local.check_ms = config.registry.snapshot_check_ms;
   local.steady_ms = [] { return registry::steady_ms(std::chrono::steady_clock::now()); };
   return local;
 }
 
-registry::CurpHash curp_registry_hash(const auth::SecretBox& secret_box) {
+registry::CurpKeys curp_registry_keys(const auth::SecretBox& secret_box) {
   // A key of its own, derived from the master key: the snapshot's keys reveal no CURP
   // without the master key (curp_registry.hpp).
-  const std::string key = secret_box.keyed_hash_hex("inereg curp registry key");
-  return [key](std::string_view curp) { return auth::hmac_sha256_hex(key, curp); };
+  const auto hash_under = [](const auth::SecretBox& box) -> registry::CurpHash {
+    const std::string key = box.keyed_hash_hex("inereg curp registry key");
+    return [key](std::string_view curp) { return auth::hmac_sha256_hex(key, curp); };
+  };
+  registry::CurpKeys keys{hash_under(secret_box), {}};
+  if (const auto previous = secret_box.previous()) {
+    keys.previous = hash_under(*previous);
+  }
+  return keys;
 }
 
 std::unique_ptr<registry::RegistryConnector> make_curp_connector(const config::Config& config, store::Store& store,
@@ -111,7 +122,7 @@ std::unique_ptr<registry::RegistryConnector> make_curp_connector(const config::C
   const std::string cache_key = secret_box.keyed_hash_hex("inereg curp cache key");
   auto keyed_hash = [cache_key](std::string_view inputs) { return auth::hmac_sha256_hex(cache_key, inputs); };
   try {
-    return registry::make_curp_connector(options, store, keyed_hash, curp_registry_hash(secret_box));
+    return registry::make_curp_connector(options, store, keyed_hash, curp_registry_keys(secret_box));
   } catch (const std::invalid_argument& e) {
     throw config::ConfigError(e.what());
   } catch (const boost::system::system_error& e) {

@@ -79,9 +79,10 @@ std::unique_ptr<registry::RegistryConnector> make_registry_connector(const confi
 std::unique_ptr<registry::RegistryConnector> make_curp_connector(const config::Config& config, store::Store& store,
                                                                  const auth::SecretBox& secret_box);
 
-// The keyed hash that keys the local RENAPO snapshot (registry/curp_registry.hpp), from
-// a key derived from the master key: `registry import-curp` and the service agree on it.
-registry::CurpHash curp_registry_hash(const auth::SecretBox& secret_box);
+// The keyed hashes that key the local RENAPO snapshot (registry/curp_registry.hpp), from
+// a key derived from the master key (current) and, during a rotation, from the previous
+// master key: `registry import-curp` (current) and the service agree on them.
+registry::CurpKeys curp_registry_keys(const auth::SecretBox& secret_box);
 
 // Where the INE snapshot files are and the key they are hashed under (a key of its own,
 // derived from the master key): registry.snapshot_dir, else `<sqlite file>.snapshots`;

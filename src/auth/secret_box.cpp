@@ -131,6 +131,13 @@ SecretBox SecretBox::with_previous(const SecretBox& previous) const {
   return both;
 }
 
+std::optional<SecretBox> SecretBox::previous() const {
+  if (!previous_) {
+    return std::nullopt;
+  }
+  return SecretBox(*previous_);
+}
+
 std::string SecretBox::keyed_hash_hex(std::string_view value) const {
   return hmac_sha256_hex(std::string_view(reinterpret_cast<const char*>(key_.data()), key_.size()), value);
 }

@@ -32,6 +32,9 @@ class SecretBox {
   // key and opens what either key sealed. Derived keys (keyed_hash_hex) stay the current
   // key's.
   SecretBox with_previous(const SecretBox& previous) const;
+  // The previous key's box during a rotation (for keys derived from it: snapshots keyed
+  // under the previous key still answer until they are imported again); nullopt outside one.
+  std::optional<SecretBox> previous() const;
 
  private:
   explicit SecretBox(const std::array<unsigned char, 32>& key) : key_(key) {}

@@ -743,7 +743,7 @@ void add_registry_commands(CLI::App& app) {
   import_curp->callback([import_curp_options, curp_file_name] {
     guarded([&] {
       const auto config = load(*import_curp_options);
-      const auto hash = app::curp_registry_hash(app::secret_box_from(config));
+      const auto hash = app::curp_registry_keys(app::secret_box_from(config)).current;
       auto store = open_for_command(config);
       std::ifstream input(*curp_file_name);
       report_import(*curp_file_name,

@@ -71,7 +71,15 @@ ImportReport import_curp_registry(store::Store& store, std::istream& input, cons
         return store::CurpRegistryEntry{hash(row.curp), row.status};
       },
       [&store](std::span<const store::CurpRegistryEntry> batch) { store.upsert_curp_registry_entries(batch); },
-      on_progress, [&store] { store.set_snapshot_date(store::kCurpSnapshot, util::wall_clock_ms()); });
+      on_progress,
+      [&store, &hash] {
+        store.set_snapshot_date(store::kCurpSnapshot, util::wall_clock_ms());
+        store.set_snapshot_key_id(store::kCurpSnapshot, curp_key_id(hash));
+      });
+}
+
+std::string curp_key_id(const CurpHash& hash) {
+  return hash("inereg curp snapshot key id");
 }
 
 CurpRow SyntheticCurps::make(int status) {
@@ -111,12 +119,28 @@ CurpRow SyntheticCurps::next() {
   return make(1);
 }
 
+LocalCurpRegistry::LocalCurpRegistry(store::Store& store, CurpKeys keys)
+    : store_(store),
+      keys_(std::move(keys)),
+      current_id_(curp_key_id(keys_.current)),
+      previous_id_(keys_.previous ? curp_key_id(keys_.previous) : std::string()) {}
+
 void LocalCurpRegistry::ask(const Lookup& lookup, Done done) {
   const std::string_view canonical = single_form(lookup).canonical;
   if (!canonical.starts_with(kCurpFormPrefix)) {
     throw std::logic_error("the CURP registry asks CURP lookup forms only");
   }
-  const auto status = store_.find_curp_registry_status(hash_(canonical.substr(kCurpFormPrefix.size())));
+  const CurpHash* hash = &keys_.current;
+  if (const auto key_id = store_.find_snapshot_key_id(store::kCurpSnapshot); key_id && *key_id != current_id_) {
+    if (previous_id_.empty() || *key_id != previous_id_) {
+      done(LookupOutcome::unavailable(
+          LookupOutcome::Cause::kTransient,
+          "the RENAPO snapshot was imported under another master key: import it again (registry import-curp)"));
+      return;
+    }
+    hash = &keys_.previous;
+  }
+  const auto status = store_.find_curp_registry_status((*hash)(canonical.substr(kCurpFormPrefix.size())));
   auto outcome = LookupOutcome::verdict(status.value_or(ine::kCurpNotFound));
   outcome.snapshot_at_ms = store_.find_snapshot_date(store::kCurpSnapshot);
   done(std::move(outcome));

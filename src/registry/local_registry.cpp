@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "ine/situation.hpp"
@@ -11,17 +12,25 @@ namespace inereg::registry {
 namespace {
 
 std::shared_ptr<const SnapshotFile> open_snapshot(const LocalSnapshotOptions& options, const std::string& name,
-                                                  const SnapshotKey& key_id) {
+                                                  std::span<const SnapshotKey> key_ids) {
   if (options.dir.empty()) {
     throw std::runtime_error("registry.snapshot_dir is not set (it must be with PostgreSQL)");
   }
-  return SnapshotFile::open(options.dir / name, key_id, true);
+  return SnapshotFile::open(options.dir / name, key_ids, true);
 }
 
 }  // namespace
 
 LocalRegistry::LocalRegistry(store::Store& store, LocalSnapshotOptions options)
-    : store_(store), options_(std::move(options)), hasher_(options_.key), key_id_(hasher_.key_id()) {}
+    : store_(store), options_(std::move(options)) {
+  hashers_.emplace_back(options_.key);
+  if (!options_.previous_key.empty()) {
+    hashers_.emplace_back(options_.previous_key);
+  }
+  for (const auto& hasher : hashers_) {
+    key_ids_.push_back(hasher.key_id());
+  }
+}
 
 LocalRegistry::~LocalRegistry() {
   if (loader_.joinable()) {
@@ -33,7 +42,7 @@ void LocalRegistry::load(const std::string& name) {
   std::shared_ptr<const SnapshotFile> file;
   std::string problem;
   try {
-    file = open_snapshot(options_, name, key_id_);
+    file = open_snapshot(options_, name, key_ids_);
   } catch (const std::exception& e) {
     problem = e.what();
   }
@@ -50,7 +59,13 @@ void LocalRegistry::load(const std::string& name) {
     }
     return;
   }
-  active_ = Active{std::move(file), false, false};
+  const auto key = std::find(key_ids_.begin(), key_ids_.end(), file->key_id());
+  const SnapshotKeyHasher* hasher = &hashers_.at(static_cast<std::size_t>(key - key_ids_.begin()));
+  if (hasher != &hashers_.front()) {
+    spdlog::warn("registry: snapshot {} was made under the previous master key; import it again under the new one",
+                 name);
+  }
+  active_ = Active{std::move(file), hasher, false, false};
   active_name_ = name;
   failed_name_.clear();
   spdlog::info("registry: answering from snapshot {} ({} rows)", name, active_.file->info().row_count);
@@ -82,7 +97,7 @@ LocalRegistry::Active LocalRegistry::active() {
     load(name);
     lock.lock();
     if (!active_.file) {
-      active_ = Active{nullptr, false, true};
+      active_ = Active{nullptr, nullptr, false, true};
     }
     return active_;
   }
@@ -102,7 +117,7 @@ void LocalRegistry::ask(const Lookup& lookup, Done done) {
   const std::string& canonical = single_form(lookup).canonical;
   const Active snapshot = active();
   if (snapshot.file) {
-    const auto hit = snapshot.file->find(hasher_.hash(canonical));
+    const auto hit = snapshot.file->find(snapshot.hasher->hash(canonical));
     auto outcome = LookupOutcome::verdict(hit ? hit->situation : ine::kSituationNotFound);
     outcome.snapshot_at_ms = snapshot.file->info().imported_at_ms;
     done(std::move(outcome));

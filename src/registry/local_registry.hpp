@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "registry/connector.hpp"
 #include "registry/snapshot_file.hpp"
@@ -15,7 +16,7 @@
 namespace inereg::registry {
 
 // Where the INE snapshot files are and how they are keyed (registry.snapshot_dir, the
-// key derived from the master key: app::ine_registry_key).
+// key derived from the master key: app::local_snapshot_options).
 struct LocalSnapshotOptions {
   std::filesystem::path dir;
   std::string key;
@@ -23,6 +24,9 @@ struct LocalSnapshotOptions {
   // 0 = at every lookup.
   std::int64_t check_ms = 1'000;
   std::function<std::int64_t()> steady_ms;  // a monotonic clock, ms
+  // During a master key rotation, the key derived from the previous master key: a file
+  // made under it still answers until the snapshot is imported again under the new key.
+  std::string previous_key;
 };
 
 // A source answering from the snapshot imported with `inereg registry import`: one
@@ -32,10 +36,10 @@ struct LocalSnapshotOptions {
 // The active snapshot file is the one the store names (registry_snapshots); it is
 // mapped once and swapped when the store names another, so a check sees the old file or
 // the new one, never a mix (a replacement is mapped in the background, page by page,
-// before it answers: lookups never wait for it). A file that cannot be used (missing on this node, made under
-// another master key, truncated) is logged and the current one kept; with none, lookups
-// are unavailable — never "not found". While no file was ever imported, the legacy table
-// (registry_entries, before migration 15) answers. Thread-safe.
+// before it answers: lookups never wait for it). A file that cannot be used (missing on
+// this node, made under neither the master key nor the previous one, truncated) is logged
+// and the current one kept; with none, lookups are unavailable — never "not found". While no file was ever imported,
+// the legacy table (registry_entries, before migration 15) answers. Thread-safe.
 class LocalRegistry final : public RegistryConnector {
  public:
   LocalRegistry(store::Store& store, LocalSnapshotOptions options);
@@ -47,8 +51,9 @@ class LocalRegistry final : public RegistryConnector {
  private:
   struct Active {
     std::shared_ptr<const SnapshotFile> file;
-    bool legacy = true;   // no snapshot file named in the store
-    bool broken = false;  // a file is named but none could be opened
+    const SnapshotKeyHasher* hasher = nullptr;  // the key `file` was made under
+    bool legacy = true;                         // no snapshot file named in the store
+    bool broken = false;                        // a file is named but none could be opened
   };
   Active active();
   // Opens `name` with every page mapped and, unless a newer name was asked for since,
@@ -57,8 +62,10 @@ class LocalRegistry final : public RegistryConnector {
 
   store::Store& store_;
   const LocalSnapshotOptions options_;
-  const SnapshotKeyHasher hasher_;
-  const SnapshotKey key_id_;
+  // The master key's hasher first, then the previous master key's (if any); key_ids_
+  // in the same order.
+  std::vector<SnapshotKeyHasher> hashers_;
+  std::vector<SnapshotKey> key_ids_;
   std::mutex mutex_;
   Active active_;
   std::string active_name_;  // the store's name of the file active_ holds

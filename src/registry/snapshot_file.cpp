@@ -144,57 +144,69 @@ SnapshotKey SnapshotKeyHasher::key_id() const {
 
 // --- SnapshotFile -------------------------------------------------------------------
 
-std::shared_ptr<const SnapshotFile> SnapshotFile::open(const std::filesystem::path& path, const SnapshotKey& key_id,
-                                                       bool populate) {
+std::shared_ptr<const SnapshotFile> SnapshotFile::open(const std::filesystem::path& path,
+                                                       std::span<const SnapshotKey> key_ids, bool populate) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     fail_errno("open snapshot " + path.string());
   }
-  struct stat status {};
-  if (::fstat(fd, &status) != 0) {
+  const auto fail_closing = [fd](const std::string& what) {
     const int saved = errno;
     ::close(fd);
     errno = saved;
-    fail_errno("stat snapshot " + path.string());
+    fail_errno(what);
+  };
+  struct stat status {};
+  if (::fstat(fd, &status) != 0) {
+    fail_closing("stat snapshot " + path.string());
   }
   const auto length = static_cast<std::size_t>(status.st_size);
-  if (length < kSnapshotHeaderSize) {
+  const auto problem = [&](const std::string& what) {
     ::close(fd);
-    throw std::runtime_error("snapshot " + path.string() + " is shorter than its header");
+    return std::runtime_error("snapshot " + path.string() + ": " + what);
+  };
+  // The header is checked before the mapping, so a file that is refused (another key, a
+  // truncated copy) is never paged in whole.
+  std::array<unsigned char, kSnapshotHeaderSize> header{};
+  if (length < kSnapshotHeaderSize) {
+    throw problem("it is shorter than its header");
+  }
+  if (::pread(fd, header.data(), header.size(), 0) != static_cast<ssize_t>(header.size())) {
+    fail_closing("read snapshot header " + path.string());
+  }
+  if (std::memcmp(header.data(), kMagic.data(), kMagic.size()) != 0) {
+    throw problem("not an inereg registry snapshot");
+  }
+  if (load_le<std::uint32_t>(header.data() + 8) != kFormatVersion ||
+      load_le<std::uint32_t>(header.data() + 12) != kSnapshotRecordSize) {
+    throw problem("written in another format version");
+  }
+  const auto rows = load_le<std::uint64_t>(header.data() + 16);
+  if (rows > (length - kSnapshotHeaderSize) / kSnapshotRecordSize ||
+      kSnapshotHeaderSize + rows * kSnapshotRecordSize != length) {
+    throw problem("its length does not match its row count (truncated?)");
+  }
+  const auto key = std::find_if(key_ids.begin(), key_ids.end(), [&header](const SnapshotKey& id) {
+    return std::memcmp(header.data() + 64, id.data(), id.size()) == 0;
+  });
+  if (key == key_ids.end()) {
+    throw problem("made under another master key (its key id differs)");
   }
   void* mapped = ::mmap(nullptr, length, PROT_READ, MAP_SHARED | (populate ? MAP_POPULATE : 0), fd, 0);
-  ::close(fd);  // the mapping keeps the file
   if (mapped == MAP_FAILED) {
-    fail_errno("mmap snapshot " + path.string());
+    fail_closing("mmap snapshot " + path.string());
   }
+  ::close(fd);  // the mapping keeps the file
   // Lookups touch a few pages each, anywhere in the file: no read-ahead.
   ::madvise(mapped, length, MADV_RANDOM);
   std::shared_ptr<SnapshotFile> file(new SnapshotFile());
   file->base_ = static_cast<const unsigned char*>(mapped);
   file->length_ = length;
-  const unsigned char* header = file->base_;
-  const auto problem = [&](const std::string& what) {
-    return std::runtime_error("snapshot " + path.string() + ": " + what);
-  };
-  if (std::memcmp(header, kMagic.data(), kMagic.size()) != 0) {
-    throw problem("not an inereg registry snapshot");
-  }
-  if (load_le<std::uint32_t>(header + 8) != kFormatVersion ||
-      load_le<std::uint32_t>(header + 12) != kSnapshotRecordSize) {
-    throw problem("written in another format version");
-  }
-  const auto rows = load_le<std::uint64_t>(header + 16);
-  if (rows > (length - kSnapshotHeaderSize) / kSnapshotRecordSize ||
-      kSnapshotHeaderSize + rows * kSnapshotRecordSize != length) {
-    throw problem("its length does not match its row count (truncated?)");
-  }
-  if (std::memcmp(header + 64, key_id.data(), key_id.size()) != 0) {
-    throw problem("made under another master key (its key id differs)");
-  }
   file->rows_ = static_cast<std::int64_t>(rows);
+  file->key_id_ = *key;
   file->info_.row_count = file->rows_;
-  file->info_.imported_at_ms = load_le<std::int64_t>(header + 24);
-  file->info_.source_sha256 = to_hex(std::span(header + 32, 32));
+  file->info_.imported_at_ms = load_le<std::int64_t>(header.data() + 24);
+  file->info_.source_sha256 = to_hex(std::span(header.data() + 32, 32));
   return file;
 }
 

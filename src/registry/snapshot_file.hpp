@@ -68,19 +68,26 @@ struct SnapshotHit {
 // Immutable after open: find() is thread-safe.
 class SnapshotFile {
  public:
-  // Opens and checks `path` (magic, version, record size, length, key id); throws
+  // Opens and checks `path` (magic, version, record size, length, key id: one of
+  // `key_ids`, e.g. the master key's and, during a rotation, the previous one's); throws
   // std::runtime_error naming what is wrong (never a key or a record). With `populate`
   // every page is mapped now (read from disk if it is not in the page cache): lookups
   // then take no page fault — minor faults of a cold mapping cost more than the search
   // on a shared machine. The pages are page cache (RssFile), not anonymous memory.
+  static std::shared_ptr<const SnapshotFile> open(const std::filesystem::path& path,
+                                                  std::span<const SnapshotKey> key_ids, bool populate = false);
   static std::shared_ptr<const SnapshotFile> open(const std::filesystem::path& path, const SnapshotKey& key_id,
-                                                  bool populate = false);
+                                                  bool populate = false) {
+    return open(path, std::span(&key_id, 1), populate);
+  }
   ~SnapshotFile();
   SnapshotFile(const SnapshotFile&) = delete;
   SnapshotFile& operator=(const SnapshotFile&) = delete;
 
   std::optional<SnapshotHit> find(const SnapshotKey& key) const;
   const SnapshotInfo& info() const { return info_; }
+  // Which of the accepted key ids the file was made under (its records' keys hash with it).
+  const SnapshotKey& key_id() const { return key_id_; }
 
  private:
   SnapshotFile() = default;
@@ -88,6 +95,7 @@ class SnapshotFile {
   const unsigned char* base_ = nullptr;
   std::size_t length_ = 0;
   std::int64_t rows_ = 0;
+  SnapshotKey key_id_{};
   SnapshotInfo info_;
 };
 

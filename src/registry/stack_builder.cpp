@@ -119,14 +119,14 @@ std::unique_ptr<RegistryConnector> make_registry_connector(const RegistryOptions
 }
 
 std::unique_ptr<RegistryConnector> make_curp_connector(const RegistryOptions& options, store::Store& store,
-                                                       CachingConnector::KeyedHash keyed_hash, CurpHash curp_hash) {
+                                                       CachingConnector::KeyedHash keyed_hash, CurpKeys curp_keys) {
   std::unique_ptr<RegistryConnector> stack;
   if (options.curp_kind == "http") {
     std::vector<SourcesInOrder::Source> sources;
     sources.push_back(http_source(options.upstream, curp_source(options)));
     stack = lookup_layers(options.upstream, std::make_unique<SourcesInOrder>(std::move(sources)));
   } else {
-    stack = local_source(kLocalSourceName, std::make_unique<LocalCurpRegistry>(store, std::move(curp_hash)));
+    stack = local_source(kLocalSourceName, std::make_unique<LocalCurpRegistry>(store, std::move(curp_keys)));
   }
   return cached_stack(options, std::move(stack), std::move(keyed_hash));
 }

@@ -51,9 +51,9 @@ std::unique_ptr<RegistryConnector> make_registry_connector(const RegistryOptions
 //            RetryWithBackoff → … → HttpSource with the "inereg_curp" ConfiguredMapping
 //            at registry.curp_url (curp_source)
 //   "local": SourcesInOrder ("local") → FormsInTurn → LocalCurpRegistry (the RENAPO
-//            snapshot, keyed by `curp_hash`)
+//            snapshot, keyed under `curp_keys`)
 // Throws as make_registry_connector (std::invalid_argument when curp_url is unset).
 std::unique_ptr<RegistryConnector> make_curp_connector(const RegistryOptions& options, store::Store& store,
-                                                       CachingConnector::KeyedHash keyed_hash, CurpHash curp_hash);
+                                                       CachingConnector::KeyedHash keyed_hash, CurpKeys curp_keys);
 
 }  // namespace inereg::registry

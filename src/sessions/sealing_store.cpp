@@ -547,6 +547,12 @@ class SealingStore final : public Store {
   std::optional<TimeMs> find_snapshot_date(std::string_view snapshot) override {
     return inner_->find_snapshot_date(snapshot);
   }
+  void set_snapshot_key_id(std::string_view snapshot, std::string_view key_id) override {
+    inner_->set_snapshot_key_id(snapshot, key_id);
+  }
+  std::optional<std::string> find_snapshot_key_id(std::string_view snapshot) override {
+    return inner_->find_snapshot_key_id(snapshot);
+  }
   void upsert_curp_registry_entries(std::span<const CurpRegistryEntry> entries) override {
     inner_->upsert_curp_registry_entries(entries);
   }

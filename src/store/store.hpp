@@ -104,6 +104,11 @@ class Store {
   // it never was. The date each local verdict reports (LookupOutcome::snapshot_at_ms).
   virtual void set_snapshot_date(std::string_view snapshot, TimeMs imported_at) = 0;
   virtual std::optional<TimeMs> find_snapshot_date(std::string_view snapshot) = 0;
+  // Which key a local snapshot's keyed hashes were made under (an id naming the key
+  // without revealing it), recorded after its date; nullopt when never recorded
+  // (imported before migration 16, or never imported).
+  virtual void set_snapshot_key_id(std::string_view snapshot, std::string_view key_id) = 0;
+  virtual std::optional<std::string> find_snapshot_key_id(std::string_view snapshot) = 0;
   // The INE snapshot files (issue 14). activate_registry_snapshot makes `record` the
   // active file of `snapshot` and keeps the one it replaces as previous, in one
   // statement (every node sees the old or the new, never a mix), and sets its date

@@ -57,7 +57,7 @@ class CurpTest : public ComponentTest {
     }
     registry::SyntheticCurps synthetic(kCurpSeed);
     std::vector<store::CurpRegistryEntry> entries;
-    const auto hash = app::curp_registry_hash(service().secret_box());
+    const auto hash = app::curp_registry_keys(service().secret_box()).current;
     for (const auto& status : ine::curp_statuses()) {
       curps_[status.id] = synthetic.make(status.id).curp;
       entries.push_back({hash(curps_[status.id]), status.id});

@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <sstream>
 #include <string>
 
+#include "auth/signing.hpp"
 #include "backend_store_test.hpp"
 #include "ine/curp_status.hpp"
+#include "registry/curp_registry.hpp"
 
 namespace inereg::store {
 namespace {
@@ -159,6 +162,43 @@ TEST_P(CurpStoreTest, TheSnapshotKeepsHashesAndTheIntegrationItsChecks) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, CurpStoreTest, ::testing::Values("sqlite", "postgres"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// The RENAPO snapshot through a master key rotation: a snapshot answers under the key it
+// was made under — the current one, or the previous one during a rotation — and with
+// any other key it is unavailable, never "not found" (migration 16's key id).
+TEST_P(CurpStoreTest, ACurpSnapshotAnswersUnderTheKeyItWasMadeUnderAndIsUnavailableUnderAnother) {
+  const auto hash_under = [](std::string key) -> registry::CurpHash {
+    return [key](std::string_view curp) { return auth::hmac_sha256_hex(key, curp); };
+  };
+  const auto old_key = hash_under("old master key's CURP key");
+  const auto new_key = hash_under("new master key's CURP key");
+  const auto ask = [this](registry::CurpKeys keys) {
+    registry::LocalCurpRegistry local(*store_, std::move(keys));
+    registry::LookupOutcome answer;
+    local.ask(registry::Lookup{{ine::LookupKey{ine::LookupForm::kCurp, "CURP|" + std::string(kCurp)}}},
+              [&](registry::LookupOutcome outcome) { answer = std::move(outcome); });
+    return answer;
+  };
+  std::istringstream csv(std::string(registry::kCurpCsvHeader) + "\n" + std::string(kCurp) + ",AN\n");
+  ASSERT_EQ(registry::import_curp_registry(*store_, csv, old_key).imported, 1);
+  EXPECT_EQ(store_->find_snapshot_key_id(kCurpSnapshot), registry::curp_key_id(old_key));
+
+  const auto before = ask({old_key, {}});
+  ASSERT_EQ(before.kind, registry::LookupOutcome::Kind::kVerdict);
+  const int status = before.situation;
+  EXPECT_NE(status, ine::kCurpNotFound);
+  const auto rotating = ask({new_key, old_key});
+  EXPECT_EQ(rotating.kind, registry::LookupOutcome::Kind::kVerdict);
+  EXPECT_EQ(rotating.situation, status);
+  EXPECT_EQ(ask({new_key, {}}).kind, registry::LookupOutcome::Kind::kUnavailable)
+      << "a snapshot of the old key, after the rotation, is not a registry without this CURP";
+
+  std::istringstream again(std::string(registry::kCurpCsvHeader) + "\n" + std::string(kCurp) + ",AN\n");
+  ASSERT_EQ(registry::import_curp_registry(*store_, again, new_key).imported, 1);
+  const auto after = ask({new_key, {}});
+  EXPECT_EQ(after.kind, registry::LookupOutcome::Kind::kVerdict);
+  EXPECT_EQ(after.situation, status);
+}
 
 }  // namespace
 }  // namespace inereg::store

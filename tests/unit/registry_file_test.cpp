@@ -396,7 +396,7 @@ class LocalRegistryTest : public ImportRegistry {
     return answer;
   }
   LocalSnapshotOptions options(std::int64_t check_ms = 0) {
-    return LocalSnapshotOptions{snapshots_, std::string(kKey), check_ms, [this] { return steady_; }};
+    return LocalSnapshotOptions{snapshots_, std::string(kKey), check_ms, [this] { return steady_; }, ""};
   }
   std::int64_t steady_ = 0;
 };
@@ -451,6 +451,22 @@ TEST_F(LocalRegistryTest, AFileOfAnotherKeyIsUnavailable) {
   other.key = "another master key's snapshot key";
   LocalRegistry local(*store_, other);
   EXPECT_EQ(ask(local, "D|187006412|0427118903355").kind, LookupOutcome::Kind::kUnavailable);
+}
+
+TEST_F(LocalRegistryTest, AFileOfThePreviousMasterKeyAnswersDuringARotation) {
+  ASSERT_EQ(import_text(std::string(kRegistryCsvHeader) + "\n" + std::string(kRowD) + "\n").imported, 1);
+  auto rotating = options();
+  rotating.key = "the new master key's snapshot key";
+  rotating.previous_key = std::string(kKey);  // the key the file was made under
+  LocalRegistry local(*store_, rotating);
+  const auto outcome = ask(local, "D|187006412|0427118903355");
+  EXPECT_EQ(outcome.kind, LookupOutcome::Kind::kVerdict);
+  EXPECT_EQ(outcome.situation, 21);
+  EXPECT_EQ(ask(local, "D|187006412|0427118903356").situation, ine::kSituationNotFound);
+  // Once the previous key is gone (the rotation's last step), the file is refused again.
+  rotating.previous_key.clear();
+  LocalRegistry after(*store_, rotating);
+  EXPECT_EQ(ask(after, "D|187006412|0427118903355").kind, LookupOutcome::Kind::kUnavailable);
 }
 
 }  // namespace

@@ -1088,6 +1088,20 @@ class PostgresStore final : public Store {
     return row.integer(0, 0);
   }
 
+  void set_snapshot_key_id(std::string_view snapshot, std::string_view key_id) override {
+    auto lease = acquire();
+    (*lease).run(sql::kUpdateSnapshotKeyId, Params().add(key_id).add(snapshot));
+  }
+
+  std::optional<std::string> find_snapshot_key_id(std::string_view snapshot) override {
+    auto lease = acquire();
+    const Result row = (*lease).run(sql::kSelectSnapshotKeyId, Params().add(snapshot));
+    if (row.rows() == 0) {
+      return std::nullopt;
+    }
+    return row.optional_text(0, 0);
+  }
+
   RegistrySnapshotState find_registry_snapshot(std::string_view snapshot) override {
     auto lease = acquire();
     const Result row = (*lease).run(sql::kSelectRegistrySnapshot, Params().add(snapshot));

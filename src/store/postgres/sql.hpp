@@ -287,6 +287,11 @@ ALTER TABLE registry_snapshots ADD COLUMN previous_row_count BIGINT;
 ALTER TABLE registry_snapshots ADD COLUMN previous_imported_at BIGINT;
 ALTER TABLE registry_snapshots ADD COLUMN previous_sha256 TEXT;
 )sql"},
+    // The key a local snapshot was made under (its keyed hashes'), so that after a
+    // master key rotation a snapshot of the old key answers unavailable, never "not found".
+    Migration{16, R"sql(
+ALTER TABLE registry_snapshots ADD COLUMN key_id TEXT;
+)sql"},
 };
 
 // The schema version this build needs: its newest migration.
@@ -432,6 +437,8 @@ inline constexpr std::string_view kUpsertSnapshotDate =
     "INSERT INTO registry_snapshots(name, imported_at) VALUES ($1, $2) "
     "ON CONFLICT (name) DO UPDATE SET imported_at = excluded.imported_at";
 inline constexpr std::string_view kSelectSnapshotDate = "SELECT imported_at FROM registry_snapshots WHERE name = $1";
+inline constexpr std::string_view kUpdateSnapshotKeyId = "UPDATE registry_snapshots SET key_id = $1 WHERE name = $2";
+inline constexpr std::string_view kSelectSnapshotKeyId = "SELECT key_id FROM registry_snapshots WHERE name = $1";
 // Snapshot files (migration 15). Activation keeps the replaced file as previous; a
 // rollback swaps the two. The right-hand sides read the row as it was before the update.
 inline constexpr std::string_view kSelectRegistrySnapshot =

@@ -288,6 +288,11 @@ ALTER TABLE registry_snapshots ADD COLUMN previous_row_count INTEGER;
 ALTER TABLE registry_snapshots ADD COLUMN previous_imported_at INTEGER;
 ALTER TABLE registry_snapshots ADD COLUMN previous_sha256 TEXT;
 )sql"},
+    // The key a local snapshot was made under (its keyed hashes'), so that after a
+    // master key rotation a snapshot of the old key answers unavailable, never "not found".
+    Migration{16, R"sql(
+ALTER TABLE registry_snapshots ADD COLUMN key_id TEXT;
+)sql"},
 };
 
 // The schema version this build needs: its newest migration.
@@ -397,6 +402,8 @@ inline constexpr std::string_view kUpsertSnapshotDate =
     "INSERT INTO registry_snapshots(name, imported_at) VALUES (?, ?) "
     "ON CONFLICT(name) DO UPDATE SET imported_at = excluded.imported_at";
 inline constexpr std::string_view kSelectSnapshotDate = "SELECT imported_at FROM registry_snapshots WHERE name = ?";
+inline constexpr std::string_view kUpdateSnapshotKeyId = "UPDATE registry_snapshots SET key_id = ? WHERE name = ?";
+inline constexpr std::string_view kSelectSnapshotKeyId = "SELECT key_id FROM registry_snapshots WHERE name = ?";
 // Snapshot files (migration 15). Activation keeps the replaced file as previous; a
 // rollback swaps the two. The right-hand sides read the row as it was before the update.
 inline constexpr std::string_view kSelectRegistrySnapshot =

@@ -1060,6 +1060,25 @@ class SqliteStore final : public Store {
     return select.integer(0);
   }
 
+  void set_snapshot_key_id(std::string_view snapshot, std::string_view key_id) override {
+    Writes::Member tx(*writes_);
+    {
+      Statement update(tx.connection(), sql::kUpdateSnapshotKeyId);
+      update.bind(key_id).bind(snapshot).run();
+    }
+    tx.commit();
+  }
+
+  std::optional<std::string> find_snapshot_key_id(std::string_view snapshot) override {
+    auto lease = pool_.acquire();
+    Statement select(*lease, sql::kSelectSnapshotKeyId);
+    select.bind(snapshot);
+    if (!select.step()) {
+      return std::nullopt;
+    }
+    return select.optional_text(0);
+  }
+
   RegistrySnapshotState find_registry_snapshot(std::string_view snapshot) override {
     auto lease = pool_.acquire();
     Statement select(*lease, sql::kSelectRegistrySnapshot);
