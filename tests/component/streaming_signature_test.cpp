@@ -18,27 +18,6 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 
-// Sends `bytes` on a fresh connection; everything the server writes until it closes
-// the connection (or 5 s pass).
-std::string raw_exchange(std::uint16_t port, const std::string& bytes) {
-  asio::io_context ioc;
-  beast::tcp_stream stream(ioc);
-  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  asio::write(stream, asio::buffer(bytes));
-  std::string received;
-  std::array<char, 4096> chunk{};
-  stream.expires_after(std::chrono::seconds(5));
-  for (;;) {
-    beast::error_code ec;
-    const std::size_t n = stream.read_some(asio::buffer(chunk), ec);
-    received.append(chunk.data(), n);
-    if (ec) {
-      break;
-    }
-  }
-  return received;
-}
-
 // `body` framed as chunks of `piece` bytes.
 std::string chunked(std::string_view body, std::size_t piece) {
   std::string out;
@@ -55,12 +34,12 @@ class StreamingSignatureTest : public PendingChecksTest {
  protected:
   // A PATCH of session `id` carrying `body` in chunks of 5 bytes, signed with `signature`.
   std::string chunked_patch(const std::string& id, std::string_view body, const std::string& signature) {
-    return raw_exchange(port(), "PATCH /v1/sessions/" + id +
-                                    " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                                    "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
-                                    "X-AUTH-CLIENT: " +
-                                    client_->api_key() + "\r\nX-HMAC-SIGNATURE: " + signature + "\r\n\r\n" +
-                                    chunked(body, 5));
+    return testing::raw_exchange(port(), "PATCH /v1/sessions/" + id +
+                                             " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                                             "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                                             "X-AUTH-CLIENT: " +
+                                             client_->api_key() + "\r\nX-HMAC-SIGNATURE: " + signature + "\r\n\r\n" +
+                                             chunked(body, 5));
   }
 
   // POST …/media with an image.content of `content_bytes` base64 characters.

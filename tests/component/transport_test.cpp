@@ -116,27 +116,6 @@ class IdleConnection {
   bool first_keep_alive_ = false;
 };
 
-// Sends `bytes` on a fresh connection and returns everything the server writes until
-// it closes the connection (or 5 s pass).
-std::string raw_exchange(std::uint16_t port, const std::string& bytes) {
-  asio::io_context ioc;
-  beast::tcp_stream stream(ioc);
-  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  asio::write(stream, asio::buffer(bytes));
-  std::string received;
-  std::array<char, 4096> chunk{};
-  stream.expires_after(std::chrono::seconds(5));
-  for (;;) {
-    beast::error_code ec;
-    const std::size_t n = stream.read_some(asio::buffer(chunk), ec);
-    received.append(chunk.data(), n);
-    if (ec) {
-      break;
-    }
-  }
-  return received;
-}
-
 std::size_t count_responses(const std::string& received) {
   std::size_t count = 0;
   for (auto at = received.find("HTTP/1.1 "); at != std::string::npos; at = received.find("HTTP/1.1 ", at + 1)) {
@@ -153,8 +132,8 @@ TEST_F(TransportTest, TransferEncodingOtherThanChunkedIs400AndClosesTheConnectio
        {"Transfer-Encoding: xchunked\r\n", "Transfer-Encoding: gzip\r\n", "Transfer-Encoding: identity\r\n",
         "Transfer-Encoding: chunked, identity\r\n", "Transfer-Encoding: gzip, chunked\r\n",
         "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"}) {
-    const auto received =
-        raw_exchange(port(), "POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n" + encoding + "\r\n" + smuggled);
+    const auto received = testing::raw_exchange(
+        port(), "POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n" + encoding + "\r\n" + smuggled);
     EXPECT_TRUE(received.starts_with("HTTP/1.1 400 ")) << encoding << received;
     EXPECT_EQ(count_responses(received), 1U) << encoding << received;
     EXPECT_NE(received.find(R"("status":"fail")"), std::string::npos) << encoding << received;
@@ -167,21 +146,23 @@ TEST_F(TransportTest, ExactlyChunkedIsReadAsABody) {
   const std::string body = R"({"verification":{}})";
   char size[16];
   std::snprintf(size, sizeof size, "%zx", body.size());
-  const auto received = raw_exchange(port(),
-                                     "POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                                     "Transfer-Encoding: Chunked\r\n\r\n" +
-                                         std::string(size) + "\r\n" + body + "\r\n0\r\n\r\n");
+  const auto received = testing::raw_exchange(port(),
+                                              "POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                                              "Transfer-Encoding: Chunked\r\n\r\n" +
+                                                  std::string(size) + "\r\n" + body + "\r\n0\r\n\r\n");
   EXPECT_TRUE(received.starts_with("HTTP/1.1 401 ")) << received;
 }
 
 TEST_F(TransportTest, HeadIsAnsweredAsGetWithoutTheBody) {
   const auto get = testing::http_call(port(), HttpCall{"GET", "/healthz", "", {}});
   ASSERT_EQ(get.status, 200);
-  const auto head = raw_exchange(port(), "HEAD /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  const auto head =
+      testing::raw_exchange(port(), "HEAD /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(head.starts_with("HTTP/1.1 200 ")) << head;
   EXPECT_NE(head.find("Content-Length: " + std::to_string(get.body.size()) + "\r\n"), std::string::npos) << head;
   EXPECT_TRUE(head.ends_with("\r\n\r\n")) << head;  // headers only
-  const auto missing = raw_exchange(port(), "HEAD /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  const auto missing =
+      testing::raw_exchange(port(), "HEAD /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(missing.starts_with("HTTP/1.1 404 ")) << missing;
   EXPECT_TRUE(missing.ends_with("\r\n\r\n")) << missing;
 }
@@ -213,7 +194,7 @@ TEST_F(TransportTest, StopWhileIdleWithoutConnectionsReturnsPromptly) {
 // Only the headers of a request whose body is never sent: any answer was decided
 // before a body byte was read.
 std::string answer_to_headers(std::uint16_t port, const std::string& head) {
-  return raw_exchange(port, head + "\r\n");
+  return testing::raw_exchange(port, head + "\r\n");
 }
 
 std::string media_upload_head(std::string_view extra_headers) {
@@ -286,7 +267,7 @@ TEST_F(BoundedTransportTest, ABodyBeyondTheBytesInFlightIs503UntilTheOthersAreDo
       },
       std::chrono::seconds(10), "the first upload's share of the body budget"));
 
-  const auto refused = raw_exchange(port(), head);
+  const auto refused = testing::raw_exchange(port(), head);
   EXPECT_TRUE(refused.starts_with("HTTP/1.1 503 ")) << refused;
   EXPECT_NE(refused.find("Retry-After: 1\r\n"), std::string::npos) << refused;
   EXPECT_NE(refused.find(R"("status":"fail")"), std::string::npos) << refused;

@@ -5,7 +5,9 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <chrono>
 #include <cstdint>
 
 namespace inereg::testing {
@@ -43,6 +45,25 @@ HttpReply http_call(std::uint16_t port, const HttpCall& call) {
   beast::error_code ignored;
   stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
   return reply;
+}
+
+std::string raw_exchange(std::uint16_t port, const std::string& bytes) {
+  boost::asio::io_context ioc;
+  boost::beast::tcp_stream stream(ioc);
+  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+  boost::asio::write(stream, boost::asio::buffer(bytes));
+  std::string received;
+  std::array<char, 4096> chunk{};
+  stream.expires_after(std::chrono::seconds(5));
+  for (;;) {
+    boost::beast::error_code ec;
+    const std::size_t n = stream.read_some(boost::asio::buffer(chunk), ec);
+    received.append(chunk.data(), n);
+    if (ec) {
+      break;
+    }
+  }
+  return received;
 }
 
 }  // namespace inereg::testing

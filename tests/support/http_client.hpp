@@ -30,4 +30,9 @@ struct HttpCall {
 // Sends one request to 127.0.0.1:port and reads the reply. Throws on connection errors.
 HttpReply http_call(std::uint16_t port, const HttpCall& call);
 
+// Sends `bytes` as they are (malformed requests, pipelines) on a fresh connection to
+// 127.0.0.1:port and returns everything the server writes until it closes the
+// connection, or 5 s pass.
+std::string raw_exchange(std::uint16_t port, const std::string& bytes);
+
 }  // namespace inereg::testing
