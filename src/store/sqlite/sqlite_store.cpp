@@ -584,7 +584,7 @@ class OpenTransaction final : public WriteTransaction {
     }
     {
       Statement claim(c_, sql::kClaimRechecks);
-      claim.bind(owner).bind(now + lease_ms).bind(now).bind(now).bind(limit);
+      claim.bind(owner).bind(now + lease_ms).bind(now).bind(limit);
       while (claim.step()) {
         ClaimedCheck check;
         check.recheck_id = claim.integer(0);
@@ -1138,7 +1138,7 @@ class SqliteStore final : public Store {
     Connection& c = tx.connection();
     {
       Statement claim(c, sql::kClaimChecks);
-      claim.bind(owner).bind(now + lease_ms).bind(now).bind(now).bind(limit);
+      claim.bind(owner).bind(now + lease_ms).bind(now).bind(limit);
       while (claim.step()) {
         ClaimedCheck check;
         check.session_id = claim.text(0);
