@@ -48,6 +48,14 @@ def main(argv):
                        peer_ratio >= target_peer))
     checks.append((f"inereg non-200 responses and socket errors over all rounds: {int(errors['inereg'])}",
                    errors["inereg"] == 0))
+    if "before" in servers:
+        # The baseline binary (BENCH_BASELINE), for comparison only: not part of PASS.
+        before = median["before"]
+        print(f"  info  before: /nginx requests/s {before['rps'] / median['nginx']['rps']:.3f}, "
+              f"/nginx p99 {before['p99_ms'] / median['nginx']['p99_ms']:.3f}"
+              + (f", /peer requests/s {before['rps'] / median['peer']['rps']:.2f}" if "peer" in servers else "")
+              + f"; inereg/before requests/s {median['inereg']['rps'] / before['rps']:.3f}, "
+              f"errors {int(errors['before'])}")
     for text, ok in checks:
         print(("  ok    " if ok else "  FAIL  ") + text)
     passed = all(ok for _, ok in checks)
