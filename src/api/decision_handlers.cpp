@@ -91,7 +91,7 @@ ApiResponse Api::get_ine_registry(const ApiRequest& request, std::string_view se
     if (cached->integration_id != caller.integration->id) {
       throw ApiError(ErrorKind::kNotFound);
     }
-    return ApiResponse{200, std::move(cached->body)};
+    return ApiResponse{200, cached->body};
   }
   const auto answer = store_.find_ine_answer(session_id);
   if (!answer || answer->integration_id != caller.integration->id || !store::includes_ine(answer->registry_checks)) {
