@@ -245,6 +245,27 @@ port_of() {
 sessions_of() { if [[ $1 == peer ]]; then echo "$WORK/peer-sessions.txt"; else echo "$WORK/sessions.txt"; fi; }
 key_of() { if [[ $1 == peer ]]; then echo bench-key; else echo "$API_KEY"; fi; }
 
+# The processes that serve `name`: their CPU time is what the server spent.
+pids_of() {
+  case $1 in
+    nginx) echo "$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ')" ;;
+    peer) echo "$PEER_PID $(pgrep -P "$PEER_PID" | tr '\n' ' ')" ;;
+    before) echo "$BEFORE_PID" ;;
+    inereg) echo "$INEREG_PID" ;;
+  esac
+}
+# User + system CPU ticks of the given processes (all their threads).
+cpu_ticks() {  # pid...
+  local total=0 pid fields
+  for pid in "$@"; do
+    fields=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
+    # shellcheck disable=SC2086  # word splitting picks the fields
+    set -- $fields
+    total=$((total + ${12} + ${13}))  # utime, stime (fields 14 and 15 of stat)
+  done
+  echo "$total"
+}
+
 run_wrk() {  # name round|warmup
   local name=$1 round=$2
   local url
@@ -264,9 +285,22 @@ run_wrk() {  # name round|warmup
   fi
   # Other work on the machine skews the comparison: say how busy it was.
   log "$name: run $round, ${seconds}s (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  local pids ticks_before ticks_after
+  pids=$(pids_of "$name")
+  # shellcheck disable=SC2086  # one pid per word
+  ticks_before=$(cpu_ticks $pids)
   # shellcheck disable=SC2086  # $latency is one flag or none
   wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${seconds}s" $latency -s "$BENCH_DIR/ine_registry.lua" "$url" \
     -- "$(sessions_of "$name")" "$(key_of "$name")" >"$WORK/$name-$round.txt"
+  # shellcheck disable=SC2086  # one pid per word
+  ticks_after=$(cpu_ticks $pids)
+  # CPU per request: robust to how busy the shared machine is, unlike requests/s.
+  local requests
+  requests=$(bench_value_of "$WORK/$name-$round.txt" requests)
+  if [[ -n $requests && $requests != 0 ]]; then
+    echo "CPU cpu_us_per_req=$(((ticks_after - ticks_before) * 1000000 / $(getconf CLK_TCK) / requests))" \
+      >>"$WORK/$name-$round.txt"
+  fi
   if [[ -n $perf_pid ]]; then
     wait "$perf_pid" || true
     perf report -i "$WORK/perf-$name.data" --stdio --no-children --percent-limit 0.7 -g none \
@@ -275,7 +309,7 @@ run_wrk() {  # name round|warmup
     grep -v '^#' "$WORK/perf-report-$name.txt" | grep -v '^$' | head -n 40 >&2 || true
   fi
   if [[ $round != warmup ]]; then
-    grep '^BENCH ' "$WORK/$name-$round.txt" | sed "s/^/    $name: /" >&2
+    grep -E '^(BENCH|CPU) ' "$WORK/$name-$round.txt" | sed "s/^/    $name: /" >&2
   fi
 }
 
