@@ -114,6 +114,7 @@ Caller authenticate(auth::IntegrationDirectory& directory, const ApiRequest& req
 
 void sign_response(ApiResponse& response, const Caller& caller) {
   const auto& integration = *caller.integration;
+  response.headers.reserve(response.headers.size() + 2);
   response.headers.emplace_back("X-AUTH-CLIENT", integration.api_key);
   // No secret at all (none could be decrypted) only when the request needed none: the
   // empty key, as before the keys were processed once.
