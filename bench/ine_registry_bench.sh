@@ -20,7 +20,9 @@
 # better-sqlite3 with node-gyp, ~4 min the first time), BENCH_TMPDIR (where the temp dir
 # goes; default /dev/shm when it is a tmpfs, else $TMPDIR or /tmp), BENCH_KEEP=1 (keep
 # the temp dir), BENCH_PERF=1 (record a perf profile of inereg during its last measured
-# run; that run's figures are then not comparable).
+# run; that run's figures are then not comparable), BENCH_BASELINE=path/to/inereg (a
+# second inereg binary, e.g. main's built with the same flags, served from the same
+# database and measured in the same rounds as "before": before/after in one run).
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,6 +55,7 @@ find_inereg "${1:-}"
 pick_tmpdir
 WORK=$(mktemp -d "$BENCH_TMPDIR/inereg-bench.XXXXXX")
 INEREG_PID=
+BEFORE_PID=
 NGINX_PID=
 PEER_PID=
 
@@ -62,6 +65,7 @@ cleanup() {
   stop_process "$NGINX_PID" nginx
   stop_process "$PEER_PID" peer
   stop_process "$INEREG_PID" inereg
+  stop_process "$BEFORE_PID" before
   finish_cleanup "$status"
 }
 trap cleanup EXIT
@@ -97,6 +101,19 @@ python3 "$BENCH_DIR/seed_sessions.py" --port "$INEREG_PORT" --api-key "$API_KEY"
   --registry "$WORK/registry.csv" --count "$SESSIONS" --out "$WORK/sessions.txt" \
   --sample-body "$WORK/body.json"
 log "$(wc -l <"$WORK/sessions.txt") sessions ready after $((SECONDS - started_at)) s"
+
+# 3. The baseline binary, if any: a second node on the same (now seeded) database.
+BEFORE_PORT=
+if [[ -n ${BENCH_BASELINE:-} ]]; then
+  [[ -x $BENCH_BASELINE ]] || die "BENCH_BASELINE is not an executable: $BENCH_BASELINE"
+  INEREG_UNDER_TEST=$INEREG
+  INEREG=$BENCH_BASELINE
+  start_serve "$DB" "$WORK/before.log"
+  INEREG=$INEREG_UNDER_TEST
+  BEFORE_PID=$SERVE_PID
+  BEFORE_PORT=$SERVE_PORT
+  log "baseline $BENCH_BASELINE (pid $BEFORE_PID) on 127.0.0.1:$BEFORE_PORT, measured as \"before\""
+fi
 
 # ---------------------------------------------------------------------------------------
 # 4. nginx answering the same route with a real 200 body and headers of the same size.
@@ -164,6 +181,11 @@ done
 [[ $nginx_probe == 200\ * ]] || die "nginx does not answer on $NGINX_PORT: $(cat "$WORK/nginx/error.log")"
 inereg_probe=$(probe "$INEREG_PORT")
 log "response bytes (status, headers, body): nginx $nginx_probe, inereg $inereg_probe"
+if [[ -n $BEFORE_PORT ]]; then
+  before_probe=$(probe "$BEFORE_PORT")
+  [[ $before_probe == 200\ * ]] || die "the baseline does not answer 200: $before_probe"
+  log "response bytes of the baseline: $before_probe"
+fi
 
 # ---------------------------------------------------------------------------------------
 # 5. The Node.js peer (bench/peer-node), seeded with as many sessions, 2 workers like
@@ -208,17 +230,41 @@ fi
 # 6. The same wrk script against every server: one warm-up each, then ROUNDS rounds in
 #    which each server is measured once, the order rotating from round to round so that
 #    a noisy moment of the shared machine does not always fall on the same server.
-servers=(nginx inereg)
-[[ -n $PEER_PORT ]] && servers=(nginx peer inereg)
+servers=(nginx)
+[[ -n $PEER_PORT ]] && servers+=(peer)
+[[ -n $BEFORE_PORT ]] && servers+=(before)
+servers+=(inereg)
 port_of() {
   case $1 in
     nginx) echo "$NGINX_PORT" ;;
     peer) echo "$PEER_PORT" ;;
+    before) echo "$BEFORE_PORT" ;;
     inereg) echo "$INEREG_PORT" ;;
   esac
 }
 sessions_of() { if [[ $1 == peer ]]; then echo "$WORK/peer-sessions.txt"; else echo "$WORK/sessions.txt"; fi; }
 key_of() { if [[ $1 == peer ]]; then echo bench-key; else echo "$API_KEY"; fi; }
+
+# The processes that serve `name`: their CPU time is what the server spent.
+pids_of() {
+  case $1 in
+    nginx) echo "$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ')" ;;
+    peer) echo "$PEER_PID $(pgrep -P "$PEER_PID" | tr '\n' ' ')" ;;
+    before) echo "$BEFORE_PID" ;;
+    inereg) echo "$INEREG_PID" ;;
+  esac
+}
+# User + system CPU ticks of the given processes (all their threads).
+cpu_ticks() {  # pid...
+  local total=0 pid fields
+  for pid in "$@"; do
+    fields=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
+    # shellcheck disable=SC2086  # word splitting picks the fields
+    set -- $fields
+    total=$((total + ${12} + ${13}))  # utime, stime (fields 14 and 15 of stat)
+  done
+  echo "$total"
+}
 
 run_wrk() {  # name round|warmup
   local name=$1 round=$2
@@ -230,25 +276,40 @@ run_wrk() {  # name round|warmup
     latency=
   fi
   local perf_pid=
-  if [[ -n ${BENCH_PERF:-} && $name == inereg && $round == "$ROUNDS" ]]; then
+  local pid=$INEREG_PID
+  [[ $name == before ]] && pid=$BEFORE_PID
+  if [[ -n ${BENCH_PERF:-} && ($name == inereg || $name == before) && $round == "$ROUNDS" ]]; then
     # Profiling costs CPU on the same cores: the figures of such a run are not comparable.
-    perf record -q -F 199 --call-graph dwarf,16384 -p "$INEREG_PID" -o "$WORK/perf.data" -- sleep "$DURATION" >/dev/null 2>&1 &
+    perf record -q -F 199 --call-graph dwarf,16384 -p "$pid" -o "$WORK/perf-$name.data" -- sleep "$DURATION" >/dev/null 2>&1 &
     perf_pid=$!
   fi
   # Other work on the machine skews the comparison: say how busy it was.
   log "$name: run $round, ${seconds}s (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  local pids ticks_before ticks_after
+  pids=$(pids_of "$name")
+  # shellcheck disable=SC2086  # one pid per word
+  ticks_before=$(cpu_ticks $pids)
   # shellcheck disable=SC2086  # $latency is one flag or none
   wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${seconds}s" $latency -s "$BENCH_DIR/ine_registry.lua" "$url" \
     -- "$(sessions_of "$name")" "$(key_of "$name")" >"$WORK/$name-$round.txt"
+  # shellcheck disable=SC2086  # one pid per word
+  ticks_after=$(cpu_ticks $pids)
+  # CPU per request: robust to how busy the shared machine is, unlike requests/s.
+  local requests
+  requests=$(bench_value_of "$WORK/$name-$round.txt" requests)
+  if [[ -n $requests && $requests != 0 ]]; then
+    echo "CPU cpu_us_per_req=$(((ticks_after - ticks_before) * 1000000 / $(getconf CLK_TCK) / requests))" \
+      >>"$WORK/$name-$round.txt"
+  fi
   if [[ -n $perf_pid ]]; then
     wait "$perf_pid" || true
-    perf report -i "$WORK/perf.data" --stdio --no-children --percent-limit 0.7 -g none \
-      >"$WORK/perf-report.txt" 2>/dev/null || true
-    log "perf profile of inereg (BENCH_PERF; top entries, full report in $WORK/perf-report.txt):"
-    grep -v '^#' "$WORK/perf-report.txt" | grep -v '^$' | head -n 40 >&2 || true
+    perf report -i "$WORK/perf-$name.data" --stdio --no-children --percent-limit 0.7 -g none \
+      >"$WORK/perf-report-$name.txt" 2>/dev/null || true
+    log "perf profile of $name (BENCH_PERF; top entries, full report in $WORK/perf-report-$name.txt):"
+    grep -v '^#' "$WORK/perf-report-$name.txt" | grep -v '^$' | head -n 40 >&2 || true
   fi
   if [[ $round != warmup ]]; then
-    grep '^BENCH ' "$WORK/$name-$round.txt" | sed "s/^/    $name: /" >&2
+    grep -E '^(BENCH|CPU) ' "$WORK/$name-$round.txt" | sed "s/^/    $name: /" >&2
   fi
 }
 

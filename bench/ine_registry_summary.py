@@ -13,8 +13,14 @@ import sys
 
 def parse(work, name, round_):
     with open(f"{work}/{name}-{round_}.txt") as f:
-        line = next(l for l in f if l.startswith("BENCH "))
-    return {k: float(v) for k, v in re.findall(r"(\w+)=(\S+)", line)}
+        lines = f.readlines()
+    line = next(l for l in lines if l.startswith("BENCH "))
+    values = {k: float(v) for k, v in re.findall(r"(\w+)=(\S+)", line)}
+    # The server's CPU time per request (user + system, all its processes), when measured.
+    cpu = next((l for l in lines if l.startswith("CPU ")), None)
+    if cpu:
+        values.update({k: float(v) for k, v in re.findall(r"(\w+)=(\S+)", cpu)})
+    return values
 
 
 def main(argv):
@@ -23,19 +29,20 @@ def main(argv):
     rounds, target, target_peer, target_p99 = int(rounds), float(target), float(target_peer), float(target_p99)
 
     runs = {name: [parse(work, name, r) for r in range(1, rounds + 1)] for name in servers}
-    median = {name: {k: statistics.median(run[k] for run in runs[name]) for k in ("rps", "p50_ms", "p99_ms")}
+    median = {name: {k: statistics.median(run.get(k, 0) for run in runs[name])
+                     for k in ("rps", "p50_ms", "p99_ms", "cpu_us_per_req")}
               for name in servers}
     errors = {name: sum(run["non200"] + run["socket_errors"] for run in runs[name]) for name in servers}
 
     print()
     print(f"GET /v1/sessions/{{id}}/decision/ine-registry?version=v1 - {int(float(sessions))} sessions, "
           f"wrk {threads} threads x {connections} connections, {rounds} rounds of {duration} s, medians")
-    print(f"{'':8} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}   req/s per round")
+    print(f"{'':8} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'CPU us/req':>10}   req/s per round")
     for name in servers:
         m = median[name]
         per_round = " ".join(f"{run['rps']:.0f}" for run in runs[name])
-        print(f"{name:8} {m['rps']:>10.0f} {m['p50_ms']:>8.3f} {m['p99_ms']:>8.3f} {int(errors[name]):>7}   "
-              f"{per_round}")
+        print(f"{name:8} {m['rps']:>10.0f} {m['p50_ms']:>8.3f} {m['p99_ms']:>8.3f} {int(errors[name]):>7} "
+              f"{m['cpu_us_per_req']:>10.1f}   {per_round}")
 
     checks = []
     ratio = median["inereg"]["rps"] / median["nginx"]["rps"]
@@ -48,6 +55,15 @@ def main(argv):
                        peer_ratio >= target_peer))
     checks.append((f"inereg non-200 responses and socket errors over all rounds: {int(errors['inereg'])}",
                    errors["inereg"] == 0))
+    if "before" in servers:
+        # The baseline binary (BENCH_BASELINE), for comparison only: not part of PASS.
+        before = median["before"]
+        print(f"  info  before: /nginx requests/s {before['rps'] / median['nginx']['rps']:.3f}, "
+              f"/nginx p99 {before['p99_ms'] / median['nginx']['p99_ms']:.3f}"
+              + (f", /peer requests/s {before['rps'] / median['peer']['rps']:.2f}" if "peer" in servers else "")
+              + f"; inereg/before requests/s {median['inereg']['rps'] / before['rps']:.3f}, "
+              f"CPU per request {median['inereg']['cpu_us_per_req'] / max(before['cpu_us_per_req'], 1e-9):.3f}, "
+              f"errors {int(errors['before'])}")
     for text, ok in checks:
         print(("  ok    " if ok else "  FAIL  ") + text)
     passed = all(ok for _, ok in checks)

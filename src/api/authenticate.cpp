@@ -44,7 +44,7 @@ Caller identify_caller(auth::IntegrationDirectory& directory, const ApiRequest& 
   if (signature ? !auth::is_sha256_hex(*signature) : signature_required) {
     throw ApiError(ErrorKind::kSignatureMalformed);
   }
-  return Caller{integration, integration->secrets.empty() ? std::string() : integration->secrets.front(), false};
+  return Caller{integration, 0, false};
 }
 
 BodySignature::BodySignature(std::shared_ptr<const auth::ResolvedIntegration> integration, bool legacy)
@@ -90,16 +90,16 @@ Caller authenticate(auth::IntegrationDirectory& directory, const ApiRequest& req
       streamed->integration_->secrets == integration->secrets && streamed->legacy_ == legacy &&
       streamed->signature_.bytes() == signed_message.size()) {
     if (const auto matched = streamed->signature_.match(*signature)) {
-      caller.signing_secret = integration->secrets[*matched];
+      caller.signing_secret = *matched;
       caller.legacy_scheme = legacy;
       return caller;
     }
   } else {
-    for (const auto& secret : integration->secrets) {
-      const std::string expected =
-          legacy ? auth::legacy_sha256_hex(signed_message, secret) : auth::hmac_sha256_hex(secret, signed_message);
+    for (std::size_t i = 0; i < integration->secrets.size(); ++i) {
+      const std::string expected = legacy ? auth::legacy_sha256_hex(signed_message, integration->secrets[i])
+                                          : integration->keys.at(i).sign_hex(signed_message);
       if (auth::signature_matches(*signature, expected)) {
-        caller.signing_secret = secret;
+        caller.signing_secret = i;
         caller.legacy_scheme = legacy;
         return caller;
       }
@@ -113,11 +113,19 @@ Caller authenticate(auth::IntegrationDirectory& directory, const ApiRequest& req
 }
 
 void sign_response(ApiResponse& response, const Caller& caller) {
-  response.headers.emplace_back("X-AUTH-CLIENT", caller.integration->api_key);
+  const auto& integration = *caller.integration;
+  response.headers.reserve(response.headers.size() + 2);
+  response.headers.emplace_back("X-AUTH-CLIENT", integration.api_key);
+  // No secret at all (none could be decrypted) only when the request needed none: the
+  // empty key, as before the keys were processed once.
+  const bool keyed = caller.signing_secret < integration.secrets.size();
+  const std::string_view secret = keyed ? std::string_view(integration.secrets[caller.signing_secret]) : "";
   if (caller.legacy_scheme) {
-    response.headers.emplace_back("X-SIGNATURE", auth::legacy_sha256_hex(response.body, caller.signing_secret));
+    response.headers.emplace_back("X-SIGNATURE", auth::legacy_sha256_hex(response.body, secret));
   } else {
-    response.headers.emplace_back("X-HMAC-SIGNATURE", auth::hmac_sha256_hex(caller.signing_secret, response.body));
+    response.headers.emplace_back("X-HMAC-SIGNATURE",
+                                  keyed ? integration.keys.at(caller.signing_secret).sign_hex(response.body)
+                                        : auth::hmac_sha256_hex(secret, response.body));
   }
 }
 

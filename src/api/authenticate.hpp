@@ -15,7 +15,9 @@ namespace inereg::api {
 // Who is calling, once X-AUTH-CLIENT and the signature have been checked.
 struct Caller {
   std::shared_ptr<const auth::ResolvedIntegration> integration;
-  std::string signing_secret;  // the secret that verified the request: responses are signed with it
+  // integration->secrets[signing_secret]: the secret that verified the request, with
+  // which responses are signed (the first one when the request carried no signature).
+  std::size_t signing_secret = 0;
   bool legacy_scheme = false;  // the request used X-SIGNATURE, so the response does too
 };
 

@@ -25,6 +25,9 @@ bool is_supported_version(std::string_view version) {
 constexpr const char* kPendingRetryAfterSeconds = "2";
 
 std::optional<std::string> version_parameter(std::string_view query) {
+  if (query == "version=v1") {
+    return "v1";  // what nearly every client sends: no copy, no parse
+  }
   // Boost 1.81's parse_query builds its view from the NUL-terminated string at
   // query.data(), ignoring the length: on a view into the request buffer, the last
   // value ran on into " HTTP/1.1\r\n…" and "v1" stopped matching. Parse a copy.
@@ -91,7 +94,7 @@ ApiResponse Api::get_ine_registry(const ApiRequest& request, std::string_view se
     if (cached->integration_id != caller.integration->id) {
       throw ApiError(ErrorKind::kNotFound);
     }
-    return ApiResponse{200, std::move(cached->body)};
+    return ApiResponse{200, cached->body};
   }
   const auto answer = store_.find_ine_answer(session_id);
   if (!answer || answer->integration_id != caller.integration->id || !store::includes_ine(answer->registry_checks)) {

@@ -8,19 +8,19 @@ ResultCache::Shard& ResultCache::shard_for(std::string_view session_id) {
   return shards_[std::hash<std::string_view>{}(session_id) % kShards];
 }
 
-std::optional<ResultCache::Entry> ResultCache::find(std::string_view session_id, std::int64_t now) {
+std::shared_ptr<const ResultCache::Entry> ResultCache::find(std::string_view session_id, std::int64_t now) {
   if (ttl_ms_ <= 0) {
-    return std::nullopt;
+    return nullptr;
   }
   Shard& shard = shard_for(session_id);
   std::lock_guard lock(shard.mutex);
-  const auto it = shard.entries.find(std::string(session_id));
+  const auto it = shard.entries.find(session_id);
   if (it == shard.entries.end()) {
-    return std::nullopt;
+    return nullptr;
   }
   if (it->second.expires_at <= now) {
     shard.entries.erase(it);
-    return std::nullopt;
+    return nullptr;
   }
   return it->second.entry;
 }
@@ -34,13 +34,25 @@ void ResultCache::put(std::string_view session_id, Entry entry, std::int64_t now
   if (shard.entries.size() >= kMaxEntriesPerShard) {
     shard.entries.clear();
   }
-  shard.entries.insert_or_assign(std::string(session_id), Stored{std::move(entry), now + ttl_ms_});
+  // Between 3/4 of the TTL and the whole of it, spread by the id: sessions first read
+  // together (a client walking its sessions, a restart) do not all expire in the same
+  // millisecond, which made the store reads of their refills come in one burst.
+  const auto spread = static_cast<std::size_t>(ttl_ms_ / 4);
+  const auto shortened =
+      spread == 0 ? 0
+                  : static_cast<std::int64_t>(
+                        (std::hash<std::string_view>{}(session_id) ^ static_cast<std::size_t>(now)) % spread);
+  shard.entries.insert_or_assign(std::string(session_id),
+                                 Stored{std::make_shared<const Entry>(std::move(entry)), now + ttl_ms_ - shortened});
 }
 
 void ResultCache::erase(std::string_view session_id) {
   Shard& shard = shard_for(session_id);
   std::lock_guard lock(shard.mutex);
-  shard.entries.erase(std::string(session_id));
+  const auto it = shard.entries.find(session_id);
+  if (it != shard.entries.end()) {
+    shard.entries.erase(it);
+  }
 }
 
 }  // namespace inereg::api

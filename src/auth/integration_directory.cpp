@@ -15,7 +15,7 @@ std::shared_ptr<const ResolvedIntegration> IntegrationDirectory::find_by_api_key
   const std::int64_t now = clock_();
   {
     std::shared_lock lock(mutex_);
-    const auto it = entries_.find(std::string(api_key));
+    const auto it = entries_.find(api_key);
     if (it != entries_.end() && it->second.expires_at > now) {
       return it->second.integration;
     }
@@ -33,6 +33,7 @@ std::shared_ptr<const ResolvedIntegration> IntegrationDirectory::find_by_api_key
     std::sort(integration->cors_origins.begin(), integration->cors_origins.end());
     for (const auto& secret : stored->secrets) {
       if (auto plain = secret_box_.open(secret.sealed)) {
+        integration->keys.emplace_back(*plain);
         integration->secrets.push_back(std::move(*plain));
       } else {
         spdlog::error("integration {}: secret {} cannot be decrypted with this master key", stored->id, secret.id);

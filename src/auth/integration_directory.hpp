@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "auth/secret_box.hpp"
+#include "auth/signing.hpp"
 #include "store/store.hpp"
 
 namespace inereg::auth {
@@ -19,6 +20,7 @@ struct ResolvedIntegration {
   std::string api_key;
   bool active = true;
   std::vector<std::string> secrets;       // unrevoked shared secrets, newest first
+  std::vector<HmacKey> keys;              // secrets[i]'s HMAC key, processed once (one per secret)
   std::vector<std::string> cors_origins;  // browser origins allowed to create sessions, sorted
   store::RegistryChecks registry_checks = store::RegistryChecks::kIne;  // what its new sessions get
 };
@@ -49,12 +51,18 @@ class IntegrationDirectory {
   };
   static constexpr std::size_t kMaxEntries = 10'000;
 
+  // Looked up by the request's string_view, without making a std::string of it.
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
+
   store::Store& store_;
   const SecretBox& secret_box_;
   const std::int64_t ttl_ms_;
   const Clock clock_;
   std::shared_mutex mutex_;
-  std::unordered_map<std::string, Entry> entries_;
+  std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>> entries_;
 };
 
 }  // namespace inereg::auth

@@ -8,30 +8,95 @@
 #include <openssl/params.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <stdexcept>
 
 namespace inereg::auth {
 
-std::string hmac_sha256(std::string_view secret, std::string_view message) {
-  // Fetched once: OpenSSL 3's one-shot HMAC() looks the algorithms up on every call,
-  // which showed in profiles of the GET path (two HMACs per request).
-  static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  static char digest_name[] = "SHA256";
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-                               OSSL_PARAM_construct_end()};
-  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(hmac ? EVP_MAC_CTX_new(hmac) : nullptr,
-                                                                &EVP_MAC_CTX_free);
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  std::size_t length = 0;
-  if (!ctx ||
-      EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), params) != 1 ||
-      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1 ||
-      EVP_MAC_final(ctx.get(), digest.data(), &length, digest.size()) != 1) {
+namespace {
+
+const EVP_MD* sha256() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+struct MdContextFree {
+  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+};
+using MdContext = std::unique_ptr<EVP_MD_CTX, MdContextFree>;
+
+// The calling thread's context in which HmacKey::sign continues the shared states.
+EVP_MD_CTX* scratch_context() {
+  thread_local const MdContext scratch(EVP_MD_CTX_new());
+  return scratch.get();
+}
+
+constexpr std::size_t kBlockSize = 64;  // SHA-256's block
+
+}  // namespace
+
+struct HmacKey::States {
+  MdContext inner{EVP_MD_CTX_new()};  // SHA-256 after (key XOR ipad)
+  MdContext outer{EVP_MD_CTX_new()};  // SHA-256 after (key XOR opad)
+};
+
+HmacKey::HmacKey(std::string_view secret) : states_(std::make_unique<States>()) {
+  std::array<unsigned char, kBlockSize> key{};
+  bool ok = sha256() != nullptr && states_->inner && states_->outer;
+  if (ok && secret.size() > key.size()) {
+    ok = EVP_Digest(secret.data(), secret.size(), key.data(), nullptr, sha256(), nullptr) == 1;  // RFC 2104 §2
+  } else if (ok) {
+    std::copy(secret.begin(), secret.end(), key.begin());
+  }
+  std::array<unsigned char, kBlockSize> pad{};
+  for (std::size_t i = 0; ok && i < key.size(); ++i) {
+    pad[i] = static_cast<unsigned char>(key[i] ^ 0x36U);
+  }
+  ok = ok && EVP_DigestInit_ex(states_->inner.get(), sha256(), nullptr) == 1 &&
+       EVP_DigestUpdate(states_->inner.get(), pad.data(), pad.size()) == 1;
+  for (std::size_t i = 0; ok && i < key.size(); ++i) {
+    pad[i] = static_cast<unsigned char>(key[i] ^ 0x5cU);
+  }
+  ok = ok && EVP_DigestInit_ex(states_->outer.get(), sha256(), nullptr) == 1 &&
+       EVP_DigestUpdate(states_->outer.get(), pad.data(), pad.size()) == 1;
+  OPENSSL_cleanse(key.data(), key.size());
+  OPENSSL_cleanse(pad.data(), pad.size());
+  if (!ok) {
+    throw std::runtime_error("HMAC-SHA256 key setup failed");
+  }
+}
+
+HmacKey::~HmacKey() = default;
+HmacKey::HmacKey(HmacKey&& other) noexcept = default;
+HmacKey& HmacKey::operator=(HmacKey&& other) noexcept = default;
+
+HmacKey::Digest HmacKey::sign(std::string_view message) const {
+  EVP_MD_CTX* context = scratch_context();
+  Digest inner{};
+  Digest outer{};
+  unsigned int length = 0;
+  const bool ok = context != nullptr && EVP_MD_CTX_copy_ex(context, states_->inner.get()) == 1 &&
+                  EVP_DigestUpdate(context, message.data(), message.size()) == 1 &&
+                  EVP_DigestFinal_ex(context, inner.data(), &length) == 1 && length == kSize &&
+                  EVP_MD_CTX_copy_ex(context, states_->outer.get()) == 1 &&
+                  EVP_DigestUpdate(context, inner.data(), inner.size()) == 1 &&
+                  EVP_DigestFinal_ex(context, outer.data(), &length) == 1 && length == kSize;
+  if (!ok) {
     throw std::runtime_error("HMAC-SHA256 failed");
   }
-  return std::string(reinterpret_cast<const char*>(digest.data()), length);
+  return outer;
+}
+
+std::string HmacKey::sign_hex(std::string_view message) const {
+  const Digest digest = sign(message);
+  return util::to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+}
+
+std::string hmac_sha256(std::string_view secret, std::string_view message) {
+  const HmacKey::Digest digest = HmacKey(secret).sign(message);
+  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
 std::string hmac_sha256_hex(std::string_view secret, std::string_view message) {

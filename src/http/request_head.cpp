@@ -3,22 +3,12 @@
 #include <boost/beast/core/string.hpp>
 
 #include <algorithm>
+#include <array>
 #include <optional>
+#include <utility>
 
 namespace inereg::http {
 namespace bhttp = boost::beast::http;
-
-namespace {
-
-std::optional<std::string_view> header(const BeastRequest& request, std::string_view name) {
-  const auto it = request.find(name);
-  if (it == request.end()) {
-    return std::nullopt;
-  }
-  return std::string_view(it->value().data(), it->value().size());
-}
-
-}  // namespace
 
 bool acceptable_transfer_encoding(const BeastRequest& request) {
   const auto count = request.count(bhttp::field::transfer_encoding);
@@ -51,12 +41,25 @@ Request exchange_of(const BeastRequest& request, std::string_view peer_address) 
   exchange.path = target.substr(0, question);
   exchange.query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
   exchange.body = request.body();
-  exchange.auth_client = header(request, "X-AUTH-CLIENT");
-  exchange.hmac_signature = header(request, "X-HMAC-SIGNATURE");
-  exchange.legacy_signature = header(request, "X-SIGNATURE");
-  exchange.integration_id = header(request, "vrf-integration-id");
-  exchange.origin = header(request, "Origin");
-  exchange.authorization = header(request, "Authorization");
+  // One pass over the fields instead of a lookup per name (this runs on every
+  // request); the first field of a name counts, as with a lookup.
+  const std::array<std::pair<std::string_view, std::optional<std::string_view>*>, 6> wanted = {{
+      {"X-AUTH-CLIENT", &exchange.auth_client},
+      {"X-HMAC-SIGNATURE", &exchange.hmac_signature},
+      {"X-SIGNATURE", &exchange.legacy_signature},
+      {"vrf-integration-id", &exchange.integration_id},
+      {"Origin", &exchange.origin},
+      {"Authorization", &exchange.authorization},
+  }};
+  for (const auto& field : request) {
+    const std::string_view name(field.name_string().data(), field.name_string().size());
+    for (const auto& [wanted_name, slot] : wanted) {
+      if (!*slot && boost::beast::iequals(name, wanted_name)) {
+        *slot = std::string_view(field.value().data(), field.value().size());
+        break;
+      }
+    }
+  }
   exchange.client_address = peer_address;
   return exchange;
 }

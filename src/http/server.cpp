@@ -6,6 +6,7 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "http/request_head.hpp"
+#include "http/response_head.hpp"
 #include "util/io_context.hpp"
 
 namespace inereg::http {
@@ -44,25 +46,17 @@ struct Connection {
   std::atomic<bool> idle{true};
 };
 
-bhttp::response<bhttp::string_body> to_beast(Response response, unsigned version, bool keep_alive) {
-  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), version};
-  if (!response.content_type.empty()) {
-    out.set(bhttp::field::content_type, response.content_type);
-  }
-  for (auto& [name, value] : response.headers) {
-    out.set(name, value);
-  }
-  out.keep_alive(keep_alive);
-  out.body() = std::move(response.body);
-  out.prepare_payload();
-  return out;
-}
-
-// Keeps Content-Length as the GET would have it (RFC 9110 §9.3.2) and drops the body.
-void without_body(bhttp::response<bhttp::string_body>& response) {
-  const auto length = response.body().size();
-  response.body().clear();
-  response.content_length(length);
+// Sends `response` (its head made by append_response_head in `head`, which the
+// connection reuses) and, unless `with_body` is false (HEAD), its body: one gathered
+// write, so one sendmsg for any response that fits the socket buffer.
+asio::awaitable<beast::error_code> send(tcp::socket& socket, const Response& response, unsigned version,
+                                        bool keep_alive, bool with_body, std::string& head) {
+  head.clear();
+  append_response_head(response, version, keep_alive, head);
+  const std::array<asio::const_buffer, 2> buffers = {asio::buffer(head),
+                                                     with_body ? asio::buffer(response.body) : asio::const_buffer()};
+  auto [error, written] = co_await asio::async_write(socket, buffers, asio::as_tuple(asio::use_awaitable));
+  co_return error;
 }
 
 // The bytes all request bodies being read or handled may hold together. A body takes
@@ -239,6 +233,7 @@ struct HttpServer::Impl {
   asio::awaitable<void> serve(std::shared_ptr<Connection> connection) {
     auto& stream = connection->socket;
     beast::flat_buffer buffer;
+    std::string head_bytes;  // each response's status line and fields, the buffer reused
     for (;;) {
       connection->idle = true;
       if (draining) {
@@ -337,13 +332,13 @@ struct HttpServer::Impl {
       if (answer.delay.count() > 0) {
         co_await hold(*connection, answer.delay);
       }
-      auto response = to_beast(std::move(answer), request.version(), request.keep_alive() && !draining);
-      if (request.method() == bhttp::verb::head) {
-        without_body(response);
-      }
+      // Every response has a Content-Length, so only keep-alive decides whether the
+      // connection ends after it.
+      const bool keep_alive = request.keep_alive() && !draining;
       connection->deadline = Clock::now() + options.read_timeout;
-      auto [write_error, written] = co_await bhttp::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
-      if (write_error || response.need_eof()) {
+      const auto write_error = co_await send(stream, answer, request.version(), keep_alive,
+                                             request.method() != bhttp::verb::head, head_bytes);
+      if (write_error || !keep_alive) {
         break;
       }
     }
@@ -366,9 +361,9 @@ struct HttpServer::Impl {
     if (answer.delay.count() > 0) {
       co_await hold(connection, answer.delay);
     }
-    auto response = to_beast(std::move(answer), version, false);
     connection.deadline = Clock::now() + options.read_timeout;
-    co_await bhttp::async_write(connection.socket, response, asio::as_tuple(asio::use_awaitable));
+    std::string head;
+    co_await send(connection.socket, answer, version, false, true, head);
   }
 
   void forget(const std::shared_ptr<Connection>& connection) {

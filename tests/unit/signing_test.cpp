@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <openssl/hmac.h>
+
 #include <cctype>
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "auth/secret_box.hpp"
@@ -250,6 +253,57 @@ TEST(StreamingSignature, RefusesAWrongSignatureOrAnyChangedByte) {
   StreamingSignature legacy(StreamingSignature::Scheme::kLegacy, {"s1"});
   feed(legacy, changed, 3);
   EXPECT_FALSE(legacy.match(legacy_sha256_hex(body, "s1")));
+}
+
+// RFC 4231: a short key, and keys longer than SHA-256's block (hashed first).
+TEST(HmacKey, Rfc4231Vectors) {
+  EXPECT_EQ(HmacKey("Jefe").sign_hex("what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  const std::string long_key(131, '\xaa');
+  EXPECT_EQ(HmacKey(long_key).sign_hex("Test Using Larger Than Block-Size Key - Hash Key First"),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_EQ(HmacKey(long_key).sign_hex("This is a test using a larger than block-size key and a larger than block-size "
+                                       "data. The key needs to be hashed before being used by the HMAC algorithm."),
+            "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+}
+
+// Against OpenSSL's own one-shot HMAC, around the block size, and signed again with the
+// same key (the states are continued in copies, never consumed).
+TEST(HmacKey, MatchesOpenSslForEveryKeyLengthAndStaysReusable) {
+  for (std::size_t length = 0; length <= 130; ++length) {
+    std::string key(length, '\0');
+    for (std::size_t i = 0; i < length; ++i) {
+      key[i] = static_cast<char>(i * 7 + length);
+    }
+    const HmacKey hmac_key(key);
+    for (const std::string_view message : {kM3, kM6, std::string_view(), kM1}) {
+      std::array<unsigned char, 32> expected{};
+      unsigned int expected_length = 0;
+      HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(message.data()), message.size(), expected.data(), &expected_length);
+      ASSERT_EQ(expected_length, 32U);
+      EXPECT_EQ(hmac_key.sign(message), expected) << "key length " << length;
+    }
+  }
+}
+
+TEST(HmacKey, OneKeySignsFromSeveralThreadsAtOnce) {
+  const HmacKey key(kSecret);
+  const std::string expected = hmac_sha256_hex(kSecret, kM3);
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(4, 0);
+  for (std::size_t t = 0; t < mismatches.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 2'000; ++i) {
+        mismatches[t] += key.sign_hex(kM3) == expected ? 0 : 1;
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(mismatches, std::vector<int>(4, 0));
+  EXPECT_EQ(expected, "895cb3fd31139d89aeb7b263682e15479ab57651e70591256ad2c14fde4950dd");
 }
 
 }  // namespace
