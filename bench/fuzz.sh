@@ -12,8 +12,10 @@
 # as crash-*/timeout-*/leak-*, which is a finding: fix it at its cause and add the input
 # to tests/fuzz/corpus/TARGET. One process per target: the machine's cores are shared.
 #
-# Environment: FUZZ_BUILD_DIR (default build-fuzz), FUZZ_FLAGS (extra libFuzzer flags).
-# Prints one line per target (libFuzzer's final stats):
+# Environment: FUZZ_BUILD_DIR (default build-fuzz), FUZZ_FLAGS (extra libFuzzer flags;
+# e.g. FUZZ_FLAGS=-runs=10500000 stops a target at that many executions, SECONDS then
+# being the most it may take).
+# Prints one line per target (libFuzzer's final stats; S is the run's length):
 #   FUZZ target=T seconds=S executions=N exec_per_s=R findings=K
 # and exits 1 if any target had a finding.
 set -euo pipefail
@@ -39,8 +41,15 @@ require_tools clang++ ninja cmake
 if [[ ! -f $build/CMakeCache.txt ]]; then
   log "configuring $build (clang, INEREG_FUZZ=ON)"
   # -O1 and line tables only: the usual libFuzzer build, and half the compile time of -O2 -g.
+  # ccache when there is one (the machine's cache is shared: base_dir makes the objects
+  # of one worktree hits for another).
+  launcher=()
+  if command -v ccache >/dev/null; then
+    launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  fi
   CXX=clang++ cmake -S "$REPO" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" -DINEREG_FUZZ=ON -DINEREG_BENCH=OFF >/dev/null
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" -DINEREG_FUZZ=ON -DINEREG_BENCH=OFF \
+    "${launcher[@]}" >/dev/null
 fi
 ninja -C "$build" -j2 "${targets[@]/%/_fuzz}" >&2
 
@@ -60,7 +69,11 @@ for target in "${targets[@]}"; do
   executions=${executions:-0}
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -1)
   rate=${rate:-0}
-  echo "FUZZ target=$target seconds=$seconds executions=$executions exec_per_s=$rate findings=$findings"
+  # The run's length as libFuzzer reports it ("Done N runs in S second(s)"): shorter
+  # than SECONDS when FUZZ_FLAGS' -runs= ended it first.
+  ran=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$work/log" | tail -1)
+  ran=${ran:-$seconds}
+  echo "FUZZ target=$target seconds=$ran executions=$executions exec_per_s=$rate findings=$findings"
   if [[ $findings -gt 0 ]]; then
     log "$target: findings in $work (log: $work/log)"
     status=1

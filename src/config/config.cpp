@@ -579,13 +579,8 @@ const SourceBinding* find_source_binding(std::string_view key) {
   throw ConfigError("unknown setting " + name + " in " + file + hint);
 }
 
-void apply_file(Config& config, const std::string& file) {
-  toml::table table;
-  try {
-    table = toml::parse_file(file);
-  } catch (const toml::parse_error& e) {
-    throw ConfigError("cannot read config file " + file + ": " + std::string(e.description()));
-  }
+// The settings of a parsed config file; `file` names it in messages.
+void apply_table(Config& config, const toml::table& table, const std::string& file) {
   const std::string origin = "in " + file;
   for (const auto& [top_key, top_node] : table) {
     const std::string_view top = top_key.str();
@@ -721,19 +716,42 @@ void check_consistency(const Config& config) {
   }
 }
 
-}  // namespace
-
-Config load_config(const std::optional<std::string>& file, const std::vector<Override>& overrides) {
-  Config config;
-  if (file) {
-    apply_file(config, *file);
-  }
+// What follows the file: the environment, the flags, the rules between settings.
+Config finish(Config config, const std::vector<Override>& overrides) {
   apply_environment(config);
   for (const auto& override : overrides) {
     apply_override(config, override);
   }
   check_consistency(config);
   return config;
+}
+
+}  // namespace
+
+Config load_config(const std::optional<std::string>& file, const std::vector<Override>& overrides) {
+  Config config;
+  if (file) {
+    toml::table table;
+    try {
+      table = toml::parse_file(*file);
+    } catch (const toml::parse_error& e) {
+      throw ConfigError("cannot read config file " + *file + ": " + std::string(e.description()));
+    }
+    apply_table(config, table, *file);
+  }
+  return finish(std::move(config), overrides);
+}
+
+Config load_config_text(std::string_view text, const std::string& name, const std::vector<Override>& overrides) {
+  Config config;
+  toml::table table;
+  try {
+    table = toml::parse(text, name);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError("cannot read config file " + name + ": " + std::string(e.description()));
+  }
+  apply_table(config, table, name);
+  return finish(std::move(config), overrides);
 }
 
 std::vector<SettingName> setting_names() {

@@ -70,6 +70,12 @@ struct Override {
 // The master key's value never appears in a message.
 Config load_config(const std::optional<std::string>& file, const std::vector<Override>& overrides = {});
 
+// As load_config with a file whose text is `text` (`name` stands for the file's path in
+// messages): the same parser, sections, checks and messages, without reading a file.
+// For callers that hold the text already (the config_toml fuzz target, which would
+// otherwise write a file per input).
+Config load_config_text(std::string_view text, const std::string& name, const std::vector<Override>& overrides = {});
+
 // A setting's names: in the file ("checks.workers") and in the environment
 // ("INEREG_CHECKS_WORKERS").
 struct SettingName {

@@ -186,6 +186,29 @@ TEST_F(LoadConfig, UnreadableTomlIsAConfigError) {
   EXPECT_THROW(load_config(dir_.file("missing.toml")), ConfigError);
 }
 
+// load_config_text (the config_toml fuzz target's entry point) is load_config without
+// the read: the same settings, and the same messages with the name it is given.
+TEST_F(LoadConfig, TextLoadsAsTheFileWithTheSameMessages) {
+  const std::string path = write_toml(kToml);
+  const Config from_file = load_config(path);
+  const Config from_text = load_config_text(kToml, path);
+  EXPECT_EQ(from_text.listen, from_file.listen);
+  EXPECT_EQ(from_text.db, from_file.db);
+  EXPECT_EQ(from_text.checks.workers, 5);
+  EXPECT_EQ(from_text.http.max_body_bytes, from_file.http.max_body_bytes);
+  EXPECT_EQ(load_config_text(kToml, path, {{"checks.workers", "9", "--workers"}}).checks.workers, 9);
+  for (const std::string toml : {"listen = \n", "[checks]\nworkerz = 1\n", "[nope]\nx = 1\n",
+                                 "listen = \"localhost\"\n", "[webhooks]\nlease_ms = 1\ntimeout_ms = 1\n"}) {
+    const std::string expected = error_loading(toml);
+    try {
+      (void)load_config_text(toml, dir_.file("inereg.toml"));
+      ADD_FAILURE() << "loaded without error:\n" << toml;
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(std::string(e.what()), expected);
+    }
+  }
+}
+
 // Unknown names ------------------------------------------------------------------
 
 TEST_F(LoadConfig, UnknownKeyInEverySectionIsRefusedNamingIt) {
