@@ -354,6 +354,214 @@ std::pair<double, double> fit_line(const std::vector<std::pair<double, double>>&
   return {(sy - b * sx) / n, b};
 }
 
+// --- Finding the MRZ by its characters ------------------------------------------------
+//
+// The bands above come from closing the strokes horizontally, so whatever lies within a
+// closing's width of a line joins it: wood grain beyond the card's edge (the MRZ ends
+// 4–5 mm from it), a thumb's edge, a shadow's. The band is then too wide or too tall to
+// pair with the others and only the card's own print is left to try. When that finds no
+// MRZ, the lines are looked for once more from the character blobs themselves: rows of
+// blobs of one size, monospaced (each step one to three cells of a pitch that changes
+// slowly along the row, as perspective makes it), three of them stacked at the MRZ's line
+// spacing. Clutter does not join such a row: it is not a run of character-sized blobs at
+// one pitch.
+
+struct GlyphRow {
+  std::vector<Glyph> blobs;  // left to right
+  double pitch = 0;          // the median one-cell step
+  int cells = 0;             // how many cells the first and last blobs are apart
+  double a = 0, b = 0;       // the centres' line, y = a + b x
+  int height = 0;            // the characters' height (upper quartile of the blobs')
+  int left = 0, right = 0;
+};
+
+// A step between neighbouring blobs: how many cells of `pitch` it spans, or 0 when it is
+// no whole number of them (within 0.3 of a cell), or more than three.
+int cells_in_step(double step, double pitch) {
+  const double cells = step / pitch;
+  const long whole = std::lround(cells);
+  return whole >= 1 && whole <= 3 && std::abs(cells - whole) <= 0.3 ? static_cast<int>(whole) : 0;
+}
+
+std::vector<GlyphRow> glyph_rows(PIX* strokes) {
+  BoxaPtr boxa(pixConnComp(strokes, nullptr, 8));
+  std::vector<Glyph> blobs;
+  const int count = boxa ? boxaGetCount(boxa.get()) : 0;
+  for (int i = 0; i < count; ++i) {
+    int x = 0, y = 0, w = 0, h = 0;
+    boxaGetBoxGeometry(boxa.get(), i, &x, &y, &w, &h);
+    // A character's size: a merged pair or a stripe is wider than tall.
+    if (h >= 5 && h <= 60 && w <= h * 13 / 10) {
+      blobs.push_back(Glyph{x + w / 2.0, y + h / 2.0, w, h});
+    }
+  }
+  std::sort(blobs.begin(), blobs.end(), [](const Glyph& p, const Glyph& q) { return p.cx < q.cx; });
+  // Each blob's nearest neighbour on its right on the same row, of a character's size
+  // beside it ('<' is lower than a letter), up to three cells away; a blob chosen by
+  // two keeps the nearer.
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> next(blobs.size(), kNone), previous(blobs.size(), kNone);
+  for (std::size_t i = 0; i < blobs.size(); ++i) {
+    const Glyph& p = blobs[i];
+    double best = 1e9;
+    for (std::size_t j = i + 1; j < blobs.size() && blobs[j].cx - p.cx <= 4.5 * 60; ++j) {
+      const Glyph& q = blobs[j];
+      const double tallest = std::max(p.h, q.h), dx = q.cx - p.cx, dy = std::abs(q.cy - p.cy);
+      if (dx < 0.6 * tallest || dx > 4.0 * tallest || dy > 0.3 * tallest + 0.1 * dx ||
+          std::min(p.h, q.h) < 0.4 * tallest) {
+        continue;
+      }
+      if (dx < best) {
+        best = dx;
+        next[i] = j;
+      }
+    }
+    if (next[i] != kNone) {
+      const std::size_t j = next[i];
+      if (previous[j] == kNone) {
+        previous[j] = i;
+      } else if (blobs[j].cx - blobs[previous[j]].cx > best) {
+        next[previous[j]] = kNone;
+        previous[j] = i;
+      } else {
+        next[i] = kNone;
+      }
+    }
+  }
+  std::vector<GlyphRow> rows;
+  for (std::size_t start = 0; start < blobs.size(); ++start) {
+    if (previous[start] != kNone || next[start] == kNone) {
+      continue;
+    }
+    std::vector<const Glyph*> chain;
+    for (std::size_t i = start; i != kNone; i = next[i]) {
+      chain.push_back(&blobs[i]);
+    }
+    if (chain.size() < 8) {
+      continue;
+    }
+    // The one-cell step: the median of the steps no longer than a character and a half.
+    std::vector<double> heights, steps;
+    for (const Glyph* glyph : chain) {
+      heights.push_back(glyph->h);
+    }
+    const double tall = median(heights);
+    for (std::size_t i = 1; i < chain.size(); ++i) {
+      const double step = chain[i]->cx - chain[i - 1]->cx;
+      if (step <= 1.6 * tall) {
+        steps.push_back(step);
+      }
+    }
+    if (steps.size() < 6) {
+      continue;
+    }
+    const double pitch = median(steps);
+    // Monospaced runs: each step a whole number of cells of the local pitch (the median
+    // of the one-cell steps nearby; perspective changes it along the row).
+    std::size_t run_start = 0;
+    int run_cells = 0;
+    const auto close_run = [&](std::size_t end) {  // blobs run_start..end-1
+      if (end - run_start >= 8) {
+        GlyphRow row;
+        std::vector<std::pair<double, double>> centers;
+        std::vector<double> run_heights, one_cell;
+        for (std::size_t i = run_start; i < end; ++i) {
+          row.blobs.push_back(*chain[i]);
+          centers.emplace_back(chain[i]->cx, chain[i]->cy);
+          run_heights.push_back(chain[i]->h);
+          if (i > run_start && cells_in_step(chain[i]->cx - chain[i - 1]->cx, pitch) == 1) {
+            one_cell.push_back(chain[i]->cx - chain[i - 1]->cx);
+          }
+        }
+        std::sort(run_heights.begin(), run_heights.end());
+        row.height = static_cast<int>(std::lround(run_heights[run_heights.size() * 3 / 4]));
+        row.pitch = one_cell.empty() ? pitch : median(one_cell);
+        row.cells = run_cells;
+        std::tie(row.a, row.b) = fit_line(centers);
+        row.left = static_cast<int>(std::floor(row.blobs.front().cx - row.blobs.front().w / 2.0));
+        row.right = static_cast<int>(std::ceil(row.blobs.back().cx + row.blobs.back().w / 2.0));
+        rows.push_back(std::move(row));
+      }
+      run_start = end;
+      run_cells = 0;
+    };
+    for (std::size_t i = 1; i < chain.size(); ++i) {
+      std::vector<double> nearby;
+      for (std::size_t k = i > 4 ? i - 4 : 1; k < std::min(chain.size(), i + 5); ++k) {
+        const double step = chain[k]->cx - chain[k - 1]->cx;
+        if (cells_in_step(step, pitch) == 1) {
+          nearby.push_back(step);
+        }
+      }
+      const int cells = cells_in_step(chain[i]->cx - chain[i - 1]->cx, nearby.empty() ? pitch : median(nearby));
+      if (cells == 0) {
+        close_run(i);
+        continue;
+      }
+      run_cells += cells;
+    }
+    close_run(chain.size());
+  }
+  return rows;
+}
+
+// Three glyph rows stacked as an MRZ's lines, as bands (detection coordinates) like those of
+// mrz_band_candidates: lines 1 and 2 (their characters fill all 30 cells but for a few '<')
+// span at least 20 cells and end alike, line 3 (a name, then '<' padding that may be too
+// faint to show) starts where they do; one pitch, one height, the lines about 1.4 pitches
+// apart (3.6 mm at 2.54 mm) and evenly spaced. The lowest first, at most kMaxCandidates.
+std::vector<std::array<Box, 3>> mrz_glyph_candidates(const std::vector<GlyphRow>& rows) {
+  std::vector<std::pair<double, std::array<const GlyphRow*, 3>>> scored;
+  const auto at = [](const GlyphRow& row, double x) { return row.a + row.b * x; };
+  for (const GlyphRow& l1 : rows) {
+    if (l1.cells < 19) {
+      continue;
+    }
+    for (const GlyphRow& l2 : rows) {
+      const double middle = (l1.left + l1.right) / 2.0;
+      const double gap1 = at(l2, middle) - at(l1, middle);
+      if (&l2 == &l1 || l2.cells < 19 || gap1 < 0.9 * l1.pitch || gap1 > 2.2 * l1.pitch ||
+          !similar(static_cast<int>(l1.pitch * 16), static_cast<int>(l2.pitch * 16), 0.2) ||
+          !similar(l1.height, l2.height, 0.35) || std::abs(l1.left - l2.left) > 1.5 * l1.pitch ||
+          std::abs(l1.right - l2.right) > 1.5 * l1.pitch) {
+        continue;
+      }
+      for (const GlyphRow& l3 : rows) {
+        const double gap2 = at(l3, middle) - at(l2, middle);
+        if (&l3 == &l1 || &l3 == &l2 || gap2 < 0.75 * gap1 || gap2 > 1.33 * gap1 ||
+            !similar(static_cast<int>(l1.pitch * 16), static_cast<int>(l3.pitch * 16), 0.2) ||
+            !similar(l1.height, l3.height, 0.35) || std::abs(l3.left - l1.left) > 2 * l1.pitch ||
+            l3.right > std::max(l1.right, l2.right) + 1.5 * l1.pitch) {
+          continue;
+        }
+        scored.emplace_back(at(l3, middle) + 4.0 * (l1.cells + l2.cells + l3.cells), std::array{&l1, &l2, &l3});
+      }
+    }
+  }
+  std::sort(scored.begin(), scored.end(), [](const auto& p, const auto& q) { return p.first > q.first; });
+  std::vector<std::array<Box, 3>> candidates;
+  for (const auto& [score, lines] : scored) {
+    if (candidates.size() == kMaxCandidates) {
+      break;
+    }
+    std::array<int, 3> lefts = {lines[0]->left, lines[1]->left, lines[2]->left};
+    std::sort(lefts.begin(), lefts.end());
+    const int left = lefts[1], right = std::max(lines[0]->right, lines[1]->right);
+    std::array<Box, 3> bands{};
+    for (std::size_t i = 0; i < 3; ++i) {
+      const GlyphRow& row = *lines[i];
+      // Over the whole width: a tilted line's centre moves along it (line 3 may have been
+      // found over its first cells only).
+      const double y_left = at(row, left), y_right = at(row, right);
+      const int top = static_cast<int>(std::floor(std::min(y_left, y_right) - row.height / 2.0));
+      const int bottom = static_cast<int>(std::ceil(std::max(y_left, y_right) + row.height / 2.0));
+      bands[i] = Box{left, top, right - left, bottom - top, row.height};
+    }
+    candidates.push_back(bands);
+  }
+  return candidates;
+}
+
 // Tiles whose darkest and lightest pixels differ by less hold no ink: their stretch is
 // taken from their neighbours rather than blowing up noise.
 constexpr int kMinTileContrast = 40;
@@ -1473,6 +1681,74 @@ MrzReading read_found_mrz(OcrEngine& engine, const FoundMrz& found) {
   return explain(check_digits_failed, last_problem);
 }
 
+// Reads the first MRZ-like candidate that can be read: `candidates` are bands in the
+// detection copy, `reduce` times the size of `upright`, which deskewing turned by `radians`.
+MrzReading read_candidates(OcrEngine& engine, PIX* upright, const std::vector<std::array<Box, 3>>& candidates,
+                           float reduce, double radians) {
+  // Clutter (a keyboard's rows, a printed page) can stack three lines of MRZ shape too, lower
+  // in the photo than the card: the first candidate whose lines show 30 characters' ends
+  // (it can be rectified), else the first with 20 characters on each line, else the first.
+  std::optional<FoundMrz> found, fallback;
+  std::optional<MrzBlock> block;
+  bool cut_off_mrz = false;  // a candidate of monospaced lines ran to the photo's edge
+  for (const auto& candidate : candidates) {
+    FoundMrz lines = locate_lines(upright, candidate, reduce, radians);
+    block = rectify_mrz(upright, lines.bands, lines.glyphs);
+    if (block) {
+      found = std::move(lines);
+      break;
+    }
+    const bool twenty_each =
+        std::all_of(lines.glyphs.begin(), lines.glyphs.end(), [](const auto& glyphs) { return glyphs.size() >= 20; });
+    cut_off_mrz = cut_off_mrz || (lines.at_edge && monospaced_lines(lines));
+    if (!fallback && twenty_each) {
+      fallback = std::move(lines);
+    }
+  }
+  if (block) {
+    // In perspective the lines' pitch changes along them: read from the rectified block.
+    found->image = block->image.get();
+    found->bands = block->bands;
+    for (std::size_t i = 0; i < 3; ++i) {
+      found->glyphs[i] = line_glyphs(found->image, found->bands[i]);
+    }
+  } else {
+    found = fallback ? std::move(fallback) : locate_lines(upright, candidates.front(), reduce, radians);
+  }
+  auto reading = read_found_mrz(engine, *found);
+  if (reading.mrz || !(reading.failure == ReadFailure::kMrzUnclear || reading.failure == ReadFailure::kGlare ||
+                       reading.failure == ReadFailure::kBlurred || reading.failure == ReadFailure::kMrzNotFound)) {
+    return reading;
+  }
+  // Glare, a shadow or soft print: the glyphs found once more with the contrast stretched
+  // tile by tile, and the block rectified from them if the first glyphs did not show its
+  // corners. Not the first choice: it also lifts paper texture and JPEG ringing.
+  const auto normalized_glyphs = [&] {
+    for (std::size_t i = 0; i < 3; ++i) {
+      found->glyphs[i] = line_glyphs(found->image, found->bands[i], Contrast::kNormalizedLocally);
+    }
+  };
+  normalized_glyphs();
+  if (!block) {
+    block = rectify_mrz(found->image, found->bands, found->glyphs);
+    if (block) {
+      found->image = block->image.get();
+      found->bands = block->bands;
+      normalized_glyphs();
+    }
+  }
+  auto again = read_found_mrz(engine, *found);
+  if (again.mrz) {
+    return again;
+  }
+  // The lines read were not an MRZ (clutter lower in the photo), and MRZ-like lines ran off
+  // an edge of it: the card's MRZ, cut off.
+  if (cut_off_mrz && reading.failure == ReadFailure::kMrzNotFound) {
+    return unreadable(ReadFailure::kCutOff, "lines of an MRZ run to an edge of the photo, cut off");
+  }
+  return reading;
+}
+
 }  // namespace
 
 MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
@@ -1550,94 +1826,49 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
       candidates = mrz_band_candidates(text_line_bands(normalized_strokes.get()));
     }
   }
-  if (candidates.empty()) {
-    // An MRZ narrower than a sixth of the photo is not looked for (its characters would be
-    // too small to read); three such lines say the card is too far away.
-    // Looked for at the working resolution (on the reduced copy such lines are too thin),
-    // on the photo as taken too: the skew found may be that of the clutter around a small card.
-    const auto far_mrz = [](PIX* image) {
-      PixPtr working_strokes(image ? stroke_mask(image, 3) : nullptr);
-      if (!working_strokes) {
-        return false;
-      }
-      // Lines of print (a page beside the card) can stack like an MRZ: its 30 cells must show.
-      for (const auto& candidate : mrz_band_candidates(text_line_bands(working_strokes.get(), kFarMrzWidthShare))) {
-        const FoundMrz lines = locate_lines(image, candidate, 1.0f, 0.0);
-        const double pitch = estimate_pitch(lines.glyphs, lines.bands);
-        if (std::all_of(lines.glyphs.begin(), lines.glyphs.end(),
-                        [&](const auto& glyphs) { return fit_line_grid(glyphs, pitch).has_value(); })) {
-          return true;
-        }
-      }
-      return false;
-    };
-    if (far_mrz(upright.get()) || (rotate && far_mrz(gray.get()))) {
-      return unreadable(ReadFailure::kTooSmall, "MRZ found, narrower than a sixth of the photo: too far away");
-    }
-    return unreadable(ReadFailure::kMrzNotFound, "no MRZ found: three machine-readable lines were not located");
-  }
-  // Clutter (a keyboard's rows, a printed page) can stack three lines of MRZ shape too, lower
-  // in the photo than the card: the first candidate whose lines show 30 characters' ends
-  // (it can be rectified), else the first with 20 characters on each line, else the first.
-  std::optional<FoundMrz> found, fallback;
-  std::optional<MrzBlock> block;
-  bool cut_off_mrz = false;  // a candidate of monospaced lines ran to the photo's edge
-  for (const auto& candidate : candidates) {
-    FoundMrz lines = locate_lines(upright.get(), candidate, reduce, radians);
-    block = rectify_mrz(upright.get(), lines.bands, lines.glyphs);
-    if (block) {
-      found = std::move(lines);
-      break;
-    }
-    const bool twenty_each =
-        std::all_of(lines.glyphs.begin(), lines.glyphs.end(), [](const auto& glyphs) { return glyphs.size() >= 20; });
-    cut_off_mrz = cut_off_mrz || (lines.at_edge && monospaced_lines(lines));
-    if (!fallback && twenty_each) {
-      fallback = std::move(lines);
-    }
-  }
-  if (block) {
-    // In perspective the lines' pitch changes along them: read from the rectified block.
-    found->image = block->image.get();
-    found->bands = block->bands;
-    for (std::size_t i = 0; i < 3; ++i) {
-      found->glyphs[i] = line_glyphs(found->image, found->bands[i]);
-    }
-  } else {
-    found = fallback ? std::move(fallback) : locate_lines(upright.get(), candidates.front(), reduce, radians);
-  }
-  auto reading = read_found_mrz(engine, *found);
-  if (reading.mrz || !(reading.failure == ReadFailure::kMrzUnclear || reading.failure == ReadFailure::kGlare ||
-                       reading.failure == ReadFailure::kBlurred || reading.failure == ReadFailure::kMrzNotFound)) {
+  MrzReading reading = candidates.empty() ? unreadable(ReadFailure::kMrzNotFound,
+                                                       "no MRZ found: three machine-readable lines were not located")
+                                          : read_candidates(engine, upright.get(), candidates, reduce, radians);
+  if (reading.mrz || reading.failure != ReadFailure::kMrzNotFound) {
     return reading;
   }
-  // Glare, a shadow or soft print: the glyphs found once more with the contrast stretched
-  // tile by tile, and the block rectified from them if the first glyphs did not show its
-  // corners. Not the first choice: it also lifts paper texture and JPEG ringing.
-  const auto normalized_glyphs = [&] {
-    for (std::size_t i = 0; i < 3; ++i) {
-      found->glyphs[i] = line_glyphs(found->image, found->bands[i], Contrast::kNormalizedLocally);
+  // The bands gave no MRZ (none, or lines of the card's own print): its lines looked for
+  // once more by their characters. A reason found there is the MRZ's; its absence says
+  // no more than the bands did.
+  const auto by_glyphs = mrz_glyph_candidates(glyph_rows(detect_strokes.get()));
+  if (!by_glyphs.empty()) {
+    auto again = read_candidates(engine, upright.get(), by_glyphs, reduce, radians);
+    if (again.mrz || again.failure != ReadFailure::kMrzNotFound) {
+      return again;
     }
+  }
+  if (!candidates.empty()) {
+    return reading;
+  }
+  // An MRZ narrower than a sixth of the photo is not looked for (its characters would be
+  // too small to read); three such lines say the card is too far away.
+  // Looked for at the working resolution (on the reduced copy such lines are too thin),
+  // on the photo as taken too: the skew found may be that of the clutter around a small card.
+  const auto far_mrz = [](PIX* image) {
+    PixPtr working_strokes(image ? stroke_mask(image, 3) : nullptr);
+    if (!working_strokes) {
+      return false;
+    }
+    // Lines of print (a page beside the card) can stack like an MRZ: its 30 cells must show.
+    for (const auto& candidate : mrz_band_candidates(text_line_bands(working_strokes.get(), kFarMrzWidthShare))) {
+      const FoundMrz lines = locate_lines(image, candidate, 1.0f, 0.0);
+      const double pitch = estimate_pitch(lines.glyphs, lines.bands);
+      if (std::all_of(lines.glyphs.begin(), lines.glyphs.end(),
+                      [&](const auto& glyphs) { return fit_line_grid(glyphs, pitch).has_value(); })) {
+        return true;
+      }
+    }
+    return false;
   };
-  normalized_glyphs();
-  if (!block) {
-    block = rectify_mrz(found->image, found->bands, found->glyphs);
-    if (block) {
-      found->image = block->image.get();
-      found->bands = block->bands;
-      normalized_glyphs();
-    }
+  if (far_mrz(upright.get()) || (rotate && far_mrz(gray.get()))) {
+    return unreadable(ReadFailure::kTooSmall, "MRZ found, narrower than a sixth of the photo: too far away");
   }
-  auto again = read_found_mrz(engine, *found);
-  if (again.mrz) {
-    return again;
-  }
-  // The lines read were not an MRZ (clutter lower in the photo), and MRZ-like lines ran off
-  // an edge of it: the card's MRZ, cut off.
-  if (cut_off_mrz && reading.failure == ReadFailure::kMrzNotFound) {
-    return unreadable(ReadFailure::kCutOff, "lines of an MRZ run to an edge of the photo, cut off");
-  }
-  return reading;
+  return unreadable(ReadFailure::kMrzNotFound, "no MRZ found: three machine-readable lines were not located");
 }
 
 std::string_view read_failure_name(ReadFailure failure) {
