@@ -364,7 +364,8 @@ std::pair<double, double> fit_line(const std::vector<std::pair<double, double>>&
 // blobs of one size, monospaced (each step one to three cells of a pitch that changes
 // slowly along the row, as perspective makes it), three of them stacked at the MRZ's line
 // spacing. Clutter does not join such a row: it is not a run of character-sized blobs at
-// one pitch.
+// one pitch. (Line 3 may still run on into clutter at its pitch: its band takes lines 1
+// and 2's ends.)
 
 struct GlyphRow {
   std::vector<Glyph> blobs;  // left to right
@@ -383,8 +384,72 @@ int cells_in_step(double step, double pitch) {
   return whole >= 1 && whole <= 3 && std::abs(cells - whole) <= 0.3 ? static_cast<int>(whole) : 0;
 }
 
+// A row of monospaced blobs, `cells` apart from first to last; `pitch` tells the one-cell steps.
+GlyphRow make_row(const std::vector<const Glyph*>& run, int cells, double pitch) {
+  GlyphRow row;
+  std::vector<std::pair<double, double>> centers;
+  std::vector<double> heights, one_cell;
+  for (std::size_t i = 0; i < run.size(); ++i) {
+    row.blobs.push_back(*run[i]);
+    centers.emplace_back(run[i]->cx, run[i]->cy);
+    heights.push_back(run[i]->h);
+    if (i > 0 && cells_in_step(run[i]->cx - run[i - 1]->cx, pitch) == 1) {
+      one_cell.push_back(run[i]->cx - run[i - 1]->cx);
+    }
+  }
+  std::sort(heights.begin(), heights.end());
+  row.height = static_cast<int>(std::lround(heights[heights.size() * 3 / 4]));
+  row.pitch = one_cell.empty() ? pitch : median(one_cell);
+  row.cells = cells;
+  std::tie(row.a, row.b) = fit_line(centers);
+  row.left = static_cast<int>(std::floor(row.blobs.front().cx - row.blobs.front().w / 2.0));
+  row.right = static_cast<int>(std::ceil(row.blobs.back().cx + row.blobs.back().w / 2.0));
+  return row;
+}
+
+// Rows that continue one another on one line (a chain of neighbours breaks where a
+// character is lost or comes apart): joined when the step between them is whole cells.
+std::vector<GlyphRow> join_rows(std::vector<GlyphRow> rows) {
+  std::sort(rows.begin(), rows.end(), [](const GlyphRow& p, const GlyphRow& q) { return p.left < q.left; });
+  for (bool joined = true; joined;) {
+    joined = false;
+    for (std::size_t i = 0; i < rows.size() && !joined; ++i) {
+      for (std::size_t j = 0; j < rows.size() && !joined; ++j) {
+        const GlyphRow &p = rows[i], &q = rows[j];
+        if (i == j || q.blobs.front().cx <= p.blobs.back().cx || !similar(p.height, q.height, 0.35)) {
+          continue;
+        }
+        const double pitch = (p.pitch + q.pitch) / 2;
+        const Glyph &end = p.blobs.back(), &start = q.blobs.front();
+        // Both ends may be pieces of one character (step 0 cells): q's is dropped.
+        const double step = (start.cx - end.cx) / pitch;
+        const bool same_cell = step < 0.3;
+        const int cells = same_cell ? 0 : cells_in_step(start.cx - end.cx, pitch);
+        if ((!same_cell && cells == 0) || std::abs(start.cy - (p.a + p.b * start.cx)) > 0.3 * p.height) {
+          continue;
+        }
+        std::vector<const Glyph*> run;
+        for (const Glyph& blob : p.blobs) {
+          run.push_back(&blob);
+        }
+        for (std::size_t k = same_cell ? 1 : 0; k < q.blobs.size(); ++k) {
+          run.push_back(&q.blobs[k]);
+        }
+        GlyphRow row = make_row(run, p.cells + cells + q.cells, pitch);
+        rows[i] = std::move(row);
+        rows.erase(rows.begin() + static_cast<long>(j));
+        joined = true;
+      }
+    }
+  }
+  return rows;
+}
+
 std::vector<GlyphRow> glyph_rows(PIX* strokes) {
-  BoxaPtr boxa(pixConnComp(strokes, nullptr, 8));
+  // A character whose strokes a highlight thinned comes apart in pieces a pixel or two
+  // apart; neighbouring characters stand several pixels apart.
+  PixPtr closed(pixCloseBrick(nullptr, strokes, 3, 3));
+  BoxaPtr boxa(closed ? pixConnComp(closed.get(), nullptr, 8) : nullptr);
   std::vector<Glyph> blobs;
   const int count = boxa ? boxaGetCount(boxa.get()) : 0;
   for (int i = 0; i < count; ++i) {
@@ -456,36 +521,10 @@ std::vector<GlyphRow> glyph_rows(PIX* strokes) {
       continue;
     }
     const double pitch = median(steps);
-    // Monospaced runs: each step a whole number of cells of the local pitch (the median
-    // of the one-cell steps nearby; perspective changes it along the row).
-    std::size_t run_start = 0;
-    int run_cells = 0;
-    const auto close_run = [&](std::size_t end) {  // blobs run_start..end-1
-      if (end - run_start >= 8) {
-        GlyphRow row;
-        std::vector<std::pair<double, double>> centers;
-        std::vector<double> run_heights, one_cell;
-        for (std::size_t i = run_start; i < end; ++i) {
-          row.blobs.push_back(*chain[i]);
-          centers.emplace_back(chain[i]->cx, chain[i]->cy);
-          run_heights.push_back(chain[i]->h);
-          if (i > run_start && cells_in_step(chain[i]->cx - chain[i - 1]->cx, pitch) == 1) {
-            one_cell.push_back(chain[i]->cx - chain[i - 1]->cx);
-          }
-        }
-        std::sort(run_heights.begin(), run_heights.end());
-        row.height = static_cast<int>(std::lround(run_heights[run_heights.size() * 3 / 4]));
-        row.pitch = one_cell.empty() ? pitch : median(one_cell);
-        row.cells = run_cells;
-        std::tie(row.a, row.b) = fit_line(centers);
-        row.left = static_cast<int>(std::floor(row.blobs.front().cx - row.blobs.front().w / 2.0));
-        row.right = static_cast<int>(std::ceil(row.blobs.back().cx + row.blobs.back().w / 2.0));
-        rows.push_back(std::move(row));
-      }
-      run_start = end;
-      run_cells = 0;
-    };
-    for (std::size_t i = 1; i < chain.size(); ++i) {
+    // Monospaced runs: each step a whole number of cells of the local pitch (the median of
+    // the one-cell steps nearby; perspective changes it along the row). A blob off the
+    // cells (a piece of a broken character, a speck) is skipped.
+    const auto local_pitch = [&](std::size_t i) {
       std::vector<double> nearby;
       for (std::size_t k = i > 4 ? i - 4 : 1; k < std::min(chain.size(), i + 5); ++k) {
         const double step = chain[k]->cx - chain[k - 1]->cx;
@@ -493,23 +532,45 @@ std::vector<GlyphRow> glyph_rows(PIX* strokes) {
           nearby.push_back(step);
         }
       }
-      const int cells = cells_in_step(chain[i]->cx - chain[i - 1]->cx, nearby.empty() ? pitch : median(nearby));
-      if (cells == 0) {
-        close_run(i);
+      return nearby.empty() ? pitch : median(nearby);
+    };
+    std::vector<const Glyph*> run;
+    int run_cells = 0;
+    const auto close_run = [&] {
+      if (run.size() >= 8) {
+        rows.push_back(make_row(run, run_cells, pitch));
+      }
+      run.clear();
+      run_cells = 0;
+    };
+    for (std::size_t i = 0; i < chain.size(); ++i) {
+      if (run.empty()) {
+        run.push_back(chain[i]);
         continue;
       }
-      run_cells += cells;
+      const int cells = cells_in_step(chain[i]->cx - run.back()->cx, local_pitch(i));
+      if (cells == 0 && i + 1 < chain.size() &&
+          cells_in_step(chain[i + 1]->cx - run.back()->cx, local_pitch(i + 1)) != 0) {
+        continue;
+      }
+      if (cells == 0) {
+        close_run();
+      } else {
+        run_cells += cells;
+      }
+      run.push_back(chain[i]);
     }
-    close_run(chain.size());
+    close_run();
   }
-  return rows;
+  return join_rows(std::move(rows));
 }
 
 // Three glyph rows stacked as an MRZ's lines, as bands (detection coordinates) like those of
 // mrz_band_candidates: lines 1 and 2 (their characters fill all 30 cells but for a few '<')
-// span at least 20 cells and end alike, line 3 (a name, then '<' padding that may be too
-// faint to show) starts where they do; one pitch, one height, the lines about 1.4 pitches
-// apart (3.6 mm at 2.54 mm) and evenly spaced. The lowest first, at most kMaxCandidates.
+// span at least 20 cells, one of them nearly all 30 (line 2's run of '<' can break its
+// row); line 3 (a name, then '<' padding that may be too faint to show) starts where they
+// do; one pitch, one height, the lines about 1.4 pitches apart (3.6 mm at 2.54 mm) and
+// evenly spaced. The lowest and longest first, at most kMaxCandidates (each twice).
 std::vector<std::array<Box, 3>> mrz_glyph_candidates(const std::vector<GlyphRow>& rows) {
   std::vector<std::pair<double, std::array<const GlyphRow*, 3>>> scored;
   const auto at = [](const GlyphRow& row, double x) { return row.a + row.b * x; };
@@ -523,15 +584,14 @@ std::vector<std::array<Box, 3>> mrz_glyph_candidates(const std::vector<GlyphRow>
       if (&l2 == &l1 || l2.cells < 19 || gap1 < 0.9 * l1.pitch || gap1 > 2.2 * l1.pitch ||
           !similar(static_cast<int>(l1.pitch * 16), static_cast<int>(l2.pitch * 16), 0.2) ||
           !similar(l1.height, l2.height, 0.35) || std::abs(l1.left - l2.left) > 1.5 * l1.pitch ||
-          std::abs(l1.right - l2.right) > 1.5 * l1.pitch) {
+          std::max(l1.cells, l2.cells) < 27) {
         continue;
       }
       for (const GlyphRow& l3 : rows) {
         const double gap2 = at(l3, middle) - at(l2, middle);
         if (&l3 == &l1 || &l3 == &l2 || gap2 < 0.75 * gap1 || gap2 > 1.33 * gap1 ||
             !similar(static_cast<int>(l1.pitch * 16), static_cast<int>(l3.pitch * 16), 0.2) ||
-            !similar(l1.height, l3.height, 0.35) || std::abs(l3.left - l1.left) > 2 * l1.pitch ||
-            l3.right > std::max(l1.right, l2.right) + 1.5 * l1.pitch) {
+            !similar(l1.height, l3.height, 0.35) || std::abs(l3.left - l1.left) > 2 * l1.pitch) {
           continue;
         }
         scored.emplace_back(at(l3, middle) + 4.0 * (l1.cells + l2.cells + l3.cells), std::array{&l1, &l2, &l3});
@@ -541,23 +601,29 @@ std::vector<std::array<Box, 3>> mrz_glyph_candidates(const std::vector<GlyphRow>
   std::sort(scored.begin(), scored.end(), [](const auto& p, const auto& q) { return p.first > q.first; });
   std::vector<std::array<Box, 3>> candidates;
   for (const auto& [score, lines] : scored) {
-    if (candidates.size() == kMaxCandidates) {
+    if (candidates.size() == 2 * kMaxCandidates) {
       break;
     }
     std::array<int, 3> lefts = {lines[0]->left, lines[1]->left, lines[2]->left};
     std::sort(lefts.begin(), lefts.end());
-    const int left = lefts[1], right = std::max(lines[0]->right, lines[1]->right);
-    std::array<Box, 3> bands{};
-    for (std::size_t i = 0; i < 3; ++i) {
-      const GlyphRow& row = *lines[i];
-      // Over the whole width: a tilted line's centre moves along it (line 3 may have been
-      // found over its first cells only).
-      const double y_left = at(row, left), y_right = at(row, right);
-      const int top = static_cast<int>(std::floor(std::min(y_left, y_right) - row.height / 2.0));
-      const int bottom = static_cast<int>(std::ceil(std::max(y_left, y_right) + row.height / 2.0));
-      bands[i] = Box{left, top, right - left, bottom - top, row.height};
+    // The blobs' edges here are the reduced copy's; the first and last characters' centres
+    // must lie inside the band in the working image too, and nothing beyond them (the card's
+    // edge, clutter). Tried as found, then with half a cell of margin each side.
+    for (const double margin : {0.0, lines[0]->pitch / 2}) {
+      const int left = static_cast<int>(lefts[1] - margin);
+      const int right = static_cast<int>(std::max(lines[0]->right, lines[1]->right) + margin);
+      std::array<Box, 3> bands{};
+      for (std::size_t i = 0; i < 3; ++i) {
+        const GlyphRow& row = *lines[i];
+        // Over the whole width: a tilted line's centre moves along it (line 3 may have been
+        // found over its first cells only).
+        const double y_left = at(row, left), y_right = at(row, right);
+        const int top = static_cast<int>(std::floor(std::min(y_left, y_right) - row.height / 2.0));
+        const int bottom = static_cast<int>(std::ceil(std::max(y_left, y_right) + row.height / 2.0));
+        bands[i] = Box{left, top, right - left, bottom - top, row.height};
+      }
+      candidates.push_back(bands);
     }
-    candidates.push_back(bands);
   }
   return candidates;
 }
@@ -739,9 +805,11 @@ std::optional<LineGrid> fit_line_grid(const std::vector<Glyph>& glyphs, double p
   grid.x0 = glyphs[best_anchor].cx;
   grid.pitch = pitch;
   // The pitch estimate is off by a fraction of a pixel, which adds up along a line: the
-  // grid is fitted over the first 10 cells, then 20, then all 30 (and once more, since
-  // the last fit may move a blob into or out of its cell).
-  for (const long cells_fitted : {10L, 20L, 30L, 30L}) {
+  // grid is fitted over the first 10 cells, then 5 more at a time up to all 30 (and once
+  // more, since the last fit may move a blob into or out of its cell). Steps of 10 were too
+  // long where thin characters ('1' broken in pieces) pulled the first 20 cells' pitch 1 %
+  // short: the last two cells fell a third of a cell off.
+  for (const long cells_fitted : {10L, 15L, 20L, 25L, 30L, 30L}) {
     std::vector<std::pair<double, double>> cell_centers, line_centers;
     std::vector<double> heights;
     grid.glyph_in_cell.fill(nullptr);
@@ -760,7 +828,9 @@ std::optional<LineGrid> fit_line_grid(const std::vector<Glyph>& glyphs, double p
       line_centers.emplace_back(glyph.cx, glyph.cy);
       heights.push_back(glyph.h);
     }
-    const bool last_cells = grid.glyph_in_cell[cells_fitted - 1] || grid.glyph_in_cell[cells_fitted - 2];
+    // The steps of 5 only refine the fit: their last cells may be a '<' run too faint to show.
+    const bool last_cells =
+        cells_fitted % 10 != 0 || grid.glyph_in_cell[cells_fitted - 1] || grid.glyph_in_cell[cells_fitted - 2];
     if (cell_centers.size() < static_cast<std::size_t>(cells_fitted * 2 / 3) || !last_cells) {
       return std::nullopt;
     }
@@ -1829,16 +1899,17 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
   MrzReading reading = candidates.empty() ? unreadable(ReadFailure::kMrzNotFound,
                                                        "no MRZ found: three machine-readable lines were not located")
                                           : read_candidates(engine, upright.get(), candidates, reduce, radians);
-  if (reading.mrz || reading.failure != ReadFailure::kMrzNotFound) {
+  if (reading.mrz) {
     return reading;
   }
-  // The bands gave no MRZ (none, or lines of the card's own print): its lines looked for
-  // once more by their characters. A reason found there is the MRZ's; its absence says
-  // no more than the bands did.
+  // The bands gave no MRZ, or none that reads: a band may have taken in clutter beside a
+  // line (its ends, and so the grid, are then wrong), or the lines were not found at all and
+  // the card's own print was tried. The lines are looked for once more by their characters.
+  // A reason found there is the MRZ's when the bands found none; otherwise the bands' stands.
   const auto by_glyphs = mrz_glyph_candidates(glyph_rows(detect_strokes.get()));
   if (!by_glyphs.empty()) {
     auto again = read_candidates(engine, upright.get(), by_glyphs, reduce, radians);
-    if (again.mrz || again.failure != ReadFailure::kMrzNotFound) {
+    if (again.mrz || (reading.failure == ReadFailure::kMrzNotFound && again.failure != ReadFailure::kMrzNotFound)) {
       return again;
     }
   }
