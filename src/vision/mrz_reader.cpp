@@ -936,7 +936,20 @@ std::optional<Point> meet(const Point& p, const Point& q, double a, double b) {
 struct MrzBlock {
   PixPtr image;
   std::array<Box, 3> bands{};
+  // Part of an end cell lies beyond the photo's edge (the block is padded white there): a
+  // character the edge cuts cannot be told from one it hides, so no reading is accepted.
+  bool beyond_photo = false;
 };
+
+// Whether a point of the upright image lies outside the photo as taken. Deskewing turned the
+// photo by `radians` (Leptonica: clockwise positive) about its centre, bringing white in
+// at the corners.
+bool outside_photo(PIX* upright, double x, double y, double radians) {
+  const double width = pixGetWidth(upright), height = pixGetHeight(upright);
+  const double cx = width / 2, cy = height / 2, c = std::cos(radians), s = std::sin(radians);
+  const double px = cx + (x - cx) * c + (y - cy) * s, py = cy - (x - cx) * s + (y - cy) * c;
+  return px < 0 || py < 0 || px > width - 1 || py > height - 1;
+}
 
 struct PtaDeleter {
   void operator()(PTA* pta) const { ptaDestroy(&pta); }
@@ -956,7 +969,7 @@ PtaPtr make_pta(const std::array<Point, 4>& points, double dx, double dy) {
 // not show the lines and their ends clearly; the caller then tries another candidate or
 // reads without rectifying.
 std::optional<MrzBlock> rectify_mrz(PIX* gray, const std::array<Box, 3>& bands,
-                                    const std::array<std::vector<Glyph>, 3>& glyphs) {
+                                    const std::array<std::vector<Glyph>, 3>& glyphs, double radians) {
   std::array<LineFit, 3> lines;
   for (std::size_t i = 0; i < 3; ++i) {
     auto fit = fit_mrz_line(glyphs[i], bands[i]);
@@ -1034,6 +1047,21 @@ std::optional<MrzBlock> rectify_mrz(PIX* gray, const std::array<Box, 3>& bands,
     top = std::min<double>(top, sy);
     bottom = std::max<double>(bottom, sy);
   }
+  // The end cells of each line, a pitch wide and a line gap tall, and a quarter of a pitch
+  // beyond, in the photo.
+  bool beyond_photo = false;
+  for (int line = 0; line < 3; ++line) {
+    for (const double cell_x : {margin_x, margin_x + 29 * pitch}) {
+      for (const double dx : {-0.75 * pitch, 0.75 * pitch}) {
+        for (const double dy : {-line_gap / 2, line_gap / 2}) {
+          l_float32 sx = 0, sy = 0;
+          projectiveXformPt(to_source, static_cast<l_int32>(std::lround(cell_x + dx)),
+                            static_cast<l_int32>(std::lround(margin_y + line * line_gap + dy)), &sx, &sy);
+          beyond_photo = beyond_photo || outside_photo(gray, sx, sy, radians);
+        }
+      }
+    }
+  }
   LEPT_FREE(to_source);
   const int crop_x = std::clamp(static_cast<int>(left) - 2, 0, pixGetWidth(gray) - 1);
   const int crop_y = std::clamp(static_cast<int>(top) - 2, 0, pixGetHeight(gray) - 1);
@@ -1051,7 +1079,7 @@ std::optional<MrzBlock> rectify_mrz(PIX* gray, const std::array<Box, 3>& bands,
   source_pta = make_pta(source, crop_x, crop_y);
   PixPtr warped(pixProjectivePtaGray(padded.get(), target_pta.get(), source_pta.get(), 255));
   box = boxCreate(0, 0, width, height);
-  MrzBlock block{PixPtr(warped ? pixClipRectangle(warped.get(), box, nullptr) : nullptr), {}};
+  MrzBlock block{PixPtr(warped ? pixClipRectangle(warped.get(), box, nullptr) : nullptr), {}, beyond_photo};
   boxDestroy(&box);
   if (!block.image) {
     return std::nullopt;
@@ -1428,6 +1456,8 @@ struct FoundMrz {
   std::array<std::vector<Glyph>, 3> glyphs;
   bool at_edge = false;     // a line touches the photo's edge: the MRZ may be cut off
   double glyph_height = 0;  // in the working image, before any rectification
+  double radians = 0;       // the deskewing turn of `image` when not rectified
+  bool rectified = false;   // `image` is an MrzBlock's (which knows its own edges)
 };
 
 // --- Why a found MRZ was not read --------------------------------------------------------
@@ -1657,6 +1687,7 @@ bool near_photo_edge(PIX* upright, const Box& band, double radians) {
 FoundMrz locate_lines(PIX* upright, const std::array<Box, 3>& detected, float reduce, double radians) {
   FoundMrz found;
   found.image = upright;
+  found.radians = radians;
   std::vector<double> heights;
   for (std::size_t i = 0; i < 3; ++i) {
     const Box& b = detected[i];
@@ -1689,6 +1720,17 @@ MrzReading read_found_mrz(OcrEngine& engine, const FoundMrz& found) {
     grids[i] = *grid;
   }
   // grid.glyph_in_cell points into found.glyphs[i], which outlives every use below.
+  // A character the photo's edge cuts cannot be told from one it hides: every line's end
+  // cells, a pitch wide, and a quarter of a pitch beyond must lie inside the photo.
+  if (!found.rectified) {
+    for (const auto& grid : grids) {
+      for (const double x : {grid.x0 - 0.75 * grid.pitch, grid.x0 + 29.75 * grid.pitch}) {
+        if (outside_photo(image, x, grid.y0 + grid.slope * x, found.radians)) {
+          return unreadable(ReadFailure::kCutOff, "MRZ found, its first or last characters cut by the photo's edge");
+        }
+      }
+    }
+  }
 
   std::string last_problem = "no reading";
   bool check_digits_failed = false;
@@ -1763,7 +1805,7 @@ MrzReading read_candidates(OcrEngine& engine, PIX* upright, const std::vector<st
   bool cut_off_mrz = false;  // a candidate of monospaced lines ran to the photo's edge
   for (const auto& candidate : candidates) {
     FoundMrz lines = locate_lines(upright, candidate, reduce, radians);
-    block = rectify_mrz(upright, lines.bands, lines.glyphs);
+    block = rectify_mrz(upright, lines.bands, lines.glyphs, radians);
     if (block) {
       found = std::move(lines);
       break;
@@ -1779,13 +1821,20 @@ MrzReading read_candidates(OcrEngine& engine, PIX* upright, const std::vector<st
     // In perspective the lines' pitch changes along them: read from the rectified block.
     found->image = block->image.get();
     found->bands = block->bands;
+    found->rectified = true;
     for (std::size_t i = 0; i < 3; ++i) {
       found->glyphs[i] = line_glyphs(found->image, found->bands[i]);
     }
   } else {
     found = fallback ? std::move(fallback) : locate_lines(upright, candidates.front(), reduce, radians);
   }
+  const auto cut_off = [] {
+    return unreadable(ReadFailure::kCutOff, "MRZ found, its first or last characters cut by the photo's edge");
+  };
   auto reading = read_found_mrz(engine, *found);
+  if (reading.mrz && block && block->beyond_photo) {
+    return cut_off();
+  }
   if (reading.mrz || !(reading.failure == ReadFailure::kMrzUnclear || reading.failure == ReadFailure::kGlare ||
                        reading.failure == ReadFailure::kBlurred || reading.failure == ReadFailure::kMrzNotFound)) {
     return reading;
@@ -1800,16 +1849,17 @@ MrzReading read_candidates(OcrEngine& engine, PIX* upright, const std::vector<st
   };
   normalized_glyphs();
   if (!block) {
-    block = rectify_mrz(found->image, found->bands, found->glyphs);
+    block = rectify_mrz(found->image, found->bands, found->glyphs, radians);
     if (block) {
       found->image = block->image.get();
       found->bands = block->bands;
+      found->rectified = true;
       normalized_glyphs();
     }
   }
   auto again = read_found_mrz(engine, *found);
   if (again.mrz) {
-    return again;
+    return block && block->beyond_photo ? cut_off() : again;
   }
   // The lines read were not an MRZ (clutter lower in the photo), and MRZ-like lines ran off
   // an edge of it: the card's MRZ, cut off.
