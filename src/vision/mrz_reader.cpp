@@ -354,6 +354,280 @@ std::pair<double, double> fit_line(const std::vector<std::pair<double, double>>&
   return {(sy - b * sx) / n, b};
 }
 
+// --- Finding the MRZ by its characters ------------------------------------------------
+//
+// The bands above come from closing the strokes horizontally, so whatever lies within a
+// closing's width of a line joins it: wood grain beyond the card's edge (the MRZ ends
+// 4–5 mm from it), a thumb's edge, a shadow's. The band is then too wide or too tall to
+// pair with the others and only the card's own print is left to try. When that finds no
+// MRZ, the lines are looked for once more from the character blobs themselves: rows of
+// blobs of one size, monospaced (each step one to three cells of a pitch that changes
+// slowly along the row, as perspective makes it), three of them stacked at the MRZ's line
+// spacing. Clutter does not join such a row: it is not a run of character-sized blobs at
+// one pitch. (Line 3 may still run on into clutter at its pitch: its band takes lines 1
+// and 2's ends.)
+
+struct GlyphRow {
+  std::vector<Glyph> blobs;  // left to right
+  double pitch = 0;          // the median one-cell step
+  int cells = 0;             // how many cells the first and last blobs are apart
+  double a = 0, b = 0;       // the centres' line, y = a + b x
+  int height = 0;            // the characters' height (upper quartile of the blobs')
+  int left = 0, right = 0;
+};
+
+// A step between neighbouring blobs: how many cells of `pitch` it spans, or 0 when it is
+// no whole number of them (within 0.3 of a cell), or more than three.
+int cells_in_step(double step, double pitch) {
+  const double cells = step / pitch;
+  const long whole = std::lround(cells);
+  return whole >= 1 && whole <= 3 && std::abs(cells - whole) <= 0.3 ? static_cast<int>(whole) : 0;
+}
+
+// A row of monospaced blobs, `cells` apart from first to last; `pitch` tells the one-cell steps.
+GlyphRow make_row(const std::vector<const Glyph*>& run, int cells, double pitch) {
+  GlyphRow row;
+  std::vector<std::pair<double, double>> centers;
+  std::vector<double> heights, one_cell;
+  for (std::size_t i = 0; i < run.size(); ++i) {
+    row.blobs.push_back(*run[i]);
+    centers.emplace_back(run[i]->cx, run[i]->cy);
+    heights.push_back(run[i]->h);
+    if (i > 0 && cells_in_step(run[i]->cx - run[i - 1]->cx, pitch) == 1) {
+      one_cell.push_back(run[i]->cx - run[i - 1]->cx);
+    }
+  }
+  std::sort(heights.begin(), heights.end());
+  row.height = static_cast<int>(std::lround(heights[heights.size() * 3 / 4]));
+  row.pitch = one_cell.empty() ? pitch : median(one_cell);
+  row.cells = cells;
+  std::tie(row.a, row.b) = fit_line(centers);
+  row.left = static_cast<int>(std::floor(row.blobs.front().cx - row.blobs.front().w / 2.0));
+  row.right = static_cast<int>(std::ceil(row.blobs.back().cx + row.blobs.back().w / 2.0));
+  return row;
+}
+
+// Rows that continue one another on one line (a chain of neighbours breaks where a
+// character is lost or comes apart): joined when the step between them is whole cells.
+std::vector<GlyphRow> join_rows(std::vector<GlyphRow> rows) {
+  std::sort(rows.begin(), rows.end(), [](const GlyphRow& p, const GlyphRow& q) { return p.left < q.left; });
+  for (bool joined = true; joined;) {
+    joined = false;
+    for (std::size_t i = 0; i < rows.size() && !joined; ++i) {
+      for (std::size_t j = 0; j < rows.size() && !joined; ++j) {
+        const GlyphRow &p = rows[i], &q = rows[j];
+        if (i == j || q.blobs.front().cx <= p.blobs.back().cx || !similar(p.height, q.height, 0.35)) {
+          continue;
+        }
+        const double pitch = (p.pitch + q.pitch) / 2;
+        const Glyph &end = p.blobs.back(), &start = q.blobs.front();
+        // Both ends may be pieces of one character (step 0 cells): q's is dropped.
+        const double step = (start.cx - end.cx) / pitch;
+        const bool same_cell = step < 0.3;
+        const int cells = same_cell ? 0 : cells_in_step(start.cx - end.cx, pitch);
+        if ((!same_cell && cells == 0) || std::abs(start.cy - (p.a + p.b * start.cx)) > 0.3 * p.height) {
+          continue;
+        }
+        std::vector<const Glyph*> run;
+        for (const Glyph& blob : p.blobs) {
+          run.push_back(&blob);
+        }
+        for (std::size_t k = same_cell ? 1 : 0; k < q.blobs.size(); ++k) {
+          run.push_back(&q.blobs[k]);
+        }
+        GlyphRow row = make_row(run, p.cells + cells + q.cells, pitch);
+        rows[i] = std::move(row);
+        rows.erase(rows.begin() + static_cast<long>(j));
+        joined = true;
+      }
+    }
+  }
+  return rows;
+}
+
+std::vector<GlyphRow> glyph_rows(PIX* strokes) {
+  // A character whose strokes a highlight thinned comes apart in pieces a pixel or two
+  // apart; neighbouring characters stand several pixels apart.
+  PixPtr closed(pixCloseBrick(nullptr, strokes, 3, 3));
+  BoxaPtr boxa(closed ? pixConnComp(closed.get(), nullptr, 8) : nullptr);
+  std::vector<Glyph> blobs;
+  const int count = boxa ? boxaGetCount(boxa.get()) : 0;
+  for (int i = 0; i < count; ++i) {
+    int x = 0, y = 0, w = 0, h = 0;
+    boxaGetBoxGeometry(boxa.get(), i, &x, &y, &w, &h);
+    // A character's size: a merged pair or a stripe is wider than tall.
+    if (h >= 5 && h <= 60 && w <= h * 13 / 10) {
+      blobs.push_back(Glyph{x + w / 2.0, y + h / 2.0, w, h});
+    }
+  }
+  std::sort(blobs.begin(), blobs.end(), [](const Glyph& p, const Glyph& q) { return p.cx < q.cx; });
+  // Each blob's nearest neighbour on its right on the same row, of a character's size
+  // beside it ('<' is lower than a letter), up to three cells away; a blob chosen by
+  // two keeps the nearer.
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> next(blobs.size(), kNone), previous(blobs.size(), kNone);
+  for (std::size_t i = 0; i < blobs.size(); ++i) {
+    const Glyph& p = blobs[i];
+    double best = 1e9;
+    for (std::size_t j = i + 1; j < blobs.size() && blobs[j].cx - p.cx <= 4.5 * 60; ++j) {
+      const Glyph& q = blobs[j];
+      const double tallest = std::max(p.h, q.h), dx = q.cx - p.cx, dy = std::abs(q.cy - p.cy);
+      if (dx < 0.6 * tallest || dx > 4.0 * tallest || dy > 0.3 * tallest + 0.1 * dx ||
+          std::min(p.h, q.h) < 0.4 * tallest) {
+        continue;
+      }
+      if (dx < best) {
+        best = dx;
+        next[i] = j;
+      }
+    }
+    if (next[i] != kNone) {
+      const std::size_t j = next[i];
+      if (previous[j] == kNone) {
+        previous[j] = i;
+      } else if (blobs[j].cx - blobs[previous[j]].cx > best) {
+        next[previous[j]] = kNone;
+        previous[j] = i;
+      } else {
+        next[i] = kNone;
+      }
+    }
+  }
+  std::vector<GlyphRow> rows;
+  for (std::size_t start = 0; start < blobs.size(); ++start) {
+    if (previous[start] != kNone || next[start] == kNone) {
+      continue;
+    }
+    std::vector<const Glyph*> chain;
+    for (std::size_t i = start; i != kNone; i = next[i]) {
+      chain.push_back(&blobs[i]);
+    }
+    if (chain.size() < 8) {
+      continue;
+    }
+    // The one-cell step: the median of the steps no longer than a character and a half.
+    std::vector<double> heights, steps;
+    for (const Glyph* glyph : chain) {
+      heights.push_back(glyph->h);
+    }
+    const double tall = median(heights);
+    for (std::size_t i = 1; i < chain.size(); ++i) {
+      const double step = chain[i]->cx - chain[i - 1]->cx;
+      if (step <= 1.6 * tall) {
+        steps.push_back(step);
+      }
+    }
+    if (steps.size() < 6) {
+      continue;
+    }
+    const double pitch = median(steps);
+    // Monospaced runs: each step a whole number of cells of the local pitch (the median of
+    // the one-cell steps nearby; perspective changes it along the row). A blob off the
+    // cells (a piece of a broken character, a speck) is skipped.
+    const auto local_pitch = [&](std::size_t i) {
+      std::vector<double> nearby;
+      for (std::size_t k = i > 4 ? i - 4 : 1; k < std::min(chain.size(), i + 5); ++k) {
+        const double step = chain[k]->cx - chain[k - 1]->cx;
+        if (cells_in_step(step, pitch) == 1) {
+          nearby.push_back(step);
+        }
+      }
+      return nearby.empty() ? pitch : median(nearby);
+    };
+    std::vector<const Glyph*> run;
+    int run_cells = 0;
+    const auto close_run = [&] {
+      if (run.size() >= 8) {
+        rows.push_back(make_row(run, run_cells, pitch));
+      }
+      run.clear();
+      run_cells = 0;
+    };
+    for (std::size_t i = 0; i < chain.size(); ++i) {
+      if (run.empty()) {
+        run.push_back(chain[i]);
+        continue;
+      }
+      const int cells = cells_in_step(chain[i]->cx - run.back()->cx, local_pitch(i));
+      if (cells == 0 && i + 1 < chain.size() &&
+          cells_in_step(chain[i + 1]->cx - run.back()->cx, local_pitch(i + 1)) != 0) {
+        continue;
+      }
+      if (cells == 0) {
+        close_run();
+      } else {
+        run_cells += cells;
+      }
+      run.push_back(chain[i]);
+    }
+    close_run();
+  }
+  return join_rows(std::move(rows));
+}
+
+// Three glyph rows stacked as an MRZ's lines, as bands (detection coordinates) like those of
+// mrz_band_candidates: lines 1 and 2 (their characters fill all 30 cells but for a few '<')
+// span at least 20 cells, one of them nearly all 30 (line 2's run of '<' can break its
+// row); line 3 (a name, then '<' padding that may be too faint to show) starts where they
+// do; one pitch, one height, the lines about 1.4 pitches apart (3.6 mm at 2.54 mm) and
+// evenly spaced. The lowest and longest first, at most kMaxCandidates (each twice).
+std::vector<std::array<Box, 3>> mrz_glyph_candidates(const std::vector<GlyphRow>& rows) {
+  std::vector<std::pair<double, std::array<const GlyphRow*, 3>>> scored;
+  const auto at = [](const GlyphRow& row, double x) { return row.a + row.b * x; };
+  for (const GlyphRow& l1 : rows) {
+    if (l1.cells < 19) {
+      continue;
+    }
+    for (const GlyphRow& l2 : rows) {
+      const double middle = (l1.left + l1.right) / 2.0;
+      const double gap1 = at(l2, middle) - at(l1, middle);
+      if (&l2 == &l1 || l2.cells < 19 || gap1 < 0.9 * l1.pitch || gap1 > 2.2 * l1.pitch ||
+          !similar(static_cast<int>(l1.pitch * 16), static_cast<int>(l2.pitch * 16), 0.2) ||
+          !similar(l1.height, l2.height, 0.35) || std::abs(l1.left - l2.left) > 1.5 * l1.pitch ||
+          std::max(l1.cells, l2.cells) < 27) {
+        continue;
+      }
+      for (const GlyphRow& l3 : rows) {
+        const double gap2 = at(l3, middle) - at(l2, middle);
+        if (&l3 == &l1 || &l3 == &l2 || gap2 < 0.75 * gap1 || gap2 > 1.33 * gap1 ||
+            !similar(static_cast<int>(l1.pitch * 16), static_cast<int>(l3.pitch * 16), 0.2) ||
+            !similar(l1.height, l3.height, 0.35) || std::abs(l3.left - l1.left) > 2 * l1.pitch) {
+          continue;
+        }
+        scored.emplace_back(at(l3, middle) + 4.0 * (l1.cells + l2.cells + l3.cells), std::array{&l1, &l2, &l3});
+      }
+    }
+  }
+  std::sort(scored.begin(), scored.end(), [](const auto& p, const auto& q) { return p.first > q.first; });
+  std::vector<std::array<Box, 3>> candidates;
+  for (const auto& [score, lines] : scored) {
+    if (candidates.size() == 2 * kMaxCandidates) {
+      break;
+    }
+    std::array<int, 3> lefts = {lines[0]->left, lines[1]->left, lines[2]->left};
+    std::sort(lefts.begin(), lefts.end());
+    // The blobs' edges here are the reduced copy's; the first and last characters' centres
+    // must lie inside the band in the working image too, and nothing beyond them (the card's
+    // edge, clutter). Tried as found, then with half a cell of margin each side.
+    for (const double margin : {0.0, lines[0]->pitch / 2}) {
+      const int left = static_cast<int>(lefts[1] - margin);
+      const int right = static_cast<int>(std::max(lines[0]->right, lines[1]->right) + margin);
+      std::array<Box, 3> bands{};
+      for (std::size_t i = 0; i < 3; ++i) {
+        const GlyphRow& row = *lines[i];
+        // Over the whole width: a tilted line's centre moves along it (line 3 may have been
+        // found over its first cells only).
+        const double y_left = at(row, left), y_right = at(row, right);
+        const int top = static_cast<int>(std::floor(std::min(y_left, y_right) - row.height / 2.0));
+        const int bottom = static_cast<int>(std::ceil(std::max(y_left, y_right) + row.height / 2.0));
+        bands[i] = Box{left, top, right - left, bottom - top, row.height};
+      }
+      candidates.push_back(bands);
+    }
+  }
+  return candidates;
+}
+
 // Tiles whose darkest and lightest pixels differ by less hold no ink: their stretch is
 // taken from their neighbours rather than blowing up noise.
 constexpr int kMinTileContrast = 40;
@@ -531,9 +805,11 @@ std::optional<LineGrid> fit_line_grid(const std::vector<Glyph>& glyphs, double p
   grid.x0 = glyphs[best_anchor].cx;
   grid.pitch = pitch;
   // The pitch estimate is off by a fraction of a pixel, which adds up along a line: the
-  // grid is fitted over the first 10 cells, then 20, then all 30 (and once more, since
-  // the last fit may move a blob into or out of its cell).
-  for (const long cells_fitted : {10L, 20L, 30L, 30L}) {
+  // grid is fitted over the first 10 cells, then 5 more at a time up to all 30 (and once
+  // more, since the last fit may move a blob into or out of its cell). Steps of 10 were too
+  // long where thin characters ('1' broken in pieces) pulled the first 20 cells' pitch 1 %
+  // short: the last two cells fell a third of a cell off.
+  for (const long cells_fitted : {10L, 15L, 20L, 25L, 30L, 30L}) {
     std::vector<std::pair<double, double>> cell_centers, line_centers;
     std::vector<double> heights;
     grid.glyph_in_cell.fill(nullptr);
@@ -552,7 +828,9 @@ std::optional<LineGrid> fit_line_grid(const std::vector<Glyph>& glyphs, double p
       line_centers.emplace_back(glyph.cx, glyph.cy);
       heights.push_back(glyph.h);
     }
-    const bool last_cells = grid.glyph_in_cell[cells_fitted - 1] || grid.glyph_in_cell[cells_fitted - 2];
+    // The steps of 5 only refine the fit: their last cells may be a '<' run too faint to show.
+    const bool last_cells =
+        cells_fitted % 10 != 0 || grid.glyph_in_cell[cells_fitted - 1] || grid.glyph_in_cell[cells_fitted - 2];
     if (cell_centers.size() < static_cast<std::size_t>(cells_fitted * 2 / 3) || !last_cells) {
       return std::nullopt;
     }
@@ -658,7 +936,20 @@ std::optional<Point> meet(const Point& p, const Point& q, double a, double b) {
 struct MrzBlock {
   PixPtr image;
   std::array<Box, 3> bands{};
+  // Part of an end cell lies beyond the photo's edge (the block is padded white there): a
+  // character the edge cuts cannot be told from one it hides, so no reading is accepted.
+  bool beyond_photo = false;
 };
+
+// Whether a point of the upright image lies outside the photo as taken. Deskewing turned the
+// photo by `radians` (Leptonica: clockwise positive) about its centre, bringing white in
+// at the corners.
+bool outside_photo(PIX* upright, double x, double y, double radians) {
+  const double width = pixGetWidth(upright), height = pixGetHeight(upright);
+  const double cx = width / 2, cy = height / 2, c = std::cos(radians), s = std::sin(radians);
+  const double px = cx + (x - cx) * c + (y - cy) * s, py = cy - (x - cx) * s + (y - cy) * c;
+  return px < 0 || py < 0 || px > width - 1 || py > height - 1;
+}
 
 struct PtaDeleter {
   void operator()(PTA* pta) const { ptaDestroy(&pta); }
@@ -678,7 +969,7 @@ PtaPtr make_pta(const std::array<Point, 4>& points, double dx, double dy) {
 // not show the lines and their ends clearly; the caller then tries another candidate or
 // reads without rectifying.
 std::optional<MrzBlock> rectify_mrz(PIX* gray, const std::array<Box, 3>& bands,
-                                    const std::array<std::vector<Glyph>, 3>& glyphs) {
+                                    const std::array<std::vector<Glyph>, 3>& glyphs, double radians) {
   std::array<LineFit, 3> lines;
   for (std::size_t i = 0; i < 3; ++i) {
     auto fit = fit_mrz_line(glyphs[i], bands[i]);
@@ -756,6 +1047,21 @@ std::optional<MrzBlock> rectify_mrz(PIX* gray, const std::array<Box, 3>& bands,
     top = std::min<double>(top, sy);
     bottom = std::max<double>(bottom, sy);
   }
+  // The end cells of each line, a pitch wide and a line gap tall, and a quarter of a pitch
+  // beyond, in the photo.
+  bool beyond_photo = false;
+  for (int line = 0; line < 3; ++line) {
+    for (const double cell_x : {margin_x, margin_x + 29 * pitch}) {
+      for (const double dx : {-0.75 * pitch, 0.75 * pitch}) {
+        for (const double dy : {-line_gap / 2, line_gap / 2}) {
+          l_float32 sx = 0, sy = 0;
+          projectiveXformPt(to_source, static_cast<l_int32>(std::lround(cell_x + dx)),
+                            static_cast<l_int32>(std::lround(margin_y + line * line_gap + dy)), &sx, &sy);
+          beyond_photo = beyond_photo || outside_photo(gray, sx, sy, radians);
+        }
+      }
+    }
+  }
   LEPT_FREE(to_source);
   const int crop_x = std::clamp(static_cast<int>(left) - 2, 0, pixGetWidth(gray) - 1);
   const int crop_y = std::clamp(static_cast<int>(top) - 2, 0, pixGetHeight(gray) - 1);
@@ -773,7 +1079,7 @@ std::optional<MrzBlock> rectify_mrz(PIX* gray, const std::array<Box, 3>& bands,
   source_pta = make_pta(source, crop_x, crop_y);
   PixPtr warped(pixProjectivePtaGray(padded.get(), target_pta.get(), source_pta.get(), 255));
   box = boxCreate(0, 0, width, height);
-  MrzBlock block{PixPtr(warped ? pixClipRectangle(warped.get(), box, nullptr) : nullptr), {}};
+  MrzBlock block{PixPtr(warped ? pixClipRectangle(warped.get(), box, nullptr) : nullptr), {}, beyond_photo};
   boxDestroy(&box);
   if (!block.image) {
     return std::nullopt;
@@ -1150,6 +1456,8 @@ struct FoundMrz {
   std::array<std::vector<Glyph>, 3> glyphs;
   bool at_edge = false;     // a line touches the photo's edge: the MRZ may be cut off
   double glyph_height = 0;  // in the working image, before any rectification
+  double radians = 0;       // the deskewing turn of `image` when not rectified
+  bool rectified = false;   // `image` is an MrzBlock's (which knows its own edges)
 };
 
 // --- Why a found MRZ was not read --------------------------------------------------------
@@ -1379,6 +1687,7 @@ bool near_photo_edge(PIX* upright, const Box& band, double radians) {
 FoundMrz locate_lines(PIX* upright, const std::array<Box, 3>& detected, float reduce, double radians) {
   FoundMrz found;
   found.image = upright;
+  found.radians = radians;
   std::vector<double> heights;
   for (std::size_t i = 0; i < 3; ++i) {
     const Box& b = detected[i];
@@ -1411,6 +1720,17 @@ MrzReading read_found_mrz(OcrEngine& engine, const FoundMrz& found) {
     grids[i] = *grid;
   }
   // grid.glyph_in_cell points into found.glyphs[i], which outlives every use below.
+  // A character the photo's edge cuts cannot be told from one it hides: every line's end
+  // cells, a pitch wide, and a quarter of a pitch beyond must lie inside the photo.
+  if (!found.rectified) {
+    for (const auto& grid : grids) {
+      for (const double x : {grid.x0 - 0.75 * grid.pitch, grid.x0 + 29.75 * grid.pitch}) {
+        if (outside_photo(image, x, grid.y0 + grid.slope * x, found.radians)) {
+          return unreadable(ReadFailure::kCutOff, "MRZ found, its first or last characters cut by the photo's edge");
+        }
+      }
+    }
+  }
 
   std::string last_problem = "no reading";
   bool check_digits_failed = false;
@@ -1471,6 +1791,82 @@ MrzReading read_found_mrz(OcrEngine& engine, const FoundMrz& found) {
     last_problem = std::string(ine::mrz_error_code(parse.error->kind));
   }
   return explain(check_digits_failed, last_problem);
+}
+
+// Reads the first MRZ-like candidate that can be read: `candidates` are bands in the
+// detection copy, `reduce` times the size of `upright`, which deskewing turned by `radians`.
+MrzReading read_candidates(OcrEngine& engine, PIX* upright, const std::vector<std::array<Box, 3>>& candidates,
+                           float reduce, double radians) {
+  // Clutter (a keyboard's rows, a printed page) can stack three lines of MRZ shape too, lower
+  // in the photo than the card: the first candidate whose lines show 30 characters' ends
+  // (it can be rectified), else the first with 20 characters on each line, else the first.
+  std::optional<FoundMrz> found, fallback;
+  std::optional<MrzBlock> block;
+  bool cut_off_mrz = false;  // a candidate of monospaced lines ran to the photo's edge
+  for (const auto& candidate : candidates) {
+    FoundMrz lines = locate_lines(upright, candidate, reduce, radians);
+    block = rectify_mrz(upright, lines.bands, lines.glyphs, radians);
+    if (block) {
+      found = std::move(lines);
+      break;
+    }
+    const bool twenty_each =
+        std::all_of(lines.glyphs.begin(), lines.glyphs.end(), [](const auto& glyphs) { return glyphs.size() >= 20; });
+    cut_off_mrz = cut_off_mrz || (lines.at_edge && monospaced_lines(lines));
+    if (!fallback && twenty_each) {
+      fallback = std::move(lines);
+    }
+  }
+  if (block) {
+    // In perspective the lines' pitch changes along them: read from the rectified block.
+    found->image = block->image.get();
+    found->bands = block->bands;
+    found->rectified = true;
+    for (std::size_t i = 0; i < 3; ++i) {
+      found->glyphs[i] = line_glyphs(found->image, found->bands[i]);
+    }
+  } else {
+    found = fallback ? std::move(fallback) : locate_lines(upright, candidates.front(), reduce, radians);
+  }
+  const auto cut_off = [] {
+    return unreadable(ReadFailure::kCutOff, "MRZ found, its first or last characters cut by the photo's edge");
+  };
+  auto reading = read_found_mrz(engine, *found);
+  if (reading.mrz && block && block->beyond_photo) {
+    return cut_off();
+  }
+  if (reading.mrz || !(reading.failure == ReadFailure::kMrzUnclear || reading.failure == ReadFailure::kGlare ||
+                       reading.failure == ReadFailure::kBlurred || reading.failure == ReadFailure::kMrzNotFound)) {
+    return reading;
+  }
+  // Glare, a shadow or soft print: the glyphs found once more with the contrast stretched
+  // tile by tile, and the block rectified from them if the first glyphs did not show its
+  // corners. Not the first choice: it also lifts paper texture and JPEG ringing.
+  const auto normalized_glyphs = [&] {
+    for (std::size_t i = 0; i < 3; ++i) {
+      found->glyphs[i] = line_glyphs(found->image, found->bands[i], Contrast::kNormalizedLocally);
+    }
+  };
+  normalized_glyphs();
+  if (!block) {
+    block = rectify_mrz(found->image, found->bands, found->glyphs, radians);
+    if (block) {
+      found->image = block->image.get();
+      found->bands = block->bands;
+      found->rectified = true;
+      normalized_glyphs();
+    }
+  }
+  auto again = read_found_mrz(engine, *found);
+  if (again.mrz) {
+    return block && block->beyond_photo ? cut_off() : again;
+  }
+  // The lines read were not an MRZ (clutter lower in the photo), and MRZ-like lines ran off
+  // an edge of it: the card's MRZ, cut off.
+  if (cut_off_mrz && reading.failure == ReadFailure::kMrzNotFound) {
+    return unreadable(ReadFailure::kCutOff, "lines of an MRZ run to an edge of the photo, cut off");
+  }
+  return reading;
 }
 
 }  // namespace
@@ -1550,94 +1946,50 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
       candidates = mrz_band_candidates(text_line_bands(normalized_strokes.get()));
     }
   }
-  if (candidates.empty()) {
-    // An MRZ narrower than a sixth of the photo is not looked for (its characters would be
-    // too small to read); three such lines say the card is too far away.
-    // Looked for at the working resolution (on the reduced copy such lines are too thin),
-    // on the photo as taken too: the skew found may be that of the clutter around a small card.
-    const auto far_mrz = [](PIX* image) {
-      PixPtr working_strokes(image ? stroke_mask(image, 3) : nullptr);
-      if (!working_strokes) {
-        return false;
-      }
-      // Lines of print (a page beside the card) can stack like an MRZ: its 30 cells must show.
-      for (const auto& candidate : mrz_band_candidates(text_line_bands(working_strokes.get(), kFarMrzWidthShare))) {
-        const FoundMrz lines = locate_lines(image, candidate, 1.0f, 0.0);
-        const double pitch = estimate_pitch(lines.glyphs, lines.bands);
-        if (std::all_of(lines.glyphs.begin(), lines.glyphs.end(),
-                        [&](const auto& glyphs) { return fit_line_grid(glyphs, pitch).has_value(); })) {
-          return true;
-        }
-      }
-      return false;
-    };
-    if (far_mrz(upright.get()) || (rotate && far_mrz(gray.get()))) {
-      return unreadable(ReadFailure::kTooSmall, "MRZ found, narrower than a sixth of the photo: too far away");
-    }
-    return unreadable(ReadFailure::kMrzNotFound, "no MRZ found: three machine-readable lines were not located");
-  }
-  // Clutter (a keyboard's rows, a printed page) can stack three lines of MRZ shape too, lower
-  // in the photo than the card: the first candidate whose lines show 30 characters' ends
-  // (it can be rectified), else the first with 20 characters on each line, else the first.
-  std::optional<FoundMrz> found, fallback;
-  std::optional<MrzBlock> block;
-  bool cut_off_mrz = false;  // a candidate of monospaced lines ran to the photo's edge
-  for (const auto& candidate : candidates) {
-    FoundMrz lines = locate_lines(upright.get(), candidate, reduce, radians);
-    block = rectify_mrz(upright.get(), lines.bands, lines.glyphs);
-    if (block) {
-      found = std::move(lines);
-      break;
-    }
-    const bool twenty_each =
-        std::all_of(lines.glyphs.begin(), lines.glyphs.end(), [](const auto& glyphs) { return glyphs.size() >= 20; });
-    cut_off_mrz = cut_off_mrz || (lines.at_edge && monospaced_lines(lines));
-    if (!fallback && twenty_each) {
-      fallback = std::move(lines);
-    }
-  }
-  if (block) {
-    // In perspective the lines' pitch changes along them: read from the rectified block.
-    found->image = block->image.get();
-    found->bands = block->bands;
-    for (std::size_t i = 0; i < 3; ++i) {
-      found->glyphs[i] = line_glyphs(found->image, found->bands[i]);
-    }
-  } else {
-    found = fallback ? std::move(fallback) : locate_lines(upright.get(), candidates.front(), reduce, radians);
-  }
-  auto reading = read_found_mrz(engine, *found);
-  if (reading.mrz || !(reading.failure == ReadFailure::kMrzUnclear || reading.failure == ReadFailure::kGlare ||
-                       reading.failure == ReadFailure::kBlurred || reading.failure == ReadFailure::kMrzNotFound)) {
+  MrzReading reading = candidates.empty() ? unreadable(ReadFailure::kMrzNotFound,
+                                                       "no MRZ found: three machine-readable lines were not located")
+                                          : read_candidates(engine, upright.get(), candidates, reduce, radians);
+  if (reading.mrz) {
     return reading;
   }
-  // Glare, a shadow or soft print: the glyphs found once more with the contrast stretched
-  // tile by tile, and the block rectified from them if the first glyphs did not show its
-  // corners. Not the first choice: it also lifts paper texture and JPEG ringing.
-  const auto normalized_glyphs = [&] {
-    for (std::size_t i = 0; i < 3; ++i) {
-      found->glyphs[i] = line_glyphs(found->image, found->bands[i], Contrast::kNormalizedLocally);
+  // The bands gave no MRZ, or none that reads: a band may have taken in clutter beside a
+  // line (its ends, and so the grid, are then wrong), or the lines were not found at all and
+  // the card's own print was tried. The lines are looked for once more by their characters.
+  // A reason found there is the MRZ's when the bands found none; otherwise the bands' stands.
+  const auto by_glyphs = mrz_glyph_candidates(glyph_rows(detect_strokes.get()));
+  if (!by_glyphs.empty()) {
+    auto again = read_candidates(engine, upright.get(), by_glyphs, reduce, radians);
+    if (again.mrz || (reading.failure == ReadFailure::kMrzNotFound && again.failure != ReadFailure::kMrzNotFound)) {
+      return again;
     }
+  }
+  if (!candidates.empty()) {
+    return reading;
+  }
+  // An MRZ narrower than a sixth of the photo is not looked for (its characters would be
+  // too small to read); three such lines say the card is too far away.
+  // Looked for at the working resolution (on the reduced copy such lines are too thin),
+  // on the photo as taken too: the skew found may be that of the clutter around a small card.
+  const auto far_mrz = [](PIX* image) {
+    PixPtr working_strokes(image ? stroke_mask(image, 3) : nullptr);
+    if (!working_strokes) {
+      return false;
+    }
+    // Lines of print (a page beside the card) can stack like an MRZ: its 30 cells must show.
+    for (const auto& candidate : mrz_band_candidates(text_line_bands(working_strokes.get(), kFarMrzWidthShare))) {
+      const FoundMrz lines = locate_lines(image, candidate, 1.0f, 0.0);
+      const double pitch = estimate_pitch(lines.glyphs, lines.bands);
+      if (std::all_of(lines.glyphs.begin(), lines.glyphs.end(),
+                      [&](const auto& glyphs) { return fit_line_grid(glyphs, pitch).has_value(); })) {
+        return true;
+      }
+    }
+    return false;
   };
-  normalized_glyphs();
-  if (!block) {
-    block = rectify_mrz(found->image, found->bands, found->glyphs);
-    if (block) {
-      found->image = block->image.get();
-      found->bands = block->bands;
-      normalized_glyphs();
-    }
+  if (far_mrz(upright.get()) || (rotate && far_mrz(gray.get()))) {
+    return unreadable(ReadFailure::kTooSmall, "MRZ found, narrower than a sixth of the photo: too far away");
   }
-  auto again = read_found_mrz(engine, *found);
-  if (again.mrz) {
-    return again;
-  }
-  // The lines read were not an MRZ (clutter lower in the photo), and MRZ-like lines ran off
-  // an edge of it: the card's MRZ, cut off.
-  if (cut_off_mrz && reading.failure == ReadFailure::kMrzNotFound) {
-    return unreadable(ReadFailure::kCutOff, "lines of an MRZ run to an edge of the photo, cut off");
-  }
-  return reading;
+  return unreadable(ReadFailure::kMrzNotFound, "no MRZ found: three machine-readable lines were not located");
 }
 
 std::string_view read_failure_name(ReadFailure failure) {
