@@ -15,6 +15,12 @@
 #include "vision/gray_decode.hpp"
 #include "vision/leptonica.hpp"
 
+#ifdef MRZ_TRACE
+#define TRACE(...) std::fprintf(stderr, __VA_ARGS__)
+#else
+#define TRACE(...) ((void)0)
+#endif
+
 namespace inereg::vision {
 namespace {
 
@@ -1114,11 +1120,34 @@ constexpr std::array<Rendering, 4> kRenderings = {{{32, 0.76}, {26, 0.80}, {40, 
 // the highlight faded read as a sure J in two renderings (phone-like set, seed 1, #870).
 // Drawn dark, the faded stroke is there again; a letter that then reads differently was not
 // read with certainty.
-constexpr int kFaintInkTile = 12;
-constexpr int kFaintInkContrast = 12;
+// Ink shallower than this (grey levels below the paper around it) is JPEG ringing or noise.
+constexpr int kFaintInkNoise = 12;
 constexpr Rendering kFaintInk = {32, 0.80, true};
 
 constexpr int kBorder = 12;
+
+// A cell with its ink drawn by depth below the paper around it (black top-hat, a
+// structuring element wider than a stroke): ink half as deep as the cell's deepest or more
+// is black, shallower ink proportionally lighter, the paper white. A stroke a highlight
+// faded is as dark as the others, wherever the highlight leaves the paper.
+PixPtr faint_ink_image(PIX* scaled) {
+  const int sel = (kFaintInk.glyph_height / 3) | 1;  // odd; a stroke is about a seventh of the height
+  PixPtr bordered(pixAddMirroredBorder(scaled, sel, sel, sel, sel));
+  PixPtr tophat(bordered ? pixTophat(bordered.get(), sel, sel, L_TOPHAT_BLACK) : nullptr);
+  PixPtr depth(tophat ? pixRemoveBorder(tophat.get(), sel) : nullptr);
+  if (!depth) {
+    return nullptr;
+  }
+  l_uint32 deepest = 0;
+  pixGetRankValue(depth.get(), 1, 0.98f, &deepest);
+  PixPtr paper_white(pixInvert(nullptr, depth.get()));
+  const int black = 255 - static_cast<int>(deepest) / 2;
+  const int white = 255 - std::max(kFaintInkNoise, static_cast<int>(deepest) / 8);
+  if (!paper_white || black >= white) {
+    return nullptr;
+  }
+  return PixPtr(pixGammaTRC(nullptr, paper_white.get(), 1.0f, black, white));
+}
 
 // One cell cut out of the upright image, scaled, its contrast stretched to full range
 // (light varies along a line, so per cell). Null when the cell lies outside the image.
@@ -1153,7 +1182,7 @@ PixPtr cell_image(PIX* gray, const LineGrid& grid, int cell, const Rendering& re
   // Linear (gamma 1): dark -> 0, light -> 255, clipped beyond.
   const auto low = static_cast<l_int32>(dark), high = std::min<l_int32>(static_cast<l_int32>(light), 255);
   if (rendering.faint_ink) {
-    return PixPtr(pixContrastNorm(nullptr, scaled.get(), kFaintInkTile, kFaintInkTile, kFaintInkContrast, 1, 1));
+    return faint_ink_image(scaled.get());
   }
   return PixPtr(pixGammaTRC(nullptr, scaled.get(), 1.0f, low, high));
 }
@@ -1203,8 +1232,12 @@ constexpr float kSureConfidence = 60;
 // cell under its centre. A cell left with no character or with several is read again
 // alone. The characters of the chosen cells in order, or nullopt when any cell still
 // does not give exactly one.
+// An unsure cell: with Unsure::kMarked it reads as this, not an accepted character.
+constexpr char kUnsureCell = '?';
+enum class Unsure { kFails, kMarked };
+
 std::optional<std::string> read_cells(OcrEngine& engine, const LineCells& cells, const std::vector<int>& chosen,
-                                      const char* whitelist) {
+                                      const char* whitelist, Unsure unsure = Unsure::kFails) {
   if (chosen.empty()) {
     return std::string();
   }
@@ -1268,7 +1301,11 @@ std::optional<std::string> read_cells(OcrEngine& engine, const LineCells& cells,
     const auto again = alone ? engine.read(alone.get(), whitelist, tesseract::PSM_SINGLE_CHAR) : std::vector<Symbol>{};
     if (again.size() != 1 || again.front().confidence < kSureConfidence ||
         (in_line.size() == 1 && in_line.front().c != again.front().c)) {
-      return std::nullopt;
+      if (unsure == Unsure::kFails) {
+        return std::nullopt;
+      }
+      text.push_back(kUnsureCell);
+      continue;
     }
     text.push_back(again.front().c);
   }
@@ -1419,8 +1456,44 @@ bool faint_ink_agrees(OcrEngine& engine, PIX* gray, const std::array<LineGrid, 3
   if (faint_letters.empty()) {
     return true;
   }
+  // Read with all the line's letters around them, as the renderings read them: a letter
+  // alone in a line is read less surely (an O of full shape once gave no sure reading).
+  std::vector<int> letters;
+  for (int cell = 0; cell < 30; ++cell) {
+    if (name_line[cell] != '<') {
+      letters.push_back(cell);
+    }
+  }
   const auto cells = cut_cells(gray, grids[2], kFaintInk);
-  const auto read = cells ? read_cells(engine, *cells, faint_letters, kNameLetters) : std::nullopt;
+  const auto line = cells ? read_cells(engine, *cells, letters, kNameLetters, Unsure::kMarked) : std::nullopt;
+  std::optional<std::string> read;
+  if (line) {
+    read.emplace();
+    for (const int cell : faint_letters) {
+      read->push_back((*line)[std::find(letters.begin(), letters.end(), cell) - letters.begin()]);
+    }
+  }
+#ifdef MRZ_TRACE
+  if (cells && std::getenv("MRZ_DUMP")) {
+    const auto normal = cut_cells(gray, grids[2], kRenderings[0]);
+    for (const int cell : faint_letters) {
+      char path[256];
+      std::snprintf(path, sizeof path, "%s-faint-%02d.png", std::getenv("MRZ_DUMP"), cell);
+      pixWrite(path, (*cells)[cell].get(), IFF_PNG);
+      std::snprintf(path, sizeof path, "%s-normal-%02d.png", std::getenv("MRZ_DUMP"), cell);
+      if (normal) pixWrite(path, (*normal)[cell].get(), IFF_PNG);
+    }
+    char path[256];
+    std::snprintf(path, sizeof path, "%s-block.png", std::getenv("MRZ_DUMP"));
+    pixWrite(path, gray, IFF_PNG);
+  }
+#endif
+  TRACE("  faint: name=%s usual=%.0f", name_line.c_str(), usual);
+  for (std::size_t i = 0; i < faint_letters.size(); ++i) {
+    TRACE(" [%d %c %.0f%% ->%c]", faint_letters[i], name_line[faint_letters[i]], 100 * contrasts[60 + faint_letters[i]] / usual,
+          read ? (*read)[i] : '?');
+  }
+  TRACE("\n");
   if (!read) {
     return false;
   }
@@ -1711,10 +1784,14 @@ MrzReading read_found_mrz(OcrEngine& engine, const FoundMrz& found) {
     return explain_failure(found, on_grid, check_digits_failed, last_problem);
   };
   const double pitch = estimate_pitch(found.glyphs, found.bands);
+  TRACE(" read_found rect=%d pitch=%.2f glyphs=%zu/%zu/%zu bands y=%d/%d/%d x=%d w=%d\n", found.rectified, pitch,
+        found.glyphs[0].size(), found.glyphs[1].size(), found.glyphs[2].size(), found.bands[0].y, found.bands[1].y,
+        found.bands[2].y, found.bands[0].x, found.bands[0].w);
   std::array<LineGrid, 3> grids;
   for (std::size_t i = 0; i < 3; ++i) {
     auto grid = fit_line_grid(found.glyphs[i], pitch);
     if (!grid) {
+      TRACE("  grid failed line %zu\n", i);
       return explain(false, "characters not placed on the 30-cell grid", false);
     }
     grids[i] = *grid;
@@ -1748,6 +1825,7 @@ MrzReading read_found_mrz(OcrEngine& engine, const FoundMrz& found) {
       const auto line2 = cut_cells(image, grids[1], rendering);
       const auto text1 = line1 ? read_cells(engine, *line1, all_cells(), kLine1Whitelist) : std::nullopt;
       const auto text2 = line2 ? read_cells(engine, *line2, all_cells(), kLine2Whitelist) : std::nullopt;
+      TRACE("  rendering %d: l1=%s l2=%s\n", rendering.glyph_height, text1 ? text1->c_str() : "-", text2 ? text2->c_str() : "-");
       if (!text1 || !text2) {
         last_problem = "characters";
         continue;
@@ -1768,6 +1846,7 @@ MrzReading read_found_mrz(OcrEngine& engine, const FoundMrz& found) {
     }
     const auto line3 = cut_cells(image, grids[2], rendering);
     const auto text3 = line3 ? read_name_line(engine, *line3, fillers) : std::nullopt;
+    TRACE("  rendering %d: name=%s\n", rendering.glyph_height, text3 ? text3->c_str() : "-");
     if (!text3 || !has_name_line_shape(*text3)) {
       last_problem = "name line";
       continue;
@@ -1946,6 +2025,7 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
       candidates = mrz_band_candidates(text_line_bands(normalized_strokes.get()));
     }
   }
+  TRACE("band candidates %zu (skew %.2f)\n", candidates.size(), angle);
   MrzReading reading = candidates.empty() ? unreadable(ReadFailure::kMrzNotFound,
                                                        "no MRZ found: three machine-readable lines were not located")
                                           : read_candidates(engine, upright.get(), candidates, reduce, radians);
@@ -1957,6 +2037,7 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
   // the card's own print was tried. The lines are looked for once more by their characters.
   // A reason found there is the MRZ's when the bands found none; otherwise the bands' stands.
   const auto by_glyphs = mrz_glyph_candidates(glyph_rows(detect_strokes.get()));
+  TRACE("glyph candidates %zu\n", by_glyphs.size());
   if (!by_glyphs.empty()) {
     auto again = read_candidates(engine, upright.get(), by_glyphs, reduce, radians);
     if (again.mrz || (reading.failure == ReadFailure::kMrzNotFound && again.failure != ReadFailure::kMrzNotFound)) {
