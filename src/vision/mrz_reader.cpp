@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <memory>
 #include <string_view>
 
@@ -568,7 +569,22 @@ std::vector<GlyphRow> glyph_rows(PIX* strokes) {
     }
     close_run();
   }
-  return join_rows(std::move(rows));
+  auto joined = join_rows(std::move(rows));
+#ifdef MRZ_TRACE
+  TRACE("glyph_rows: %zu blobs, %zu rows\n", blobs.size(), joined.size());
+  for (const auto& row : joined) {
+    if (row.cells >= 15) {
+      TRACE("  row cells=%d blobs=%zu x=%d..%d y=%.0f pitch=%.2f h=%d\n", row.cells, row.blobs.size(), row.left,
+            row.right, row.a + row.b * row.left, row.pitch, row.height);
+    }
+  }
+  if (std::getenv("MRZ_DUMP")) {
+    char path[256];
+    std::snprintf(path, sizeof path, "%s-strokes.png", std::getenv("MRZ_DUMP"));
+    pixWrite(path, strokes, IFF_PNG);
+  }
+#endif
+  return joined;
 }
 
 // Three glyph rows stacked as an MRZ's lines, as bands (detection coordinates) like those of
@@ -577,25 +593,65 @@ std::vector<GlyphRow> glyph_rows(PIX* strokes) {
 // row); line 3 (a name, then '<' padding that may be too faint to show) starts where they
 // do; one pitch, one height, the lines about 1.4 pitches apart (3.6 mm at 2.54 mm) and
 // evenly spaced. The lowest and longest first, at most kMaxCandidates (each twice).
+// A row that runs on to the left of line 1's start at its pitch (a keyboard's keys beside
+// the card, two cells apart, continued line 3's row), from the blob under line 1's first
+// character on; added to `trimmed` (whose elements stay in place). Null when no blob of the
+// row lies there or too few follow.
+const GlyphRow* from_line_start(const GlyphRow& row, const GlyphRow& line1, std::deque<GlyphRow>& trimmed) {
+  const double start = line1.blobs.front().cx;
+  const auto first = std::find_if(row.blobs.begin(), row.blobs.end(),
+                                  [&](const Glyph& blob) { return blob.cx >= start - 0.5 * line1.pitch; });
+  if (first == row.blobs.end() || first->cx > start + 0.5 * line1.pitch || row.blobs.end() - first < 8) {
+    return nullptr;
+  }
+  std::vector<const Glyph*> run;
+  int cells = 0;
+  for (auto blob = first; blob != row.blobs.end(); ++blob) {
+    if (!run.empty()) {
+      cells += static_cast<int>(std::lround((blob->cx - run.back()->cx) / row.pitch));
+    }
+    run.push_back(&*blob);
+  }
+  trimmed.push_back(make_row(run, cells, row.pitch));
+  return &trimmed.back();
+}
+
 std::vector<std::array<Box, 3>> mrz_glyph_candidates(const std::vector<GlyphRow>& rows) {
   std::vector<std::pair<double, std::array<const GlyphRow*, 3>>> scored;
+  std::deque<GlyphRow> trimmed;
   const auto at = [](const GlyphRow& row, double x) { return row.a + row.b * x; };
   for (const GlyphRow& l1 : rows) {
     if (l1.cells < 19) {
       continue;
     }
-    for (const GlyphRow& l2 : rows) {
+    for (const GlyphRow& row2 : rows) {
+      const GlyphRow* line2 = &row2;
+      if (&row2 != &l1 && row2.left < l1.left - 1.5 * l1.pitch) {
+        line2 = from_line_start(row2, l1, trimmed);
+        if (line2 == nullptr) {
+          continue;
+        }
+      }
+      const GlyphRow& l2 = *line2;
       const double middle = (l1.left + l1.right) / 2.0;
       const double gap1 = at(l2, middle) - at(l1, middle);
-      if (&l2 == &l1 || l2.cells < 19 || gap1 < 0.9 * l1.pitch || gap1 > 2.2 * l1.pitch ||
+      if (&row2 == &l1 || l2.cells < 19 || gap1 < 0.9 * l1.pitch || gap1 > 2.2 * l1.pitch ||
           !similar(static_cast<int>(l1.pitch * 16), static_cast<int>(l2.pitch * 16), 0.2) ||
           !similar(l1.height, l2.height, 0.35) || std::abs(l1.left - l2.left) > 1.5 * l1.pitch ||
           std::max(l1.cells, l2.cells) < 27) {
         continue;
       }
-      for (const GlyphRow& l3 : rows) {
+      for (const GlyphRow& row : rows) {
+        const GlyphRow* line3 = &row;
+        if (&row != &l1 && &row != &l2 && row.left < l1.left - 2 * l1.pitch) {
+          line3 = from_line_start(row, l1, trimmed);
+          if (line3 == nullptr) {
+            continue;
+          }
+        }
+        const GlyphRow& l3 = *line3;
         const double gap2 = at(l3, middle) - at(l2, middle);
-        if (&l3 == &l1 || &l3 == &l2 || gap2 < 0.75 * gap1 || gap2 > 1.33 * gap1 ||
+        if (&row == &l1 || &row == &row2 || gap2 < 0.75 * gap1 || gap2 > 1.33 * gap1 ||
             !similar(static_cast<int>(l1.pitch * 16), static_cast<int>(l3.pitch * 16), 0.2) ||
             !similar(l1.height, l3.height, 0.35) || std::abs(l3.left - l1.left) > 2 * l1.pitch) {
           continue;
@@ -2087,20 +2143,23 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
     return unreadable(ReadFailure::kNotAnImage, "image could not be processed");
   }
 
-  auto candidates = mrz_band_candidates(text_line_bands(detect_strokes.get(), 6, detect_gray.get()));
-  if (candidates.empty()) {
-    // A highlight or a shadow's edge across the MRZ leaves part of its strokes weaker than
-    // the threshold the strongest strokes set, and a line's band falls apart: once more on
-    // a copy whose contrast is stretched tile by tile. Only then: on every photo it also
-    // lifts paper texture into strokes and loses more MRZs than it finds (bench/README.md).
-    PixPtr detect(pixScale(upright.get(), reduce, reduce));
-    PixPtr normalized(
-        detect ? pixContrastNorm(nullptr, detect.get(), kNormalizationTile, kNormalizationTile, kMinTileContrast, 1, 1)
-               : nullptr);
-    PixPtr normalized_strokes(normalized ? stroke_mask(normalized.get()) : nullptr);
-    if (normalized_strokes) {
-      candidates = mrz_band_candidates(text_line_bands(normalized_strokes.get()));
+  // A highlight or a shadow's edge across the MRZ leaves part of its strokes weaker than
+  // the threshold the strongest strokes set, and a line's band falls apart: the MRZ is looked
+  // for once more on a copy whose contrast is stretched tile by tile. Only then: on every
+  // photo it also lifts paper texture into strokes and loses more MRZs than it finds
+  // (bench/README.md).
+  PixPtr normalized_strokes;
+  const auto normalized_detect_strokes = [&]() -> PIX* {
+    if (!normalized_strokes) {
+      PixPtr normalized(pixContrastNorm(nullptr, detect_gray.get(), kNormalizationTile, kNormalizationTile,
+                                        kMinTileContrast, 1, 1));
+      normalized_strokes = normalized ? stroke_mask(normalized.get()) : nullptr;
     }
+    return normalized_strokes.get();
+  };
+  auto candidates = mrz_band_candidates(text_line_bands(detect_strokes.get(), 6, detect_gray.get()));
+  if (candidates.empty() && normalized_detect_strokes() != nullptr) {
+    candidates = mrz_band_candidates(text_line_bands(normalized_detect_strokes()));
   }
   TRACE("band candidates %zu (skew %.2f)\n", candidates.size(), angle);
   MrzReading reading = candidates.empty() ? unreadable(ReadFailure::kMrzNotFound,
@@ -2113,7 +2172,13 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
   // line (its ends, and so the grid, are then wrong), or the lines were not found at all and
   // the card's own print was tried. The lines are looked for once more by their characters.
   // A reason found there is the MRZ's when the bands found none; otherwise the bands' stands.
-  const auto by_glyphs = mrz_glyph_candidates(glyph_rows(detect_strokes.get()));
+  auto by_glyphs = mrz_glyph_candidates(glyph_rows(detect_strokes.get()));
+  if (by_glyphs.empty() && normalized_detect_strokes() != nullptr) {
+    // A highlight washed out a stretch of a line: its characters are found on the copy
+    // stretched tile by tile (rows of character blobs at one pitch are not made of the paper
+    // texture it also lifts).
+    by_glyphs = mrz_glyph_candidates(glyph_rows(normalized_detect_strokes()));
+  }
   TRACE("glyph candidates %zu\n", by_glyphs.size());
   if (!by_glyphs.empty()) {
     auto again = read_candidates(engine, upright.get(), by_glyphs, reduce, radians);
