@@ -1183,26 +1183,39 @@ constexpr Rendering kFaintInk = {32, 0.80, true};
 constexpr int kBorder = 12;
 
 // A cell with its ink drawn by depth below the paper around it (black top-hat, a
-// structuring element wider than a stroke): ink half as deep as the cell's deepest or more
-// is black, shallower ink proportionally lighter, the paper white. A stroke a highlight
-// faded is as dark as the others, wherever the highlight leaves the paper.
+// structuring element wider than a stroke), each stroke against its own deepest part: ink
+// as deep as the deepest within a stroke's width of it is black. A stroke a highlight faded
+// is then as dark as the others, and no bolder: each stroke keeps its shape (drawing all
+// ink past half the cell's deepest black made an I a T and broke an M's middle). Ink under
+// a quarter of the cell's deepest is drawn lighter in proportion, so noise stays paper.
 PixPtr faint_ink_image(PIX* scaled) {
   const int sel = (kFaintInk.glyph_height / 3) | 1;  // odd; a stroke is about a seventh of the height
   PixPtr bordered(pixAddMirroredBorder(scaled, sel, sel, sel, sel));
   PixPtr tophat(bordered ? pixTophat(bordered.get(), sel, sel, L_TOPHAT_BLACK) : nullptr);
   PixPtr depth(tophat ? pixRemoveBorder(tophat.get(), sel) : nullptr);
-  if (!depth) {
+  const int near = (kFaintInk.glyph_height / 6) | 1;  // about a stroke's width
+  PixPtr nearby(depth ? pixDilateGray(depth.get(), near, near) : nullptr);
+  PixPtr drawn(nearby ? pixCreateTemplate(depth.get()) : nullptr);
+  if (!drawn) {
     return nullptr;
   }
   l_uint32 deepest = 0;
   pixGetRankValue(depth.get(), 1, 0.98f, &deepest);
-  PixPtr paper_white(pixInvert(nullptr, depth.get()));
-  const int black = 255 - static_cast<int>(deepest) / 2;
-  const int white = 255 - std::max(kFaintInkNoise, static_cast<int>(deepest) / 8);
-  if (!paper_white || black >= white) {
-    return nullptr;
+  const double floor = std::max<double>(kFaintInkNoise, deepest / 4.0);
+  const int w = pixGetWidth(depth.get()), h = pixGetHeight(depth.get());
+  const int wpl = pixGetWpl(depth.get());
+  const l_uint32* depth_data = pixGetData(depth.get());
+  const l_uint32* nearby_data = pixGetData(nearby.get());
+  l_uint32* drawn_data = pixGetData(drawn.get());
+  for (int y = 0; y < h; ++y) {
+    const std::ptrdiff_t line = static_cast<std::ptrdiff_t>(y) * wpl;
+    for (int x = 0; x < w; ++x) {
+      const double ink = GET_DATA_BYTE(depth_data + line, x);
+      const double reference = std::max<double>(floor, GET_DATA_BYTE(nearby_data + line, x));
+      SET_DATA_BYTE(drawn_data + line, x, static_cast<l_uint32>(std::lround(255 * (1 - std::min(1.0, ink / reference)))));
+    }
   }
-  return PixPtr(pixGammaTRC(nullptr, paper_white.get(), 1.0f, black, white));
+  return drawn;
 }
 
 // One cell cut out of the upright image, scaled, its contrast stretched to full range
