@@ -96,6 +96,11 @@ struct Box {
   // A text line's character height. Its box is taller when the line is tilted (perspective
   // leaves some tilt after deskewing).
   int line_height = 0;
+  // Where known (lines found by their characters), the line's centre y = centre_a +
+  // centre_b x: a line tilted by more than its spacing over its length shares its box with
+  // its neighbours.
+  bool has_centre = false;
+  double centre_a = 0, centre_b = 0;
 };
 
 // Detection runs on a copy about this wide: large enough for 30 characters to stay
@@ -682,7 +687,7 @@ std::vector<std::array<Box, 3>> mrz_glyph_candidates(const std::vector<GlyphRow>
         const double y_left = at(row, left), y_right = at(row, right);
         const int top = static_cast<int>(std::floor(std::min(y_left, y_right) - row.height / 2.0));
         const int bottom = static_cast<int>(std::ceil(std::max(y_left, y_right) + row.height / 2.0));
-        bands[i] = Box{left, top, right - left, bottom - top, row.height};
+        bands[i] = Box{left, top, right - left, bottom - top, row.height, true, row.a, row.b};
       }
       candidates.push_back(bands);
     }
@@ -765,6 +770,13 @@ std::vector<Glyph> line_glyphs(PIX* gray, const Box& band, Contrast contrast = C
     for (int k = 0; k < n; ++k) {
       glyphs.push_back(Glyph{x + bx + 0.3 * pitch_guess + k * step, cy, static_cast<int>(0.6 * pitch_guess), bh});
     }
+  }
+  // A tilted line's box holds parts of its neighbours: where the line's centre is known,
+  // the blobs far off it go first.
+  if (band.has_centre) {
+    std::erase_if(glyphs, [&](const Glyph& glyph) {
+      return std::abs(glyph.cy - (band.centre_a + band.centre_b * glyph.cx)) > 0.6 * height;
+    });
   }
   // The line through the centres: the pair of blobs, far apart, with the most blobs near the
   // line through them (a tilted band's box reaches into the lines above and below, so a
@@ -1036,14 +1048,20 @@ std::optional<MrzBlock> rectify_mrz(PIX* gray, const std::array<Box, 3>& bands,
   for (std::size_t i = 0; i < 3; ++i) {
     auto fit = fit_mrz_line(glyphs[i], bands[i]);
     if (!fit) {
+      TRACE("  rectify: line %zu not fitted\n", i);
       return std::nullopt;
     }
     lines[i] = *fit;
   }
+  TRACE("  rectify: cells %d/%d/%d first x %.0f/%.0f/%.0f last x %.0f/%.0f/%.0f\n", lines[0].cells, lines[1].cells,
+        lines[2].cells, lines[0].first.x, lines[1].first.x, lines[2].first.x, lines[0].last.x, lines[1].last.x,
+        lines[2].last.x);
   // Three distinct lines, one above the other (a band may have caught its neighbour's glyphs).
   for (std::size_t i = 0; i < 2; ++i) {
     const double x = (lines[i].first.x + lines[i].last.x) / 2;
     if ((lines[i + 1].a + lines[i + 1].b * x) - (lines[i].a + lines[i].b * x) < bands[i].line_height) {
+      TRACE("  rectify: lines %zu-%zu %.1f apart, line height %d\n", i, i + 1,
+            (lines[i + 1].a + lines[i + 1].b * x) - (lines[i].a + lines[i].b * x), bands[i].line_height);
       return std::nullopt;
     }
   }
@@ -1083,6 +1101,7 @@ std::optional<MrzBlock> rectify_mrz(PIX* gray, const std::array<Box, 3>& bands,
                               }()) *
                               line_gap / ((length(source[0], source[3]) + length(source[1], source[2])) / 4);
   if (!(pitch > 4) || !(line_gap > glyph_height) || !(glyph_height > 4)) {
+    TRACE("  rectify: pitch %.1f line gap %.1f glyph height %.1f\n", pitch, line_gap, glyph_height);
     return std::nullopt;
   }
 
@@ -1913,7 +1932,8 @@ FoundMrz locate_lines(PIX* upright, const std::array<Box, 3>& detected, float re
     Box& band = found.bands[i];
     band =
         Box{static_cast<int>(b.x / reduce), static_cast<int>(b.y / reduce), static_cast<int>(std::ceil(b.w / reduce)),
-            static_cast<int>(std::ceil(b.h / reduce)), static_cast<int>(std::lround(b.line_height / reduce))};
+            static_cast<int>(std::ceil(b.h / reduce)), static_cast<int>(std::lround(b.line_height / reduce)),
+            b.has_centre, b.centre_a / reduce, b.centre_b};
     found.glyphs[i] = line_glyphs(upright, band);
     for (const auto& glyph : found.glyphs[i]) {
       heights.push_back(glyph.h);
