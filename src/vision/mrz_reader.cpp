@@ -658,7 +658,15 @@ std::vector<std::array<Box, 3>> mrz_glyph_candidates(const std::vector<GlyphRow>
         const double gap2 = at(l3, middle) - at(l2, middle);
         if (&row == &l1 || &row == &row2 || gap2 < 0.75 * gap1 || gap2 > 1.33 * gap1 ||
             !similar(static_cast<int>(l1.pitch * 16), static_cast<int>(l3.pitch * 16), 0.2) ||
-            !similar(l1.height, l3.height, 0.35) || std::abs(l3.left - l1.left) > 2 * l1.pitch) {
+            !similar(l1.height, l3.height, 0.35)) {
+          continue;
+        }
+        // Line 3 starts where line 1 does; a highlight can wash out its first letters, then
+        // it must run to where line 1 ends, its start on line 1's cells.
+        const double late = (l3.blobs.front().cx - l1.blobs.front().cx) / l1.pitch;
+        const bool starts_late = late > 2 && late <= 12 && std::abs(late - std::round(late)) <= 0.3 &&
+                                 std::abs(l3.right - l1.right) <= 1.5 * l1.pitch;
+        if (std::abs(l3.left - l1.left) > 2 * l1.pitch && !starts_late) {
           continue;
         }
         scored.emplace_back(at(l3, middle) + 4.0 * (l1.cells + l2.cells + l3.cells), std::array{&l1, &l2, &l3});
