@@ -621,9 +621,36 @@ const GlyphRow* from_line_start(const GlyphRow& row, const GlyphRow& line1, std:
   return &trimmed.back();
 }
 
-std::vector<std::array<Box, 3>> mrz_glyph_candidates(const std::vector<GlyphRow>& rows) {
+// A row's first 30 cells: a line that ran on at its pitch into print beside the card (a
+// page's words in line with the MRZ). Nullopt when the row holds no more.
+std::optional<GlyphRow> first_thirty_cells(const GlyphRow& row) {
+  if (row.cells <= 29) {
+    return std::nullopt;
+  }
+  std::vector<const Glyph*> run;
+  int cells = 0;
+  for (const Glyph& blob : row.blobs) {
+    const int step = run.empty() ? 0 : static_cast<int>(std::lround((blob.cx - run.back()->cx) / row.pitch));
+    if (cells + step > 29) {
+      break;
+    }
+    cells += step;
+    run.push_back(&blob);
+  }
+  return make_row(run, cells, row.pitch);
+}
+
+std::vector<std::array<Box, 3>> mrz_glyph_candidates(const std::vector<GlyphRow>& found_rows) {
   std::vector<std::pair<double, std::array<const GlyphRow*, 3>>> scored;
   std::deque<GlyphRow> trimmed;
+  // Each row as found and, when longer than a line, its first 30 cells (tried first).
+  std::vector<GlyphRow> rows = found_rows;
+  for (const GlyphRow& row : found_rows) {
+    if (auto thirty = first_thirty_cells(row)) {
+      rows.push_back(std::move(*thirty));
+    }
+  }
+  const auto counted = [](const GlyphRow& row) { return row.cells <= 29 ? row.cells : 29 - (row.cells - 29); };
   const auto at = [](const GlyphRow& row, double x) { return row.a + row.b * x; };
   for (const GlyphRow& l1 : rows) {
     if (l1.cells < 19) {
@@ -669,7 +696,7 @@ std::vector<std::array<Box, 3>> mrz_glyph_candidates(const std::vector<GlyphRow>
         if (std::abs(l3.left - l1.left) > 2 * l1.pitch && !starts_late) {
           continue;
         }
-        scored.emplace_back(at(l3, middle) + 4.0 * (l1.cells + l2.cells + l3.cells), std::array{&l1, &l2, &l3});
+        scored.emplace_back(at(l3, middle) + 4.0 * (counted(l1) + counted(l2) + l3.cells), std::array{&l1, &l2, &l3});
       }
     }
   }
