@@ -1229,10 +1229,10 @@ constexpr std::array<Rendering, 4> kRenderings = {{{32, 0.76}, {26, 0.80}, {40, 
 // below Tesseract's threshold and the rest reads as another letter — a U whose left stem
 // the highlight faded read as a sure J in two renderings (phone-like set, seed 1, #870).
 // Drawn dark, the faded stroke is there again; a letter that then reads differently was not
-// read with certainty.
+// read with certainty (faint_ink_image).
+constexpr Rendering kFaintInk = {32, 0.80, true};
 // Ink shallower than this (grey levels below the paper around it) is JPEG ringing or noise.
 constexpr int kFaintInkNoise = 12;
-constexpr Rendering kFaintInk = {32, 0.80, true};
 
 constexpr int kBorder = 12;
 
@@ -1633,8 +1633,8 @@ std::optional<std::string> read_name_line(OcrEngine& engine, const LineCells& ce
 // A name-line letter is checked with kFaintInk when its cell's contrast is below this
 // share of the MRZ's usual (the median over its 90 cells). Phone-like set, seed 1: the U
 // read as a J (#870) had 40 %, an I under a highlight read as an L (#713) less than 75 %.
-// Not every letter: on cells of full contrast the tile-wise stretch only adds noise, and
-// checking all letters read 183 of 250 phone-like photos instead of 221 (bench/README.md).
+// Not every letter: with the tile-wise stretch kFaintInk once was, checking all letters
+// read 183 of 250 phone-like photos instead of 221 (bench/README.md).
 constexpr double kFaintCellContrast = 0.75;
 
 // Whether the name line's faint letters read the same from kFaintInk cells.
