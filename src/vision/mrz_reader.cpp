@@ -16,12 +16,6 @@
 #include "vision/gray_decode.hpp"
 #include "vision/leptonica.hpp"
 
-#ifdef MRZ_TRACE
-#define TRACE(...) std::fprintf(stderr, __VA_ARGS__)
-#else
-#define TRACE(...) ((void)0)
-#endif
-
 namespace inereg::vision {
 namespace {
 
@@ -574,22 +568,7 @@ std::vector<GlyphRow> glyph_rows(PIX* strokes) {
     }
     close_run();
   }
-  auto joined = join_rows(std::move(rows));
-#ifdef MRZ_TRACE
-  TRACE("glyph_rows: %zu blobs, %zu rows\n", blobs.size(), joined.size());
-  for (const auto& row : joined) {
-    if (row.cells >= 15) {
-      TRACE("  row cells=%d blobs=%zu x=%d..%d y=%.0f pitch=%.2f h=%d\n", row.cells, row.blobs.size(), row.left,
-            row.right, row.a + row.b * row.left, row.pitch, row.height);
-    }
-  }
-  if (std::getenv("MRZ_DUMP")) {
-    char path[256];
-    std::snprintf(path, sizeof path, "%s-strokes.png", std::getenv("MRZ_DUMP"));
-    pixWrite(path, strokes, IFF_PNG);
-  }
-#endif
-  return joined;
+  return join_rows(std::move(rows));
 }
 
 // Three glyph rows stacked as an MRZ's lines, as bands (detection coordinates) like those of
@@ -1083,20 +1062,14 @@ std::optional<MrzBlock> rectify_mrz(PIX* gray, const std::array<Box, 3>& bands,
   for (std::size_t i = 0; i < 3; ++i) {
     auto fit = fit_mrz_line(glyphs[i], bands[i]);
     if (!fit) {
-      TRACE("  rectify: line %zu not fitted\n", i);
       return std::nullopt;
     }
     lines[i] = *fit;
   }
-  TRACE("  rectify: cells %d/%d/%d first x %.0f/%.0f/%.0f last x %.0f/%.0f/%.0f\n", lines[0].cells, lines[1].cells,
-        lines[2].cells, lines[0].first.x, lines[1].first.x, lines[2].first.x, lines[0].last.x, lines[1].last.x,
-        lines[2].last.x);
   // Three distinct lines, one above the other (a band may have caught its neighbour's glyphs).
   for (std::size_t i = 0; i < 2; ++i) {
     const double x = (lines[i].first.x + lines[i].last.x) / 2;
     if ((lines[i + 1].a + lines[i + 1].b * x) - (lines[i].a + lines[i].b * x) < bands[i].line_height) {
-      TRACE("  rectify: lines %zu-%zu %.1f apart, line height %d\n", i, i + 1,
-            (lines[i + 1].a + lines[i + 1].b * x) - (lines[i].a + lines[i].b * x), bands[i].line_height);
       return std::nullopt;
     }
   }
@@ -1136,7 +1109,6 @@ std::optional<MrzBlock> rectify_mrz(PIX* gray, const std::array<Box, 3>& bands,
                               }()) *
                               line_gap / ((length(source[0], source[3]) + length(source[1], source[2])) / 4);
   if (!(pitch > 4) || !(line_gap > glyph_height) || !(glyph_height > 4)) {
-    TRACE("  rectify: pitch %.1f line gap %.1f glyph height %.1f\n", pitch, line_gap, glyph_height);
     return std::nullopt;
   }
 
@@ -1584,32 +1556,7 @@ std::optional<std::string> read_name_line(OcrEngine& engine, const LineCells& ce
   std::vector<int> letters;
   for (int cell = 0; cell < 30; ++cell) {
     const CellKind kind = classify_cell(cells[cell].get(), fillers);
-#ifdef MRZ_TRACE
-    if (std::getenv("MRZ_STEM")) {
-      double likeness = -1;
-      for (const auto& filler : fillers) {
-        likeness = std::max(likeness, best_correlation(cells[cell].get(), filler.get(), 2));
-      }
-      TRACE("STEM %d %.3f %.3f\n", cell, likeness, left_stem_share(cells[cell].get()));
-    }
-#endif
     if (kind == CellKind::kUnsure) {
-#ifdef MRZ_TRACE
-      double likeness = -1;
-      for (const auto& filler : fillers) {
-        likeness = std::max(likeness, best_correlation(cells[cell].get(), filler.get(), 2));
-      }
-      TRACE("   name cell %d unsure filler %.3f\n", cell, likeness);
-      if (std::getenv("MRZ_DUMP")) {
-        char path[256];
-        std::snprintf(path, sizeof path, "%s-normal-%02d.png", std::getenv("MRZ_DUMP"), cell);
-        pixWrite(path, cells[cell].get(), IFF_PNG);
-        std::snprintf(path, sizeof path, "%s-faint-f0.png", std::getenv("MRZ_DUMP"));
-        pixWrite(path, fillers[0].get(), IFF_PNG);
-        std::snprintf(path, sizeof path, "%s-faint-f1.png", std::getenv("MRZ_DUMP"));
-        pixWrite(path, fillers[1].get(), IFF_PNG);
-      }
-#endif
       return std::nullopt;
     }
     if (kind == CellKind::kCharacter) {
@@ -1618,10 +1565,6 @@ std::optional<std::string> read_name_line(OcrEngine& engine, const LineCells& ce
   }
   const auto read = read_cells(engine, cells, letters, kNameLetters);
   if (!read) {
-#ifdef MRZ_TRACE
-    const auto marked = read_cells(engine, cells, letters, kNameLetters, Unsure::kMarked);
-    TRACE("   name letters unsure: %s\n", marked ? marked->c_str() : "-");
-#endif
     return std::nullopt;
   }
   for (std::size_t i = 0; i < letters.size(); ++i) {
@@ -1665,44 +1608,14 @@ bool faint_ink_agrees(OcrEngine& engine, PIX* gray, const std::array<LineGrid, 3
     }
   }
   const auto cells = cut_cells(gray, grids[2], kFaintInk);
-  const auto line = cells ? read_cells(engine, *cells, letters, kNameLetters, Unsure::kMarked) : std::nullopt;
-  std::optional<std::string> read;
-  if (line) {
-    read.emplace();
-    for (const int cell : faint_letters) {
-      read->push_back((*line)[std::find(letters.begin(), letters.end(), cell) - letters.begin()]);
-    }
-  }
-#ifdef MRZ_TRACE
-  if (cells && std::getenv("MRZ_DUMP")) {
-    const auto normal = cut_cells(gray, grids[2], kRenderings[0]);
-    for (const int cell : faint_letters) {
-      char path[256];
-      std::snprintf(path, sizeof path, "%s-faint-%02d.png", std::getenv("MRZ_DUMP"), cell);
-      pixWrite(path, (*cells)[cell].get(), IFF_PNG);
-      std::snprintf(path, sizeof path, "%s-normal-%02d.png", std::getenv("MRZ_DUMP"), cell);
-      if (normal) pixWrite(path, (*normal)[cell].get(), IFF_PNG);
-    }
-    char path[256];
-    std::snprintf(path, sizeof path, "%s-block.png", std::getenv("MRZ_DUMP"));
-    pixWrite(path, gray, IFF_PNG);
-  }
-#endif
-  TRACE("  faint: name=%s usual=%.0f", name_line.c_str(), usual);
-  for (std::size_t i = 0; i < faint_letters.size(); ++i) {
-    TRACE(" [%d %c %.0f%% ->%c]", faint_letters[i], name_line[faint_letters[i]], 100 * contrasts[60 + faint_letters[i]] / usual,
-          read ? (*read)[i] : '?');
-  }
-  TRACE("\n");
+  const auto read = cells ? read_cells(engine, *cells, letters, kNameLetters, Unsure::kMarked) : std::nullopt;
   if (!read) {
     return false;
   }
-  for (std::size_t i = 0; i < faint_letters.size(); ++i) {
-    if ((*read)[i] != name_line[faint_letters[i]]) {
-      return false;
-    }
-  }
-  return true;
+  // An unsure faint letter reads as kUnsureCell, never a letter: it disagrees too.
+  return std::all_of(faint_letters.begin(), faint_letters.end(), [&](int cell) {
+    return (*read)[std::find(letters.begin(), letters.end(), cell) - letters.begin()] == name_line[cell];
+  });
 }
 
 bool has_name_line_shape(const std::string& line) {
@@ -1985,14 +1898,10 @@ MrzReading read_found_mrz(OcrEngine& engine, const FoundMrz& found) {
     return explain_failure(found, on_grid, check_digits_failed, last_problem);
   };
   const double pitch = estimate_pitch(found.glyphs, found.bands);
-  TRACE(" read_found rect=%d pitch=%.2f glyphs=%zu/%zu/%zu bands y=%d/%d/%d x=%d w=%d\n", found.rectified, pitch,
-        found.glyphs[0].size(), found.glyphs[1].size(), found.glyphs[2].size(), found.bands[0].y, found.bands[1].y,
-        found.bands[2].y, found.bands[0].x, found.bands[0].w);
   std::array<LineGrid, 3> grids;
   for (std::size_t i = 0; i < 3; ++i) {
     auto grid = fit_line_grid(found.glyphs[i], pitch);
     if (!grid) {
-      TRACE("  grid failed line %zu\n", i);
       return explain(false, "characters not placed on the 30-cell grid", false);
     }
     grids[i] = *grid;
@@ -2026,7 +1935,6 @@ MrzReading read_found_mrz(OcrEngine& engine, const FoundMrz& found) {
       const auto line2 = cut_cells(image, grids[1], rendering);
       const auto text1 = line1 ? read_cells(engine, *line1, all_cells(), kLine1Whitelist) : std::nullopt;
       const auto text2 = line2 ? read_cells(engine, *line2, all_cells(), kLine2Whitelist) : std::nullopt;
-      TRACE("  rendering %d: l1=%s l2=%s\n", rendering.glyph_height, text1 ? text1->c_str() : "-", text2 ? text2->c_str() : "-");
       if (!text1 || !text2) {
         last_problem = "characters";
         continue;
@@ -2047,7 +1955,6 @@ MrzReading read_found_mrz(OcrEngine& engine, const FoundMrz& found) {
     }
     const auto line3 = cut_cells(image, grids[2], rendering);
     const auto text3 = line3 ? read_name_line(engine, *line3, fillers) : std::nullopt;
-    TRACE("  rendering %d: name=%s\n", rendering.glyph_height, text3 ? text3->c_str() : "-");
     if (!text3 || !has_name_line_shape(*text3)) {
       last_problem = "name line";
       continue;
@@ -2229,7 +2136,6 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
   if (candidates.empty() && normalized_detect_strokes() != nullptr) {
     candidates = mrz_band_candidates(text_line_bands(normalized_detect_strokes()));
   }
-  TRACE("band candidates %zu (skew %.2f)\n", candidates.size(), angle);
   MrzReading reading = candidates.empty() ? unreadable(ReadFailure::kMrzNotFound,
                                                        "no MRZ found: three machine-readable lines were not located")
                                           : read_candidates(engine, upright.get(), candidates, reduce, radians);
@@ -2247,7 +2153,6 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
     // texture it also lifts).
     by_glyphs = mrz_glyph_candidates(glyph_rows(normalized_detect_strokes()));
   }
-  TRACE("glyph candidates %zu\n", by_glyphs.size());
   if (!by_glyphs.empty()) {
     auto again = read_candidates(engine, upright.get(), by_glyphs, reduce, radians);
     if (again.mrz || (reading.failure == ReadFailure::kMrzNotFound && again.failure != ReadFailure::kMrzNotFound)) {
