@@ -1238,7 +1238,8 @@ PixPtr faint_ink_image(PIX* scaled) {
     for (int x = 0; x < w; ++x) {
       const double ink = GET_DATA_BYTE(depth_data + line, x);
       const double reference = std::max<double>(floor, GET_DATA_BYTE(nearby_data + line, x));
-      SET_DATA_BYTE(drawn_data + line, x, static_cast<l_uint32>(std::lround(255 * (1 - std::min(1.0, ink / reference)))));
+      SET_DATA_BYTE(drawn_data + line, x,
+                    static_cast<l_uint32>(std::lround(255 * (1 - std::min(1.0, ink / reference)))));
     }
   }
   return drawn;
@@ -1323,14 +1324,14 @@ std::optional<LineCells> cut_cells(PIX* gray, const LineGrid& grid, const Render
 // misplaced into the next cell.
 constexpr float kSureConfidence = 60;
 
-// Tesseract on the chosen cells set side by side on white; each character goes into the
-// cell under its centre. A cell left with no character or with several is read again
-// alone. The characters of the chosen cells in order, or nullopt when any cell still
-// does not give exactly one.
-// An unsure cell: with Unsure::kMarked it reads as this, not an accepted character.
+// An unsure cell read with Unsure::kMarked: never a character a line may hold.
 constexpr char kUnsureCell = '?';
 enum class Unsure { kFails, kMarked };
 
+// Tesseract on the chosen cells set side by side on white; each character goes into the
+// cell under its centre. A cell left with no character or with several is read again
+// alone. The characters of the chosen cells in order, or nullopt when any cell still
+// does not give exactly one; with Unsure::kMarked, such a cell reads as kUnsureCell instead.
 std::optional<std::string> read_cells(OcrEngine& engine, const LineCells& cells, const std::vector<int>& chosen,
                                       const char* whitelist, Unsure unsure = Unsure::kFails) {
   if (chosen.empty()) {
@@ -1878,10 +1879,14 @@ FoundMrz locate_lines(PIX* upright, const std::array<Box, 3>& detected, float re
   for (std::size_t i = 0; i < 3; ++i) {
     const Box& b = detected[i];
     Box& band = found.bands[i];
-    band =
-        Box{static_cast<int>(b.x / reduce), static_cast<int>(b.y / reduce), static_cast<int>(std::ceil(b.w / reduce)),
-            static_cast<int>(std::ceil(b.h / reduce)), static_cast<int>(std::lround(b.line_height / reduce)),
-            b.has_centre, b.centre_a / reduce, b.centre_b};
+    band = Box{static_cast<int>(b.x / reduce),
+               static_cast<int>(b.y / reduce),
+               static_cast<int>(std::ceil(b.w / reduce)),
+               static_cast<int>(std::ceil(b.h / reduce)),
+               static_cast<int>(std::lround(b.line_height / reduce)),
+               b.has_centre,
+               b.centre_a / reduce,
+               b.centre_b};
     found.glyphs[i] = line_glyphs(upright, band);
     for (const auto& glyph : found.glyphs[i]) {
       heights.push_back(glyph.h);
@@ -2126,8 +2131,8 @@ MrzReading MrzReader::read(std::span<const std::uint8_t> encoded_image) const {
   PixPtr normalized_strokes;
   const auto normalized_detect_strokes = [&]() -> PIX* {
     if (!normalized_strokes) {
-      PixPtr normalized(pixContrastNorm(nullptr, detect_gray.get(), kNormalizationTile, kNormalizationTile,
-                                        kMinTileContrast, 1, 1));
+      PixPtr normalized(
+          pixContrastNorm(nullptr, detect_gray.get(), kNormalizationTile, kNormalizationTile, kMinTileContrast, 1, 1));
       normalized_strokes = normalized ? stroke_mask(normalized.get()) : nullptr;
     }
     return normalized_strokes.get();
