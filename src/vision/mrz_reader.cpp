@@ -577,15 +577,15 @@ std::vector<GlyphRow> glyph_rows(PIX* strokes) {
 // row); line 3 (a name, then '<' padding that may be too faint to show) starts where they
 // do; one pitch, one height, the lines about 1.4 pitches apart (3.6 mm at 2.54 mm) and
 // evenly spaced. The lowest and longest first, at most kMaxCandidates (each twice).
-// A row that runs on to the left of line 1's start at its pitch (a keyboard's keys beside
-// the card, two cells apart, continued line 3's row), from the blob under line 1's first
-// character on; added to `trimmed` (whose elements stay in place). Null when no blob of the
-// row lies there or too few follow.
-const GlyphRow* from_line_start(const GlyphRow& row, const GlyphRow& line1, std::deque<GlyphRow>& trimmed) {
-  const double start = line1.blobs.front().cx;
+// A row that runs on to the left of another line's start at its pitch (a keyboard's keys
+// beside the card, two cells apart, continued line 3's row, or line 1's), from the blob under
+// `reference`'s first character on; added to `trimmed` (whose elements stay in place). Null
+// when no blob of the row lies there or too few follow.
+const GlyphRow* from_line_start(const GlyphRow& row, const GlyphRow& reference, std::deque<GlyphRow>& trimmed) {
+  const double start = reference.blobs.front().cx;
   const auto first = std::find_if(row.blobs.begin(), row.blobs.end(),
-                                  [&](const Glyph& blob) { return blob.cx >= start - 0.5 * line1.pitch; });
-  if (first == row.blobs.end() || first->cx > start + 0.5 * line1.pitch || row.blobs.end() - first < 8) {
+                                  [&](const Glyph& blob) { return blob.cx >= start - 0.5 * reference.pitch; });
+  if (first == row.blobs.end() || first->cx > start + 0.5 * reference.pitch || row.blobs.end() - first < 8) {
     return nullptr;
   }
   std::vector<const Glyph*> run;
@@ -631,22 +631,26 @@ std::vector<std::array<Box, 3>> mrz_glyph_candidates(const std::vector<GlyphRow>
   }
   const auto counted = [](const GlyphRow& row) { return row.cells <= 29 ? row.cells : 29 - (row.cells - 29); };
   const auto at = [](const GlyphRow& row, double x) { return row.a + row.b * x; };
-  for (const GlyphRow& l1 : rows) {
-    if (l1.cells < 19) {
+  for (const GlyphRow& row1 : rows) {
+    if (row1.cells < 19) {
       continue;
     }
     for (const GlyphRow& row2 : rows) {
-      const GlyphRow* line2 = &row2;
-      if (&row2 != &l1 && row2.left < l1.left - 1.5 * l1.pitch) {
-        line2 = from_line_start(row2, l1, trimmed);
-        if (line2 == nullptr) {
-          continue;
-        }
+      // Either line 1 or line 2 may have run on to the left into clutter: it is taken from
+      // the other's start.
+      const GlyphRow *line1 = &row1, *line2 = &row2;
+      if (&row2 != &row1 && row2.left < row1.left - 1.5 * row1.pitch) {
+        line2 = from_line_start(row2, row1, trimmed);
+      } else if (&row2 != &row1 && row1.left < row2.left - 1.5 * row2.pitch) {
+        line1 = from_line_start(row1, row2, trimmed);
       }
-      const GlyphRow& l2 = *line2;
+      if (line1 == nullptr || line2 == nullptr) {
+        continue;
+      }
+      const GlyphRow &l1 = *line1, &l2 = *line2;
       const double middle = (l1.left + l1.right) / 2.0;
       const double gap1 = at(l2, middle) - at(l1, middle);
-      if (&row2 == &l1 || l2.cells < 19 || gap1 < 0.9 * l1.pitch || gap1 > 2.2 * l1.pitch ||
+      if (&row2 == &row1 || l1.cells < 19 || l2.cells < 19 || gap1 < 0.9 * l1.pitch || gap1 > 2.2 * l1.pitch ||
           !similar(static_cast<int>(l1.pitch * 16), static_cast<int>(l2.pitch * 16), 0.2) ||
           !similar(l1.height, l2.height, 0.35) || std::abs(l1.left - l2.left) > 1.5 * l1.pitch ||
           std::max(l1.cells, l2.cells) < 27) {
@@ -654,7 +658,7 @@ std::vector<std::array<Box, 3>> mrz_glyph_candidates(const std::vector<GlyphRow>
       }
       for (const GlyphRow& row : rows) {
         const GlyphRow* line3 = &row;
-        if (&row != &l1 && &row != &l2 && row.left < l1.left - 2 * l1.pitch) {
+        if (&row != &row1 && &row != &row2 && row.left < l1.left - 2 * l1.pitch) {
           line3 = from_line_start(row, l1, trimmed);
           if (line3 == nullptr) {
             continue;
@@ -662,7 +666,7 @@ std::vector<std::array<Box, 3>> mrz_glyph_candidates(const std::vector<GlyphRow>
         }
         const GlyphRow& l3 = *line3;
         const double gap2 = at(l3, middle) - at(l2, middle);
-        if (&row == &l1 || &row == &row2 || gap2 < 0.75 * gap1 || gap2 > 1.33 * gap1 ||
+        if (&row == &row1 || &row == &row2 || gap2 < 0.75 * gap1 || gap2 > 1.33 * gap1 ||
             !similar(static_cast<int>(l1.pitch * 16), static_cast<int>(l3.pitch * 16), 0.2) ||
             !similar(l1.height, l3.height, 0.35)) {
           continue;
