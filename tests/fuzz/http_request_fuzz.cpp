@@ -122,10 +122,12 @@ std::size_t serve_one(FuzzService& service, std::string_view bytes) {
   }
   const auto& request = parser.get();
   inereg::http::Request exchange = inereg::http::exchange_of(request, "127.0.0.1");
-  std::string signature;
+  // Computed once: when both signature headers ask for it, both views point into this
+  // one string (assigning it again for the second would free what the first points to).
+  const bool signature_wanted = exchange.hmac_signature == "{{SIG}}" || exchange.legacy_signature == "{{SIG}}";
+  const std::string signature = signature_wanted ? service.signature(signed_part(exchange, routing)) : std::string();
   for (auto* header : {&exchange.hmac_signature, &exchange.legacy_signature}) {
     if (*header == "{{SIG}}") {
-      signature = service.signature(signed_part(exchange, routing));
       *header = signature;
     }
   }
