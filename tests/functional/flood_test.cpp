@@ -162,8 +162,13 @@ TEST(Flood, WrongSignaturesOnLargeSignedUploadsAreRefusedWithinTheBodyBudget) {
     refused_unauthorized += status == 401 ? 1 : 0;
   }
   EXPECT_GE(refused_unauthorized, 1);
-  // The budget (48 MiB) plus room for the allocator and the parser's buffers.
+#if !defined(__SANITIZE_ADDRESS__)
+  // The budget (48 MiB) plus room for the allocator and the parser's buffers. Not under
+  // AddressSanitizer: its quarantine keeps freed body buffers resident for a while (a
+  // fresh clone's ASan run measured 87.5 MB over idle), so its peak says nothing of the
+  // budget; the refusals above are checked there too.
   EXPECT_LT(peak_kb - idle_kb, 80 * 1024) << "more bodies were held than the budget allows";
+#endif
   EXPECT_TRUE(server.process().running());
 }
 
