@@ -210,7 +210,7 @@ Api::Api(store::Store& store, sessions::SessionWorkflow& sessions, auth::Integra
       options_(std::move(options)),
       clock_(std::move(clock)),
       on_check_queued_(std::move(on_check_queued)),
-      results_(options_.result_cache_ms),
+      results_(options_.result_cache_ms, clock_()),
       cors_(store_, options_.cors_cache_ms, clock_),
       page_(store_, sessions_, options_, clock_, on_check_queued_),
       throttle_(options_.auth_throttle) {}
@@ -236,6 +236,10 @@ http::Routing Api::route(std::string_view method, std::string_view path) const {
   const bool inline_read = route.threads == Threads::kReadOnly && options_.local_reads;
   routing.thread = inline_read ? http::ThreadClass::kIoThread : http::ThreadClass::kBlockingPool;
   return routing;
+}
+
+void Api::sync_result_cache() {
+  results_.sync([this](std::int64_t since) { return store_.sessions_deleted_since(since); }, clock_());
 }
 
 ApiResponse Api::handle(const ApiRequest& request) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <span>
@@ -31,7 +32,9 @@ struct MediaOptions {
 
 // What the operator sets (`api.*` in the config).
 struct ApiSettings {
-  std::int64_t result_cache_ms = 5'000;  // completed answers kept in memory; 0 = off
+  // Completed answers kept in memory: the longest another node's DELETE may go unseen
+  // (ResultCache); 0 = off.
+  std::int64_t result_cache_ms = 5'000;
   // DELETE /v1/sessions/{id}: Veriff enables it on request; a self-hosted operator is
   // the one who would grant that, so it is on by default with Veriff's limits.
   bool delete_enabled = true;
@@ -86,6 +89,12 @@ class Api {
   // which handle() then reads instead of hashing the body again. Else nullptr.
   std::shared_ptr<http::BodyDigest> watch_body(const ApiRequest& head, const http::Routing& routing);
   AuthThrottle::Stats auth_throttle_stats() const { return throttle_.stats(); }
+  // Reads the sessions other nodes deleted into the result cache (ResultCache::sync);
+  // app::Service runs it every result_cache_sync_interval() on a thread of its own.
+  void sync_result_cache();
+  std::chrono::milliseconds result_cache_sync_interval() const {
+    return std::chrono::milliseconds(results_.sync_interval_ms());
+  }
 
   // The route table (see routes.hpp); here because its entries call the handlers.
   static std::span<const Route> route_table();

@@ -96,6 +96,7 @@ ApiResponse Api::get_ine_registry(const ApiRequest& request, std::string_view se
     }
     return ApiResponse{200, cached->body};
   }
+  const auto ticket = results_.reading(session_id);
   const auto answer = store_.find_ine_answer(session_id);
   if (!answer || answer->integration_id != caller.integration->id || !store::includes_ine(answer->registry_checks)) {
     throw ApiError(ErrorKind::kNotFound);
@@ -104,7 +105,7 @@ ApiResponse Api::get_ine_registry(const ApiRequest& request, std::string_view se
     throw_no_result(answer->status);
   }
   std::string text = veriff::to_json(veriff::ine_registry_result(*answer->result));
-  results_.put(session_id, ResultCache::Entry{answer->integration_id, text}, now);
+  results_.put(session_id, ResultCache::Entry{answer->integration_id, text}, now, ticket);
   return ApiResponse{200, std::move(text)};
 }
 

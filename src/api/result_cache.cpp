@@ -1,15 +1,19 @@
 #include "api/result_cache.hpp"
 
+#include <algorithm>
 #include <functional>
 
 namespace inereg::api {
+
+ResultCache::ResultCache(std::int64_t ttl_ms, std::int64_t created_at)
+    : ttl_ms_(ttl_ms), max_age_ms_(std::max(ttl_ms, kMaxAgeMs)), journal_from_(created_at - kJournalOverlapMs) {}
 
 ResultCache::Shard& ResultCache::shard_for(std::string_view session_id) {
   return shards_[std::hash<std::string_view>{}(session_id) % kShards];
 }
 
 std::shared_ptr<const ResultCache::Entry> ResultCache::find(std::string_view session_id, std::int64_t now) {
-  if (ttl_ms_ <= 0) {
+  if (ttl_ms_ <= 0 || now >= served_until_.load(std::memory_order_acquire)) {
     return nullptr;
   }
   Shard& shard = shard_for(session_id);
@@ -25,34 +29,62 @@ std::shared_ptr<const ResultCache::Entry> ResultCache::find(std::string_view ses
   return it->second.entry;
 }
 
-void ResultCache::put(std::string_view session_id, Entry entry, std::int64_t now) {
+ResultCache::Ticket ResultCache::reading(std::string_view session_id) {
+  Shard& shard = shard_for(session_id);
+  std::lock_guard lock(shard.mutex);
+  return shard.erasures;
+}
+
+void ResultCache::put(std::string_view session_id, Entry entry, std::int64_t now, Ticket ticket) {
   if (ttl_ms_ <= 0) {
     return;
   }
   Shard& shard = shard_for(session_id);
   std::lock_guard lock(shard.mutex);
+  if (shard.erasures != ticket) {
+    return;  // an erase since the read: the result read may be of a deleted session
+  }
   if (shard.entries.size() >= kMaxEntriesPerShard) {
     shard.entries.clear();
   }
-  // Between 3/4 of the TTL and the whole of it, spread by the id: sessions first read
-  // together (a client walking its sessions, a restart) do not all expire in the same
-  // millisecond, which made the store reads of their refills come in one burst.
-  const auto spread = static_cast<std::size_t>(ttl_ms_ / 4);
+  // Between 3/4 of the maximum age and the whole of it, spread by the id: sessions first
+  // read together (a client walking its sessions, a restart) do not all expire in the
+  // same millisecond, which made the store reads of their refills come in one burst.
+  const auto spread = static_cast<std::size_t>(max_age_ms_ / 4);
   const auto shortened =
       spread == 0 ? 0
                   : static_cast<std::int64_t>(
                         (std::hash<std::string_view>{}(session_id) ^ static_cast<std::size_t>(now)) % spread);
-  shard.entries.insert_or_assign(std::string(session_id),
-                                 Stored{std::make_shared<const Entry>(std::move(entry)), now + ttl_ms_ - shortened});
+  shard.entries.insert_or_assign(
+      std::string(session_id), Stored{std::make_shared<const Entry>(std::move(entry)), now + max_age_ms_ - shortened});
 }
 
 void ResultCache::erase(std::string_view session_id) {
   Shard& shard = shard_for(session_id);
   std::lock_guard lock(shard.mutex);
+  ++shard.erasures;
   const auto it = shard.entries.find(session_id);
   if (it != shard.entries.end()) {
     shard.entries.erase(it);
   }
+}
+
+void ResultCache::sync(const DeletedSince& deleted_since, std::int64_t now) {
+  if (ttl_ms_ <= 0) {
+    return;
+  }
+  // Every deletion committed before `now` is in this read (its stamp is at or after
+  // journal_from_ by the overlap's margin), so once they are erased the entries may be
+  // served until now + ttl.
+  for (const auto& session_id : deleted_since(journal_from_)) {
+    erase(session_id);
+  }
+  journal_from_ = now - kJournalOverlapMs;
+  served_until_.store(now + ttl_ms_, std::memory_order_release);
+}
+
+std::int64_t ResultCache::sync_interval_ms() const {
+  return std::clamp<std::int64_t>(ttl_ms_ / 4, 1, kMaxSyncIntervalMs);
 }
 
 }  // namespace inereg::api

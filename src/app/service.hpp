@@ -17,6 +17,7 @@
 #include "sessions/expiry_sweeper.hpp"
 #include "sessions/retention_sweeper.hpp"
 #include "store/store.hpp"
+#include "util/periodic_thread.hpp"
 #include "webhooks/delivery_worker.hpp"
 
 namespace inereg::app {
@@ -64,6 +65,7 @@ class Service {
   std::unique_ptr<sessions::ExpirySweeper> expiry_;
   std::unique_ptr<sessions::RetentionSweeper> retention_;
   std::unique_ptr<checks::RecheckScheduler> rechecks_;
+  std::unique_ptr<util::PeriodicThread> result_cache_sync_;  // Api::sync_result_cache
   std::string local_url_;
 };
 

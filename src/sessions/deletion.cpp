@@ -51,7 +51,7 @@ DeleteResult SessionWorkflow::delete_session(std::string_view session_id, std::s
   if (!tx->delete_session(session_id, integration_id)) {
     return DeleteResult{Outcome::kNotFound};
   }
-  tx->record_session_deletion(integration_id, now);
+  tx->record_session_deletion(integration_id, session_id, now);
   tx->commit();
   return DeleteResult{Outcome::kDeleted};
 }

@@ -337,8 +337,8 @@ class SealingTransaction final : public WriteTransaction {
   std::optional<TimeMs> nth_recent_deletion(std::string_view integration_id, TimeMs after, int nth) override {
     return inner_->nth_recent_deletion(integration_id, after, nth);
   }
-  void record_session_deletion(std::string_view integration_id, TimeMs at) override {
-    inner_->record_session_deletion(integration_id, at);
+  void record_session_deletion(std::string_view integration_id, std::string_view session_id, TimeMs at) override {
+    inner_->record_session_deletion(integration_id, session_id, at);
   }
   void erase_finished_delivery_bodies(std::string_view session_id) override {
     inner_->erase_finished_delivery_bodies(session_id);
@@ -528,6 +528,9 @@ class SealingStore final : public Store {
   }
   std::optional<IneAnswer> find_ine_answer(std::string_view session_id) override {
     return inner_->find_ine_answer(session_id);
+  }
+  std::vector<std::string> sessions_deleted_since(TimeMs since) override {
+    return inner_->sessions_deleted_since(since);
   }
   bool set_integration_registry_checks(std::string_view integration_id, RegistryChecks checks) override {
     return inner_->set_integration_registry_checks(integration_id, checks);

@@ -206,7 +206,7 @@ class WriteTransaction {
   // The time of the integration's `nth` most recent deletion (0 = the latest) after
   // `after`, if there are that many.
   virtual std::optional<TimeMs> nth_recent_deletion(std::string_view integration_id, TimeMs after, int nth) = 0;
-  virtual void record_session_deletion(std::string_view integration_id, TimeMs at) = 0;
+  virtual void record_session_deletion(std::string_view integration_id, std::string_view session_id, TimeMs at) = 0;
 
   // Webhook outbox ------------------------------------------------------------------
   // Queues the deliveries in order; their ids, in the same order.

@@ -74,6 +74,9 @@ class Store {
   virtual std::vector<IntegrationSecret> list_all_integration_secrets() = 0;
   // The session's owner, status and result (if any) in one read: the hot path.
   virtual std::optional<IneAnswer> find_ine_answer(std::string_view session_id) = 0;
+  // The sessions deleted at or after `since` (the deleting node's clock), for the result
+  // caches of every node (api::ResultCache).
+  virtual std::vector<std::string> sessions_deleted_since(TimeMs since) = 0;
   // The source and sealed answer recorded with the session's result; nullopt when the
   // session has no result (or does not exist).
   virtual std::optional<RegistryAnswer> find_registry_answer(std::string_view session_id) = 0;

@@ -3,6 +3,8 @@
 
 #include "auth/secret_box.hpp"
 #include "auth/signing.hpp"
+#include "support/wait_until.hpp"
+#include "util/time.hpp"
 
 namespace inereg::component {
 namespace {
@@ -33,6 +35,35 @@ TEST_F(IneRegistryTest, TheAnswerIsStableAcrossReads) {
   EXPECT_EQ(second.status, 200);
   EXPECT_EQ(second.body, first.body);
   EXPECT_EQ(second.header("x-hmac-signature"), first.header("x-hmac-signature"));
+}
+
+// The result cache keeps a completed answer past its TTL while the deletion journal
+// reads, and drops it when the journal lists the session (another node's DELETE). A
+// result never changes in the store; the test changes one behind the service's back
+// only to see which of the two an answer came from.
+class IneRegistryCacheTest : public ComponentTest {
+ protected:
+  static constexpr std::int64_t kTtlMs = 300;
+  ServiceOptions options() const override {
+    ServiceOptions o;
+    o.result_cache_ms = kTtlMs;
+    return o;
+  }
+};
+
+TEST_F(IneRegistryCacheTest, AnAnswerOutlivesTheTtlUntilTheDeletionJournalListsItsSession) {
+  const std::string id = client_->create_and_submit(ine_body(vigente_.credential));
+  ASSERT_EQ(client_->wait_ine_registry(id).body, kVigenteBody);
+  database().exec("UPDATE ine_results SET document_state = 'changed behind the cache' WHERE session_id = '" + id + "'");
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(4 * kTtlMs));
+  EXPECT_EQ(client_->ine_registry(id).body, kVigenteBody) << "answered from the cache, not read again after the TTL";
+
+  database().exec("INSERT INTO session_deletions(integration_id, session_id, deleted_at) VALUES ('" +
+                  client_->integration_id() + "', '" + id + "', " + std::to_string(util::wall_clock_ms()) + ")");
+  ASSERT_TRUE(testing::wait_until(
+      [&] { return client_->ine_registry(id).body.find("changed behind the cache") != std::string::npos; },
+      kWaitDeadline, "the answer read from the store once the journal lists the session"));
 }
 
 TEST_F(IneRegistryTest, CredentialTheRegistryDoesNotKnowAnswersNotFoundText) {

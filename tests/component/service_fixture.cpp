@@ -48,6 +48,9 @@ RunningService::RunningService(const ServiceOptions& options) {
   }
   config.checks.workers = options.check_workers;
   config.api.delete_enabled = options.delete_enabled;
+  if (options.result_cache_ms) {
+    config.api.result_cache_ms = *options.result_cache_ms;
+  }
   config.api.auth_throttle = options.auth_throttle;
   config.api.delete_limit = options.delete_limit;
   config.checks.poll_ms = 20;

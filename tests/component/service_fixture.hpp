@@ -60,6 +60,7 @@ struct ServiceOptions {
   // The CURP source as an HTTP upstream at this URL (registry.curp_kind = http, one
   // attempt per lookup); unset: the local RENAPO snapshot.
   std::optional<std::string> curp_url;
+  std::optional<std::int64_t> result_cache_ms;  // api.result_cache_ms; unset: the config default
 };
 
 inline constexpr std::string_view kPublicUrl = "https://verify.inereg.test";

@@ -285,6 +285,14 @@ HttpReply ApiClient::submit(const std::string& session_id) const {
   return testing::http_call(port_, call);
 }
 
+HttpReply ApiClient::delete_session(const std::string& session_id) const {
+  testing::HttpCall call;
+  call.method = "DELETE";
+  call.target = "/v1/sessions/" + session_id;
+  call.headers = {{"X-AUTH-CLIENT", api_key_}, {"X-HMAC-SIGNATURE", auth::hmac_sha256_hex(secret_, session_id)}};
+  return testing::http_call(port_, call);
+}
+
 HttpReply ApiClient::ine_registry(const std::string& session_id, const std::string& secret) const {
   return testing::http_call(port_, signed_get("/v1/sessions/" + session_id + "/decision/ine-registry?version=v1",
                                               api_key_, secret, session_id));

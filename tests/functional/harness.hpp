@@ -137,6 +137,8 @@ class ApiClient {
   // POST /v1/sessions; throws unless 201. Returns the session id.
   std::string create_session(const std::string& body) const;
   HttpReply submit(const std::string& session_id) const;
+  // DELETE /v1/sessions/{id}.
+  HttpReply delete_session(const std::string& session_id) const;
   HttpReply ine_registry(const std::string& session_id, const std::string& secret) const;
   HttpReply ine_registry(const std::string& session_id) const { return ine_registry(session_id, secret_); }
   HttpReply decision(const std::string& session_id) const;

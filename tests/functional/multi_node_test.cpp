@@ -88,6 +88,37 @@ TEST_F(MultiNodeTest, ASessionCreatedOnOneNodeIsServedByTheOther) {
   expect_answer(on_b.poll_ine_registry(created_on_b), rows_.back());
 }
 
+// Node A caches the session's result; node B deletes the session. A learns of it from
+// the deletion journal within about a second, though its cache keeps entries far longer
+// (a TTL of a minute here: before the journal, A answered 200 for all of that minute).
+TEST_F(MultiNodeTest, ASessionDeletedOnOneNodeDisappearsFromTheOthersCacheWithinSeconds) {
+  const EnvVars minute_cache = {{"INEREG_API_RESULT_CACHE_MS", "60000"}};
+  Server a(*workspace_, minute_cache);
+  Server b(*workspace_, minute_cache);
+  const auto on_a = client(a);
+  const auto on_b = client(b);
+  const CsvRow& row = rows_.front();
+  const std::string deleted = on_a.create_session(session_body_for(row));
+  const std::string kept = on_a.create_session(session_body_for(rows_.back()));
+  for (const auto& id : {deleted, kept}) {
+    ASSERT_EQ(on_a.submit(id).status, 200);
+    const auto answer = on_a.poll_ine_registry(id);  // now in A's cache
+    ASSERT_EQ(answer.status, 200) << answer.body;
+  }
+
+  const auto started = std::chrono::steady_clock::now();
+  const auto removed = on_b.delete_session(deleted);
+  ASSERT_EQ(removed.status, 200) << removed.body;
+  EXPECT_EQ(on_b.ine_registry(deleted).status, 404);  // B forgot it at once
+  ASSERT_TRUE(testing::wait_until([&] { return on_a.ine_registry(deleted).status == 404; }, std::chrono::seconds(5),
+                                  "node A to answer 404 for the session node B deleted"));
+  const auto seen_after =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  EXPECT_LT(seen_after.count(), 3'000) << "the journal is read every second";
+  expect_answer(on_a.ine_registry(kept), rows_.back());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM session_deletions WHERE session_id = '" + deleted + "'"), 1);
+}
+
 TEST_F(MultiNodeTest, ChecksSubmittedThroughBothNodesRunExactlyOnce) {
   Server a(*workspace_);
   Server b(*workspace_);

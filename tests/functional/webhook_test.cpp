@@ -12,7 +12,6 @@
 #include <optional>
 #include <set>
 
-#include "auth/signing.hpp"
 #include "functional/harness.hpp"
 #include "support/test_certificate.hpp"
 #include "support/wait_until.hpp"
@@ -384,10 +383,7 @@ TEST(SessionLifecycle, ExpiryAndDeleteSendTheDecisionWebhook) {
   const auto opened = create(client, body);
   const auto deleted = create(client, body);
   ASSERT_EQ(testing::http_call(server.port(), {"GET", opened.url_path, "", {}}).status, 200);
-  testing::HttpCall remove{"DELETE", "/v1/sessions/" + deleted.id, "", {}};
-  remove.headers = {{"X-AUTH-CLIENT", integration.api_key},
-                    {"X-HMAC-SIGNATURE", auth::hmac_sha256_hex(integration.secret, deleted.id)}};
-  ASSERT_EQ(testing::http_call(server.port(), remove).status, 200);
+  ASSERT_EQ(client.delete_session(deleted.id).status, 200);
 
   // started event + three decisions: expired, abandoned, and expired for the deletion.
   const auto accepted = receiver.wait_for(4);

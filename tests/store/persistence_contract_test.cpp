@@ -4,6 +4,7 @@
 // nothing: these tests write statuses the workflow never would, to show that.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <iterator>
@@ -207,18 +208,29 @@ TEST_P(PersistenceContractTest, DeliveriesAreQueuedInOrderAndFoundAgain) {
 }
 
 TEST_P(PersistenceContractTest, DeletionCountsArePrunedAndCountedPerIntegration) {
-  const auto tx = store_->begin_write();
+  auto tx = store_->begin_write();
   EXPECT_TRUE(tx->lock_integration("i1"));
   EXPECT_FALSE(tx->lock_integration("nope"));
   for (const TimeMs at : {kT0, kT0 + 10, kT0 + 20}) {
-    tx->record_session_deletion("i1", at);
+    tx->record_session_deletion("i1", "s" + std::to_string(at - kT0), at);
   }
   EXPECT_EQ(tx->nth_recent_deletion("i1", kT0 - 1, 0), kT0 + 20);
   EXPECT_EQ(tx->nth_recent_deletion("i1", kT0 - 1, 2), kT0);
   EXPECT_FALSE(tx->nth_recent_deletion("i1", kT0, 2));  // only those after kT0
+  tx->commit();
+  tx.reset();
+  // The journal every node's result cache reads: the sessions deleted at or after a time.
+  auto deleted = store_->sessions_deleted_since(kT0 + 10);
+  std::sort(deleted.begin(), deleted.end());
+  EXPECT_EQ(deleted, (std::vector<std::string>{"s10", "s20"}));
+  EXPECT_TRUE(store_->sessions_deleted_since(kT0 + 21).empty());
+
+  tx = store_->begin_write();
   tx->prune_session_deletions("i1", kT0 + 10);
   EXPECT_EQ(tx->nth_recent_deletion("i1", 0, 0), kT0 + 20);
   EXPECT_FALSE(tx->nth_recent_deletion("i1", 0, 1));
+  tx->commit();
+  EXPECT_EQ(store_->sessions_deleted_since(0), std::vector<std::string>{"s20"});
 }
 
 TEST_P(PersistenceContractTest, MediaUsageReadableDocumentsCredentialAndDeletion) {

@@ -818,8 +818,8 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     return row.integer(0, 0);
   }
 
-  void record_session_deletion(std::string_view integration_id, TimeMs at) override {
-    c_.run(sql::kInsertSessionDeletion, Params().add(integration_id).add(at));
+  void record_session_deletion(std::string_view integration_id, std::string_view session_id, TimeMs at) override {
+    c_.run(sql::kInsertSessionDeletion, Params().add(integration_id).add(session_id).add(at));
   }
 
   std::vector<std::int64_t> insert_deliveries(std::span<const NewDelivery> deliveries) override {
@@ -1054,6 +1054,17 @@ class PostgresStore final : public Store {
                                 row.integer(0, 5), row.text(0, 6)};
     }
     return answer;
+  }
+
+  std::vector<std::string> sessions_deleted_since(TimeMs since) override {
+    auto lease = acquire();
+    const Result rows = (*lease).run(sql::kSelectSessionsDeletedSince, Params().add(since));
+    std::vector<std::string> ids;
+    ids.reserve(static_cast<std::size_t>(rows.rows()));
+    for (int i = 0; i < rows.rows(); ++i) {
+      ids.push_back(rows.text(i, 0));
+    }
+    return ids;
   }
 
   std::optional<RegistryAnswer> find_registry_answer(std::string_view session_id) override {

@@ -665,9 +665,9 @@ class OpenTransaction final : public WriteTransaction {
     return select.integer(0);
   }
 
-  void record_session_deletion(std::string_view integration_id, TimeMs at) override {
+  void record_session_deletion(std::string_view integration_id, std::string_view session_id, TimeMs at) override {
     Statement insert(c_, sql::kInsertSessionDeletion);
-    insert.bind(integration_id).bind(at).run();
+    insert.bind(integration_id).bind(session_id).bind(at).run();
   }
 
   std::vector<std::int64_t> insert_deliveries(std::span<const NewDelivery> deliveries) override {
@@ -1019,6 +1019,17 @@ class SqliteStore final : public Store {
                                 select.integer(5), select.text(6)};
     }
     return answer;
+  }
+
+  std::vector<std::string> sessions_deleted_since(TimeMs since) override {
+    auto lease = pool_.acquire();
+    Statement select(*lease, sql::kSelectSessionsDeletedSince);
+    select.bind(since);
+    std::vector<std::string> ids;
+    while (select.step()) {
+      ids.push_back(select.text(0));
+    }
+    return ids;
   }
 
   std::optional<RegistryAnswer> find_registry_answer(std::string_view session_id) override {
