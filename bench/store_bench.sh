@@ -35,6 +35,7 @@ find_inereg "${1:-}"
 pick_tmpdir
 
 WORK=$(mktemp -d "$BENCH_TMPDIR/inereg-store-bench.XXXXXX")
+use_snapshot_dir "$WORK"
 # The PostgreSQL server runs as the `postgres` user when we are root: it must be able
 # to reach its data directory inside the temp dir.
 chmod 711 "$WORK"

@@ -41,6 +41,7 @@ fs_type=$(df --output=fstype "$BENCH_TMPDIR" | tail -n 1)
 [[ $fs_type != tmpfs ]] || die "$BENCH_TMPDIR is on tmpfs: fsync would cost nothing there"
 
 WORK=$(mktemp -d "$BENCH_TMPDIR/inereg-write-bench.XXXXXX")
+use_snapshot_dir "$WORK"
 chmod 711 "$WORK"  # the PostgreSQL server runs as `postgres` when we are root
 SERVE_PID=
 PG_STARTED=
