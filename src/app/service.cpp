@@ -216,8 +216,11 @@ Service::Service(config::Config config, bool handle_signals)
       std::make_unique<sessions::RetentionSweeper>(*store_, *sessions_, config_.retention, util::wall_clock_ms);
   rechecks_ = std::make_unique<checks::RecheckScheduler>(
       *store_, *sessions_, config_.checks.recheck, util::wall_clock_ms, [this](std::int64_t) { checks_->wake(); });
-  result_cache_sync_ = std::make_unique<util::PeriodicThread>("result cache sync", api_->result_cache_sync_interval(),
-                                                              [this] { api_->sync_result_cache(); });
+  // No cache (api.result_cache_ms = 0), nothing to sync: no thread.
+  if (config_.api.result_cache_ms > 0) {
+    result_cache_sync_ = std::make_unique<util::PeriodicThread>("result cache sync", api_->result_cache_sync_interval(),
+                                                                [this] { api_->sync_result_cache(); });
+  }
 }
 
 Service::~Service() = default;
@@ -230,7 +233,9 @@ void Service::run() {
   expiry_->start();
   retention_->start();
   rechecks_->start();
-  result_cache_sync_->start();
+  if (result_cache_sync_) {
+    result_cache_sync_->start();
+  }
   server_->run([&] {
     spdlog::info("inereg listening on {}:{} ({} pending checks)", config::parse_listen(config_.listen).host,
                  server_->port(), pending);
@@ -238,7 +243,9 @@ void Service::run() {
   expiry_->stop();
   retention_->stop();
   rechecks_->stop();
-  result_cache_sync_->stop();
+  if (result_cache_sync_) {
+    result_cache_sync_->stop();
+  }
   checks_->stop();
   // After the checks: a check finishing during shutdown queues webhooks that are sent
   // now if the worker is quick, or after the restart otherwise (they are in the store).

@@ -65,7 +65,7 @@ class Service {
   std::unique_ptr<sessions::ExpirySweeper> expiry_;
   std::unique_ptr<sessions::RetentionSweeper> retention_;
   std::unique_ptr<checks::RecheckScheduler> rechecks_;
-  std::unique_ptr<util::PeriodicThread> result_cache_sync_;  // Api::sync_result_cache
+  std::unique_ptr<util::PeriodicThread> result_cache_sync_;  // Api::sync_result_cache; null without a cache
   std::string local_url_;
 };
 

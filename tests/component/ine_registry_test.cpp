@@ -66,6 +66,24 @@ TEST_F(IneRegistryCacheTest, AnAnswerOutlivesTheTtlUntilTheDeletionJournalListsI
       kWaitDeadline, "the answer read from the store once the journal lists the session"));
 }
 
+// api.result_cache_ms = 0 (docs/DEPLOYMENT.md): no cache and no journal thread; every
+// GET reads the store, so a change there is answered at once.
+class IneRegistryNoCacheTest : public ComponentTest {
+ protected:
+  ServiceOptions options() const override {
+    ServiceOptions o;
+    o.result_cache_ms = 0;
+    return o;
+  }
+};
+
+TEST_F(IneRegistryNoCacheTest, EveryAnswerIsReadFromTheStore) {
+  const std::string id = client_->create_and_submit(ine_body(vigente_.credential));
+  ASSERT_EQ(client_->wait_ine_registry(id).body, kVigenteBody);
+  database().exec("UPDATE ine_results SET document_state = 'changed in the store' WHERE session_id = '" + id + "'");
+  EXPECT_NE(client_->ine_registry(id).body.find("changed in the store"), std::string::npos);
+}
+
 TEST_F(IneRegistryTest, CredentialTheRegistryDoesNotKnowAnswersNotFoundText) {
   const std::string id = client_->create_and_submit(ine_body(unknown_.credential));
   const auto reply = client_->wait_ine_registry(id);
