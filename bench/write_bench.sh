@@ -14,7 +14,8 @@
 # Environment: BENCH_DURATION (measured seconds per run, 8), BENCH_WARMUP (2),
 # BENCH_ROUNDS (3), BENCH_TMPDIR (default: build/ of this tree, which must not be on
 # tmpfs), BENCH_KEEP=1, BENCH_PERF=1 (perf record of AFTER during its last SQLite POST
-# run; that run's figures are then not comparable), BENCH_PERF_STAT=1 (fsyncs, context
+# run; that run's figures are then not comparable; BENCH_PERF_RECORD_FLAGS, default DWARF call
+# graphs as the build keeps no frame pointers), BENCH_PERF_STAT=1 (fsyncs, context
 # switches and CPU per request of each last POST run, from perf stat), BENCH_PG (1), BENCH_PG_SETTINGS
 # (extra server settings, e.g. "-c commit_delay=200 -c commit_siblings=5"). Extra
 # `serve` settings pass through the environment (INEREG_*), for both binaries.
@@ -146,7 +147,7 @@ one_round() {  # backend name round
     -- "$WORK/create_body.json" "$api_key" "$create_sig" "$ids" >"$dir/post-warmup-$round.txt"
   local perf_pid=
   if [[ -n ${BENCH_PERF:-} && $backend == sqlite && $name == after && $round == "$ROUNDS" ]]; then
-    perf record -g -o "$WORK/perf.data" -p "$SERVE_PID" >/dev/null 2>&1 &
+    perf record ${BENCH_PERF_RECORD_FLAGS:---call-graph dwarf,32768 -F 499} -o "$WORK/perf.data" -p "$SERVE_PID" >/dev/null 2>&1 &
     perf_pid=$!
   elif [[ -n ${BENCH_PERF_STAT:-} && $round == "$ROUNDS" ]]; then
     # fsyncs and context switches per request: what group commit saves, what it costs.

@@ -1,9 +1,15 @@
 #include "auth/secret_box.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <pthread.h>
+
+#include <atomic>
 #include <cctype>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -27,10 +33,49 @@ const EVP_CIPHER* aes_256_gcm() {
   return cipher != nullptr ? cipher : EVP_aes_256_gcm();
 }
 
-void random_bytes(unsigned char* out, std::size_t n) {
+void openssl_random_bytes(unsigned char* out, std::size_t n) {
   if (RAND_bytes(out, static_cast<int>(n)) != 1) {
     throw std::runtime_error("OpenSSL RAND_bytes failed");
   }
+}
+
+// Counts forks: a child drops the random bytes its thread had drawn before the fork, so
+// parent and child never hand out the same nonce or key.
+std::atomic<std::uint64_t> fork_generation{0};
+
+void count_fork() {
+  fork_generation.fetch_add(1, std::memory_order_relaxed);
+}
+
+// Random bytes from OpenSSL's CSPRNG, drawn 4 KiB at a time per thread. Each RAND_bytes
+// call costs a getpid() system call (OpenSSL 3's DRBG checks for a fork on every
+// generate), and sealing a session's fields draws a 12-byte nonce per field: one call per
+// nonce was 9% of a session create's CPU (perf, bench/write_bench.sh). Bytes handed out
+// are wiped from the buffer.
+void random_bytes(unsigned char* out, std::size_t n) {
+  static constexpr std::size_t kPoolBytes = 4096;
+  struct Pool {
+    std::array<unsigned char, kPoolBytes> bytes{};
+    std::size_t used = kPoolBytes;
+    std::uint64_t generation = 0;
+  };
+  static const int registered = pthread_atfork(nullptr, nullptr, &count_fork);
+  (void)registered;
+  if (n > kPoolBytes / 4) {
+    openssl_random_bytes(out, n);
+    return;
+  }
+  thread_local Pool pool;
+  const std::uint64_t generation = fork_generation.load(std::memory_order_relaxed);
+  if (pool.generation != generation || kPoolBytes - pool.used < n) {
+    openssl_random_bytes(pool.bytes.data(), kPoolBytes);
+    pool.used = 0;
+    pool.generation = generation;
+  }
+  unsigned char* drawn = pool.bytes.data() + pool.used;
+  std::memcpy(out, drawn, n);
+  OPENSSL_cleanse(drawn, n);
+  pool.used += n;
 }
 
 // Authenticated, not encrypted: GCM's additional data (an update with no output).

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <openssl/hmac.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <set>
@@ -127,6 +129,52 @@ TEST(SecretBox, SealingTwiceUsesFreshNonces) {
   const auto box = SecretBox::from_hex(kKeyA);
   ASSERT_TRUE(box);
   EXPECT_NE(box->seal(kSecret), box->seal(kSecret));
+}
+
+// Random bytes are drawn from a per-thread buffer (auth/secret_box.cpp): a forked child
+// must not hand out the bytes its parent's thread has buffered next.
+TEST(RandomBytes, AForkedChildDrawsOtherBytesThanItsParent) {
+  (void)random_uuid_v4();  // fills this thread's buffer before the fork
+  int pipe_ends[2];
+  ASSERT_EQ(::pipe(pipe_ends), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string drawn = random_uuid_v4();
+    const auto written = ::write(pipe_ends[1], drawn.data(), drawn.size());
+    ::_exit(written == static_cast<ssize_t>(drawn.size()) ? 0 : 1);
+  }
+  ::close(pipe_ends[1]);
+  const std::string parent_drew = random_uuid_v4();
+  std::string child_drew(36, '\0');
+  ASSERT_EQ(::read(pipe_ends[0], child_drew.data(), child_drew.size()), 36);
+  ::close(pipe_ends[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_NE(child_drew, parent_drew);
+}
+
+TEST(RandomBytes, ThreadsNeverDrawTheSameIds) {
+  constexpr int kThreads = 4;
+  constexpr int kEach = 2000;  // several refills of each thread's 4 KiB buffer
+  std::vector<std::vector<std::string>> drawn(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&drawn, t] {
+      for (int i = 0; i < kEach; ++i) {
+        drawn[t].push_back(random_uuid_v4());
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  std::set<std::string> distinct;
+  for (const auto& ids : drawn) {
+    distinct.insert(ids.begin(), ids.end());
+  }
+  EXPECT_EQ(distinct.size(), std::size_t{kThreads * kEach});
 }
 
 TEST(SecretBox, OpenWithAnotherKeyFails) {
