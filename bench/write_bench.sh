@@ -13,10 +13,11 @@
 #
 # Environment: BENCH_DURATION (measured seconds per run, 8), BENCH_WARMUP (2),
 # BENCH_ROUNDS (3), BENCH_TMPDIR (default: build/ of this tree, which must not be on
-# tmpfs), BENCH_KEEP=1, BENCH_PERF=1 (perf record of AFTER during its last SQLite POST
-# run; that run's figures are then not comparable; BENCH_PERF_RECORD_FLAGS, default DWARF call
-# graphs as the build keeps no frame pointers), BENCH_PERF_STAT=1 (fsyncs, context
-# switches and CPU per request of each last POST run, from perf stat), BENCH_PG (1), BENCH_PG_SETTINGS
+# tmpfs), BENCH_KEEP=1, BENCH_PERF=1 (perf record of AFTER during its last SQLite run of
+# BENCH_PERF_WORK, POST (default) or PATCH; that run's figures are then not comparable;
+# BENCH_PERF_RECORD_FLAGS, default DWARF call graphs as the build keeps no frame
+# pointers), BENCH_PERF_STAT=1 (fsyncs, context switches and CPU per request of each
+# last POST and PATCH run, from perf stat), BENCH_PG (1), BENCH_PG_SETTINGS
 # (extra server settings, e.g. "-c commit_delay=200 -c commit_siblings=5"). Extra
 # `serve` settings pass through the environment (INEREG_*), for both binaries.
 set -euo pipefail
@@ -133,6 +134,32 @@ run_wrk() {  # out script args...
   grep -q '^BENCH ' "$out" || die "wrk failed: $(cat "$out")"
 }
 
+PERF_PID=
+PERF_WORK=${BENCH_PERF_WORK:-POST}
+start_perf() {  # backend name round dir work: perf on the server during the last round's run of `work`
+  local backend=$1 name=$2 round=$3 dir=$4 work=$5
+  PERF_PID=
+  [[ $round == "$ROUNDS" ]] || return 0
+  if [[ -n ${BENCH_PERF:-} && $backend == sqlite && $name == after && $work == "$PERF_WORK" ]]; then
+    # shellcheck disable=SC2086  # the flags are words
+    perf record ${BENCH_PERF_RECORD_FLAGS:---call-graph dwarf,32768 -F 499} -o "$WORK/perf.data" -p "$SERVE_PID" \
+      >/dev/null 2>&1 &
+    PERF_PID=$!
+  elif [[ -n ${BENCH_PERF_STAT:-} ]]; then
+    # fsyncs and context switches per request: what group commit saves, what it costs.
+    perf stat -e syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync,context-switches,task-clock \
+      -o "$dir/perf-stat-$work.txt" -p "$SERVE_PID" >/dev/null 2>&1 &
+    PERF_PID=$!
+  fi
+}
+stop_perf() {
+  if [[ -n $PERF_PID ]]; then
+    kill -INT "$PERF_PID"
+    wait "$PERF_PID" || true
+  fi
+  PERF_PID=
+}
+
 one_round() {  # backend name round
   local backend=$1 name=$2 round=$3 bin=$BEFORE dir=$WORK/$1-$2
   [[ $name == after ]] && bin=$AFTER
@@ -145,22 +172,12 @@ one_round() {  # backend name round
   INEREG=$bin start_serve "$(db_url "$backend" "$name")" "$dir/serve-$round.log"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$BENCH_DIR/create_session.lua" "http://127.0.0.1:$SERVE_PORT" \
     -- "$WORK/create_body.json" "$api_key" "$create_sig" "$ids" >"$dir/post-warmup-$round.txt"
-  local perf_pid=
-  if [[ -n ${BENCH_PERF:-} && $backend == sqlite && $name == after && $round == "$ROUNDS" ]]; then
-    perf record ${BENCH_PERF_RECORD_FLAGS:---call-graph dwarf,32768 -F 499} -o "$WORK/perf.data" -p "$SERVE_PID" >/dev/null 2>&1 &
-    perf_pid=$!
-  elif [[ -n ${BENCH_PERF_STAT:-} && $round == "$ROUNDS" ]]; then
-    # fsyncs and context switches per request: what group commit saves, what it costs.
-    perf stat -e syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync,context-switches,task-clock \
-      -o "$dir/perf-stat.txt" -p "$SERVE_PID" >/dev/null 2>&1 &
-    perf_pid=$!
-  fi
+  start_perf "$backend" "$name" "$round" "$dir" POST
   run_wrk "$dir/post-$round.txt" create_session.lua "$WORK/create_body.json" "$api_key" "$create_sig" "$ids"
-  if [[ -n $perf_pid ]]; then
-    kill -INT "$perf_pid"
-    wait "$perf_pid" || true
-  fi
+  stop_perf
+  start_perf "$backend" "$name" "$round" "$dir" PATCH
   run_wrk "$dir/patch-$round.txt" submit_session.lua "$ids" "$api_key" "$submit_sig" "$THREADS"
+  stop_perf
   stop_process "$SERVE_PID" inereg
   SERVE_PID=
   log "round $round $backend $name: POST $(bench_value_of "$dir/post-$round.txt" rps)/s p99 $(bench_value_of "$dir/post-$round.txt" p99_ms) ms;" \
@@ -181,10 +198,13 @@ done
 
 if [[ -n ${BENCH_PERF_STAT:-} ]]; then
   for dir in "$WORK"/*-before "$WORK"/*-after; do
-    requests=$(bench_value_of "$dir/post-$ROUNDS.txt" requests)
-    awk -v r="$requests" -v d="$(basename "$dir")" '
-      /fdatasync|fsync|context-switches/ { gsub(",", "", $1); printf "%s POST: %s per request %.3f\n", d, $2, $1 / r }
-      /task-clock/ { gsub(",", "", $1); printf "%s POST: CPU ms per request %.3f\n", d, $1 / r }' "$dir/perf-stat.txt"
+    for work in POST PATCH; do
+      [[ -f $dir/perf-stat-$work.txt ]] || continue
+      requests=$(bench_value_of "$dir/${work,,}-$ROUNDS.txt" requests)
+      awk -v r="$requests" -v d="$(basename "$dir") $work" '
+        /fdatasync|fsync|context-switches/ { gsub(",", "", $1); printf "%s: %s per request %.3f\n", d, $2, $1 / r }
+        /task-clock/ { gsub(",", "", $1); printf "%s: CPU ms per request %.3f\n", d, $1 / r }' "$dir/perf-stat-$work.txt"
+    done
   done
 fi
 if [[ -n ${BENCH_PERF:-} ]]; then
