@@ -115,14 +115,18 @@ ApiResponse Api::update_session(const ApiRequest& request, std::string_view sess
   if (!sessions::is_known_status_name(*requested)) {
     throw ApiError(ErrorKind::kInvalidStatus);
   }
-  store::Session session = owned_session(session_id, caller);
   const std::string not_allowed = "Cannot transition to \"" + *requested + "\" status.";
   if (*requested != sessions::status_name(sessions::Status::kSubmitted)) {
+    (void)owned_session(session_id, caller);  // another's session or none: 404 first
     throw ApiError(ErrorKind::kTransitionNotAllowed, not_allowed);
   }
+  if (!auth::is_uuid(session_id)) {
+    throw ApiError(ErrorKind::kNotFound);
+  }
+  // The workflow checks the owner under the session's lock (no read before the write).
   // What the submit queues is sessions::submit_plan's; a document reading runs on the
   // check pipeline, never on this thread.
-  const auto submitted = sessions_.submit(session.id, auth::random_uuid_v4(), clock_());
+  auto submitted = sessions_.submit(session_id, auth::random_uuid_v4(), clock_(), caller.integration->id);
   if (submitted.outcome == sessions::SubmitResult::Outcome::kNotFound) {
     throw ApiError(ErrorKind::kNotFound);
   }
@@ -132,8 +136,7 @@ ApiResponse Api::update_session(const ApiRequest& request, std::string_view sess
   if (submitted.check_queued && on_check_queued_) {
     on_check_queued_();
   }
-  session.status = sessions::status_name(sessions::Status::kSubmitted);
-  return ApiResponse{200, verification_summary(session, options_)};
+  return ApiResponse{200, verification_summary(*submitted.session, options_)};
 }
 
 ApiResponse Api::delete_session(std::string_view session_id, Caller& caller) {

@@ -1,6 +1,15 @@
 #include "sessions/workflow.hpp"
 
 namespace inereg::sessions {
+namespace {
+
+SubmitResult refused(SubmitResult::Outcome outcome) {
+  SubmitResult result;
+  result.outcome = outcome;
+  return result;
+}
+
+}  // namespace
 
 SubmitPlan submit_plan(const store::Session& session) {
   const bool ine = store::includes_ine(session.registry_checks) && session.ine_document;
@@ -9,27 +18,29 @@ SubmitPlan submit_plan(const store::Session& session) {
                     .curp = store::includes_curp(session.registry_checks) && !session.credential.curp.empty()};
 }
 
-SubmitResult SessionWorkflow::submit(std::string_view session_id, std::string_view attempt_id, TimeMs now) {
+SubmitResult SessionWorkflow::submit(std::string_view session_id, std::string_view attempt_id, TimeMs now,
+                                     std::optional<std::string_view> owner) {
   const auto tx = store_.begin_write();
   // The session's lock orders the submit against uploads (SessionWorkflow::add_media):
   // every upload committed before it is seen by has_readable_document below, and an
   // upload waiting for the lock then finds the session submitted and is refused.
   const auto session = tx->lock_session(session_id);
-  if (!session) {
-    return SubmitResult{SubmitResult::Outcome::kNotFound};
+  if (!session || (owner && session->integration_id != *owner)) {
+    return refused(SubmitResult::Outcome::kNotFound);
   }
   auto submitted = apply_event(*session, Event::kSubmit, now);
   if (!submitted) {
-    return SubmitResult{SubmitResult::Outcome::kNotAllowed};
+    return refused(SubmitResult::Outcome::kNotAllowed);
   }
   if (submitted->attempt_id.empty()) {
     submitted->attempt_id = std::string(attempt_id);  // else the one start gave
   }
   if (!tx->update_session(*submitted, session->status)) {
-    return SubmitResult{SubmitResult::Outcome::kNotAllowed};
+    return refused(SubmitResult::Outcome::kNotAllowed);
   }
   std::vector<Change> changes{{store::SessionChange::Kind::kSubmitted, &*submitted}};
-  SubmitResult result{SubmitResult::Outcome::kSubmitted};
+  SubmitResult result;
+  result.outcome = SubmitResult::Outcome::kSubmitted;
   const SubmitPlan plan = submit_plan(*session);
   const bool read_documents = plan.read_documents && tx->has_readable_document(session_id);
   const bool ine_can_run = !store::includes_ine(session->registry_checks) || read_documents || plan.lookup;
@@ -52,6 +63,7 @@ SubmitResult SessionWorkflow::submit(std::string_view session_id, std::string_vi
   }
   queue_webhooks(*tx, changes, now);
   tx->commit();
+  result.session = std::move(*submitted);
   return result;
 }
 

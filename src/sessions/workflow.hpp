@@ -48,7 +48,8 @@ enum class StartOutcome { kStarted, kNotFound, kNotAllowed };
 struct SubmitResult {
   enum class Outcome { kSubmitted, kNotFound, kNotAllowed };
   Outcome outcome = Outcome::kNotFound;
-  bool check_queued = false;  // a check job was queued (the pipeline may be woken)
+  bool check_queued = false;              // a check job was queued (the pipeline may be woken)
+  std::optional<store::Session> session;  // kSubmitted: the session as submitted
 };
 
 enum class MediaOutcome { kStored, kSessionNotFound, kSessionNotUploadable, kLimitReached };
@@ -147,8 +148,11 @@ class SessionWorkflow {
 
   // -> submitted, with `attempt_id` unless start gave one, then what submit_plan says:
   // a reading job, a check job, or the decision resubmission_requested. Queues the
-  // `submitted` event (and the decision webhook when decided).
-  SubmitResult submit(std::string_view session_id, std::string_view attempt_id, TimeMs now);
+  // `submitted` event (and the decision webhook when decided). With `owner`, kNotFound
+  // also when the session is another integration's: checked under the session's lock, so
+  // the API's PATCH needs no read of its own before this write.
+  SubmitResult submit(std::string_view session_id, std::string_view attempt_id, TimeMs now,
+                      std::optional<std::string_view> owner = std::nullopt);
 
   // Records each verdict (results, then — once every check the session gets has its
   // result — decision approved/declined and job done, else the job's retry) only if

@@ -95,6 +95,10 @@ TEST_F(UpdateSessionTest, PatchOfUnknownOrForeignSessionIsNotFound) {
   const auto unknown = client_->submit(auth::random_uuid_v4());
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(unknown.body, kNotFoundBody);
+  // Another integration learns nothing from a status it may not ask for either.
+  const auto foreign_approve = other_client_->patch_session(id, R"({"verification":{"status":"approved"}})");
+  EXPECT_EQ(foreign_approve.status, 404);
+  EXPECT_EQ(foreign_approve.body, kNotFoundBody);
   EXPECT_EQ(client_->submit(id).status, 200);
 }
 
