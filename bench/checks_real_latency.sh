@@ -131,14 +131,18 @@ done
 # 4. Completed checks and lookups in flight, summed over the nodes' /metrics every 100 ms;
 #    each node's peak RSS (VmHWM) and anonymous memory (RssAnon) at the peak of the run.
 progress_status=0
-python3 - "$serve_started" "$CHECKS" "$TIMEOUT" "${NODE_PIDS[*]}" "${NODE_PORTS[@]}" >"$WORK/progress.txt" <<'PY' || progress_status=$?
+#    Every sample goes to $WORK/series.txt (seconds since the nodes started, checks done,
+#    lookups in flight): with BENCH_KEEP=1, where the rate dipped.
+python3 - "$serve_started" "$CHECKS" "$TIMEOUT" "$WORK/series.txt" "${NODE_PIDS[*]}" "${NODE_PORTS[@]}" \
+  >"$WORK/progress.txt" <<'PY' || progress_status=$?
 import re
 import sys
 import time
 import urllib.request
 
 started, total, timeout = float(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
-pids, ports = sys.argv[4].split(), sys.argv[5:]
+series = open(sys.argv[4], "w")
+pids, ports = sys.argv[5].split(), sys.argv[6:]
 outcome = re.compile(r'^inereg_check_outcomes_total\{outcome="(active|inactive)"\} (\S+)$', re.M)
 in_flight = re.compile(r'^inereg_check_lookups_in_flight (\S+)$', re.M)
 marks, peak_in_flight, peak_anon = {}, 0, {}
@@ -161,6 +165,7 @@ while time.time() - started < timeout:
     for pid in pids:
         peak_anon[pid] = max(peak_anon.get(pid, 0), status_kib(pid, "RssAnon"))
     now = time.time() - started
+    print(f"{now:.2f} {done} {flying}", file=series)
     for name, share in (("t10", 0.1), ("t90", 0.9), ("t100", 1.0)):
         if name not in marks and done >= share * total:
             marks[name] = now
