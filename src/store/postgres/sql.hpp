@@ -301,7 +301,8 @@ CREATE INDEX session_deletions_by_time ON session_deletions(deleted_at);
 )sql"},
     // No query used session_keys_by_key_id (`keys rotate` pages through the primary key
     // and skips the keys already under the current master key), and each create paid for
-    // it: one more index leaf written in a random place per session.
+    // it: one more index leaf written in a random place per session. (SQLite's migration
+    // 18 also makes session_keys a rowid table; a PostgreSQL table is a heap already.)
     Migration{18, R"sql(
 DROP INDEX session_keys_by_key_id;
 )sql"},
