@@ -320,14 +320,16 @@ void CheckRunner::Core::write(std::vector<Answered>& batch) {
         }
         if (done.result) {
           (done.result->active ? metrics.verdicts_active : metrics.verdicts_inactive).add();
-          spdlog::info("INE check for session {} completed: situation {} active={}", done.claim.session_id,
-                       done.result->situation, done.result->active);
+          // Debug: at thousands of checks a second an info line each flooded the log (a
+          // write per line); inereg_check_outcomes_total counts them.
+          spdlog::debug("INE check for session {} completed: situation {} active={}", done.claim.session_id,
+                        done.result->situation, done.result->active);
         }
         if (done.curp) {
           const auto status = ine::curp_status_by_id(done.curp->status);
           (status && status->active ? metrics.verdicts_active : metrics.verdicts_inactive).add();
-          spdlog::info("CURP check for session {} completed: status {}", done.claim.session_id,
-                       status ? status->code : "not found");
+          spdlog::debug("CURP check for session {} completed: status {}", done.claim.session_id,
+                        status ? status->code : "not found");
         }
         if (done.retry_at) {
           metrics.retries.add();

@@ -44,7 +44,8 @@ TEST(CrashUnderLoad, EveryAcknowledgedSubmitGetsExactlyOneResultAcrossRepeatedSi
   const auto integration = create_integration(workspace, "load");
   const auto rows = generate_and_import(workspace, kRegistrySize, kRegistrySeed);
   // A short lease: jobs leased by a killed process are taken over soon after restart.
-  const EnvVars env{{"INEREG_CHECKS_LEASE_MS", "1000"}};
+  // Debug: each completed check's log line is counted below.
+  const EnvVars env{{"INEREG_CHECKS_LEASE_MS", "1000"}, {"INEREG_LOG_LEVEL", "debug"}};
   const unsigned seed = std::random_device{}();
   SCOPED_TRACE("kill-moment seed " + std::to_string(seed));
   std::mt19937 random(seed);

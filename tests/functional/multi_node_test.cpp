@@ -24,7 +24,7 @@ namespace {
 constexpr int kRegistrySize = 40;
 constexpr int kRegistrySeed = 6'060;
 
-// Session id -> how many times this node logged completing its check.
+// Session id -> how many times this node logged completing its check (a debug line).
 std::map<std::string, int> completions(ChildProcess& node) {
   static const std::regex kCompleted(R"(check for session ([0-9a-f-]+) completed)");
   std::map<std::string, int> counts;
@@ -120,8 +120,9 @@ TEST_F(MultiNodeTest, ASessionDeletedOnOneNodeDisappearsFromTheOthersCacheWithin
 }
 
 TEST_F(MultiNodeTest, ChecksSubmittedThroughBothNodesRunExactlyOnce) {
-  Server a(*workspace_);
-  Server b(*workspace_);
+  const EnvVars log_each_check{{"INEREG_LOG_LEVEL", "debug"}};  // the completion lines counted below
+  Server a(*workspace_, log_each_check);
+  Server b(*workspace_, log_each_check);
   const std::vector<ApiClient> nodes = {client(a), client(b)};
 
   std::vector<std::string> ids;
@@ -168,8 +169,9 @@ TEST_F(MultiNodeTest, ChecksSubmittedThroughBothNodesRunExactlyOnce) {
 // reference the session) waits for the lock, and A is killed while it waits.
 TEST_F(MultiNodeTest, AJobLeasedByAKilledNodeIsTakenOverOnceAfterTheLeaseExpires) {
   constexpr std::int64_t kLeaseMs = 1'500;
-  const EnvVars short_lease = {{"INEREG_CHECKS_LEASE_MS", std::to_string(kLeaseMs)}};
-  Server b(*workspace_, {{"INEREG_CHECKS_WORKERS", "0"}});
+  // Debug: each node's completion lines are counted below.
+  const EnvVars short_lease = {{"INEREG_CHECKS_LEASE_MS", std::to_string(kLeaseMs)}, {"INEREG_LOG_LEVEL", "debug"}};
+  Server b(*workspace_, {{"INEREG_CHECKS_WORKERS", "0"}, {"INEREG_LOG_LEVEL", "debug"}});
   const auto on_b = client(b);
   const CsvRow& row = rows_.front();
   const std::string id = on_b.create_session(session_body_for(row));
