@@ -51,13 +51,18 @@ void count_fork() {
 // call costs a getpid() system call (OpenSSL 3's DRBG checks for a fork on every
 // generate), and sealing a session's fields draws a 12-byte nonce per field: one call per
 // nonce was 9% of a session create's CPU (perf, bench/write_bench.sh). Bytes handed out
-// are wiped from the buffer.
+// are wiped from the buffer, the rest when the thread ends.
 void random_bytes(unsigned char* out, std::size_t n) {
   static constexpr std::size_t kPoolBytes = 4096;
   struct Pool {
     std::array<unsigned char, kPoolBytes> bytes{};
     std::size_t used = kPoolBytes;
     std::uint64_t generation = 0;
+    Pool() = default;
+    Pool(const Pool&) = delete;
+    Pool& operator=(const Pool&) = delete;
+    // The bytes not drawn yet would be a later key or nonce: wiped when the thread ends.
+    ~Pool() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
   };
   static const int registered = pthread_atfork(nullptr, nullptr, &count_fork);
   (void)registered;
