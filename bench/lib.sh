@@ -31,8 +31,6 @@ find_inereg() {
   fi
 }
 
-# Where temp dirs go: BENCH_TMPDIR, else /dev/shm when it is a tmpfs (seeding makes
-# fsync'd commits; see README), else $TMPDIR or /tmp. Sets BENCH_TMPDIR.
 # The registry snapshot files of a run's databases (registry.snapshot_dir). A SQLite
 # database keeps them beside its file; on PostgreSQL there is no file to keep them
 # beside, and `registry import` fails without a directory named. Every node of the run
@@ -41,6 +39,8 @@ use_snapshot_dir() {  # work-dir
   export INEREG_REGISTRY_SNAPSHOT_DIR=${INEREG_REGISTRY_SNAPSHOT_DIR:-$1/snapshots}
 }
 
+# Where temp dirs go: BENCH_TMPDIR, else /dev/shm when it is a tmpfs (seeding makes
+# fsync'd commits; see README), else $TMPDIR or /tmp. Sets BENCH_TMPDIR.
 pick_tmpdir() {
   if [[ -z ${BENCH_TMPDIR:-} ]]; then
     BENCH_TMPDIR=${TMPDIR:-/tmp}
