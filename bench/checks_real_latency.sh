@@ -181,6 +181,18 @@ metrics=""
 for port in "${NODE_PORTS[@]}"; do
   metrics+=$(curl -s "http://127.0.0.1:$port/metrics")$'\n'
 done
+# CPU seconds (user + system) each process used: the nodes and the upstreams started idle
+# (the seeding node ran no checks), so these are the run's.
+cpu_seconds() {  # pids...
+  local pid total=0 ticks
+  ticks=$(getconf CLK_TCK)
+  for pid in "$@"; do
+    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+  done
+  awk -v t="$total" -v k="$ticks" 'BEGIN { printf "%.1f", t / k }'
+}
+node_cpu=$(cpu_seconds "${NODE_PIDS[@]}") upstream_cpu=$(cpu_seconds "${UPSTREAM_PIDS[@]}")
+printf '%s' "$metrics" >"$WORK/metrics.txt"
 for pid in "${NODE_PIDS[@]}"; do
   stop_process "$pid" inereg
 done
@@ -208,6 +220,12 @@ printf 'checks: %s/s steady (10%%..90%%), %s/s overall (all done %s s after the 
   "$steady" "$overall" "${t100:-never}" "$(field peak_in_flight)"
 printf 'retries %s, unavailable %s, refused by the in-flight cap: see retries\n' \
   "$(metric_sum inereg_check_retries_total)" "$(metric_sum 'inereg_check_outcomes_total{outcome="unavailable"}')"
+# Little's law's other side: with the in-flight count flat, checks/s = in flight / this.
+lookup_count=$(metric_sum inereg_check_lookup_duration_seconds_count)
+printf 'lookup time as the nodes saw it: mean %s s over %s lookups (the upstream holds each %s ms)\n' \
+  "$(awk -v s="$(metric_sum inereg_check_lookup_duration_seconds_sum)" -v n="$lookup_count" \
+     'BEGIN { printf "%.2f", (n > 0 ? s / n : 0) }')" "$lookup_count" "$DELAY_MS"
+printf 'CPU: nodes %s s, upstreams %s s\n' "$node_cpu" "$upstream_cpu"
 printf 'per node: VmHWM %s KiB, peak RssAnon %s KiB\n' "$(field hwm_kib)" "$(field anon_kib)"
 echo "results: $results of $CHECKS sessions ($active active, expected $expected_active), $pending still pending"
 

@@ -202,6 +202,49 @@ TEST(UpstreamConnector, KeepAliveConnectionsAreReused) {
   EXPECT_EQ(fake.connections(), 1);
 }
 
+// `wave` lookups at once, each answered after a pause (so none frees its connection for
+// another), waited for together.
+void lookup_wave(RegistryConnector& connector, int wave, std::uint64_t first_seed) {
+  std::vector<std::future<LookupOutcome>> answers;
+  for (int i = 0; i < wave; ++i) {
+    auto answered = std::make_shared<std::promise<LookupOutcome>>();
+    answers.push_back(answered->get_future());
+    connector.lookup(credential_of("E", first_seed + static_cast<std::uint64_t>(i)),
+                     [answered](LookupOutcome outcome) { answered->set_value(std::move(outcome)); });
+  }
+  for (auto& answer : answers) {
+    ASSERT_EQ(answer.wait_for(kAnswerGuard), std::future_status::ready);
+    EXPECT_EQ(answer.get().kind, Kind::kVerdict);
+  }
+}
+
+// At a real registry's latency thousands of lookups are in flight at once: by default the
+// pool keeps as many connections as can be in use, so the next wave opens none.
+TEST(UpstreamConnector, ByDefaultEveryConnectionTheInFlightCapAllowsIsKeptAlive) {
+  FakeUpstream fake;
+  fake.set_reply(FakeReply::slow(100ms, ine::kSituationVigente));
+  auto options = fast_options(fake);
+  options.max_in_flight = 6;
+  const auto connector = upstream(options);
+  lookup_wave(*connector, 6, 50);
+  lookup_wave(*connector, 6, 60);
+  EXPECT_EQ(fake.requests(), 12);
+  EXPECT_EQ(fake.connections(), 6);
+}
+
+TEST(UpstreamConnector, AConfiguredPoolKeepsOnlyThatManyConnections) {
+  FakeUpstream fake;
+  fake.set_reply(FakeReply::slow(100ms, ine::kSituationVigente));
+  auto options = fast_options(fake);
+  options.max_in_flight = 6;
+  options.max_idle_connections = 2;
+  const auto connector = upstream(options);
+  lookup_wave(*connector, 6, 50);
+  lookup_wave(*connector, 6, 60);
+  EXPECT_EQ(fake.requests(), 12);
+  EXPECT_EQ(fake.connections(), 6 + 4);  // the second wave found 2 kept, opened 4
+}
+
 TEST(UpstreamConnector, AnswersThatAreNotVerdictsAreUnavailableAndNotRetried) {
   const std::vector<std::pair<std::string, FakeReply>> cases = {
       {"malformed JSON", FakeReply::malformed()},
