@@ -120,6 +120,19 @@ log "$CHECKS sessions submitted after $((SECONDS - started_at)) s"
 # 3. The nodes work the backlog off, each through its own upstream process.
 export INEREG_REGISTRY_KIND=http INEREG_REGISTRY_AUTH_VALUE="Bearer $UPSTREAM_TOKEN"
 export INEREG_REGISTRY_MAX_IN_FLIGHT=$per_node INEREG_CHECKS_MAX_IN_FLIGHT=$per_node
+# PostgreSQL's CPU ticks so far: the postmaster's own and its reaped children's, and each
+# live backend's (the nodes' pooled connections live through the run).
+postgres_ticks() {
+  local postmaster child total
+  postmaster=$(head -n 1 "$PG_DIR/data/postmaster.pid")
+  total=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$postmaster/stat")
+  for child in $(pgrep -P "$postmaster"); do
+    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$child/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+postgres_ticks_at_start=0
+[[ -z $PG_DIR ]] || postgres_ticks_at_start=$(postgres_ticks)
 serve_started=$(date +%s.%N)
 for node in $(seq "$NODES"); do
   INEREG_REGISTRY_URL=${UPSTREAM_URLS[$((node - 1))]} start_serve "$DB" "$WORK/serve-$node.log"
@@ -128,7 +141,7 @@ for node in $(seq "$NODES"); do
   SERVE_PID=
 done
 
-# 4. Completed checks and lookups in flight, summed over the nodes' /metrics every 100 ms;
+# 4. Completed checks and lookups in flight, summed over the nodes' /metrics every 250 ms;
 #    each node's peak RSS (VmHWM) and anonymous memory (RssAnon) at the peak of the run.
 progress_status=0
 #    Every sample goes to $WORK/series.txt (seconds since the nodes started, checks done,
@@ -146,7 +159,7 @@ pids, ports = sys.argv[5].split(), sys.argv[6:]
 outcome = re.compile(r'^inereg_check_outcomes_total\{outcome="(active|inactive)"\} (\S+)$', re.M)
 in_flight = re.compile(r'^inereg_check_lookups_in_flight (\S+)$', re.M)
 marks, peak_in_flight, peak_anon = {}, 0, {}
-done = 0
+done, last_now, last_done = 0, 0.0, 0
 def status_kib(pid, key):
     try:
         for line in open(f"/proc/{pid}/status"):
@@ -168,10 +181,14 @@ while time.time() - started < timeout:
     print(f"{now:.2f} {done} {flying}", file=series)
     for name, share in (("t10", 0.1), ("t90", 0.9), ("t100", 1.0)):
         if name not in marks and done >= share * total:
-            marks[name] = now
+            # When the count crossed the mark, between this sample and the last: the
+            # samples are 250 ms apart (polling costs the CPU being measured).
+            crossed = share * total
+            marks[name] = now if done == last_done else last_now + (now - last_now) * (crossed - last_done) / (done - last_done)
     if "t100" in marks:
         break
-    time.sleep(0.1)
+    last_now, last_done = now, done
+    time.sleep(0.25)
 hwm = [status_kib(pid, "VmHWM") for pid in pids]
 print(" ".join(f"{k}={v:.3f}" for k, v in marks.items()), f"done={done}", f"peak_in_flight={peak_in_flight}",
       "hwm_kib=" + ",".join(map(str, hwm)), "anon_kib=" + ",".join(str(peak_anon[p]) for p in pids))
@@ -192,6 +209,11 @@ cpu_seconds() {  # pids...
   awk -v t="$total" -v k="$ticks" 'BEGIN { printf "%.1f", t / k }'
 }
 node_cpu=$(cpu_seconds "${NODE_PIDS[@]}") upstream_cpu=$(cpu_seconds "${UPSTREAM_PIDS[@]}")
+postgres_cpu="n/a (BENCH_PG_URL)"
+if [[ -n $PG_DIR ]]; then
+  postgres_cpu=$(awk -v start="$postgres_ticks_at_start" -v k="$(getconf CLK_TCK)" \
+    'BEGIN { printf "%.1f", ('"$(postgres_ticks)"' - start) / k }')
+fi
 printf '%s' "$metrics" >"$WORK/metrics.txt"
 for pid in "${NODE_PIDS[@]}"; do
   stop_process "$pid" inereg
@@ -225,7 +247,7 @@ lookup_count=$(metric_sum inereg_check_lookup_duration_seconds_count)
 printf 'lookup time as the nodes saw it: mean %s s over %s lookups (the upstream holds each %s ms)\n' \
   "$(awk -v s="$(metric_sum inereg_check_lookup_duration_seconds_sum)" -v n="$lookup_count" \
      'BEGIN { printf "%.2f", (n > 0 ? s / n : 0) }')" "$lookup_count" "$DELAY_MS"
-printf 'CPU: nodes %s s, upstreams %s s\n' "$node_cpu" "$upstream_cpu"
+printf 'CPU: nodes %s s, upstreams %s s, PostgreSQL %s s\n' "$node_cpu" "$upstream_cpu" "$postgres_cpu"
 printf 'per node: VmHWM %s KiB, peak RssAnon %s KiB\n' "$(field hwm_kib)" "$(field anon_kib)"
 echo "results: $results of $CHECKS sessions ($active active, expected $expected_active), $pending still pending"
 
