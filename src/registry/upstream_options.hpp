@@ -34,10 +34,9 @@ struct UpstreamOptions {
   std::int64_t rate_limit_max_ms = 3'600'000;  // a longer Retry-After is capped to this
   std::size_t max_response_bytes = std::size_t{64} * 1024;  // a bigger answer is not a verdict
   // Keep-alive connections kept per io thread; unset: that thread's share of max_in_flight,
-  // as many as its lookups can use at once. A smaller pool costs a registry at a real
-  // latency dearly: with thousands of slow lookups in flight, every connection closed for
-  // want of room is a new handshake (and a TIME_WAIT port) for the next lookup, and the
-  // bench's checks/s fell 10 % with 1,024 per thread against 10,000 in flight.
+  // as many as its lookups can use at once. With thousands of slow lookups in flight, a
+  // smaller pool closes a connection for want of room at nearly every answer, and the
+  // next lookup pays a new handshake (and leaves a TIME_WAIT port) for it.
   std::optional<int> max_idle_connections;
   // The answer kept with a result (LookupOutcome::answer, stored sealed) is the body's
   // first this many bytes: the operator sees what the registry said, the database and
