@@ -12,6 +12,7 @@ namespace inereg::app {
 namespace {
 
 constexpr store::TimeMs kQueueDepthRefreshMs = 1'000;
+constexpr store::TimeMs kQueueDepthCostFactor = 100;
 
 constexpr std::array<std::string_view, 5> kStatusClasses = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 
@@ -65,22 +66,27 @@ void ServiceMetrics::count_request(const http::Routing& routing, int status) {
 std::int64_t ServiceMetrics::queue_depth() {
   std::lock_guard lock(depth_mutex_);
   const store::TimeMs now = clock_();
-  if (!depth_read_at_ || now - *depth_read_at_ >= kQueueDepthRefreshMs) {
+  if (!depth_next_read_at_ || now >= *depth_next_read_at_) {
     try {
       depth_ = store_.pending_check_count();
     } catch (const std::exception& e) {
       // Keep the last figure; the scrape itself must not fail because of the store.
       spdlog::warn("metrics: counting pending checks failed: {}", e.what());
     }
-    depth_read_at_ = now;
+    depth_next_read_at_ = next_queue_depth_read(now, clock_() - now);
   }
   return depth_;
+}
+
+store::TimeMs ServiceMetrics::next_queue_depth_read(store::TimeMs started, store::TimeMs took) {
+  return started + std::max(kQueueDepthRefreshMs, took * kQueueDepthCostFactor);
 }
 
 std::string ServiceMetrics::render() {
   metrics::TextWriter out;
   const auto& pipeline = checks_.metrics();
-  out.gauge("inereg_check_queue_depth", "Check jobs pending in the store (read at most once a second).", queue_depth());
+  out.gauge("inereg_check_queue_depth",
+            "Check jobs pending in the store (counted at most once a second and 1 % of the time).", queue_depth());
   out.gauge("inereg_check_lookups_in_flight", "Registry lookups started by the check pipeline and not answered yet.",
             pipeline.lookups_in_flight.value());
   out.counter("inereg_check_attempts_total", "Registry lookups started by the check pipeline.",

@@ -5,6 +5,8 @@
 #include <thread>
 #include <vector>
 
+#include "app/service_metrics.hpp"
+
 namespace inereg::metrics {
 namespace {
 
@@ -70,3 +72,18 @@ TEST(TextWriter, WritesTheExpositionFormat) {
 
 }  // namespace
 }  // namespace inereg::metrics
+
+namespace inereg::app {
+namespace {
+
+// The queue depth's COUNT costs the database more as the queue grows: a cheap count is
+// repeated after a second, a costly one only after a hundred times its own duration.
+TEST(QueueDepthRefresh, AtMostOnceASecondAndOnePercentOfTheTime) {
+  EXPECT_EQ(ServiceMetrics::next_queue_depth_read(10'000, 0), 11'000);
+  EXPECT_EQ(ServiceMetrics::next_queue_depth_read(10'000, 3), 11'000);
+  EXPECT_EQ(ServiceMetrics::next_queue_depth_read(10'000, 10), 11'000);
+  EXPECT_EQ(ServiceMetrics::next_queue_depth_read(10'000, 51), 15'100);
+}
+
+}  // namespace
+}  // namespace inereg::app
