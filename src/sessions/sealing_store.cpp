@@ -202,7 +202,7 @@ class SealingTransaction final : public WriteTransaction {
   }
 
   void set_session_credential(std::string_view session_id, const ine::Credential& credential) override {
-    const auto keys = keys_of({std::string(session_id)});
+    const auto& keys = keys_of({std::string(session_id)});
     if (const auto* key = Rules::find(keys, std::string(session_id))) {
       ine::Credential sealed = credential;
       Rules::seal_credential(session_id, sealed, *key);
@@ -218,12 +218,12 @@ class SealingTransaction final : public WriteTransaction {
     if (!inner_->delete_session(session_id, integration_id)) {
       return false;
     }
-    inner_->destroy_session_key(session_id);
+    destroy_session_key(session_id);
     return true;
   }
 
   void insert_media(const Media& media, std::string_view bytes) override {
-    const auto keys = keys_of({media.session_id});
+    const auto& keys = keys_of({media.session_id});
     if (const auto* key = Rules::find(keys, media.session_id)) {
       inner_->insert_media(media, key->seal_bytes(bytes, Rules::media_bound(media)));
       return;
@@ -232,7 +232,7 @@ class SealingTransaction final : public WriteTransaction {
   }
 
   void insert_ine_results(std::span<const SessionResult> results) override {
-    const auto keys = keys_of(ids_of(results, [](const SessionResult& r) { return r.session_id; }));
+    const auto& keys = keys_of(ids_of(results, [](const SessionResult& r) { return r.session_id; }));
     std::vector<SessionResult> sealed(results.begin(), results.end());
     for (auto& result : sealed) {
       if (const auto* key = Rules::find(keys, result.session_id)) {
@@ -244,7 +244,7 @@ class SealingTransaction final : public WriteTransaction {
 
   std::vector<ClaimedCheck> claim_rechecks(std::string_view owner, TimeMs now, TimeMs lease_ms, int limit) override {
     auto claimed = inner_->claim_rechecks(owner, now, lease_ms, limit);
-    const auto keys = keys_of(ids_of(claimed, [](const ClaimedCheck& c) { return c.session_id; }));
+    const auto& keys = keys_of(ids_of(claimed, [](const ClaimedCheck& c) { return c.session_id; }));
     for (auto& check : claimed) {
       if (const auto* key = Rules::find(keys, check.session_id)) {
         Rules::open_credential(check.session_id, check.credential, *key);
@@ -254,7 +254,7 @@ class SealingTransaction final : public WriteTransaction {
   }
 
   std::vector<std::int64_t> insert_deliveries(std::span<const NewDelivery> deliveries) override {
-    const auto keys = keys_of(ids_of(deliveries, [](const NewDelivery& d) { return d.session_id; }));
+    const auto& keys = keys_of(ids_of(deliveries, [](const NewDelivery& d) { return d.session_id; }));
     std::vector<NewDelivery> sealed(deliveries.begin(), deliveries.end());
     for (auto& delivery : sealed) {
       if (const auto* key = Rules::find(keys, delivery.session_id)) {
@@ -267,7 +267,7 @@ class SealingTransaction final : public WriteTransaction {
   std::optional<StoredDelivery> find_delivery(std::int64_t delivery_id) override {
     auto delivery = inner_->find_delivery(delivery_id);
     if (delivery && delivery->kind) {
-      const auto keys = keys_of({delivery->session_id});
+      const auto& keys = keys_of({delivery->session_id});
       delivery->body = Rules::open_body(keys, delivery->session_id, *delivery->kind, delivery->body);
     }
     return delivery;
@@ -279,7 +279,10 @@ class SealingTransaction final : public WriteTransaction {
   std::vector<SessionKey> find_session_keys(std::span<const std::string> ids) override {
     return inner_->find_session_keys(ids);
   }
-  void destroy_session_key(std::string_view session_id) override { inner_->destroy_session_key(session_id); }
+  void destroy_session_key(std::string_view session_id) override {
+    inner_->destroy_session_key(session_id);
+    opened_.erase(std::string(session_id));  // nothing later in the transaction seals with it
+  }
   bool reseal_session_key(const SessionKey& key, std::string_view expected_key_id) override {
     return inner_->reseal_session_key(key, expected_key_id);
   }
@@ -355,7 +358,7 @@ class SealingTransaction final : public WriteTransaction {
     if (!inner_->purge_personal_data(session_id, now)) {
       return false;
     }
-    inner_->destroy_session_key(session_id);
+    destroy_session_key(session_id);
     return true;
   }
   int prune_delivered_webhooks(std::string_view integration_id, TimeMs delivered_before, int limit) override {
@@ -367,13 +370,28 @@ class SealingTransaction final : public WriteTransaction {
   }
 
  private:
-  OpenKeys keys_of(const std::vector<std::string>& ids) { return rules_->open_keys(inner_->find_session_keys(ids)); }
+  // The data keys of `ids` (and of other sessions this transaction touched): each read
+  // and opened once per transaction. A completion batch reads its sessions, then seals
+  // their results and webhooks: without this, every key was read and opened two or three
+  // times (300,000 key rows for 100,000 checks in the checks bench on PostgreSQL).
+  const OpenKeys& keys_of(const std::vector<std::string>& ids) {
+    std::vector<std::string> missing;
+    for (const auto& id : ids) {
+      if (!opened_.contains(id)) {
+        missing.push_back(id);
+      }
+    }
+    if (!missing.empty()) {
+      opened_.merge(rules_->open_keys(inner_->find_session_keys(missing)));
+    }
+    return opened_;
+  }
 
   void open_sessions(std::span<Session> sessions) {
     if (sessions.empty()) {
       return;
     }
-    const auto keys = keys_of(ids_of(sessions, [](const Session& s) { return s.id; }));
+    const auto& keys = keys_of(ids_of(sessions, [](const Session& s) { return s.id; }));
     for (auto& session : sessions) {
       if (const auto* key = Rules::find(keys, session.id)) {
         Rules::open_session(session, *key);
@@ -383,6 +401,7 @@ class SealingTransaction final : public WriteTransaction {
 
   std::unique_ptr<WriteTransaction> inner_;
   std::shared_ptr<const Rules> rules_;
+  OpenKeys opened_;  // keys_of's
 };
 
 class SealingStore final : public Store {
