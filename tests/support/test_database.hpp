@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "store/store.hpp"
@@ -245,13 +246,27 @@ class TestDatabase {
       return all;
     }
     const std::string data_directory = PgConnection(url_).query("SHOW data_directory");
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(
-             data_directory, std::filesystem::directory_options::skip_permission_denied)) {
-      if (entry.is_regular_file()) {
-        all.push_back(entry.path());
+    // Tests running at once create and drop their databases in the same cluster, so a
+    // directory can vanish under the walk: it was another test's, and the walk starts over.
+    constexpr int kWalks = 20;
+    for (int walk = 1;; ++walk) {
+      all.clear();
+      std::error_code error;
+      std::filesystem::recursive_directory_iterator it(
+          data_directory, std::filesystem::directory_options::skip_permission_denied, error);
+      for (; !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+        std::error_code vanished;
+        if (it->is_regular_file(vanished)) {
+          all.push_back(it->path());
+        }
+      }
+      if (!error) {
+        return all;
+      }
+      if (walk == kWalks) {
+        throw std::filesystem::filesystem_error("walking the PostgreSQL data directory", data_directory, error);
       }
     }
-    return all;
   }
 
   // A libpq connection to this database (PostgreSQL only).
