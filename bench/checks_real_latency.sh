@@ -123,13 +123,10 @@ export INEREG_REGISTRY_MAX_IN_FLIGHT=$per_node INEREG_CHECKS_MAX_IN_FLIGHT=$per_
 # PostgreSQL's CPU ticks so far: the postmaster's own and its reaped children's, and each
 # live backend's (the nodes' pooled connections live through the run).
 postgres_ticks() {
-  local postmaster child total
+  local postmaster
   postmaster=$(head -n 1 "$PG_DIR/data/postmaster.pid")
-  total=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$postmaster/stat")
-  for child in $(pgrep -P "$postmaster"); do
-    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$child/stat" 2>/dev/null || echo 0)))
-  done
-  echo "$total"
+  # shellcheck disable=SC2046  # one pid per word
+  echo $(($(cpu_ticks "$postmaster" $(pgrep -P "$postmaster")) + $(reaped_cpu_ticks "$postmaster")))
 }
 postgres_ticks_at_start=0
 [[ -z $PG_DIR ]] || postgres_ticks_at_start=$(postgres_ticks)
@@ -198,22 +195,12 @@ metrics=""
 for port in "${NODE_PORTS[@]}"; do
   metrics+=$(curl -s "http://127.0.0.1:$port/metrics")$'\n'
 done
-# CPU seconds (user + system) each process used: the nodes and the upstreams started idle
-# (the seeding node ran no checks), so these are the run's.
-cpu_seconds() {  # pids...
-  local pid total=0 ticks
-  ticks=$(getconf CLK_TCK)
-  for pid in "$@"; do
-    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
-  done
-  awk -v t="$total" -v k="$ticks" 'BEGIN { printf "%.1f", t / k }'
-}
-node_cpu=$(cpu_seconds "${NODE_PIDS[@]}") upstream_cpu=$(cpu_seconds "${UPSTREAM_PIDS[@]}")
+# CPU (user + system) each kind of process used: the nodes and the upstreams started idle
+# (the seeding node ran no checks), so their totals are the run's.
+node_cpu="$(ticks_as_seconds "$(cpu_ticks "${NODE_PIDS[@]}")") s"
+upstream_cpu="$(ticks_as_seconds "$(cpu_ticks "${UPSTREAM_PIDS[@]}")") s"
 postgres_cpu="n/a (BENCH_PG_URL)"
-if [[ -n $PG_DIR ]]; then
-  postgres_cpu=$(awk -v start="$postgres_ticks_at_start" -v k="$(getconf CLK_TCK)" \
-    'BEGIN { printf "%.1f", ('"$(postgres_ticks)"' - start) / k }')
-fi
+[[ -z $PG_DIR ]] || postgres_cpu="$(ticks_as_seconds $(($(postgres_ticks) - postgres_ticks_at_start))) s"
 printf '%s' "$metrics" >"$WORK/metrics.txt"
 for pid in "${NODE_PIDS[@]}"; do
   stop_process "$pid" inereg
@@ -247,7 +234,7 @@ lookup_count=$(metric_sum inereg_check_lookup_duration_seconds_count)
 printf 'lookup time as the nodes saw it: mean %s s over %s lookups (the upstream holds each %s ms)\n' \
   "$(awk -v s="$(metric_sum inereg_check_lookup_duration_seconds_sum)" -v n="$lookup_count" \
      'BEGIN { printf "%.2f", (n > 0 ? s / n : 0) }')" "$lookup_count" "$DELAY_MS"
-printf 'CPU: nodes %s s, upstreams %s s, PostgreSQL %s s\n' "$node_cpu" "$upstream_cpu" "$postgres_cpu"
+printf 'CPU: nodes %s, upstreams %s, PostgreSQL %s\n' "$node_cpu" "$upstream_cpu" "$postgres_cpu"
 printf 'per node: VmHWM %s KiB, peak RssAnon %s KiB\n' "$(field hwm_kib)" "$(field anon_kib)"
 echo "results: $results of $CHECKS sessions ($active active, expected $expected_active), $pending still pending"
 

@@ -254,17 +254,6 @@ pids_of() {
     inereg) echo "$INEREG_PID" ;;
   esac
 }
-# User + system CPU ticks of the given processes (all their threads).
-cpu_ticks() {  # pid...
-  local total=0 pid fields
-  for pid in "$@"; do
-    fields=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
-    # shellcheck disable=SC2086  # word splitting picks the fields
-    set -- $fields
-    total=$((total + ${12} + ${13}))  # utime, stime (fields 14 and 15 of stat)
-  done
-  echo "$total"
-}
 
 run_wrk() {  # name round|warmup
   local name=$1 round=$2

@@ -39,6 +39,35 @@ use_snapshot_dir() {  # work-dir
   export INEREG_REGISTRY_SNAPSHOT_DIR=${INEREG_REGISTRY_SNAPSHOT_DIR:-$1/snapshots}
 }
 
+# User + system CPU ticks of the given processes (all their threads); a process gone
+# meanwhile counts 0. The command name in /proc/PID/stat may hold spaces: fields are
+# counted after its closing parenthesis.
+cpu_ticks() {  # pid...
+  local total=0 pid fields
+  for pid in "$@"; do
+    fields=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
+    # shellcheck disable=SC2086  # word splitting picks the fields
+    set -- $fields
+    total=$((total + ${12} + ${13}))  # utime, stime (fields 14 and 15 of stat)
+  done
+  echo "$total"
+}
+
+# The CPU ticks of the children a process has waited for (cutime + cstime): what its
+# exited children used.
+reaped_cpu_ticks() {  # pid
+  local fields
+  fields=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+  # shellcheck disable=SC2086  # word splitting picks the fields
+  set -- $fields
+  echo $((${14} + ${15}))  # cutime, cstime (fields 16 and 17 of stat)
+}
+
+# Ticks as seconds, one decimal.
+ticks_as_seconds() {  # ticks
+  awk -v t="$1" -v k="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / k }'
+}
+
 # Where temp dirs go: BENCH_TMPDIR, else /dev/shm when it is a tmpfs (seeding makes
 # fsync'd commits; see README), else $TMPDIR or /tmp. Sets BENCH_TMPDIR.
 pick_tmpdir() {
