@@ -21,23 +21,13 @@ namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
 using Cause = LookupOutcome::Cause;
 
-namespace {
-
-// The keep-alive connections one of `lanes` lanes keeps (UpstreamOptions::max_idle_connections).
-std::size_t idle_connections_per_lane(const UpstreamOptions& options, int lanes) {
-  const int in_flight_share = (options.max_in_flight + lanes - 1) / lanes;
-  return static_cast<std::size_t>(std::max(0, options.max_idle_connections.value_or(in_flight_share)));
-}
-
-}  // namespace
-
 // One event-loop thread with its own io_context and connection pool: lookups are spread
 // round-robin and stay on their lane, so the pool needs no lock.
 struct Lane {
   Lane(const UpstreamEndpoint& endpoint, std::shared_ptr<asio::ssl::context> tls, const UpstreamOptions& options,
        int lanes)
       : transport(util::with_reactor(io), endpoint, std::move(tls), options.max_response_bytes,
-                  idle_connections_per_lane(options, lanes)) {}
+                  idle_connections_per_thread(options, lanes)) {}
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   UpstreamTransport transport;

@@ -133,4 +133,10 @@ UpstreamOptions connection_of(const UpstreamOptions& shared, const SourceOptions
   return options;
 }
 
+std::size_t idle_connections_per_thread(const UpstreamOptions& options, int io_threads) {
+  const int threads = std::max(1, io_threads);
+  const int in_flight_share = (options.max_in_flight + threads - 1) / threads;
+  return static_cast<std::size_t>(std::max(0, options.max_idle_connections.value_or(in_flight_share)));
+}
+
 }  // namespace inereg::registry

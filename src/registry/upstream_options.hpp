@@ -109,4 +109,8 @@ MappingSpec mapping_of(const SourceOptions& source);
 // becomes an Authorization header; the mapping names the header otherwise).
 UpstreamOptions connection_of(const UpstreamOptions& shared, const SourceOptions& source, const MappingSpec& mapping);
 
+// The keep-alive connections each of `io_threads` connector threads keeps:
+// max_idle_connections if set, else the thread's share of max_in_flight (rounded up).
+std::size_t idle_connections_per_thread(const UpstreamOptions& options, int io_threads);
+
 }  // namespace inereg::registry

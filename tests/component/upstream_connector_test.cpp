@@ -219,7 +219,8 @@ void lookup_wave(RegistryConnector& connector, int wave, std::uint64_t first_see
 }
 
 // At a real registry's latency thousands of lookups are in flight at once: by default the
-// pool keeps as many connections as can be in use, so the next wave opens none.
+// pool keeps as many connections as can be in use, so the next wave opens none. (The
+// size rule itself: LoadConfig.RegistryKeepsAConnectionPerLookupInFlightUnlessToldFewer.)
 TEST(UpstreamConnector, ByDefaultEveryConnectionTheInFlightCapAllowsIsKeptAlive) {
   FakeUpstream fake;
   fake.set_reply(FakeReply::slow(100ms, ine::kSituationVigente));

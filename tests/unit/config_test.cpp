@@ -101,6 +101,20 @@ TEST_F(LoadConfig, DefaultsWithoutFileOrEnvironment) {
   EXPECT_EQ(config.store.max_group_commit, 128);
 }
 
+// At a registry's seconds of latency every lookup in flight holds a connection: unless
+// told otherwise, each connector thread keeps its share of the in-flight cap alive.
+TEST_F(LoadConfig, RegistryKeepsAConnectionPerLookupInFlightUnlessToldFewer) {
+  const Config defaults = load_config(std::nullopt);
+  EXPECT_EQ(registry::idle_connections_per_thread(defaults.registry.upstream, 1), 4'096U);
+  const Config large = load_config(write_toml("[registry]\nmax_in_flight = 10000\n"));
+  EXPECT_EQ(registry::idle_connections_per_thread(large.registry.upstream, 1), 10'000U);
+  EXPECT_EQ(registry::idle_connections_per_thread(large.registry.upstream, 3), 3'334U);
+  const Config fewer = load_config(write_toml("[registry]\nmax_in_flight = 10000\nmax_idle_connections = 64\n"));
+  EXPECT_EQ(registry::idle_connections_per_thread(fewer.registry.upstream, 3), 64U);
+  const Config none = load_config(write_toml("[registry]\nmax_idle_connections = 0\n"));
+  EXPECT_EQ(registry::idle_connections_per_thread(none.registry.upstream, 1), 0U);
+}
+
 TEST_F(LoadConfig, ReadsTheTomlFile) {
   const Config config = load_config(write_toml(kToml));
   EXPECT_EQ(config.listen, "127.0.0.1:9090");
