@@ -13,6 +13,9 @@ namespace {
 
 constexpr store::TimeMs kQueueDepthRefreshMs = 1'000;
 constexpr store::TimeMs kQueueDepthCostFactor = 100;
+// However slow one count was (a cold connection on a loaded database can take 100 ms and
+// more), the figure is never older than this.
+constexpr store::TimeMs kQueueDepthStalestMs = 5'000;
 
 constexpr std::array<std::string_view, 5> kStatusClasses = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 
@@ -79,14 +82,14 @@ std::int64_t ServiceMetrics::queue_depth() {
 }
 
 store::TimeMs ServiceMetrics::next_queue_depth_read(store::TimeMs started, store::TimeMs took) {
-  return started + std::max(kQueueDepthRefreshMs, took * kQueueDepthCostFactor);
+  return started + std::clamp(took * kQueueDepthCostFactor, kQueueDepthRefreshMs, kQueueDepthStalestMs);
 }
 
 std::string ServiceMetrics::render() {
   metrics::TextWriter out;
   const auto& pipeline = checks_.metrics();
   out.gauge("inereg_check_queue_depth",
-            "Check jobs pending in the store (counted at most once a second and 1 % of the time).", queue_depth());
+            "Check jobs pending in the store (counted at most once a second and 1 % of the time, at least every 5 s).", queue_depth());
   out.gauge("inereg_check_lookups_in_flight", "Registry lookups started by the check pipeline and not answered yet.",
             pipeline.lookups_in_flight.value());
   out.counter("inereg_check_attempts_total", "Registry lookups started by the check pipeline.",

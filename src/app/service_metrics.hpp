@@ -46,7 +46,8 @@ class ServiceMetrics {
   // `took`. It is a COUNT over the pending jobs, and every node's scrapes ask for it:
   // with 100,000 pending on PostgreSQL one count took ~51 ms of the database (12 % of its
   // statement time in the checks bench, whose poller scrapes 4 times a second). So a node
-  // counts at most once a second and at most 1 % of the time (the next waits 100·took).
+  // counts at most once a second and at most 1 % of the time (the next waits 100·took),
+  // but at least every 5 s, so one slow count does not leave the gauge stale for long.
   static store::TimeMs next_queue_depth_read(store::TimeMs started, store::TimeMs took);
 
  private:

@@ -23,9 +23,10 @@ double sample(const std::string& text, const std::string& series) {
   return -1;
 }
 
-// Scrapes until `series` has `value` (the queue depth is refreshed once a second).
+// Scrapes until `series` has `value`. The queue depth is counted again after 1 to 5 s
+// (ServiceMetrics::next_queue_depth_read), so the wait outlasts two of its longest gaps.
 ::testing::AssertionResult wait_for_sample(std::uint16_t port, const std::string& series, double value) {
-  return testing::wait_until([&] { return sample(scrape(port).body, series) == value; }, kWaitDeadline,
+  return testing::wait_until([&] { return sample(scrape(port).body, series) == value; }, 2 * kWaitDeadline,
                              series + " at " + std::to_string(value));
 }
 

@@ -82,7 +82,12 @@ TEST(QueueDepthRefresh, AtMostOnceASecondAndOnePercentOfTheTime) {
   EXPECT_EQ(ServiceMetrics::next_queue_depth_read(10'000, 0), 11'000);
   EXPECT_EQ(ServiceMetrics::next_queue_depth_read(10'000, 3), 11'000);
   EXPECT_EQ(ServiceMetrics::next_queue_depth_read(10'000, 10), 11'000);
-  EXPECT_EQ(ServiceMetrics::next_queue_depth_read(10'000, 51), 15'100);
+  EXPECT_EQ(ServiceMetrics::next_queue_depth_read(10'000, 45), 14'500);
+}
+
+TEST(QueueDepthRefresh, OneSlowCountLeavesTheGaugeStaleForAtMostFiveSeconds) {
+  EXPECT_EQ(ServiceMetrics::next_queue_depth_read(10'000, 51), 15'000);
+  EXPECT_EQ(ServiceMetrics::next_queue_depth_read(10'000, 400), 15'000);
 }
 
 }  // namespace
