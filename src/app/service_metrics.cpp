@@ -89,7 +89,8 @@ std::string ServiceMetrics::render() {
   metrics::TextWriter out;
   const auto& pipeline = checks_.metrics();
   out.gauge("inereg_check_queue_depth",
-            "Check jobs pending in the store (counted at most once a second and 1 % of the time, at least every 5 s).", queue_depth());
+            "Check jobs pending in the store (counted at most once a second and 1 % of the time, at least every 5 s).",
+            queue_depth());
   out.gauge("inereg_check_lookups_in_flight", "Registry lookups started by the check pipeline and not answered yet.",
             pipeline.lookups_in_flight.value());
   out.counter("inereg_check_attempts_total", "Registry lookups started by the check pipeline.",
