@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
 
   // The crypto alone: the data key and ten columns, as find_session opens them.
   const auth::KeyRing ring(master);
-  const auto [key, stored] = ring.new_data_key("s-1");
+  const auto [key, sealed_key] = ring.new_data_key("s-1");
+  const auth::SealedDataKey& stored = sealed_key;  // a lambda cannot capture a structured binding in clang 14
   std::vector<std::string> columns;
   for (int c = 0; c < 10; ++c) {
     columns.push_back(key.seal("a value of some thirty bytes..", "sessions:s-1:" + std::to_string(c)));

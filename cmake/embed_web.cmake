@@ -2,23 +2,25 @@
 # each file of INPUTS (the verification page's web/ sources), by file name, so the
 # binary serves the page of its own source tree with nothing fetched from elsewhere.
 # Run by CMakeLists.txt as a build step whenever one of INPUTS changes.
-set(delimiter "inereg_web")
+include("${CMAKE_CURRENT_LIST_DIR}/embed_bytes.cmake")
+set(arrays "")
 set(entries "")
+set(index 0)
 foreach(input IN LISTS INPUTS)
-  file(READ "${input}" content)
-  string(FIND "${content}" ")${delimiter}\"" clash)
-  if(NOT clash EQUAL -1)
-    message(FATAL_ERROR "${input} contains the raw-string delimiter )${delimiter}\"")
-  endif()
+  embed_bytes_initializer("${input}" bytes)
   get_filename_component(name "${input}" NAME)
-  string(APPEND entries "      {\"${name}\", R\"${delimiter}(${content})${delimiter}\"},\n")
+  string(APPEND arrays "constexpr char kAsset${index}[] = ${bytes};\n")
+  string(APPEND entries "      {\"${name}\", {kAsset${index}, sizeof kAsset${index}}},\n")
+  math(EXPR index "${index} + 1")
 endforeach()
 file(WRITE "${OUTPUT}.tmp"
   "// Generated from web/ by cmake/embed_web.cmake. Do not edit.\n"
-  "#include <array>\n"
   "#include <utility>\n\n"
   "#include \"api/web_assets.hpp\"\n\n"
-  "namespace inereg::api {\n\n"
+  "namespace inereg::api {\n"
+  "namespace {\n\n"
+  "${arrays}\n"
+  "}  // namespace\n\n"
   "std::optional<std::string_view> web_asset(std::string_view name) {\n"
   "  static constexpr std::pair<std::string_view, std::string_view> kAssets[] = {\n"
   "${entries}"

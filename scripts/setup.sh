@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev openssl libsqlite3-dev sqlite3 libpq-dev postgresql libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-format clang-tidy
+  clang-format clang-tidy clang libclang-rt-14-dev
   curl python3 python3-yaml wrk nginx-light
   chromium
   libtesseract-dev libleptonica-dev libpng-dev libwebp-dev tesseract-ocr-eng fonts-ocr-b python3-pil python3-numpy

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "functional/harness.hpp"
+#include "support/sanitizers.hpp"
 
 namespace inereg::functional {
 namespace {
@@ -162,7 +163,7 @@ TEST(Flood, WrongSignaturesOnLargeSignedUploadsAreRefusedWithinTheBodyBudget) {
     refused_unauthorized += status == 401 ? 1 : 0;
   }
   EXPECT_GE(refused_unauthorized, 1);
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(INEREG_UNDER_ADDRESS_SANITIZER)
   // The budget (48 MiB) plus room for the allocator and the parser's buffers. Not under
   // AddressSanitizer: its quarantine keeps freed body buffers resident for a while (a
   // fresh clone's ASan run measured 87.5 MB over idle), so its peak says nothing of the

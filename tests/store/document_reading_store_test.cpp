@@ -103,9 +103,10 @@ TEST_P(DocumentReadingStoreTest, ACrashedReadIsClaimedAgainAndOnlyTheCurrentClai
 
   // node-a's late outcome (either kind) is refused: the claim is no longer its own.
   EXPECT_FALSE(sessions_->record_reading(
-      "node-a", sessions::DocumentReading{"s1", first[0].attempts, read_credential(), ""}, kT0 + 2 * kLease));
+      "node-a", sessions::DocumentReading{{"s1", first[0].attempts}, read_credential(), ""}, kT0 + 2 * kLease));
   EXPECT_FALSE(sessions_->record_reading(
-      "node-a", sessions::DocumentReading{"s1", first[0].attempts, std::nullopt, decision_reason::kDocumentUnreadable},
+      "node-a",
+      sessions::DocumentReading{{"s1", first[0].attempts}, std::nullopt, decision_reason::kDocumentUnreadable},
       kT0 + 2 * kLease));
   EXPECT_EQ(store_->find_session("s1")->status, "submitted");
   EXPECT_TRUE(store_->find_session("s1")->credential.cic.empty());
@@ -113,7 +114,7 @@ TEST_P(DocumentReadingStoreTest, ACrashedReadIsClaimedAgainAndOnlyTheCurrentClai
   // node-b's reading is recorded: the credential is stored and the job released, due now.
   const TimeMs recorded_at = kT0 + kLease + 5;
   ASSERT_TRUE(sessions_->record_reading(
-      "node-b", sessions::DocumentReading{"s1", second[0].attempts, read_credential(), ""}, recorded_at));
+      "node-b", sessions::DocumentReading{{"s1", second[0].attempts}, read_credential(), ""}, recorded_at));
   const auto session = store_->find_session("s1");
   EXPECT_EQ(session->credential.cic, "187006412");
   EXPECT_EQ(session->credential.citizen_id, "118903355");
@@ -121,7 +122,8 @@ TEST_P(DocumentReadingStoreTest, ACrashedReadIsClaimedAgainAndOnlyTheCurrentClai
   EXPECT_EQ(session->status, "submitted");
   // Recording twice under the same claim does nothing: the lease was released.
   EXPECT_FALSE(sessions_->record_reading(
-      "node-b", sessions::DocumentReading{"s1", second[0].attempts, std::nullopt, decision_reason::kDocumentUnreadable},
+      "node-b",
+      sessions::DocumentReading{{"s1", second[0].attempts}, std::nullopt, decision_reason::kDocumentUnreadable},
       recorded_at));
 
   // The next claim (any node, at once) looks the stored credential up, reading nothing.
@@ -166,7 +168,7 @@ TEST_P(DocumentReadingStoreTest, MismatchDecidesWithItsOwnReason) {
   const auto claim = store_->claim_checks("w1", kT0 + 1, kLease, 10);
   ASSERT_EQ(claim.size(), 1U);
   ASSERT_TRUE(sessions_->record_reading(
-      "w1", sessions::DocumentReading{"s1", claim[0].attempts, std::nullopt, decision_reason::kDocumentMismatch},
+      "w1", sessions::DocumentReading{{"s1", claim[0].attempts}, std::nullopt, decision_reason::kDocumentMismatch},
       kT0 + 3));
   const auto deliveries = store_->claim_webhook_deliveries("d1", kT0 + 10, kLease, 10);
   ASSERT_EQ(deliveries.size(), 1U);

@@ -18,6 +18,7 @@
 #include "registry/resilience/time_budget.hpp"
 #include "registry/resilience/timers.hpp"
 #include "support/held_connector.hpp"
+#include "support/sanitizers.hpp"
 
 // Each layer of a registry connector stack on its own, over a held inner connector that
 // the test answers (no sockets), with time driven by the test.
@@ -450,7 +451,7 @@ TEST(ThreadTimers, StopFiresPendingWaitsAsStoppedAndLaterOnesAtOnce) {
 // constructor's exception ended the process). The reactor exists from the start: the
 // wait fires.
 TEST(ThreadTimers, AWaitArmedWithNoDescriptorLeftStillFires) {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(INEREG_UNDER_ADDRESS_SANITIZER)
   // The sanitizers' own checks need descriptors (UBSan's vptr check probes memory through
   // a pipe): with none left they report errors of their own. The normal build runs it.
   GTEST_SKIP() << "not meaningful under the sanitizers, which need descriptors themselves";

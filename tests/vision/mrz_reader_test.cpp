@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "media/image_content.hpp"
+#include "support/sanitizers.hpp"
 #include "vision/mrz_reader.hpp"
 
 // vision::MrzReader over the committed synthetic card photos (tests/data/cards, made by
@@ -360,7 +361,7 @@ std::vector<std::uint8_t> largest_accepted(const Card& card, int width, int heig
 }
 
 TEST(MrzReader, ReadingTheLargestAcceptedImagesPeaksUnder300MB) {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(INEREG_UNDER_ADDRESS_SANITIZER)
   // AddressSanitizer's shadow memory and freed-memory quarantine add to the RSS (measured
   // 360-510 MB here): the figure means something only in a normal build.
   GTEST_SKIP() << "peak RSS is not measurable under AddressSanitizer";
