@@ -68,7 +68,7 @@ per_node=$((IN_FLIGHT / NODES))
 if [[ -z ${BENCH_PG_URL:-} ]]; then
   PG_DIR=$WORK/pg
   chmod a+rx "$WORK"  # the cluster runs as the postgres user when we are root
-  BENCH_PG_URL=$("$REPO/scripts/pg-test-server.sh" start "$PG_DIR")
+  BENCH_PG_URL=$(PG_STATEMENT_STATS=off "$REPO/scripts/pg-test-server.sh" start "$PG_DIR")
 fi
 DB=$BENCH_PG_URL
 export INEREG_MASTER_KEY

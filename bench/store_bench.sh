@@ -71,7 +71,7 @@ started_at=$SECONDS
 # ---------------------------------------------------------------------------------------
 # PostgreSQL: a throwaway cluster in the temp dir. pg-test-server.sh starts it with
 # fsync=off (fine for tests); restart it with the benchmark's setting, same port.
-PG_URL=$("$REPO/scripts/pg-test-server.sh" start "$PG_DIR")
+PG_URL=$(PG_STATEMENT_STATS=off "$REPO/scripts/pg-test-server.sh" start "$PG_DIR")
 PG_STARTED=1
 # The same server binaries pg-test-server.sh found (PG_BIN, pg_ctl on PATH, or the
 # newest /usr/lib/postgresql/*/bin).

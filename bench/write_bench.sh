@@ -85,7 +85,7 @@ PG_URL=
 if [[ ${BENCH_PG:-1} != 0 ]]; then
   # pg-test-server.sh starts the cluster with fsync=off (fine for tests): restart it
   # with fsync=on, same port, with the benchmark's settings.
-  PG_URL=$("$REPO/scripts/pg-test-server.sh" start "$WORK/pg")
+  PG_URL=$(PG_STATEMENT_STATS=off "$REPO/scripts/pg-test-server.sh" start "$WORK/pg")
   PG_STARTED=1
   pg_bin=${PG_BIN:-$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
   pg_as_owner() {

@@ -7,6 +7,10 @@
 # The cluster trusts loopback connections only and listens on 127.0.0.1 alone, on
 # PGPORT if set, otherwise on a free port. Run as root, the server runs as the
 # `postgres` OS user (PostgreSQL refuses to run as root).
+#
+# The server loads pg_stat_statements: the store tests count the statements a batch
+# costs with it (tests/store/completion_cost_store_test.cpp). Benches start it with
+# PG_STATEMENT_STATS=off, so that their figures carry no bookkeeping of the tests'.
 set -euo pipefail
 
 usage() {
@@ -62,8 +66,10 @@ case "$command" in
     cat >"$data/pg_hba.conf" <<HBA
 host all all 127.0.0.1/32 trust
 HBA
+    preload="-c shared_preload_libraries=pg_stat_statements"
+    [[ ${PG_STATEMENT_STATS:-on} == off ]] && preload=
     as_owner "$pg_bin/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='' -c fsync=off" start >/dev/null ||
+      -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='' -c fsync=off $preload" start >/dev/null ||
       { cat "$dir/server.log" >&2; exit 1; }
     echo "$port" >"$dir/port"
     as_owner "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres inereg_test

@@ -3,6 +3,8 @@
 // own file: start.cpp, media_upload.cpp, submit.cpp, checks.cpp, rechecks.cpp,
 // expiry.cpp, deletion.cpp, redelivery.cpp.
 #include <stdexcept>
+#include <string>
+#include <unordered_map>
 
 #include "sessions/workflow.hpp"
 
@@ -38,16 +40,17 @@ void SessionWorkflow::queue_webhooks(store::WriteTransaction& tx, std::span<cons
     return;
   }
   std::vector<store::NewDelivery> deliveries;
-  // A batch's sessions mostly belong to few integrations: their URLs are read once each
-  // in a row of changes of one integration.
-  std::string urls_of;
-  store::WebhookUrls urls;
+  // Each integration's URLs are read once per call: a completion batch of hundreds of
+  // sessions mostly belongs to one or a few integrations, and a read per session was a
+  // database round trip per check on PostgreSQL.
+  std::unordered_map<std::string, store::WebhookUrls> urls_by_integration;
   for (const auto& change : changes) {
     const store::Session& session = *change.session;
-    if (deliveries.empty() || urls_of != session.integration_id) {
-      urls = tx.webhook_urls(session.integration_id);
-      urls_of = session.integration_id;
+    auto [found, first] = urls_by_integration.try_emplace(session.integration_id);
+    if (first) {
+      found->second = tx.webhook_urls(session.integration_id);
     }
+    const store::WebhookUrls& urls = found->second;
     if (!urls.any()) {
       continue;  // nothing to build: most integrations poll instead
     }
