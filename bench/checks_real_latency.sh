@@ -155,8 +155,13 @@ series = open(sys.argv[4], "w")
 pids, ports = sys.argv[5].split(), sys.argv[6:]
 outcome = re.compile(r'^inereg_check_outcomes_total\{outcome="(active|inactive)"\} (\S+)$', re.M)
 in_flight = re.compile(r'^inereg_check_lookups_in_flight (\S+)$', re.M)
+lookup_sum = re.compile(r'^inereg_check_lookup_duration_seconds_sum (\S+)$', re.M)
+lookup_count = re.compile(r'^inereg_check_lookup_duration_seconds_count (\S+)$', re.M)
 marks, peak_in_flight, peak_anon = {}, 0, {}
 done, last_now, last_done = 0, 0.0, 0
+# The steady window (t10..t90) by Little's law: the lookups in flight, averaged over the
+# samples in it, and the mean time of the lookups that ended in it.
+window_samples, window_flying, window_lookups = 0, 0, {}
 def status_kib(pid, key):
     try:
         for line in open(f"/proc/{pid}/status"):
@@ -166,11 +171,18 @@ def status_kib(pid, key):
         pass
     return 0
 while time.time() - started < timeout:
-    done, flying = 0, 0
+    done, flying, seconds, lookups = 0, 0, 0.0, 0
     for port in ports:
         text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
         done += int(sum(float(v) for _, v in outcome.findall(text)))
         flying += int(sum(float(v) for v in in_flight.findall(text)))
+        seconds += sum(float(v) for v in lookup_sum.findall(text))
+        lookups += int(sum(float(v) for v in lookup_count.findall(text)))
+    if done >= 0.1 * total and done < 0.9 * total:
+        window_samples += 1
+        window_flying += flying
+        window_lookups.setdefault("first", (seconds, lookups))
+        window_lookups["last"] = (seconds, lookups)
     peak_in_flight = max(peak_in_flight, flying)
     for pid in pids:
         peak_anon[pid] = max(peak_anon.get(pid, 0), status_kib(pid, "RssAnon"))
@@ -187,7 +199,13 @@ while time.time() - started < timeout:
     last_now, last_done = now, done
     time.sleep(0.25)
 hwm = [status_kib(pid, "VmHWM") for pid in pids]
-print(" ".join(f"{k}={v:.3f}" for k, v in marks.items()), f"done={done}", f"peak_in_flight={peak_in_flight}",
+steady = []
+if window_samples:
+    (s0, n0), (s1, n1) = window_lookups["first"], window_lookups["last"]
+    steady.append(f"steady_in_flight={window_flying / window_samples:.0f}")
+    if n1 > n0:
+        steady.append(f"steady_lookup_s={(s1 - s0) / (n1 - n0):.2f}")
+print(" ".join(f"{k}={v:.3f}" for k, v in marks.items()), *steady, f"done={done}", f"peak_in_flight={peak_in_flight}",
       "hwm_kib=" + ",".join(map(str, hwm)), "anon_kib=" + ",".join(str(peak_anon[p]) for p in pids))
 sys.exit(0 if "t100" in marks else 1)
 PY
@@ -234,6 +252,8 @@ lookup_count=$(metric_sum inereg_check_lookup_duration_seconds_count)
 printf 'lookup time as the nodes saw it: mean %s s over %s lookups (the upstream holds each %s ms)\n' \
   "$(awk -v s="$(metric_sum inereg_check_lookup_duration_seconds_sum)" -v n="$lookup_count" \
      'BEGIN { printf "%.2f", (n > 0 ? s / n : 0) }')" "$lookup_count" "$DELAY_MS"
+printf 'steady window (10%%..90%%): %s lookups in flight on average, mean lookup %s s of those that ended in it\n' \
+  "$(field steady_in_flight)" "$(field steady_lookup_s)"
 printf 'CPU: nodes %s, upstreams %s, PostgreSQL %s\n' "$node_cpu" "$upstream_cpu" "$postgres_cpu"
 printf 'per node: VmHWM %s KiB, peak RssAnon %s KiB\n' "$(field hwm_kib)" "$(field anon_kib)"
 echo "results: $results of $CHECKS sessions ($active active, expected $expected_active), $pending still pending"
