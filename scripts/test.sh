@@ -17,11 +17,14 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 
 jobs=$(nproc)
+# Each stage's header says when it started, in seconds since this script did (setup
+# included): where CI's time goes, read off its log.
+stage() { echo "== $* (at ${SECONDS} s)"; }
 
-echo "== format check"
+stage "format check"
 git ls-files -z 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' | xargs -0 clang-format --dry-run -Werror
 
-echo "== PostgreSQL for the tests (a throwaway cluster on 127.0.0.1)"
+stage "PostgreSQL for the tests (a throwaway cluster on 127.0.0.1)"
 pg_dir=$(mktemp -d)
 stop_postgres() {
   scripts/pg-test-server.sh stop "$pg_dir" >/dev/null 2>&1 || true
@@ -35,10 +38,10 @@ echo "PostgreSQL at $INEREG_TEST_POSTGRES_URL"
 # Both builds carry line tables only (-g1): enough for sanitizer reports and backtraces,
 # and the full debug info of -g made each test file's compile ~60 % slower (measured on
 # tests/component/media_test.cpp: 25 s of CPU at -O2 -g, 15.5 s at -O2 -g1).
-echo "== build (RelWithDebInfo, line tables only)"
+stage "build (RelWithDebInfo, line tables only)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINEREG_WERROR=ON \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >/dev/null
-echo "== clang-tidy (the repo's .clang-tidy; every finding is an error)"
+stage "clang-tidy (the repo's .clang-tidy; every finding is an error)"
 # Over the normal build's compile_commands.json: every file of src/ plus tests/support/
 # (and the project headers they include). Not the test files themselves: clang-tidy
 # takes ~8 s of CPU per src/ file (measured: 2 to 28 s) and more per test file, which
@@ -48,17 +51,17 @@ echo "== clang-tidy (the repo's .clang-tidy; every finding is an error)"
 run-clang-tidy -p build -j "$jobs" -quiet -header-filter="$PWD/(src|tests)/" "$PWD/(src|tests/support)/" 2>&1 |
   { grep -v 'warnings\? generated\.' || true; }
 ninja -C build -j "$jobs"
-echo "== tests"
+stage "tests"
 (cd build && ctest --output-on-failure -j "$jobs" --timeout 300)
-echo "== component and functional tests against PostgreSQL (one database per test)"
+stage "component and functional tests against PostgreSQL (one database per test)"
 (cd build && INEREG_TEST_BACKEND=postgres ctest --output-on-failure -j "$jobs" --timeout 300 -L '^(component|functional)$')
 
-echo "== build (clang, ASan + UBSan)"
+stage "build (clang, ASan + UBSan)"
 # Without the bench drivers: the normal build compiled them.
 cmake -S . -B build-asan -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DINEREG_SANITIZE=ON -DINEREG_WERROR=ON \
   -DINEREG_BENCH=OFF -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" >/dev/null
 ninja -C build-asan -j "$jobs"
-echo "== tests under ASan + UBSan"
+stage "tests under ASan + UBSan"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # Every test but the few that run, at volume, code the others already run under the
@@ -69,3 +72,4 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # the sanitizers (fresh clone, Dec 6), and the normal build runs them all.
 (cd build-asan && ctest --output-on-failure -j "$jobs" --timeout 600 -LE '^browser$' \
   -E '^(ImportRegistry\.AMillionRowsAreAllFound|mrz_generated_cards|mrz_generated_phone_cards|mrz_failure_reasons)$')
+stage "all passed"
