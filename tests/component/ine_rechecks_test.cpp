@@ -13,7 +13,6 @@ namespace {
 
 using IneRechecksTest = ComponentTest;
 
-constexpr std::string_view kVigenteBody = R"({"active":true,"documentState":"La credencial esta vigente"})";
 constexpr int kStolen = 29;  // REPORTE_DE_ROBO_FOLIO
 
 std::string rechecks_target(const std::string& id) {

@@ -12,7 +12,6 @@ namespace {
 using IneRegistryTest = ComponentTest;
 using IneRegistryPendingTest = PendingChecksTest;
 
-constexpr std::string_view kVigenteBody = R"({"active":true,"documentState":"La credencial esta vigente"})";
 // "parámetros" as UTF-8 bytes, spelled out so the test does not depend on the source encoding.
 constexpr std::string_view kNotFoundCredentialBody =
     "{\"active\":false,\"documentState\":\"No se obtuvieron datos de la consulta con los par\xc3\xa1"

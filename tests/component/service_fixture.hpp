@@ -179,6 +179,9 @@ inline constexpr std::string_view kSubmitBody = R"({"verification":{"status":"su
 
 // Reply helpers ---------------------------------------------------------------------
 
+// The decision endpoint's exact body for a vigente credential.
+inline constexpr std::string_view kVigenteBody = R"({"active":true,"documentState":"La credencial esta vigente"})";
+
 boost::json::object parse_object(const std::string& body);
 // A JSON string's text, or a marker that cannot equal any expected text.
 std::string text_of(const boost::json::value& value);

@@ -12,6 +12,7 @@
 #include "registry/registry_file.hpp"
 #include "registry/stack_builder.hpp"
 #include "registry/upstream_protocol.hpp"
+#include "support/connector_lookup.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait_until.hpp"
@@ -19,13 +20,14 @@
 namespace inereg::registry {
 namespace {
 
+using testing::body_of;
+using testing::credential_of;
 using testing::FakeReply;
 using testing::FakeUpstream;
 using namespace std::chrono_literals;
+using testing::kAnswerGuard;
+using testing::lookup;
 using Kind = LookupOutcome::Kind;
-
-// A hang guard, not a timing assertion: every lookup here ends long before it.
-constexpr auto kAnswerGuard = 30s;
 
 // Options with short deadlines and backoff so the tests do not wait long.
 UpstreamOptions fast_options(const FakeUpstream& fake) {
@@ -44,25 +46,6 @@ UpstreamOptions fast_options(const FakeUpstream& fake) {
 
 std::unique_ptr<RegistryConnector> upstream(const UpstreamOptions& options) {
   return make_upstream_connector(options, std::make_unique<ConfiguredMapping>(*preset_mapping("inereg")));
-}
-
-LookupOutcome lookup(RegistryConnector& connector, const ine::Credential& credential) {
-  auto answered = std::make_shared<std::promise<LookupOutcome>>();
-  auto future = answered->get_future();
-  connector.lookup(credential, [answered](LookupOutcome outcome) { answered->set_value(std::move(outcome)); });
-  if (future.wait_for(kAnswerGuard) != std::future_status::ready) {
-    ADD_FAILURE() << "the lookup was never answered";
-    return {};
-  }
-  return future.get();
-}
-
-ine::Credential credential_of(const std::string& model, std::uint64_t seed = 7) {
-  return SyntheticRegistry(seed).make(model, 1).credential;
-}
-
-boost::json::object body_of(const testing::FakeRequest& request) {
-  return boost::json::parse(request.body).as_object();
 }
 
 TEST(UpstreamConnector, ARegistryAnswerIsAVerdictAndTheRequestFollowsTheMapping) {

@@ -10,19 +10,22 @@
 
 #include "registry/registry_file.hpp"
 #include "registry/stack_builder.hpp"
+#include "support/connector_lookup.hpp"
 #include "support/fake_upstream.hpp"
 
 namespace inereg::registry {
 namespace {
 
+using testing::body_of;
+using testing::credential_of;
 using testing::FakeReply;
 using testing::FakeRequest;
 using testing::FakeUpstream;
 using namespace std::chrono_literals;
+using testing::kAnswerGuard;
+using testing::lookup;
 using Kind = LookupOutcome::Kind;
 using Cause = LookupOutcome::Cause;
-
-constexpr auto kAnswerGuard = 30s;  // a hang guard, not a timing assertion
 
 SourceOptions source(const std::string& name, const std::string& mapping, const FakeUpstream& fake) {
   SourceOptions options;
@@ -46,25 +49,6 @@ RegistryOptions registry_of(std::vector<SourceOptions> sources) {
   }
   options.sources = std::move(sources);
   return options;
-}
-
-LookupOutcome lookup(RegistryConnector& connector, const ine::Credential& credential) {
-  auto answered = std::make_shared<std::promise<LookupOutcome>>();
-  auto future = answered->get_future();
-  connector.lookup(credential, [answered](LookupOutcome outcome) { answered->set_value(std::move(outcome)); });
-  if (future.wait_for(kAnswerGuard) != std::future_status::ready) {
-    ADD_FAILURE() << "the lookup was never answered";
-    return {};
-  }
-  return future.get();
-}
-
-ine::Credential credential_of(const std::string& model, std::uint64_t seed = 7) {
-  return SyntheticRegistry(seed).make(model, 1).credential;
-}
-
-boost::json::object body_of(const FakeRequest& request) {
-  return boost::json::parse(request.body).as_object();
 }
 
 FakeReply json_reply(std::string body, int status = 200) {

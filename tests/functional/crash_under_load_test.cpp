@@ -23,8 +23,8 @@ namespace {
 
 constexpr int kCycles = 5;
 constexpr int kClients = 8;
-constexpr int kRegistrySize = 300;
-constexpr int kRegistrySeed = 31'337;
+constexpr int kCrashRegistrySize = 300;
+constexpr int kCrashRegistrySeed = 31'337;
 
 struct Acknowledged {
   std::string session_id;
@@ -42,7 +42,7 @@ void count_completions(const std::string& log, std::map<std::string, int>& count
 TEST(CrashUnderLoad, EveryAcknowledgedSubmitGetsExactlyOneResultAcrossRepeatedSigkills) {
   Workspace workspace;
   const auto integration = create_integration(workspace, "load");
-  const auto rows = generate_and_import(workspace, kRegistrySize, kRegistrySeed);
+  const auto rows = generate_and_import(workspace, kCrashRegistrySize, kCrashRegistrySeed);
   // A short lease: jobs leased by a killed process are taken over soon after restart.
   // Debug: each completed check's log line is counted below.
   const EnvVars env{{"INEREG_CHECKS_LEASE_MS", "1000"}, {"INEREG_LOG_LEVEL", "debug"}};
@@ -135,7 +135,7 @@ TEST(CrashUnderLoad, GroupedWritesAcknowledgedBeforeASigkillAreAllThereAfterRest
   constexpr int kWriters = 32;
   Workspace workspace;
   const auto integration = create_integration(workspace, "groups");
-  const auto rows = generate_and_import(workspace, 50, kRegistrySeed);
+  const auto rows = generate_and_import(workspace, 50, kCrashRegistrySeed);
   const EnvVars env{{"INEREG_HTTP_BLOCKING_THREADS", "32"}};
   std::mutex mutex;
   std::vector<std::string> created;

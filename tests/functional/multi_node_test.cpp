@@ -21,8 +21,8 @@
 namespace inereg::functional {
 namespace {
 
-constexpr int kRegistrySize = 40;
-constexpr int kRegistrySeed = 6'060;
+constexpr int kClusterRegistrySize = 40;
+constexpr int kClusterRegistrySeed = 6'060;
 
 // Session id -> how many times this node logged completing its check (a debug line).
 std::map<std::string, int> completions(ChildProcess& node) {
@@ -52,7 +52,7 @@ class MultiNodeTest : public ::testing::Test {
     workspace_.emplace();
     // Created once, through the CLI, for every node: they share the master key and DB.
     integration_ = create_integration(*workspace_, "multi-node");
-    rows_ = generate_and_import(*workspace_, kRegistrySize, kRegistrySeed);
+    rows_ = generate_and_import(*workspace_, kClusterRegistrySize, kClusterRegistrySeed);
   }
 
   ApiClient client(const Server& node) const {

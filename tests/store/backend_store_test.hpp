@@ -21,7 +21,10 @@
 // webhook composer, and one integration, "i1", with webhook URLs `urls` (empty: none).
 namespace inereg::store {
 
-inline constexpr TimeMs kStoreTestT0 = 1'700'000'000'000;
+// Every store test's clock starts here (the integration's creation time), and its
+// claims hold their lease this long unless a test needs another.
+inline constexpr TimeMs kT0 = 1'700'000'000'000;
+inline constexpr TimeMs kLease = 1'000;
 
 class BackendStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -44,7 +47,7 @@ class BackendStoreTest : public ::testing::TestWithParam<std::string> {
     integration.id = "i1";
     integration.name = "acme";
     integration.api_key = "key-i1";
-    integration.created_at = kStoreTestT0;
+    integration.created_at = kT0;
     store_->create_integration(integration, "sealed");
     ASSERT_TRUE(store_->set_integration_webhooks("i1", urls));
   }

@@ -15,8 +15,7 @@
 namespace inereg::store {
 namespace {
 
-constexpr TimeMs kT0 = kStoreTestT0;
-constexpr TimeMs kLease = 60'000;
+constexpr TimeMs kLongLease = 60'000;  // outlives the whole batch
 
 class CompletionCostStoreTest : public BackendStoreTest {
  protected:
@@ -48,7 +47,7 @@ class CompletionCostStoreTest : public BackendStoreTest {
       EXPECT_EQ(sessions_->submit(s.id, "a" + std::to_string(i), kT0 + i).outcome,
                 sessions::SubmitResult::Outcome::kSubmitted);
     }
-    auto claimed = store_->claim_checks("w", kT0 + count, kLease, count + 1);
+    auto claimed = store_->claim_checks("w", kT0 + count, kLongLease, count + 1);
     EXPECT_EQ(claimed.size(), static_cast<std::size_t>(count));
     return claimed;
   }

@@ -17,8 +17,6 @@
 namespace inereg::store {
 namespace {
 
-constexpr TimeMs kT0 = kStoreTestT0;
-constexpr TimeMs kLease = 1'000;
 constexpr std::string_view kCurp = "PEGJ850412HDFRRN06";  // ine-domain.md §3.5's synthetic example
 
 class CurpStoreTest : public BackendStoreTest {

@@ -18,9 +18,6 @@
 namespace inereg::store {
 namespace {
 
-constexpr TimeMs kT0 = kStoreTestT0;  // the integration's creation time
-constexpr TimeMs kLease = 1'000;
-
 class DocumentReadingStoreTest : public BackendStoreTest {
  protected:
   void SetUp() override { open_store(WebhookUrls{"https://hooks.example/decision", "", "", "", ""}); }

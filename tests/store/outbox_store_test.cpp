@@ -21,8 +21,6 @@
 namespace inereg::store {
 namespace {
 
-constexpr TimeMs kT0 = kStoreTestT0;  // the integration's creation time
-constexpr TimeMs kLease = 1'000;
 // Deletions here test the webhooks and erasure, not the rate limit: a limit no test reaches.
 constexpr DeleteRateLimit kGenerousDeleteLimit{1000, 1000};
 

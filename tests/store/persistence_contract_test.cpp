@@ -20,8 +20,6 @@
 namespace inereg::store {
 namespace {
 
-constexpr TimeMs kT0 = kStoreTestT0;
-
 class PersistenceContractTest : public BackendStoreTest {
  protected:
   void SetUp() override { open_store(WebhookUrls{"https://hooks.example/d", "", "", "", ""}); }

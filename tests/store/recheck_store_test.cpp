@@ -20,8 +20,6 @@
 namespace inereg::store {
 namespace {
 
-constexpr TimeMs kT0 = kStoreTestT0;
-constexpr TimeMs kLease = 1'000;
 constexpr TimeMs kDayMs = 86'400'000;
 constexpr TimeMs kDecidedAt = kT0 + 3;
 

@@ -21,9 +21,7 @@
 namespace inereg::store {
 namespace {
 
-constexpr TimeMs kT0 = kStoreTestT0;
 constexpr TimeMs kDay = 86'400'000;
-constexpr TimeMs kLease = 1'000;
 constexpr std::string_view kSealedAnswer = "sealed-registry-answer-of-a-synthetic-person";
 
 class RetentionStoreTest : public BackendStoreTest {

@@ -82,7 +82,7 @@ TEST(ResponseHead, IsWhatBeastsSerializerWrote) {
     for (const unsigned version : {10U, 11U}) {
       for (const bool keep_alive : {true, false}) {
         for (const bool head : {false, true}) {
-          SCOPED_TRACE(testing::Message()
+          SCOPED_TRACE(::testing::Message()
                        << response.status << " HTTP/" << version << " keep-alive " << keep_alive << " HEAD " << head);
           EXPECT_EQ(our_bytes(response, version, keep_alive, head), beast_bytes(response, version, keep_alive, head));
         }
