@@ -460,11 +460,17 @@ inline constexpr std::string_view kCountCurpRegistryEntries = "SELECT COUNT(*) F
 inline constexpr std::string_view kInsertCheckJob =
     "INSERT INTO check_jobs(session_id, state, next_run_at, read_document) VALUES (?, 'pending', ?, ?)";
 // A claimed job's credential, the checks its session gets, and whether each already has
-// a result (a job retried after one of two checks answered asks only the other).
+// a result (a job retried after one of two checks answered asks only the other). Only a
+// session getting both checks can have one (the other kinds finish their job with their
+// one result: SessionWorkflow::complete_checks), so only those are looked for, as in
+// PostgreSQL's claim.
 inline constexpr std::string_view kSelectCheckCredential =
     "SELECT cic, citizen_id, ocr, elector_key, emission_number, curp, registry_checks, "
-    "EXISTS (SELECT 1 FROM ine_results r WHERE r.session_id = sessions.id), "
-    "EXISTS (SELECT 1 FROM curp_results c WHERE c.session_id = sessions.id) FROM sessions WHERE id = ?";
+    "CASE WHEN registry_checks = 'both' "
+    "THEN EXISTS (SELECT 1 FROM ine_results r WHERE r.session_id = sessions.id) ELSE 0 END, "
+    "CASE WHEN registry_checks = 'both' "
+    "THEN EXISTS (SELECT 1 FROM curp_results c WHERE c.session_id = sessions.id) ELSE 0 END "
+    "FROM sessions WHERE id = ?";
 inline constexpr std::string_view kCountPendingChecks = "SELECT COUNT(*) FROM check_jobs WHERE state = 'pending'";
 
 // The check pipeline's batch forms. A claim is named by its owner and attempt count:
