@@ -31,12 +31,15 @@ find_inereg() {
   fi
 }
 
-# The registry snapshot files of a run's databases (registry.snapshot_dir). A SQLite
-# database keeps them beside its file; on PostgreSQL there is no file to keep them
-# beside, and `registry import` fails without a directory named. Every node of the run
-# finds the same files here.
-use_snapshot_dir() {  # work-dir
-  export INEREG_REGISTRY_SNAPSHOT_DIR=${INEREG_REGISTRY_SNAPSHOT_DIR:-$1/snapshots}
+# The registry snapshot files of one of a run's databases (registry.snapshot_dir), for the
+# commands run after it: its import, its nodes. A SQLite database keeps them beside its file;
+# on PostgreSQL there is no file to keep them beside, and `registry import` fails without a
+# directory named. One directory per database: an import deletes the other snapshot files
+# of its directory, so a database sharing one would lose its active file to the other's
+# import, and its checks would wait as unavailable (which made write_bench.sh's BEFORE
+# database retry every check from its second round on, until Dec 6).
+use_snapshot_dir() {  # the database's own directory
+  export INEREG_REGISTRY_SNAPSHOT_DIR=$1/snapshots
 }
 
 # User + system CPU ticks of the given processes (all their threads); a process gone

@@ -35,7 +35,6 @@ find_inereg "${1:-}"
 pick_tmpdir
 
 WORK=$(mktemp -d "$BENCH_TMPDIR/inereg-store-bench.XXXXXX")
-use_snapshot_dir "$WORK"
 # The PostgreSQL server runs as the `postgres` user when we are root: it must be able
 # to reach its data directory inside the temp dir.
 chmod 711 "$WORK"
@@ -119,6 +118,7 @@ prepare_db() {  # name db
   "$INEREG" migrate --db "$db" >>"$dir/cli.log" 2>&1 || die "$name: migrate failed: $(cat "$dir/cli.log")"
   "$INEREG" integration create --name bench --db "$db" --json >"$dir/integration.json" 2>>"$dir/cli.log" ||
     die "$name: integration create failed: $(cat "$dir/cli.log")"
+  use_snapshot_dir "$dir"
   "$INEREG" registry import "$WORK/registry.csv" --db "$db" >>"$dir/cli.log" 2>&1 ||
     die "$name: registry import failed: $(cat "$dir/cli.log")"
 }
@@ -174,6 +174,7 @@ bench_config() {  # name db nodes
   secret=$(json_field "$data/integration.json" sharedSecret)
   mkdir -p "$dir"
 
+  use_snapshot_dir "$data"
   start_nodes "$nodes" "$db" "$dir/cached" ""
   if [[ ! -s $data/sessions.txt ]]; then
     python3 "$BENCH_DIR/seed_sessions.py" --port "${NODE_PORTS[0]}" --api-key "$api_key" --secret "$secret" \

@@ -43,7 +43,6 @@ fs_type=$(df --output=fstype "$BENCH_TMPDIR" | tail -n 1)
 [[ $fs_type != tmpfs ]] || die "$BENCH_TMPDIR is on tmpfs: fsync would cost nothing there"
 
 WORK=$(mktemp -d "$BENCH_TMPDIR/inereg-write-bench.XXXXXX")
-use_snapshot_dir "$WORK"
 chmod 711 "$WORK"  # the PostgreSQL server runs as `postgres` when we are root
 SERVE_PID=
 PG_STARTED=
@@ -121,6 +120,7 @@ for backend in "${BACKENDS[@]}"; do
     "$bin" migrate --db "$db" >>"$dir/cli.log" 2>&1 || die "$backend $name: migrate failed"
     "$bin" integration create --name bench --db "$db" --json >"$dir/integration.json" 2>>"$dir/cli.log" ||
       die "$backend $name: integration create failed"
+    use_snapshot_dir "$dir"
     "$bin" registry import "$WORK/registry.csv" --db "$db" >>"$dir/cli.log" 2>&1 || die "$backend $name: import failed"
   done
 done
@@ -169,6 +169,7 @@ one_round() {  # backend name round
   create_sig=$(openssl dgst -sha256 -hmac "$secret" <"$WORK/create_body.json" | sed 's/.* //')
   submit_sig=$(openssl dgst -sha256 -hmac "$secret" <"$WORK/submit_body.json" | sed 's/.* //')
   mkdir -p "$ids"
+  use_snapshot_dir "$dir"
   INEREG=$bin start_serve "$(db_url "$backend" "$name")" "$dir/serve-$round.log"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$BENCH_DIR/create_session.lua" "http://127.0.0.1:$SERVE_PORT" \
     -- "$WORK/create_body.json" "$api_key" "$create_sig" "$ids" >"$dir/post-warmup-$round.txt"

