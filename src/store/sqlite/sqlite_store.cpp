@@ -18,6 +18,7 @@
 #include "store/connection_pool.hpp"
 #include "store/rows.hpp"
 #include "store/scoped_transaction.hpp"
+#include "store/sqlite/checkpoint_trigger.hpp"
 #include "store/sqlite/group_commit.hpp"
 #include "store/sqlite/sql.hpp"
 #include "util/time.hpp"
@@ -738,16 +739,18 @@ class Checkpointer {
   Checkpointer& operator=(const Checkpointer&) = delete;
 
  private:
-  // 4× SQLite's own threshold (SQLITE_DEFAULT_WAL_AUTOCHECKPOINT, 1,000): a checkpoint
-  // copies each page once however often it was written since the last one, and creates
-  // write their indexes' pages in random places, so a longer WAL copies fewer pages per
-  // write (the checkpoint was 15% of a create's CPU at 1,000). The WAL grows to ~16 MiB.
+  // Pages appended between two checkpoints (checkpoint_trigger.hpp): 4× SQLite's own
+  // threshold (SQLITE_DEFAULT_WAL_AUTOCHECKPOINT, 1,000). A checkpoint copies each page
+  // once however often it was written since the last one, and creates write their
+  // indexes' pages in random places, so a longer WAL copies fewer pages per write (the
+  // checkpoint was 15% of a create's CPU at 1,000).
   static constexpr int kCheckpointPages = 4000;
 
   // Called by SQLite on the writer's thread after each commit, with the WAL's size.
+  // Only the thread holding the writer commits (group_commit.hpp): trigger_ needs no lock.
   static int on_commit(void* self, sqlite3* /*db*/, const char* /*schema*/, int pages) {
-    if (pages >= kCheckpointPages) {
-      auto* checkpointer = static_cast<Checkpointer*>(self);
+    auto* checkpointer = static_cast<Checkpointer*>(self);
+    if (checkpointer->trigger_.committed(pages)) {
       {
         std::lock_guard lock(checkpointer->mutex_);
         checkpointer->due_ = true;
@@ -775,6 +778,7 @@ class Checkpointer {
 
   Connection connection_;
   Connection& writer_;
+  CheckpointTrigger trigger_{kCheckpointPages};  // the writer's thread's (on_commit)
   std::mutex mutex_;
   std::condition_variable wake_;
   bool due_ = false;
