@@ -6,9 +6,10 @@
 //
 // Not whenever the WAL is that long: SQLite starts the WAL over only when a write begins
 // while no reader is using it, which under steady reads and writes is seldom, so the WAL
-// stays past any threshold. Asking at every commit past it ran a checkpoint (two fsyncs)
-// per group commit, ~45 a second under 64 writing connections, and the writers' COMMITs
-// waited behind their disk flushes (bench/README.md, "Writes").
+// stays past any threshold. Asking at every commit past it kept the checkpoint thread
+// running back to back, ~45 checkpoints (two fsyncs each) a second under 64 writing
+// connections, and the writers' COMMITs waited behind their disk flushes
+// (bench/README.md, "Writes").
 namespace inereg::store::sqlite {
 
 class CheckpointTrigger {
