@@ -3,9 +3,10 @@
 # normal build (GCC), then built by clang with AddressSanitizer + UndefinedBehaviorSanitizer
 # (clang compiles it in 45-70 % of GCC's time per file, and its warnings are a second
 # compiler's; all tests but six volume runs, see below); checks formatting and runs
-# clang-tidy. Both builds treat compiler warnings as errors. A throwaway PostgreSQL server runs for the PostgreSQL store tests and for a
-# second pass of the component and functional tests against PostgreSQL (normal build
-# only). Exits non-zero on the first failure.
+# clang-tidy. Both builds treat compiler warnings as errors. A throwaway PostgreSQL
+# server runs for the PostgreSQL store tests and for a second pass of the component and
+# functional tests against PostgreSQL (normal build only). Exits non-zero on the first
+# failure.
 #
 # Tried and not kept: clang-tidy and the clang build in the background at idle priority
 # (SCHED_IDLE) while the normal build's tests ran, since those kept only ~25 % of two
