@@ -53,9 +53,9 @@ ApiResponse Api::create_session(const ApiRequest& request, Caller& caller) {
     throw ApiError(ErrorKind::kMandatoryParameters, "Mandatory parameters are missing from the request: verification.");
   }
   store::Session session;
-  session.id = auth::random_uuid_v4();
-  session.integration_id = caller.integration->id;
   session.created_at = clock_();
+  session.id = auth::time_ordered_uuid_v4(session.created_at);
+  session.integration_id = caller.integration->id;
   session.registry_checks = caller.integration->registry_checks;  // the session keeps the setting it started with
 
   if (const auto* vendor_data = verification->if_contains("vendorData");

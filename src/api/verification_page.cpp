@@ -386,13 +386,13 @@ ApiResponse VerificationPage::upload(const ApiRequest& request, std::string_view
 ApiResponse VerificationPage::store_photo(const store::Session& session, std::string_view context,
                                           std::string_view bytes, std::string_view mimetype) {
   store::Media media;
-  media.id = auth::random_uuid_v4();
+  media.created_at = clock_();
+  media.id = auth::time_ordered_uuid_v4(media.created_at);
   media.session_id = session.id;
   media.context = std::string(context);
   media.mimetype = std::string(mimetype);
   media.size = static_cast<std::int64_t>(bytes.size());
   media.sha256 = media::sha256_hex(bytes);
-  media.created_at = clock_();
   switch (sessions_.add_media(media, bytes, options_.media.limits)) {
     case sessions::MediaOutcome::kStored:
       break;

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cstdint>
@@ -198,14 +199,34 @@ std::string random_master_key_hex() {
   return util::to_hex(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
 }
 
-std::string random_uuid_v4() {
-  std::array<unsigned char, 16> b{};
-  random_bytes(b.data(), b.size());
+namespace {
+
+// Sets the version (4) and variant (RFC 9562) bits and writes the 8-4-4-4-12 text.
+std::string uuid_v4_text(std::array<unsigned char, 16>& b) {
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
   const std::string hex = util::to_hex(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
          hex.substr(20, 12);
+}
+
+}  // namespace
+
+std::string random_uuid_v4() {
+  std::array<unsigned char, 16> b{};
+  random_bytes(b.data(), b.size());
+  return uuid_v4_text(b);
+}
+
+std::string time_ordered_uuid_v4(std::int64_t unix_ms) {
+  constexpr std::uint64_t kLargest = (std::uint64_t{1} << 48) - 1;  // the year 10889
+  const std::uint64_t ms = std::min(static_cast<std::uint64_t>(std::max<std::int64_t>(unix_ms, 0)), kLargest);
+  std::array<unsigned char, 16> b{};
+  for (std::size_t i = 0; i < 6; ++i) {
+    b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
+  }
+  random_bytes(b.data() + 6, b.size() - 6);
+  return uuid_v4_text(b);
 }
 
 bool is_uuid(std::string_view text) {

@@ -1,6 +1,12 @@
 // POST /v1/sessions over real HTTP.
 #include "service_fixture.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "auth/signing.hpp"
 
 namespace inereg::component {
@@ -37,6 +43,18 @@ TEST_F(CreateSessionTest, SignedCreateAnswers201WithTheSixVerificationMembers) {
 TEST_F(CreateSessionTest, EverySessionGetsItsOwnId) {
   const std::string body = ine_body(vigente_.credential);
   EXPECT_NE(client_->create(body), client_->create(body));
+}
+
+// Ids begin with their creation's millisecond (auth::time_ordered_uuid_v4), so the id
+// indexes take each new session on their last page instead of a random one.
+TEST_F(CreateSessionTest, LaterSessionsGetIdsThatSortAfterEarlierOnes) {
+  const std::string body = ine_body(vigente_.credential);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(client_->create(body));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end())) << ids.front() << " … " << ids.back();
 }
 
 TEST_F(CreateSessionTest, SignatureIsOptional) {

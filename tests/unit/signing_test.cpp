@@ -4,7 +4,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <set>
 #include <string>
 #include <string_view>
@@ -226,6 +228,37 @@ TEST(RandomUuidV4, HasVersion4AndRfc4122Variant) {
     seen.insert(id);
   }
   EXPECT_EQ(seen.size(), 100U);
+}
+
+TEST(TimeOrderedUuidV4, IsAVersion4UuidStartingWithItsMillisecond) {
+  constexpr std::int64_t kMs = 0x0194'2f3c'5d6e;  // Dec 2024
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    const std::string id = time_ordered_uuid_v4(kMs);
+    EXPECT_TRUE(is_uuid(id)) << id;
+    EXPECT_EQ(id.substr(0, 13), "01942f3c-5d6e") << id;
+    EXPECT_EQ(id[14], '4') << id;
+    EXPECT_NE(std::string_view("89ab").find(id[19]), std::string_view::npos) << id;
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 100U);  // the 74 bits after the time are random
+}
+
+TEST(TimeOrderedUuidV4, SortsByTimeAsText) {
+  const std::vector<std::int64_t> times = {0, 255, 256, 1'733'500'000'000, 1'733'500'000'001, 1'733'500'001'000};
+  std::vector<std::string> ids;
+  for (const std::int64_t ms : times) {
+    ids.push_back(time_ordered_uuid_v4(ms));
+  }
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  for (std::size_t i = 1; i < ids.size(); ++i) {
+    EXPECT_LT(ids[i - 1], ids[i]) << times[i];
+  }
+}
+
+TEST(TimeOrderedUuidV4, ClampsTimesOutsideFortyEightBits) {
+  EXPECT_EQ(time_ordered_uuid_v4(-5).substr(0, 13), "00000000-0000");
+  EXPECT_EQ(time_ordered_uuid_v4(std::int64_t{1} << 50).substr(0, 13), "ffffffff-ffff");
 }
 
 TEST(IsUuid, AcceptsCanonicalTextOfAnyVersionAndCase) {
