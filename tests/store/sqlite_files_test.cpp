@@ -65,7 +65,7 @@ TEST(SqliteFiles, AnExistingFileKeepsTheModeTheOperatorGaveIt) {
 }
 
 // The Checkpointer (sqlite_store.cpp) copies the WAL into the database file in the
-// background once 4,000 pages were appended; without it the file would grow only when the
+// background once 1,000 pages were appended; without it the file would grow only when the
 // store closes. 24 integrations with a 1 MiB secret each append ~6,000 pages.
 TEST(SqliteFiles, TheWalIsCopiedIntoTheDatabaseFileWhileTheStoreRuns) {
   testing::TempDir dir;

@@ -739,12 +739,14 @@ class Checkpointer {
   Checkpointer& operator=(const Checkpointer&) = delete;
 
  private:
-  // Pages appended between two checkpoints (checkpoint_trigger.hpp): 4× SQLite's own
-  // threshold (SQLITE_DEFAULT_WAL_AUTOCHECKPOINT, 1,000). A checkpoint copies each page
-  // once however often it was written since the last one, and creates write their
-  // indexes' pages in random places, so a longer WAL copies fewer pages per write (the
-  // checkpoint was 15% of a create's CPU at 1,000).
-  static constexpr int kCheckpointPages = 4000;
+  // Pages appended between two checkpoints (checkpoint_trigger.hpp): SQLite's own
+  // threshold (SQLITE_DEFAULT_WAL_AUTOCHECKPOINT), but off the writers' path. The
+  // checkpoint's fsync of the database file holds up the writers' WAL fsyncs on the same
+  // disk while it runs: at 4,000 pages it took ~54 ms, and the slowest write of a bench run
+  // was 20–111 ms; at 1,000 mostly under 45 ms, at the same throughput (bench/README.md,
+  // "Time-ordered ids"). 4,000 paid when ids were random (every create wrote index pages
+  // of its own, which a longer WAL copied fewer times); time-ordered ids share them.
+  static constexpr int kCheckpointPages = 1000;
 
   // Called by SQLite on the writer's thread after each commit, with the WAL's size.
   // Only the thread holding the writer commits (group_commit.hpp): trigger_ needs no lock.
