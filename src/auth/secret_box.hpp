@@ -50,13 +50,13 @@ std::string random_master_key_hex();
 std::string random_uuid_v4();
 
 // A UUID in v4 form whose first 48 bits are `unix_ms` (big-endian, so the text sorts by
-// time) and whose other 74 free bits are random: what records that are looked up by id get
-// (sessions, media). Random ids put each insert on a different page of every index of
-// them, so a group commit wrote ~2.4 pages per created session and each its own; ids made
-// in the same millisecond share the index's last page (the "COMB" layout; bench/README.md,
-// "Time-ordered ids"). It stays a v4 in form because Veriff's clients validate that
-// (error 1002, "must be a valid UUID V4"); 74 random bits keep it unguessable, and a
-// session id is no bearer secret (the page's URL carries a signed token instead).
+// time) and whose other 74 free bits are random: the ids of records looked up by id
+// (sessions, media). With random ids each insert landed on a page of its own in every
+// index on them (~2.4 pages written per created session in a group commit); ids made close
+// in time share the indexes' last pages (the "COMB" layout; bench/README.md, "Time-ordered
+// ids"). It stays a v4 in form because Veriff's clients validate that (error 1002, "must
+// be a valid UUID V4"); 74 random bits keep it unguessable, and a session id is no bearer
+// secret (the verification page's URL carries a signed token instead).
 std::string time_ordered_uuid_v4(std::int64_t unix_ms);
 
 // True for the canonical 8-4-4-4-12 hex UUID text (any version, either case).
