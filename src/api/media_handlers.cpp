@@ -95,14 +95,8 @@ ApiResponse Api::upload_media(const ApiRequest& request, std::string_view sessio
                        std::to_string(options_.media.image.max_side) + " pixels.");
   }
 
-  store::Media media;
-  media.created_at = clock_();
-  media.id = auth::time_ordered_uuid_v4(media.created_at);
-  media.session_id = session.id;
-  media.context = *context;
-  media.mimetype = std::string(decoded.image->mimetype);
-  media.size = static_cast<std::int64_t>(decoded.image->bytes.size());
-  media.sha256 = media::sha256_hex(decoded.image->bytes);
+  const store::Media media =
+      sessions::new_media(session.id, *context, decoded.image->mimetype, decoded.image->bytes, clock_());
   switch (sessions_.add_media(media, decoded.image->bytes, options_.media.limits)) {
     case sessions::MediaOutcome::kStored:
       break;

@@ -385,14 +385,7 @@ ApiResponse VerificationPage::upload(const ApiRequest& request, std::string_view
 
 ApiResponse VerificationPage::store_photo(const store::Session& session, std::string_view context,
                                           std::string_view bytes, std::string_view mimetype) {
-  store::Media media;
-  media.created_at = clock_();
-  media.id = auth::time_ordered_uuid_v4(media.created_at);
-  media.session_id = session.id;
-  media.context = std::string(context);
-  media.mimetype = std::string(mimetype);
-  media.size = static_cast<std::int64_t>(bytes.size());
-  media.sha256 = media::sha256_hex(bytes);
+  const store::Media media = sessions::new_media(session.id, context, mimetype, bytes, clock_());
   switch (sessions_.add_media(media, bytes, options_.media.limits)) {
     case sessions::MediaOutcome::kStored:
       break;

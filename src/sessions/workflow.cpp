@@ -2,10 +2,13 @@
 // session by an event, and queuing the webhooks of its changes. Each workflow has its
 // own file: start.cpp, media_upload.cpp, submit.cpp, checks.cpp, rechecks.cpp,
 // expiry.cpp, deletion.cpp, redelivery.cpp.
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
 
+#include "auth/secret_box.hpp"
+#include "media/image_content.hpp"
 #include "sessions/workflow.hpp"
 
 namespace inereg::sessions {
@@ -28,6 +31,19 @@ std::optional<store::Session> apply_event(const store::Session& session, Event e
 
 SessionWorkflow::SessionWorkflow(store::Store& store, std::shared_ptr<const store::OutboxComposer> composer)
     : store_(store), composer_(std::move(composer)) {}
+
+store::Media new_media(std::string_view session_id, std::string_view context, std::string_view mimetype,
+                       std::string_view bytes, TimeMs now) {
+  store::Media media;
+  media.id = auth::time_ordered_uuid_v4(now);
+  media.session_id = std::string(session_id);
+  media.context = std::string(context);
+  media.mimetype = std::string(mimetype);
+  media.size = static_cast<std::int64_t>(bytes.size());
+  media.sha256 = media::sha256_hex(bytes);
+  media.created_at = now;
+  return media;
+}
 
 store::Session SessionWorkflow::create(store::Session session) {
   session.status = std::string(status_name(Status::kCreated));

@@ -117,13 +117,19 @@ struct RedeliverResult {
   std::int64_t delivery_id = 0;  // the new delivery when kQueued
 };
 
+// A new media record of `bytes` for `session_id`, made at `now`: its id (time-ordered,
+// auth::time_ordered_uuid_v4, as a session's), size and SHA-256. What both upload routes
+// (the API's and the verification page's) store.
+store::Media new_media(std::string_view session_id, std::string_view context, std::string_view mimetype,
+                       std::string_view bytes, TimeMs now);
+
 class SessionWorkflow {
  public:
   // `composer` builds the webhook bodies of each change; without one nothing is queued.
   SessionWorkflow(store::Store& store, std::shared_ptr<const store::OutboxComposer> composer);
 
-  // Stores a new session as `created` (the caller fills everything else); returns it
-  // as stored.
+  // Stores a new session as `created` (the caller fills everything else, its id too:
+  // auth::time_ordered_uuid_v4 of its created_at for a new one); returns it as stored.
   store::Session create(store::Session session);
 
   // created -> started (the end user opened the verification URL), with its attempt id;

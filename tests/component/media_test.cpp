@@ -5,11 +5,14 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -162,6 +165,18 @@ TEST_F(MediaTest, ListIsVeriffsShapeInUploadOrderAndSigned) {
   for (std::size_t i = 0; i < images.size(); ++i) {
     EXPECT_EQ(images[i].as_object(), uploaded[i]) << i;  // the same object the upload answered
   }
+}
+
+// Media ids begin with their upload's millisecond (sessions::new_media), as session ids
+// do: the media id index takes each upload on its last page.
+TEST_F(MediaTest, LaterUploadsGetIdsThatSortAfterEarlierOnes) {
+  const std::string session = new_session();
+  std::vector<std::string> ids;
+  for (const char* context : {"document-front", "document-back", "face", "document-front", "face"}) {
+    ids.push_back(text_of(upload_ok(session, context, fixture("tiny.jpg")).at("id")));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end())) << ids.front() << " … " << ids.back();
 }
 
 TEST_F(MediaTest, ASessionWithoutMediaListsEmptyArrays) {

@@ -8,7 +8,7 @@ namespace inereg::store::sqlite {
 namespace {
 
 constexpr int kEvery = 4'000;
-constexpr int kPagesPerCommit = 80;  // a group commit of ~33 creates
+constexpr int kPagesPerCommit = 80;  // a group commit of ~33 creates while ids were random
 
 // Commits of kPagesPerCommit pages each into a WAL that starts at `start` pages and is
 // never started over (a reader always uses it): how many checkpoints were asked for.

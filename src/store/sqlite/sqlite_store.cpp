@@ -743,9 +743,11 @@ class Checkpointer {
   // threshold (SQLITE_DEFAULT_WAL_AUTOCHECKPOINT), but off the writers' path. The
   // checkpoint's fsync of the database file holds up the writers' WAL fsyncs on the same
   // disk while it runs: at 4,000 pages it took ~54 ms, and the slowest write of a bench run
-  // was 20–111 ms; at 1,000 mostly under 45 ms, at the same throughput (bench/README.md,
-  // "Time-ordered ids"). 4,000 paid when ids were random (every create wrote index pages
-  // of its own, which a longer WAL copied fewer times); time-ordered ids share them.
+  // was 20–111 ms; at 1,000 it is smaller and more frequent (median 7.9 ms), the slowest
+  // write under 45 ms in most runs but not all (132 ms once), at the same throughput
+  // (bench/README.md, "Time-ordered ids"). 4,000 paid when ids were random (every create
+  // wrote index pages of its own, which a longer WAL copied fewer times); time-ordered ids
+  // share them.
   static constexpr int kCheckpointPages = 1000;
 
   // Called by SQLite on the writer's thread after each commit, with the WAL's size.
