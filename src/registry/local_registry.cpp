@@ -73,6 +73,10 @@ void LocalRegistry::load(const std::string& name) {
 
 LocalRegistry::Active LocalRegistry::active() {
   std::unique_lock lock(mutex_);
+  // Lookups arriving while the first file loads wait for it: active_ says "legacy table"
+  // until then, and that table is empty once a file was imported — a "not found" for
+  // every credential (seen when submits started lookups on many threads at once).
+  first_loaded_.wait(lock, [this] { return !first_loading_; });
   const std::int64_t now = options_.steady_ms ? options_.steady_ms() : 0;
   if (checked_ && options_.check_ms > 0 && now - checked_at_ < options_.check_ms) {
     return active_;
@@ -92,10 +96,14 @@ LocalRegistry::Active LocalRegistry::active() {
   }
   if (!active_.file) {
     // Nothing to answer from meanwhile (the first file, or the legacy table, which the
-    // import emptied): load it now, on this thread; until it loads, lookups are unavailable.
+    // import emptied): load it now, on this thread, while other lookups wait; if it does
+    // not load, lookups are unavailable.
+    first_loading_ = true;
     lock.unlock();
     load(name);
     lock.lock();
+    first_loading_ = false;
+    first_loaded_.notify_all();
     if (!active_.file) {
       active_ = Active{nullptr, nullptr, false, true};
     }

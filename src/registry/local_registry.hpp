@@ -1,5 +1,6 @@
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -72,6 +73,10 @@ class LocalRegistry final : public RegistryConnector {
   std::string failed_name_;  // the last file that could not be opened (logged once)
   std::int64_t checked_at_ = 0;
   bool checked_ = false;
+  // A caller is loading a file with none in use: the others wait for it (first_loaded_)
+  // rather than see active_ before it holds what the store names.
+  bool first_loading_ = false;
+  std::condition_variable first_loaded_;
   // A new snapshot replacing one in use is opened and its pages mapped on this thread,
   // while the one in use keeps answering; the swap is one assignment under mutex_.
   std::string loading_name_;

@@ -7,11 +7,14 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <latch>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "auth/signing.hpp"
 #include "ine/situation.hpp"
@@ -431,6 +434,44 @@ TEST_F(LocalRegistryTest, SeesANewSnapshotAtItsNextCheck) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(situation, 13);  // the new one, whole
+}
+
+// Lookups on many threads at once while the first file is still loading wait for it:
+// none answers from the (emptied) legacy table, which would say "not found".
+TEST_F(LocalRegistryTest, LookupsDuringTheFirstLoadWaitForIt) {
+  SyntheticRegistry registry(7);
+  std::string text = std::string(kRegistryCsvHeader) + "\n";
+  std::vector<std::pair<std::string, int>> rows;
+  for (int i = 0; i < 300'000; ++i) {
+    const RegistryRow row = registry.next();
+    if (rows.size() < 64) {
+      rows.emplace_back(to_registry_entry(row).lookup_key, row.situation);
+    }
+    text += format_registry_row(row) + "\n";
+  }
+  ASSERT_EQ(import_text(text).imported, 300'000);
+  constexpr int kThreads = 8;
+  for (int round = 0; round < 5; ++round) {
+    LocalRegistry local(*store_, options(60'000));
+    std::latch go(kThreads);
+    std::vector<LookupOutcome> outcomes(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        go.arrive_and_wait();
+        outcomes[static_cast<std::size_t>(t)] = ask(local, rows[static_cast<std::size_t>(round * kThreads + t)].first);
+      });
+    }
+    for (auto& thread : threads) {
+      thread.join();
+    }
+    for (int t = 0; t < kThreads; ++t) {
+      SCOPED_TRACE("round " + std::to_string(round) + ", thread " + std::to_string(t));
+      const auto& outcome = outcomes[static_cast<std::size_t>(t)];
+      EXPECT_EQ(outcome.kind, LookupOutcome::Kind::kVerdict);
+      EXPECT_EQ(outcome.situation, rows[static_cast<std::size_t>(round * kThreads + t)].second);
+    }
+  }
 }
 
 TEST_F(LocalRegistryTest, AMissingFileIsUnavailableNeverNotFound) {
