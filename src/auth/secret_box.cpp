@@ -24,8 +24,6 @@ namespace {
 constexpr std::size_t kNonceBytes = 12;
 constexpr std::size_t kTagBytes = 16;
 
-using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
-
 // AES-256-GCM fetched once: OpenSSL 3 looks an implicitly fetched cipher
 // (EVP_aes_256_gcm()) up in its provider store on every init, which was most of the
 // cost of opening a short value (measured with bench/sealing_bench).
@@ -111,18 +109,84 @@ namespace {
 
 using Key = std::array<unsigned char, 32>;
 
+enum class Direction { kSeal, kOpen };
+
+// AES-256-GCM contexts with their key already set, a few per thread, most recently used
+// kept. Setting a key (AES key expansion, GHASH table) and allocating a context were most
+// of the cost of opening a session's columns, which share one data key, and reading a
+// session opens its data key under the master key first: bench/sealing_bench ("crypto
+// alone"). A context is then re-initialised with each value's nonce only. The expanded
+// key stays in the thread's context until another key takes its place or the thread
+// ends, as the key itself stays in its SecretBox.
+class KeyedContexts {
+ public:
+  // A context set to `key` for `direction`, to be initialised with a nonce.
+  EVP_CIPHER_CTX* context(const Key& key, Direction direction) {
+    Entry* pick = &entries_.front();
+    for (auto& entry : entries_) {
+      if (entry.ctx && entry.direction == direction && CRYPTO_memcmp(entry.key.data(), key.data(), key.size()) == 0) {
+        entry.last_used = ++uses_;
+        return entry.ctx.get();
+      }
+      if (entry.last_used < pick->last_used) {
+        pick = &entry;
+      }
+    }
+    if (!pick->ctx) {
+      pick->ctx.reset(EVP_CIPHER_CTX_new());
+    }
+    const int encrypt = direction == Direction::kSeal ? 1 : 0;
+    if (!pick->ctx || EVP_CipherInit_ex(pick->ctx.get(), aes_256_gcm(), nullptr, key.data(), nullptr, encrypt) != 1) {
+      pick->ctx.reset();
+      return nullptr;
+    }
+    pick->key = key;
+    pick->direction = direction;
+    pick->last_used = ++uses_;
+    return pick->ctx.get();
+  }
+
+  ~KeyedContexts() {
+    for (auto& entry : entries_) {
+      OPENSSL_cleanse(entry.key.data(), entry.key.size());
+    }
+  }
+
+ private:
+  struct Free {
+    void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
+  };
+  struct Entry {
+    std::unique_ptr<EVP_CIPHER_CTX, Free> ctx;
+    Key key{};
+    Direction direction = Direction::kOpen;
+    std::uint64_t last_used = 0;
+  };
+  // The master key's and a data key's, each way.
+  std::array<Entry, 4> entries_;
+  std::uint64_t uses_ = 0;
+};
+
+EVP_CIPHER_CTX* keyed_context(const Key& key, Direction direction, const unsigned char* nonce) {
+  thread_local KeyedContexts contexts;
+  EVP_CIPHER_CTX* ctx = contexts.context(key, direction);
+  if (ctx == nullptr || EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce, -1) != 1) {
+    return nullptr;
+  }
+  return ctx;
+}
+
 std::string gcm_seal(const Key& key, std::string_view plaintext, std::string_view associated_data) {
   std::string out(kNonceBytes + plaintext.size() + kTagBytes, '\0');
   auto* bytes = reinterpret_cast<unsigned char*>(out.data());
   random_bytes(bytes, kNonceBytes);
-  CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
+  EVP_CIPHER_CTX* ctx = keyed_context(key, Direction::kSeal, bytes);
   int len = 0;
-  if (!ctx || EVP_EncryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, key.data(), bytes) != 1 ||
-      !add_associated_data(ctx.get(), associated_data, EVP_EncryptUpdate) ||
-      EVP_EncryptUpdate(ctx.get(), bytes + kNonceBytes, &len, reinterpret_cast<const unsigned char*>(plaintext.data()),
+  if (ctx == nullptr || !add_associated_data(ctx, associated_data, EVP_EncryptUpdate) ||
+      EVP_EncryptUpdate(ctx, bytes + kNonceBytes, &len, reinterpret_cast<const unsigned char*>(plaintext.data()),
                         static_cast<int>(plaintext.size())) != 1 ||
-      EVP_EncryptFinal_ex(ctx.get(), bytes + kNonceBytes + len, &len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, bytes + kNonceBytes + plaintext.size()) != 1) {
+      EVP_EncryptFinal_ex(ctx, bytes + kNonceBytes + len, &len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes, bytes + kNonceBytes + plaintext.size()) != 1) {
     throw std::runtime_error("AES-256-GCM encryption failed");
   }
   return out;
@@ -137,14 +201,14 @@ std::optional<std::string> gcm_open(const Key& key, std::string_view sealed_text
   std::string plain(text_size, '\0');
   std::array<unsigned char, kTagBytes> tag{};
   std::copy(sealed + kNonceBytes + text_size, sealed + sealed_text.size(), tag.begin());
-  CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
+  EVP_CIPHER_CTX* ctx = keyed_context(key, Direction::kOpen, sealed);
   int len = 0;
-  if (!ctx || EVP_DecryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, key.data(), sealed) != 1 ||
-      !add_associated_data(ctx.get(), associated_data, EVP_DecryptUpdate) ||
-      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len, sealed + kNonceBytes,
+  if (ctx == nullptr || !add_associated_data(ctx, associated_data, EVP_DecryptUpdate) ||
+      EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(plain.data()), &len, sealed + kNonceBytes,
                         static_cast<int>(text_size)) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) != 1 ||
-      EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len, &len) != 1) {
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) != 1 ||
+      EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(plain.data()) + len, &len) != 1) {
+    OPENSSL_cleanse(plain.data(), plain.size());  // what a failed open decrypted is not handed out
     return std::nullopt;
   }
   return plain;
