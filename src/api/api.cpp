@@ -203,16 +203,15 @@ std::span<const Route> routes() {
 }
 
 Api::Api(store::Store& store, sessions::SessionWorkflow& sessions, auth::IntegrationDirectory& directory,
-         ApiOptions options, Clock clock, CheckQueued on_check_queued)
+         ApiOptions options, Clock clock)
     : store_(store),
       sessions_(sessions),
       directory_(directory),
       options_(std::move(options)),
       clock_(std::move(clock)),
-      on_check_queued_(std::move(on_check_queued)),
       results_(options_.result_cache_ms, clock_()),
       cors_(store_, options_.cors_cache_ms, clock_),
-      page_(store_, sessions_, options_, clock_, on_check_queued_),
+      page_(store_, sessions_, options_, clock_),
       throttle_(options_.auth_throttle) {}
 
 http::Routing Api::route(std::string_view method, std::string_view path) const {

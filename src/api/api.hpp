@@ -65,11 +65,10 @@ struct ApiOptions : ApiSettings {
 class Api {
  public:
   using Clock = std::function<std::int64_t()>;
-  using CheckQueued = std::function<void()>;
 
   // Reads go to `store`; every change of a session goes through `sessions`.
   Api(store::Store& store, sessions::SessionWorkflow& sessions, auth::IntegrationDirectory& directory,
-      ApiOptions options, Clock clock, CheckQueued on_check_queued);
+      ApiOptions options, Clock clock);
 
   // The request line's route, once per request: its route number and {id}, body limit
   // and thread, from the route's descriptor and these options. No allocation.
@@ -138,7 +137,6 @@ class Api {
   auth::IntegrationDirectory& directory_;
   const ApiOptions options_;
   const Clock clock_;
-  const CheckQueued on_check_queued_;
   ResultCache results_;
   CorsPolicy cors_;
   VerificationPage page_;  // after options_, which it refers to

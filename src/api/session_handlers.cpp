@@ -133,9 +133,6 @@ ApiResponse Api::update_session(const ApiRequest& request, std::string_view sess
   if (submitted.outcome == sessions::SubmitResult::Outcome::kNotAllowed) {
     throw ApiError(ErrorKind::kTransitionNotAllowed, not_allowed);
   }
-  if (submitted.check_queued && on_check_queued_) {
-    on_check_queued_();
-  }
   return ApiResponse{200, verification_summary(*submitted.session, options_)};
 }
 

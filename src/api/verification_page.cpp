@@ -230,12 +230,11 @@ RefusalSpec refusal_spec(PageRefusal refusal) {
 }  // namespace
 
 VerificationPage::VerificationPage(store::Store& store, sessions::SessionWorkflow& sessions, const ApiOptions& options,
-                                   Clock clock, CheckQueued on_check_queued)
+                                   Clock clock)
     : store_(store),
       sessions_(sessions),
       options_(options),
       clock_(std::move(clock)),
-      on_check_queued_(std::move(on_check_queued)),
       reader_(options.media.image),
       guard_(options.page.requests_per_minute) {}
 
@@ -406,9 +405,6 @@ std::optional<PageRefusal> VerificationPage::submit_session(const store::Session
   switch (submitted.outcome) {
     case sessions::SubmitResult::Outcome::kSubmitted:
       guard_.forget(session.id);
-      if (submitted.check_queued && on_check_queued_) {
-        on_check_queued_();
-      }
       return std::nullopt;
     case sessions::SubmitResult::Outcome::kNotFound:
       return PageRefusal::kInvalidLink;

@@ -41,11 +41,9 @@ enum class PageRefusal {
 class VerificationPage {
  public:
   using Clock = std::function<std::int64_t()>;
-  using CheckQueued = std::function<void()>;
 
   // `options` must outlive the page (Api owns both).
-  VerificationPage(store::Store& store, sessions::SessionWorkflow& sessions, const ApiOptions& options, Clock clock,
-                   CheckQueued on_check_queued);
+  VerificationPage(store::Store& store, sessions::SessionWorkflow& sessions, const ApiOptions& options, Clock clock);
 
   // GET /v/{token}[?lang=en]: the page (opening it starts the session), or a refusal page.
   ApiResponse open(const ApiRequest& request, std::string_view token);
@@ -94,7 +92,6 @@ class VerificationPage {
   sessions::SessionWorkflow& sessions_;
   const ApiOptions& options_;
   const Clock clock_;
-  const CheckQueued on_check_queued_;
   const vision::MrzReader reader_;
   PageGuard guard_;
 };

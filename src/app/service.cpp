@@ -163,6 +163,8 @@ Service::Service(config::Config config, bool handle_signals)
         return answers.seal(session_id, answer);
       },
       curp_registry_.get());
+  // A submit hands its job to this node's pipeline, claimed, when it has room.
+  sessions_->set_check_intake(checks_.get());
   metrics_ = std::make_unique<ServiceMetrics>(
       *store_, *checks_, *registry_, api::routes(), util::wall_clock_ms,
       ServiceMetrics::TransportSources{[this] { return server_->stats(); },
@@ -207,8 +209,7 @@ Service::Service(config::Config config, bool handle_signals)
   }
   options.media = config_.media;
   options.page = config_.page;
-  api_ = std::make_unique<api::Api>(*store_, *sessions_, *directory_, options, util::wall_clock_ms,
-                                    [this] { checks_->wake(); });
+  api_ = std::make_unique<api::Api>(*store_, *sessions_, *directory_, options, util::wall_clock_ms);
   webhooks_ = std::make_unique<webhooks::DeliveryWorker>(*store_, *directory_, config_.webhooks, util::wall_clock_ms);
   expiry_ = std::make_unique<sessions::ExpirySweeper>(*sessions_, config_.sessions, util::wall_clock_ms,
                                                       [this](int) { webhooks_->wake(); });

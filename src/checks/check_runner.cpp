@@ -512,11 +512,12 @@ void CheckRunner::start() {
   if (core_->options.workers <= 0) {
     return;  // maintenance mode: jobs are accepted and stay pending
   }
+  // Before `running`: a job handed over once it is set may be a reading.
+  reading_pool_ = std::make_unique<boost::asio::thread_pool>(std::max(1, core_->options.reading_threads));
   {
     std::lock_guard lock(core_->mutex);
     core_->running = true;
   }
-  reading_pool_ = std::make_unique<boost::asio::thread_pool>(std::max(1, core_->options.reading_threads));
   threads_.emplace_back([this] { dispatch_loop(); });
   for (int i = 0; i < core_->options.workers; ++i) {
     threads_.emplace_back([this] { complete_loop(); });
@@ -573,6 +574,89 @@ void CheckRunner::wake() {
   core_->dispatcher_wakeup.notify_all();
 }
 
+std::optional<store::CheckLease> CheckRunner::reserve() {
+  Core& core = *core_;
+  std::lock_guard lock(core.mutex);
+  if (!core.running || core.slots_used >= core.options.max_in_flight) {
+    return std::nullopt;
+  }
+  ++core.slots_used;
+  return store::CheckLease{core.owner, core.clock() + core.options.lease_ms};
+}
+
+void CheckRunner::take(store::ClaimedCheck job) {
+  {
+    std::lock_guard lock(core_->mutex);
+    if (!core_->running) {
+      --core_->slots_used;  // stopping: the job waits for its lease to end, as those in flight
+      core_->dispatcher_wakeup.notify_all();
+      return;
+    }
+  }
+  std::vector<store::ClaimedCheck> jobs;
+  jobs.push_back(std::move(job));
+  start_jobs(std::move(jobs));
+}
+
+void CheckRunner::release() {
+  {
+    std::lock_guard lock(core_->mutex);
+    --core_->slots_used;
+  }
+  core_->dispatcher_wakeup.notify_all();
+}
+
+void CheckRunner::start_jobs(std::vector<store::ClaimedCheck> jobs) {
+  Core& core = *core_;
+  // Copies of what each lookup needs: an answer (possibly inline) erases the entry.
+  struct Start {
+    std::uint64_t ticket;
+    ine::Credential credential;
+    bool ine;
+    bool curp;
+  };
+  std::vector<Start> lookups;
+  lookups.reserve(jobs.size());
+  // Jobs whose credential is read from document images first: they keep their slot
+  // until the reading is recorded, and are not in flight (no lookup deadline yet).
+  std::vector<store::ClaimedCheck> readings;
+  const auto now = SteadyClock::now();
+  {
+    std::lock_guard lock(core.mutex);
+    for (auto& check : jobs) {
+      if (check.read_document) {
+        readings.push_back(std::move(check));
+        continue;
+      }
+      const std::uint64_t ticket = core.next_ticket++;
+      const int awaiting = (check.ine_due ? 1 : 0) + (check.curp_due ? 1 : 0);
+      if (awaiting == 0) {
+        // Not expected: the write that records a session's last result finishes its
+        // job in the same transaction. Written as it is, so the job still ends.
+        core.answered.push_back(Core::Answered{std::move(check), {}});
+        core.completer_wakeup.notify_one();
+        continue;
+      }
+      lookups.push_back(Start{ticket, check.credential, check.ine_due, check.curp_due});
+      auto& entry = core.in_flight[ticket] = Core::InFlight{std::move(check), now, now + core.deadline, awaiting, {}};
+      core.deadlines.emplace(entry.deadline, ticket);
+    }
+    core.metrics.lookups_in_flight.set(static_cast<std::int64_t>(core.in_flight.size()));
+  }
+  for (auto& check : readings) {
+    boost::asio::post(*reading_pool_,
+                      [shared = core_, check = std::move(check), now] { shared->read_document(check, now); });
+  }
+  for (auto& start : lookups) {
+    if (start.ine) {
+      core.start_lookup(core.connector, start.ticket, Core::Check::kIne, start.credential);
+    }
+    if (start.curp) {
+      core.start_lookup(core.curp_connector, start.ticket, Core::Check::kCurp, start.credential);
+    }
+  }
+}
+
 void CheckRunner::dispatch_loop() {
   Core& core = *core_;
   const auto poll = std::chrono::milliseconds(core.options.poll_ms);
@@ -591,6 +675,8 @@ void CheckRunner::dispatch_loop() {
     if ((maybe_due || rechecks_now) && core.can_claim()) {
       const int limit = std::min(core.options.batch_size, core.options.max_in_flight - core.slots_used);
       core.slots_used += limit;  // reserved while the claim runs
+      // A job queued while the claim runs may be missed by it: its wake must not be.
+      const auto wakes_before_claim = core.wake_generation;
       lock.unlock();
       std::vector<store::ClaimedCheck> claimed;
       bool failed = false;
@@ -619,54 +705,11 @@ void CheckRunner::dispatch_loop() {
           failed = true;
         }
       }
-      // Copies of what each lookup needs: an answer (possibly inline) erases the entry.
-      struct Start {
-        std::uint64_t ticket;
-        ine::Credential credential;
-        bool ine;
-        bool curp;
-      };
-      std::vector<Start> lookups;
-      lookups.reserve(claimed.size());
-      // Jobs whose credential is read from document images first: they keep their slot
-      // until the reading is recorded, and are not in flight (no lookup deadline yet).
-      std::vector<store::ClaimedCheck> readings;
       lock.lock();
       core.slots_used -= limit - static_cast<int>(claimed.size());
-      maybe_due = maybe_due && !failed && checks_filled;
-      const auto now = SteadyClock::now();
-      for (auto& check : claimed) {
-        if (check.read_document) {
-          readings.push_back(std::move(check));
-          continue;
-        }
-        const std::uint64_t ticket = core.next_ticket++;
-        const int awaiting = (check.ine_due ? 1 : 0) + (check.curp_due ? 1 : 0);
-        if (awaiting == 0) {
-          // Not expected: the write that records a session's last result finishes its
-          // job in the same transaction. Written as it is, so the job still ends.
-          core.answered.push_back(Core::Answered{std::move(check), {}});
-          core.completer_wakeup.notify_one();
-          continue;
-        }
-        lookups.push_back(Start{ticket, check.credential, check.ine_due, check.curp_due});
-        auto& entry = core.in_flight[ticket] = Core::InFlight{std::move(check), now, now + core.deadline, awaiting, {}};
-        core.deadlines.emplace(entry.deadline, ticket);
-      }
-      core.metrics.lookups_in_flight.set(static_cast<std::int64_t>(core.in_flight.size()));
+      maybe_due = (maybe_due && !failed && checks_filled) || core.wake_generation != wakes_before_claim;
       lock.unlock();
-      for (auto& check : readings) {
-        boost::asio::post(*reading_pool_,
-                          [shared = core_, check = std::move(check), now] { shared->read_document(check, now); });
-      }
-      for (auto& start : lookups) {
-        if (start.ine) {
-          core.start_lookup(core.connector, start.ticket, Core::Check::kIne, start.credential);
-        }
-        if (start.curp) {
-          core.start_lookup(core.curp_connector, start.ticket, Core::Check::kCurp, start.credential);
-        }
-      }
+      start_jobs(std::move(claimed));
       lock.lock();
       if (failed) {
         core.dispatcher_wakeup.wait_for(lock, poll, [&] { return !core.running; });

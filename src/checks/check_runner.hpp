@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -110,6 +111,12 @@ struct PipelineMetrics {
 //   retried for the missing one only), so an outage of one source never holds back or
 //   repeats the other's result.
 //
+// Jobs handed over (sessions::CheckIntake): a submit with a slot free writes its job
+//   already claimed by this runner and hands it over after its commit; it starts like a
+//   claimed job, without a claim transaction or a wake of the dispatcher. What the
+//   dispatcher claims are the jobs queued without a slot, retries, and other nodes'
+//   expired leases.
+//
 // Document reading: a claimed job marked ClaimedCheck::read_document is not looked up;
 //   it is posted to a pool of reading threads (options.reading_threads), which reads the session's
 //   document images (vision::MrzReader) and records the outcome under the claim
@@ -126,7 +133,7 @@ struct PipelineMetrics {
 //
 // Thread-safe; start() once, stop() once. The connector must outlive the runner only
 // until stop() returns: a lookup answering later is ignored safely.
-class CheckRunner {
+class CheckRunner final : public sessions::CheckIntake {
  public:
   using Clock = std::function<store::TimeMs()>;
   // Seals a verdict's registry answer (LookupOutcome::answer) for the session's result
@@ -139,7 +146,7 @@ class CheckRunner {
   CheckRunner(store::Store& store, sessions::SessionWorkflow& sessions, registry::RegistryConnector& connector,
               CheckRunnerOptions options, Clock clock, AnswerSeal seal_answer = {},
               registry::RegistryConnector* curp_connector = nullptr);
-  ~CheckRunner();
+  ~CheckRunner() override;
   CheckRunner(const CheckRunner&) = delete;
   CheckRunner& operator=(const CheckRunner&) = delete;
 
@@ -149,7 +156,15 @@ class CheckRunner {
   // node, or the next start, takes them over), then joins the threads.
   void stop();
   // A job was queued: the dispatcher looks now instead of at its next poll.
-  void wake();
+  void wake() override;
+
+  // sessions::CheckIntake: a slot and a lease of this runner while it runs and has a
+  // slot free; the job committed under it starts at once. A job handed over after
+  // stop() began is left to its lease (claimed again when it ends), as stop() leaves
+  // the jobs in flight.
+  std::optional<store::CheckLease> reserve() override;
+  void take(store::ClaimedCheck job) override;
+  void release() override;
 
   const PipelineMetrics& metrics() const;
   // The lease owner this runner writes into check_jobs (one per runner).
@@ -162,6 +177,9 @@ class CheckRunner {
   struct Core;
   void dispatch_loop();
   void complete_loop();
+  // Starts jobs claimed (or handed over) whose slots are counted: readings go to the
+  // reading pool, the others' lookups start. Takes the core's mutex itself.
+  void start_jobs(std::vector<store::ClaimedCheck> jobs);
 
   std::shared_ptr<Core> core_;  // shared with connector callbacks that may answer late
   std::vector<std::thread> threads_;

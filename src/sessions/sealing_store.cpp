@@ -299,8 +299,9 @@ class SealingTransaction final : public WriteTransaction {
     return inner_->count_unreadable_photo(session_id);
   }
   void clear_unreadable_photos(std::string_view session_id) override { inner_->clear_unreadable_photos(session_id); }
-  void insert_check_job(std::string_view session_id, TimeMs now, bool read_document) override {
-    inner_->insert_check_job(session_id, now, read_document);
+  void insert_check_job(std::string_view session_id, TimeMs now, bool read_document,
+                        const CheckLease* claimed_by) override {
+    inner_->insert_check_job(session_id, now, read_document, claimed_by);
   }
   std::vector<bool> finish_claimed_checks(std::string_view owner, std::span<const CheckClaim> claims) override {
     return inner_->finish_claimed_checks(owner, claims);

@@ -9,6 +9,32 @@ SubmitResult refused(SubmitResult::Outcome outcome) {
   return result;
 }
 
+// A lease reserved from the check intake for the submit's job: released unless the job
+// committed under it is handed over.
+class Reservation {
+ public:
+  explicit Reservation(CheckIntake* intake)
+      : intake_(intake), lease_(intake != nullptr ? intake->reserve() : std::nullopt) {}
+  ~Reservation() {
+    if (lease_) {
+      intake_->release();
+    }
+  }
+  Reservation(const Reservation&) = delete;
+  Reservation& operator=(const Reservation&) = delete;
+
+  const store::CheckLease* lease() const { return lease_ ? &*lease_ : nullptr; }
+
+  void hand_over(store::ClaimedCheck job) {
+    lease_.reset();
+    intake_->take(std::move(job));
+  }
+
+ private:
+  CheckIntake* const intake_;
+  std::optional<store::CheckLease> lease_;
+};
+
 }  // namespace
 
 SubmitPlan submit_plan(const store::Session& session) {
@@ -20,7 +46,8 @@ SubmitPlan submit_plan(const store::Session& session) {
 
 SubmitResult SessionWorkflow::submit(std::string_view session_id, std::string_view attempt_id, TimeMs now,
                                      std::optional<std::string_view> owner) {
-  const auto tx = store_.begin_write();
+  Reservation reservation(intake_);
+  auto tx = store_.begin_write();
   // The session's lock orders the submit against uploads (SessionWorkflow::add_media):
   // every upload committed before it is seen by has_readable_document below, and an
   // upload waiting for the lock then finds the session submitted and is refused.
@@ -46,12 +73,22 @@ SubmitResult SessionWorkflow::submit(std::string_view session_id, std::string_vi
   const bool ine_can_run = !store::includes_ine(session->registry_checks) || read_documents || plan.lookup;
   const bool curp_can_run = !store::includes_curp(session->registry_checks) || plan.curp;
   std::optional<store::Session> decided;
+  std::optional<store::ClaimedCheck> claimed;
   // Without the data of every check it gets, a session cannot pass: decided at once, and
   // a session getting both checks has its INE+CURP result complete (without parts).
   const store::SessionCheckResults nothing_checked{std::string(session_id), {}, {}};
   if (ine_can_run && curp_can_run) {
-    tx->insert_check_job(session_id, now, read_documents);
-    result.check_queued = true;
+    tx->insert_check_job(session_id, now, read_documents, reservation.lease());
+    if (reservation.lease() != nullptr) {
+      // Every check the session gets is due: only a job writes results, and this submit
+      // (a session is submitted once) makes its first job.
+      claimed = store::ClaimedCheck{.session_id = std::string(session_id),
+                                    .attempts = 1,
+                                    .credential = session->credential,
+                                    .read_document = read_documents,
+                                    .ine_due = store::includes_ine(session->registry_checks),
+                                    .curp_due = store::includes_curp(session->registry_checks)};
+    }
   } else {
     // Veriff's answer when no registry check can run is a resubmission request (9103).
     decided = apply_event(*submitted, Event::kRequestResubmission, now);
@@ -63,6 +100,15 @@ SubmitResult SessionWorkflow::submit(std::string_view session_id, std::string_vi
   }
   queue_webhooks(*tx, changes, now);
   tx->commit();
+  // The transaction's connection goes back to the pool before the job starts: its lookup
+  // may read the store (the local registry does), and with every pooled connection held
+  // by a submit waiting on such a lookup, none would be left for it.
+  tx.reset();
+  if (claimed) {
+    reservation.hand_over(std::move(*claimed));
+  } else if (ine_can_run && curp_can_run && intake_ != nullptr) {
+    intake_->wake();
+  }
   result.session = std::move(*submitted);
   return result;
 }

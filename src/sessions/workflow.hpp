@@ -48,7 +48,6 @@ enum class StartOutcome { kStarted, kNotFound, kNotAllowed };
 struct SubmitResult {
   enum class Outcome { kSubmitted, kNotFound, kNotAllowed };
   Outcome outcome = Outcome::kNotFound;
-  bool check_queued = false;              // a check job was queued (the pipeline may be woken)
   std::optional<store::Session> session;  // kSubmitted: the session as submitted
 };
 
@@ -123,10 +122,33 @@ struct RedeliverResult {
 store::Media new_media(std::string_view session_id, std::string_view context, std::string_view mimetype,
                        std::string_view bytes, TimeMs now);
 
+// The check pipeline as a submit sees it (checks::CheckRunner is one). A submit asks
+// it for a lease before its transaction; with one, the job is written already claimed
+// under it (store::CheckLease) and handed over after the commit: no claim transaction,
+// no wait for the dispatcher. Without one (the pipeline full or stopped) the job is
+// written due and the pipeline woken, to be claimed as any job. Thread-safe.
+class CheckIntake {
+ public:
+  virtual ~CheckIntake() = default;
+  // Room for one job, under the returned lease, or nullopt. Every lease returned is
+  // then either taken or released, once.
+  virtual std::optional<store::CheckLease> reserve() = 0;
+  // The job committed under a reserved lease: the pipeline starts it.
+  virtual void take(store::ClaimedCheck job) = 0;
+  // A reserved lease no job was committed under.
+  virtual void release() = 0;
+  // A job was queued due, unclaimed: the pipeline looks now instead of at its next poll.
+  virtual void wake() = 0;
+};
+
 class SessionWorkflow {
  public:
   // `composer` builds the webhook bodies of each change; without one nothing is queued.
   SessionWorkflow(store::Store& store, std::shared_ptr<const store::OutboxComposer> composer);
+
+  // Where submits hand their check jobs (the service's pipeline); without one (nullptr,
+  // the default) a job is only queued. Set before the workflow is shared by threads.
+  void set_check_intake(CheckIntake* intake) { intake_ = intake; }
 
   // Stores a new session as `created` (the caller fills everything else, its id too:
   // auth::time_ordered_uuid_v4 of its created_at for a new one); returns it as stored.
@@ -153,7 +175,8 @@ class SessionWorkflow {
   CaptureOutcome cancel_capture(std::string_view session_id, std::span<const std::string_view> contexts);
 
   // -> submitted, with `attempt_id` unless start gave one, then what submit_plan says:
-  // a reading job, a check job, or the decision resubmission_requested. Queues the
+  // a reading job, a check job, or the decision resubmission_requested. A job goes to
+  // the check intake, claimed, when it has room, else it is queued due (CheckIntake). Queues the
   // `submitted` event (and the decision webhook when decided). With `owner`, kNotFound
   // also when the session is another integration's: checked under the session's lock, so
   // the API's PATCH needs no read of its own before this write.
@@ -232,6 +255,7 @@ class SessionWorkflow {
 
   store::Store& store_;
   const std::shared_ptr<const store::OutboxComposer> composer_;
+  CheckIntake* intake_ = nullptr;
 };
 
 }  // namespace inereg::sessions

@@ -160,8 +160,11 @@ class WriteTransaction {
   virtual void clear_unreadable_photos(std::string_view session_id) = 0;
 
   // Check jobs ----------------------------------------------------------------------
-  // A pending job due at `now`; `read_document`: its document images are read first.
-  virtual void insert_check_job(std::string_view session_id, TimeMs now, bool read_document) = 0;
+  // A pending job; `read_document`: its document images are read first. Due at `now`,
+  // or with `claimed_by` already claimed under that lease (attempt 1, due again when the
+  // lease ends, as a claim leaves a job).
+  virtual void insert_check_job(std::string_view session_id, TimeMs now, bool read_document,
+                                const CheckLease* claimed_by) = 0;
   // Marks each job done, only while it is pending under that claim of `owner`.
   virtual std::vector<bool> finish_claimed_checks(std::string_view owner, std::span<const CheckClaim> claims) = 0;
   // Releases each lease and makes the job due at its next_run_at, under the same guard.

@@ -183,6 +183,15 @@ struct ClaimedCheck {
   bool curp_due = false;
 };
 
+// A job written already claimed (WriteTransaction::insert_check_job): its first attempt,
+// leased to `owner` until `until`, as Store::claim_checks would leave it. A submit takes
+// one from the local check pipeline when it has room (sessions::CheckIntake), so its
+// job skips the claim transaction and the wait for the dispatcher.
+struct CheckLease {
+  std::string owner;
+  TimeMs until = 0;
+};
+
 // DELETE /v1/sessions/{id} allowance of one integration (veriff-api.md §4.6: 5 per hour,
 // 10 per 24 hours). 0 = no limit in that window.
 struct DeleteRateLimit {

@@ -122,6 +122,94 @@ TEST_F(CheckPipelineTest, ManySlowLookupsRunAtOnceWithinTheInFlightBound) {
   EXPECT_EQ(m.lookup_seconds.snapshot().count, kChecks);
 }
 
+// A submit with a slot free hands its job over claimed: the lookup starts on the
+// submitting thread before submit() returns, with no claim (the dispatcher, whose poll is
+// a minute, is never woken), and the job completes as attempt 1 under this runner's lease.
+TEST_F(CheckPipelineTest, SubmitsHandTheirJobsOverClaimedWithoutTheDispatcher) {
+  std::map<std::string, registry::RegistryRow> rows;
+  for (int i = 0; i < 5; ++i) {
+    rows.emplace("s" + std::to_string(i), synthetic_.next());
+  }
+  TimedConnector connector(testing::delayed_table(milliseconds(300), table_of(rows)));
+  CheckRunnerOptions options;
+  options.poll_ms = 60'000;
+  options.lease_ms = 30'000;
+  CheckRunner runner(*store_, *sessions_, connector, options, [] { return kT0; });
+  sessions_->set_check_intake(&runner);
+  runner.start();
+  int submitted = 0;
+  for (const auto& [id, row] : rows) {
+    store::Session s;
+    s.id = id;
+    s.integration_id = "i1";
+    s.ine_document = true;
+    s.credential = row.credential;
+    s.created_at = kT0;
+    sessions_->create(s);
+    ASSERT_EQ(sessions_->submit(id, "a", kT0).outcome, sessions::SubmitResult::Outcome::kSubmitted);
+    EXPECT_EQ(connector.started(), ++submitted);  // started by submit() itself
+    EXPECT_EQ(
+        count("SELECT COUNT(*) FROM check_jobs WHERE session_id = '" + id + "' AND attempts = 1 AND lease_owner = '" +
+              runner.owner() + "' AND lease_until = " + std::to_string(kT0 + options.lease_ms)),
+        1);
+  }
+  ASSERT_TRUE(testing::wait_until([&] { return store_->pending_check_count() == 0; }, kDeadline, "no pending check"));
+  runner.stop();
+  sessions_->set_check_intake(nullptr);
+  for (const auto& [id, row] : rows) {
+    const auto answer = store_->find_ine_answer(id);
+    ASSERT_TRUE(answer && answer->result) << id;
+    EXPECT_EQ(answer->result->situation, row.situation) << id;
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM check_jobs WHERE state = 'done' AND attempts = 1"), 5);
+  EXPECT_EQ(runner.metrics().attempts.value(), 5);
+  EXPECT_EQ(runner.metrics().lost_leases.value(), 0);
+}
+
+// With every slot taken a submit queues its job due and unclaimed, and the dispatcher
+// claims it when a slot frees. Before start() and after stop() nothing is handed over.
+TEST_F(CheckPipelineTest, ASubmitWithNoSlotFreeQueuesItsJobForTheDispatcher) {
+  std::map<std::string, registry::RegistryRow> rows;
+  for (int i = 0; i < 3; ++i) {
+    rows.emplace("s" + std::to_string(i), synthetic_.next());
+  }
+  TimedConnector connector(testing::delayed_table(milliseconds(400), table_of(rows)));
+  CheckRunnerOptions options;
+  options.max_in_flight = 1;
+  options.poll_ms = 60'000;
+  CheckRunner runner(*store_, *sessions_, connector, options, [] { return kT0; });
+  sessions_->set_check_intake(&runner);
+  const auto submit_one = [&](const std::string& id) {
+    store::Session s;
+    s.id = id;
+    s.integration_id = "i1";
+    s.ine_document = true;
+    s.credential = rows.at(id).credential;
+    s.created_at = kT0;
+    sessions_->create(s);
+    return sessions_->submit(id, "a", kT0).outcome;
+  };
+  const auto unclaimed = [&](const std::string& id) {
+    return count("SELECT COUNT(*) FROM check_jobs WHERE session_id = '" + id +
+                 "' AND state = 'pending' AND attempts = 0 AND lease_owner IS NULL");
+  };
+  ASSERT_EQ(submit_one("s0"), sessions::SubmitResult::Outcome::kSubmitted);  // not started: queued
+  EXPECT_EQ(unclaimed("s0"), 1);
+  runner.start();
+  ASSERT_TRUE(testing::wait_until([&] { return connector.started() == 1; }, kDeadline, "s0 claimed"));
+  ASSERT_EQ(submit_one("s1"), sessions::SubmitResult::Outcome::kSubmitted);  // s0 holds the one slot
+  EXPECT_EQ(unclaimed("s1"), 1);
+  EXPECT_EQ(connector.started(), 1);
+  ASSERT_TRUE(testing::wait_until([&] { return store_->pending_check_count() == 0; }, kDeadline, "no pending check"));
+  EXPECT_EQ(connector.started(), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM check_jobs WHERE state = 'done' AND attempts = 1"), 2);
+  runner.stop();
+  ASSERT_EQ(submit_one("s2"), sessions::SubmitResult::Outcome::kSubmitted);
+  sessions_->set_check_intake(nullptr);
+  EXPECT_EQ(unclaimed("s2"), 1);
+  EXPECT_EQ(connector.started(), 2);
+}
+
 // A lookup not answered by its deadline is given up and retried; its late answer is
 // dropped, so the verdict is the retry's.
 TEST_F(CheckPipelineTest, LookupPastItsDeadlineIsRetriedAndItsLateAnswerIgnored) {

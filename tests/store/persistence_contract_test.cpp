@@ -69,7 +69,7 @@ TEST_P(PersistenceContractTest, ATransactionNotCommittedLeavesNothing) {
     Session a = *tx->lock_session("a");
     a.status = "two";
     ASSERT_TRUE(tx->update_session(a, "one"));
-    tx->insert_check_job("a", kT0, false);
+    tx->insert_check_job("a", kT0, false, nullptr);
   }
   EXPECT_EQ(store_->find_session("a")->status, "one");
   EXPECT_EQ(store_->pending_check_count(), 0);
@@ -100,9 +100,9 @@ TEST_P(PersistenceContractTest, ConcurrentWritesThatFailUndoOnlyThemselves) {
           if (!tx->update_session(s, "one")) {
             ++unexpected;
           }
-          tx->insert_check_job(id, kT0, false);
+          tx->insert_check_job(id, kT0, false, nullptr);
           if (fails(i)) {
-            tx->insert_check_job(id, kT0, false);  // the job's key again: the write fails
+            tx->insert_check_job(id, kT0, false, nullptr);  // the job's key again: the write fails
             ++unexpected;
           }
           tx->commit();
@@ -143,13 +143,48 @@ TEST_P(PersistenceContractTest, SessionsCreatedBeforeAreFilteredByTheBoundStatus
   EXPECT_EQ(tx->find_sessions(ids).size(), 2U);
 }
 
+// A job written claimed (a submit's hand-over to its node's pipeline) is exactly what a
+// claim leaves: attempt 1 under the lease, not claimable again before the lease ends,
+// finished only under that claim; taken over as attempt 2 once the lease has ended.
+TEST_P(PersistenceContractTest, AJobWrittenClaimedIsLeasedAsAClaimWouldLeaveIt) {
+  insert("s1", "x");
+  insert("s2", "x");
+  const CheckLease lease{"node-a", kT0 + 1'000};
+  {
+    const auto tx = store_->begin_write();
+    tx->insert_check_job("s1", kT0, /*read_document=*/false, &lease);
+    tx->insert_check_job("s2", kT0, /*read_document=*/true, &lease);
+    tx->commit();
+  }
+  EXPECT_EQ(store_->pending_check_count(), 2);
+  EXPECT_TRUE(store_->claim_checks("node-b", kT0 + 999, 1'000, 10).empty());
+  {
+    const auto tx = store_->begin_write();
+    const std::vector<CheckClaim> wrong{{"s1", 0}, {"s1", 2}};
+    EXPECT_EQ(tx->finish_claimed_checks("node-a", wrong), (std::vector<bool>{false, false}));
+    const std::vector<CheckClaim> intruder{{"s1", 1}};
+    EXPECT_EQ(tx->finish_claimed_checks("node-b", intruder), std::vector<bool>{false});
+    const std::vector<CheckClaim> ours{{"s1", 1}};
+    EXPECT_EQ(tx->finish_claimed_checks("node-a", ours), std::vector<bool>{true});
+    tx->commit();
+  }
+  const auto taken_over = store_->claim_checks("node-b", kT0 + 1'000, 1'000, 10);
+  ASSERT_EQ(taken_over.size(), 1U);
+  EXPECT_EQ(taken_over[0].session_id, "s2");
+  EXPECT_EQ(taken_over[0].attempts, 2);
+  EXPECT_TRUE(taken_over[0].read_document);
+  const auto tx = store_->begin_write();
+  const std::vector<CheckClaim> expired{{"s2", 1}};
+  EXPECT_EQ(tx->finish_claimed_checks("node-a", expired), std::vector<bool>{false});
+}
+
 TEST_P(PersistenceContractTest, ClaimedChecksFinishRetryAndReleaseOnlyUnderTheirClaim) {
   insert("s1", "x");
   insert("s2", "x");
   {
     const auto tx = store_->begin_write();
-    tx->insert_check_job("s1", kT0, /*read_document=*/true);
-    tx->insert_check_job("s2", kT0, /*read_document=*/false);
+    tx->insert_check_job("s1", kT0, /*read_document=*/true, nullptr);
+    tx->insert_check_job("s2", kT0, /*read_document=*/false, nullptr);
     tx->commit();
   }
   const auto claimed = store_->claim_checks("w", kT0, 1'000, 10);

@@ -560,8 +560,16 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     c_.run(sql::kDeleteUnreadablePhotos, Params().add(session_id));
   }
 
-  void insert_check_job(std::string_view session_id, TimeMs now, bool read_document) override {
-    c_.run(sql::kInsertCheckJob, Params().add(session_id).add(now).add(read_document));
+  void insert_check_job(std::string_view session_id, TimeMs now, bool read_document,
+                        const CheckLease* claimed_by) override {
+    const rows::NewCheckJob job(now, claimed_by);
+    c_.run(sql::kInsertCheckJob, Params()
+                                     .add(session_id)
+                                     .add(job.next_run_at)
+                                     .add(read_document)
+                                     .add(job.lease_owner)
+                                     .add(job.lease_until)
+                                     .add(job.attempts));
   }
 
   std::vector<bool> finish_claimed_checks(std::string_view owner, std::span<const CheckClaim> claims) override {

@@ -480,8 +480,10 @@ inline constexpr std::string_view kSelectCurpRegistryStatus =
     "SELECT status FROM curp_registry_entries WHERE curp_hash = $1";
 inline constexpr std::string_view kCountCurpRegistryEntries = "SELECT COUNT(*) FROM curp_registry_entries";
 
+// Unclaimed: lease_owner NULL, lease_until 0, attempts 0. Claimed: the claim's values.
 inline constexpr std::string_view kInsertCheckJob =
-    "INSERT INTO check_jobs(session_id, state, next_run_at, read_document) VALUES ($1, 'pending', $2, $3)";
+    "INSERT INTO check_jobs(session_id, state, next_run_at, read_document, lease_owner, lease_until, attempts) "
+    "VALUES ($1, 'pending', $2, $3, $4, $5, $6)";
 inline constexpr std::string_view kCountPendingChecks = "SELECT COUNT(*) FROM check_jobs WHERE state = 'pending'";
 
 // The check pipeline's batch forms, one statement each (so one transaction, one round

@@ -457,8 +457,10 @@ inline constexpr std::string_view kSelectCurpRegistryStatus =
     "SELECT status FROM curp_registry_entries WHERE curp_hash = ?";
 inline constexpr std::string_view kCountCurpRegistryEntries = "SELECT COUNT(*) FROM curp_registry_entries";
 
+// Unclaimed: lease_owner NULL, lease_until 0, attempts 0. Claimed: the claim's values.
 inline constexpr std::string_view kInsertCheckJob =
-    "INSERT INTO check_jobs(session_id, state, next_run_at, read_document) VALUES (?, 'pending', ?, ?)";
+    "INSERT INTO check_jobs(session_id, state, next_run_at, read_document, lease_owner, lease_until, attempts) "
+    "VALUES (?, 'pending', ?, ?, ?, ?, ?)";
 // A claimed job's credential, the checks its session gets, and whether each already has
 // a result (a job retried after one of two checks answered asks only the other). Only a
 // session getting both checks can have one (the other kinds finish their job with their

@@ -461,9 +461,12 @@ class OpenTransaction final : public WriteTransaction {
     clear.bind(session_id).run();
   }
 
-  void insert_check_job(std::string_view session_id, TimeMs now, bool read_document) override {
-    Statement job(c_, sql::kInsertCheckJob);
-    job.bind(session_id).bind(now).bind(read_document).run();
+  void insert_check_job(std::string_view session_id, TimeMs now, bool read_document,
+                        const CheckLease* claimed_by) override {
+    const rows::NewCheckJob job(now, claimed_by);
+    Statement insert(c_, sql::kInsertCheckJob);
+    insert.bind(session_id).bind(job.next_run_at).bind(read_document).bind(job.lease_owner).bind(job.lease_until);
+    insert.bind(job.attempts).run();
   }
 
   std::vector<bool> finish_claimed_checks(std::string_view owner, std::span<const CheckClaim> claims) override {
