@@ -186,6 +186,36 @@ TEST(SecretBox, OpenWithAnotherKeyFails) {
   EXPECT_EQ(b->open(a->seal(kSecret)), std::nullopt);
 }
 
+// Each thread keeps a few contexts with their keys set (auth/secret_box.cpp): with more
+// keys in turn than it keeps, interleaved seals and opens, failed opens between them, and
+// associated data, every value opens under its own key only, and what a context did
+// before never leaks into the next value.
+TEST(SecretBox, KeptContextsNeverMixKeysOrValues) {
+  std::vector<SecretBox> boxes;
+  for (int i = 0; i < 6; ++i) {
+    boxes.push_back(*SecretBox::from_hex(random_master_key_hex()));
+  }
+  for (int round = 0; round < 3; ++round) {
+    std::vector<std::string> sealed;
+    for (std::size_t i = 0; i < boxes.size(); ++i) {
+      sealed.push_back(boxes[i].seal("value " + std::to_string(i), "row " + std::to_string(i)));
+    }
+    for (std::size_t i = 0; i < boxes.size(); ++i) {
+      const std::size_t other = (i + 1) % boxes.size();
+      EXPECT_EQ(boxes[other].open(sealed[i], "row " + std::to_string(i)), std::nullopt);
+      EXPECT_EQ(boxes[i].open(sealed[i], "row " + std::to_string(other)), std::nullopt);
+      EXPECT_EQ(boxes[i].open(sealed[i], "row " + std::to_string(i)), "value " + std::to_string(i));
+      EXPECT_EQ(boxes[i].open(sealed[other], "row " + std::to_string(other)), std::nullopt);
+    }
+  }
+  // And on another thread, whose contexts start empty.
+  std::thread([&] {
+    const std::string sealed = boxes[0].seal("elsewhere");
+    EXPECT_EQ(boxes[0].open(sealed), "elsewhere");
+    EXPECT_EQ(boxes[1].open(sealed), std::nullopt);
+  }).join();
+}
+
 TEST(SecretBox, TamperedSealedTextFails) {
   const auto box = SecretBox::from_hex(kKeyA);
   ASSERT_TRUE(box);
