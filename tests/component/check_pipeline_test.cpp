@@ -41,20 +41,35 @@ class CheckPipelineTest : public ::testing::Test {
   }
   void TearDown() override { spdlog::set_level(spdlog::level::info); }
 
+  // Creates an INE session `id` looking up `credential`, and submits it.
+  sessions::SubmitResult::Outcome create_and_submit(const std::string& id, const ine::Credential& credential) {
+    store::Session s;
+    s.id = id;
+    s.integration_id = "i1";
+    s.ine_document = true;
+    s.credential = credential;
+    s.created_at = kT0;
+    sessions_->create(s);
+    return sessions_->submit(s.id, "a", kT0).outcome;
+  }
+
+  // `count` registry rows for sessions s0, s1, … (not created yet).
+  std::map<std::string, registry::RegistryRow> next_rows(int count) {
+    std::map<std::string, registry::RegistryRow> rows;
+    for (int i = 0; i < count; ++i) {
+      rows.emplace("s" + std::to_string(i), synthetic_.next());
+    }
+    return rows;
+  }
+
   // Submits `count` sessions with registry records; returns session id -> row.
   std::map<std::string, registry::RegistryRow> submit(int count) {
     std::map<std::string, registry::RegistryRow> rows;
     for (int i = 0; i < count; ++i) {
       const auto row = synthetic_.next();
-      store::Session s;
-      s.id = "s" + std::to_string(next_id_++);
-      s.integration_id = "i1";
-      s.ine_document = true;
-      s.credential = row.credential;
-      s.created_at = kT0;
-      sessions_->create(s);
-      EXPECT_EQ(sessions_->submit(s.id, "a", kT0).outcome, sessions::SubmitResult::Outcome::kSubmitted);
-      rows.emplace(s.id, row);
+      const std::string id = "s" + std::to_string(next_id_++);
+      EXPECT_EQ(create_and_submit(id, row.credential), sessions::SubmitResult::Outcome::kSubmitted);
+      rows.emplace(id, row);
     }
     return rows;
   }
@@ -126,10 +141,7 @@ TEST_F(CheckPipelineTest, ManySlowLookupsRunAtOnceWithinTheInFlightBound) {
 // submitting thread before submit() returns, with no claim (the dispatcher, whose poll is
 // a minute, is never woken), and the job completes as attempt 1 under this runner's lease.
 TEST_F(CheckPipelineTest, SubmitsHandTheirJobsOverClaimedWithoutTheDispatcher) {
-  std::map<std::string, registry::RegistryRow> rows;
-  for (int i = 0; i < 5; ++i) {
-    rows.emplace("s" + std::to_string(i), synthetic_.next());
-  }
+  const auto rows = next_rows(5);
   TimedConnector connector(testing::delayed_table(milliseconds(300), table_of(rows)));
   CheckRunnerOptions options;
   options.poll_ms = 60'000;
@@ -139,14 +151,7 @@ TEST_F(CheckPipelineTest, SubmitsHandTheirJobsOverClaimedWithoutTheDispatcher) {
   runner.start();
   int submitted = 0;
   for (const auto& [id, row] : rows) {
-    store::Session s;
-    s.id = id;
-    s.integration_id = "i1";
-    s.ine_document = true;
-    s.credential = row.credential;
-    s.created_at = kT0;
-    sessions_->create(s);
-    ASSERT_EQ(sessions_->submit(id, "a", kT0).outcome, sessions::SubmitResult::Outcome::kSubmitted);
+    ASSERT_EQ(create_and_submit(id, row.credential), sessions::SubmitResult::Outcome::kSubmitted);
     EXPECT_EQ(connector.started(), ++submitted);  // started by submit() itself
     EXPECT_EQ(
         count("SELECT COUNT(*) FROM check_jobs WHERE session_id = '" + id + "' AND attempts = 1 AND lease_owner = '" +
@@ -169,26 +174,14 @@ TEST_F(CheckPipelineTest, SubmitsHandTheirJobsOverClaimedWithoutTheDispatcher) {
 // With every slot taken a submit queues its job due and unclaimed, and the dispatcher
 // claims it when a slot frees. Before start() and after stop() nothing is handed over.
 TEST_F(CheckPipelineTest, ASubmitWithNoSlotFreeQueuesItsJobForTheDispatcher) {
-  std::map<std::string, registry::RegistryRow> rows;
-  for (int i = 0; i < 3; ++i) {
-    rows.emplace("s" + std::to_string(i), synthetic_.next());
-  }
+  const auto rows = next_rows(3);
   TimedConnector connector(testing::delayed_table(milliseconds(400), table_of(rows)));
   CheckRunnerOptions options;
   options.max_in_flight = 1;
   options.poll_ms = 60'000;
   CheckRunner runner(*store_, *sessions_, connector, options, [] { return kT0; });
   sessions_->set_check_intake(&runner);
-  const auto submit_one = [&](const std::string& id) {
-    store::Session s;
-    s.id = id;
-    s.integration_id = "i1";
-    s.ine_document = true;
-    s.credential = rows.at(id).credential;
-    s.created_at = kT0;
-    sessions_->create(s);
-    return sessions_->submit(id, "a", kT0).outcome;
-  };
+  const auto submit_one = [&](const std::string& id) { return create_and_submit(id, rows.at(id).credential); };
   const auto unclaimed = [&](const std::string& id) {
     return count("SELECT COUNT(*) FROM check_jobs WHERE session_id = '" + id +
                  "' AND state = 'pending' AND attempts = 0 AND lease_owner IS NULL");
