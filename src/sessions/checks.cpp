@@ -49,101 +49,104 @@ std::vector<bool> SessionWorkflow::complete_checks(std::string_view owner, std::
       finishing.push_back(verdict.claim);
     }
   }
-  const auto tx = store_.begin_write();
-  const std::vector<bool> finished = tx->finish_claimed_checks(owner, finishing);
-  const std::vector<bool> retried = tx->retry_claimed_checks(owner, retrying);
   std::vector<bool> recorded;
-  recorded.reserve(verdicts.size());
-  std::vector<std::string> ids;
-  for (std::size_t i = 0, f = 0, r = 0; i < verdicts.size(); ++i) {
-    recorded.push_back(verdicts[i].retry_at ? retried[r++] : finished[f++]);
-    if (recorded.back()) {
-      ids.push_back(verdicts[i].claim.session_id);
+  // One transaction, its body perhaps run on another thread (Store::write).
+  store_.write([&](store::WriteTransaction& tx) {
+    recorded.clear();
+    const std::vector<bool> finished = tx.finish_claimed_checks(owner, finishing);
+    const std::vector<bool> retried = tx.retry_claimed_checks(owner, retrying);
+    recorded.reserve(verdicts.size());
+    std::vector<std::string> ids;
+    for (std::size_t i = 0, f = 0, r = 0; i < verdicts.size(); ++i) {
+      recorded.push_back(verdicts[i].retry_at ? retried[r++] : finished[f++]);
+      if (recorded.back()) {
+        ids.push_back(verdicts[i].claim.session_id);
+      }
     }
-  }
-  std::unordered_map<std::string, store::Session> before;
-  std::vector<std::string> with_both;
-  for (auto& session : tx->find_sessions(ids)) {
-    if (session.registry_checks == store::RegistryChecks::kBoth) {
-      with_both.push_back(session.id);
+    std::unordered_map<std::string, store::Session> before;
+    std::vector<std::string> with_both;
+    for (auto& session : tx.find_sessions(ids)) {
+      if (session.registry_checks == store::RegistryChecks::kBoth) {
+        with_both.push_back(session.id);
+      }
+      before.emplace(session.id, std::move(session));
     }
-    before.emplace(session.id, std::move(session));
-  }
-  // Only a session that gets both checks can have a result recorded by an earlier claim.
-  std::unordered_map<std::string, store::SessionCheckResults> earlier;
-  for (auto& results : tx->find_check_results(with_both)) {
-    earlier.emplace(results.session_id, std::move(results));
-  }
-  // Reserved: the changes below point into these.
-  std::vector<store::Session> decided;
-  std::vector<store::SessionResult> ine_results;
-  std::vector<store::SessionCurpResult> curp_results;
-  std::vector<store::SessionCheckResults> combined;
-  decided.reserve(ids.size());
-  ine_results.reserve(ids.size());
-  curp_results.reserve(ids.size());
-  combined.reserve(ids.size());
-  std::vector<store::SessionUpdate> updates;
-  std::vector<Change> changes;
-  for (std::size_t i = 0; i < verdicts.size(); ++i) {
-    if (!recorded[i]) {
-      continue;  // the lease was lost (expired and taken over) or the session deleted
+    // Only a session that gets both checks can have a result recorded by an earlier claim.
+    std::unordered_map<std::string, store::SessionCheckResults> earlier;
+    for (auto& results : tx.find_check_results(with_both)) {
+      earlier.emplace(results.session_id, std::move(results));
     }
-    const CheckVerdict& verdict = verdicts[i];
-    const std::string& session_id = verdict.claim.session_id;
-    const auto found = before.find(session_id);
-    if (found == before.end() || !awaits_check(stored_status(found->second.status))) {
-      throw_not_submitted(session_id);
+    // Reserved: the changes below point into these.
+    std::vector<store::Session> decided;
+    std::vector<store::SessionResult> ine_results;
+    std::vector<store::SessionCurpResult> curp_results;
+    std::vector<store::SessionCheckResults> combined;
+    decided.reserve(ids.size());
+    ine_results.reserve(ids.size());
+    curp_results.reserve(ids.size());
+    combined.reserve(ids.size());
+    std::vector<store::SessionUpdate> updates;
+    std::vector<Change> changes;
+    for (std::size_t i = 0; i < verdicts.size(); ++i) {
+      if (!recorded[i]) {
+        continue;  // the lease was lost (expired and taken over) or the session deleted
+      }
+      const CheckVerdict& verdict = verdicts[i];
+      const std::string& session_id = verdict.claim.session_id;
+      const auto found = before.find(session_id);
+      if (found == before.end() || !awaits_check(stored_status(found->second.status))) {
+        throw_not_submitted(session_id);
+      }
+      const store::Session& session = found->second;
+      store::SessionCheckResults results =
+          earlier.contains(session_id) ? earlier.at(session_id) : store::SessionCheckResults{session_id, {}, {}};
+      const store::IneResult* ine = nullptr;
+      if (verdict.result) {
+        ine_results.push_back(store::SessionResult{session_id, *verdict.result, verdict.sealed_answer});
+        ine_results.back().result.checked_at = now;
+        ine = &ine_results.back().result;
+        results.ine = *ine;
+      }
+      const store::CurpResult* curp = nullptr;
+      if (verdict.curp) {
+        curp_results.push_back(store::SessionCurpResult{session_id, *verdict.curp});
+        curp_results.back().result.checked_at = now;
+        curp = &curp_results.back().result;
+        results.curp = *curp;
+      }
+      if (verdict.retry_at) {
+        changes.push_back(
+            Change{.kind = store::SessionChange::Kind::kChecked, .session = &session, .result = ine, .curp = curp});
+        continue;  // another check of the session is still due
+      }
+      auto after = apply_event(session, verdict_event(checks_pass(session.registry_checks, results)), now);
+      if (!after) {
+        throw_not_submitted(session_id);
+      }
+      decided.push_back(std::move(*after));
+      const store::SessionCheckResults* both = nullptr;
+      if (session.registry_checks == store::RegistryChecks::kBoth) {
+        combined.push_back(std::move(results));
+        both = &combined.back();
+      }
+      updates.push_back(store::SessionUpdate{&decided.back(), session.status});
+      changes.push_back(Change{.kind = store::SessionChange::Kind::kDecided,
+                               .session = &decided.back(),
+                               .result = ine,
+                               .curp = curp,
+                               .combined = both});
     }
-    const store::Session& session = found->second;
-    store::SessionCheckResults results =
-        earlier.contains(session_id) ? earlier.at(session_id) : store::SessionCheckResults{session_id, {}, {}};
-    const store::IneResult* ine = nullptr;
-    if (verdict.result) {
-      ine_results.push_back(store::SessionResult{session_id, *verdict.result, verdict.sealed_answer});
-      ine_results.back().result.checked_at = now;
-      ine = &ine_results.back().result;
-      results.ine = *ine;
+    for (std::size_t k = 0; const bool applied : tx.update_sessions(updates)) {
+      if (!applied) {
+        throw_not_submitted(decided[k].id);
+      }
+      ++k;
     }
-    const store::CurpResult* curp = nullptr;
-    if (verdict.curp) {
-      curp_results.push_back(store::SessionCurpResult{session_id, *verdict.curp});
-      curp_results.back().result.checked_at = now;
-      curp = &curp_results.back().result;
-      results.curp = *curp;
-    }
-    if (verdict.retry_at) {
-      changes.push_back(
-          Change{.kind = store::SessionChange::Kind::kChecked, .session = &session, .result = ine, .curp = curp});
-      continue;  // another check of the session is still due
-    }
-    auto after = apply_event(session, verdict_event(checks_pass(session.registry_checks, results)), now);
-    if (!after) {
-      throw_not_submitted(session_id);
-    }
-    decided.push_back(std::move(*after));
-    const store::SessionCheckResults* both = nullptr;
-    if (session.registry_checks == store::RegistryChecks::kBoth) {
-      combined.push_back(std::move(results));
-      both = &combined.back();
-    }
-    updates.push_back(store::SessionUpdate{&decided.back(), session.status});
-    changes.push_back(Change{.kind = store::SessionChange::Kind::kDecided,
-                             .session = &decided.back(),
-                             .result = ine,
-                             .curp = curp,
-                             .combined = both});
-  }
-  for (std::size_t k = 0; const bool applied : tx->update_sessions(updates)) {
-    if (!applied) {
-      throw_not_submitted(decided[k].id);
-    }
-    ++k;
-  }
-  tx->insert_ine_results(ine_results);
-  tx->insert_curp_results(curp_results);
-  queue_webhooks(*tx, changes, now);
-  tx->commit();
+    tx.insert_ine_results(ine_results);
+    tx.insert_curp_results(curp_results);
+    queue_webhooks(tx, changes, now);
+    tx.commit();
+  });
   return recorded;
 }
 

@@ -176,7 +176,10 @@ std::vector<std::string> ids_of(const Range& range, Id id) {
 class SealingTransaction final : public WriteTransaction {
  public:
   SealingTransaction(std::unique_ptr<WriteTransaction> inner, std::shared_ptr<const Rules> rules)
-      : inner_(std::move(inner)), rules_(std::move(rules)) {}
+      : owned_(std::move(inner)), inner_(owned_.get()), rules_(std::move(rules)) {}
+  // Over a transaction someone else owns (Store::write's body).
+  SealingTransaction(WriteTransaction& inner, std::shared_ptr<const Rules> rules)
+      : inner_(&inner), rules_(std::move(rules)) {}
 
   void commit() override { inner_->commit(); }
 
@@ -400,7 +403,8 @@ class SealingTransaction final : public WriteTransaction {
     }
   }
 
-  std::unique_ptr<WriteTransaction> inner_;
+  std::unique_ptr<WriteTransaction> owned_;  // begin_write's; none over Store::write's
+  WriteTransaction* inner_;
   std::shared_ptr<const Rules> rules_;
   OpenKeys opened_;  // keys_of's
 };
@@ -412,6 +416,13 @@ class SealingStore final : public Store {
 
   std::unique_ptr<WriteTransaction> begin_write() override {
     return std::make_unique<SealingTransaction>(inner_->begin_write(), rules_);
+  }
+
+  void write(const std::function<void(WriteTransaction&)>& body) override {
+    inner_->write([&](WriteTransaction& inner) {
+      SealingTransaction tx(inner, rules_);
+      body(tx);
+    });
   }
 
   void insert_session(const Session& session) override {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -28,6 +29,17 @@ class Store {
   // A write transaction for the session workflow (store/persistence.hpp). Blocks while
   // every pooled connection is in use.
   virtual std::unique_ptr<WriteTransaction> begin_write() = 0;
+  // One write transaction run as body(tx): what the body committed (tx.commit()) is
+  // durable when write() returns; without a commit nothing is kept. Unlike begin_write(),
+  // the body may run on another thread while the caller waits: the SQLite store runs
+  // concurrent bodies back to back on one thread (store/sqlite/group_commit.hpp). So the
+  // body only uses `tx` and what its caller lends it, and waits on nothing else. Throws
+  // what the body threw (nothing of it kept), or StoreError. This default runs the body
+  // on the caller's thread over begin_write().
+  virtual void write(const std::function<void(WriteTransaction&)>& body) {
+    const auto tx = begin_write();
+    body(*tx);
+  }
 
   // Integrations -----------------------------------------------------------------
   virtual void create_integration(const Integration& integration, std::string_view sealed_secret) = 0;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -174,6 +175,86 @@ TEST(GroupCommit, AFullGroupCommitsWhileOthersStillWait) {
   }
   EXPECT_EQ(group.stats().commits, 2);
   EXPECT_EQ(group.stats().members, 3);
+}
+
+// run(): bodies queued while the writer is held run back to back on one thread (the
+// first queued caller's), each in its own savepoint, and one COMMIT covers them with the
+// turn that held the writer.
+TEST(GroupCommit, QueuedBodiesRunOnOneThreadUnderOneCommit) {
+  FakeConnection c;
+  Group group(c, 8);
+  auto first = std::make_unique<Group::Member>(group);
+  std::mutex mutex;
+  std::vector<std::thread::id> ran_on;
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 3; ++i) {
+    callers.emplace_back([&] {
+      group.run([&](FakeConnection&) {
+        std::lock_guard lock(mutex);
+        ran_on.push_back(std::this_thread::get_id());
+        return true;
+      });
+    });
+    wait_until_queued(group, i + 1);
+  }
+  first->commit();
+  for (auto& caller : callers) {
+    caller.join();
+  }
+  ASSERT_EQ(ran_on.size(), 3U);
+  EXPECT_EQ(std::count(ran_on.begin(), ran_on.end(), ran_on.front()), 3);
+  const auto log = c.log();
+  EXPECT_EQ(std::count(log.begin(), log.end(), "RELEASE member"), 4);
+  EXPECT_EQ(std::count(log.begin(), log.end(), "COMMIT"), 1);
+  EXPECT_EQ(log.back(), "COMMIT");
+  EXPECT_EQ(group.stats().members, 4);
+  EXPECT_EQ(group.stats().commits, 1);
+}
+
+// A body that throws or keeps nothing is rolled back to its savepoint; its caller gets
+// the exception (or returns); the bodies beside it are kept. A failed COMMIT fails every
+// kept body of the group.
+TEST(GroupCommit, ABodyThatThrowsOrKeepsNothingLeavesTheOthersAndAFailedCommitFailsThem) {
+  FakeConnection c;
+  Group group(c, 8);
+  auto first = std::make_unique<Group::Member>(group);
+  bool threw = false;
+  bool kept_failed = false;
+  std::vector<std::thread> callers;
+  callers.emplace_back([&] {
+    try {
+      group.run([](FakeConnection&) -> bool { throw std::runtime_error("the body's own error"); });
+    } catch (const std::runtime_error& e) {
+      threw = std::string_view(e.what()) == "the body's own error";
+    }
+  });
+  wait_until_queued(group, 1);
+  callers.emplace_back([&] { group.run([](FakeConnection&) { return false; }); });
+  wait_until_queued(group, 2);
+  callers.emplace_back([&] {
+    try {
+      group.run([](FakeConnection&) { return true; });
+    } catch (const StoreError&) {
+      kept_failed = true;
+    }
+  });
+  wait_until_queued(group, 3);
+  c.fail_next("COMMIT");
+  std::thread first_commit([&] { EXPECT_THROW(first->commit(), StoreError); });
+  for (auto& caller : callers) {
+    caller.join();
+  }
+  first_commit.join();
+  EXPECT_TRUE(threw);
+  EXPECT_TRUE(kept_failed);
+  const auto log = c.log();
+  EXPECT_EQ(std::count(log.begin(), log.end(), "ROLLBACK TO member"), 2);
+  EXPECT_EQ(std::count(log.begin(), log.end(), "COMMIT"), 1);
+  EXPECT_EQ(group.stats().failed_commits, 1);
+  // The writer is free again, for bodies too.
+  group.run([](FakeConnection&) { return true; });
+  EXPECT_EQ(group.stats().commits, 1);
+  EXPECT_EQ(group.stats().members, 1);
 }
 
 TEST(GroupCommit, AGroupOfOnlyFailedWritesIsRolledBack) {

@@ -2,10 +2,14 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "store/store.hpp"
 
@@ -28,6 +32,12 @@
 // member ending its turn when no one else waits for the writer or when the group holds
 // `max_group` members; the open transaction never outlives a turn with nobody queued,
 // so another process (the CLI) waits for the write lock at most one group.
+//
+// Writes come two ways. A Member is a turn on the caller's thread (Store::begin_write,
+// claims, admin changes). run(body) queues a body; the thread that finds the writer free
+// runs every queued body back to back on its own thread (combining), so none waits for a
+// sleeping thread to be scheduled between two others: the API's writes and the
+// pipeline's completions (Store::write). Both share groups and COMMITs.
 //
 // `Connection` offers exec_cached(sql) for a string constant (a prepared statement kept
 // for the connection's life: these run several times per write), throwing StoreError, and
@@ -97,15 +107,47 @@ class GroupCommit {
     bool in_turn_ = true;
   };
 
+  // One write whose body may run on another thread: body(writer) returns true to keep
+  // its changes (its savepoint released into the group) or false to drop them, and
+  // run() returns once a COMMIT covering a kept body has completed (or throws what the
+  // body threw, or StoreError when the COMMIT failed). Concurrent run()s are combined:
+  // the thread that finds the writer free runs every queued body back to back, so no
+  // body waits for a sleeping thread to be scheduled between two others (the hand-off
+  // that left the writer idle a quarter of the time: bench/README.md). The caller's
+  // thread sleeps once, until its group has committed. The body must not open a Member.
+  void run(const std::function<bool(Connection&)>& body) {
+    Job job(&body);
+    std::unique_lock lock(mutex_);
+    queue_.push_back(&job);
+    while (!job.finished()) {
+      // Not run yet and the writer free: its job is still queued (a combiner holds the
+      // writer from taking a job until its turn ends), and the first in line combines.
+      if (!busy_ && !queue_.empty() && queue_.front() == &job) {
+        busy_ = true;
+        lock.unlock();
+        combine();
+        lock.lock();
+        continue;
+      }
+      job.wakeup.wait(lock);
+    }
+    if (job.error) {
+      std::rethrow_exception(job.error);
+    }
+    if (job.outcome && !job.outcome->error.empty()) {
+      throw StoreError("SQLite group commit: " + job.outcome->error);
+    }
+  }
+
   GroupCommitStats stats() const {
     std::lock_guard lock(mutex_);
     return stats_;
   }
 
-  // Threads waiting for the writer now (tests).
+  // Threads waiting for the writer now, for a turn or with a body to run (tests).
   int queued() const {
     std::lock_guard lock(mutex_);
-    return waiting_;
+    return waiting_ + static_cast<int>(queue_.size());
   }
 
  private:
@@ -113,6 +155,81 @@ class GroupCommit {
     bool done = false;
     std::string error;  // "" = committed
   };
+
+  // A run() body, queued by its caller's thread and run by the combining thread.
+  struct Job {
+    explicit Job(const std::function<bool(Connection&)>* body_to_run) : body(body_to_run) {}
+    const std::function<bool(Connection&)>* body;
+    std::condition_variable wakeup;    // its group committed, it failed, or its caller is to combine
+    bool ran = false;                  // guarded by mutex_ from here on
+    std::exception_ptr error;          // the body (or its savepoint) failed: nothing of it kept
+    std::shared_ptr<Outcome> outcome;  // kept: the group's outcome
+    bool finished() const { return ran && (error || !outcome || outcome->done); }
+  };
+
+  // On the thread holding the writer: runs queued bodies, each in its own savepoint of
+  // the group's transaction, until none is queued, then ends the turn.
+  void combine() {
+    while (true) {
+      Job* job = nullptr;
+      {
+        std::lock_guard lock(mutex_);
+        if (queue_.empty()) {
+          break;
+        }
+        job = queue_.front();
+        queue_.pop_front();
+      }
+      run_one(*job);
+    }
+    end_turn();
+  }
+
+  void run_one(Job& job) {
+    std::exception_ptr error;
+    bool kept = false;
+    try {
+      if (!open_) {
+        writer_.exec_cached("BEGIN IMMEDIATE");
+        open_ = true;
+        current_ = std::make_shared<Outcome>();
+      }
+      writer_.exec_cached("SAVEPOINT member");
+      try {
+        kept = (*job.body)(writer_);
+        if (kept) {
+          writer_.exec_cached("RELEASE member");
+        }
+      } catch (...) {
+        error = std::current_exception();
+        kept = false;
+      }
+      if (!kept) {
+        roll_back_member();
+      }
+    } catch (...) {
+      error = std::current_exception();  // BEGIN or SAVEPOINT failed
+      kept = false;
+    }
+    std::shared_ptr<Outcome> outcome;
+    if (kept) {
+      ++members_;
+      outcome = current_;
+      group_jobs_.push_back(&job);
+    }
+    {
+      std::lock_guard lock(mutex_);
+      job.ran = true;
+      job.error = error;
+      job.outcome = outcome;
+      if (!kept) {
+        job.wakeup.notify_one();  // nothing to wait for
+      }
+    }
+    if (kept && members_ >= max_group_) {
+      finish_group();
+    }
+  }
 
   // The writer goes to whichever thread asks while it is free, not in arrival order: a
   // strict hand-off to the longest waiter leaves the writer idle until that thread is
@@ -132,7 +249,7 @@ class GroupCommit {
     bool finish = false;
     {
       std::lock_guard lock(mutex_);
-      finish = open_ && (waiting_ == 0 || members_ >= max_group_);
+      finish = open_ && ((waiting_ == 0 && queue_.empty()) || members_ >= max_group_);
     }
     if (finish) {
       finish_group();
@@ -142,6 +259,9 @@ class GroupCommit {
       std::lock_guard lock(mutex_);
       busy_ = false;
       anyone_waiting = waiting_ > 0;
+      if (!anyone_waiting && !queue_.empty()) {
+        queue_.front()->wakeup.notify_one();  // its caller combines next
+      }
     }
     if (anyone_waiting) {
       writer_free_.notify_one();
@@ -201,7 +321,11 @@ class GroupCommit {
       }
       outcome.done = true;
       outcome.error = error;
+      for (Job* job : group_jobs_) {
+        job->wakeup.notify_one();
+      }
     }
+    group_jobs_.clear();
     open_ = false;
     members_ = 0;
     current_.reset();
@@ -222,12 +346,14 @@ class GroupCommit {
   bool open_ = false;
   int members_ = 0;
   std::shared_ptr<Outcome> current_;
+  std::vector<Job*> group_jobs_;  // the run() bodies kept in the open group
   // Guarded by mutex_.
   mutable std::mutex mutex_;
   std::condition_variable writer_free_;
   std::condition_variable group_done_;
-  bool busy_ = false;  // a thread holds the writer
-  int waiting_ = 0;    // threads in take_turn
+  bool busy_ = false;       // a thread holds the writer
+  int waiting_ = 0;         // threads in take_turn
+  std::deque<Job*> queue_;  // run() bodies not run yet
 
   GroupCommitStats stats_;
 };

@@ -252,16 +252,25 @@ using Pool = ConnectionPool<Connection>;
 
 using Writes = GroupCommit<Connection>;
 
-// The session workflow's write transaction: a turn on the store's writer connection,
-// inside a savepoint of the group's BEGIN IMMEDIATE transaction (group_commit.hpp).
-// Every primitive runs while no other writer (thread or process) can write, so a "lock"
-// is a plain read here and each compare-and-set sees the state no other writer can
-// change; commit() returns once the group's COMMIT has made it durable.
+// The session workflow's write transaction, inside a savepoint of the group's BEGIN
+// IMMEDIATE transaction on the store's writer connection (group_commit.hpp): either a
+// turn of its own (begin_write: commit() returns once the group's COMMIT has made it
+// durable) or a body of a combined run (write: commit() only marks it kept, and
+// GroupCommit::run returns once it is durable). Every primitive runs while no other
+// writer (thread or process) can write, so a "lock" is a plain read here and each
+// compare-and-set sees the state no other writer can change.
 class OpenTransaction final : public WriteTransaction {
  public:
-  // `truncate_wal` runs after a commit that destroyed a data key (see commit()).
+  // A turn of its own; `truncate_wal` runs after a commit that destroyed a data key (see
+  // commit()).
   OpenTransaction(Writes& writes, std::function<void()> truncate_wal)
-      : member_(writes), c_(member_.connection()), truncate_wal_(std::move(truncate_wal)) {}
+      : member_(std::in_place, writes), c_(member_->connection()), truncate_wal_(std::move(truncate_wal)) {}
+  // A body run by GroupCommit::run on `writer`; the caller truncates the WAL when
+  // shredded() (after run() returns: the commit is durable only then).
+  explicit OpenTransaction(Connection& writer) : c_(writer) {}
+
+  bool committed() const { return committed_; }
+  bool shredded() const { return shredded_; }
 
   std::optional<Session> lock_session(std::string_view session_id) override { return select_session(c_, session_id); }
 
@@ -342,7 +351,11 @@ class OpenTransaction final : public WriteTransaction {
   // after COMMIT: a checkpoint cannot run inside a transaction; and on a pooled
   // connection, since the writer connection goes on to the next write of the group.
   void commit() override {
-    member_.commit();
+    committed_ = true;
+    if (!member_) {
+      return;  // kept by GroupCommit::run, which returns once it is durable
+    }
+    member_->commit();
     if (shredded_) {
       truncate_wal_();
     }
@@ -711,10 +724,11 @@ class OpenTransaction final : public WriteTransaction {
   }
 
  private:
-  Writes::Member member_;
+  std::optional<Writes::Member> member_;  // begin_write's own turn; none in a combined run
   Connection& c_;
   std::function<void()> truncate_wal_;
   bool shredded_ = false;
+  bool committed_ = false;
 };
 
 // Checkpoints the WAL on a connection and thread of its own, so that no writer pays for
@@ -824,6 +838,19 @@ class SqliteStore final : public Store {
 
   std::unique_ptr<WriteTransaction> begin_write() override {
     return std::make_unique<OpenTransaction>(*writes_, [this] { truncate_wal(); });
+  }
+
+  void write(const std::function<void(WriteTransaction&)>& body) override {
+    bool shredded = false;
+    writes_->run([&](Connection& writer) {
+      OpenTransaction tx(writer);
+      body(tx);
+      shredded = tx.committed() && tx.shredded();
+      return tx.committed();
+    });
+    if (shredded) {
+      truncate_wal();
+    }
   }
 
   // PRAGMA wal_checkpoint(TRUNCATE) on a reader connection; best effort (see
@@ -956,19 +983,19 @@ class SqliteStore final : public Store {
   }
 
   void insert_session(const Session& s) override {
-    Writes::Member tx(*writes_);
-    insert_session_row(tx.connection(), s);
-    tx.commit();
+    writes_->run([&](Connection& c) {
+      insert_session_row(c, s);
+      return true;
+    });
   }
 
   void insert_session_with_key(const Session& session, const SessionKey& key) override {
-    Writes::Member tx(*writes_);
-    insert_session_row(tx.connection(), session);
-    {
-      Statement insert(tx.connection(), sql::kInsertSessionKey);
+    writes_->run([&](Connection& c) {
+      insert_session_row(c, session);
+      Statement insert(c, sql::kInsertSessionKey);
       insert.bind(key.session_id).bind(key.key_id).bind(key.sealed_key).run();
-    }
-    tx.commit();
+      return true;
+    });
   }
 
   std::vector<SessionKey> find_session_keys(std::span<const std::string> ids) override {
