@@ -26,8 +26,10 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // A write transaction for the session workflow (store/persistence.hpp). Blocks while
-  // every pooled connection is in use.
+  // A write transaction on the caller's thread (store/persistence.hpp): commit() returns
+  // once it is durable. The session workflow's writes on the API's path use write()
+  // below; the rest of the workflow, the CLI and tests use this. Blocks while every pooled
+  // connection is in use.
   virtual std::unique_ptr<WriteTransaction> begin_write() = 0;
   // One write transaction run as body(tx): what the body committed (tx.commit()) is
   // durable when write() returns; without a commit nothing is kept. Unlike begin_write(),
