@@ -85,14 +85,12 @@ SubmitResult SessionWorkflow::submit(std::string_view session_id, std::string_vi
       tx.insert_check_job(session_id, now, read_documents, reservation.lease());
       queued = true;
       if (reservation.lease() != nullptr) {
-        // Every check the session gets is due: only a job writes results, and this submit
-        // (a session is submitted once) makes its first job.
         claimed = store::ClaimedCheck{.session_id = std::string(session_id),
                                       .attempts = 1,
                                       .credential = session->credential,
-                                      .read_document = read_documents,
-                                      .ine_due = store::includes_ine(session->registry_checks),
-                                      .curp_due = store::includes_curp(session->registry_checks)};
+                                      .read_document = read_documents};
+        // No result yet: a session is submitted once, and this submit makes its first job.
+        store::set_due_checks(*claimed, session->registry_checks, false, false);
       }
     } else {
       // Veriff's answer when no registry check can run is a resubmission request (9103).

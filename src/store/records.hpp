@@ -183,6 +183,13 @@ struct ClaimedCheck {
   bool curp_due = false;
 };
 
+// What a job asks: the checks its session gets (`checks`) that have no result yet. A
+// claim reads which results exist; a submit's new job has none (only a job writes one).
+inline void set_due_checks(ClaimedCheck& job, RegistryChecks checks, bool has_ine_result, bool has_curp_result) {
+  job.ine_due = includes_ine(checks) && !has_ine_result;
+  job.curp_due = includes_curp(checks) && !has_curp_result;
+}
+
 // A job written already claimed (WriteTransaction::insert_check_job): its first attempt,
 // leased to `owner` until `until`, as Store::claim_checks would leave it. A submit takes
 // one from the local check pipeline when it has room (sessions::CheckIntake), so its

@@ -150,8 +150,7 @@ Recheck recheck(const Row& row) {
 template <typename Row>
 void due_checks(const Row& row, int first, ClaimedCheck& check) {
   const RegistryChecks checks = registry_checks(row.text(first));
-  check.ine_due = includes_ine(checks) && !row.boolean(first + 1);
-  check.curp_due = includes_curp(checks) && !row.boolean(first + 2);
+  set_due_checks(check, checks, row.boolean(first + 1), row.boolean(first + 2));
 }
 
 // A nullable INTEGER column holding an int (a message code).
