@@ -19,10 +19,12 @@
 # (leave the Node peer out: it needs `npm install` in bench/peer-node, which builds
 # better-sqlite3 with node-gyp, ~4 min the first time), BENCH_TMPDIR (where the temp dir
 # goes; default /dev/shm when it is a tmpfs, else $TMPDIR or /tmp), BENCH_KEEP=1 (keep
-# the temp dir), BENCH_PERF=1 (record a perf profile of inereg during its last measured
+# the temp dir), BENCH_PERF=1 (record a perf profile of every server during its last measured
 # run; that run's figures are then not comparable), BENCH_BASELINE=path/to/inereg (a
 # second inereg binary, e.g. main's built with the same flags, served from the same
-# database and measured in the same rounds as "before": before/after in one run).
+# database and measured in the same rounds as "before": before/after in one run),
+# BENCH_PERF_STAT=1 (CPU, context switches and migrations per request of the server and
+# of wrk in every measured run, from perf stat).
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -265,11 +267,11 @@ run_wrk() {  # name round|warmup
     latency=
   fi
   local perf_pid=
-  local pid=$INEREG_PID
-  [[ $name == before ]] && pid=$BEFORE_PID
-  if [[ -n ${BENCH_PERF:-} && ($name == inereg || $name == before) && $round == "$ROUNDS" ]]; then
+  if [[ -n ${BENCH_PERF:-} && $round == "$ROUNDS" ]]; then
     # Profiling costs CPU on the same cores: the figures of such a run are not comparable.
-    perf record -q -F 199 --call-graph dwarf,16384 -p "$pid" -o "$WORK/perf-$name.data" -- sleep "$DURATION" >/dev/null 2>&1 &
+    # Every server is profiled, the references too: where inereg spends more than nginx.
+    perf record -q -F 199 --call-graph dwarf,16384 -p "$(pids_of "$name" | xargs | tr ' ' ',')" \
+      -o "$WORK/perf-$name.data" -- sleep "$DURATION" >/dev/null 2>&1 &
     perf_pid=$!
   fi
   # Other work on the machine skews the comparison: say how busy it was.
@@ -278,9 +280,22 @@ run_wrk() {  # name round|warmup
   pids=$(pids_of "$name")
   # shellcheck disable=SC2086  # one pid per word
   ticks_before=$(cpu_ticks $pids)
+  local stat_pid= wrk_stat=()
+  if [[ -n ${BENCH_PERF_STAT:-} && $round != warmup ]]; then
+    # Each side's CPU and context switches per request: a server that answers later
+    # finds wrk asleep more often, and every such answer costs a wake-up on both sides.
+    perf stat -e task-clock,context-switches,cpu-migrations -x, -o "$WORK/stat-$name-$round-server.txt" \
+      -p "$(echo "$pids" | xargs | tr ' ' ',')" >/dev/null 2>&1 &
+    stat_pid=$!
+    wrk_stat=(perf stat -e task-clock,context-switches,cpu-migrations -x, -o "$WORK/stat-$name-$round-wrk.txt" --)
+  fi
   # shellcheck disable=SC2086  # $latency is one flag or none
-  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${seconds}s" $latency -s "$BENCH_DIR/ine_registry.lua" "$url" \
+  "${wrk_stat[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${seconds}s" $latency -s "$BENCH_DIR/ine_registry.lua" "$url" \
     -- "$(sessions_of "$name")" "$(key_of "$name")" >"$WORK/$name-$round.txt"
+  if [[ -n $stat_pid ]]; then
+    kill -INT "$stat_pid"
+    wait "$stat_pid" || true
+  fi
   # shellcheck disable=SC2086  # one pid per word
   ticks_after=$(cpu_ticks $pids)
   # CPU per request: robust to how busy the shared machine is, unlike requests/s.
@@ -290,6 +305,17 @@ run_wrk() {  # name round|warmup
     echo "CPU cpu_us_per_req=$(((ticks_after - ticks_before) * 1000000 / $(getconf CLK_TCK) / requests))" \
       >>"$WORK/$name-$round.txt"
   fi
+  if [[ -n $stat_pid && -n $requests && $requests != 0 ]]; then
+    local side
+    for side in server wrk; do
+      awk -F, -v r="$requests" -v side="$side" '
+        $3 == "task-clock" { cpu = $1 * 1000 / r }
+        $3 == "context-switches" { cs = $1 / r }
+        $3 == "cpu-migrations" { mig = $1 / r }
+        END { printf "STAT %s_cpu_us_per_req=%.2f %s_switches_per_req=%.3f %s_migrations_per_req=%.4f\n", side, cpu, side, cs, side, mig }' \
+        "$WORK/stat-$name-$round-$side.txt" >>"$WORK/$name-$round.txt"
+    done
+  fi
   if [[ -n $perf_pid ]]; then
     wait "$perf_pid" || true
     perf report -i "$WORK/perf-$name.data" --stdio --no-children --percent-limit 0.7 -g none \
@@ -298,7 +324,7 @@ run_wrk() {  # name round|warmup
     grep -v '^#' "$WORK/perf-report-$name.txt" | grep -v '^$' | head -n 40 >&2 || true
   fi
   if [[ $round != warmup ]]; then
-    grep -E '^(BENCH|CPU) ' "$WORK/$name-$round.txt" | sed "s/^/    $name: /" >&2
+    grep -E '^(BENCH|CPU|STAT) ' "$WORK/$name-$round.txt" | sed "s/^/    $name: /" >&2
   fi
 }
 

@@ -8,17 +8,27 @@ namespace inereg::api {
 ResultCache::ResultCache(std::int64_t ttl_ms, std::int64_t created_at)
     : ttl_ms_(ttl_ms), max_age_ms_(std::max(ttl_ms, kMaxAgeMs)), journal_from_(created_at - kJournalOverlapMs) {}
 
-ResultCache::Shard& ResultCache::shard_for(std::string_view session_id) {
-  return shards_[std::hash<std::string_view>{}(session_id) % kShards];
+std::optional<ResultCache::SessionKey> ResultCache::key_of(std::string_view session_id) {
+  if (session_id.size() != SessionKey::kLength) {
+    return std::nullopt;
+  }
+  SessionKey key;
+  std::copy(session_id.begin(), session_id.end(), key.chars.begin());
+  return key;
+}
+
+ResultCache::Shard& ResultCache::shard_for(const SessionKey& key) {
+  return shards_[KeyHash{}(key) % kShards];
 }
 
 std::shared_ptr<const ResultCache::Entry> ResultCache::find(std::string_view session_id, std::int64_t now) {
-  if (ttl_ms_ <= 0 || now >= served_until_.load(std::memory_order_acquire)) {
+  const auto key = key_of(session_id);
+  if (!key || ttl_ms_ <= 0 || now >= served_until_.load(std::memory_order_acquire)) {
     return nullptr;
   }
-  Shard& shard = shard_for(session_id);
+  Shard& shard = shard_for(*key);
   std::lock_guard lock(shard.mutex);
-  const auto it = shard.entries.find(session_id);
+  const auto it = shard.entries.find(*key);
   if (it == shard.entries.end()) {
     return nullptr;
   }
@@ -30,16 +40,21 @@ std::shared_ptr<const ResultCache::Entry> ResultCache::find(std::string_view ses
 }
 
 ResultCache::Ticket ResultCache::reading(std::string_view session_id) {
-  Shard& shard = shard_for(session_id);
+  const auto key = key_of(session_id);
+  if (!key) {
+    return 0;  // never cached: put() drops it anyway
+  }
+  Shard& shard = shard_for(*key);
   std::lock_guard lock(shard.mutex);
   return shard.erasures;
 }
 
 void ResultCache::put(std::string_view session_id, Entry entry, std::int64_t now, Ticket ticket) {
-  if (ttl_ms_ <= 0) {
+  const auto key = key_of(session_id);
+  if (!key || ttl_ms_ <= 0) {
     return;
   }
-  Shard& shard = shard_for(session_id);
+  Shard& shard = shard_for(*key);
   std::lock_guard lock(shard.mutex);
   if (shard.erasures != ticket) {
     return;  // an erase since the read: the result read may be of a deleted session
@@ -52,21 +67,20 @@ void ResultCache::put(std::string_view session_id, Entry entry, std::int64_t now
   // same millisecond, which made the store reads of their refills come in one burst.
   const auto spread = static_cast<std::size_t>(max_age_ms_ / 4);
   const auto shortened =
-      spread == 0 ? 0
-                  : static_cast<std::int64_t>(
-                        (std::hash<std::string_view>{}(session_id) ^ static_cast<std::size_t>(now)) % spread);
-  shard.entries.insert_or_assign(
-      std::string(session_id), Stored{std::make_shared<const Entry>(std::move(entry)), now + max_age_ms_ - shortened});
+      spread == 0 ? 0 : static_cast<std::int64_t>((KeyHash{}(*key) ^ static_cast<std::size_t>(now)) % spread);
+  shard.entries.insert_or_assign(*key,
+                                 Stored{std::make_shared<const Entry>(std::move(entry)), now + max_age_ms_ - shortened});
 }
 
 void ResultCache::erase(std::string_view session_id) {
-  Shard& shard = shard_for(session_id);
+  const auto key = key_of(session_id);
+  if (!key) {
+    return;
+  }
+  Shard& shard = shard_for(*key);
   std::lock_guard lock(shard.mutex);
   ++shard.erasures;
-  const auto it = shard.entries.find(session_id);
-  if (it != shard.entries.end()) {
-    shard.entries.erase(it);
-  }
+  shard.entries.erase(*key);
 }
 
 void ResultCache::sync(const DeletedSince& deleted_since, std::int64_t now) {

@@ -1,5 +1,6 @@
 #include "api/result_cache.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <stdexcept>
@@ -12,6 +13,7 @@ namespace {
 constexpr std::int64_t kTtl = 5'000;
 constexpr std::int64_t kStart = 1'000'000;
 constexpr std::string_view kSession = "0b3c8f4e-8d2a-4f7e-9a61-3c5d2e1f0a9b";
+constexpr std::string_view kOtherSession = "0b3c8f4e-8d2a-4f7e-9a61-3c5d2e1f0a9c";
 
 // A stand-in for Store::sessions_deleted_since: the journal's rows, and the `since` of
 // each read.
@@ -75,13 +77,13 @@ TEST(ResultCache, ASessionTheJournalListsIsErasedAtTheNextSync) {
   Journal journal;
   cache.sync(journal.reader(), kStart);
   fill(cache, kSession, kStart);
-  fill(cache, "another-session", kStart);
+  fill(cache, kOtherSession, kStart);
   // Deleted on another node, stamped by a clock 20 s behind this one's.
   journal.rows.push_back({std::string(kSession), kStart + 1'000 - 20'000});
   EXPECT_TRUE(cache.find(kSession, kStart + 1'500));  // not synced yet
   cache.sync(journal.reader(), kStart + 2'000);
   EXPECT_FALSE(cache.find(kSession, kStart + 2'001));
-  EXPECT_TRUE(cache.find("another-session", kStart + 2'001));
+  EXPECT_TRUE(cache.find(kOtherSession, kStart + 2'001));
   // Each read starts the overlap before the previous read began.
   EXPECT_EQ(journal.reads.back(), kStart - ResultCache::kJournalOverlapMs);
   cache.sync(journal.reader(), kStart + 3'000);
@@ -150,6 +152,48 @@ TEST(ResultCache, ATtlOfZeroCachesNothingAndReadsNoJournal) {
   fill(cache, kSession, kStart);
   EXPECT_FALSE(cache.find(kSession, kStart + 1));
   EXPECT_TRUE(journal.reads.empty());
+}
+
+TEST(ResultCache, KeepsEachOfManySessionsApartAndErasesOnlyTheOneNamed) {
+  ResultCache cache(kTtl, kStart);
+  Journal journal;
+  cache.sync(journal.reader(), kStart);
+  // Ids that differ in one character each, in every position's last hex digit: the
+  // table's hash and its key comparison must tell every one of them apart.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20'000; ++i) {
+    ids.push_back(fmt::format("01938a7c-{:04x}-7000-8000-{:012x}", i % 0x10000, i));
+    cache.put(ids.back(), entry(std::to_string(i)), kStart, cache.reading(ids.back()));
+  }
+  for (int i = 0; i < 20'000; i += 2) {
+    cache.erase(ids[static_cast<std::size_t>(i)]);
+  }
+  for (int i = 0; i < 20'000; ++i) {
+    const auto found = cache.find(ids[static_cast<std::size_t>(i)], kStart + 1);
+    if (i % 2 == 0) {
+      EXPECT_FALSE(found) << ids[static_cast<std::size_t>(i)];
+    } else {
+      ASSERT_TRUE(found) << ids[static_cast<std::size_t>(i)];
+      EXPECT_EQ(found->body, std::to_string(i));
+    }
+  }
+}
+
+TEST(ResultCache, AnIdThatIsNotAUuidIsNeverCached) {
+  ResultCache cache(kTtl, kStart);
+  Journal journal;
+  cache.sync(journal.reader(), kStart);
+  const std::string longer = std::string(kSession) + "0";
+  const std::string_view shorter = kSession.substr(0, kSession.size() - 1);
+  for (const std::string_view id : {std::string_view(longer), shorter, std::string_view()}) {
+    fill(cache, id, kStart);
+    EXPECT_FALSE(cache.find(id, kStart + 1)) << id;
+    cache.erase(id);
+  }
+  // Neither the longer nor the shorter id reached the session whose id they extend.
+  fill(cache, kSession, kStart);
+  cache.erase(shorter);
+  EXPECT_TRUE(cache.find(kSession, kStart + 1));
 }
 
 }  // namespace
