@@ -51,7 +51,7 @@ class ServiceMetrics {
   static store::TimeMs next_queue_depth_read(store::TimeMs started, store::TimeMs took);
 
  private:
-  using StatusCounters = std::array<metrics::Counter, 5>;  // 1xx..5xx
+  using StatusCounters = std::array<metrics::StripedCounter, 5>;  // 1xx..5xx
 
   // Pending jobs, counted again when next_queue_depth_read says, however often the page
   // is scraped.

@@ -1,23 +1,75 @@
 #include "auth/integration_directory.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 
 #include <spdlog/spdlog.h>
 
 namespace inereg::auth {
 
+namespace {
+
+std::uint64_t next_directory_serial() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+// A thread's own copy: the same values, its own processed keys and reference count.
+std::shared_ptr<const ResolvedIntegration> thread_copy(const ResolvedIntegration& shared) {
+  auto copy = std::make_shared<ResolvedIntegration>();
+  copy->id = shared.id;
+  copy->api_key = shared.api_key;
+  copy->active = shared.active;
+  copy->secrets = shared.secrets;
+  for (const auto& secret : copy->secrets) {
+    copy->keys.emplace_back(secret);
+  }
+  copy->cors_origins = shared.cors_origins;
+  copy->registry_checks = shared.registry_checks;
+  return copy;
+}
+
+}  // namespace
+
 IntegrationDirectory::IntegrationDirectory(store::Store& store, const SecretBox& secret_box, std::int64_t ttl_ms,
                                            Clock clock)
-    : store_(store), secret_box_(secret_box), ttl_ms_(ttl_ms), clock_(std::move(clock)) {}
+    : serial_(next_directory_serial()),
+      store_(store),
+      secret_box_(secret_box),
+      ttl_ms_(ttl_ms),
+      clock_(std::move(clock)) {}
+
+IntegrationDirectory::ThreadEntries& IntegrationDirectory::this_thread_entries() {
+  thread_local ThreadEntries entries;
+  return entries;
+}
 
 std::shared_ptr<const ResolvedIntegration> IntegrationDirectory::find_by_api_key(std::string_view api_key) {
   const std::int64_t now = clock_();
+  ThreadEntries& mine = this_thread_entries();
+  for (const auto& entry : mine.entries) {
+    if (entry.directory == serial_ && entry.expires_at > now && entry.api_key == api_key) {
+      return entry.integration;
+    }
+  }
+  auto [shared, expires_at] = find_shared(api_key, now);
+  if (!shared) {
+    return nullptr;  // unknown keys stay in the shared entries only
+  }
+  ThreadEntry& slot = mine.entries[mine.next];
+  mine.next = (mine.next + 1) % kThreadEntries;
+  slot = ThreadEntry{serial_, std::string(api_key), thread_copy(*shared), expires_at};
+  return slot.integration;
+}
+
+std::pair<std::shared_ptr<const ResolvedIntegration>, std::int64_t> IntegrationDirectory::find_shared(
+    std::string_view api_key, std::int64_t now) {
   {
     std::shared_lock lock(mutex_);
     const auto it = entries_.find(api_key);
     if (it != entries_.end() && it->second.expires_at > now) {
-      return it->second.integration;
+      return {it->second.integration, it->second.expires_at};
     }
   }
   const auto stored = store_.find_integration_by_api_key(api_key);
@@ -46,7 +98,7 @@ std::shared_ptr<const ResolvedIntegration> IntegrationDirectory::find_by_api_key
     entries_.clear();  // bounded memory under a flood of unknown keys
   }
   entries_[std::string(api_key)] = Entry{resolved, now + ttl_ms_};
-  return resolved;
+  return {resolved, now + ttl_ms_};
 }
 
 }  // namespace inereg::auth

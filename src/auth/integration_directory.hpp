@@ -1,11 +1,14 @@
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "auth/secret_box.hpp"
@@ -45,6 +48,27 @@ class IntegrationDirectory {
   std::shared_ptr<const ResolvedIntegration> find_by_api_key(std::string_view api_key);
 
  private:
+  // The integrations a thread found last, each its own copy of the shared entry with the
+  // same expiry: a request finds its integration without the shared lock, and the copy's
+  // reference count stays on the thread's core (bench/README.md, "Lines the I/O threads
+  // shared"). Keyed by the directory's serial, not its address, which another directory
+  // may reuse.
+  struct ThreadEntry {
+    std::uint64_t directory = 0;
+    std::string api_key;
+    std::shared_ptr<const ResolvedIntegration> integration;
+    std::int64_t expires_at = 0;
+  };
+  static constexpr std::size_t kThreadEntries = 4;
+  struct ThreadEntries {
+    std::array<ThreadEntry, kThreadEntries> entries;
+    std::size_t next = 0;  // the slot the next new entry takes
+  };
+  static ThreadEntries& this_thread_entries();
+  // Shared entries, each a store read and the secrets' decryption when it expired.
+  std::pair<std::shared_ptr<const ResolvedIntegration>, std::int64_t> find_shared(std::string_view api_key,
+                                                                                  std::int64_t now);
+
   struct Entry {
     std::shared_ptr<const ResolvedIntegration> integration;
     std::int64_t expires_at = 0;
@@ -57,6 +81,7 @@ class IntegrationDirectory {
     std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
   };
 
+  const std::uint64_t serial_;
   store::Store& store_;
   const SecretBox& secret_box_;
   const std::int64_t ttl_ms_;

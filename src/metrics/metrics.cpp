@@ -6,6 +6,21 @@
 #include <cmath>
 
 namespace inereg::metrics {
+
+std::int64_t StripedCounter::value() const {
+  std::int64_t sum = 0;
+  for (const auto& stripe : stripes_) {
+    sum += stripe.value.load(std::memory_order_relaxed);
+  }
+  return sum;
+}
+
+std::size_t StripedCounter::this_thread_stripe() {
+  static std::atomic<std::size_t> next{0};
+  thread_local const std::size_t stripe = next.fetch_add(1, std::memory_order_relaxed) % kStripes;
+  return stripe;
+}
+
 namespace {
 
 std::string format_number(double value) {
