@@ -90,11 +90,8 @@ bool gets_both(store::RegistryChecks checks) {
 ApiResponse Api::get_ine_registry(const ApiRequest& request, std::string_view session_id, Caller& caller) {
   check_registry_request(request, session_id);
   const auto now = clock_();
-  if (auto cached = results_.find(session_id, now)) {
-    if (cached->integration_id != caller.integration->id) {
-      throw ApiError(ErrorKind::kNotFound);
-    }
-    return ApiResponse{200, cached->body};
+  if (auto cached = results_.find(session_id, caller.integration->id, now)) {
+    return ApiResponse{200, std::move(*cached)};
   }
   const auto ticket = results_.reading(session_id);
   const auto answer = store_.find_ine_answer(session_id);

@@ -21,22 +21,28 @@ ResultCache::Shard& ResultCache::shard_for(const SessionKey& key) {
   return shards_[KeyHash{}(key) % kShards];
 }
 
-std::shared_ptr<const ResultCache::Entry> ResultCache::find(std::string_view session_id, std::int64_t now) {
+std::optional<std::string> ResultCache::find(std::string_view session_id, std::string_view integration_id,
+                                             std::int64_t now) {
   const auto key = key_of(session_id);
   if (!key || ttl_ms_ <= 0 || now >= served_until_.load(std::memory_order_acquire)) {
-    return nullptr;
+    return std::nullopt;
   }
   Shard& shard = shard_for(*key);
   std::lock_guard lock(shard.mutex);
   const auto it = shard.entries.find(*key);
   if (it == shard.entries.end()) {
-    return nullptr;
+    return std::nullopt;
   }
-  if (it->second.expires_at <= now) {
+  const Stored& stored = it->second;
+  if (stored.expires_at <= now) {
     shard.entries.erase(it);
-    return nullptr;
+    return std::nullopt;
   }
-  return it->second.entry;
+  const std::string_view packed = stored.packed;
+  if (packed.substr(0, stored.id_length) != integration_id) {
+    return std::nullopt;
+  }
+  return std::string(packed.substr(stored.id_length));
 }
 
 ResultCache::Ticket ResultCache::reading(std::string_view session_id) {
@@ -68,8 +74,8 @@ void ResultCache::put(std::string_view session_id, Entry entry, std::int64_t now
   const auto spread = static_cast<std::size_t>(max_age_ms_ / 4);
   const auto shortened =
       spread == 0 ? 0 : static_cast<std::int64_t>((KeyHash{}(*key) ^ static_cast<std::size_t>(now)) % spread);
-  shard.entries.insert_or_assign(*key,
-                                 Stored{std::make_shared<const Entry>(std::move(entry)), now + max_age_ms_ - shortened});
+  shard.entries.insert_or_assign(
+      *key, Stored{entry.integration_id + entry.body, entry.integration_id.size(), now + max_age_ms_ - shortened});
 }
 
 void ResultCache::erase(std::string_view session_id) {

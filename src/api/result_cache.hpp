@@ -6,7 +6,6 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -51,8 +50,9 @@ class ResultCache {
   // `created_at`: deletions from kJournalOverlapMs before it on are read by the first sync.
   ResultCache(std::int64_t ttl_ms, std::int64_t created_at);
 
-  // The entry, shared (immutable): a hit copies no string and allocates nothing.
-  std::shared_ptr<const Entry> find(std::string_view session_id, std::int64_t now);
+  // The exact 200 body kept for `session_id` when `integration_id` owns it. Another
+  // integration's session is a miss: its store read answers 404 as well.
+  std::optional<std::string> find(std::string_view session_id, std::string_view integration_id, std::int64_t now);
   // Before reading the store for `session_id`: put() then stores the result only if the
   // session was not erased meanwhile (a DELETE between the read and the put).
   Ticket reading(std::string_view session_id);
@@ -69,14 +69,17 @@ class ResultCache {
  private:
   static constexpr std::size_t kShards = 16;
   static constexpr std::size_t kMaxEntriesPerShard = 16'384;
+  // The entry in one allocation, the integration's id then the body: a hit reads the
+  // slot and this, where a shared Entry took its reference count's line and each
+  // string's own (bench/README.md, "The result cache's table").
   struct Stored {
-    std::shared_ptr<const Entry> entry;
+    std::string packed;  // integration id ‖ body
+    std::size_t id_length = 0;
     std::int64_t expires_at = 0;
   };
-  // A session id (a UUID, 36 characters) kept inline in the table's slot: a hit reads
-  // the slot and the entry, not a node, then a separately allocated key, then the entry
-  // (bench/README.md, "The result cache's table"). An id of another length is never
-  // cached: find() misses, put() and erase() do nothing.
+  // A session id (a UUID, 36 characters) kept inline in the table's slot, not in a node
+  // with a separately allocated key. An id of another length is never cached: find()
+  // misses, put() and erase() do nothing.
   struct SessionKey {
     static constexpr std::size_t kLength = 36;
     std::array<char, kLength> chars{};

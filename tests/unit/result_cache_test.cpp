@@ -13,6 +13,7 @@ namespace {
 constexpr std::int64_t kTtl = 5'000;
 constexpr std::int64_t kStart = 1'000'000;
 constexpr std::string_view kSession = "0b3c8f4e-8d2a-4f7e-9a61-3c5d2e1f0a9b";
+constexpr std::string_view kIntegration = "integration-1";
 constexpr std::string_view kOtherSession = "0b3c8f4e-8d2a-4f7e-9a61-3c5d2e1f0a9c";
 
 // A stand-in for Store::sessions_deleted_since: the journal's rows, and the `since` of
@@ -39,7 +40,7 @@ struct Journal {
 };
 
 ResultCache::Entry entry(std::string body = R"({"active":true})") {
-  return ResultCache::Entry{"integration-1", std::move(body)};
+  return ResultCache::Entry{std::string(kIntegration), std::move(body)};
 }
 
 void fill(ResultCache& cache, std::string_view session_id, std::int64_t now) {
@@ -49,12 +50,12 @@ void fill(ResultCache& cache, std::string_view session_id, std::int64_t now) {
 TEST(ResultCache, ServesNothingBeforeItsFirstSync) {
   ResultCache cache(kTtl, kStart);
   fill(cache, kSession, kStart);
-  EXPECT_FALSE(cache.find(kSession, kStart + 1));
+  EXPECT_FALSE(cache.find(kSession, kIntegration, kStart + 1));
   Journal journal;
   cache.sync(journal.reader(), kStart + 2);
-  const auto found = cache.find(kSession, kStart + 3);
+  const auto found = cache.find(kSession, kIntegration, kStart + 3);
   ASSERT_TRUE(found);
-  EXPECT_EQ(found->body, R"({"active":true})");
+  EXPECT_EQ(*found, R"({"active":true})");
   // The first read of the journal starts the overlap before the cache was made: a
   // deletion stamped just before it (by a node whose clock is behind) is not missed.
   ASSERT_EQ(journal.reads.size(), 1U);
@@ -68,7 +69,7 @@ TEST(ResultCache, EntriesOutliveTheTtlWhileSyncsSucceed) {
   fill(cache, kSession, kStart);
   for (std::int64_t now = kStart; now <= kStart + 10 * kTtl; now += 1'000) {
     cache.sync(journal.reader(), now);
-    EXPECT_TRUE(cache.find(kSession, now + 500)) << now - kStart;
+    EXPECT_TRUE(cache.find(kSession, kIntegration, now + 500)) << now - kStart;
   }
 }
 
@@ -80,10 +81,10 @@ TEST(ResultCache, ASessionTheJournalListsIsErasedAtTheNextSync) {
   fill(cache, kOtherSession, kStart);
   // Deleted on another node, stamped by a clock 20 s behind this one's.
   journal.rows.push_back({std::string(kSession), kStart + 1'000 - 20'000});
-  EXPECT_TRUE(cache.find(kSession, kStart + 1'500));  // not synced yet
+  EXPECT_TRUE(cache.find(kSession, kIntegration, kStart + 1'500));  // not synced yet
   cache.sync(journal.reader(), kStart + 2'000);
-  EXPECT_FALSE(cache.find(kSession, kStart + 2'001));
-  EXPECT_TRUE(cache.find(kOtherSession, kStart + 2'001));
+  EXPECT_FALSE(cache.find(kSession, kIntegration, kStart + 2'001));
+  EXPECT_TRUE(cache.find(kOtherSession, kIntegration, kStart + 2'001));
   // Each read starts the overlap before the previous read began.
   EXPECT_EQ(journal.reads.back(), kStart - ResultCache::kJournalOverlapMs);
   cache.sync(journal.reader(), kStart + 3'000);
@@ -99,14 +100,14 @@ TEST(ResultCache, StopsServingATtlAfterTheLastSuccessfulSync) {
     throw std::runtime_error("database unreachable");
   };
   EXPECT_THROW(cache.sync(unreadable, kStart + 1'000), std::runtime_error);
-  EXPECT_TRUE(cache.find(kSession, kStart + kTtl - 1));
+  EXPECT_TRUE(cache.find(kSession, kIntegration, kStart + kTtl - 1));
   // A deletion this node cannot learn of may have happened: the cache no longer answers.
-  EXPECT_FALSE(cache.find(kSession, kStart + kTtl));
+  EXPECT_FALSE(cache.find(kSession, kIntegration, kStart + kTtl));
   // Once the journal reads again, from where the last successful read left off.
   cache.sync(journal.reader(), kStart + kTtl + 100);
   EXPECT_EQ(journal.reads.back(), kStart - ResultCache::kJournalOverlapMs);
   fill(cache, kSession, kStart + kTtl + 200);
-  EXPECT_TRUE(cache.find(kSession, kStart + kTtl + 300));
+  EXPECT_TRUE(cache.find(kSession, kIntegration, kStart + kTtl + 300));
 }
 
 TEST(ResultCache, APutAfterAnEraseOfItsSessionIsDropped) {
@@ -118,13 +119,13 @@ TEST(ResultCache, APutAfterAnEraseOfItsSessionIsDropped) {
   const auto ticket = cache.reading(kSession);
   cache.erase(kSession);
   cache.put(kSession, entry(), kStart, ticket);
-  EXPECT_FALSE(cache.find(kSession, kStart + 1));
+  EXPECT_FALSE(cache.find(kSession, kIntegration, kStart + 1));
   // The same race with the deletion learned from the journal.
   const auto second = cache.reading(kSession);
   journal.rows.push_back({std::string(kSession), kStart + 10});
   cache.sync(journal.reader(), kStart + 20);
   cache.put(kSession, entry(), kStart + 30, second);
-  EXPECT_FALSE(cache.find(kSession, kStart + 40));
+  EXPECT_FALSE(cache.find(kSession, kIntegration, kStart + 40));
 }
 
 TEST(ResultCache, EntriesAreReadAgainAfterTheBackstopAge) {
@@ -132,11 +133,11 @@ TEST(ResultCache, EntriesAreReadAgainAfterTheBackstopAge) {
   Journal journal;
   fill(cache, kSession, kStart);
   cache.sync(journal.reader(), kStart + ResultCache::kMaxAgeMs);
-  EXPECT_FALSE(cache.find(kSession, kStart + ResultCache::kMaxAgeMs + 1));
+  EXPECT_FALSE(cache.find(kSession, kIntegration, kStart + ResultCache::kMaxAgeMs + 1));
   // Never before three quarters of it.
   fill(cache, kSession, kStart + ResultCache::kMaxAgeMs + 2);
   cache.sync(journal.reader(), kStart + ResultCache::kMaxAgeMs * 7 / 4);
-  EXPECT_TRUE(cache.find(kSession, kStart + ResultCache::kMaxAgeMs * 7 / 4));
+  EXPECT_TRUE(cache.find(kSession, kIntegration, kStart + ResultCache::kMaxAgeMs * 7 / 4));
 }
 
 TEST(ResultCache, SyncsFourTimesATtlAndAtLeastOnceASecond) {
@@ -150,7 +151,7 @@ TEST(ResultCache, ATtlOfZeroCachesNothingAndReadsNoJournal) {
   Journal journal;
   cache.sync(journal.reader(), kStart);
   fill(cache, kSession, kStart);
-  EXPECT_FALSE(cache.find(kSession, kStart + 1));
+  EXPECT_FALSE(cache.find(kSession, kIntegration, kStart + 1));
   EXPECT_TRUE(journal.reads.empty());
 }
 
@@ -169,14 +170,25 @@ TEST(ResultCache, KeepsEachOfManySessionsApartAndErasesOnlyTheOneNamed) {
     cache.erase(ids[static_cast<std::size_t>(i)]);
   }
   for (int i = 0; i < 20'000; ++i) {
-    const auto found = cache.find(ids[static_cast<std::size_t>(i)], kStart + 1);
+    const auto found = cache.find(ids[static_cast<std::size_t>(i)], kIntegration, kStart + 1);
     if (i % 2 == 0) {
       EXPECT_FALSE(found) << ids[static_cast<std::size_t>(i)];
     } else {
       ASSERT_TRUE(found) << ids[static_cast<std::size_t>(i)];
-      EXPECT_EQ(found->body, std::to_string(i));
+      EXPECT_EQ(*found, std::to_string(i));
     }
   }
+}
+
+TEST(ResultCache, AnotherIntegrationsLookupMissesAndLeavesTheEntry) {
+  ResultCache cache(kTtl, kStart);
+  Journal journal;
+  cache.sync(journal.reader(), kStart);
+  fill(cache, kSession, kStart);
+  EXPECT_FALSE(cache.find(kSession, "integration-2", kStart + 1));
+  EXPECT_FALSE(cache.find(kSession, "integration-", kStart + 1));  // a prefix of the owner's id
+  EXPECT_FALSE(cache.find(kSession, "", kStart + 1));
+  EXPECT_EQ(cache.find(kSession, kIntegration, kStart + 1), R"({"active":true})");
 }
 
 TEST(ResultCache, AnIdThatIsNotAUuidIsNeverCached) {
@@ -187,13 +199,13 @@ TEST(ResultCache, AnIdThatIsNotAUuidIsNeverCached) {
   const std::string_view shorter = kSession.substr(0, kSession.size() - 1);
   for (const std::string_view id : {std::string_view(longer), shorter, std::string_view()}) {
     fill(cache, id, kStart);
-    EXPECT_FALSE(cache.find(id, kStart + 1)) << id;
+    EXPECT_FALSE(cache.find(id, kIntegration, kStart + 1)) << id;
     cache.erase(id);
   }
   // Neither the longer nor the shorter id reached the session whose id they extend.
   fill(cache, kSession, kStart);
   cache.erase(shorter);
-  EXPECT_TRUE(cache.find(kSession, kStart + 1));
+  EXPECT_TRUE(cache.find(kSession, kIntegration, kStart + 1));
 }
 
 }  // namespace
