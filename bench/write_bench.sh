@@ -108,6 +108,22 @@ db_url() {  # backend name
   fi
 }
 
+# Sessions submitted and not decided yet: checks still running.
+PENDING_SQL="SELECT count(*) FROM sessions WHERE submitted_at IS NOT NULL AND decided_at IS NULL"
+# Percentiles by rank, the same statement for both backends.
+DECISION_SQL="WITH w AS (SELECT decided_at - submitted_at AS ms, ROW_NUMBER() OVER (ORDER BY decided_at - submitted_at) AS r,
+  COUNT(*) OVER () AS n FROM sessions WHERE decided_at IS NOT NULL AND submitted_at IS NOT NULL)
+SELECT 'sessions=' || MAX(n) || ' p50=' || MAX(CASE WHEN r = (n + 1) / 2 THEN ms END)
+  || ' p99=' || MAX(CASE WHEN r = (n * 99 + 99) / 100 THEN ms END) || ' max=' || MAX(ms) FROM w"
+db_query() {  # backend name sql: the first column of the first row
+  if [[ $1 == sqlite ]]; then
+    python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1], timeout=10).execute(sys.argv[2]).fetchone()[0])' \
+      "$WORK/sqlite-$2/inereg.db" "$3"
+  else
+    "$pg_bin/psql" -qtA -h 127.0.0.1 -p "$pg_port" -U postgres -d "inereg_$2" -c "$3"
+  fi
+}
+
 # One database per binary and backend, each made by its own binary (main's schema is
 # its own).
 for backend in "${BACKENDS[@]}"; do
@@ -192,6 +208,13 @@ one_round() {  # backend name round
   start_perf "$backend" "$name" "$round" "$dir" PATCH
   run_wrk "$dir/patch-$round.txt" submit_session.lua "$ids" "$api_key" "$submit_sig" "$THREADS"
   stop_perf
+  # Every submitted session decided before the server stops: a check carried over to the
+  # next round would count the restart in its submit-to-decision time.
+  local waited=0
+  while [[ $(db_query "$backend" "$name" "$PENDING_SQL") != 0 ]]; do
+    ((waited++ < 600)) || die "$backend $name: checks still pending 60 s after the PATCH run"
+    sleep 0.1
+  done
   stop_process "$SERVE_PID" inereg
   SERVE_PID=
   log "round $round $backend $name: POST $(bench_value_of "$dir/post-$round.txt" rps)/s p99 $(bench_value_of "$dir/post-$round.txt" p99_ms) ms;" \
@@ -221,6 +244,16 @@ if [[ -n ${BENCH_PERF_STAT:-} ]]; then
     done
   done
 fi
+# How long a submitted session waited for its decision: from the submit's transaction
+# (sessions.submitted_at) to the one that recorded the check's result (decided_at), for
+# every session of every PATCH run, at the PATCH runs' load.
+echo
+echo "submit to decision (decided_at - submitted_at, every submitted session, ms)"
+for backend in "${BACKENDS[@]}"; do
+  for name in before after; do
+    echo "$backend $name: $(db_query "$backend" "$name" "$DECISION_SQL" | tr '|' ' ')"
+  done
+done
 if [[ -n ${BENCH_PERF:-} ]]; then
   perf report -i "$WORK/perf.data" --no-children --stdio --percent-limit 1.5 2>/dev/null | grep -v '^$' | head -60 || true
 fi
