@@ -96,9 +96,10 @@ Caller authenticate(auth::IntegrationDirectory& directory, const ApiRequest& req
     }
   } else {
     for (std::size_t i = 0; i < integration->secrets.size(); ++i) {
-      const std::string expected = legacy ? auth::legacy_sha256_hex(signed_message, integration->secrets[i])
-                                          : integration->keys.at(i).sign_hex(signed_message);
-      if (auth::signature_matches(*signature, expected)) {
+      const bool matched =
+          legacy ? auth::signature_matches(*signature, auth::legacy_sha256_hex(signed_message, integration->secrets[i]))
+                 : auth::signature_matches(*signature, integration->keys.at(i).sign(signed_message));
+      if (matched) {
         caller.signing_secret = i;
         caller.legacy_scheme = legacy;
         return caller;

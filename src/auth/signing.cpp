@@ -145,6 +145,12 @@ bool signature_matches(std::string_view received_hex, std::string_view expected_
   return CRYPTO_memcmp(lowered.data(), expected_lower_hex.data(), expected_lower_hex.size()) == 0;
 }
 
+bool signature_matches(std::string_view received_hex, const HmacKey::Digest& expected) {
+  HmacKey::Digest received{};
+  return util::from_hex_into(received_hex, received) &&
+         CRYPTO_memcmp(received.data(), expected.data(), expected.size()) == 0;
+}
+
 struct StreamingSignature::Contexts {
   std::vector<EVP_MAC_CTX*> macs;  // kHmac: one per secret
   EVP_MD_CTX* digest = nullptr;    // kLegacy: SHA-256 of the body so far

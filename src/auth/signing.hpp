@@ -54,6 +54,9 @@ bool is_sha256_hex(std::string_view candidate);
 // Compares a received hex signature with the expected lowercase one in constant time
 // (for equal lengths); the received one may be in upper case.
 bool signature_matches(std::string_view received_hex, std::string_view expected_lower_hex);
+// The same against the expected digest itself: the received hex (either case) decoded,
+// then compared in constant time; no hex string of the expected one is made.
+bool signature_matches(std::string_view received_hex, const HmacKey::Digest& expected);
 
 // A request signature computed over a body fed in pieces, in order, as it arrives:
 // X-HMAC-SIGNATURE (HMAC-SHA256 under each candidate secret: one OpenSSL MAC context per

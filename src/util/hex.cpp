@@ -39,18 +39,28 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
+bool from_hex_into(std::string_view hex, std::span<unsigned char> out) {
+  if (hex.size() % 2 != 0 || hex.size() / 2 != out.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const int hi = hex_value(hex[2 * i]);
+    const int lo = hex_value(hex[2 * i + 1]);
+    if ((hi | lo) < 0) {
+      return false;
+    }
+    out[i] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+  return true;
+}
+
 std::optional<std::string> from_hex(std::string_view hex) {
   if (hex.size() % 2 != 0) {
     return std::nullopt;
   }
   std::string out(hex.size() / 2, '\0');
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const int hi = hex_value(hex[2 * i]);
-    const int lo = hex_value(hex[2 * i + 1]);
-    if ((hi | lo) < 0) {
-      return std::nullopt;
-    }
-    out[i] = static_cast<char>(hi * 16 + lo);
+  if (!from_hex_into(hex, std::span(reinterpret_cast<unsigned char*>(out.data()), out.size()))) {
+    return std::nullopt;
   }
   return out;
 }

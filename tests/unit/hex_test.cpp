@@ -1,6 +1,7 @@
 // util::to_hex and util::from_hex: sealed columns and keys travel as hex text.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <string>
 
 #include "util/hex.hpp"
@@ -32,6 +33,16 @@ TEST(Hex, AnythingElseIsRefused) {
     EXPECT_FALSE(from_hex(std::string("0") + c)) << static_cast<int>(static_cast<unsigned char>(c));
     EXPECT_FALSE(from_hex(std::string(1, c) + "0")) << static_cast<int>(static_cast<unsigned char>(c));
   }
+}
+
+TEST(Hex, DecodesIntoABufferOfExactlyHalfTheLength) {
+  std::array<unsigned char, 4> out{};
+  ASSERT_TRUE(from_hex_into("00FFaB9c", out));
+  EXPECT_EQ(out, (std::array<unsigned char, 4>{0x00, 0xff, 0xab, 0x9c}));
+  EXPECT_FALSE(from_hex_into("00FFaB", out)) << "too short for the buffer";
+  EXPECT_FALSE(from_hex_into("00FFaB9c00", out)) << "too long for the buffer";
+  EXPECT_FALSE(from_hex_into("00FFaB9", out)) << "odd length";
+  EXPECT_FALSE(from_hex_into("00FFaB9g", out)) << "not a digit";
 }
 
 }  // namespace

@@ -109,6 +109,22 @@ TEST(SignatureMatches, RejectsWrongLength) {
   EXPECT_FALSE(signature_matches("", expected));
 }
 
+TEST(SignatureMatches, AgainstADigestDecodesEitherCaseAndRefusesAnyOtherInput) {
+  const HmacKey::Digest expected = HmacKey(kSecret).sign(kM3);
+  const std::string hex = hmac_sha256_hex(kSecret, kM3);
+  EXPECT_TRUE(signature_matches(hex, expected));
+  EXPECT_TRUE(signature_matches("895CB3FD31139D89AEB7B263682E15479AB57651E70591256AD2C14FDE4950DD", expected));
+  EXPECT_FALSE(signature_matches(hex.substr(0, 62), expected));
+  EXPECT_FALSE(signature_matches(hex + "00", expected));
+  EXPECT_FALSE(signature_matches("", expected));
+  EXPECT_FALSE(signature_matches(hex.substr(0, 63) + "g", expected));
+  for (std::size_t i = 0; i < hex.size(); ++i) {
+    std::string changed = hex;
+    changed[i] = changed[i] == '0' ? '1' : '0';
+    EXPECT_FALSE(signature_matches(changed, expected)) << i;
+  }
+}
+
 TEST(SignatureMatches, RejectsOneChangedNibble) {
   const std::string expected = hmac_sha256_hex(kSecret, kM3);
   for (const std::size_t position : {std::size_t{0}, std::size_t{31}, std::size_t{63}}) {
