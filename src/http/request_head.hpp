@@ -2,6 +2,7 @@
 
 #include <boost/beast/http.hpp>
 
+#include <memory_resource>
 #include <string_view>
 
 #include "http/exchange.hpp"
@@ -12,7 +13,12 @@
 // request path (tests/fuzz/http_request_fuzz.cpp) exercises exactly it without sockets.
 namespace inereg::http {
 
-using BeastRequest = boost::beast::http::request<boost::beast::http::string_body>;
+// A request head's fields come from an allocator the server hands each parser: on a
+// connection, an arena over a buffer that every request reuses (http/server.cpp).
+using FieldsAllocator = std::pmr::polymorphic_allocator<char>;
+using BeastRequest =
+    boost::beast::http::request<boost::beast::http::string_body, boost::beast::http::basic_fields<FieldsAllocator>>;
+using BeastRequestParser = boost::beast::http::request_parser<boost::beast::http::string_body, FieldsAllocator>;
 
 // RFC 9112 §6.1: a request's only acceptable transfer coding here is exactly
 // "chunked". Anything else ("xchunked", "gzip", "chunked, identity", "gzip, chunked",

@@ -54,7 +54,7 @@ std::string_view signed_part(const inereg::http::Request& request, const inereg:
 
 // Feeds `bytes` to the parser until it stops (the head, or the whole message once
 // eager); returns the bytes it consumed.
-std::size_t feed(bhttp::request_parser<bhttp::string_body>& parser, std::string_view bytes, beast::error_code& error) {
+std::size_t feed(inereg::http::BeastRequestParser& parser, std::string_view bytes, beast::error_code& error) {
   std::size_t used = 0;
   while (!error && used < bytes.size() && !(parser.is_header_done() && !parser.eager()) && !parser.is_done()) {
     const std::size_t n = parser.put(boost::asio::buffer(bytes.data() + used, bytes.size() - used), error);
@@ -77,7 +77,7 @@ std::size_t feed(bhttp::request_parser<bhttp::string_body>& parser, std::string_
 // connection would be closed after it (or without an answer).
 std::size_t serve_one(FuzzService& service, std::string_view bytes) {
   const inereg::http::ServerSettings limits;
-  bhttp::request_parser<bhttp::string_body> parser;
+  inereg::http::BeastRequestParser parser;
   parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
   parser.body_limit(boost::none);
   beast::error_code error;
