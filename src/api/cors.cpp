@@ -33,7 +33,7 @@ ApiResponse CorsPolicy::preflight(const ApiRequest& request) {
     return error_response(ApiError(ErrorKind::kOriginNotAllowed, {}, {{"Vary", "Origin"}}));
   }
   ApiResponse allowed{204, ""};
-  allowed.content_type.clear();
+  allowed.content_type = {};
   allowed.headers.emplace_back("Access-Control-Allow-Origin", std::string(*request.origin));
   allowed.headers.emplace_back("Access-Control-Allow-Methods", "POST");
   // What @veriff/js-sdk sends, plus what a signing or "flexible API key" client adds.

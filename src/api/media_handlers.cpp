@@ -139,7 +139,7 @@ ApiResponse Api::get_media(std::string_view media_id, Caller& caller) {
     throw ApiError(ErrorKind::kNotFound);
   }
   ApiResponse response{200, std::move(file->bytes)};
-  response.content_type = file->media.mimetype;
+  response.content_type = media::served_mimetype(file->media.mimetype);
   // The bytes are the client's upload: no browser may reinterpret them as HTML.
   response.headers.emplace_back("X-Content-Type-Options", "nosniff");
   return response;

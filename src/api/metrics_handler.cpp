@@ -53,7 +53,7 @@ ApiResponse Api::metrics_response(const ApiRequest& request) const {
     return error_response(ErrorKind::kNotFound);
   }
   ApiResponse response(200, options_.metrics_page());
-  response.content_type = std::string(metrics::kContentType);
+  response.content_type = metrics::kContentType;
   return response;
 }
 

@@ -47,7 +47,9 @@ struct Request {
   BodyDigest* body_digest = nullptr;
 };
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
+// Name and value; a name is a constant (a string literal): every response names the same
+// few fields, and a std::string of one was a heap allocation on every request.
+using Headers = std::vector<std::pair<std::string_view, std::string>>;
 
 struct Response {
   Response() = default;
@@ -55,7 +57,9 @@ struct Response {
 
   int status = 200;
   std::string body;
-  std::string content_type = "application/json";  // empty: no Content-Type (204)
+  // A constant, as header names are (media's types are media::served_mimetype's);
+  // empty: no Content-Type (204).
+  std::string_view content_type = "application/json";
   Headers headers;
   // Sent only after this long (throttling), on a timer: no thread waits meanwhile.
   std::chrono::milliseconds delay{0};

@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <array>
-#include <memory_resource>
 #include <atomic>
+#include <memory_resource>
 #include <mutex>
 #include <thread>
 #include <unordered_set>

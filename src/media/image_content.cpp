@@ -116,6 +116,15 @@ bool declared_agrees(std::string_view declared, std::string_view sniffed) {
 
 }  // namespace
 
+std::string_view served_mimetype(std::string_view stored) {
+  for (const std::string_view known : {kJpeg, kPng, kWebp, kHeic, kHeif, kPdf}) {
+    if (stored == known) {
+      return known;
+    }
+  }
+  return "application/octet-stream";
+}
+
 std::optional<std::string_view> sniff_mimetype(std::string_view bytes) {
   if (bytes.starts_with("\xFF\xD8\xFF")) {
     return kJpeg;

@@ -20,6 +20,11 @@ inline constexpr std::string_view kHeic = "image/heic";
 inline constexpr std::string_view kHeif = "image/heif";
 inline constexpr std::string_view kPdf = "application/pdf";
 
+// The constant among those above that a stored media's `mimetype` names, for its
+// Content-Type on GET /v1/media/{id}; application/octet-stream for any other text
+// (none is stored: uploads are sniffed to one of them).
+std::string_view served_mimetype(std::string_view stored);
+
 // The type of `bytes` from its leading magic bytes; nullopt for anything else (GIF,
 // BMP, AVIF, text, truncated files...). HEIF containers answer heic when the major
 // brand is an HEVC one, heif otherwise.

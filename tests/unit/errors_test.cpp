@@ -60,7 +60,8 @@ TEST(ErrorResponse, CarriesTheErrorsHeaders) {
   EXPECT_EQ(response.body, R"({"status":"fail","code":"1101","message":"Too many requests"})");
   EXPECT_EQ(response.content_type, "application/json");
   ASSERT_EQ(response.headers.size(), 1U);
-  EXPECT_EQ(response.headers[0], (std::pair<std::string, std::string>{"Retry-After", "42"}));
+  EXPECT_EQ(response.headers[0].first, "Retry-After");
+  EXPECT_EQ(response.headers[0].second, "42");
 }
 
 TEST(ErrorResponse, TheServersRefusalsComeFromTheTable) {

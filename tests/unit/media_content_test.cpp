@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <string>
 
@@ -184,6 +185,21 @@ TEST(ImageLimits, BombsExceedTheDefaultsAndPhonePhotosDoNot) {
   EXPECT_FALSE(exceeds("%PDF-1.7", defaults)) << "nothing decodes a PDF";
   const ImageLimits small{.max_pixels = 1'000'000, .max_side = 12'000};
   EXPECT_TRUE(exceeds(with_jpeg_size(fixture("tiny.jpg"), 1001, 1000), small));
+}
+
+TEST(ServedMimetype, IsTheConstantAStoredTypeNamesAndOctetStreamForAnyOther) {
+  for (const std::string_view known : {kJpeg, kPng, kWebp, kHeic, kHeif, kPdf}) {
+    const std::string stored(known);  // as read back from the store: storage of its own
+    const std::string_view served = served_mimetype(stored);
+    EXPECT_EQ(served, known);
+    // Not a view of the stored string: a response outlives the record it was read from.
+    const auto* begin = stored.data();
+    const std::less<const char*> before;
+    EXPECT_TRUE(before(served.data(), begin) || !before(served.data(), begin + stored.size())) << known;
+  }
+  EXPECT_EQ(served_mimetype("image/gif"), "application/octet-stream");
+  EXPECT_EQ(served_mimetype("IMAGE/PNG"), "application/octet-stream");
+  EXPECT_EQ(served_mimetype(""), "application/octet-stream");
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ std::vector<Response> responses() {
   pending.headers = {{"Retry-After", "2"}, {"X-AUTH-CLIENT", "key"}};
   all.push_back(pending);
   Response no_content{204, ""};
-  no_content.content_type.clear();
+  no_content.content_type = {};
   no_content.headers = {{"Vary", "Origin"}};
   all.push_back(no_content);
   Response page{200, "<!doctype html><p>page</p>"};
