@@ -55,7 +55,7 @@ ResultCache::Ticket ResultCache::reading(std::string_view session_id) {
   return shard.erasures;
 }
 
-void ResultCache::put(std::string_view session_id, Entry entry, std::int64_t now, Ticket ticket) {
+void ResultCache::put(std::string_view session_id, const Entry& entry, std::int64_t now, Ticket ticket) {
   const auto key = key_of(session_id);
   if (!key || ttl_ms_ <= 0) {
     return;

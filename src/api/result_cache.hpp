@@ -56,7 +56,7 @@ class ResultCache {
   // Before reading the store for `session_id`: put() then stores the result only if the
   // session was not erased meanwhile (a DELETE between the read and the put).
   Ticket reading(std::string_view session_id);
-  void put(std::string_view session_id, Entry entry, std::int64_t now, Ticket ticket);
+  void put(std::string_view session_id, const Entry& entry, std::int64_t now, Ticket ticket);
   void erase(std::string_view session_id);
 
   // Erases the sessions the journal lists as deleted since the last sync; entries are then
