@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 
@@ -35,6 +37,46 @@ EVP_MD_CTX* scratch_context() {
 
 constexpr std::size_t kBlockSize = 64;  // SHA-256's block
 
+std::uint64_t next_key_serial() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+// The calling thread's memo of short messages signed (HmacKey::sign_hex): a few slots,
+// each a key's serial, a whole message and its signature, the slot chosen by the
+// message's hash. A signature is public (it travels in a header), and a hit or a miss
+// tells nothing of the key.
+class SignatureMemo {
+ public:
+  static SignatureMemo& of_this_thread() {
+    thread_local SignatureMemo memo;
+    return memo;
+  }
+  const std::string* find(std::uint64_t key, std::string_view message) const {
+    const Slot& slot = slot_for(message);
+    return slot.key == key && slot.message == message ? &slot.hex : nullptr;
+  }
+  void keep(std::uint64_t key, std::string_view message, const std::string& hex) {
+    Slot& slot = slot_for(message);
+    slot.key = key;
+    slot.message.assign(message);
+    slot.hex = hex;
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t key = 0;  // no key has serial 0
+    std::string message;
+    std::string hex;
+  };
+  static constexpr std::size_t kSlots = 8;
+  Slot& slot_for(std::string_view message) { return slots_[std::hash<std::string_view>{}(message) % kSlots]; }
+  const Slot& slot_for(std::string_view message) const {
+    return slots_[std::hash<std::string_view>{}(message) % kSlots];
+  }
+  std::array<Slot, kSlots> slots_;
+};
+
 }  // namespace
 
 struct HmacKey::States {
@@ -42,7 +84,7 @@ struct HmacKey::States {
   MdContext outer{EVP_MD_CTX_new()};  // SHA-256 after (key XOR opad)
 };
 
-HmacKey::HmacKey(std::string_view secret) : states_(std::make_unique<States>()) {
+HmacKey::HmacKey(std::string_view secret) : states_(std::make_unique<States>()), serial_(next_key_serial()) {
   std::array<unsigned char, kBlockSize> key{};
   bool ok = sha256() != nullptr && states_->inner && states_->outer;
   if (ok && secret.size() > key.size()) {
@@ -90,8 +132,18 @@ HmacKey::Digest HmacKey::sign(std::string_view message) const {
 }
 
 std::string HmacKey::sign_hex(std::string_view message) const {
+  const bool memoized = message.size() <= kMemoizedBytes;
+  if (memoized) {
+    if (const std::string* kept = SignatureMemo::of_this_thread().find(serial_, message)) {
+      return *kept;
+    }
+  }
   const Digest digest = sign(message);
-  return util::to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+  std::string hex = util::to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+  if (memoized) {
+    SignatureMemo::of_this_thread().keep(serial_, message, hex);
+  }
+  return hex;
 }
 
 std::string hmac_sha256(std::string_view secret, std::string_view message) {

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,12 +32,18 @@ class HmacKey {
   HmacKey& operator=(const HmacKey&) = delete;
 
   Digest sign(std::string_view message) const;
-  // lowercase_hex(sign(message)): equal to hmac_sha256_hex(secret, message).
+  // lowercase_hex(sign(message)): equal to hmac_sha256_hex(secret, message). A message of
+  // at most kMemoizedBytes is first looked up in the calling thread's memo of the last
+  // ones this key signed, compared whole: a response body is signed with it, and a
+  // cached GET answers one of a few bodies (bench/README.md, "Thirteenth session").
   std::string sign_hex(std::string_view message) const;
+
+  static constexpr std::size_t kMemoizedBytes = 120;
 
  private:
   struct States;
   std::unique_ptr<States> states_;
+  std::uint64_t serial_;  // this key's alone, never reused: what the memo knows it by
 };
 
 // The raw 32-byte HMAC-SHA256(key = secret, msg = message).

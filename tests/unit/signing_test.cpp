@@ -433,5 +433,26 @@ TEST(HmacKey, OneKeySignsFromSeveralThreadsAtOnce) {
   EXPECT_EQ(expected, "895cb3fd31139d89aeb7b263682e15479ab57651e70591256ad2c14fde4950dd");
 }
 
+TEST(HmacKey, TheMemoOfShortMessagesNeverAnswersForAnotherKeyOrMessage) {
+  // Bodies as a cached GET signs them, again and again, under keys made and destroyed in
+  // turn (a thread's copies of an integration are): each answer must be the uncached one.
+  const std::string active = R"({"active":true,"documentState":"La credencial esta vigente"})";
+  const std::string changed_last = active.substr(0, active.size() - 1) + "]";  // same length
+  const std::string longest(HmacKey::kMemoizedBytes, 'x');
+  const std::string too_long(HmacKey::kMemoizedBytes + 1, 'x');
+  const std::vector<std::string> secrets = {std::string(kSecret), "another-secret", std::string(kSecret) + "2"};
+  for (int round = 0; round < 3; ++round) {
+    for (const auto& secret : secrets) {
+      const HmacKey key(secret);  // a new key each time, perhaps where the last one was
+      for (int again = 0; again < 2; ++again) {
+        for (const std::string& message : {active, changed_last, longest, too_long, std::string()}) {
+          EXPECT_EQ(key.sign_hex(message), hmac_sha256_hex(secret, message))
+              << "secret " << secret << ", message of " << message.size() << " bytes";
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace inereg::auth
