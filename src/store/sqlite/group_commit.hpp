@@ -67,12 +67,7 @@ class GroupCommit {
     explicit Member(GroupCommit& group) : group_(group) {
       group_.take_turn();
       try {
-        if (!group_.open_) {
-          group_.writer_.exec_cached("BEGIN IMMEDIATE");
-          group_.open_ = true;
-          group_.current_ = std::make_shared<Outcome>();
-        }
-        group_.writer_.exec_cached("SAVEPOINT member");
+        group_.begin_member();
       } catch (...) {
         group_.end_turn();
         throw;
@@ -94,9 +89,7 @@ class GroupCommit {
     // completed. Throws StoreError when the release or that COMMIT failed (then
     // nothing of this member is stored).
     void commit() {
-      group_.writer_.exec_cached("RELEASE member");  // on failure the destructor rolls back
-      ++group_.members_;
-      const auto outcome = group_.current_;
+      const auto outcome = group_.release_member();  // on failure the destructor rolls back
       in_turn_ = false;
       group_.end_turn();
       group_.wait_for(*outcome);
@@ -134,8 +127,8 @@ class GroupCommit {
     if (job.error) {
       std::rethrow_exception(job.error);
     }
-    if (job.outcome && !job.outcome->error.empty()) {
-      throw StoreError("SQLite group commit: " + job.outcome->error);
+    if (job.outcome) {
+      throw_if_failed(*job.outcome);
     }
   }
 
@@ -188,33 +181,24 @@ class GroupCommit {
   void run_one(Job& job) {
     std::exception_ptr error;
     bool kept = false;
+    std::shared_ptr<Outcome> outcome;
     try {
-      if (!open_) {
-        writer_.exec_cached("BEGIN IMMEDIATE");
-        open_ = true;
-        current_ = std::make_shared<Outcome>();
-      }
-      writer_.exec_cached("SAVEPOINT member");
+      begin_member();
       try {
-        kept = (*job.body)(writer_);
-        if (kept) {
-          writer_.exec_cached("RELEASE member");
+        if ((*job.body)(writer_)) {
+          outcome = release_member();
+          kept = true;
         }
       } catch (...) {
         error = std::current_exception();
-        kept = false;
       }
       if (!kept) {
         roll_back_member();
       }
     } catch (...) {
       error = std::current_exception();  // BEGIN or SAVEPOINT failed
-      kept = false;
     }
-    std::shared_ptr<Outcome> outcome;
     if (kept) {
-      ++members_;
-      outcome = current_;
       group_jobs_.push_back(&job);
     }
     {
@@ -228,6 +212,30 @@ class GroupCommit {
     }
     if (kept && members_ >= max_group_) {
       finish_group();
+    }
+  }
+
+  // On the thread holding the writer: the group's transaction (opened if none is) and a
+  // savepoint for one member.
+  void begin_member() {
+    if (!open_) {
+      writer_.exec_cached("BEGIN IMMEDIATE");
+      open_ = true;
+      current_ = std::make_shared<Outcome>();
+    }
+    writer_.exec_cached("SAVEPOINT member");
+  }
+
+  // Keeps the member's changes in the group; its outcome is the group's.
+  std::shared_ptr<Outcome> release_member() {
+    writer_.exec_cached("RELEASE member");
+    ++members_;
+    return current_;
+  }
+
+  static void throw_if_failed(const Outcome& outcome) {
+    if (!outcome.error.empty()) {
+      throw StoreError("SQLite group commit: " + outcome.error);
     }
   }
 
@@ -335,9 +343,7 @@ class GroupCommit {
   void wait_for(const Outcome& outcome) {
     std::unique_lock lock(mutex_);
     group_done_.wait(lock, [&outcome] { return outcome.done; });
-    if (!outcome.error.empty()) {
-      throw StoreError("SQLite group commit: " + outcome.error);
-    }
+    throw_if_failed(outcome);
   }
 
   Connection& writer_;
