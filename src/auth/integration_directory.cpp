@@ -15,21 +15,6 @@ std::uint64_t next_directory_serial() {
   return next.fetch_add(1, std::memory_order_relaxed);
 }
 
-// A thread's own copy: the same values, its own processed keys and reference count.
-std::shared_ptr<const ResolvedIntegration> thread_copy(const ResolvedIntegration& shared) {
-  auto copy = std::make_shared<ResolvedIntegration>();
-  copy->id = shared.id;
-  copy->api_key = shared.api_key;
-  copy->active = shared.active;
-  copy->secrets = shared.secrets;
-  for (const auto& secret : copy->secrets) {
-    copy->keys.emplace_back(secret);
-  }
-  copy->cors_origins = shared.cors_origins;
-  copy->registry_checks = shared.registry_checks;
-  return copy;
-}
-
 }  // namespace
 
 IntegrationDirectory::IntegrationDirectory(store::Store& store, const SecretBox& secret_box, std::int64_t ttl_ms,
@@ -59,7 +44,8 @@ std::shared_ptr<const ResolvedIntegration> IntegrationDirectory::find_by_api_key
   }
   ThreadEntry& slot = mine.entries[mine.next];
   mine.next = (mine.next + 1) % kThreadEntries;
-  slot = ThreadEntry{serial_, std::string(api_key), thread_copy(*shared), expires_at};
+  // A copy of its own: the same values, the keys' states and the reference count the thread's.
+  slot = ThreadEntry{serial_, std::string(api_key), std::make_shared<const ResolvedIntegration>(*shared), expires_at};
   return slot.integration;
 }
 

@@ -53,11 +53,11 @@ class SignatureMemo {
     return memo;
   }
   const std::string* find(std::uint64_t key, std::string_view message) const {
-    const Slot& slot = slot_for(message);
+    const Slot& slot = slots_[slot_of(message)];
     return slot.key == key && slot.message == message ? &slot.hex : nullptr;
   }
   void keep(std::uint64_t key, std::string_view message, const std::string& hex) {
-    Slot& slot = slot_for(message);
+    Slot& slot = slots_[slot_of(message)];
     slot.key = key;
     slot.message.assign(message);
     slot.hex = hex;
@@ -70,10 +70,7 @@ class SignatureMemo {
     std::string hex;
   };
   static constexpr std::size_t kSlots = 8;
-  Slot& slot_for(std::string_view message) { return slots_[std::hash<std::string_view>{}(message) % kSlots]; }
-  const Slot& slot_for(std::string_view message) const {
-    return slots_[std::hash<std::string_view>{}(message) % kSlots];
-  }
+  static std::size_t slot_of(std::string_view message) { return std::hash<std::string_view>{}(message) % kSlots; }
   std::array<Slot, kSlots> slots_;
 };
 
@@ -107,6 +104,13 @@ HmacKey::HmacKey(std::string_view secret) : states_(std::make_unique<States>()),
   OPENSSL_cleanse(pad.data(), pad.size());
   if (!ok) {
     throw std::runtime_error("HMAC-SHA256 key setup failed");
+  }
+}
+
+HmacKey::HmacKey(const HmacKey& other) : states_(std::make_unique<States>()), serial_(other.serial_) {
+  if (!states_->inner || !states_->outer || EVP_MD_CTX_copy_ex(states_->inner.get(), other.states_->inner.get()) != 1 ||
+      EVP_MD_CTX_copy_ex(states_->outer.get(), other.states_->outer.get()) != 1) {
+    throw std::runtime_error("HMAC-SHA256 key copy failed");
   }
 }
 

@@ -28,7 +28,9 @@ class HmacKey {
   ~HmacKey();
   HmacKey(HmacKey&& other) noexcept;
   HmacKey& operator=(HmacKey&& other) noexcept;
-  HmacKey(const HmacKey&) = delete;
+  // A copy has states of its own (a thread's copy of an integration: no state shared
+  // between threads) and signs as the original: it keeps its serial.
+  HmacKey(const HmacKey& other);
   HmacKey& operator=(const HmacKey&) = delete;
 
   Digest sign(std::string_view message) const;

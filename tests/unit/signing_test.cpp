@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -431,6 +432,15 @@ TEST(HmacKey, OneKeySignsFromSeveralThreadsAtOnce) {
   }
   EXPECT_EQ(mismatches, std::vector<int>(4, 0));
   EXPECT_EQ(expected, "895cb3fd31139d89aeb7b263682e15479ab57651e70591256ad2c14fde4950dd");
+}
+
+TEST(HmacKey, ACopySignsAsTheOriginalWithStatesOfItsOwn) {
+  auto original = std::make_unique<HmacKey>(kSecret);
+  const HmacKey copy(*original);
+  original.reset();                          // the copy must not use the original's states (ASan would see it)
+  const std::string long_message(500, 'm');  // past the memo: computed from the states
+  EXPECT_EQ(copy.sign_hex(long_message), hmac_sha256_hex(kSecret, long_message));
+  EXPECT_EQ(copy.sign(kM3), HmacKey(kSecret).sign(kM3));
 }
 
 TEST(HmacKey, TheMemoOfShortMessagesNeverAnswersForAnotherKeyOrMessage) {
