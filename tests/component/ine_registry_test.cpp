@@ -27,6 +27,39 @@ TEST_F(IneRegistryTest, VigenteCredentialAnswersTheExactBodySigned) {
   EXPECT_FALSE(reply.has_header("retry-after"));
 }
 
+// A request head larger than the connection's field buffer (1 KiB: http/server.cpp)
+// spills over to the heap and is read whole; the buffer is given back and taken again by
+// each of the pipelined requests on one keep-alive connection.
+TEST_F(IneRegistryTest, HeadsLargerThanTheFieldBufferAreReadWholeRequestAfterRequest) {
+  const std::string id = client_->create_and_submit(ine_body(vigente_.credential));
+  ASSERT_EQ(client_->wait_ine_registry(id).status, 200);
+  std::string padding;
+  for (int i = 0; i < 30; ++i) {
+    padding += "X-Padding-" + std::to_string(i) + ": " + std::string(80, static_cast<char>('a' + i % 26)) + "\r\n";
+  }
+  ASSERT_GT(padding.size(), 2'000U);
+  const auto request = [&](std::string_view extra, std::string_view signature, bool last) {
+    return "GET /v1/sessions/" + id + "/decision/ine-registry?version=v1 HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+           std::string(extra) + "X-AUTH-CLIENT: " + client_->api_key() +
+           "\r\nX-HMAC-SIGNATURE: " + std::string(signature) + "\r\n" + (last ? "Connection: close\r\n" : "") + "\r\n";
+  };
+  const std::string signature = auth::hmac_sha256_hex(client_->secret(), id);
+  const std::string wrong = auth::hmac_sha256_hex("not the secret", id);
+  const std::string received = testing::raw_exchange(
+      port(), request(padding, signature, false) + request("", signature, false) + request(padding, wrong, true));
+  // Two signed 200s with the vigente body, then the 401 of the wrong signature.
+  const auto first = received.find("HTTP/1.1 200 ");
+  const auto second = received.find("HTTP/1.1 200 ", first + 1);
+  const auto third = received.find("HTTP/1.1 401 ", second + 1);
+  ASSERT_EQ(first, 0U) << received;
+  ASSERT_NE(second, std::string::npos) << received;
+  ASSERT_NE(third, std::string::npos) << received;
+  const std::string body(kVigenteBody);
+  EXPECT_NE(received.substr(first, second - first).find(body), std::string::npos) << received;
+  EXPECT_NE(received.substr(second, third - second).find(body), std::string::npos) << received;
+  EXPECT_EQ(received.find("HTTP/1.1", third + 1), std::string::npos) << received;
+}
+
 TEST_F(IneRegistryTest, TheAnswerIsStableAcrossReads) {
   const std::string id = client_->create_and_submit(ine_body(vigente_.credential));
   const auto first = client_->wait_ine_registry(id);

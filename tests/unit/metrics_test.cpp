@@ -43,6 +43,25 @@ TEST(Histogram, ConcurrentObservationsAreAllCounted) {
   EXPECT_EQ(counter.value(), 40'000);
 }
 
+TEST(StripedCounter, SumsWhatEveryThreadAddedOnItsOwnStripe) {
+  StripedCounter counter;
+  // More threads than stripes: threads share stripes, each stripe gets some.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 20; ++t) {
+    threads.emplace_back([&counter, t] {
+      for (int i = 0; i < 1'000; ++i) {
+        counter.add(t + 1);
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(counter.value(), 1'000 * (20 * 21 / 2));
+  counter.add();
+  EXPECT_EQ(counter.value(), 1'000 * (20 * 21 / 2) + 1);
+}
+
 TEST(TextWriter, WritesTheExpositionFormat) {
   TextWriter out;
   out.counter("inereg_things_total", "Things done.", 3);
