@@ -24,7 +24,8 @@
 # second inereg binary, e.g. main's built with the same flags, served from the same
 # database and measured in the same rounds as "before": before/after in one run),
 # BENCH_PERF_STAT=1 (CPU, context switches and migrations per request of the server and
-# of wrk in every measured run, from perf stat).
+# of wrk in every measured run, from perf stat; the server's system calls by name and the
+# machine's inter-processor interrupts, per request).
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -257,6 +258,18 @@ pids_of() {
   esac
 }
 
+# The system calls an HTTP server's loop makes, counted by name under BENCH_PERF_STAT.
+SYSCALL_EVENTS=$(printf 'syscalls:sys_enter_%s,' read recvfrom recvmsg write writev sendto sendmsg \
+  epoll_wait epoll_pwait epoll_ctl futex ioctl clock_gettime timerfd_settime accept4 close)
+SYSCALL_EVENTS=${SYSCALL_EVENTS%,}
+
+# Rescheduling and function-call interrupts of all CPUs: a wake-up sent to the other
+# CPU, costly in a VM (an exit on each side), against one on the waker's own CPU.
+ipi_count() {
+  awk '$1 == "RES:" || $1 == "CAL:" { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i } END { print n + 0 }' \
+    /proc/interrupts
+}
+
 run_wrk() {  # name round|warmup
   local name=$1 round=$2
   local url
@@ -284,11 +297,14 @@ run_wrk() {  # name round|warmup
   if [[ -n ${BENCH_PERF_STAT:-} && $round != warmup ]]; then
     # Each side's CPU and context switches per request: a server that answers later
     # finds wrk asleep more often, and every such answer costs a wake-up on both sides.
-    perf stat -e task-clock,context-switches,cpu-migrations -x, -o "$WORK/stat-$name-$round-server.txt" \
-      -p "$(echo "$pids" | xargs | tr ' ' ',')" >/dev/null 2>&1 &
+    # The server's system calls by name too: what it asks of the kernel per request.
+    perf stat -e "task-clock,context-switches,cpu-migrations,$SYSCALL_EVENTS" -x, \
+      -o "$WORK/stat-$name-$round-server.txt" -p "$(echo "$pids" | xargs | tr ' ' ',')" >/dev/null 2>&1 &
     stat_pid=$!
     wrk_stat=(perf stat -e task-clock,context-switches,cpu-migrations -x, -o "$WORK/stat-$name-$round-wrk.txt" --)
   fi
+  local ipis_before
+  ipis_before=$(ipi_count)
   # shellcheck disable=SC2086  # $latency is one flag or none
   "${wrk_stat[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${seconds}s" $latency -s "$BENCH_DIR/ine_registry.lua" "$url" \
     -- "$(sessions_of "$name")" "$(key_of "$name")" >"$WORK/$name-$round.txt"
@@ -296,6 +312,7 @@ run_wrk() {  # name round|warmup
     kill -INT "$stat_pid"
     wait "$stat_pid" || true
   fi
+  local ipis=$(($(ipi_count) - ipis_before))
   # shellcheck disable=SC2086  # one pid per word
   ticks_after=$(cpu_ticks $pids)
   # CPU per request: robust to how busy the shared machine is, unlike requests/s.
@@ -315,6 +332,12 @@ run_wrk() {  # name round|warmup
         END { printf "STAT %s_cpu_us_per_req=%.2f %s_switches_per_req=%.3f %s_migrations_per_req=%.4f\n", side, cpu, side, cs, side, mig }' \
         "$WORK/stat-$name-$round-$side.txt" >>"$WORK/$name-$round.txt"
     done
+    awk -F, -v r="$requests" '
+      $3 ~ /^syscalls:sys_enter_/ && $1 + 0 > 0 {
+        sub(/^syscalls:sys_enter_/, "", $3); line = line sprintf(" %s=%.3f", $3, $1 / r); total += $1 }
+      END { printf "SYSCALLS per_req=%.3f%s\n", total / r, line }' \
+      "$WORK/stat-$name-$round-server.txt" >>"$WORK/$name-$round.txt"
+    echo "IPIS per_req=$(awk -v i="$ipis" -v r="$requests" 'BEGIN { printf "%.4f", i / r }')" >>"$WORK/$name-$round.txt"
   fi
   if [[ -n $perf_pid ]]; then
     wait "$perf_pid" || true
@@ -324,7 +347,7 @@ run_wrk() {  # name round|warmup
     grep -v '^#' "$WORK/perf-report-$name.txt" | grep -v '^$' | head -n 40 >&2 || true
   fi
   if [[ $round != warmup ]]; then
-    grep -E '^(BENCH|CPU|STAT) ' "$WORK/$name-$round.txt" | sed "s/^/    $name: /" >&2
+    grep -E '^(BENCH|CPU|STAT|SYSCALLS|IPIS) ' "$WORK/$name-$round.txt" | sed "s/^/    $name: /" >&2
   fi
 }
 
