@@ -159,6 +159,9 @@ std::string ServiceMetrics::render() {
   out.counter("inereg_http_refused_before_body_total",
               "Requests refused from their headers (credentials, route) before their body was read.",
               server.refused_before_body);
+  out.counter("inereg_http_connections_moved_total",
+              "HTTP connections moved to the pinned I/O thread on the CPU their packets arrive on.",
+              server.connections_moved);
   const auto throttled = transport_.auth_throttle();
   out.counter("inereg_auth_failures_delayed_total",
               "Failed authentications answered late (auth.failures_before_delay passed).", throttled.delayed);

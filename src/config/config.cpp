@@ -329,6 +329,7 @@ const std::vector<Binding>& bindings() {
       integer("http", "max_connections", 1, 1 << 20, field(&Config::http, &ServerSettings::max_connections)),
       integer("http", "max_body_bytes_in_flight", 1 << 20, std::int64_t{1} << 40,
               field(&Config::http, &ServerSettings::max_body_bytes_in_flight)),
+      boolean("http", "pin_io_threads", field(&Config::http, &ServerSettings::pin_io_threads)),
 
       integer("checks", "workers", 0, 256, field(&Config::checks, &CheckRunnerOptions::workers)),
       integer("checks", "max_in_flight", 1, 100'000, field(&Config::checks, &CheckRunnerOptions::max_in_flight)),

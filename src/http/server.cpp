@@ -8,12 +8,19 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstring>
 #include <memory_resource>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_set>
 #include <utility>
 #include <vector>
+
+#include <pthread.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "http/request_head.hpp"
 #include "http/response_head.hpp"
@@ -43,13 +50,57 @@ struct Connection {
     beast::error_code ignored;
     peer_address = socket.remote_endpoint(ignored).address().to_string();
   }
+  Connection(tcp::socket s, std::string peer)
+      : socket(std::move(s)), peer_address(std::move(peer)), watchdog(socket.get_executor()) {}
   tcp::socket socket;
   std::string peer_address;
   asio::steady_timer watchdog;
   Clock::time_point deadline = Clock::time_point::max();
   bool closed = false;
   std::atomic<bool> idle{true};
+  // Placement (pinned I/O threads only): requests since the CPU was last read, and the
+  // CPU read then.
+  std::uint32_t requests_since_placement = 0;
+  int last_incoming_cpu = -1;
 };
+
+// The CPU on which the kernel last received a packet of `socket`: the client's CPU over
+// loopback, the receive queue's CPU from a network card. -1 if unknown.
+int incoming_cpu(tcp::socket& socket) {
+  int cpu = -1;
+  socklen_t length = sizeof cpu;
+  if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_INCOMING_CPU, &cpu, &length) != 0) {
+    return -1;
+  }
+  return cpu;
+}
+
+// One CPU per I/O context when the threads are to be pinned (as many threads as CPUs the
+// process may run on), the i-th allowed CPU for the i-th context; else none.
+std::vector<int> cpus_to_pin(const ServerSettings& settings, std::size_t contexts) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (!settings.pin_io_threads || ::sched_getaffinity(0, sizeof allowed, &allowed) != 0 ||
+      static_cast<std::size_t>(CPU_COUNT(&allowed)) != contexts) {
+    return {};
+  }
+  std::vector<int> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE && cpus.size() < contexts; ++cpu) {
+    if (CPU_ISSET(cpu, &allowed)) {
+      cpus.push_back(cpu);
+    }
+  }
+  return cpus;
+}
+
+void pin_this_thread(int cpu) {
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  if (const int error = ::pthread_setaffinity_np(::pthread_self(), sizeof one, &one); error != 0) {
+    spdlog::warn("could not pin an I/O thread to CPU {}: {}", cpu, std::strerror(error));
+  }
+}
 
 // Sends `response` (its head made by append_response_head in `head`, which the
 // connection reuses) and, unless `with_body` is false (HEAD), its body: one gathered
@@ -153,6 +204,7 @@ struct HttpServer::Impl {
       : options(std::move(o)),
         application(std::move(a)),
         contexts(make_contexts(options.io_threads)),
+        context_cpus(cpus_to_pin(options, contexts.size())),
         acceptor(*contexts.front()),
         blocking(static_cast<std::size_t>(std::max(1, options.blocking_threads))),
         drain_timer(*contexts.front()),
@@ -178,8 +230,9 @@ struct HttpServer::Impl {
   ServerOptions options;
   Application application;
   std::vector<std::unique_ptr<asio::io_context>> contexts;
-  std::size_t next_context = 0;  // round-robin for accepted connections; acceptor's thread only
-  AcceptErrorLog accept_errors;  // acceptor's thread only
+  const std::vector<int> context_cpus;  // contexts[i]'s thread is pinned to context_cpus[i]; empty: not pinned
+  std::size_t next_context = 0;         // round-robin for accepted connections; acceptor's thread only
+  AcceptErrorLog accept_errors;         // acceptor's thread only
   tcp::acceptor acceptor;
   asio::thread_pool blocking;
   asio::steady_timer drain_timer;
@@ -192,6 +245,7 @@ struct HttpServer::Impl {
   std::atomic<std::int64_t> open_connections{0};
   std::atomic<std::int64_t> connections_refused{0};
   std::atomic<std::int64_t> refused_before_body{0};
+  std::atomic<std::int64_t> connections_moved{0};
 
   // Runs the application's handler on the blocking pool and resumes the caller on its
   // own executor.
@@ -235,14 +289,16 @@ struct HttpServer::Impl {
     }
   }
 
-  asio::awaitable<void> serve(std::shared_ptr<Connection> connection) {
+  // `buffer` holds what was read and not yet parsed: empty for a new connection, the
+  // start of a pipelined request for one moved here from another context.
+  asio::awaitable<void> serve(std::shared_ptr<Connection> connection, beast::flat_buffer buffer) {
     auto& stream = connection->socket;
-    beast::flat_buffer buffer;
     std::string head_bytes;  // each response's status line and fields, the buffer reused
     // Each request head's fields are allocated from this buffer, given back whole when
     // the request is done, instead of one heap allocation per field (a larger head
     // spills over to the heap).
     std::array<std::byte, kFieldsBufferBytes> fields_buffer;
+    bool moved_away = false;
     for (;;) {
       connection->idle = true;
       if (draining) {
@@ -352,12 +408,20 @@ struct HttpServer::Impl {
       if (write_error || !keep_alive) {
         break;
       }
+      if (const auto target = better_context(*connection)) {
+        // Served on, from the first byte not parsed here, by the context moved to.
+        move(connection, std::move(buffer), *target);
+        moved_away = true;
+        break;
+      }
     }
-    beast::error_code ignored;
-    stream.shutdown(tcp::socket::shutdown_send, ignored);
-    connection->closed = true;
-    connection->watchdog.cancel();
-    forget(connection);
+    if (!moved_away) {
+      beast::error_code ignored;
+      stream.shutdown(tcp::socket::shutdown_send, ignored);
+      connection->closed = true;
+      connection->watchdog.cancel();
+      forget(connection);
+    }
   }
 
   // Waits `delay` on a timer; the connection's deadline is pushed past it.
@@ -377,6 +441,85 @@ struct HttpServer::Impl {
     co_await send(connection.socket, answer, version, false, true, head);
   }
 
+  // The index of the context on `cpu`, when the threads are pinned and one is.
+  std::optional<std::size_t> context_on(int cpu) const {
+    const auto found = std::find(context_cpus.begin(), context_cpus.end(), cpu);
+    if (found == context_cpus.end()) {
+      return std::nullopt;
+    }
+    return static_cast<std::size_t>(found - context_cpus.begin());
+  }
+
+  // Every kRequestsBetweenPlacementChecks requests (pinned threads only): the context on
+  // the CPU the connection's packets now arrive on, when that is not the one serving it
+  // and the previous check saw the same CPU (a client thread that only passed through
+  // another CPU does not move its connections back and forth).
+  std::optional<std::size_t> better_context(Connection& connection) const {
+    if (context_cpus.empty() || ++connection.requests_since_placement < kRequestsBetweenPlacementChecks) {
+      return std::nullopt;
+    }
+    connection.requests_since_placement = 0;
+    const int cpu = incoming_cpu(connection.socket);
+    const bool steady = cpu == std::exchange(connection.last_incoming_cpu, cpu);
+    const auto target = context_on(cpu);
+    if (!steady || !target || contexts[*target].get() == &connection.socket.get_executor().context()) {
+      return std::nullopt;
+    }
+    return target;
+  }
+
+  // `socket`'s descriptor registered with contexts[index]'s reactor instead of its own,
+  // or nullopt, the descriptor closed, if it could not be (out of memory for the other
+  // reactor's registration: the connection is lost, as one refused at accept is).
+  std::optional<tcp::socket> rehomed(tcp::socket& socket, std::size_t index) {
+    beast::error_code error;
+    const auto protocol = socket.local_endpoint(error).protocol();
+    if (!error) {
+      const auto descriptor = socket.release(error);
+      if (!error) {
+        tcp::socket moved(*contexts[index]);
+        moved.assign(protocol, descriptor, error);
+        if (!error) {
+          return moved;
+        }
+        ::close(descriptor);
+      }
+    }
+    spdlog::warn("a connection could not move to another I/O thread and is closed: {}", error.message());
+    socket.close(error);
+    return std::nullopt;
+  }
+
+  // Hands the connection, and the bytes read and not yet parsed, to contexts[index]; the
+  // caller's coroutine ends.
+  void move(const std::shared_ptr<Connection>& from, beast::flat_buffer buffer, std::size_t index) {
+    auto socket = rehomed(from->socket, index);
+    from->closed = true;
+    from->watchdog.cancel();
+    if (!socket) {
+      forget(from);
+      return;
+    }
+    auto moved = std::make_shared<Connection>(std::move(*socket), from->peer_address);
+    {
+      // One step, so that the drain never sees the set empty while a connection moves.
+      std::lock_guard lock(connections_mutex);
+      connections.erase(from);
+      connections.insert(moved);
+    }
+    connections_moved.fetch_add(1, std::memory_order_relaxed);
+    start(std::move(moved), std::move(buffer));
+  }
+
+  // Starts serving `connection` (and its watchdog) on its socket's context. A function of
+  // its own: with these two co_spawns written inside serve(), GCC 12 warns of a
+  // mismatched delete of the coroutine frame (a false positive).
+  void start(std::shared_ptr<Connection> connection, beast::flat_buffer buffer) {
+    auto executor = connection->socket.get_executor();
+    asio::co_spawn(executor, watch(connection), asio::detached);
+    asio::co_spawn(executor, serve(std::move(connection), std::move(buffer)), asio::detached);
+  }
+
   void forget(const std::shared_ptr<Connection>& connection) {
     std::lock_guard lock(connections_mutex);
     connections.erase(connection);
@@ -388,8 +531,11 @@ struct HttpServer::Impl {
 
   asio::awaitable<void> accept_loop() {
     for (;;) {
-      asio::io_context& target = *contexts[next_context++ % contexts.size()];
-      auto [error, socket] = co_await acceptor.async_accept(target, asio::as_tuple(asio::use_awaitable));
+      const std::size_t round_robin = next_context++ % contexts.size();
+      // Pinned threads: accepted here and moved below, once the socket's CPU is known.
+      const std::size_t accepted_on = context_cpus.empty() ? round_robin : 0;
+      auto [error, accepted] =
+          co_await acceptor.async_accept(*contexts[accepted_on], asio::as_tuple(asio::use_awaitable));
       if (draining) {
         co_return;
       }
@@ -399,6 +545,17 @@ struct HttpServer::Impl {
         asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
         co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
         continue;
+      }
+      tcp::socket socket(std::move(accepted));
+      if (!context_cpus.empty()) {
+        const std::size_t placed = context_on(incoming_cpu(socket)).value_or(round_robin);
+        if (placed != accepted_on) {
+          auto moved = rehomed(socket, placed);
+          if (!moved) {
+            continue;
+          }
+          socket = std::move(*moved);
+        }
       }
       beast::error_code ignored;
       auto connection = std::make_shared<Connection>(std::move(socket));
@@ -415,9 +572,7 @@ struct HttpServer::Impl {
         open_connections.store(static_cast<std::int64_t>(connections.size()), std::memory_order_relaxed);
       }
       connection->socket.set_option(tcp::no_delay(true), ignored);
-      auto executor = connection->socket.get_executor();
-      asio::co_spawn(executor, watch(connection), asio::detached);
-      asio::co_spawn(executor, serve(std::move(connection)), asio::detached);
+      start(std::move(connection), beast::flat_buffer());
     }
   }
 
@@ -485,6 +640,7 @@ ServerStats HttpServer::stats() const {
   stats.body_bytes_in_flight = impl_->body_budget.held();
   stats.bodies_refused = impl_->body_budget.refused();
   stats.refused_before_body = impl_->refused_before_body.load(std::memory_order_relaxed);
+  stats.connections_moved = impl_->connections_moved.load(std::memory_order_relaxed);
   return stats;
 }
 
@@ -499,15 +655,23 @@ void HttpServer::run(const std::function<void()>& on_ready) {
   if (on_ready) {
     on_ready();
   }
+  if (!impl_->context_cpus.empty()) {
+    spdlog::info("{} I/O threads pinned one per CPU; connections are served on their packets' CPU",
+                 impl_->contexts.size());
+  }
+  // Every context on a thread of its own, the caller's included: a pinned caller would
+  // pass its CPU on to every thread it starts later.
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < impl_->contexts.size(); ++i) {
+  for (std::size_t i = 0; i < impl_->contexts.size(); ++i) {
     threads.emplace_back([this, i] {
+      if (!impl_->context_cpus.empty()) {
+        pin_this_thread(impl_->context_cpus[i]);
+      }
       // Until the drain stops it, a context without connections must keep running.
       auto keep_running = asio::make_work_guard(*impl_->contexts[i]);
       impl_->contexts[i]->run();
     });
   }
-  impl_->contexts.front()->run();
   for (auto& thread : threads) {
     thread.join();
   }

@@ -31,7 +31,18 @@ struct ServerSettings {
   // 503 before it is read.
   int max_connections = 4096;
   std::size_t max_body_bytes_in_flight = std::size_t{256} * 1024 * 1024;
+  // With as many I/O threads as CPUs the process may run on, each thread is pinned to
+  // one CPU and a connection is served by the thread on the CPU its packets arrive on
+  // (the kernel records it per socket), checked at accept and every
+  // kRequestsBetweenPlacementChecks requests: the client's wake-ups and ours then stay on
+  // one CPU instead of crossing to the other as inter-processor interrupts, each an exit
+  // on both sides in a VM (bench/README.md). Ignored with fewer or more threads than CPUs.
+  bool pin_io_threads = true;
 };
+
+// How often a served connection's packets' CPU is read again: a client thread that moved
+// to another CPU takes its connections along after two such checks agree.
+inline constexpr std::uint32_t kRequestsBetweenPlacementChecks = 256;
 
 // What the server counts, for the metrics page. Read with relaxed loads.
 struct ServerStats {
@@ -40,6 +51,7 @@ struct ServerStats {
   std::int64_t body_bytes_in_flight = 0;  // reserved for bodies being read or handled now
   std::int64_t bodies_refused = 0;        // 503: max_body_bytes_in_flight reached
   std::int64_t refused_before_body = 0;   // answered by Application::admit, body unread
+  std::int64_t connections_moved = 0;     // to the I/O thread on their packets' CPU, after accept
 };
 
 // The settings plus what the service wires in when it builds the server.
@@ -50,7 +62,8 @@ struct ServerOptions : ServerSettings {
 
 // HTTP/1.1 server on Boost.Beast with C++20 coroutines: one coroutine per connection
 // (read → route → read body → handle → write → keep-alive), each on one of `io_threads`
-// single-threaded io_contexts (round-robin), so connections need no strands. The
+// single-threaded io_contexts (round-robin, or the one on the connection's CPU when the
+// threads are pinned), so connections need no strands. The
 // application routes each request line once (Application::route); that routing sets
 // the body limit and whether the handler runs inline on the I/O thread or hops to the
 // blocking pool. Shutdown drains: stop accepting, close idle keep-alive connections,

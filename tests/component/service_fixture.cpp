@@ -37,6 +37,9 @@ RunningService::RunningService(const ServiceOptions& options) {
   if (options.max_connections) {
     config.http.max_connections = *options.max_connections;
   }
+  if (options.io_threads) {
+    config.http.io_threads = *options.io_threads;
+  }
   if (options.max_body_bytes_in_flight) {
     config.http.max_body_bytes_in_flight = *options.max_body_bytes_in_flight;
   }

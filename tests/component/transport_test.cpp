@@ -1,9 +1,18 @@
 // The HTTP layer under the API: limits, routing, health, drain on shutdown.
 #include "service_fixture.hpp"
+
+#include "auth/signing.hpp"
+#include "http/server.hpp"
 #include "support/wait_until.hpp"
 
+#include <pthread.h>
+#include <sched.h>
+
+#include <algorithm>
 #include <array>
 #include <cstdio>
+#include <thread>
+#include <vector>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -316,6 +325,106 @@ TEST_F(BoundedTransportTest, ConnectionsBeyondTheCapAreClosedAtAccept) {
   const auto at = page.find("\n" + counter);
   ASSERT_NE(at, std::string::npos) << page;
   EXPECT_GE(std::stoll(page.substr(at + 1 + counter.size())), 1) << page;
+}
+
+// As many I/O threads as CPUs: pinned, one per CPU, each connection served by the thread
+// on the CPU its packets arrive on. Over loopback that is the CPU of the client's thread,
+// which the test pins.
+class PlacementTest : public ComponentTest {
+ protected:
+  static std::vector<int> allowed_cpus() {
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    EXPECT_EQ(::sched_getaffinity(0, sizeof allowed, &allowed), 0);
+    std::vector<int> cpus;
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (CPU_ISSET(cpu, &allowed)) {
+        cpus.push_back(cpu);
+      }
+    }
+    return cpus;
+  }
+  ServiceOptions options() const override {
+    ServiceOptions o;
+    o.io_threads = static_cast<int>(std::clamp<std::size_t>(allowed_cpus().size(), 1, 256));
+    return o;
+  }
+  std::int64_t connections_moved() {
+    const std::string page = testing::http_call(port(), HttpCall{"GET", "/metrics", "", {}}).body;
+    const std::string counter = "\ninereg_http_connections_moved_total ";
+    const auto at = page.find(counter);
+    EXPECT_NE(at, std::string::npos) << page;
+    return at == std::string::npos ? -1 : std::stoll(page.substr(at + counter.size()));
+  }
+};
+
+// Runs `work` on a thread of its own pinned to `cpu`, so that the test's thread keeps
+// its CPUs.
+template <typename Work>
+void on_cpu(int cpu, Work work) {
+  std::thread([cpu, &work] {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    ASSERT_EQ(::pthread_setaffinity_np(::pthread_self(), sizeof one, &one), 0);
+    work();
+  }).join();
+}
+
+TEST_F(PlacementTest, AConnectionFollowsItsClientToTheThreadOnItsCpuWithoutLosingAPipelinedRequest) {
+  const auto cpus = allowed_cpus();
+  if (cpus.size() < 2) {
+    GTEST_SKIP() << "one CPU: nothing to place";
+  }
+  const std::string id = client_->create_and_submit(ine_body(vigente_.credential));
+  ASSERT_EQ(client_->wait_ine_registry(id).body, kVigenteBody);
+  const HttpCall get{
+      "GET",
+      "/v1/sessions/" + id + "/decision/ine-registry?version=v1",
+      "",
+      {{"X-AUTH-CLIENT", client_->api_key()}, {"X-HMAC-SIGNATURE", auth::hmac_sha256_hex(client_->secret(), id)}}};
+  const auto all_vigente = [](const std::vector<HttpReply>& replies) {
+    return std::all_of(replies.begin(), replies.end(),
+                       [](const HttpReply& r) { return r.status == 200 && r.body == kVigenteBody; });
+  };
+  // Three placement checks' worth of requests: enough for two checks to agree.
+  constexpr int kRequests = 3 * static_cast<int>(http::kRequestsBetweenPlacementChecks);
+  testing::KeepAliveClient connection(port());  // connected from the test's thread, wherever it runs
+
+  // From the first CPU: the connection ends up on its thread (at accept or moved once).
+  on_cpu(cpus[0], [&] {
+    for (int i = 0; i < kRequests; ++i) {
+      ASSERT_TRUE(all_vigente({connection.call(get)})) << "request " << i;
+    }
+  });
+  const std::int64_t settled = connections_moved();
+  ASSERT_LE(settled, 1);
+  on_cpu(cpus[0], [&] {
+    for (int i = 0; i < kRequests; ++i) {
+      ASSERT_TRUE(all_vigente({connection.call(get)})) << "request " << i;
+    }
+  });
+  EXPECT_EQ(connections_moved(), settled) << "moved while its client stayed on one CPU";
+
+  // From the second CPU, three requests in each write: the move happens with the next
+  // requests' bytes already read, and every one is still answered, in order.
+  on_cpu(cpus[1], [&] {
+    for (int i = 0; i < kRequests / 3 + 1; ++i) {
+      const auto replies = connection.pipeline({get, get, get});
+      ASSERT_EQ(replies.size(), 3U);
+      ASSERT_TRUE(all_vigente(replies)) << "batch " << i;
+    }
+  });
+  EXPECT_EQ(connections_moved(), settled + 1) << "not moved to the second CPU's thread, or moved more than once";
+
+  // A new connection from the second CPU is accepted onto its thread: no move.
+  on_cpu(cpus[1], [&] {
+    testing::KeepAliveClient second(port());
+    for (int i = 0; i < kRequests; ++i) {
+      ASSERT_TRUE(all_vigente({second.call(get)})) << "request " << i;
+    }
+  });
+  EXPECT_EQ(connections_moved(), settled + 1) << "a connection from the second CPU was not accepted onto its thread";
 }
 
 // Short deadlines, to see them enforced.

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,26 @@ struct HttpCall {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-// Sends one request to 127.0.0.1:port and reads the reply. Throws on connection errors.
+// One keep-alive connection to 127.0.0.1:port: requests one at a time (call) or several
+// in one write (pipeline), replies read in order. Throws on connection errors and after
+// 30 s without a whole reply.
+class KeepAliveClient {
+ public:
+  explicit KeepAliveClient(std::uint16_t port);
+  ~KeepAliveClient();
+  KeepAliveClient(const KeepAliveClient&) = delete;
+  KeepAliveClient& operator=(const KeepAliveClient&) = delete;
+
+  HttpReply call(const HttpCall& call);
+  std::vector<HttpReply> pipeline(const std::vector<HttpCall>& calls);
+
+ private:
+  struct Connection;
+  std::unique_ptr<Connection> connection_;
+};
+
+// Sends one request to 127.0.0.1:port on a connection of its own and reads the reply.
+// Throws on connection errors.
 HttpReply http_call(std::uint16_t port, const HttpCall& call);
 
 // Sends `bytes` as they are (malformed requests, pipelines) on a fresh connection to

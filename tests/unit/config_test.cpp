@@ -115,6 +115,14 @@ TEST_F(LoadConfig, RegistryKeepsAConnectionPerLookupInFlightUnlessToldFewer) {
   EXPECT_EQ(registry::idle_connections_per_thread(none.registry.upstream, 1), 0U);
 }
 
+TEST_F(LoadConfig, IoThreadPinningIsOnUnlessTurnedOff) {
+  EXPECT_TRUE(load_config(std::nullopt).http.pin_io_threads);
+  const auto off = write_toml("[http]\npin_io_threads = false\n");
+  EXPECT_FALSE(load_config(off).http.pin_io_threads);
+  set_env("INEREG_HTTP_PIN_IO_THREADS", "true");
+  EXPECT_TRUE(load_config(off).http.pin_io_threads);
+}
+
 TEST_F(LoadConfig, ReadsTheTomlFile) {
   const Config config = load_config(write_toml(kToml));
   EXPECT_EQ(config.listen, "127.0.0.1:9090");
