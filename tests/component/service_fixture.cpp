@@ -40,6 +40,7 @@ RunningService::RunningService(const ServiceOptions& options) {
   if (options.io_threads) {
     config.http.io_threads = *options.io_threads;
   }
+  config.http.pin_io_threads = options.pin_io_threads;
   if (options.max_body_bytes_in_flight) {
     config.http.max_body_bytes_in_flight = *options.max_body_bytes_in_flight;
   }

@@ -47,6 +47,7 @@ struct ServiceOptions {
   std::chrono::milliseconds idle_timeout{60'000};
   std::optional<int> max_connections;                   // unset: the config default
   std::optional<int> io_threads;                        // unset: the config default
+  bool pin_io_threads = true;                           // http.pin_io_threads
   std::optional<std::size_t> max_body_bytes_in_flight;  // unset: the config default
   // Off unless a test asks: every component test's client is 127.0.0.1, and the
   // authentication tests fail on purpose many times a minute.

@@ -332,6 +332,7 @@ TEST_F(BoundedTransportTest, ConnectionsBeyondTheCapAreClosedAtAccept) {
 // which the test pins.
 class PlacementTest : public ComponentTest {
  protected:
+  virtual bool pinned() const { return true; }
   static std::vector<int> allowed_cpus() {
     cpu_set_t allowed;
     CPU_ZERO(&allowed);
@@ -347,7 +348,22 @@ class PlacementTest : public ComponentTest {
   ServiceOptions options() const override {
     ServiceOptions o;
     o.io_threads = static_cast<int>(std::clamp<std::size_t>(allowed_cpus().size(), 1, 256));
+    o.pin_io_threads = pinned();
     return o;
+  }
+  // A signed GET of a vigente session's answer, ready to send any number of times.
+  HttpCall signed_get() {
+    const std::string id = client_->create_and_submit(ine_body(vigente_.credential));
+    EXPECT_EQ(client_->wait_ine_registry(id).body, kVigenteBody);
+    return HttpCall{
+        "GET",
+        "/v1/sessions/" + id + "/decision/ine-registry?version=v1",
+        "",
+        {{"X-AUTH-CLIENT", client_->api_key()}, {"X-HMAC-SIGNATURE", auth::hmac_sha256_hex(client_->secret(), id)}}};
+  }
+  static bool all_vigente(const std::vector<HttpReply>& replies) {
+    return std::all_of(replies.begin(), replies.end(),
+                       [](const HttpReply& r) { return r.status == 200 && r.body == kVigenteBody; });
   }
   std::int64_t connections_moved() {
     const std::string page = testing::http_call(port(), HttpCall{"GET", "/metrics", "", {}}).body;
@@ -376,17 +392,7 @@ TEST_F(PlacementTest, AConnectionFollowsItsClientToTheThreadOnItsCpuWithoutLosin
   if (cpus.size() < 2) {
     GTEST_SKIP() << "one CPU: nothing to place";
   }
-  const std::string id = client_->create_and_submit(ine_body(vigente_.credential));
-  ASSERT_EQ(client_->wait_ine_registry(id).body, kVigenteBody);
-  const HttpCall get{
-      "GET",
-      "/v1/sessions/" + id + "/decision/ine-registry?version=v1",
-      "",
-      {{"X-AUTH-CLIENT", client_->api_key()}, {"X-HMAC-SIGNATURE", auth::hmac_sha256_hex(client_->secret(), id)}}};
-  const auto all_vigente = [](const std::vector<HttpReply>& replies) {
-    return std::all_of(replies.begin(), replies.end(),
-                       [](const HttpReply& r) { return r.status == 200 && r.body == kVigenteBody; });
-  };
+  const HttpCall get = signed_get();
   // Three placement checks' worth of requests: enough for two checks to agree.
   constexpr int kRequests = 3 * static_cast<int>(http::kRequestsBetweenPlacementChecks);
   testing::KeepAliveClient connection(port());  // connected from the test's thread, wherever it runs
@@ -425,6 +431,37 @@ TEST_F(PlacementTest, AConnectionFollowsItsClientToTheThreadOnItsCpuWithoutLosin
     }
   });
   EXPECT_EQ(connections_moved(), settled + 1) << "a connection from the second CPU was not accepted onto its thread";
+}
+
+// The same threads unpinned (http.pin_io_threads = false): connections are spread
+// round-robin and never moved, from whichever CPU their client sends.
+class UnpinnedPlacementTest : public PlacementTest {
+ protected:
+  bool pinned() const override { return false; }
+};
+
+TEST_F(UnpinnedPlacementTest, ConnectionsStayWhereTheyWereAcceptedWhicheverCpuTheirClientsRunOn) {
+  const auto cpus = allowed_cpus();
+  if (cpus.size() < 2) {
+    GTEST_SKIP() << "one CPU: nothing to place";
+  }
+  const HttpCall get = signed_get();
+  constexpr int kRequests = 3 * static_cast<int>(http::kRequestsBetweenPlacementChecks);
+  // Connections accepted in turn land on each of the threads.
+  std::vector<std::unique_ptr<testing::KeepAliveClient>> connections;
+  for (int i = 0; i < 4; ++i) {
+    connections.push_back(std::make_unique<testing::KeepAliveClient>(port()));
+  }
+  for (const int cpu : {cpus[0], cpus[1]}) {
+    on_cpu(cpu, [&] {
+      for (int i = 0; i < kRequests / 3; ++i) {
+        for (auto& connection : connections) {
+          ASSERT_TRUE(all_vigente(connection->pipeline({get, get, get}))) << "batch " << i;
+        }
+      }
+    });
+  }
+  EXPECT_EQ(connections_moved(), 0);
 }
 
 // Short deadlines, to see them enforced.
