@@ -302,7 +302,7 @@ bool is_uuid(std::string_view text) {
       if (text[i] != '-') {
         return false;
       }
-    } else if (!util::is_hex_digit(text[i])) {
+    } else if (std::isxdigit(static_cast<unsigned char>(text[i])) == 0) {
       return false;
     }
   }

@@ -177,7 +177,13 @@ bool is_sha256_hex(std::string_view candidate) {
   if (candidate.size() != 64) {
     return false;
   }
-  return std::all_of(candidate.begin(), candidate.end(), util::is_hex_digit);
+  for (const char c : candidate) {
+    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (!hex) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool signature_matches(std::string_view received_hex, std::string_view expected_lower_hex) {

@@ -7,13 +7,6 @@
 
 namespace inereg::util {
 
-// 0-9, a-f or A-F. Not std::isxdigit: that one is a call that consults the locale, on
-// every character of every API key, session id and signature.
-constexpr bool is_hex_digit(char c) {
-  const auto lower = static_cast<char>(c | 0x20);
-  return (c >= '0' && c <= '9') || (lower >= 'a' && lower <= 'f');
-}
-
 // Lowercase hex of the bytes.
 std::string to_hex(std::string_view bytes);
 
