@@ -332,6 +332,16 @@ TEST_F(BoundedTransportTest, ConnectionsBeyondTheCapAreClosedAtAccept) {
 // which the test pins.
 class PlacementTest : public ComponentTest {
  protected:
+  // Three placement checks' worth of requests: enough for two checks to agree.
+  static constexpr int kRequests = 3 * static_cast<int>(http::kRequestsBetweenPlacementChecks);
+
+  void SetUp() override {
+    cpus_ = allowed_cpus();
+    if (cpus_.size() < 2) {
+      GTEST_SKIP() << "one CPU: nothing to place";
+    }
+    ComponentTest::SetUp();
+  }
   virtual bool pinned() const { return true; }
   static std::vector<int> allowed_cpus() {
     cpu_set_t allowed;
@@ -372,6 +382,8 @@ class PlacementTest : public ComponentTest {
     EXPECT_NE(at, std::string::npos) << page;
     return at == std::string::npos ? -1 : std::stoll(page.substr(at + counter.size()));
   }
+
+  std::vector<int> cpus_;
 };
 
 // Runs `work` on a thread of its own pinned to `cpu`, so that the test's thread keeps
@@ -388,24 +400,18 @@ void on_cpu(int cpu, Work work) {
 }
 
 TEST_F(PlacementTest, AConnectionFollowsItsClientToTheThreadOnItsCpuWithoutLosingAPipelinedRequest) {
-  const auto cpus = allowed_cpus();
-  if (cpus.size() < 2) {
-    GTEST_SKIP() << "one CPU: nothing to place";
-  }
   const HttpCall get = signed_get();
-  // Three placement checks' worth of requests: enough for two checks to agree.
-  constexpr int kRequests = 3 * static_cast<int>(http::kRequestsBetweenPlacementChecks);
   testing::KeepAliveClient connection(port());  // connected from the test's thread, wherever it runs
 
   // From the first CPU: the connection ends up on its thread (at accept or moved once).
-  on_cpu(cpus[0], [&] {
+  on_cpu(cpus_[0], [&] {
     for (int i = 0; i < kRequests; ++i) {
       ASSERT_TRUE(all_vigente({connection.call(get)})) << "request " << i;
     }
   });
   const std::int64_t settled = connections_moved();
   ASSERT_LE(settled, 1);
-  on_cpu(cpus[0], [&] {
+  on_cpu(cpus_[0], [&] {
     for (int i = 0; i < kRequests; ++i) {
       ASSERT_TRUE(all_vigente({connection.call(get)})) << "request " << i;
     }
@@ -414,7 +420,7 @@ TEST_F(PlacementTest, AConnectionFollowsItsClientToTheThreadOnItsCpuWithoutLosin
 
   // From the second CPU, three requests in each write: the move happens with the next
   // requests' bytes already read, and every one is still answered, in order.
-  on_cpu(cpus[1], [&] {
+  on_cpu(cpus_[1], [&] {
     for (int i = 0; i < kRequests / 3 + 1; ++i) {
       const auto replies = connection.pipeline({get, get, get});
       ASSERT_EQ(replies.size(), 3U);
@@ -424,7 +430,7 @@ TEST_F(PlacementTest, AConnectionFollowsItsClientToTheThreadOnItsCpuWithoutLosin
   EXPECT_EQ(connections_moved(), settled + 1) << "not moved to the second CPU's thread, or moved more than once";
 
   // A new connection from the second CPU is accepted onto its thread: no move.
-  on_cpu(cpus[1], [&] {
+  on_cpu(cpus_[1], [&] {
     testing::KeepAliveClient second(port());
     for (int i = 0; i < kRequests; ++i) {
       ASSERT_TRUE(all_vigente({second.call(get)})) << "request " << i;
@@ -441,18 +447,13 @@ class UnpinnedPlacementTest : public PlacementTest {
 };
 
 TEST_F(UnpinnedPlacementTest, ConnectionsStayWhereTheyWereAcceptedWhicheverCpuTheirClientsRunOn) {
-  const auto cpus = allowed_cpus();
-  if (cpus.size() < 2) {
-    GTEST_SKIP() << "one CPU: nothing to place";
-  }
   const HttpCall get = signed_get();
-  constexpr int kRequests = 3 * static_cast<int>(http::kRequestsBetweenPlacementChecks);
   // Connections accepted in turn land on each of the threads.
   std::vector<std::unique_ptr<testing::KeepAliveClient>> connections;
   for (int i = 0; i < 4; ++i) {
     connections.push_back(std::make_unique<testing::KeepAliveClient>(port()));
   }
-  for (const int cpu : {cpus[0], cpus[1]}) {
+  for (const int cpu : {cpus_[0], cpus_[1]}) {
     on_cpu(cpu, [&] {
       for (int i = 0; i < kRequests / 3; ++i) {
         for (auto& connection : connections) {
