@@ -97,7 +97,7 @@ Caller authenticate(auth::IntegrationDirectory& directory, const ApiRequest& req
   } else {
     for (std::size_t i = 0; i < integration->secrets.size(); ++i) {
       const bool matched =
-          legacy ? auth::signature_matches(*signature, auth::legacy_sha256_hex(signed_message, integration->secrets[i]))
+          legacy ? auth::signature_matches(*signature, auth::legacy_sha256(signed_message, integration->secrets[i]))
                  : auth::signature_matches(*signature, integration->keys.at(i).sign(signed_message));
       if (matched) {
         caller.signing_secret = i;

@@ -6,7 +6,6 @@
 
 #include "api/json_fields.hpp"
 #include "auth/signing.hpp"
-#include "util/hex.hpp"
 #include "veriff/json.hpp"
 
 namespace inereg::api {
@@ -63,8 +62,8 @@ std::optional<std::string> session_id_from_token(std::string_view token, const s
   if (!signature) {
     return std::nullopt;
   }
-  // Compared as hex in constant time, like request signatures.
-  if (!auth::signature_matches(util::to_hex(*signature), auth::hmac_sha256_hex(key, signing_input))) {
+  // Compared with the expected digest in constant time, as request signatures are.
+  if (!auth::digest_matches(*signature, auth::HmacKey(key).sign(signing_input))) {
     return std::nullopt;
   }
   const auto payload = decode_base64url(token.substr(first_dot + 1, last_dot - first_dot - 1));

@@ -159,8 +159,8 @@ std::string hmac_sha256_hex(std::string_view secret, std::string_view message) {
   return util::to_hex(hmac_sha256(secret, message));
 }
 
-std::string legacy_sha256_hex(std::string_view message, std::string_view secret) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
+HmacKey::Digest legacy_sha256(std::string_view message, std::string_view secret) {
+  HmacKey::Digest digest{};
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   const bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
                   EVP_DigestUpdate(ctx, message.data(), message.size()) == 1 &&
@@ -170,6 +170,11 @@ std::string legacy_sha256_hex(std::string_view message, std::string_view secret)
   if (!ok) {
     throw std::runtime_error("SHA-256 failed");
   }
+  return digest;
+}
+
+std::string legacy_sha256_hex(std::string_view message, std::string_view secret) {
+  const HmacKey::Digest digest = legacy_sha256(message, secret);
   return util::to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
@@ -186,25 +191,14 @@ bool is_sha256_hex(std::string_view candidate) {
   return true;
 }
 
-bool signature_matches(std::string_view received_hex, std::string_view expected_lower_hex) {
-  if (received_hex.size() != expected_lower_hex.size()) {
-    return false;
-  }
-  std::array<char, 128> lowered{};
-  if (received_hex.size() > lowered.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < received_hex.size(); ++i) {
-    const char c = received_hex[i];
-    lowered[i] = (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
-  }
-  return CRYPTO_memcmp(lowered.data(), expected_lower_hex.data(), expected_lower_hex.size()) == 0;
+bool digest_matches(std::string_view received, const HmacKey::Digest& expected) {
+  return received.size() == expected.size() && CRYPTO_memcmp(received.data(), expected.data(), expected.size()) == 0;
 }
 
 bool signature_matches(std::string_view received_hex, const HmacKey::Digest& expected) {
   HmacKey::Digest received{};
   return util::from_hex_into(received_hex, received) &&
-         CRYPTO_memcmp(received.data(), expected.data(), expected.size()) == 0;
+         digest_matches(std::string_view(reinterpret_cast<const char*>(received.data()), received.size()), expected);
 }
 
 struct StreamingSignature::Contexts {
@@ -270,7 +264,7 @@ std::optional<std::size_t> StreamingSignature::match(std::string_view received_h
   }
   finished_ = true;
   std::optional<std::size_t> matched;
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  HmacKey::Digest digest{};  // SHA-256's size, for both schemes
   for (std::size_t i = 0; i < secrets_.size(); ++i) {
     unsigned int length = 0;
     bool ok = false;
@@ -285,11 +279,10 @@ std::optional<std::size_t> StreamingSignature::match(std::string_view received_h
       ok = EVP_MAC_final(contexts_->macs[i], digest.data(), &mac_length, digest.size()) == 1;
       length = static_cast<unsigned int>(mac_length);
     }
-    if (!ok) {
+    if (!ok || length != digest.size()) {
       throw std::runtime_error("signature final failed");
     }
-    const std::string expected = util::to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), length));
-    if (!matched && signature_matches(received_hex, expected)) {
+    if (!matched && signature_matches(received_hex, digest)) {
       matched = i;
     }
   }

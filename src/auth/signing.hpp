@@ -54,17 +54,19 @@ std::string hmac_sha256(std::string_view secret, std::string_view message);
 // lowercase_hex(HMAC-SHA256(key = secret, msg = message)): X-HMAC-SIGNATURE.
 std::string hmac_sha256_hex(std::string_view secret, std::string_view message);
 
-// lowercase_hex(SHA256(message ‖ secret)): the legacy X-SIGNATURE scheme.
+// SHA256(message ‖ secret): the legacy X-SIGNATURE scheme.
+HmacKey::Digest legacy_sha256(std::string_view message, std::string_view secret);
+// lowercase_hex(legacy_sha256(message, secret)).
 std::string legacy_sha256_hex(std::string_view message, std::string_view secret);
 
 // True when `candidate` has the shape of a SHA-256 hex digest (64 hex digits, any case).
 bool is_sha256_hex(std::string_view candidate);
 
-// Compares a received hex signature with the expected lowercase one in constant time
-// (for equal lengths); the received one may be in upper case.
-bool signature_matches(std::string_view received_hex, std::string_view expected_lower_hex);
-// The same against the expected digest itself: the received hex (either case) decoded,
-// then compared in constant time; no hex string of the expected one is made.
+// Every received signature is checked here, against the digest expected: raw bytes
+// compared in constant time (a session token's signature)...
+bool digest_matches(std::string_view received, const HmacKey::Digest& expected);
+// ...or hex in either case, decoded first (the request headers): no hex string of the
+// expected digest is made.
 bool signature_matches(std::string_view received_hex, const HmacKey::Digest& expected);
 
 // A request signature computed over a body fed in pieces, in order, as it arrives:
