@@ -11,6 +11,9 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -383,6 +386,21 @@ class PlacementTest : public ComponentTest {
     return at == std::string::npos ? -1 : std::stoll(page.substr(at + counter.size()));
   }
 
+  // How many of this process's threads may run on `cpu` alone (their affinity, from
+  // /proc): the service's I/O threads when they are pinned; no other thread here is.
+  static int threads_pinned_to(int cpu) {
+    int pinned = 0;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream status(task.path() / "status");
+      for (std::string line; std::getline(status, line);) {
+        if (line.starts_with("Cpus_allowed_list:")) {
+          pinned += line.substr(line.find_first_not_of(" \t", line.find(':') + 1)) == std::to_string(cpu) ? 1 : 0;
+        }
+      }
+    }
+    return pinned;
+  }
+
   std::vector<int> cpus_;
 };
 
@@ -441,6 +459,14 @@ TEST_F(PlacementTest, AConnectionFollowsItsClientToTheThreadOnItsCpuWithoutLosin
 
 // The same threads unpinned (http.pin_io_threads = false): connections are spread
 // round-robin and never moved, from whichever CPU their client sends.
+TEST_F(PlacementTest, EachIoThreadIsPinnedToACpuOfItsOwn) {
+  // Each thread pins itself as it starts, which may be just after the service answers.
+  for (const int cpu : cpus_) {
+    EXPECT_TRUE(testing::wait_until([&] { return threads_pinned_to(cpu) == 1; }, std::chrono::seconds(5),
+                                    "one thread pinned to CPU " + std::to_string(cpu)));
+  }
+}
+
 class UnpinnedPlacementTest : public PlacementTest {
  protected:
   bool pinned() const override { return false; }
@@ -463,6 +489,9 @@ TEST_F(UnpinnedPlacementTest, ConnectionsStayWhereTheyWereAcceptedWhicheverCpuTh
     });
   }
   EXPECT_EQ(connections_moved(), 0);
+  for (const int cpu : cpus_) {
+    EXPECT_EQ(threads_pinned_to(cpu), 0) << "CPU " << cpu;
+  }
 }
 
 // Short deadlines, to see them enforced.
