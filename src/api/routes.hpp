@@ -45,6 +45,11 @@ enum class Threads {
   // Reads only: on the I/O thread where the store's reads are local point reads
   // (SQLite), on the blocking pool where each is a network round trip (PostgreSQL).
   kReadOnly,
+  // A write that only computes, makes local reads and waits for nothing but its commit
+  // (Store::write): where the store's reads are local (SQLite), a coroutine on the I/O
+  // thread suspended while its group commits (its fsync paid on the store's own thread);
+  // on the blocking pool where reads and commits are network round trips (PostgreSQL).
+  kQuickWrite,
   // Always the blocking pool: writes (commits wait on fsync) and reads too heavy for an
   // I/O thread (GET /v1/media/{id} reads and signs up to ~18 MB).
   kBlocking,

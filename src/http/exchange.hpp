@@ -69,6 +69,10 @@ struct Response {
 enum class ThreadClass {
   kIoThread,      // inline on the connection's I/O thread: cheaper than a hop when it never waits
   kBlockingPool,  // on the blocking pool, so a wait (fsync, a network round trip) stalls no connection
+  // On the connection's I/O thread as a stackful coroutine whose one kind of wait, for
+  // another thread's work (util::Suspension: a group commit), suspends it while the
+  // thread serves other connections. For handlers that otherwise never wait.
+  kIoFiber,
 };
 
 // The application's routing of one request line, asked for once, before the body is

@@ -34,8 +34,10 @@ class Store {
   // One write transaction run as body(tx): what the body committed (tx.commit()) is
   // durable when write() returns; without a commit nothing is kept. Unlike begin_write(),
   // the body may run on another thread while the caller waits: the SQLite store runs
-  // concurrent bodies back to back on one thread (store/sqlite/group_commit.hpp). So the
-  // body only uses `tx` and what its caller lends it, and waits on nothing else. Throws
+  // concurrent bodies back to back on one thread (store/sqlite/group_commit.hpp), and a
+  // caller that can suspend (util::current_suspension) is suspended meanwhile instead of
+  // blocking its thread. So the body only uses `tx` and what its caller lends it, and
+  // waits on nothing else. Throws
   // what the body threw (nothing of it kept), or StoreError. This default runs the body
   // on the caller's thread over begin_write().
   virtual void write(const std::function<void(WriteTransaction&)>& body) {

@@ -7,12 +7,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <future>
 #include <mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "util/suspension.hpp"
 
 namespace inereg::store::sqlite {
 namespace {
@@ -255,6 +258,113 @@ TEST(GroupCommit, ABodyThatThrowsOrKeepsNothingLeavesTheOthersAndAFailedCommitFa
   group.run([](FakeConnection&) { return true; });
   EXPECT_EQ(group.stats().commits, 1);
   EXPECT_EQ(group.stats().members, 1);
+}
+
+// Stands in for an I/O thread's coroutine (util::Suspension): await() parks the caller
+// until resume(), and records which thread resumed it and what the writer had run by then.
+class ParkedSuspension final : public util::Suspension {
+ public:
+  explicit ParkedSuspension(const FakeConnection& writer) : writer_(writer) {}
+
+  void await(const std::function<void(Resume)>& start) override {
+    std::promise<void> resumed;
+    start([this, &resumed] {
+      resumed_on = std::this_thread::get_id();
+      log_at_resume = writer_.log();
+      resumed.set_value();
+    });
+    resumed.get_future().wait();
+  }
+
+  std::thread::id resumed_on;
+  std::vector<std::string> log_at_resume;
+
+ private:
+  const FakeConnection& writer_;
+};
+
+// run() from a suspended caller: its body runs on the group's own thread (an I/O thread
+// must never pay the fsync), and it resumes only once the COMMIT covering it is done.
+TEST(GroupCommit, ASuspendedCallersBodyRunsOnTheGroupsThreadAndResumesItAfterTheCommit) {
+  FakeConnection c;
+  Group group(c, 8);
+  ParkedSuspension suspension(c);
+  std::thread::id body_ran_on;
+  std::thread caller([&] {
+    const util::ScopedSuspension current(&suspension);
+    group.run([&](FakeConnection&) {
+      body_ran_on = std::this_thread::get_id();
+      return true;
+    });
+    EXPECT_NE(body_ran_on, std::this_thread::get_id());
+  });
+  const auto caller_id = caller.get_id();
+  caller.join();
+  EXPECT_NE(body_ran_on, caller_id);
+  EXPECT_EQ(suspension.resumed_on, body_ran_on);
+  EXPECT_EQ(suspension.log_at_resume,
+            (std::vector<std::string>{"BEGIN IMMEDIATE", "SAVEPOINT member", "RELEASE member", "COMMIT"}));
+  EXPECT_EQ(group.stats().commits, 1);
+}
+
+// Suspended and sleeping callers queued behind a held writer share one group: whoever
+// takes the writer runs every queued body, and one COMMIT covers them all. A suspended
+// caller's body that throws gets its error back, and a failed COMMIT fails its kept ones.
+TEST(GroupCommit, SuspendedAndSleepingCallersShareGroupsAndTheirOutcomes) {
+  FakeConnection c;
+  Group group(c, 8);
+  auto first = std::make_unique<Group::Member>(group);
+  std::vector<std::unique_ptr<ParkedSuspension>> suspensions;
+  for (int i = 0; i < 3; ++i) {
+    suspensions.push_back(std::make_unique<ParkedSuspension>(c));
+  }
+  bool threw = false;
+  std::vector<std::thread> callers;
+  callers.emplace_back([&] {
+    const util::ScopedSuspension current(suspensions[0].get());
+    group.run([](FakeConnection&) { return true; });
+  });
+  wait_until_queued(group, 1);
+  callers.emplace_back([&] { group.run([](FakeConnection&) { return true; }); });  // sleeps
+  wait_until_queued(group, 2);
+  callers.emplace_back([&] {
+    const util::ScopedSuspension current(suspensions[1].get());
+    try {
+      group.run([](FakeConnection&) -> bool { throw std::runtime_error("the body's own error"); });
+    } catch (const std::runtime_error&) {
+      threw = true;
+    }
+  });
+  wait_until_queued(group, 3);
+  first->commit();
+  for (auto& caller : callers) {
+    caller.join();
+  }
+  EXPECT_TRUE(threw);
+  auto log = c.log();
+  EXPECT_EQ(std::count(log.begin(), log.end(), "COMMIT"), 1);
+  EXPECT_EQ(log.back(), "COMMIT");
+  EXPECT_EQ(suspensions[0]->log_at_resume, log);  // resumed after the one COMMIT
+  EXPECT_EQ(group.stats().members, 3);
+  EXPECT_EQ(group.stats().commits, 1);
+
+  // A failed COMMIT: the suspended member resumes with the StoreError.
+  auto holder = std::make_unique<Group::Member>(group);
+  bool failed = false;
+  std::thread suspended([&] {
+    const util::ScopedSuspension current(suspensions[2].get());
+    try {
+      group.run([](FakeConnection&) { return true; });
+    } catch (const StoreError&) {
+      failed = true;
+    }
+  });
+  wait_until_queued(group, 1);
+  c.fail_next("COMMIT");
+  EXPECT_THROW(holder->commit(), StoreError);
+  suspended.join();
+  EXPECT_TRUE(failed);
+  EXPECT_EQ(group.stats().failed_commits, 1);
 }
 
 TEST(GroupCommit, AGroupOfOnlyFailedWritesIsRolledBack) {

@@ -8,10 +8,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "store/store.hpp"
+#include "util/suspension.hpp"
 
 // Group commit for the SQLite backend: every write of a store runs on one writer
 // connection, one writer at a time, each inside a SAVEPOINT of a shared open
@@ -37,7 +39,11 @@
 // claims, admin changes). run(body) queues a body; the thread that finds the writer free
 // runs every queued body back to back on its own thread (combining), so none waits for a
 // sleeping thread to be scheduled between two others: the API's writes and the
-// pipeline's completions (Store::write). Both share groups and COMMITs.
+// pipeline's completions (Store::write). Both share groups and COMMITs. A run() from a
+// coroutine that can suspend (util::current_suspension: a quick write on an I/O thread)
+// queues its body and suspends instead of sleeping; the group's own combiner thread runs
+// it when no sleeping caller is first in line, since an I/O thread must never pay an
+// fsync.
 //
 // `Connection` offers exec_cached(sql) for a string constant (a prepared statement kept
 // for the connection's life: these run several times per write), throwing StoreError, and
@@ -56,7 +62,18 @@ struct GroupCommitStats {
 template <typename Connection>
 class GroupCommit {
  public:
-  GroupCommit(Connection& writer, int max_group) : writer_(writer), max_group_(max_group < 1 ? 1 : max_group) {}
+  GroupCommit(Connection& writer, int max_group)
+      : writer_(writer), max_group_(max_group < 1 ? 1 : max_group), combiner_([this] { combine_for_suspended(); }) {}
+  // Every write has returned by now (the store outlives its callers): the combiner finds
+  // nothing queued and ends.
+  ~GroupCommit() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    combiner_wakeup_.notify_one();
+    combiner_.join();
+  }
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
 
@@ -110,19 +127,31 @@ class GroupCommit {
   // thread sleeps once, until its group has committed. The body must not open a Member.
   void run(const std::function<bool(Connection&)>& body) {
     Job job(&body);
-    std::unique_lock lock(mutex_);
-    queue_.push_back(&job);
-    while (!job.finished()) {
-      // Not run yet and the writer free: its job is still queued (a combiner holds the
-      // writer from taking a job until its turn ends), and the first in line combines.
-      if (!busy_ && !queue_.empty() && queue_.front() == &job) {
-        busy_ = true;
-        lock.unlock();
-        combine();
-        lock.lock();
-        continue;
+    if (auto* suspension = util::current_suspension()) {
+      // Job and body live in the suspended coroutine's frame until it resumes.
+      suspension->await([this, &job](util::Suspension::Resume resume) {
+        std::lock_guard lock(mutex_);
+        job.resume = std::move(resume);
+        queue_.push_back(&job);
+        if (!busy_ && queue_.front() == &job) {
+          combiner_wakeup_.notify_one();
+        }
+      });
+    } else {
+      std::unique_lock lock(mutex_);
+      queue_.push_back(&job);
+      while (!job.finished()) {
+        // Not run yet and the writer free: its job is still queued (a combiner holds the
+        // writer from taking a job until its turn ends), and the first in line combines.
+        if (!busy_ && !queue_.empty() && queue_.front() == &job) {
+          busy_ = true;
+          lock.unlock();
+          combine();
+          lock.lock();
+          continue;
+        }
+        job.wakeup.wait(lock);
       }
-      job.wakeup.wait(lock);
     }
     if (job.error) {
       std::rethrow_exception(job.error);
@@ -154,11 +183,42 @@ class GroupCommit {
     explicit Job(const std::function<bool(Connection&)>* body_to_run) : body(body_to_run) {}
     const std::function<bool(Connection&)>* body;
     std::condition_variable wakeup;    // its group committed, it failed, or its caller is to combine
+    util::Suspension::Resume resume;   // set: its caller is suspended, not sleeping on `wakeup`
     bool ran = false;                  // guarded by mutex_ from here on
     std::exception_ptr error;          // the body (or its savepoint) failed: nothing of it kept
     std::shared_ptr<Outcome> outcome;  // kept: the group's outcome
     bool finished() const { return ran && (error || !outcome || outcome->done); }
   };
+
+  // Under mutex_, once `job` has finished: its caller may go on. A suspended caller's
+  // resume() is returned, to be called after the lock is released (the job lives in the
+  // caller's frame, which may be gone as soon as it runs).
+  static util::Suspension::Resume finished(Job& job) {
+    if (job.resume) {
+      return std::move(job.resume);
+    }
+    job.wakeup.notify_one();
+    return {};
+  }
+
+  // The combiner for suspended callers: takes the writer whenever a suspended caller's
+  // body is first in line and the writer is free, since its caller cannot combine.
+  void combine_for_suspended() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      combiner_wakeup_.wait(lock, [this] { return stopping_ || suspended_first(); });
+      if (!suspended_first()) {
+        return;  // stopping, and nothing of a suspended caller queued
+      }
+      busy_ = true;
+      lock.unlock();
+      combine();
+      lock.lock();
+    }
+  }
+
+  // Under mutex_.
+  bool suspended_first() const { return !busy_ && !queue_.empty() && queue_.front()->resume; }
 
   // On the thread holding the writer: runs queued bodies, each in its own savepoint of
   // the group's transaction, until none is queued, then ends the turn.
@@ -201,14 +261,18 @@ class GroupCommit {
     if (kept) {
       group_jobs_.push_back(&job);
     }
+    util::Suspension::Resume resume;
     {
       std::lock_guard lock(mutex_);
       job.ran = true;
       job.error = error;
       job.outcome = outcome;
       if (!kept) {
-        job.wakeup.notify_one();  // nothing to wait for
+        resume = finished(job);  // nothing to wait for
       }
+    }
+    if (resume) {
+      resume();
     }
     if (kept && members_ >= max_group_) {
       finish_group();
@@ -268,7 +332,11 @@ class GroupCommit {
       busy_ = false;
       anyone_waiting = waiting_ > 0;
       if (!anyone_waiting && !queue_.empty()) {
-        queue_.front()->wakeup.notify_one();  // its caller combines next
+        if (queue_.front()->resume) {
+          combiner_wakeup_.notify_one();  // a suspended caller's body: the combiner takes it
+        } else {
+          queue_.front()->wakeup.notify_one();  // its caller combines next
+        }
       }
     }
     if (anyone_waiting) {
@@ -319,6 +387,7 @@ class GroupCommit {
   }
 
   void complete(Outcome& outcome, const std::string& error) noexcept {
+    std::vector<util::Suspension::Resume> resumes;
     {
       std::lock_guard lock(mutex_);
       if (error.empty()) {
@@ -330,7 +399,9 @@ class GroupCommit {
       outcome.done = true;
       outcome.error = error;
       for (Job* job : group_jobs_) {
-        job->wakeup.notify_one();
+        if (auto resume = finished(*job)) {
+          resumes.push_back(std::move(resume));
+        }
       }
     }
     group_jobs_.clear();
@@ -338,6 +409,9 @@ class GroupCommit {
     members_ = 0;
     current_.reset();
     group_done_.notify_all();
+    for (auto& resume : resumes) {
+      resume();
+    }
   }
 
   void wait_for(const Outcome& outcome) {
@@ -360,8 +434,11 @@ class GroupCommit {
   bool busy_ = false;       // a thread holds the writer
   int waiting_ = 0;         // threads in take_turn
   std::deque<Job*> queue_;  // run() bodies not run yet
+  std::condition_variable combiner_wakeup_;
+  bool stopping_ = false;
 
   GroupCommitStats stats_;
+  std::thread combiner_;  // last: starts once everything above is initialized
 };
 
 }  // namespace inereg::store::sqlite
