@@ -30,7 +30,15 @@
 #include "util/io_context.hpp"
 #include "util/suspension.hpp"
 
-#if defined(BOOST_USE_ASAN)
+// Under AddressSanitizer (GCC defines the first, clang answers the second).
+#if defined(__SANITIZE_ADDRESS__)
+#define INEREG_ADDRESS_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define INEREG_ADDRESS_SANITIZER 1
+#endif
+#endif
+#if defined(INEREG_ADDRESS_SANITIZER)
 #include <sanitizer/asan_interface.h>
 #endif
 
@@ -138,8 +146,10 @@ class ReusedStacks {
       boost::context::protected_fixedsize_stack(kStackBytes).deallocate(stack);
       return;
     }
-#if defined(BOOST_USE_ASAN)
-    // Frames a thrown exception unwound past may leave their redzones poisoned.
+#if defined(INEREG_ADDRESS_SANITIZER)
+    // The sanitizer is not told of the coroutines' stack switches (Debian's Boost.Context
+    // switches in assembly, which has no hooks for it), so it cannot clear the redzones of
+    // frames an exception unwound past: cleared here before the stack serves again.
     ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(stack.sp) - stack.size, stack.size);
 #endif
     kept.push_back(stack);

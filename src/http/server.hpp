@@ -15,10 +15,11 @@ namespace inereg::http {
 // What the operator sets (`http.*` in the config).
 struct ServerSettings {
   int io_threads = 2;
-  // Run what waits (writes on fsync, PostgreSQL on the network). With SQLite's group
-  // commit a write holds its thread until its group's fsync: the threads bound how many
-  // writes can share one (4 capped POST /v1/sessions near 2,800/s on the reference VM,
-  // 64 reached ~5,700/s on the same busy machine; bench/README.md).
+  // Run what waits and cannot suspend: every PostgreSQL call (a network round trip), media
+  // and page uploads (decoding, MRZ reading; their writes hold the thread until their
+  // group's fsync). SQLite's creates, submits and deletes wait as coroutines instead
+  // (ThreadClass::kIoFiber). Sized when every write held a thread here: 4 capped POST
+  // /v1/sessions near 2,800/s on the reference VM, 64 reached ~5,700/s (bench/README.md).
   int blocking_threads = 64;
   std::size_t max_header_bytes = std::size_t{16} * 1024;
   std::size_t max_body_bytes = std::size_t{1024} * 1024;  // a route may allow more (Routing::max_body_bytes)
@@ -65,8 +66,9 @@ struct ServerOptions : ServerSettings {
 // single-threaded io_contexts (round-robin, or the one on the connection's CPU when the
 // threads are pinned), so connections need no strands. The
 // application routes each request line once (Application::route); that routing sets
-// the body limit and whether the handler runs inline on the I/O thread or hops to the
-// blocking pool. Shutdown drains: stop accepting, close idle keep-alive connections,
+// the body limit and whether the handler runs inline on the I/O thread, as a coroutine
+// there (suspended while it waits for another thread's work: util::Suspension), or on
+// the blocking pool. Shutdown drains: stop accepting, close idle keep-alive connections,
 // let in-flight requests finish (up to drain_timeout), then run() returns.
 class HttpServer {
  public:
