@@ -22,9 +22,10 @@ struct PoolOptions {
   // A caller that finds every connection busy for this long gets a StoreError (a 500
   // for an API request, a retry later for a worker) instead of queueing without end.
   std::chrono::milliseconds acquire_timeout{10'000};
-  // SQLite: at most this many writes share one COMMIT (one fsync). A group is committed
-  // as soon as no other write waits, so this only bounds how long the first write of a
-  // group can wait behind the others under a sustained flood (bench/README.md).
+  // At most this many writes share one COMMIT (one fsync): SQLite's groups of writes,
+  // PostgreSQL's batches of creates. A group or batch is committed as soon as no other
+  // write waits, so this only bounds how long the first write of a group can wait behind
+  // the others under a sustained flood (bench/README.md).
   int max_group_commit = 128;
 };
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -125,6 +126,67 @@ TEST_P(PersistenceContractTest, ConcurrentWritesThatFailUndoOnlyThemselves) {
     committed += fails(i) ? 0 : 1;
   }
   EXPECT_EQ(store_->pending_check_count(), committed);
+}
+
+// Creates with their data keys, as the API makes them, from many threads at once (on
+// PostgreSQL concurrent creates share one transaction: store/batched_calls.hpp): every one
+// is stored with its fields and key, and a create whose id is taken fails alone.
+TEST_P(PersistenceContractTest, ConcurrentCreatesAreEachStoredWithTheirKeyAndOnlyADuplicateFails) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 20;
+  insert("taken", "created");
+  const auto session_for = [](int i) {
+    Session s;
+    s.id = i % 10 == 0 ? "taken" : "c" + std::to_string(i);
+    s.integration_id = "i1";
+    s.status = "created";
+    s.vendor_data = i % 2 == 0 ? std::optional<std::string>("v\"" + std::to_string(i) + "\\") : std::nullopt;
+    s.person_json = R"({"firstName":"ANA"})";
+    s.ine_document = i % 3 == 0;
+    s.credential.cic = "12345678" + std::to_string(i % 10);
+    s.created_at = kT0 + i;
+    s.registry_checks = i % 2 == 0 ? RegistryChecks::kBoth : RegistryChecks::kIne;
+    return s;
+  };
+  std::atomic<int> unexpected{0};
+  std::vector<std::thread> creators;
+  for (int t = 0; t < kThreads; ++t) {
+    creators.emplace_back([&, t] {
+      for (int k = 0; k < kPerThread; ++k) {
+        const int i = t * kPerThread + k;
+        const Session s = session_for(i);
+        try {
+          store_->insert_session_with_key(s, SessionKey{s.id, "k1", "sealed-" + std::to_string(i)});
+          unexpected += s.id == "taken" ? 1 : 0;
+        } catch (const StoreError&) {
+          unexpected += s.id == "taken" ? 0 : 1;
+        }
+      }
+    });
+  }
+  for (auto& creator : creators) {
+    creator.join();
+  }
+  EXPECT_EQ(unexpected.load(), 0);
+  for (int i = 0; i < kThreads * kPerThread; ++i) {
+    const Session expected = session_for(i);
+    if (expected.id == "taken") {
+      continue;
+    }
+    const auto stored = store_->find_session(expected.id);
+    ASSERT_TRUE(stored.has_value()) << expected.id;
+    EXPECT_EQ(stored->vendor_data, expected.vendor_data) << expected.id;
+    EXPECT_EQ(stored->person_json, expected.person_json);
+    EXPECT_EQ(stored->ine_document, expected.ine_document) << expected.id;
+    EXPECT_EQ(stored->credential.cic, expected.credential.cic);
+    EXPECT_EQ(stored->created_at, expected.created_at);
+    EXPECT_EQ(stored->registry_checks, expected.registry_checks) << expected.id;
+    const std::vector<std::string> ids{expected.id};
+    const auto keys = store_->find_session_keys(ids);
+    ASSERT_EQ(keys.size(), 1U) << expected.id;
+    EXPECT_EQ(keys[0].sealed_key, "sealed-" + std::to_string(i));
+  }
+  EXPECT_TRUE(store_->find_session_keys(std::vector<std::string>{"taken"}).empty());
 }
 
 TEST_P(PersistenceContractTest, SessionsCreatedBeforeAreFilteredByTheBoundStatusesOldestFirst) {

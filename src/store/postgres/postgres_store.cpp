@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "store/batched_calls.hpp"
 #include "store/connection_pool.hpp"
 #include "store/postgres/sql.hpp"
 #include "store/rows.hpp"
@@ -886,7 +887,9 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
 class PostgresStore final : public Store {
  public:
   PostgresStore(const std::string& url, const PoolOptions& pool, Migrations migrations)
-      : pool_(pool, [url] { return std::make_unique<Connection>(url, url_password(url)); }) {
+      : pool_(pool, [url] { return std::make_unique<Connection>(url, url_password(url)); }),
+        creates_(static_cast<std::size_t>(pool.max_group_commit),
+                 [this](std::span<const NewSession* const> batch) { insert_sessions(batch); }) {
     // The first connection at once, to fail fast and to check or apply migrations.
     auto first = std::make_unique<Connection>(url, url_password(url));
     if (migrations == Migrations::kApply) {
@@ -991,13 +994,10 @@ class PostgresStore final : public Store {
     insert_session_row(*lease, s);
   }
 
+  // Every API create comes here (the sealing store gives each session its data key):
+  // concurrent creates share one transaction and two statements (store/batched_calls.hpp).
   void insert_session_with_key(const Session& session, const SessionKey& key) override {
-    auto lease = acquire();
-    Connection& c = *lease;
-    ScopedTransaction<Connection> tx(c, sql::kBegin);
-    insert_session_row(c, session);
-    c.run(sql::kInsertSessionKey, Params().add(key.session_id).add(key.key_id).add(key.sealed_key));
-    tx.commit();
+    creates_.call(NewSession{&session, &key});
   }
 
   std::vector<SessionKey> find_session_keys(std::span<const std::string> ids) override {
@@ -1511,7 +1511,70 @@ class PostgresStore final : public Store {
     return found;
   }
 
+  // A create waiting in creates_: its session row and its data key.
+  struct NewSession {
+    const Session* session;
+    const SessionKey* key;
+  };
+
+  // One transaction for the batch: its sessions in one multi-row INSERT, their keys in
+  // another.
+  void insert_sessions(std::span<const NewSession* const> batch) {
+    ArrayLiteral id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json,
+        ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, registry_checks,
+        key_session_id, key_id, sealed_key;
+    for (const NewSession* create : batch) {
+      const Session& s = *create->session;
+      id.add(s.id);
+      integration_id.add(s.integration_id);
+      status.add(s.status);
+      attempt_id.add(s.attempt_id);
+      vendor_data.add(s.vendor_data);
+      end_user_id.add(s.end_user_id);
+      callback.add(s.callback);
+      person_json.add(s.person_json);
+      document_json.add(s.document_json);
+      ine_document.add(s.ine_document);
+      cic.add(s.credential.cic);
+      citizen_id.add(s.credential.citizen_id);
+      ocr.add(s.credential.ocr);
+      elector_key.add(s.credential.elector_key);
+      emission_number.add(s.credential.emission_number);
+      curp.add(s.credential.curp);
+      created_at.add(s.created_at);
+      registry_checks.add(registry_checks_name(s.registry_checks));
+      key_session_id.add(create->key->session_id);
+      key_id.add(create->key->key_id);
+      sealed_key.add(create->key->sealed_key);
+    }
+    auto lease = acquire();
+    Connection& c = *lease;
+    ScopedTransaction<Connection> tx(c, sql::kBegin);
+    c.run(sql::kInsertSessions, Params()
+                                    .add(id.str())
+                                    .add(integration_id.str())
+                                    .add(status.str())
+                                    .add(attempt_id.str())
+                                    .add(vendor_data.str())
+                                    .add(end_user_id.str())
+                                    .add(callback.str())
+                                    .add(person_json.str())
+                                    .add(document_json.str())
+                                    .add(ine_document.str())
+                                    .add(cic.str())
+                                    .add(citizen_id.str())
+                                    .add(ocr.str())
+                                    .add(elector_key.str())
+                                    .add(emission_number.str())
+                                    .add(curp.str())
+                                    .add(created_at.str())
+                                    .add(registry_checks.str()));
+    c.run(sql::kInsertSessionKeys, Params().add(key_session_id.str()).add(key_id.str()).add(sealed_key.str()));
+    tx.commit();
+  }
+
   Pool pool_;
+  BatchedCalls<NewSession> creates_;
 };
 
 }  // namespace

@@ -364,6 +364,13 @@ inline constexpr std::string_view kInsertSession =
     "INSERT INTO sessions(id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, "
     "document_json, ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, "
     "registry_checks) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
+// Concurrent creates in one statement (store/batched_calls.hpp), their keys in another.
+inline constexpr std::string_view kInsertSessions =
+    "INSERT INTO sessions(id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, "
+    "document_json, ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, "
+    "registry_checks) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+    "$7::text[], $8::text[], $9::text[], $10::boolean[], $11::text[], $12::text[], $13::text[], $14::text[], "
+    "$15::text[], $16::text[], $17::bigint[], $18::text[])";
 inline constexpr std::string_view kSelectSession =
     "SELECT id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json, "
     "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at, "
@@ -679,8 +686,8 @@ inline constexpr std::string_view kSelectSessionRechecks =
     "changed, source FROM ine_rechecks WHERE session_id = $1 ORDER BY requested_at, id";
 
 // Data keys (migration 13).
-inline constexpr std::string_view kInsertSessionKey =
-    "INSERT INTO session_keys(session_id, key_id, sealed_key) VALUES ($1, $2, $3)";
+inline constexpr std::string_view kInsertSessionKeys =
+    "INSERT INTO session_keys(session_id, key_id, sealed_key) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])";
 inline constexpr std::string_view kSelectSessionKeys =
     "SELECT session_id, key_id, sealed_key FROM session_keys WHERE session_id = ANY($1::text[])";
 inline constexpr std::string_view kDeleteSessionKey = "DELETE FROM session_keys WHERE session_id = $1";
