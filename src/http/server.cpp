@@ -127,7 +127,7 @@ class ReusedStacks {
  public:
   // A handler's deepest use is a SQLite read or OpenSSL's sealing under the API's own
   // frames: tens of KiB. A stack's pages are only backed once touched.
-  static constexpr std::size_t kStackBytes = 256 * 1024;
+  static constexpr std::size_t kStackBytes = std::size_t{256} * 1024;
   static constexpr std::size_t kKeptPerThread = 64;
 
   boost::context::stack_context allocate() {

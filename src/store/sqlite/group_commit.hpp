@@ -129,9 +129,9 @@ class GroupCommit {
     Job job(&body);
     if (auto* suspension = util::current_suspension()) {
       // Job and body live in the suspended coroutine's frame until it resumes.
-      suspension->await([this, &job](util::Suspension::Resume resume) {
+      suspension->await([this, &job](const util::Suspension::Resume& resume) {
         std::lock_guard lock(mutex_);
-        job.resume = std::move(resume);
+        job.resume = resume;
         queue_.push_back(&job);
         if (!busy_ && queue_.front() == &job) {
           combiner_wakeup_.notify_one();
