@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <future>
 #include <mutex>
 #include <span>
@@ -53,29 +54,32 @@ class Recorder {
   std::promise<void> release_;
 };
 
-void wait_until_queued(const BatchedCalls<int>& calls, std::size_t count) {
-  while (calls.queued() < count) {
+// Holds a first batch (call(0)) while `count` more callers queue behind it, each running
+// call_one(i), then releases it and waits for every caller.
+void queue_behind_a_held_batch(BatchedCalls<int>& calls, Recorder& recorder, std::size_t count,
+                               const std::function<void(std::size_t)>& call_one) {
+  std::vector<std::thread> callers;
+  callers.emplace_back([&] { calls.call(0); });
+  while (recorder.batches().empty()) {
     std::this_thread::yield();
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    callers.emplace_back([&call_one, i] { call_one(i); });
+    while (calls.queued() < i + 1) {
+      std::this_thread::yield();
+    }
+  }
+  recorder.release();
+  for (auto& caller : callers) {
+    caller.join();
   }
 }
 
 TEST(BatchedCalls, CallsQueuedWhileABatchRunsRunTogetherInTheNext) {
   Recorder recorder;
   BatchedCalls<int> calls(8, [&](std::span<const int* const> batch) { recorder.run(batch); });
-  std::vector<std::thread> callers;
-  callers.emplace_back([&] { calls.call(0); });
-  while (recorder.batches().empty()) {
-    std::this_thread::yield();
-  }
   const std::vector<int> items{1, 2, 3, 4};
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    callers.emplace_back([&, i] { calls.call(items[i]); });
-    wait_until_queued(calls, i + 1);
-  }
-  recorder.release();
-  for (auto& caller : callers) {
-    caller.join();
-  }
+  queue_behind_a_held_batch(calls, recorder, items.size(), [&](std::size_t i) { calls.call(items[i]); });
   EXPECT_EQ(recorder.batches(), (std::vector<std::vector<int>>{{0}, {1, 2, 3, 4}}));
   EXPECT_EQ(calls.stats().batches, 2);
   EXPECT_EQ(calls.stats().calls, 5);
@@ -84,20 +88,8 @@ TEST(BatchedCalls, CallsQueuedWhileABatchRunsRunTogetherInTheNext) {
 TEST(BatchedCalls, ABatchIsAtMostMaxBatchCalls) {
   Recorder recorder;
   BatchedCalls<int> calls(2, [&](std::span<const int* const> batch) { recorder.run(batch); });
-  std::vector<std::thread> callers;
-  callers.emplace_back([&] { calls.call(0); });
-  while (recorder.batches().empty()) {
-    std::this_thread::yield();
-  }
   const std::vector<int> items{1, 2, 3};
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    callers.emplace_back([&, i] { calls.call(items[i]); });
-    wait_until_queued(calls, i + 1);
-  }
-  recorder.release();
-  for (auto& caller : callers) {
-    caller.join();
-  }
+  queue_behind_a_held_batch(calls, recorder, items.size(), [&](std::size_t i) { calls.call(items[i]); });
   EXPECT_EQ(recorder.batches(), (std::vector<std::vector<int>>{{0}, {1, 2}, {3}}));
 }
 
@@ -105,27 +97,15 @@ TEST(BatchedCalls, ABatchIsAtMostMaxBatchCalls) {
 TEST(BatchedCalls, AFailedBatchRunsEachCallAloneSoOnlyTheBadOneFails) {
   Recorder recorder;
   BatchedCalls<int> calls(8, [&](std::span<const int* const> batch) { recorder.run(batch); });
-  std::vector<std::thread> callers;
-  callers.emplace_back([&] { calls.call(0); });
-  while (recorder.batches().empty()) {
-    std::this_thread::yield();
-  }
   const std::vector<int> items{1, -2, 3};
   std::vector<int> failed(items.size(), 0);
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    callers.emplace_back([&, i] {
-      try {
-        calls.call(items[i]);
-      } catch (const std::runtime_error& e) {
-        failed[i] = std::string_view(e.what()) == "bad item -2" ? 1 : 2;
-      }
-    });
-    wait_until_queued(calls, i + 1);
-  }
-  recorder.release();
-  for (auto& caller : callers) {
-    caller.join();
-  }
+  queue_behind_a_held_batch(calls, recorder, items.size(), [&](std::size_t i) {
+    try {
+      calls.call(items[i]);
+    } catch (const std::runtime_error& e) {
+      failed[i] = std::string_view(e.what()) == "bad item -2" ? 1 : 2;
+    }
+  });
   EXPECT_EQ(failed, (std::vector<int>{0, 1, 0}));
   EXPECT_EQ(recorder.batches(), (std::vector<std::vector<int>>{{0}, {1, -2, 3}, {1}, {-2}, {3}}));
   EXPECT_EQ(calls.stats().batches, 1);
