@@ -2,15 +2,12 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
-#include <boost/asio/spawn.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/context/protected_fixedsize_stack.hpp>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <condition_variable>
 #include <cstring>
 #include <memory_resource>
 #include <mutex>
@@ -25,22 +22,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http/handler_coroutine.hpp"
 #include "http/request_head.hpp"
 #include "http/response_head.hpp"
 #include "util/io_context.hpp"
-#include "util/suspension.hpp"
-
-// Under AddressSanitizer (GCC defines the first, clang answers the second).
-#if defined(__SANITIZE_ADDRESS__)
-#define INEREG_ADDRESS_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define INEREG_ADDRESS_SANITIZER 1
-#endif
-#endif
-#if defined(INEREG_ADDRESS_SANITIZER)
-#include <sanitizer/asan_interface.h>
-#endif
 
 namespace inereg::http {
 namespace asio = boost::asio;
@@ -117,116 +102,6 @@ void pin_this_thread(int cpu) {
     spdlog::warn("could not pin an I/O thread to CPU {}: {}", cpu, std::strerror(error));
   }
 }
-
-// Stacks for the handlers run as coroutines (ThreadClass::kIoFiber), in Boost.Context's
-// stack-allocator shape. Each has a guard page below it, so an overflow faults instead of
-// writing over another stack. Mapping and unmapping one per request cost system calls and
-// page faults on every write, so each thread keeps the stacks its coroutines freed for
-// the next ones (at most as many as were in use at once, up to kKeptPerThread).
-class ReusedStacks {
- public:
-  // A handler's deepest use is a SQLite read or OpenSSL's sealing under the API's own
-  // frames: tens of KiB. A stack's pages are only backed once touched.
-  static constexpr std::size_t kStackBytes = std::size_t{256} * 1024;
-  static constexpr std::size_t kKeptPerThread = 64;
-
-  boost::context::stack_context allocate() {
-    auto& kept = kept_stacks().stacks;
-    if (kept.empty()) {
-      return boost::context::protected_fixedsize_stack(kStackBytes).allocate();
-    }
-    const boost::context::stack_context stack = kept.back();
-    kept.pop_back();
-    return stack;
-  }
-
-  void deallocate(boost::context::stack_context& stack) noexcept {
-    auto& kept = kept_stacks().stacks;
-    if (kept.size() >= kKeptPerThread) {
-      boost::context::protected_fixedsize_stack(kStackBytes).deallocate(stack);
-      return;
-    }
-#if defined(INEREG_ADDRESS_SANITIZER)
-    // The sanitizer is not told of the coroutines' stack switches (Debian's Boost.Context
-    // switches in assembly, which has no hooks for it), so it cannot clear the redzones of
-    // frames an exception unwound past: cleared here before the stack serves again.
-    ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(stack.sp) - stack.size, stack.size);
-#endif
-    kept.push_back(stack);
-  }
-
- private:
-  struct Kept {
-    Kept() = default;
-    Kept(const Kept&) = delete;
-    Kept& operator=(const Kept&) = delete;
-    ~Kept() {
-      for (auto& stack : stacks) {
-        boost::context::protected_fixedsize_stack(kStackBytes).deallocate(stack);
-      }
-    }
-    std::vector<boost::context::stack_context> stacks;
-  };
-  static Kept& kept_stacks() {
-    thread_local Kept kept;
-    return kept;
-  }
-};
-
-// Handler coroutines waiting for another thread's work to resume them. The server's run()
-// returns only once every one has been resumed: a drain that timed out stops the I/O
-// threads with writes still waiting for their commit, and their resumes must reach the
-// contexts before these are destroyed.
-class SuspendedCoroutines {
- public:
-  void suspended() {
-    std::lock_guard lock(mutex_);
-    ++count_;
-  }
-  void resumed() {
-    std::lock_guard lock(mutex_);
-    if (--count_ == 0) {
-      none_.notify_all();
-    }
-  }
-  void wait_for_none() {
-    std::unique_lock lock(mutex_);
-    none_.wait(lock, [this] { return count_ == 0; });
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable none_;
-  int count_ = 0;
-};
-
-// A handler coroutine's way to wait (util::Suspension): it yields, and the work it waits
-// for resumes it on its own I/O thread.
-class CoroutineSuspension final : public util::Suspension {
- public:
-  CoroutineSuspension(const asio::yield_context& yield, SuspendedCoroutines& suspended)
-      : yield_(yield), suspended_(suspended) {}
-
-  void await(const std::function<void(Resume)>& start) override {
-    // Not current while suspended: the thread runs other connections' code meanwhile.
-    const util::ScopedSuspension none(nullptr);
-    auto initiation = [this, &start](auto handler) {
-      // Resume may come from any thread, before or after the coroutine has yielded: the
-      // post runs it on the coroutine's executor, after the yield.
-      auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-      suspended_.suspended();
-      start([shared, &suspended = suspended_] {
-        asio::post(std::move(*shared));
-        suspended.resumed();
-      });
-    };
-    asio::async_initiate<const asio::yield_context&, void()>(std::move(initiation), yield_);
-  }
-
- private:
-  const asio::yield_context& yield_;
-  SuspendedCoroutines& suspended_;
-};
 
 // Sends `response` (its head made by append_response_head in `head`, which the
 // connection reuses) and, unless `with_body` is false (HEAD), its body: one gathered
@@ -400,20 +275,6 @@ struct HttpServer::Impl {
     co_return response;
   }
 
-  // Runs the application's handler as a coroutine on the caller's I/O thread; a wait for
-  // another thread's work suspends it (util::Suspension) instead of blocking the thread.
-  asio::awaitable<Response> handle_in_coroutine(const Request& request, const Routing& routing) {
-    auto executor = co_await asio::this_coro::executor;
-    auto handler = [this, &request, &routing](const asio::yield_context& yield) {
-      CoroutineSuspension suspension(yield, suspended_coroutines);
-      const util::ScopedSuspension current(&suspension);
-      return application.handle(request, routing);
-    };
-    auto response =
-        co_await asio::spawn(executor, std::allocator_arg, ReusedStacks{}, std::move(handler), asio::use_awaitable);
-    co_return response;
-  }
-
   // Closes the connection's pending operation once its deadline has passed.
   asio::awaitable<void> watch(std::shared_ptr<Connection> connection) {
     const auto shortest = std::min(options.read_timeout, options.idle_timeout);
@@ -535,7 +396,10 @@ struct HttpServer::Impl {
       if (routing.thread == ThreadClass::kIoThread) {
         answer = application.handle(exchange, routing);
       } else if (routing.thread == ThreadClass::kIoFiber) {
-        answer = co_await handle_in_coroutine(exchange, routing);
+        std::function<Response()> handle = [this, &exchange, &routing] {
+          return application.handle(exchange, routing);
+        };
+        answer = co_await handle_in_coroutine(std::move(handle), suspended_coroutines);
       } else {
         answer = co_await handle_blocking(exchange, routing);
       }

@@ -190,10 +190,10 @@ class GroupCommit {
     bool finished() const { return ran && (error || !outcome || outcome->done); }
   };
 
-  // Under mutex_, once `job` has finished: its caller may go on. A suspended caller's
+  // Under mutex_, once `job` has finished: lets its caller go on. A suspended caller's
   // resume() is returned, to be called after the lock is released (the job lives in the
   // caller's frame, which may be gone as soon as it runs).
-  static util::Suspension::Resume finished(Job& job) {
+  static util::Suspension::Resume wake_caller(Job& job) {
     if (job.resume) {
       return std::move(job.resume);
     }
@@ -268,7 +268,7 @@ class GroupCommit {
       job.error = error;
       job.outcome = outcome;
       if (!kept) {
-        resume = finished(job);  // nothing to wait for
+        resume = wake_caller(job);  // nothing to wait for
       }
     }
     if (resume) {
@@ -399,7 +399,7 @@ class GroupCommit {
       outcome.done = true;
       outcome.error = error;
       for (Job* job : group_jobs_) {
-        if (auto resume = finished(*job)) {
+        if (auto resume = wake_caller(*job)) {
           resumes.push_back(std::move(resume));
         }
       }
