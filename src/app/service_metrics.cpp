@@ -162,6 +162,9 @@ std::string ServiceMetrics::render() {
   out.counter("inereg_http_connections_moved_total",
               "HTTP connections moved to the pinned I/O thread on the CPU their packets arrive on.",
               server.connections_moved);
+  out.gauge("inereg_http_handlers_suspended",
+            "Request handlers suspended on their I/O thread now: SQLite writes waiting for their group's commit.",
+            server.handlers_suspended);
   const auto throttled = transport_.auth_throttle();
   out.counter("inereg_auth_failures_delayed_total",
               "Failed authentications answered late (auth.failures_before_delay passed).", throttled.delayed);

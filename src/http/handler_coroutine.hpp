@@ -34,9 +34,13 @@ class SuspendedCoroutines {
     std::unique_lock lock(mutex_);
     none_.wait(lock, [this] { return count_ == 0; });
   }
+  int count() const {
+    std::lock_guard lock(mutex_);
+    return count_;
+  }
 
  private:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable none_;
   int count_ = 0;
 };

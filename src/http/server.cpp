@@ -648,6 +648,7 @@ ServerStats HttpServer::stats() const {
   stats.bodies_refused = impl_->body_budget.refused();
   stats.refused_before_body = impl_->refused_before_body.load(std::memory_order_relaxed);
   stats.connections_moved = impl_->connections_moved.load(std::memory_order_relaxed);
+  stats.handlers_suspended = impl_->suspended_coroutines.count();
   return stats;
 }
 

@@ -53,6 +53,7 @@ struct ServerStats {
   std::int64_t bodies_refused = 0;        // 503: max_body_bytes_in_flight reached
   std::int64_t refused_before_body = 0;   // answered by Application::admit, body unread
   std::int64_t connections_moved = 0;     // to the I/O thread on their packets' CPU, after accept
+  std::int64_t handlers_suspended = 0;    // handler coroutines waiting now (a quick write's commit)
 };
 
 // The settings plus what the service wires in when it builds the server.

@@ -7,29 +7,6 @@
 namespace inereg::component {
 namespace {
 
-HttpReply scrape(std::uint16_t port) {
-  return testing::http_call(port, HttpCall{"GET", "/metrics", "", {}});
-}
-
-// The value of the sample `series` (name plus labels, exactly as exposed), or -1.
-double sample(const std::string& text, const std::string& series) {
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 && line[series.size()] == ' ') {
-      return std::stod(line.substr(series.size() + 1));
-    }
-  }
-  return -1;
-}
-
-// Scrapes until `series` has `value`. The queue depth is counted again after 1 to 5 s
-// (ServiceMetrics::next_queue_depth_read), so the wait outlasts two of its longest gaps.
-::testing::AssertionResult wait_for_sample(std::uint16_t port, const std::string& series, double value) {
-  return testing::wait_until([&] { return sample(scrape(port).body, series) == value; }, 2 * kWaitDeadline,
-                             series + " at " + std::to_string(value));
-}
-
 using MetricsTest = ComponentTest;
 using MetricsPendingTest = PendingChecksTest;
 

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <system_error>
 
@@ -94,6 +95,28 @@ bool RunningService::stop_within(std::chrono::milliseconds deadline) {
   stopped_ = true;
   service_->stop();
   return finished_.wait_for(deadline) == std::future_status::ready;
+}
+
+// Metrics ------------------------------------------------------------------------
+
+HttpReply scrape(std::uint16_t port) {
+  return testing::http_call(port, HttpCall{"GET", "/metrics", "", {}});
+}
+
+double sample(const std::string& text, const std::string& series) {
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 && line[series.size()] == ' ') {
+      return std::stod(line.substr(series.size() + 1));
+    }
+  }
+  return -1;
+}
+
+::testing::AssertionResult wait_for_sample(std::uint16_t port, const std::string& series, double value) {
+  return testing::wait_until([&] { return sample(scrape(port).body, series) == value; }, 2 * kWaitDeadline,
+                             series + " at " + std::to_string(value));
 }
 
 // ApiClient ----------------------------------------------------------------------

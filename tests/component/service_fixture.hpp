@@ -194,6 +194,15 @@ inline const std::string kNotFoundBody = R"({"status":"fail","code":"1101","mess
 // Status, code and (when given) message of an error reply in Veriff's error shape.
 void expect_error(const HttpReply& reply, int status, std::string_view code,
                   std::optional<std::string_view> message = std::nullopt);
+// GET /metrics (no token).
+HttpReply scrape(std::uint16_t port);
+// The value of the sample `series` (name plus labels, exactly as exposed) in a metrics
+// page, or -1.
+double sample(const std::string& text, const std::string& series);
+// Scrapes until `series` has `value`. The queue depth is counted again after 1 to 5 s
+// (ServiceMetrics::next_queue_depth_read), so the wait outlasts two of its longest gaps.
+::testing::AssertionResult wait_for_sample(std::uint16_t port, const std::string& series, double value);
+
 // Content-Type JSON, X-AUTH-CLIENT echoed, X-HMAC-SIGNATURE over the exact body bytes.
 void expect_signed(const HttpReply& reply, const ApiClient& client);
 // A 401: key echoed when one was sent, never a signature.

@@ -104,6 +104,8 @@ TEST_F(OneIoThreadTest, QuickWritesWaitingForTheirCommitLeaveTheIoThreadServing)
         std::async(std::launch::async, [&] { return client_->post_session(ine_body(vigente_.credential)); }));
   }
   auto submit = std::async(std::launch::async, [&] { return client_->submit(submitted_id); });
+  // All four suspended on the I/O thread (the scrape is served by it too).
+  EXPECT_TRUE(wait_for_sample(port(), "inereg_http_handlers_suspended", 4));
   // Answered while the writes wait (a blocked I/O thread would answer nothing until the
   // writer is released below: the test then fails here rather than hanging).
   auto reads = std::async(std::launch::async, [&] {
@@ -127,6 +129,7 @@ TEST_F(OneIoThreadTest, QuickWritesWaitingForTheirCommitLeaveTheIoThreadServing)
   }
   EXPECT_EQ(submit.get().status, 200);
   EXPECT_EQ(client_->wait_ine_registry(submitted_id).body, kVigenteBody);
+  EXPECT_EQ(sample(scrape(port()).body, "inereg_http_handlers_suspended"), 0);
 }
 
 TEST_F(TransportTest, UnknownRouteIs404) {
