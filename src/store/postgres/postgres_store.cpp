@@ -989,13 +989,9 @@ class PostgresStore final : public Store {
     return origins;
   }
 
-  void insert_session(const Session& s) override {
-    auto lease = acquire();
-    insert_session_row(*lease, s);
-  }
-
-  // Every API create comes here (the sealing store gives each session its data key):
-  // concurrent creates share one transaction and two statements (store/batched_calls.hpp).
+  // Concurrent creates share one transaction and two statements (store/batched_calls.hpp).
+  // Every API create comes with its data key (the sealing store gives each one).
+  void insert_session(const Session& session) override { creates_.call(NewSession{&session, nullptr}); }
   void insert_session_with_key(const Session& session, const SessionKey& key) override {
     creates_.call(NewSession{&session, &key});
   }
@@ -1021,28 +1017,6 @@ class PostgresStore final : public Store {
       secrets.push_back(IntegrationSecret{rows.integer(row, 0), rows.text(row, 1), rows.integer(row, 2)});
     }
     return secrets;
-  }
-
-  static void insert_session_row(Connection& c, const Session& s) {
-    c.run(sql::kInsertSession, Params()
-                                   .add(s.id)
-                                   .add(s.integration_id)
-                                   .add(s.status)
-                                   .add(s.attempt_id)
-                                   .add(s.vendor_data)
-                                   .add(s.end_user_id)
-                                   .add(s.callback)
-                                   .add(s.person_json)
-                                   .add(s.document_json)
-                                   .add(s.ine_document)
-                                   .add(s.credential.cic)
-                                   .add(s.credential.citizen_id)
-                                   .add(s.credential.ocr)
-                                   .add(s.credential.elector_key)
-                                   .add(s.credential.emission_number)
-                                   .add(s.credential.curp)
-                                   .add(s.created_at)
-                                   .add(registry_checks_name(s.registry_checks)));
   }
 
   std::optional<Session> find_session(std::string_view session_id) override {
@@ -1511,7 +1485,7 @@ class PostgresStore final : public Store {
     return found;
   }
 
-  // A create waiting in creates_: its session row and its data key.
+  // A create waiting in creates_: its session row and its data key (none: null).
   struct NewSession {
     const Session* session;
     const SessionKey* key;
@@ -1523,6 +1497,7 @@ class PostgresStore final : public Store {
     ArrayLiteral id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json,
         ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, registry_checks,
         key_session_id, key_id, sealed_key;
+    int keys = 0;
     for (const NewSession* create : batch) {
       const Session& s = *create->session;
       id.add(s.id);
@@ -1543,9 +1518,12 @@ class PostgresStore final : public Store {
       curp.add(s.credential.curp);
       created_at.add(s.created_at);
       registry_checks.add(registry_checks_name(s.registry_checks));
-      key_session_id.add(create->key->session_id);
-      key_id.add(create->key->key_id);
-      sealed_key.add(create->key->sealed_key);
+      if (create->key != nullptr) {
+        key_session_id.add(create->key->session_id);
+        key_id.add(create->key->key_id);
+        sealed_key.add(create->key->sealed_key);
+        ++keys;
+      }
     }
     auto lease = acquire();
     Connection& c = *lease;
@@ -1569,7 +1547,9 @@ class PostgresStore final : public Store {
                                     .add(curp.str())
                                     .add(created_at.str())
                                     .add(registry_checks.str()));
-    c.run(sql::kInsertSessionKeys, Params().add(key_session_id.str()).add(key_id.str()).add(sealed_key.str()));
+    if (keys > 0) {
+      c.run(sql::kInsertSessionKeys, Params().add(key_session_id.str()).add(key_id.str()).add(sealed_key.str()));
+    }
     tx.commit();
   }
 

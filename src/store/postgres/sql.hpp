@@ -360,11 +360,7 @@ inline constexpr std::string_view kSelectAllowedCorsOrigins =
 // deletion count (other threads, other nodes) take turns.
 inline constexpr std::string_view kLockIntegration = "SELECT 1 FROM integrations WHERE id = $1 FOR UPDATE";
 
-inline constexpr std::string_view kInsertSession =
-    "INSERT INTO sessions(id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, "
-    "document_json, ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, "
-    "registry_checks) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
-// Concurrent creates in one statement (store/batched_calls.hpp), their keys in another.
+// Creates, concurrent ones in one statement (store/batched_calls.hpp); their keys in another.
 inline constexpr std::string_view kInsertSessions =
     "INSERT INTO sessions(id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, "
     "document_json, ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, "
