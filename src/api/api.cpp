@@ -232,8 +232,9 @@ http::Routing Api::route(std::string_view method, std::string_view path) const {
   // The one place where a route's thread is decided: SQLite reads are local point reads
   // (microseconds, cheaper inline than a hop); a PostgreSQL read is a network round trip
   // that would stall every connection of the I/O thread, so it takes the blocking pool.
-  // A quick write's only wait, for its group commit, suspends it there instead (measured:
-  // the pool's hop was ~5 context switches per PATCH, bench/README.md).
+  // A quick write on SQLite runs on the I/O thread too, as a coroutine that its one wait,
+  // for its group commit, suspends (measured: the pool's hop was ~5 context switches per
+  // PATCH, bench/README.md).
   routing.thread = http::ThreadClass::kBlockingPool;
   if (options_.local_reads && route.threads == Threads::kReadOnly) {
     routing.thread = http::ThreadClass::kIoThread;
