@@ -183,12 +183,10 @@ class SealingTransaction final : public WriteTransaction {
 
   void commit() override { inner_->commit(); }
 
-  std::optional<Session> lock_session(std::string_view session_id) override {
-    auto session = inner_->lock_session(session_id);
-    if (session) {
-      open_sessions(std::span(&*session, 1));
-    }
-    return session;
+  std::vector<Session> lock_sessions(std::span<const std::string> ids) override {
+    auto sessions = inner_->lock_sessions(ids);
+    open_sessions(sessions);
+    return sessions;
   }
 
   std::vector<Session> find_sessions(std::span<const std::string> ids) override {
@@ -294,7 +292,9 @@ class SealingTransaction final : public WriteTransaction {
     return inner_->reseal_integration_secret(secret_id, expected_sealed, sealed);
   }
   MediaUsage media_usage(std::string_view session_id) override { return inner_->media_usage(session_id); }
-  bool has_readable_document(std::string_view session_id) override { return inner_->has_readable_document(session_id); }
+  std::vector<std::string> sessions_with_readable_document(std::span<const std::string> ids) override {
+    return inner_->sessions_with_readable_document(ids);
+  }
   void delete_media(std::string_view session_id, std::string_view context) override {
     inner_->delete_media(session_id, context);
   }
@@ -302,10 +302,7 @@ class SealingTransaction final : public WriteTransaction {
     return inner_->count_unreadable_photo(session_id);
   }
   void clear_unreadable_photos(std::string_view session_id) override { inner_->clear_unreadable_photos(session_id); }
-  void insert_check_job(std::string_view session_id, TimeMs now, bool read_document,
-                        const CheckLease* claimed_by) override {
-    inner_->insert_check_job(session_id, now, read_document, claimed_by);
-  }
+  void insert_check_jobs(std::span<const NewCheckJob> jobs) override { inner_->insert_check_jobs(jobs); }
   std::vector<bool> finish_claimed_checks(std::string_view owner, std::span<const CheckClaim> claims) override {
     return inner_->finish_claimed_checks(owner, claims);
   }
@@ -424,6 +421,8 @@ class SealingStore final : public Store {
       body(tx);
     });
   }
+
+  std::size_t workflow_batch_limit() const override { return inner_->workflow_batch_limit(); }
 
   void insert_session(const Session& session) override {
     auto [key, sealed_key] = rules_->keys().new_data_key(session.id);

@@ -1,13 +1,12 @@
+#include <algorithm>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+
 #include "sessions/workflow.hpp"
 
 namespace inereg::sessions {
 namespace {
-
-SubmitResult refused(SubmitResult::Outcome outcome) {
-  SubmitResult result;
-  result.outcome = outcome;
-  return result;
-}
 
 // A lease reserved from the check intake for the submit's job: released unless the job
 // committed under it is handed over.
@@ -47,74 +46,161 @@ SubmitPlan submit_plan(const store::Session& session) {
 SubmitResult SessionWorkflow::submit(std::string_view session_id, std::string_view attempt_id, TimeMs now,
                                      std::optional<std::string_view> owner) {
   Reservation reservation(intake_);
-  SubmitResult result = refused(SubmitResult::Outcome::kNotFound);
-  std::optional<store::ClaimedCheck> claimed;
-  bool queued = false;
-  // The transaction's body may run on another thread (Store::write); what follows it runs
-  // here once the submit is durable. Nothing in it waits on anything but the store: the
-  // job's lookup starts afterwards (it may read the store itself: the local registry does).
-  store_.write([&](store::WriteTransaction& tx) {
-    // The session's lock orders the submit against uploads (SessionWorkflow::add_media):
-    // every upload committed before it is seen by has_readable_document below, and an
-    // upload waiting for the lock then finds the session submitted and is refused.
-    const auto session = tx.lock_session(session_id);
-    if (!session || (owner && session->integration_id != *owner)) {
-      return;
-    }
-    result.outcome = SubmitResult::Outcome::kNotAllowed;
-    auto submitted = apply_event(*session, Event::kSubmit, now);
-    if (!submitted) {
-      return;
-    }
-    if (submitted->attempt_id.empty()) {
-      submitted->attempt_id = std::string(attempt_id);  // else the one start gave
-    }
-    if (!tx.update_session(*submitted, session->status)) {
-      return;
-    }
-    std::vector<Change> changes{{store::SessionChange::Kind::kSubmitted, &*submitted}};
-    const SubmitPlan plan = submit_plan(*session);
-    const bool read_documents = plan.read_documents && tx.has_readable_document(session_id);
-    const bool ine_can_run = !store::includes_ine(session->registry_checks) || read_documents || plan.lookup;
-    const bool curp_can_run = !store::includes_curp(session->registry_checks) || plan.curp;
-    std::optional<store::Session> decided;
-    // Without the data of every check it gets, a session cannot pass: decided at once, and
-    // a session getting both checks has its INE+CURP result complete (without parts).
-    const store::SessionCheckResults nothing_checked{std::string(session_id), {}, {}};
-    if (ine_can_run && curp_can_run) {
-      tx.insert_check_job(session_id, now, read_documents, reservation.lease());
-      queued = true;
-      if (reservation.lease() != nullptr) {
-        claimed = store::ClaimedCheck{.session_id = std::string(session_id),
-                                      .attempts = 1,
-                                      .credential = session->credential,
-                                      .read_document = read_documents};
-        // No result yet: a session is submitted once, and this submit makes its first job.
-        store::set_due_checks(*claimed, session->registry_checks, false, false);
-      }
-    } else {
-      // Veriff's answer when no registry check can run is a resubmission request (9103).
-      decided = apply_event(*submitted, Event::kRequestResubmission, now);
-      tx.update_session(*decided, submitted->status);
-      const bool both = session->registry_checks == store::RegistryChecks::kBoth;
-      changes.push_back(Change{.kind = store::SessionChange::Kind::kDecided,
-                               .session = &*decided,
-                               .combined = both ? &nothing_checked : nullptr});
-    }
-    queue_webhooks(tx, changes, now);
-    tx.commit();
-    result.outcome = SubmitResult::Outcome::kSubmitted;
-    result.session = std::move(*submitted);
-  });
-  if (result.outcome != SubmitResult::Outcome::kSubmitted) {
-    return result;
+  SubmitCall call{
+      .session_id = session_id, .attempt_id = attempt_id, .now = now, .owner = owner, .lease = reservation.lease()};
+  // The transaction's body may run on another thread (Store::write, BatchedCalls); what
+  // follows it runs here once the submit is durable. Nothing in it waits on anything but
+  // the store: the job's lookup starts afterwards (it may read the store itself: the
+  // local registry does).
+  if (submits_) {
+    submits_->call(call);
+  } else {
+    SubmitCall* const alone[] = {&call};
+    store_.write([&](store::WriteTransaction& tx) { submit_in(tx, alone); });
   }
-  if (claimed) {
-    reservation.hand_over(std::move(*claimed));
-  } else if (queued && intake_ != nullptr) {
+  if (call.result.outcome != SubmitResult::Outcome::kSubmitted) {
+    return call.result;
+  }
+  if (call.claimed) {
+    reservation.hand_over(std::move(*call.claimed));
+  } else if (call.queued && intake_ != nullptr) {
     intake_->wake();
   }
-  return result;
+  return call.result;
+}
+
+SessionWorkflow::SubmitBatching SessionWorkflow::submit_batching() const {
+  if (!submits_) {
+    return {};
+  }
+  return SubmitBatching{.done = submits_->stats(), .queued = submits_->queued()};
+}
+
+void SessionWorkflow::submit_in(store::WriteTransaction& tx, std::span<SubmitCall* const> calls) const {
+  std::vector<std::string> ids;
+  ids.reserve(calls.size());
+  for (SubmitCall* call : calls) {
+    call->result = SubmitResult{};
+    call->claimed.reset();
+    call->queued = false;
+    ids.emplace_back(call->session_id);
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  // The sessions' locks order the submits against uploads (SessionWorkflow::add_media):
+  // every upload committed before them is seen by sessions_with_readable_document below,
+  // and an upload waiting for a lock then finds its session submitted and is refused.
+  std::unordered_map<std::string, store::Session> locked;  // as stored
+  std::vector<std::string> to_read;
+  for (auto& session : tx.lock_sessions(ids)) {
+    if (submit_plan(session).read_documents) {
+      to_read.push_back(session.id);
+    }
+    locked.emplace(session.id, std::move(session));
+  }
+  std::unordered_set<std::string> readable;
+  if (!to_read.empty()) {
+    for (auto& id : tx.sessions_with_readable_document(to_read)) {
+      readable.insert(std::move(id));
+    }
+  }
+  // Each session as the calls before this one left it: a second submit of a session in
+  // the same batch is judged as it would be after the first.
+  std::unordered_map<std::string, const store::Session*> current;
+  // Reserved: the updates, changes and results point into these.
+  std::vector<store::Session> submitted;
+  std::vector<store::Session> decided;
+  submitted.reserve(calls.size());
+  decided.reserve(calls.size());
+  std::vector<store::NewCheckJob> jobs;
+  jobs.reserve(calls.size());
+  std::vector<store::SessionUpdate> updates;
+  std::vector<Change> changes;
+  struct Accepted {
+    SubmitCall* call;
+    const store::Session* stored;
+    const store::Session* submitted;
+    const store::NewCheckJob* job;  // nullptr: decided at once
+  };
+  std::vector<Accepted> accepted;
+  // Without the data of every check it gets, a session cannot pass: decided at once, and
+  // a session getting both checks has its INE+CURP result complete (without parts).
+  std::vector<store::SessionCheckResults> nothing_checked;
+  nothing_checked.reserve(calls.size());
+  for (SubmitCall* call : calls) {
+    const std::string id(call->session_id);
+    const auto found = locked.find(id);
+    if (found == locked.end() || (call->owner && found->second.integration_id != *call->owner)) {
+      continue;  // kNotFound
+    }
+    call->result.outcome = SubmitResult::Outcome::kNotAllowed;
+    const store::Session& stored = found->second;
+    const auto [now_at, first] = current.try_emplace(id, &stored);
+    auto after = apply_event(*now_at->second, Event::kSubmit, call->now);
+    if (!after) {
+      continue;
+    }
+    if (!first) {
+      // The transition table lets a session be submitted twice over: one update per
+      // session and batch no longer holds. BatchedCalls then runs each call alone.
+      throw std::logic_error("session " + id + " submitted twice in one batch");
+    }
+    if (after->attempt_id.empty()) {
+      after->attempt_id = std::string(call->attempt_id);  // else the one start gave
+    }
+    submitted.push_back(std::move(*after));
+    changes.push_back(Change{.kind = store::SessionChange::Kind::kSubmitted, .session = &submitted.back()});
+    const SubmitPlan plan = submit_plan(stored);
+    const bool read_documents = plan.read_documents && readable.contains(id);
+    const bool ine_can_run = !store::includes_ine(stored.registry_checks) || read_documents || plan.lookup;
+    const bool curp_can_run = !store::includes_curp(stored.registry_checks) || plan.curp;
+    accepted.push_back(Accepted{.call = call, .stored = &stored, .submitted = &submitted.back(), .job = nullptr});
+    if (ine_can_run && curp_can_run) {
+      jobs.push_back(store::NewCheckJob{id, call->now, read_documents, call->lease});
+      accepted.back().job = &jobs.back();
+      updates.push_back(store::SessionUpdate{&submitted.back(), stored.status});
+      now_at->second = &submitted.back();
+    } else {
+      // Veriff's answer when no registry check can run is a resubmission request (9103).
+      decided.push_back(*apply_event(submitted.back(), Event::kRequestResubmission, call->now));
+      updates.push_back(store::SessionUpdate{&decided.back(), stored.status});
+      now_at->second = &decided.back();
+      const bool both = stored.registry_checks == store::RegistryChecks::kBoth;
+      if (both) {
+        nothing_checked.push_back(store::SessionCheckResults{id, {}, {}});
+      }
+      changes.push_back(Change{.kind = store::SessionChange::Kind::kDecided,
+                               .session = &decided.back(),
+                               .combined = both ? &nothing_checked.back() : nullptr});
+    }
+  }
+  // Under the locks each update applies; were one not to, its whole batch fails rather
+  // than half of a submit being kept.
+  for (const bool applied : tx.update_sessions(updates)) {
+    if (!applied) {
+      throw std::logic_error("a locked session changed under its lock");
+    }
+  }
+  tx.insert_check_jobs(jobs);
+  // The batch's webhooks are due from its earliest call on.
+  const auto earliest = std::min_element(calls.begin(), calls.end(),
+                                         [](const SubmitCall* a, const SubmitCall* b) { return a->now < b->now; });
+  queue_webhooks(tx, changes, (*earliest)->now);
+  tx.commit();
+  for (const Accepted& done : accepted) {
+    SubmitCall& call = *done.call;
+    call.result.outcome = SubmitResult::Outcome::kSubmitted;
+    call.result.session = *done.submitted;
+    call.queued = done.job != nullptr;
+    if (call.queued && call.lease != nullptr) {
+      call.claimed = store::ClaimedCheck{.session_id = done.stored->id,
+                                         .attempts = 1,
+                                         .credential = done.stored->credential,
+                                         .read_document = done.job->read_document};
+      // No result yet: a session is submitted once, and this submit makes its first job.
+      store::set_due_checks(*call.claimed, done.stored->registry_checks, false, false);
+    }
+  }
 }
 
 }  // namespace inereg::sessions

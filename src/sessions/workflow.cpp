@@ -30,7 +30,13 @@ std::optional<store::Session> apply_event(const store::Session& session, Event e
 }
 
 SessionWorkflow::SessionWorkflow(store::Store& store, std::shared_ptr<const store::OutboxComposer> composer)
-    : store_(store), composer_(std::move(composer)) {}
+    : store_(store), composer_(std::move(composer)) {
+  if (const std::size_t batch = store_.workflow_batch_limit(); batch > 0) {
+    submits_.emplace(batch, [this](std::span<SubmitCall* const> calls) {
+      store_.write([&](store::WriteTransaction& tx) { submit_in(tx, calls); });
+    });
+  }
+}
 
 store::Media new_media(std::string_view session_id, std::string_view context, std::string_view mimetype,
                        std::string_view bytes, TimeMs now) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sessions/status.hpp"
+#include "store/batched_calls.hpp"
 #include "store/outbox.hpp"
 #include "store/persistence.hpp"
 #include "store/records.hpp"
@@ -179,9 +180,18 @@ class SessionWorkflow {
   // the check intake, claimed, when it has room, else it is queued due (CheckIntake). Queues the
   // `submitted` event (and the decision webhook when decided). With `owner`, kNotFound
   // also when the session is another integration's: checked under the session's lock, so
-  // the API's PATCH needs no read of its own before this write.
+  // the API's PATCH needs no read of its own before this write. Where the store batches
+  // (Store::workflow_batch_limit: PostgreSQL), concurrent submits share one transaction
+  // of batch statements; each gets the outcome it would have had alone.
   SubmitResult submit(std::string_view session_id, std::string_view attempt_id, TimeMs now,
                       std::optional<std::string_view> owner = std::nullopt);
+  // The submits batched so far, and how many wait for the next batch now (tests, metrics);
+  // all zero where the store does not batch.
+  struct SubmitBatching {
+    store::BatchedCallsStats done;
+    std::size_t queued = 0;
+  };
+  SubmitBatching submit_batching() const;
 
   // Records each verdict (results, then — once every check the session gets has its
   // result — decision approved/declined and job done, else the job's retry) only if
@@ -253,9 +263,24 @@ class SessionWorkflow {
   // Queues, inside `tx`, the webhooks of `changes` in order (see the class comment).
   void queue_webhooks(store::WriteTransaction& tx, std::span<const Change> changes, TimeMs now) const;
 
+  // One submit() as a batch runs it (submit.cpp): its arguments, then what it came to.
+  struct SubmitCall {
+    std::string_view session_id;
+    std::string_view attempt_id;
+    TimeMs now = 0;
+    std::optional<std::string_view> owner;
+    const store::CheckLease* lease = nullptr;  // reserved from the check intake, if any
+    SubmitResult result = {};
+    std::optional<store::ClaimedCheck> claimed = std::nullopt;  // its job, claimed under `lease`
+    bool queued = false;                                        // its job, queued due
+  };
+  // Runs every call in `tx` and commits: the rule of submit(), for a batch.
+  void submit_in(store::WriteTransaction& tx, std::span<SubmitCall* const> calls) const;
+
   store::Store& store_;
   const std::shared_ptr<const store::OutboxComposer> composer_;
   CheckIntake* intake_ = nullptr;
+  std::optional<store::BatchedCalls<SubmitCall>> submits_;  // where the store batches
 };
 
 }  // namespace inereg::sessions

@@ -19,11 +19,13 @@ struct BatchedCallsStats {
   std::int64_t failed_batches = 0;  // batches that failed (their calls then ran alone)
 };
 
-// Concurrent calls that one statement serves together: PostgreSQL's creates, each a
-// network round trip and a commit of its own, become one multi-row INSERT in one
-// transaction for every create that arrived while the previous batch ran. So the commit
-// rate, not the request rate, pays for durability (issue 14, item 2; SQLite gets the
-// same from its group commit, store/sqlite/group_commit.hpp).
+// Concurrent calls that one transaction of batch statements serves together:
+// PostgreSQL's creates, each a network round trip and a commit of its own, become one
+// multi-row INSERT in one transaction for every create that arrived while the previous
+// batch ran; its submits, a transaction of seven round trips each, share one such
+// transaction (sessions::SessionWorkflow::submit). So the commit rate, not the request
+// rate, pays for durability (issue 14, item 2; SQLite gets the same from its group
+// commit, store/sqlite/group_commit.hpp).
 //
 // A caller queues its item and waits. The first caller to find no batch running leads:
 // it takes every queued item (up to max_batch) and runs them as one batch, then gives the
@@ -33,13 +35,14 @@ template <typename Item>
 class BatchedCalls {
  public:
   // Runs the items as one unit (one transaction): all of them are done when it returns,
-  // none when it throws.
-  using Run = std::function<void(std::span<const Item* const>)>;
+  // none when it throws. It may write each item's outcome into it (a non-const Item): a
+  // failed batch's items are run again, alone, so it sets every outcome afresh.
+  using Run = std::function<void(std::span<Item* const>)>;
 
   BatchedCalls(std::size_t max_batch, Run run) : max_batch_(max_batch < 1 ? 1 : max_batch), run_(std::move(run)) {}
 
   // Returns once `item` is done by some batch, or throws what running it alone threw.
-  void call(const Item& item) {
+  void call(Item& item) {
     Call call{.item = &item, .done = false, .error = nullptr};
     std::unique_lock lock(mutex_);
     queue_.push_back(&call);
@@ -87,7 +90,7 @@ class BatchedCalls {
 
  private:
   struct Call {
-    const Item* item;
+    Item* item;
     bool done = false;  // guarded by mutex_
     std::exception_ptr error;
   };
@@ -95,7 +98,7 @@ class BatchedCalls {
   // Without the lock. True when the batch succeeded as one; else each item ran alone,
   // and those that failed carry their error.
   bool run_batch(const std::vector<Call*>& batch) {
-    std::vector<const Item*> items;
+    std::vector<Item*> items;
     items.reserve(batch.size());
     for (const Call* call : batch) {
       items.push_back(call->item);
@@ -111,7 +114,7 @@ class BatchedCalls {
     }
     for (Call* call : batch) {
       try {
-        const Item* alone[] = {call->item};
+        Item* alone[] = {call->item};
         run_(alone);
       } catch (...) {
         call->error = std::current_exception();

@@ -42,6 +42,16 @@ struct NewDelivery {
   std::optional<std::int64_t> redelivery_of;
 };
 
+// A check job to queue for a session: due at `now`, or with `claimed_by` already claimed
+// under that lease (attempt 1, due again when the lease ends, as a claim leaves a job).
+// `read_document`: its document images are read first.
+struct NewCheckJob {
+  std::string session_id;
+  TimeMs now = 0;
+  bool read_document = false;
+  const CheckLease* claimed_by = nullptr;
+};
+
 // A registry result recorded for a session.
 struct SessionResult {
   std::string session_id;
@@ -78,9 +88,17 @@ class WriteTransaction {
   virtual void commit() = 0;
 
   // Sessions ------------------------------------------------------------------------
-  // The session, locked against a concurrent lock_session of it (an upload, a submit,
-  // a start on another connection or node waits for this transaction to end).
-  virtual std::optional<Session> lock_session(std::string_view session_id) = 0;
+  // The sessions among `ids` that exist, in no particular order, each locked against a
+  // concurrent lock of it (an upload, a submit, a start on another connection or node
+  // waits for this transaction to end). Locked in id order, so that two transactions
+  // locking overlapping batches take turns instead of deadlocking.
+  virtual std::vector<Session> lock_sessions(std::span<const std::string> ids) = 0;
+  // One session (lock_sessions of one id).
+  std::optional<Session> lock_session(std::string_view session_id) {
+    const std::string id(session_id);
+    auto locked = lock_sessions(std::span(&id, 1));
+    return locked.empty() ? std::nullopt : std::optional<Session>(std::move(locked.front()));
+  }
   // The sessions among `ids` that exist, in no particular order.
   virtual std::vector<Session> find_sessions(std::span<const std::string> ids) = 0;
   // Up to `limit` sessions whose status is one of `statuses`, created at or before
@@ -148,8 +166,9 @@ class WriteTransaction {
   };
   virtual MediaUsage media_usage(std::string_view session_id) = 0;
   virtual void insert_media(const Media& media, std::string_view bytes) = 0;
-  // Whether the session has an image Store::media_for_reading would return.
-  virtual bool has_readable_document(std::string_view session_id) = 0;
+  // Those among `ids` whose session has an image Store::media_for_reading would return,
+  // in no particular order.
+  virtual std::vector<std::string> sessions_with_readable_document(std::span<const std::string> ids) = 0;
   // Removes the session's media of `context`.
   virtual void delete_media(std::string_view session_id, std::string_view context) = 0;
 
@@ -160,11 +179,13 @@ class WriteTransaction {
   virtual void clear_unreadable_photos(std::string_view session_id) = 0;
 
   // Check jobs ----------------------------------------------------------------------
-  // A pending job; `read_document`: its document images are read first. Due at `now`,
-  // or with `claimed_by` already claimed under that lease (attempt 1, due again when the
-  // lease ends, as a claim leaves a job).
-  virtual void insert_check_job(std::string_view session_id, TimeMs now, bool read_document,
-                                const CheckLease* claimed_by) = 0;
+  // Queues each job, pending (NewCheckJob).
+  virtual void insert_check_jobs(std::span<const NewCheckJob> jobs) = 0;
+  // One job (insert_check_jobs of one).
+  void insert_check_job(std::string_view session_id, TimeMs now, bool read_document, const CheckLease* claimed_by) {
+    const NewCheckJob job{std::string(session_id), now, read_document, claimed_by};
+    insert_check_jobs(std::span(&job, 1));
+  }
   // Marks each job done, only while it is pending under that claim of `owner`.
   virtual std::vector<bool> finish_claimed_checks(std::string_view owner, std::span<const CheckClaim> claims) = 0;
   // Releases each lease and makes the job due at its next_run_at, under the same guard.

@@ -190,7 +190,7 @@ inline void set_due_checks(ClaimedCheck& job, RegistryChecks checks, bool has_in
   job.curp_due = includes_curp(checks) && !has_curp_result;
 }
 
-// A job written already claimed (WriteTransaction::insert_check_job): its first attempt,
+// A job written already claimed (NewCheckJob::claimed_by): its first attempt,
 // leased to `owner` until `until`, as Store::claim_checks would leave it. A submit takes
 // one from the local check pipeline when it has room (sessions::CheckIntake), so its
 // job skips the claim transaction and the wait for the dispatcher.

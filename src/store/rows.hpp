@@ -25,15 +25,15 @@ inline RegistryChecks registry_checks(const std::string& name) {
   return *checks;
 }
 
-// The column values of a new check job (kInsertCheckJob in both backends): due at `now`
-// and unclaimed, or born claimed under `claimed_by` with exactly what a claim writes
-// (owner, lease end, next run at the lease end, attempt 1).
-struct NewCheckJob {
-  NewCheckJob(TimeMs now, const CheckLease* claimed_by)
-      : next_run_at(claimed_by != nullptr ? claimed_by->until : now),
-        lease_owner(claimed_by != nullptr ? std::optional<std::string_view>(claimed_by->owner) : std::nullopt),
-        lease_until(claimed_by != nullptr ? claimed_by->until : 0),
-        attempts(claimed_by != nullptr ? 1 : 0) {}
+// The column values of a new check job (kInsertCheckJob(s) in both backends): due at
+// `now` and unclaimed, or born claimed under `claimed_by` with exactly what a claim
+// writes (owner, lease end, next run at the lease end, attempt 1).
+struct CheckJobColumns {
+  explicit CheckJobColumns(const NewCheckJob& job)
+      : next_run_at(job.claimed_by != nullptr ? job.claimed_by->until : job.now),
+        lease_owner(job.claimed_by != nullptr ? std::optional<std::string_view>(job.claimed_by->owner) : std::nullopt),
+        lease_until(job.claimed_by != nullptr ? job.claimed_by->until : 0),
+        attempts(job.claimed_by != nullptr ? 1 : 0) {}
   TimeMs next_run_at;
   std::optional<std::string_view> lease_owner;
   TimeMs lease_until;

@@ -330,9 +330,11 @@ TEST_P(PersistenceContractTest, DeletionCountsArePrunedAndCountedPerIntegration)
 
 TEST_P(PersistenceContractTest, MediaUsageReadableDocumentsCredentialAndDeletion) {
   insert("s1", "x");
+  insert("s2", "x");
   const auto tx = store_->begin_write();
+  const std::vector<std::string> asked{"s1", "s2", "missing"};
   EXPECT_EQ(tx->media_usage("s1").files, 0);
-  EXPECT_FALSE(tx->has_readable_document("s1"));
+  EXPECT_TRUE(tx->sessions_with_readable_document(asked).empty());
   Media media{"m1", "s1", "document-back", "image/png", 3, std::string(64, '0'), kT0};
   tx->insert_media(media, "abc");
   media.id = "m2";
@@ -340,14 +342,24 @@ TEST_P(PersistenceContractTest, MediaUsageReadableDocumentsCredentialAndDeletion
   tx->insert_media(media, "def");
   EXPECT_EQ(tx->media_usage("s1").files, 2);
   EXPECT_EQ(tx->media_usage("s1").bytes, 6);
-  EXPECT_TRUE(tx->has_readable_document("s1"));
+  // s1 twice over (once per readable image); s2 has only images no reader takes.
+  media.id = "m3";
+  media.context = "document-front";
+  tx->insert_media(media, "ghi");
+  for (const auto* context : {"face", "document-front-face-cropped"}) {
+    media.id = std::string("s2-") + context;
+    media.session_id = "s2";
+    media.context = context;
+    tx->insert_media(media, "jkl");
+  }
+  EXPECT_EQ(tx->sessions_with_readable_document(asked), std::vector<std::string>{"s1"});
   ine::Credential read;
   read.cic = "187006412";
   tx->set_session_credential("s1", read);
   EXPECT_FALSE(tx->delete_session("s1", "other-integration"));
   tx->commit();
   EXPECT_EQ(store_->find_session("s1")->credential.cic, "187006412");
-  EXPECT_EQ(store_->list_media("s1").size(), 2U);
+  EXPECT_EQ(store_->list_media("s1").size(), 3U);
   const auto remove = store_->begin_write();
   EXPECT_TRUE(remove->delete_session("s1", "i1"));
   remove->commit();

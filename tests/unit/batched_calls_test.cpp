@@ -56,7 +56,7 @@ class Recorder {
 
 // Holds a first batch (call(0)) while `count` more callers queue behind it, each running
 // call_one(i), then releases it and waits for every caller.
-void queue_behind_a_held_batch(BatchedCalls<int>& calls, Recorder& recorder, std::size_t count,
+void queue_behind_a_held_batch(BatchedCalls<const int>& calls, Recorder& recorder, std::size_t count,
                                const std::function<void(std::size_t)>& call_one) {
   std::vector<std::thread> callers;
   callers.emplace_back([&] { calls.call(0); });
@@ -77,7 +77,7 @@ void queue_behind_a_held_batch(BatchedCalls<int>& calls, Recorder& recorder, std
 
 TEST(BatchedCalls, CallsQueuedWhileABatchRunsRunTogetherInTheNext) {
   Recorder recorder;
-  BatchedCalls<int> calls(8, [&](std::span<const int* const> batch) { recorder.run(batch); });
+  BatchedCalls<const int> calls(8, [&](std::span<const int* const> batch) { recorder.run(batch); });
   const std::vector<int> items{1, 2, 3, 4};
   queue_behind_a_held_batch(calls, recorder, items.size(), [&](std::size_t i) { calls.call(items[i]); });
   EXPECT_EQ(recorder.batches(), (std::vector<std::vector<int>>{{0}, {1, 2, 3, 4}}));
@@ -87,7 +87,7 @@ TEST(BatchedCalls, CallsQueuedWhileABatchRunsRunTogetherInTheNext) {
 
 TEST(BatchedCalls, ABatchIsAtMostMaxBatchCalls) {
   Recorder recorder;
-  BatchedCalls<int> calls(2, [&](std::span<const int* const> batch) { recorder.run(batch); });
+  BatchedCalls<const int> calls(2, [&](std::span<const int* const> batch) { recorder.run(batch); });
   const std::vector<int> items{1, 2, 3};
   queue_behind_a_held_batch(calls, recorder, items.size(), [&](std::size_t i) { calls.call(items[i]); });
   EXPECT_EQ(recorder.batches(), (std::vector<std::vector<int>>{{0}, {1, 2}, {3}}));
@@ -96,7 +96,7 @@ TEST(BatchedCalls, ABatchIsAtMostMaxBatchCalls) {
 // A failed batch runs each call alone: only the bad one's caller gets the error.
 TEST(BatchedCalls, AFailedBatchRunsEachCallAloneSoOnlyTheBadOneFails) {
   Recorder recorder;
-  BatchedCalls<int> calls(8, [&](std::span<const int* const> batch) { recorder.run(batch); });
+  BatchedCalls<const int> calls(8, [&](std::span<const int* const> batch) { recorder.run(batch); });
   const std::vector<int> items{1, -2, 3};
   std::vector<int> failed(items.size(), 0);
   queue_behind_a_held_batch(calls, recorder, items.size(), [&](std::size_t i) {

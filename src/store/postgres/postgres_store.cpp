@@ -370,15 +370,20 @@ std::vector<SessionKey> all_session_keys(const Result& found) {
   return keys;
 }
 
-std::vector<SessionKey> select_session_keys(Connection& c, std::span<const std::string> ids) {
-  if (ids.empty()) {
-    return {};
-  }
+// `ids` as one array parameter (`= ANY($n::text[])`).
+std::string array_of(std::span<const std::string> ids) {
   ArrayLiteral array;
   for (const auto& id : ids) {
     array.add(id);
   }
-  return all_session_keys(c.run(sql::kSelectSessionKeys, Params().add(array.str())));
+  return array.str();
+}
+
+std::vector<SessionKey> select_session_keys(Connection& c, std::span<const std::string> ids) {
+  if (ids.empty()) {
+    return {};
+  }
+  return all_session_keys(c.run(sql::kSelectSessionKeys, Params().add(array_of(ids))));
 }
 
 std::optional<std::string> text_or_null(const std::string& text) {
@@ -411,16 +416,12 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
   explicit OpenTransaction(Pool::Lease lease)
       : PooledWriteTransaction(std::move(lease), sql::kBegin), c_(connection()) {}
 
-  std::optional<Session> lock_session(std::string_view session_id) override {
-    return select_session(c_, sql::kLockSession, session_id);
+  std::vector<Session> lock_sessions(std::span<const std::string> ids) override {
+    return all_sessions(c_.run(sql::kLockSessions, Params().add(array_of(ids))));
   }
 
   std::vector<Session> find_sessions(std::span<const std::string> ids) override {
-    ArrayLiteral array;
-    for (const auto& id : ids) {
-      array.add(id);
-    }
-    return all_sessions(c_.run(sql::kSelectSessions, Params().add(array.str())));
+    return all_sessions(c_.run(sql::kSelectSessions, Params().add(array_of(ids))));
   }
 
   std::vector<Session> lock_sessions_created_before(std::span<const std::string_view, 2> statuses,
@@ -545,8 +546,14 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
                                   .add_binary(bytes));
   }
 
-  bool has_readable_document(std::string_view session_id) override {
-    return c_.run(sql::kSessionHasReadableDocument, Params().add(session_id)).rows() > 0;
+  std::vector<std::string> sessions_with_readable_document(std::span<const std::string> ids) override {
+    const Result found = c_.run(sql::kSessionsWithReadableDocument, Params().add(array_of(ids)));
+    std::vector<std::string> with;
+    with.reserve(static_cast<std::size_t>(found.rows()));
+    for (int row = 0; row < found.rows(); ++row) {
+      with.push_back(found.text(row, 0));
+    }
+    return with;
   }
 
   void delete_media(std::string_view session_id, std::string_view context) override {
@@ -561,16 +568,27 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     c_.run(sql::kDeleteUnreadablePhotos, Params().add(session_id));
   }
 
-  void insert_check_job(std::string_view session_id, TimeMs now, bool read_document,
-                        const CheckLease* claimed_by) override {
-    const rows::NewCheckJob job(now, claimed_by);
-    c_.run(sql::kInsertCheckJob, Params()
-                                     .add(session_id)
-                                     .add(job.next_run_at)
-                                     .add(read_document)
-                                     .add(job.lease_owner)
-                                     .add(job.lease_until)
-                                     .add(job.attempts));
+  void insert_check_jobs(std::span<const NewCheckJob> jobs) override {
+    if (jobs.empty()) {
+      return;
+    }
+    ArrayLiteral session_id, next_run_at, read_document, lease_owner, lease_until, attempts;
+    for (const auto& job : jobs) {
+      const rows::CheckJobColumns columns(job);
+      session_id.add(job.session_id);
+      next_run_at.add(columns.next_run_at);
+      read_document.add(job.read_document);
+      lease_owner.add(columns.lease_owner);
+      lease_until.add(columns.lease_until);
+      attempts.add(columns.attempts);
+    }
+    c_.run(sql::kInsertCheckJobs, Params()
+                                      .add(session_id.str())
+                                      .add(next_run_at.str())
+                                      .add(read_document.str())
+                                      .add(lease_owner.str())
+                                      .add(lease_until.str())
+                                      .add(attempts.str()));
   }
 
   std::vector<bool> finish_claimed_checks(std::string_view owner, std::span<const CheckClaim> claims) override {
@@ -790,11 +808,7 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     if (ids.empty()) {
       return {};
     }
-    ArrayLiteral array;
-    for (const auto& id : ids) {
-      array.add(id);
-    }
-    const Result rows = c_.run(sql::kSelectCheckResults, Params().add(array.str()));
+    const Result rows = c_.run(sql::kSelectCheckResults, Params().add(array_of(ids)));
     std::vector<SessionCheckResults> found;
     found.reserve(static_cast<std::size_t>(rows.rows()));
     for (int row = 0; row < rows.rows(); ++row) {
@@ -888,8 +902,8 @@ class PostgresStore final : public Store {
  public:
   PostgresStore(const std::string& url, const PoolOptions& pool, Migrations migrations)
       : pool_(pool, [url] { return std::make_unique<Connection>(url, url_password(url)); }),
-        creates_(static_cast<std::size_t>(pool.max_group_commit),
-                 [this](std::span<const NewSession* const> batch) { insert_sessions(batch); }) {
+        max_batch_(static_cast<std::size_t>(pool.max_group_commit)),
+        creates_(max_batch_, [this](std::span<const NewSession* const> batch) { insert_sessions(batch); }) {
     // The first connection at once, to fail fast and to check or apply migrations.
     auto first = std::make_unique<Connection>(url, url_password(url));
     if (migrations == Migrations::kApply) {
@@ -988,6 +1002,8 @@ class PostgresStore final : public Store {
     }
     return origins;
   }
+
+  std::size_t workflow_batch_limit() const override { return max_batch_; }
 
   // Concurrent creates share one transaction and two statements (store/batched_calls.hpp).
   // Every API create comes with its data key (the sealing store gives each one).
@@ -1554,7 +1570,8 @@ class PostgresStore final : public Store {
   }
 
   Pool pool_;
-  BatchedCalls<NewSession> creates_;
+  const std::size_t max_batch_;  // store.max_group_commit
+  BatchedCalls<const NewSession> creates_;
 };
 
 }  // namespace

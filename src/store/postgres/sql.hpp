@@ -374,11 +374,13 @@ inline constexpr std::string_view kSelectSession =
 // The session workflow's lock: FOR NO KEY UPDATE conflicts with another transaction's
 // lock of the same session (an upload, a submit, a start, on any node: they take
 // turns, and the later one reads what the earlier committed) but not with the
-// foreign-key checks of rows that reference the session (a media INSERT).
-inline constexpr std::string_view kLockSession =
+// foreign-key checks of rows that reference the session (a media INSERT). ORDER BY:
+// rows are locked as sorted, so two transactions locking overlapping batches take
+// turns instead of deadlocking.
+inline constexpr std::string_view kLockSessions =
     "SELECT id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json, "
     "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at, "
-    "decision_reason, registry_checks FROM sessions WHERE id = $1 FOR NO KEY UPDATE";
+    "decision_reason, registry_checks FROM sessions WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE";
 inline constexpr std::string_view kSelectSessions =
     "SELECT id, integration_id, status, attempt_id, vendor_data, end_user_id, callback, person_json, document_json, "
     "ine_document, cic, citizen_id, ocr, elector_key, emission_number, curp, created_at, submitted_at, decided_at, "
@@ -484,9 +486,11 @@ inline constexpr std::string_view kSelectCurpRegistryStatus =
 inline constexpr std::string_view kCountCurpRegistryEntries = "SELECT COUNT(*) FROM curp_registry_entries";
 
 // Unclaimed: lease_owner NULL, lease_until 0, attempts 0. Claimed: the claim's values.
-inline constexpr std::string_view kInsertCheckJob =
+inline constexpr std::string_view kInsertCheckJobs =
     "INSERT INTO check_jobs(session_id, state, next_run_at, read_document, lease_owner, lease_until, attempts) "
-    "VALUES ($1, 'pending', $2, $3, $4, $5, $6)";
+    "SELECT session_id, 'pending', next_run_at, read_document, lease_owner, lease_until, attempts "
+    "FROM unnest($1::text[], $2::bigint[], $3::boolean[], $4::text[], $5::bigint[], $6::integer[]) "
+    "AS b(session_id, next_run_at, read_document, lease_owner, lease_until, attempts)";
 inline constexpr std::string_view kCountPendingChecks = "SELECT COUNT(*) FROM check_jobs WHERE state = 'pending'";
 
 // The check pipeline's batch forms, one statement each (so one transaction, one round
@@ -616,9 +620,9 @@ inline constexpr std::string_view kDeleteUnreadablePhotos = "DELETE FROM page_tr
 
 // Reading the credential from the card (migration 5). The media filter is
 // kSelectMediaForReading's.
-inline constexpr std::string_view kSessionHasReadableDocument =
-    "SELECT 1 FROM media WHERE session_id = $1 AND context LIKE 'document-%' "
-    "AND context <> 'document-front-face-cropped' AND mimetype IN ('image/jpeg', 'image/png', 'image/webp') LIMIT 1";
+inline constexpr std::string_view kSessionsWithReadableDocument =
+    "SELECT DISTINCT session_id FROM media WHERE session_id = ANY($1::text[]) AND context LIKE 'document-%' "
+    "AND context <> 'document-front-face-cropped' AND mimetype IN ('image/jpeg', 'image/png', 'image/webp')";
 // Under the claim's guard: nothing left to read, lease released, due at once.
 inline constexpr std::string_view kReleaseReadCheck =
     "UPDATE check_jobs SET read_document = false, next_run_at = $1, lease_owner = NULL, lease_until = 0 "

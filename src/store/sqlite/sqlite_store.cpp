@@ -272,7 +272,8 @@ class OpenTransaction final : public WriteTransaction {
   bool committed() const { return committed_; }
   bool shredded() const { return shredded_; }
 
-  std::optional<Session> lock_session(std::string_view session_id) override { return select_session(c_, session_id); }
+  // BEGIN IMMEDIATE has every row locked already.
+  std::vector<Session> lock_sessions(std::span<const std::string> ids) override { return find_sessions(ids); }
 
   std::vector<Session> find_sessions(std::span<const std::string> ids) override {
     std::vector<Session> found;
@@ -447,10 +448,16 @@ class OpenTransaction final : public WriteTransaction {
         .run();
   }
 
-  bool has_readable_document(std::string_view session_id) override {
-    Statement document(c_, sql::kSessionHasReadableDocument);
-    document.bind(session_id);
-    return document.step();
+  std::vector<std::string> sessions_with_readable_document(std::span<const std::string> ids) override {
+    std::vector<std::string> with;
+    for (const auto& id : ids) {
+      Statement document(c_, sql::kSessionHasReadableDocument);
+      document.bind(id);
+      if (document.step()) {
+        with.push_back(id);
+      }
+    }
+    return with;
   }
 
   void delete_media(std::string_view session_id, std::string_view context) override {
@@ -474,12 +481,13 @@ class OpenTransaction final : public WriteTransaction {
     clear.bind(session_id).run();
   }
 
-  void insert_check_job(std::string_view session_id, TimeMs now, bool read_document,
-                        const CheckLease* claimed_by) override {
-    const rows::NewCheckJob job(now, claimed_by);
-    Statement insert(c_, sql::kInsertCheckJob);
-    insert.bind(session_id).bind(job.next_run_at).bind(read_document).bind(job.lease_owner).bind(job.lease_until);
-    insert.bind(job.attempts).run();
+  void insert_check_jobs(std::span<const NewCheckJob> jobs) override {
+    for (const auto& job : jobs) {
+      const rows::CheckJobColumns columns(job);
+      Statement insert(c_, sql::kInsertCheckJob);
+      insert.bind(job.session_id).bind(columns.next_run_at).bind(job.read_document).bind(columns.lease_owner);
+      insert.bind(columns.lease_until).bind(columns.attempts).run();
+    }
   }
 
   std::vector<bool> finish_claimed_checks(std::string_view owner, std::span<const CheckClaim> claims) override {

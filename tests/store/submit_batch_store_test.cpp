@@ -1,0 +1,277 @@
+// Concurrent submits (SessionWorkflow::submit) on both backends. On PostgreSQL, submits
+// that arrive while one runs share the next transaction of batch statements
+// (Store::workflow_batch_limit): each must still get the outcome it would have had alone,
+// a bad one must fail alone, and the batch must cost the statements of one submit. On
+// SQLite each submit runs alone (its commits are grouped instead); the outcomes are the
+// same.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backend_store_test.hpp"
+#include "registry/registry_file.hpp"
+
+namespace inereg::store {
+namespace {
+
+using Outcome = sessions::SubmitResult::Outcome;
+
+// What a submit call came to: its outcome, or that it threw.
+struct Called {
+  std::optional<Outcome> outcome;
+  bool threw = false;
+};
+
+class SubmitBatchStoreTest : public BackendStoreTest {
+ protected:
+  void SetUp() override {
+    open_store(WebhookUrls{.decision = "http://127.0.0.1:9/decision", .event = "http://127.0.0.1:9/event", .ine = ""});
+    if (IsSkipped()) {
+      return;
+    }
+    Integration other;
+    other.id = "i2";
+    other.name = "other";
+    other.api_key = "key-i2";
+    other.created_at = kT0;
+    store_->create_integration(other, "sealed");
+    ASSERT_EQ(batched(), GetParam() == "postgres");
+  }
+
+  bool batched() const { return store_->workflow_batch_limit() > 0; }
+
+  // An INE session of `integration`; `typed`: with a credential to look up.
+  void add_session(const std::string& id, bool typed, const std::string& integration = "i1") {
+    Session s;
+    s.id = id;
+    s.integration_id = integration;
+    s.ine_document = true;
+    if (typed) {
+      s.credential = synthetic_.next().credential;
+    }
+    s.created_at = kT0;
+    sessions_->create(s);
+  }
+
+  void add_document_back(const std::string& session_id) {
+    const auto tx = store_->begin_write();
+    tx->insert_media(Media{"m-" + session_id, session_id, "document-back", "image/jpeg", 3, std::string(64, '0'), kT0},
+                     "abc");
+    tx->commit();
+  }
+
+  // Submits `ids` (as integration i1), each from its own thread. Where submits are
+  // batched, a first submit of "gate" is held at its session's lock while the others
+  // queue behind it one by one, in order, so that they then run as one batch.
+  std::vector<Called> submit_together(const std::vector<std::string>& ids) {
+    std::vector<Called> called(ids.size());
+    const auto submit_one = [&](std::size_t i) {
+      try {
+        called[i].outcome = sessions_->submit(ids[i], "attempt-" + std::to_string(i), kT0 + 10, "i1").outcome;
+      } catch (const StoreError&) {
+        called[i].threw = true;
+      }
+    };
+    std::vector<std::thread> callers;
+    if (!batched()) {
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        callers.emplace_back(submit_one, i);
+      }
+    } else {
+      auto gate = store_->begin_write();
+      EXPECT_TRUE(gate->lock_session("gate"));
+      const auto before = sessions_->submit_batching().done.batches;
+      callers.emplace_back([&] { gate_outcome_ = sessions_->submit("gate", "g", kT0 + 10, "i1").outcome; });
+      wait_until([&] { return sessions_->submit_batching().queued == 0 && store_locks_waiting() == 1; });
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        callers.emplace_back(submit_one, i);
+        wait_until([&] { return sessions_->submit_batching().queued == i + 1; });
+      }
+      gate->commit();
+      gate.reset();
+      for (auto& caller : callers) {
+        caller.join();
+      }
+      batches_run_ = sessions_->submit_batching().done.batches - before;
+      return called;
+    }
+    for (auto& caller : callers) {
+      caller.join();
+    }
+    return called;
+  }
+
+  // PostgreSQL: backends of the test's database waiting for a lock.
+  int store_locks_waiting() {
+    const auto rows = testing::PgConnection(testing::with_database(admin_url_, database_))
+                          .rows(
+                              "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                              "AND wait_event_type = 'Lock'");
+    return std::stoi(rows.at(0).at(0).value());
+  }
+
+  static void wait_until(const std::function<bool()>& condition) {
+    for (int i = 0; i < 20'000 && !condition(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_TRUE(condition());
+  }
+
+  std::vector<WebhookKind> deliveries_of(const std::string& session_id) {
+    std::vector<WebhookKind> kinds;
+    for (const auto& delivery : store_->list_webhook_deliveries(
+             DeliveryFilter{.session_id = session_id, .state = std::nullopt, .limit = 100})) {
+      kinds.push_back(delivery.kind);
+    }
+    std::sort(kinds.begin(), kinds.end());
+    return kinds;
+  }
+
+  registry::SyntheticRegistry synthetic_{77};
+  std::optional<Outcome> gate_outcome_;
+  std::int64_t batches_run_ = 0;
+};
+
+TEST_P(SubmitBatchStoreTest, ConcurrentSubmitsEachGetTheOutcomeTheyWouldHaveAlone) {
+  add_session("gate", true);
+  add_session("typed-1", true);
+  add_session("typed-2", true);
+  add_session("card", false);
+  add_document_back("card");
+  add_session("bare", false);  // nothing to look up, nothing to read
+  add_session("theirs", true, "i2");
+  add_session("done", true);
+  ASSERT_EQ(sessions_->submit("done", "d", kT0 + 1).outcome, Outcome::kSubmitted);
+  add_session("twice", true);
+
+  const std::vector<std::string> ids{"typed-1", "typed-2", "card",  "bare",   "theirs",
+                                     "done",    "twice",   "twice", "missing"};
+  const auto called = submit_together(ids);
+  std::vector<Outcome> outcomes;
+  for (const auto& call : called) {
+    ASSERT_FALSE(call.threw);
+    outcomes.push_back(*call.outcome);
+  }
+  // "twice": whichever of its two submits came first is submitted, the other refused.
+  EXPECT_EQ(std::vector<Outcome>(outcomes.begin(), outcomes.begin() + 6),
+            (std::vector<Outcome>{Outcome::kSubmitted, Outcome::kSubmitted, Outcome::kSubmitted, Outcome::kSubmitted,
+                                  Outcome::kNotFound, Outcome::kNotAllowed}));
+  EXPECT_EQ(std::count(outcomes.begin() + 6, outcomes.begin() + 8, Outcome::kSubmitted), 1);
+  EXPECT_EQ(std::count(outcomes.begin() + 6, outcomes.begin() + 8, Outcome::kNotAllowed), 1);
+  EXPECT_EQ(outcomes[8], Outcome::kNotFound);
+  if (batched()) {
+    EXPECT_EQ(gate_outcome_, Outcome::kSubmitted);
+    EXPECT_EQ(batches_run_, 2) << "the gate alone, then the nine calls queued behind it";
+  }
+
+  for (const auto* id : {"typed-1", "typed-2", "card", "twice"}) {
+    const auto session = store_->find_session(id);
+    EXPECT_EQ(session->status, "submitted") << id;
+    EXPECT_EQ(session->submitted_at, kT0 + 10) << id;
+    EXPECT_FALSE(session->attempt_id.empty()) << id;
+    EXPECT_EQ(deliveries_of(id), std::vector<WebhookKind>{WebhookKind::kEvent}) << id;
+  }
+  const auto bare = store_->find_session("bare");
+  EXPECT_EQ(bare->status, "resubmission_requested");
+  EXPECT_EQ(bare->decided_at, kT0 + 10);
+  EXPECT_EQ(deliveries_of("bare"), (std::vector<WebhookKind>{WebhookKind::kDecision, WebhookKind::kEvent}));
+  EXPECT_EQ(store_->find_session("theirs")->status, "created");
+  EXPECT_TRUE(deliveries_of("theirs").empty());
+  EXPECT_EQ(store_->find_session("done")->submitted_at, kT0 + 1);
+
+  // One job per submitted session that can be checked; the card's reads its image first.
+  std::vector<std::string> jobs;
+  for (const auto& job : store_->claim_checks("w", kT0 + 20, kLease, 50)) {
+    jobs.push_back(job.session_id + (job.read_document ? ":read" : ""));
+  }
+  std::sort(jobs.begin(), jobs.end());
+  std::vector<std::string> expected{"card:read", "done", "twice", "typed-1", "typed-2"};
+  if (batched()) {
+    expected.push_back("gate");
+    std::sort(expected.begin(), expected.end());
+  }
+  EXPECT_EQ(jobs, expected);
+}
+
+// A submit that cannot be written (its job's row exists already) fails its batch; each
+// call then runs alone, so only its own caller gets the error.
+TEST_P(SubmitBatchStoreTest, ABadSubmitFailsAloneAndTheOthersAreStored) {
+  add_session("gate", true);
+  for (const auto* id : {"first", "bad", "last"}) {
+    add_session(id, true);
+  }
+  {
+    const auto tx = store_->begin_write();
+    tx->insert_check_job("bad", kT0, false, nullptr);
+    tx->commit();
+  }
+  const auto called = submit_together({"first", "bad", "last"});
+  EXPECT_EQ(called[0].outcome, Outcome::kSubmitted);
+  EXPECT_TRUE(called[1].threw);
+  EXPECT_EQ(called[2].outcome, Outcome::kSubmitted);
+  EXPECT_EQ(store_->find_session("first")->status, "submitted");
+  EXPECT_EQ(store_->find_session("bad")->status, "created");
+  EXPECT_TRUE(deliveries_of("bad").empty());
+  EXPECT_EQ(store_->find_session("last")->status, "submitted");
+  if (batched()) {
+    EXPECT_EQ(sessions_->submit_batching().done.failed_batches, 1);
+  }
+}
+
+// PostgreSQL: a batch of submits runs the statements one submit runs, whatever its
+// size: one round trip each, and one commit. Counted with pg_stat_statements, which
+// scripts/pg-test-server.sh loads; on a server that does not load it the test skips.
+TEST_P(SubmitBatchStoreTest, ABatchOfSubmitsCostsTheStatementsOfOne) {
+  if (!batched()) {
+    GTEST_SKIP() << "SQLite's submits are not batched: its statements are in-process";
+  }
+  testing::PgConnection database(testing::with_database(admin_url_, database_));
+  const auto preloaded = database.rows("SHOW shared_preload_libraries");
+  if (preloaded.at(0).at(0).value_or("").find("pg_stat_statements") == std::string::npos) {
+    GTEST_SKIP() << "the server does not load pg_stat_statements (scripts/pg-test-server.sh does)";
+  }
+  database.rows("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  const auto reset = [&] {
+    database.rows(
+        "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)");
+  };
+  // The statements this database ran since the last reset, the tests' own reads of
+  // pg_stat_* aside.
+  const auto statements = [&] {
+    const auto counted = database.rows(
+        "SELECT COALESCE(SUM(calls), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database "
+        "WHERE datname = current_database()) AND query NOT LIKE '%pg_stat%'");
+    return std::stol(counted.at(0).at(0).value());
+  };
+  add_session("gate", true);
+  add_session("one", true);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 16; ++i) {
+    ids.push_back("s" + std::to_string(i));
+    add_session(ids.back(), true);
+  }
+  reset();
+  ASSERT_EQ(sessions_->submit("one", "a", kT0 + 1, "i1").outcome, Outcome::kSubmitted);
+  const long one = statements();
+  EXPECT_GE(one, 7) << "BEGIN, lock, images, update, job, webhook URLs, delivery, COMMIT";
+
+  reset();
+  for (const auto& call : submit_together(ids)) {
+    EXPECT_EQ(call.outcome, Outcome::kSubmitted);
+  }
+  ASSERT_EQ(batches_run_, 2);
+  // The gate's batch and the batch of 16 cost one submit each; the test's holding
+  // transaction ran BEGIN, its lock and COMMIT.
+  EXPECT_EQ(statements(), 2 * one + 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SubmitBatchStoreTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace inereg::store
