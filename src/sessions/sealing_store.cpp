@@ -291,7 +291,7 @@ class SealingTransaction final : public WriteTransaction {
                                  std::string_view sealed) override {
     return inner_->reseal_integration_secret(secret_id, expected_sealed, sealed);
   }
-  MediaUsage media_usage(std::string_view session_id) override { return inner_->media_usage(session_id); }
+  std::vector<MediaUsage> media_usages(std::span<const std::string> ids) override { return inner_->media_usages(ids); }
   std::vector<std::string> sessions_with_readable_document(std::span<const std::string> ids) override {
     return inner_->sessions_with_readable_document(ids);
   }

@@ -1,31 +1,54 @@
+#include <stdexcept>
+
+#include "sessions/batch.hpp"
 #include "sessions/workflow.hpp"
 
 namespace inereg::sessions {
 
 StartOutcome SessionWorkflow::start(std::string_view session_id, std::string_view attempt_id, TimeMs now) {
-  StartOutcome outcome = StartOutcome::kNotFound;
-  store_.write([&](store::WriteTransaction& tx) {
-    // Locked: a second visit racing this one waits, then finds the session started and
-    // starts nothing (the `started` event is queued once).
-    const auto session = tx.lock_session(session_id);
-    if (!session) {
-      return;
+  StartCall call{.session_id = session_id, .attempt_id = attempt_id, .now = now};
+  run(starts_, &SessionWorkflow::start_in, call);
+  return call.outcome;
+}
+
+void SessionWorkflow::start_in(store::WriteTransaction& tx, std::span<StartCall* const> calls) const {
+  // Locked: a second visit racing this one waits, then finds the session started and
+  // starts nothing (the `started` event is queued once).
+  LockedSessions sessions(tx, session_ids_of(calls));
+  std::vector<store::Session> started;  // reserved: the updates and changes point into it
+  started.reserve(calls.size());
+  std::vector<store::SessionUpdate> updates;
+  std::vector<Change> changes;
+  std::vector<StartCall*> accepted;
+  for (StartCall* call : calls) {
+    call->outcome = StartOutcome::kNotFound;
+    const store::Session* session = sessions.current(call->session_id);
+    if (session == nullptr) {
+      continue;
     }
-    outcome = StartOutcome::kNotAllowed;
-    auto started = apply_event(*session, Event::kStart, now);
-    if (!started) {
-      return;
+    call->outcome = StartOutcome::kNotAllowed;
+    auto after = apply_event(*session, Event::kStart, call->now);
+    if (!after) {
+      continue;
     }
-    started->attempt_id = std::string(attempt_id);
-    if (!tx.update_session(*started, session->status)) {
-      return;
+    after->attempt_id = std::string(call->attempt_id);
+    started.push_back(std::move(*after));
+    sessions.change(started.back());
+    updates.push_back(store::SessionUpdate{&started.back(), sessions.stored(started.back().id).status});
+    changes.push_back(Change{store::SessionChange::Kind::kStarted, &started.back()});
+    accepted.push_back(call);
+  }
+  // Under the locks each update applies; were one not to, its whole batch fails.
+  for (const bool applied : tx.update_sessions(updates)) {
+    if (!applied) {
+      throw std::logic_error("a locked session changed under its lock");
     }
-    const Change change{store::SessionChange::Kind::kStarted, &*started};
-    queue_webhooks(tx, std::span(&change, 1), now);
-    tx.commit();
-    outcome = StartOutcome::kStarted;
-  });
-  return outcome;
+  }
+  queue_webhooks(tx, changes, earliest_now(calls));
+  tx.commit();
+  for (StartCall* call : accepted) {
+    call->outcome = StartOutcome::kStarted;
+  }
 }
 
 }  // namespace inereg::sessions

@@ -1,8 +1,7 @@
-#include <algorithm>
 #include <stdexcept>
-#include <unordered_map>
 #include <unordered_set>
 
+#include "sessions/batch.hpp"
 #include "sessions/workflow.hpp"
 
 namespace inereg::sessions {
@@ -52,12 +51,7 @@ SubmitResult SessionWorkflow::submit(std::string_view session_id, std::string_vi
   // follows it runs here once the submit is durable. Nothing in it waits on anything but
   // the store: the job's lookup starts afterwards (it may read the store itself: the
   // local registry does).
-  if (submits_) {
-    submits_->call(call);
-  } else {
-    SubmitCall* const alone[] = {&call};
-    store_.write([&](store::WriteTransaction& tx) { submit_in(tx, alone); });
-  }
+  run(submits_, &SessionWorkflow::submit_in, call);
   if (call.result.outcome != SubmitResult::Outcome::kSubmitted) {
     return call.result;
   }
@@ -69,34 +63,22 @@ SubmitResult SessionWorkflow::submit(std::string_view session_id, std::string_vi
   return call.result;
 }
 
-SessionWorkflow::SubmitBatching SessionWorkflow::submit_batching() const {
-  if (!submits_) {
-    return {};
-  }
-  return SubmitBatching{.done = submits_->stats(), .queued = submits_->queued()};
-}
-
 void SessionWorkflow::submit_in(store::WriteTransaction& tx, std::span<SubmitCall* const> calls) const {
-  std::vector<std::string> ids;
-  ids.reserve(calls.size());
   for (SubmitCall* call : calls) {
     call->result = SubmitResult{};
     call->claimed.reset();
     call->queued = false;
-    ids.emplace_back(call->session_id);
   }
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   // The sessions' locks order the submits against uploads (SessionWorkflow::add_media):
   // every upload committed before them is seen by sessions_with_readable_document below,
   // and an upload waiting for a lock then finds its session submitted and is refused.
-  std::unordered_map<std::string, store::Session> locked;  // as stored
+  LockedSessions sessions(tx, session_ids_of(calls));
   std::vector<std::string> to_read;
-  for (auto& session : tx.lock_sessions(ids)) {
-    if (submit_plan(session).read_documents) {
-      to_read.push_back(session.id);
+  for (const SubmitCall* call : calls) {
+    const store::Session* session = sessions.current(call->session_id);
+    if (session != nullptr && submit_plan(*session).read_documents) {
+      to_read.push_back(session->id);
     }
-    locked.emplace(session.id, std::move(session));
   }
   std::unordered_set<std::string> readable;
   if (!to_read.empty()) {
@@ -104,9 +86,6 @@ void SessionWorkflow::submit_in(store::WriteTransaction& tx, std::span<SubmitCal
       readable.insert(std::move(id));
     }
   }
-  // Each session as the calls before this one left it: a second submit of a session in
-  // the same batch is judged as it would be after the first.
-  std::unordered_map<std::string, const store::Session*> current;
   // Reserved: the updates, changes and results point into these.
   std::vector<store::Session> submitted;
   std::vector<store::Session> decided;
@@ -128,23 +107,17 @@ void SessionWorkflow::submit_in(store::WriteTransaction& tx, std::span<SubmitCal
   std::vector<store::SessionCheckResults> nothing_checked;
   nothing_checked.reserve(calls.size());
   for (SubmitCall* call : calls) {
-    const std::string id(call->session_id);
-    const auto found = locked.find(id);
-    if (found == locked.end() || (call->owner && found->second.integration_id != *call->owner)) {
+    const store::Session* session = sessions.current(call->session_id);
+    if (session == nullptr || (call->owner && session->integration_id != *call->owner)) {
       continue;  // kNotFound
     }
     call->result.outcome = SubmitResult::Outcome::kNotAllowed;
-    const store::Session& stored = found->second;
-    const auto [now_at, first] = current.try_emplace(id, &stored);
-    auto after = apply_event(*now_at->second, Event::kSubmit, call->now);
+    auto after = apply_event(*session, Event::kSubmit, call->now);
     if (!after) {
       continue;
     }
-    if (!first) {
-      // The transition table lets a session be submitted twice over: one update per
-      // session and batch no longer holds. BatchedCalls then runs each call alone.
-      throw std::logic_error("session " + id + " submitted twice in one batch");
-    }
+    const std::string& id = session->id;
+    const store::Session& stored = sessions.stored(id);
     if (after->attempt_id.empty()) {
       after->attempt_id = std::string(call->attempt_id);  // else the one start gave
     }
@@ -159,12 +132,12 @@ void SessionWorkflow::submit_in(store::WriteTransaction& tx, std::span<SubmitCal
       jobs.push_back(store::NewCheckJob{id, call->now, read_documents, call->lease});
       accepted.back().job = &jobs.back();
       updates.push_back(store::SessionUpdate{&submitted.back(), stored.status});
-      now_at->second = &submitted.back();
+      sessions.change(submitted.back());
     } else {
       // Veriff's answer when no registry check can run is a resubmission request (9103).
       decided.push_back(*apply_event(submitted.back(), Event::kRequestResubmission, call->now));
       updates.push_back(store::SessionUpdate{&decided.back(), stored.status});
-      now_at->second = &decided.back();
+      sessions.change(decided.back());
       const bool both = stored.registry_checks == store::RegistryChecks::kBoth;
       if (both) {
         nothing_checked.push_back(store::SessionCheckResults{id, {}, {}});
@@ -182,10 +155,7 @@ void SessionWorkflow::submit_in(store::WriteTransaction& tx, std::span<SubmitCal
     }
   }
   tx.insert_check_jobs(jobs);
-  // The batch's webhooks are due from its earliest call on.
-  const auto earliest = std::min_element(calls.begin(), calls.end(),
-                                         [](const SubmitCall* a, const SubmitCall* b) { return a->now < b->now; });
-  queue_webhooks(tx, changes, (*earliest)->now);
+  queue_webhooks(tx, changes, earliest_now(calls));
   tx.commit();
   for (const Accepted& done : accepted) {
     SubmitCall& call = *done.call;

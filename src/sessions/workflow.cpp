@@ -31,11 +31,24 @@ std::optional<store::Session> apply_event(const store::Session& session, Event e
 
 SessionWorkflow::SessionWorkflow(store::Store& store, std::shared_ptr<const store::OutboxComposer> composer)
     : store_(store), composer_(std::move(composer)) {
-  if (const std::size_t batch = store_.workflow_batch_limit(); batch > 0) {
-    submits_.emplace(batch, [this](std::span<SubmitCall* const> calls) {
-      store_.write([&](store::WriteTransaction& tx) { submit_in(tx, calls); });
-    });
+  batch_where_the_store_does(submits_, &SessionWorkflow::submit_in);
+  batch_where_the_store_does(starts_, &SessionWorkflow::start_in);
+  batch_where_the_store_does(uploads_, &SessionWorkflow::add_media_in);
+}
+
+SessionWorkflow::Batching SessionWorkflow::batching(Batched kind) const {
+  const auto of = [](const auto& batches) {
+    return batches ? Batching{.done = batches->stats(), .queued = batches->queued()} : Batching{};
+  };
+  switch (kind) {
+    case Batched::kSubmit:
+      return of(submits_);
+    case Batched::kStart:
+      return of(starts_);
+    case Batched::kMedia:
+      return of(uploads_);
   }
+  return {};
 }
 
 store::Media new_media(std::string_view session_id, std::string_view context, std::string_view mimetype,

@@ -155,6 +155,18 @@ class SessionWorkflow {
   // auth::time_ordered_uuid_v4 of its created_at for a new one); returns it as stored.
   store::Session create(store::Session session);
 
+  // The workflow calls that concurrent callers share a transaction for, where the store
+  // batches (Store::workflow_batch_limit: PostgreSQL): submit, start and add_media. Each
+  // call gets the outcome it would have had alone.
+  enum class Batched { kSubmit, kStart, kMedia };
+  // The calls of `kind` batched so far, and how many wait for the next batch now (tests);
+  // all zero where the store does not batch.
+  struct Batching {
+    store::BatchedCallsStats done;
+    std::size_t queued = 0;
+  };
+  Batching batching(Batched kind) const;
+
   // created -> started (the end user opened the verification URL), with its attempt id;
   // queues the `started` event.
   StartOutcome start(std::string_view session_id, std::string_view attempt_id, TimeMs now);
@@ -180,18 +192,9 @@ class SessionWorkflow {
   // the check intake, claimed, when it has room, else it is queued due (CheckIntake). Queues the
   // `submitted` event (and the decision webhook when decided). With `owner`, kNotFound
   // also when the session is another integration's: checked under the session's lock, so
-  // the API's PATCH needs no read of its own before this write. Where the store batches
-  // (Store::workflow_batch_limit: PostgreSQL), concurrent submits share one transaction
-  // of batch statements; each gets the outcome it would have had alone.
+  // the API's PATCH needs no read of its own before this write.
   SubmitResult submit(std::string_view session_id, std::string_view attempt_id, TimeMs now,
                       std::optional<std::string_view> owner = std::nullopt);
-  // The submits batched so far, and how many wait for the next batch now (tests, metrics);
-  // all zero where the store does not batch.
-  struct SubmitBatching {
-    store::BatchedCallsStats done;
-    std::size_t queued = 0;
-  };
-  SubmitBatching submit_batching() const;
 
   // Records each verdict (results, then — once every check the session gets has its
   // result — decision approved/declined and job done, else the job's retry) only if
@@ -263,7 +266,8 @@ class SessionWorkflow {
   // Queues, inside `tx`, the webhooks of `changes` in order (see the class comment).
   void queue_webhooks(store::WriteTransaction& tx, std::span<const Change> changes, TimeMs now) const;
 
-  // One submit() as a batch runs it (submit.cpp): its arguments, then what it came to.
+  // The calls whose rule is written for a batch: their arguments, then what each came to.
+  // submit() (submit.cpp):
   struct SubmitCall {
     std::string_view session_id;
     std::string_view attempt_id;
@@ -274,13 +278,61 @@ class SessionWorkflow {
     std::optional<store::ClaimedCheck> claimed = std::nullopt;  // its job, claimed under `lease`
     bool queued = false;                                        // its job, queued due
   };
-  // Runs every call in `tx` and commits: the rule of submit(), for a batch.
+  // start() (start.cpp):
+  struct StartCall {
+    std::string_view session_id;
+    std::string_view attempt_id;
+    TimeMs now = 0;
+    StartOutcome outcome = StartOutcome::kNotFound;
+  };
+  // add_media() (media_upload.cpp):
+  struct MediaCall {
+    std::string_view session_id;  // media's
+    const store::Media* media = nullptr;
+    std::string_view bytes;
+    const store::MediaLimits* limits = nullptr;
+    MediaOutcome outcome = MediaOutcome::kSessionNotFound;
+  };
+  // Each rule runs every call of its batch in `tx` and commits; it sets every call's
+  // outcome afresh (a failed batch's calls run again, alone).
   void submit_in(store::WriteTransaction& tx, std::span<SubmitCall* const> calls) const;
+  void start_in(store::WriteTransaction& tx, std::span<StartCall* const> calls) const;
+  void add_media_in(store::WriteTransaction& tx, std::span<MediaCall* const> calls) const;
+
+  template <typename Call>
+  using BatchRule = void (SessionWorkflow::*)(store::WriteTransaction&, std::span<Call* const>) const;
+  // Where the calls of one kind queue to share a transaction: only where the store
+  // batches (Store::workflow_batch_limit).
+  template <typename Call>
+  using Batches = std::optional<store::BatchedCalls<Call>>;
+  template <typename Call>
+  void batch_where_the_store_does(Batches<Call>& batches, BatchRule<Call> rule) {
+    if (const std::size_t limit = store_.workflow_batch_limit(); limit > 0) {
+      batches.emplace(limit, [this, rule](std::span<Call* const> calls) {
+        store_.write([&](store::WriteTransaction& tx) { (this->*rule)(tx, calls); });
+      });
+    }
+  }
+  // Runs `call` by `rule`, through `batches` when there are (concurrent calls share one
+  // transaction), else alone in a write of its own. Returns once its transaction has
+  // committed; throws what running it threw.
+  template <typename Call>
+  void run(Batches<Call>& batches, BatchRule<Call> rule, Call& call) {
+    if (batches) {
+      batches->call(call);
+      return;
+    }
+    Call* const calls[] = {&call};
+    const std::span<Call* const> alone(calls);
+    store_.write([&](store::WriteTransaction& tx) { (this->*rule)(tx, alone); });
+  }
 
   store::Store& store_;
   const std::shared_ptr<const store::OutboxComposer> composer_;
   CheckIntake* intake_ = nullptr;
-  std::optional<store::BatchedCalls<SubmitCall>> submits_;  // where the store batches
+  Batches<SubmitCall> submits_;
+  Batches<StartCall> starts_;
+  Batches<MediaCall> uploads_;
 };
 
 }  // namespace inereg::sessions

@@ -164,7 +164,12 @@ class WriteTransaction {
     std::int64_t files = 0;
     std::int64_t bytes = 0;
   };
-  virtual MediaUsage media_usage(std::string_view session_id) = 0;
+  // The media of each session of `ids`, in the same order (none: zeros).
+  virtual std::vector<MediaUsage> media_usages(std::span<const std::string> ids) = 0;
+  MediaUsage media_usage(std::string_view session_id) {
+    const std::string id(session_id);
+    return media_usages(std::span(&id, 1)).front();
+  }
   virtual void insert_media(const Media& media, std::string_view bytes) = 0;
   // Those among `ids` whose session has an image Store::media_for_reading would return,
   // in no particular order.

@@ -353,6 +353,17 @@ TEST_P(PersistenceContractTest, MediaUsageReadableDocumentsCredentialAndDeletion
     tx->insert_media(media, "jkl");
   }
   EXPECT_EQ(tx->sessions_with_readable_document(asked), std::vector<std::string>{"s1"});
+  // One usage per id asked, in the order asked.
+  const std::vector<std::string> usage_of{"s2", "missing", "s1", "s2"};
+  const auto usages = tx->media_usages(usage_of);
+  ASSERT_EQ(usages.size(), 4U);
+  EXPECT_EQ(usages[0].files, 2);
+  EXPECT_EQ(usages[0].bytes, 6);
+  EXPECT_EQ(usages[1].files, 0);
+  EXPECT_EQ(usages[1].bytes, 0);
+  EXPECT_EQ(usages[2].files, 3);
+  EXPECT_EQ(usages[2].bytes, 9);
+  EXPECT_EQ(usages[3].files, 2);
   ine::Credential read;
   read.cic = "187006412";
   tx->set_session_credential("s1", read);

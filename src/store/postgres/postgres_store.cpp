@@ -529,9 +529,14 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     c_.run(sql::kCountRetention, Params().add(integration_id).add(sessions_purged).add(webhooks_pruned).add(now));
   }
 
-  MediaUsage media_usage(std::string_view session_id) override {
-    const Result usage = c_.run(sql::kSelectSessionMediaUsage, Params().add(session_id));
-    return MediaUsage{usage.integer(0, 0), usage.integer(0, 1)};
+  std::vector<MediaUsage> media_usages(std::span<const std::string> ids) override {
+    const Result found = c_.run(sql::kSelectSessionsMediaUsage, Params().add(array_of(ids)));
+    std::vector<MediaUsage> usages;
+    usages.reserve(static_cast<std::size_t>(found.rows()));
+    for (int row = 0; row < found.rows(); ++row) {
+      usages.push_back(MediaUsage{found.integer(row, 0), found.integer(row, 1)});
+    }
+    return usages;
   }
 
   void insert_media(const Media& media, std::string_view bytes) override {

@@ -589,8 +589,10 @@ inline constexpr std::string_view kSelectDelivery =
 inline constexpr std::string_view kCountPendingDeliveries =
     "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'pending'";
 
-inline constexpr std::string_view kSelectSessionMediaUsage =
-    "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM media WHERE session_id = $1";
+// One row per element of $1, in its order.
+inline constexpr std::string_view kSelectSessionsMediaUsage =
+    "SELECT COUNT(m.id), COALESCE(SUM(m.size), 0) FROM unnest($1::text[]) WITH ORDINALITY AS b(session_id, n) "
+    "LEFT JOIN media m ON m.session_id = b.session_id GROUP BY b.n ORDER BY b.n";
 // $8 is sent in binary format: the raw file bytes.
 inline constexpr std::string_view kInsertMedia =
     "INSERT INTO media(id, session_id, context, mimetype, size, sha256, created_at, bytes) "

@@ -428,11 +428,16 @@ class OpenTransaction final : public WriteTransaction {
     upsert.bind(integration_id).bind(sessions_purged).bind(webhooks_pruned).bind(now).run();
   }
 
-  MediaUsage media_usage(std::string_view session_id) override {
-    Statement usage(c_, sql::kSelectSessionMediaUsage);
-    usage.bind(session_id);
-    usage.step();
-    return MediaUsage{usage.integer(0), usage.integer(1)};
+  std::vector<MediaUsage> media_usages(std::span<const std::string> ids) override {
+    std::vector<MediaUsage> usages;
+    usages.reserve(ids.size());
+    for (const auto& id : ids) {
+      Statement usage(c_, sql::kSelectSessionMediaUsage);
+      usage.bind(id);
+      usage.step();
+      usages.push_back(MediaUsage{usage.integer(0), usage.integer(1)});
+    }
+    return usages;
   }
 
   void insert_media(const Media& media, std::string_view bytes) override {

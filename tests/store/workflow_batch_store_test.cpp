@@ -1,9 +1,9 @@
-// Concurrent submits (SessionWorkflow::submit) on both backends. On PostgreSQL, submits
-// that arrive while one runs share the next transaction of batch statements
-// (Store::workflow_batch_limit): each must still get the outcome it would have had alone,
-// a bad one must fail alone, and the batch must cost the statements of one submit. On
-// SQLite each submit runs alone (its commits are grouped instead); the outcomes are the
-// same.
+// Concurrent submits, starts and uploads (SessionWorkflow::submit, start, add_media) on
+// both backends. On PostgreSQL, calls that arrive while one of their kind runs share the
+// next transaction of batch statements (Store::workflow_batch_limit): each must still get
+// the outcome it would have had alone, a bad one must fail alone, and a batch of submits
+// must cost the statements of one. On SQLite each call runs alone (its commits are
+// grouped instead); the outcomes are the same.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -27,7 +27,7 @@ struct Called {
   bool threw = false;
 };
 
-class SubmitBatchStoreTest : public BackendStoreTest {
+class WorkflowBatchStoreTest : public BackendStoreTest {
  protected:
   void SetUp() override {
     open_store(WebhookUrls{.decision = "http://127.0.0.1:9/decision", .event = "http://127.0.0.1:9/event", .ine = ""});
@@ -65,44 +65,53 @@ class SubmitBatchStoreTest : public BackendStoreTest {
     tx->commit();
   }
 
-  // Submits `ids` (as integration i1), each from its own thread. Where submits are
-  // batched, a first submit of "gate" is held at its session's lock while the others
-  // queue behind it one by one, in order, so that they then run as one batch.
-  std::vector<Called> submit_together(const std::vector<std::string>& ids) {
-    std::vector<Called> called(ids.size());
-    const auto submit_one = [&](std::size_t i) {
-      try {
-        called[i].outcome = sessions_->submit(ids[i], "attempt-" + std::to_string(i), kT0 + 10, "i1").outcome;
-      } catch (const StoreError&) {
-        called[i].threw = true;
-      }
-    };
+  // Runs call_one(i) for each i < count, each from its own thread. Where the store
+  // batches, a first call of `kind` (gate_call, on session "gate") is held at that
+  // session's lock while the others queue behind it one by one, in order, so that they
+  // then run as one batch; batches_run_ counts the batches run meanwhile.
+  void together(sessions::SessionWorkflow::Batched kind, std::size_t count,
+                const std::function<void(std::size_t)>& call_one, const std::function<void()>& gate_call) {
     std::vector<std::thread> callers;
     if (!batched()) {
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        callers.emplace_back(submit_one, i);
+      for (std::size_t i = 0; i < count; ++i) {
+        callers.emplace_back(call_one, i);
       }
     } else {
       auto gate = store_->begin_write();
       EXPECT_TRUE(gate->lock_session("gate"));
-      const auto before = sessions_->submit_batching().done.batches;
-      callers.emplace_back([&] { gate_outcome_ = sessions_->submit("gate", "g", kT0 + 10, "i1").outcome; });
-      wait_until([&] { return sessions_->submit_batching().queued == 0 && store_locks_waiting() == 1; });
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        callers.emplace_back(submit_one, i);
-        wait_until([&] { return sessions_->submit_batching().queued == i + 1; });
+      const auto before = sessions_->batching(kind).done.batches;
+      callers.emplace_back(gate_call);
+      wait_until([&] { return sessions_->batching(kind).queued == 0 && store_locks_waiting() == 1; });
+      for (std::size_t i = 0; i < count; ++i) {
+        callers.emplace_back(call_one, i);
+        wait_until([&] { return sessions_->batching(kind).queued == i + 1; });
       }
       gate->commit();
       gate.reset();
       for (auto& caller : callers) {
         caller.join();
       }
-      batches_run_ = sessions_->submit_batching().done.batches - before;
-      return called;
+      batches_run_ = sessions_->batching(kind).done.batches - before;
+      return;
     }
     for (auto& caller : callers) {
       caller.join();
     }
+  }
+
+  // Submits `ids` as integration i1, together.
+  std::vector<Called> submit_together(const std::vector<std::string>& ids) {
+    std::vector<Called> called(ids.size());
+    together(
+        sessions::SessionWorkflow::Batched::kSubmit, ids.size(),
+        [&](std::size_t i) {
+          try {
+            called[i].outcome = sessions_->submit(ids[i], "attempt-" + std::to_string(i), kT0 + 10, "i1").outcome;
+          } catch (const StoreError&) {
+            called[i].threw = true;
+          }
+        },
+        [&] { gate_outcome_ = sessions_->submit("gate", "g", kT0 + 10, "i1").outcome; });
     return called;
   }
 
@@ -133,11 +142,11 @@ class SubmitBatchStoreTest : public BackendStoreTest {
   }
 
   registry::SyntheticRegistry synthetic_{77};
-  std::optional<Outcome> gate_outcome_;
+  std::optional<Outcome> gate_outcome_;  // the gate's submit
   std::int64_t batches_run_ = 0;
 };
 
-TEST_P(SubmitBatchStoreTest, ConcurrentSubmitsEachGetTheOutcomeTheyWouldHaveAlone) {
+TEST_P(WorkflowBatchStoreTest, ConcurrentSubmitsEachGetTheOutcomeTheyWouldHaveAlone) {
   add_session("gate", true);
   add_session("typed-1", true);
   add_session("typed-2", true);
@@ -200,7 +209,7 @@ TEST_P(SubmitBatchStoreTest, ConcurrentSubmitsEachGetTheOutcomeTheyWouldHaveAlon
 
 // A submit that cannot be written (its job's row exists already) fails its batch; each
 // call then runs alone, so only its own caller gets the error.
-TEST_P(SubmitBatchStoreTest, ABadSubmitFailsAloneAndTheOthersAreStored) {
+TEST_P(WorkflowBatchStoreTest, ABadSubmitFailsAloneAndTheOthersAreStored) {
   add_session("gate", true);
   for (const auto* id : {"first", "bad", "last"}) {
     add_session(id, true);
@@ -219,14 +228,94 @@ TEST_P(SubmitBatchStoreTest, ABadSubmitFailsAloneAndTheOthersAreStored) {
   EXPECT_TRUE(deliveries_of("bad").empty());
   EXPECT_EQ(store_->find_session("last")->status, "submitted");
   if (batched()) {
-    EXPECT_EQ(sessions_->submit_batching().done.failed_batches, 1);
+    EXPECT_EQ(sessions_->batching(sessions::SessionWorkflow::Batched::kSubmit).done.failed_batches, 1);
   }
+}
+
+TEST_P(WorkflowBatchStoreTest, ConcurrentStartsEachGetTheOutcomeTheyWouldHaveAlone) {
+  using sessions::StartOutcome;
+  for (const auto* id : {"gate", "a", "b", "visited", "twice", "sent"}) {
+    add_session(id, true);
+  }
+  ASSERT_EQ(sessions_->start("visited", "v", kT0 + 1), StartOutcome::kStarted);
+  ASSERT_EQ(sessions_->submit("sent", "s", kT0 + 1).outcome, Outcome::kSubmitted);
+  const std::vector<std::string> ids{"a", "b", "visited", "twice", "twice", "sent", "missing"};
+  std::vector<StartOutcome> outcomes(ids.size());
+  std::optional<StartOutcome> gate;
+  together(
+      sessions::SessionWorkflow::Batched::kStart, ids.size(),
+      [&](std::size_t i) { outcomes[i] = sessions_->start(ids[i], "attempt-" + std::to_string(i), kT0 + 10); },
+      [&] { gate = sessions_->start("gate", "g", kT0 + 10); });
+  EXPECT_EQ(std::vector<StartOutcome>(outcomes.begin(), outcomes.begin() + 3),
+            (std::vector<StartOutcome>{StartOutcome::kStarted, StartOutcome::kStarted, StartOutcome::kNotAllowed}));
+  EXPECT_EQ(std::count(outcomes.begin() + 3, outcomes.begin() + 5, StartOutcome::kStarted), 1);
+  EXPECT_EQ(std::count(outcomes.begin() + 3, outcomes.begin() + 5, StartOutcome::kNotAllowed), 1);
+  EXPECT_EQ(outcomes[5], StartOutcome::kNotAllowed);
+  EXPECT_EQ(outcomes[6], StartOutcome::kNotFound);
+  if (batched()) {
+    EXPECT_EQ(gate, StartOutcome::kStarted);
+    EXPECT_EQ(batches_run_, 2) << "the gate alone, then the seven calls queued behind it";
+  }
+  EXPECT_EQ(store_->find_session("a")->attempt_id, "attempt-0");
+  EXPECT_EQ(store_->find_session("b")->attempt_id, "attempt-1");
+  EXPECT_EQ(store_->find_session("visited")->attempt_id, "v");
+  for (const auto* id : {"a", "b", "twice", "visited"}) {
+    EXPECT_EQ(store_->find_session(id)->status, "started") << id;
+    EXPECT_EQ(deliveries_of(id), std::vector<WebhookKind>{WebhookKind::kEvent}) << id << ": one `started` event";
+  }
+  EXPECT_EQ(store_->find_session("sent")->status, "submitted");
+}
+
+TEST_P(WorkflowBatchStoreTest, ConcurrentUploadsKeepEachSessionsLimitsAndStatus) {
+  for (const auto* id : {"gate", "a", "b", "sent"}) {
+    add_session(id, true);
+  }
+  ASSERT_EQ(sessions_->submit("sent", "s", kT0 + 1).outcome, Outcome::kSubmitted);
+  const MediaLimits limits{.max_files_per_session = 2, .max_bytes_per_session = 1'000};
+  const auto media_of = [](const std::string& session_id, std::size_t i, std::int64_t size) {
+    return Media{"m" + std::to_string(i), session_id, "document-front", "image/jpeg", size, std::string(64, '0'), kT0};
+  };
+  // a: three files, the third over its count; b: one file too large after a first.
+  const std::vector<Media> uploads{media_of("a", 0, 10),      media_of("a", 1, 10), media_of("b", 2, 600),
+                                   media_of("b", 3, 600),     media_of("a", 4, 10), media_of("sent", 5, 10),
+                                   media_of("missing", 6, 10)};
+  std::vector<sessions::MediaOutcome> outcomes(uploads.size());
+  const Media gate_media = media_of("gate", 99, 10);
+  std::optional<sessions::MediaOutcome> gate;
+  together(
+      sessions::SessionWorkflow::Batched::kMedia, uploads.size(),
+      [&](std::size_t i) {
+        outcomes[i] =
+            sessions_->add_media(uploads[i], std::string(static_cast<std::size_t>(uploads[i].size), 'x'), limits);
+      },
+      [&] { gate = sessions_->add_media(gate_media, std::string(10, 'x'), limits); });
+  using sessions::MediaOutcome;
+  EXPECT_EQ(outcomes[5], MediaOutcome::kSessionNotUploadable);
+  EXPECT_EQ(outcomes[6], MediaOutcome::kSessionNotFound);
+  const std::vector<MediaOutcome> for_a{outcomes[0], outcomes[1], outcomes[4]};
+  const std::vector<MediaOutcome> for_b{outcomes[2], outcomes[3]};
+  EXPECT_EQ(std::count(for_a.begin(), for_a.end(), MediaOutcome::kStored), 2);
+  EXPECT_EQ(std::count(for_a.begin(), for_a.end(), MediaOutcome::kLimitReached), 1);
+  EXPECT_EQ(std::count(for_b.begin(), for_b.end(), MediaOutcome::kStored), 1);
+  EXPECT_EQ(std::count(for_b.begin(), for_b.end(), MediaOutcome::kLimitReached), 1);
+  if (batched()) {
+    // Queued in order: the batch judges them in order.
+    EXPECT_EQ(outcomes,
+              (std::vector<MediaOutcome>{MediaOutcome::kStored, MediaOutcome::kStored, MediaOutcome::kStored,
+                                         MediaOutcome::kLimitReached, MediaOutcome::kLimitReached,
+                                         MediaOutcome::kSessionNotUploadable, MediaOutcome::kSessionNotFound}));
+    EXPECT_EQ(gate, MediaOutcome::kStored);
+    EXPECT_EQ(batches_run_, 2) << "the gate alone, then the seven calls queued behind it";
+  }
+  EXPECT_EQ(store_->list_media("a").size(), 2U);
+  EXPECT_EQ(store_->list_media("b").size(), 1U);
+  EXPECT_TRUE(store_->list_media("sent").empty());
 }
 
 // PostgreSQL: a batch of submits runs the statements one submit runs, whatever its
 // size: one round trip each, and one commit. Counted with pg_stat_statements, which
 // scripts/pg-test-server.sh loads; on a server that does not load it the test skips.
-TEST_P(SubmitBatchStoreTest, ABatchOfSubmitsCostsTheStatementsOfOne) {
+TEST_P(WorkflowBatchStoreTest, ABatchOfSubmitsCostsTheStatementsOfOne) {
   if (!batched()) {
     GTEST_SKIP() << "SQLite's submits are not batched: its statements are in-process";
   }
@@ -270,7 +359,7 @@ TEST_P(SubmitBatchStoreTest, ABatchOfSubmitsCostsTheStatementsOfOne) {
   EXPECT_EQ(statements(), 2 * one + 3);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, SubmitBatchStoreTest, ::testing::Values("sqlite", "postgres"),
+INSTANTIATE_TEST_SUITE_P(Backends, WorkflowBatchStoreTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
