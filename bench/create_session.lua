@@ -7,7 +7,7 @@
 -- integration's shared secret (store_bench.sh computes it with openssl). Non-201
 -- responses are counted per thread and summed in done(), which prints the same
 -- `BENCH key=value ...` line as ine_registry.lua. With ID_DIR, each thread writes the
--- ids of the sessions it created to ID_DIR/ids-N.txt, appending (for submit_session.lua).
+-- ids of the sessions it created to ID_DIR/ids-N.txt, appending (for session_request.lua).
 
 local threads = {}
 local counter = 0

@@ -1,26 +1,29 @@
 #!/usr/bin/env bash
-# Writes that share fsyncs (issue 14, item 2): POST /v1/sessions and PATCH status=
-# submitted against an SQLite file on a real disk (ext4, not tmpfs) with synchronous=FULL,
-# 64 connections, for two binaries in the same run: BEFORE (main's) and AFTER (this
-# tree's), interleaved round by round so a noisy moment of the shared machine does not
-# always hit the same one. Targets (absolute): ≥ 10,000 req/s, p99 ≤ 25 ms, max ≤ 100 ms,
-# no failed request. See bench/README.md, "Writes share fsyncs".
+# Writes that share fsyncs (issue 14, item 2): POST /v1/sessions, then one media upload
+# (POST /v1/sessions/{id}/media, a face photo) and PATCH status=submitted of each created
+# session, against an SQLite file on a real disk (ext4, not tmpfs) with
+# synchronous=FULL, 64 connections, for two binaries in the same run: BEFORE (main's) and
+# AFTER (this tree's), interleaved round by round so a noisy moment of the shared machine
+# does not always hit the same one. Targets (absolute, POST and PATCH): ≥ 10,000 req/s,
+# p99 ≤ 25 ms, max ≤ 100 ms, no failed request. See bench/README.md, "Writes share
+# fsyncs".
 #
 #   bench/write_bench.sh BEFORE_BINARY [AFTER_BINARY]   # AFTER defaults to build/inereg
 #
 # The same on PostgreSQL (a throwaway cluster in the temp dir, fsync=on, on the same
-# disk), figures beside SQLite's: BENCH_PG=0 leaves it out.
+# disk), figures beside SQLite's: BENCH_PG=0 leaves it out, BENCH_SQLITE=0 leaves SQLite
+# out.
 #
 # Environment: BENCH_DURATION (measured seconds per run, 8), BENCH_WARMUP (2),
 # BENCH_ROUNDS (3), BENCH_TMPDIR (default: build/ of this tree, which must not be on
 # tmpfs), BENCH_KEEP=1, BENCH_PERF=1 (perf record of AFTER during its last run on
-# BENCH_PERF_BACKEND (sqlite, or pg) of
-# BENCH_PERF_WORK, POST (default) or PATCH; that run's figures are then not comparable;
-# BENCH_PERF_RECORD_FLAGS, default DWARF call graphs as the build keeps no frame
-# pointers; BENCH_PERF_SYSTEM=1: the whole machine, PostgreSQL's and wrk's CPU too), BENCH_PERF_STAT=1 (fsyncs, context switches and CPU per request of each
-# last POST and PATCH run, from perf stat), BENCH_SQLITE (1), BENCH_PG (1), BENCH_PG_SETTINGS
-# (extra server settings, e.g. "-c commit_delay=200 -c commit_siblings=5"). Extra
-# `serve` settings pass through the environment (INEREG_*), for both binaries.
+# BENCH_PERF_BACKEND, sqlite (default) or pg, of BENCH_PERF_WORK, POST (default), UPLOAD
+# or PATCH; that run's figures are then not comparable; BENCH_PERF_RECORD_FLAGS, default
+# DWARF call graphs as the build keeps no frame pointers; BENCH_PERF_SYSTEM=1: the whole
+# machine, PostgreSQL's and wrk's CPU too), BENCH_PERF_STAT=1 (fsyncs, context switches
+# and CPU per request of each last run, from perf stat), BENCH_PG_SETTINGS (extra
+# server settings, e.g. "-c commit_delay=200 -c commit_siblings=5"). Extra `serve`
+# settings pass through the environment (INEREG_*), for both binaries.
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -83,6 +86,10 @@ with open(sys.argv[2], "w") as f:
     f.write(json.dumps(body, separators=(",", ":")))
 PY
 printf '%s' '{"verification":{"status":"submitted"}}' >"$WORK/submit_body.json"
+# A face photo (a context no document reader takes, so the PATCH run's checks stay
+# lookups): each created session gets one, before the PATCH run submits it.
+printf '{"image":{"context":"face","content":"data:image/jpeg;base64,%s"}}' \
+  "$(base64 -w0 "$REPO/tests/data/media/tiny.jpg")" >"$WORK/upload_body.json"
 
 PG_URL=
 if [[ ${BENCH_PG:-1} != 0 ]]; then
@@ -198,11 +205,12 @@ one_round() {  # backend name round
   local backend=$1 name=$2 round=$3 bin=$BEFORE dir=$WORK/$1-$2
   [[ $name == after ]] && bin=$AFTER
   settle_disk
-  local api_key secret create_sig submit_sig ids=$dir/ids-$round
+  local api_key secret create_sig submit_sig upload_sig ids=$dir/ids-$round
   api_key=$(json_field "$dir/integration.json" apiKey)
   secret=$(json_field "$dir/integration.json" sharedSecret)
   create_sig=$(openssl dgst -sha256 -hmac "$secret" <"$WORK/create_body.json" | sed 's/.* //')
   submit_sig=$(openssl dgst -sha256 -hmac "$secret" <"$WORK/submit_body.json" | sed 's/.* //')
+  upload_sig=$(openssl dgst -sha256 -hmac "$secret" <"$WORK/upload_body.json" | sed 's/.* //')
   mkdir -p "$ids"
   use_snapshot_dir "$dir"
   INEREG=$bin start_serve "$(db_url "$backend" "$name")" "$dir/serve-$round.log"
@@ -211,8 +219,13 @@ one_round() {  # backend name round
   start_perf "$backend" "$name" "$round" "$dir" POST
   run_wrk "$dir/post-$round.txt" create_session.lua "$WORK/create_body.json" "$api_key" "$create_sig" "$ids"
   stop_perf
+  start_perf "$backend" "$name" "$round" "$dir" UPLOAD
+  run_wrk "$dir/upload-$round.txt" session_request.lua "$ids" "$api_key" "$upload_sig" "$THREADS" \
+    POST /media "$WORK/upload_body.json" 200
+  stop_perf
   start_perf "$backend" "$name" "$round" "$dir" PATCH
-  run_wrk "$dir/patch-$round.txt" submit_session.lua "$ids" "$api_key" "$submit_sig" "$THREADS"
+  run_wrk "$dir/patch-$round.txt" session_request.lua "$ids" "$api_key" "$submit_sig" "$THREADS" \
+    PATCH "" "$WORK/submit_body.json" 200
   stop_perf
   # Every submitted session decided before the server stops: a check carried over to the
   # next round would count the restart in its submit-to-decision time.
@@ -224,6 +237,7 @@ one_round() {  # backend name round
   stop_process "$SERVE_PID" inereg
   SERVE_PID=
   log "round $round $backend $name: POST $(bench_value_of "$dir/post-$round.txt" rps)/s p99 $(bench_value_of "$dir/post-$round.txt" p99_ms) ms;" \
+    "upload $(bench_value_of "$dir/upload-$round.txt" rps)/s p99 $(bench_value_of "$dir/upload-$round.txt" p99_ms) ms;" \
     "PATCH $(bench_value_of "$dir/patch-$round.txt" rps)/s p99 $(bench_value_of "$dir/patch-$round.txt" p99_ms) ms"
 }
 
@@ -241,7 +255,7 @@ done
 
 if [[ -n ${BENCH_PERF_STAT:-} ]]; then
   for dir in "$WORK"/*-before "$WORK"/*-after; do
-    for work in POST PATCH; do
+    for work in POST UPLOAD PATCH; do
       [[ -f $dir/perf-stat-$work.txt ]] || continue
       requests=$(bench_value_of "$dir/${work,,}-$ROUNDS.txt" requests)
       awk -v r="$requests" -v d="$(basename "$dir") $work" '
@@ -279,7 +293,7 @@ print(f"\nwrites on {fs} (SQLite synchronous=FULL; PostgreSQL fsync=on), wrk -t2
 print(f"{'':16} {'work':6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'bad':>5}   rounds req/s")
 ok = True
 for backend, name in [(b, n) for b in backends for n in ("before", "after")]:
-    for kind, label in (("post", "POST"), ("patch", "PATCH")):
+    for kind, label in (("post", "POST"), ("upload", "upload"), ("patch", "PATCH")):
         runs = [bench(f"{work}/{backend}-{name}/{kind}-{r}.txt") for r in range(1, rounds + 1)]
         rps = statistics.median(r["rps"] for r in runs)
         p50 = statistics.median(r["p50_ms"] for r in runs)
@@ -289,10 +303,13 @@ for backend, name in [(b, n) for b in backends for n in ("before", "after")]:
         print(f"{backend + ' ' + name:16} {label:6} {rps:9.0f} {p50:8.2f} {p99:8.2f} {worst:8.1f} {bad:5d}   "
               + " ".join(f"{r['rps']:.0f}" for r in runs))
         if backend == "sqlite" and name == "after":
-            ok = ok and rps >= 10000 and p99 <= 25 and worst <= 100 and bad == 0
+            # The issue's targets are POST's and PATCH's; an upload only must not fail.
+            targets = kind == "upload" or (rps >= 10000 and p99 <= 25 and worst <= 100)
+            ok = ok and targets and bad == 0
 if "sqlite" not in backends:
     print("RESULT: none (the targets are SQLite's; BENCH_SQLITE=0 left it out)")
     sys.exit(0)
-print("RESULT: " + ("PASS" if ok else "FAIL") + " (SQLite after: >= 10,000/s, p99 <= 25 ms, max <= 100 ms, no bad answer)")
+print("RESULT: " + ("PASS" if ok else "FAIL")
+      + " (SQLite after: POST and PATCH >= 10,000/s, p99 <= 25 ms, max <= 100 ms; no bad answer)")
 sys.exit(0 if ok else 1)
 PY

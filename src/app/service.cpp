@@ -166,7 +166,7 @@ Service::Service(config::Config config, bool handle_signals)
   // A submit hands its job to this node's pipeline, claimed, when it has room.
   sessions_->set_check_intake(checks_.get());
   metrics_ = std::make_unique<ServiceMetrics>(
-      *store_, *checks_, *registry_, api::routes(), util::wall_clock_ms,
+      *store_, *sessions_, *checks_, *registry_, api::routes(), util::wall_clock_ms,
       ServiceMetrics::TransportSources{[this] { return server_->stats(); },
                                        [this] { return api_->auth_throttle_stats(); }});
   directory_ = std::make_unique<auth::IntegrationDirectory>(*store_, secret_box_, config_.auth.integration_cache_ms,

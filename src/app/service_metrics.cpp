@@ -43,10 +43,11 @@ metrics::HistogramSnapshot upstream_latency(const registry::ConnectorStats& stat
 
 }  // namespace
 
-ServiceMetrics::ServiceMetrics(store::Store& store, const checks::CheckRunner& checks,
-                               const registry::RegistryConnector& connector, std::span<const api::Route> routes,
-                               Clock clock, TransportSources transport)
+ServiceMetrics::ServiceMetrics(store::Store& store, const sessions::SessionWorkflow& sessions,
+                               const checks::CheckRunner& checks, const registry::RegistryConnector& connector,
+                               std::span<const api::Route> routes, Clock clock, TransportSources transport)
     : store_(store),
+      sessions_(sessions),
       checks_(checks),
       connector_(connector),
       clock_(std::move(clock)),
@@ -145,6 +146,21 @@ std::string ServiceMetrics::render() {
   out.gauge("inereg_registry_breaker_state", "Upstream circuit breaker: 0 closed, 1 half-open, 2 open.",
             stats.breaker_state);
   out.histogram("inereg_registry_upstream_duration_seconds", "Upstream registry call time.", upstream_latency(stats));
+
+  using Batched = sessions::SessionWorkflow::Batched;
+  constexpr std::array<std::pair<Batched, std::string_view>, 3> kBatched{
+      {{Batched::kSubmit, "submit"}, {Batched::kStart, "start"}, {Batched::kMedia, "upload"}}};
+  out.header("inereg_store_batches_total",
+             "PostgreSQL transactions that served concurrent workflow calls of one kind together (SQLite groups "
+             "commits instead: 0).",
+             "counter");
+  for (const auto& [kind, name] : kBatched) {
+    out.sample("inereg_store_batches_total", {{"kind", name}}, sessions_.batching(kind).done.batches);
+  }
+  out.header("inereg_store_batched_calls_total", "Workflow calls served by those transactions, by kind.", "counter");
+  for (const auto& [kind, name] : kBatched) {
+    out.sample("inereg_store_batched_calls_total", {{"kind", name}}, sessions_.batching(kind).done.calls);
+  }
 
   const http::ServerStats server = transport_.server();
   out.gauge("inereg_http_connections", "HTTP connections open now.", server.connections);

@@ -15,12 +15,14 @@
 #include "http/server.hpp"
 #include "metrics/metrics.hpp"
 #include "registry/connector.hpp"
+#include "sessions/workflow.hpp"
 #include "store/store.hpp"
 
 namespace inereg::app {
 
 // The GET /metrics page of one running service: the check pipeline's counters, the
-// registry connector's ConnectorStats, the queue depth from the store, and HTTP
+// registry connector's ConnectorStats, the queue depth from the store, the workflow's
+// batches (PostgreSQL), and HTTP
 // requests by route label (each route's metrics_label; no ids) and status class.
 // Thread-safe.
 class ServiceMetrics {
@@ -33,8 +35,9 @@ class ServiceMetrics {
     std::function<http::ServerStats()> server;
     std::function<api::AuthThrottle::Stats()> auth_throttle;
   };
-  ServiceMetrics(store::Store& store, const checks::CheckRunner& checks, const registry::RegistryConnector& connector,
-                 std::span<const api::Route> routes, Clock clock, TransportSources transport);
+  ServiceMetrics(store::Store& store, const sessions::SessionWorkflow& sessions, const checks::CheckRunner& checks,
+                 const registry::RegistryConnector& connector, std::span<const api::Route> routes, Clock clock,
+                 TransportSources transport);
 
   // Counts one answered request under its route's label ("other" when no route
   // matched): two array indexings and one relaxed atomic add.
@@ -58,6 +61,7 @@ class ServiceMetrics {
   std::int64_t queue_depth();
 
   store::Store& store_;
+  const sessions::SessionWorkflow& sessions_;
   const checks::CheckRunner& checks_;
   const registry::RegistryConnector& connector_;
   const Clock clock_;

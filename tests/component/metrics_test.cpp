@@ -60,6 +60,11 @@ TEST_F(MetricsTest, FiguresMoveAsChecksRun) {
   EXPECT_GE(sample(after, R"(inereg_http_requests_total{route="update_session",code="2xx"})"), 2);
   EXPECT_GE(sample(after, R"(inereg_http_requests_total{route="ine_registry",code="2xx"})"), 2);
   EXPECT_TRUE(wait_for_sample(port(), "inereg_check_queue_depth", 0));
+  // The two submits: batches of their own on PostgreSQL; SQLite does not batch.
+  const double batched = testing::postgres_backend() ? 2 : 0;
+  EXPECT_EQ(sample(after, R"(inereg_store_batched_calls_total{kind="submit"})"), batched);
+  EXPECT_EQ(sample(after, R"(inereg_store_batches_total{kind="submit"})"), batched);
+  EXPECT_EQ(sample(after, R"(inereg_store_batched_calls_total{kind="upload"})"), 0);
 }
 
 TEST_F(MetricsPendingTest, QueueDepthCountsPendingChecks) {

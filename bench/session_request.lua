@@ -1,11 +1,14 @@
--- wrk script: PATCH /v1/sessions/{id} status=submitted, each request a different
--- created session (ids from files of one id a line, as create_session.lua writes them
--- with ID_DIR), signed. A session submitted twice answers 400, counted as non-200.
+-- wrk script: one signed request per created session (ids from files of one id a line,
+-- as create_session.lua writes them with ID_DIR), the same body for every session:
+-- PATCH /v1/sessions/{id} status=submitted, or POST /v1/sessions/{id}/media. A request
+-- answered with another status than EXPECTED (a session submitted twice answers 400)
+-- counts as bad.
 --
---   wrk -t2 -c64 -d8s -s submit_session.lua http://127.0.0.1:PORT -- ID_DIR API_KEY SIGNATURE THREADS
+--   wrk -t2 -c64 -d8s -s session_request.lua http://127.0.0.1:PORT -- \
+--     ID_DIR API_KEY SIGNATURE THREADS METHOD PATH_SUFFIX BODY_FILE EXPECTED
 --
--- Thread k of n takes every n-th id, so the threads never submit the same session.
--- SIGNATURE: the HMAC-SHA256 of the body {"verification":{"status":"submitted"}}.
+-- Thread k of n takes every n-th id, so the threads never send the same session's.
+-- SIGNATURE: the HMAC-SHA256 of BODY_FILE's bytes; PATH_SUFFIX: "" (PATCH) or "/media".
 
 local threads = {}
 local counter = 0
@@ -23,11 +26,14 @@ responses = 0
 exhausted = 0
 
 function init(args)
-  local dir, api_key, signature = args[1], args[2], args[3]
-  if dir == nil or api_key == nil or signature == nil then
-    error("usage: wrk ... -s submit_session.lua URL -- ID_DIR API_KEY SIGNATURE")
+  local dir, api_key, signature, method, suffix, body_file = args[1], args[2], args[3], args[5], args[6], args[7]
+  if dir == nil or api_key == nil or signature == nil or method == nil or suffix == nil or body_file == nil then
+    error("usage: wrk ... -s session_request.lua URL -- ID_DIR API_KEY SIGNATURE THREADS METHOD PATH_SUFFIX BODY_FILE EXPECTED")
   end
-  local body = '{"verification":{"status":"submitted"}}'
+  expected = tonumber(args[8] or "200")
+  local file = assert(io.open(body_file, "rb"))
+  local body = file:read("*a")
+  file:close()
   local ids = {}
   local listing = io.popen('cat "' .. dir .. '"/ids-*.txt')
   for line in listing:lines() do
@@ -40,7 +46,7 @@ function init(args)
   local n = tonumber(args[4] or "2")
   for i = 1, #ids do
     if (i - 1) % n == k then
-      table.insert(requests, wrk.format("PATCH", "/v1/sessions/" .. ids[i], {
+      table.insert(requests, wrk.format(method, "/v1/sessions/" .. ids[i] .. suffix, {
         ["Content-Type"] = "application/json",
         ["X-AUTH-CLIENT"] = api_key,
         ["X-HMAC-SIGNATURE"] = signature,
@@ -60,7 +66,7 @@ end
 
 function response(status, headers, body)
   responses = responses + 1
-  if status ~= 200 then
+  if status ~= expected then
     non200 = non200 + 1
   end
 end
@@ -74,7 +80,7 @@ function done(summary, latency, requests_stats)
   local seconds = summary.duration / 1e6
   local errors = summary.errors
   local socket_errors = errors.connect + errors.read + errors.write + errors.timeout
-  io.write(string.format("non-200 responses: %d (ids ran out %d times)\n", bad_total, exhausted_total))
+  io.write(string.format("unexpected statuses: %d (ids ran out %d times)\n", bad_total, exhausted_total))
   io.write(string.format(
     "BENCH requests=%d duration_s=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f non200=%d socket_errors=%d\n",
     summary.requests, seconds, summary.requests / seconds, latency:percentile(50) / 1000,
