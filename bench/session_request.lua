@@ -5,9 +5,11 @@
 -- counts as bad.
 --
 --   wrk -t2 -c64 -d8s -s session_request.lua http://127.0.0.1:PORT -- \
---     ID_DIR API_KEY SIGNATURE THREADS METHOD PATH_SUFFIX BODY_FILE EXPECTED
+--     ID_DIR API_KEY SIGNATURE THREADS METHOD PATH_SUFFIX BODY_FILE EXPECTED [ORDER]
 --
--- Thread k of n takes every n-th id, so the threads never send the same session's.
+-- Thread k of n takes every n-th id, so the threads never send the same session's; in
+-- the order created, or newest first with ORDER "newest" (sessions an earlier run in
+-- creation order has not reached).
 -- SIGNATURE: the HMAC-SHA256 of BODY_FILE's bytes; PATH_SUFFIX: "" (PATCH) or "/media".
 
 local threads = {}
@@ -42,6 +44,13 @@ function init(args)
     end
   end
   listing:close()
+  if args[9] == "newest" then
+    local reversed = {}
+    for i = #ids, 1, -1 do
+      table.insert(reversed, ids[i])
+    end
+    ids = reversed
+  end
   local k = index or 0  -- set by setup(), which wrk runs just before each thread's init
   local n = tonumber(args[4] or "2")
   for i = 1, #ids do

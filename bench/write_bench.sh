@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Writes that share fsyncs (issue 14, item 2): POST /v1/sessions, then one media upload
-# (POST /v1/sessions/{id}/media, a face photo) and PATCH status=submitted of each created
-# session, against an SQLite file on a real disk (ext4, not tmpfs) with
-# synchronous=FULL, 64 connections, for two binaries in the same run: BEFORE (main's) and
-# AFTER (this tree's), interleaved round by round so a noisy moment of the shared machine
-# does not always hit the same one. Targets (absolute, POST and PATCH): ≥ 10,000 req/s,
+# Writes that share fsyncs (issue 14, item 2): POST /v1/sessions, PATCH status=submitted
+# of the created sessions, then a media upload (POST /v1/sessions/{id}/media, a face
+# photo) to each of those left, against an SQLite file on a real disk (ext4, not tmpfs)
+# with synchronous=FULL, 64 connections, for two binaries in the same run: BEFORE
+# (main's) and AFTER (this tree's), interleaved round by round so a noisy moment of the
+# shared machine does not always hit the same one. Targets (absolute, POST and PATCH): ≥ 10,000 req/s,
 # p99 ≤ 25 ms, max ≤ 100 ms, no failed request. See bench/README.md, "Writes share
 # fsyncs".
 #
@@ -86,8 +86,8 @@ with open(sys.argv[2], "w") as f:
     f.write(json.dumps(body, separators=(",", ":")))
 PY
 printf '%s' '{"verification":{"status":"submitted"}}' >"$WORK/submit_body.json"
-# A face photo (a context no document reader takes, so the PATCH run's checks stay
-# lookups): each created session gets one, before the PATCH run submits it.
+# A face photo, the upload run's body (after the PATCH run, to sessions it did not
+# submit).
 printf '{"image":{"context":"face","content":"data:image/jpeg;base64,%s"}}' \
   "$(base64 -w0 "$REPO/tests/data/media/tiny.jpg")" >"$WORK/upload_body.json"
 
@@ -219,10 +219,6 @@ one_round() {  # backend name round
   start_perf "$backend" "$name" "$round" "$dir" POST
   run_wrk "$dir/post-$round.txt" create_session.lua "$WORK/create_body.json" "$api_key" "$create_sig" "$ids"
   stop_perf
-  start_perf "$backend" "$name" "$round" "$dir" UPLOAD
-  run_wrk "$dir/upload-$round.txt" session_request.lua "$ids" "$api_key" "$upload_sig" "$THREADS" \
-    POST /media "$WORK/upload_body.json" 200
-  stop_perf
   start_perf "$backend" "$name" "$round" "$dir" PATCH
   run_wrk "$dir/patch-$round.txt" session_request.lua "$ids" "$api_key" "$submit_sig" "$THREADS" \
     PATCH "" "$WORK/submit_body.json" 200
@@ -234,11 +230,18 @@ one_round() {  # backend name round
     ((waited++ < 600)) || die "$backend $name: checks still pending 60 s after the PATCH run"
     sleep 0.1
   done
+  # Uploads last, so that POST and PATCH run as in earlier sessions' figures: one face
+  # photo to each of the sessions the PATCH run did not reach, newest first.
+  settle_disk
+  start_perf "$backend" "$name" "$round" "$dir" UPLOAD
+  run_wrk "$dir/upload-$round.txt" session_request.lua "$ids" "$api_key" "$upload_sig" "$THREADS" \
+    POST /media "$WORK/upload_body.json" 200 newest
+  stop_perf
   stop_process "$SERVE_PID" inereg
   SERVE_PID=
   log "round $round $backend $name: POST $(bench_value_of "$dir/post-$round.txt" rps)/s p99 $(bench_value_of "$dir/post-$round.txt" p99_ms) ms;" \
-    "upload $(bench_value_of "$dir/upload-$round.txt" rps)/s p99 $(bench_value_of "$dir/upload-$round.txt" p99_ms) ms;" \
-    "PATCH $(bench_value_of "$dir/patch-$round.txt" rps)/s p99 $(bench_value_of "$dir/patch-$round.txt" p99_ms) ms"
+    "PATCH $(bench_value_of "$dir/patch-$round.txt" rps)/s p99 $(bench_value_of "$dir/patch-$round.txt" p99_ms) ms;" \
+    "upload $(bench_value_of "$dir/upload-$round.txt" rps)/s p99 $(bench_value_of "$dir/upload-$round.txt" p99_ms) ms"
 }
 
 for ((round = 1; round <= ROUNDS; round++)); do
@@ -255,7 +258,7 @@ done
 
 if [[ -n ${BENCH_PERF_STAT:-} ]]; then
   for dir in "$WORK"/*-before "$WORK"/*-after; do
-    for work in POST UPLOAD PATCH; do
+    for work in POST PATCH UPLOAD; do
       [[ -f $dir/perf-stat-$work.txt ]] || continue
       requests=$(bench_value_of "$dir/${work,,}-$ROUNDS.txt" requests)
       awk -v r="$requests" -v d="$(basename "$dir") $work" '
@@ -293,7 +296,7 @@ print(f"\nwrites on {fs} (SQLite synchronous=FULL; PostgreSQL fsync=on), wrk -t2
 print(f"{'':16} {'work':6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'bad':>5}   rounds req/s")
 ok = True
 for backend, name in [(b, n) for b in backends for n in ("before", "after")]:
-    for kind, label in (("post", "POST"), ("upload", "upload"), ("patch", "PATCH")):
+    for kind, label in (("post", "POST"), ("patch", "PATCH"), ("upload", "upload")):
         runs = [bench(f"{work}/{backend}-{name}/{kind}-{r}.txt") for r in range(1, rounds + 1)]
         rps = statistics.median(r["rps"] for r in runs)
         p50 = statistics.median(r["p50_ms"] for r in runs)
