@@ -159,8 +159,8 @@ class SessionWorkflow {
   // batches (Store::workflow_batch_limit: PostgreSQL): submit, start and add_media. Each
   // call gets the outcome it would have had alone.
   enum class Batched { kSubmit, kStart, kMedia };
-  // The calls of `kind` batched so far, and how many wait for the next batch now (tests);
-  // all zero where the store does not batch.
+  // The calls of `kind` batched so far, and how many wait for the next batch now (tests,
+  // the metrics page); all zero where the store does not batch.
   struct Batching {
     store::BatchedCallsStats done;
     std::size_t queued = 0;

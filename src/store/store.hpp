@@ -45,11 +45,11 @@ class Store {
     body(*tx);
   }
 
-  // How many concurrent calls of one kind (submits) the session workflow combines into
-  // one transaction of batch statements (BatchedCalls); 0: each call runs alone. For
-  // PostgreSQL, where every statement is a network round trip and every commit a WAL
-  // flush, a batch of submits costs about what one submit does. SQLite's is 0: its
-  // statements run in-process, and write() already groups concurrent commits.
+  // How many concurrent calls of one kind (submits, starts, uploads) the session workflow
+  // combines into one transaction of batch statements (BatchedCalls); 0: each call runs
+  // alone. For PostgreSQL, where every statement is a network round trip and every
+  // commit a WAL flush, a batch of submits costs about what one submit does. SQLite's is
+  // 0: its statements run in-process, and write() already groups concurrent commits.
   virtual std::size_t workflow_batch_limit() const { return 0; }
 
   // Integrations -----------------------------------------------------------------
