@@ -148,8 +148,10 @@ std::string ServiceMetrics::render() {
   out.histogram("inereg_registry_upstream_duration_seconds", "Upstream registry call time.", upstream_latency(stats));
 
   using Batched = sessions::SessionWorkflow::Batched;
-  constexpr std::array<std::pair<Batched, std::string_view>, 3> kBatched{
-      {{Batched::kSubmit, "submit"}, {Batched::kStart, "start"}, {Batched::kMedia, "upload"}}};
+  constexpr std::array<std::pair<Batched, std::string_view>, 4> kBatched{{{Batched::kSubmit, "submit"},
+                                                                          {Batched::kStart, "start"},
+                                                                          {Batched::kMedia, "upload"},
+                                                                          {Batched::kDelete, "delete"}}};
   out.header("inereg_store_batches_total",
              "PostgreSQL transactions that served concurrent workflow calls of one kind together (SQLite groups "
              "commits instead: 0).",

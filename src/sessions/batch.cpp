@@ -27,11 +27,19 @@ const store::Session& LockedSessions::stored(std::string_view id) const {
 }
 
 void LockedSessions::change(const store::Session& after) {
-  Entry& entry = sessions_.at(after.id);
+  changed(after.id).current = &after;
+}
+
+void LockedSessions::remove(std::string_view id) {
+  changed(id).current = nullptr;
+}
+
+LockedSessions::Entry& LockedSessions::changed(std::string_view id) {
+  Entry& entry = sessions_.at(std::string(id));
   if (entry.current != &entry.stored) {
-    throw std::logic_error("session " + after.id + " changed twice in one batch");
+    throw std::logic_error("session " + std::string(id) + " changed twice in one batch");
   }
-  entry.current = &after;
+  return entry;
 }
 
 }  // namespace inereg::sessions

@@ -1,7 +1,7 @@
 #pragma once
 
 // What the session workflow's batch rules share (SessionWorkflow::submit_in, start_in,
-// add_media_in): the batch's sessions, locked, and its calls' ids and times.
+// add_media_in, delete_in): the batch's sessions, locked, and its calls' ids and times.
 #include <algorithm>
 #include <span>
 #include <string>
@@ -15,7 +15,7 @@
 namespace inereg::sessions {
 
 // The sessions a batch of workflow calls touches (SessionWorkflow's batch rules: submits,
-// starts, uploads), locked by one statement, each as the batch's earlier calls left it:
+// starts, uploads, deletes), locked by one statement, each as the batch's earlier calls left it:
 // a second call on a session is judged as it would be after the first. A batch changes a
 // session at most once, because its updates are one statement that takes each session
 // once (store::WriteTransaction::update_sessions).
@@ -32,12 +32,16 @@ class LockedSessions {
   // std::logic_error when the session changed in this batch already: BatchedCalls then
   // runs each of the batch's calls alone.
   void change(const store::Session& after);
+  // The session is gone (deleted) from now on: current() finds nothing. A change, as above.
+  void remove(std::string_view id);
 
  private:
   struct Entry {
     store::Session stored;
     const store::Session* current = nullptr;
   };
+  // The session's entry, about to change; throws when it changed already.
+  Entry& changed(std::string_view id);
   std::unordered_map<std::string, Entry> sessions_;
 };
 

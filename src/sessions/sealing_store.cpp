@@ -338,8 +338,8 @@ class SealingTransaction final : public WriteTransaction {
   void prune_session_deletions(std::string_view integration_id, TimeMs at_or_before) override {
     inner_->prune_session_deletions(integration_id, at_or_before);
   }
-  std::optional<TimeMs> nth_recent_deletion(std::string_view integration_id, TimeMs after, int nth) override {
-    return inner_->nth_recent_deletion(integration_id, after, nth);
+  std::vector<TimeMs> recent_deletions(std::string_view integration_id, TimeMs after, int limit) override {
+    return inner_->recent_deletions(integration_id, after, limit);
   }
   void record_session_deletion(std::string_view integration_id, std::string_view session_id, TimeMs at) override {
     inner_->record_session_deletion(integration_id, session_id, at);

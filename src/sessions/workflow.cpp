@@ -34,6 +34,7 @@ SessionWorkflow::SessionWorkflow(store::Store& store, std::shared_ptr<const stor
   batch_where_the_store_does(submits_, &SessionWorkflow::submit_in);
   batch_where_the_store_does(starts_, &SessionWorkflow::start_in);
   batch_where_the_store_does(uploads_, &SessionWorkflow::add_media_in);
+  batch_where_the_store_does(deletes_, &SessionWorkflow::delete_in);
 }
 
 SessionWorkflow::Batching SessionWorkflow::batching(Batched kind) const {
@@ -47,6 +48,8 @@ SessionWorkflow::Batching SessionWorkflow::batching(Batched kind) const {
       return of(starts_);
     case Batched::kMedia:
       return of(uploads_);
+    case Batched::kDelete:
+      return of(deletes_);
   }
   return {};
 }

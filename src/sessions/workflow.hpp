@@ -156,9 +156,9 @@ class SessionWorkflow {
   store::Session create(store::Session session);
 
   // The workflow calls that concurrent callers share a transaction for, where the store
-  // batches (Store::workflow_batch_limit: PostgreSQL): submit, start and add_media. Each
-  // call gets the outcome it would have had alone.
-  enum class Batched { kSubmit, kStart, kMedia };
+  // batches (Store::workflow_batch_limit: PostgreSQL): submit, start, add_media and
+  // delete_session. Each call gets the outcome it would have had alone.
+  enum class Batched { kSubmit, kStart, kMedia, kDelete };
   // The calls of `kind` batched so far, and how many wait for the next batch now (tests,
   // the metrics page); all zero where the store does not batch.
   struct Batching {
@@ -293,11 +293,20 @@ class SessionWorkflow {
     const store::MediaLimits* limits = nullptr;
     MediaOutcome outcome = MediaOutcome::kSessionNotFound;
   };
+  // delete_session() (deletion.cpp):
+  struct DeleteCall {
+    std::string_view session_id;
+    std::string_view integration_id;
+    const store::DeleteRateLimit* limit = nullptr;
+    TimeMs now = 0;
+    DeleteResult result = {};
+  };
   // Each rule runs every call of its batch in `tx` and commits; it sets every call's
   // outcome afresh (a failed batch's calls run again, alone).
   void submit_in(store::WriteTransaction& tx, std::span<SubmitCall* const> calls) const;
   void start_in(store::WriteTransaction& tx, std::span<StartCall* const> calls) const;
   void add_media_in(store::WriteTransaction& tx, std::span<MediaCall* const> calls) const;
+  void delete_in(store::WriteTransaction& tx, std::span<DeleteCall* const> calls) const;
 
   template <typename Call>
   using BatchRule = void (SessionWorkflow::*)(store::WriteTransaction&, std::span<Call* const>) const;
@@ -333,6 +342,7 @@ class SessionWorkflow {
   Batches<SubmitCall> submits_;
   Batches<StartCall> starts_;
   Batches<MediaCall> uploads_;
+  Batches<DeleteCall> deletes_;
 };
 
 }  // namespace inereg::sessions

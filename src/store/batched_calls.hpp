@@ -22,10 +22,10 @@ struct BatchedCallsStats {
 // Concurrent calls that one transaction of batch statements serves together:
 // PostgreSQL's creates, each a network round trip and a commit of its own, become one
 // multi-row INSERT in one transaction for every create that arrived while the previous
-// batch ran; its submits (a transaction of seven round trips each), starts and uploads
-// share one such transaction per kind (sessions::SessionWorkflow's batch rules). So the
-// commit rate, not the request rate, pays for durability (issue 14, item 2; SQLite gets
-// the same from its group commit, store/sqlite/group_commit.hpp).
+// batch ran; its submits (a transaction of seven round trips each), starts, uploads and
+// deletes share one such transaction per kind (sessions::SessionWorkflow's batch rules).
+// So the commit rate, not the request rate, pays for durability (issue 14, item 2;
+// SQLite gets the same from its group commit, store/sqlite/group_commit.hpp).
 //
 // A caller queues its item and waits. The first caller to find no batch running leads:
 // it takes every queued item (up to max_batch) and runs them as one batch, then gives the

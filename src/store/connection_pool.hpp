@@ -23,9 +23,10 @@ struct PoolOptions {
   // for an API request, a retry later for a worker) instead of queueing without end.
   std::chrono::milliseconds acquire_timeout{10'000};
   // At most this many writes share one COMMIT (one fsync): SQLite's groups of writes,
-  // PostgreSQL's batches of creates, submits, starts and uploads. A group or batch is committed as soon as no other
-  // write waits, so this only bounds how long the first write of a group can wait behind
-  // the others under a sustained flood (bench/README.md).
+  // PostgreSQL's batches of creates, submits, starts, uploads and deletes. A group or
+  // batch is committed as soon as no other write waits, so this only bounds how long
+  // the first write of a group can wait behind the others under a sustained flood
+  // (bench/README.md).
   int max_group_commit = 128;
 };
 

@@ -232,9 +232,15 @@ class WriteTransaction {
 
   // Deletion counts (the DELETE rate limit) -------------------------------------------
   virtual void prune_session_deletions(std::string_view integration_id, TimeMs at_or_before) = 0;
+  // The times of the integration's `limit` most recent deletions after `after`, newest
+  // first.
+  virtual std::vector<TimeMs> recent_deletions(std::string_view integration_id, TimeMs after, int limit) = 0;
   // The time of the integration's `nth` most recent deletion (0 = the latest) after
   // `after`, if there are that many.
-  virtual std::optional<TimeMs> nth_recent_deletion(std::string_view integration_id, TimeMs after, int nth) = 0;
+  std::optional<TimeMs> nth_recent_deletion(std::string_view integration_id, TimeMs after, int nth) {
+    const auto recent = recent_deletions(integration_id, after, nth + 1);
+    return recent.size() > static_cast<std::size_t>(nth) ? std::optional<TimeMs>(recent.back()) : std::nullopt;
+  }
   virtual void record_session_deletion(std::string_view integration_id, std::string_view session_id, TimeMs at) = 0;
 
   // Webhook outbox ------------------------------------------------------------------

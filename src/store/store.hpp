@@ -45,7 +45,7 @@ class Store {
     body(*tx);
   }
 
-  // How many concurrent calls of one kind (submits, starts, uploads) the session workflow
+  // How many concurrent calls of one kind (submits, starts, uploads, deletes) the workflow
   // combines into one transaction of batch statements (BatchedCalls); 0: each call runs
   // alone. For PostgreSQL, where every statement is a network round trip and every
   // commit a WAL flush, a batch of submits costs about what one submit does. SQLite's is

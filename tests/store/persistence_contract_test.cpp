@@ -312,6 +312,9 @@ TEST_P(PersistenceContractTest, DeletionCountsArePrunedAndCountedPerIntegration)
   EXPECT_EQ(tx->nth_recent_deletion("i1", kT0 - 1, 0), kT0 + 20);
   EXPECT_EQ(tx->nth_recent_deletion("i1", kT0 - 1, 2), kT0);
   EXPECT_FALSE(tx->nth_recent_deletion("i1", kT0, 2));  // only those after kT0
+  EXPECT_EQ(tx->recent_deletions("i1", kT0 - 1, 2), (std::vector<TimeMs>{kT0 + 20, kT0 + 10}));
+  EXPECT_EQ(tx->recent_deletions("i1", kT0, 5), (std::vector<TimeMs>{kT0 + 20, kT0 + 10}));
+  EXPECT_TRUE(tx->recent_deletions("i2", 0, 5).empty());
   tx->commit();
   tx.reset();
   // The journal every node's result cache reads: the sessions deleted at or after a time.

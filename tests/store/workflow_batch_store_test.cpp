@@ -65,14 +65,15 @@ class WorkflowBatchStoreTest : public BackendStoreTest {
     tx->commit();
   }
 
-  // Runs call_one(i) for each i < count, each from its own thread. Where the store
-  // batches, a first call of `kind` (gate_call, on session "gate") is held at that
-  // session's lock while the others queue behind it one by one, in order, so that they
-  // then run as one batch; batches_run_ counts the batches run meanwhile.
+  // Runs gate_call (a call of `kind` on session "gate"), then call_one(i) for each
+  // i < count, each from its own thread. Where the store batches, the gate's call is
+  // held at that session's lock while the others queue behind it one by one, in order,
+  // so that they then run as one batch; batches_run_ counts the batches run meanwhile.
   void together(sessions::SessionWorkflow::Batched kind, std::size_t count,
                 const std::function<void(std::size_t)>& call_one, const std::function<void()>& gate_call) {
     std::vector<std::thread> callers;
     if (!batched()) {
+      gate_call();  // first, as where it is held: the same state either way
       for (std::size_t i = 0; i < count; ++i) {
         callers.emplace_back(call_one, i);
       }
@@ -173,8 +174,8 @@ TEST_P(WorkflowBatchStoreTest, ConcurrentSubmitsEachGetTheOutcomeTheyWouldHaveAl
   EXPECT_EQ(std::count(outcomes.begin() + 6, outcomes.begin() + 8, Outcome::kSubmitted), 1);
   EXPECT_EQ(std::count(outcomes.begin() + 6, outcomes.begin() + 8, Outcome::kNotAllowed), 1);
   EXPECT_EQ(outcomes[8], Outcome::kNotFound);
+  EXPECT_EQ(gate_outcome_, Outcome::kSubmitted);
   if (batched()) {
-    EXPECT_EQ(gate_outcome_, Outcome::kSubmitted);
     EXPECT_EQ(batches_run_, 2) << "the gate alone, then the nine calls queued behind it";
   }
 
@@ -199,12 +200,7 @@ TEST_P(WorkflowBatchStoreTest, ConcurrentSubmitsEachGetTheOutcomeTheyWouldHaveAl
     jobs.push_back(job.session_id + (job.read_document ? ":read" : ""));
   }
   std::sort(jobs.begin(), jobs.end());
-  std::vector<std::string> expected{"card:read", "done", "twice", "typed-1", "typed-2"};
-  if (batched()) {
-    expected.push_back("gate");
-    std::sort(expected.begin(), expected.end());
-  }
-  EXPECT_EQ(jobs, expected);
+  EXPECT_EQ(jobs, (std::vector<std::string>{"card:read", "done", "gate", "twice", "typed-1", "typed-2"}));
 }
 
 // A submit that cannot be written (its job's row exists already) fails its batch; each
@@ -252,8 +248,8 @@ TEST_P(WorkflowBatchStoreTest, ConcurrentStartsEachGetTheOutcomeTheyWouldHaveAlo
   EXPECT_EQ(std::count(outcomes.begin() + 3, outcomes.begin() + 5, StartOutcome::kNotAllowed), 1);
   EXPECT_EQ(outcomes[5], StartOutcome::kNotAllowed);
   EXPECT_EQ(outcomes[6], StartOutcome::kNotFound);
+  EXPECT_EQ(gate, StartOutcome::kStarted);
   if (batched()) {
-    EXPECT_EQ(gate, StartOutcome::kStarted);
     EXPECT_EQ(batches_run_, 2) << "the gate alone, then the seven calls queued behind it";
   }
   EXPECT_EQ(store_->find_session("a")->attempt_id, "attempt-0");
@@ -310,6 +306,58 @@ TEST_P(WorkflowBatchStoreTest, ConcurrentUploadsKeepEachSessionsLimitsAndStatus)
   EXPECT_EQ(store_->list_media("a").size(), 2U);
   EXPECT_EQ(store_->list_media("b").size(), 1U);
   EXPECT_TRUE(store_->list_media("sent").empty());
+}
+
+// The DELETE allowance counts the deletions of the batch's earlier calls, and a session
+// deleted by one call is not found by the next.
+TEST_P(WorkflowBatchStoreTest, ConcurrentDeletesKeepTheRateLimitAcrossTheBatch) {
+  using DeleteOutcome = sessions::DeleteResult::Outcome;
+  for (const auto* id : {"gate", "earlier", "dup", "a", "b", "c", "sent", "late"}) {
+    add_session(id, true);
+  }
+  add_session("theirs", true, "i2");
+  ASSERT_EQ(sessions_->submit("sent", "s", kT0 + 1).outcome, Outcome::kSubmitted);
+  const DeleteRateLimit limit{.per_hour = 4, .per_day = 10};
+  ASSERT_EQ(sessions_->delete_session("earlier", "i1", limit, kT0 + 1).outcome, DeleteOutcome::kDeleted);
+  // With "earlier" and the gate, two of the hour's four are used.
+  const std::vector<std::string> ids{"dup", "dup", "a", "b", "c", "sent", "theirs", "missing"};
+  std::vector<sessions::DeleteResult> results(ids.size());
+  std::optional<DeleteOutcome> gate;
+  together(
+      sessions::SessionWorkflow::Batched::kDelete, ids.size(),
+      [&](std::size_t i) { results[i] = sessions_->delete_session(ids[i], "i1", limit, kT0 + 10); },
+      [&] { gate = sessions_->delete_session("gate", "i1", limit, kT0 + 10).outcome; });
+  EXPECT_EQ(gate, DeleteOutcome::kDeleted);
+  std::vector<DeleteOutcome> outcomes;
+  for (const auto& result : results) {
+    outcomes.push_back(result.outcome);
+    if (result.outcome == DeleteOutcome::kRateLimited) {
+      EXPECT_EQ(result.retry_at, kT0 + 1 + DeleteRateLimit::kHourMs) << "when \"earlier\" leaves the hour";
+    }
+  }
+  EXPECT_EQ(
+      std::vector<DeleteOutcome>(outcomes.begin() + 5, outcomes.end()),
+      (std::vector<DeleteOutcome>{DeleteOutcome::kNotDeletable, DeleteOutcome::kNotFound, DeleteOutcome::kNotFound}));
+  EXPECT_EQ(std::count(outcomes.begin(), outcomes.begin() + 5, DeleteOutcome::kDeleted), 2);
+  if (batched()) {
+    EXPECT_EQ(std::vector<DeleteOutcome>(outcomes.begin(), outcomes.begin() + 5),
+              (std::vector<DeleteOutcome>{DeleteOutcome::kDeleted, DeleteOutcome::kNotFound, DeleteOutcome::kDeleted,
+                                          DeleteOutcome::kRateLimited, DeleteOutcome::kRateLimited}));
+    EXPECT_EQ(batches_run_, 2) << "the gate alone, then the eight calls queued behind it";
+  }
+  int left = 0;
+  for (const auto* id : {"dup", "a", "b", "c"}) {
+    left += store_->find_session(id) ? 1 : 0;
+  }
+  EXPECT_EQ(left, 2);
+  EXPECT_TRUE(store_->find_session("sent"));
+  EXPECT_TRUE(store_->find_session("theirs"));
+  // Each deleted session, created and never decided, sent its decision (expired).
+  for (const auto* id : {"gate", "earlier"}) {
+    EXPECT_EQ(deliveries_of(id), std::vector<WebhookKind>{WebhookKind::kDecision}) << id;
+  }
+  // The hour is full now, for every node.
+  EXPECT_EQ(sessions_->delete_session("late", "i1", limit, kT0 + 20).outcome, DeleteOutcome::kRateLimited);
 }
 
 // PostgreSQL: a batch of submits runs the statements one submit runs, whatever its

@@ -838,12 +838,14 @@ class OpenTransaction final : public PooledWriteTransaction<Connection> {
     c_.run(sql::kPruneSessionDeletions, Params().add(integration_id).add(at_or_before));
   }
 
-  std::optional<TimeMs> nth_recent_deletion(std::string_view integration_id, TimeMs after, int nth) override {
-    const Result row = c_.run(sql::kSelectNthRecentDeletion, Params().add(integration_id).add(after).add(nth));
-    if (row.rows() == 0) {
-      return std::nullopt;
+  std::vector<TimeMs> recent_deletions(std::string_view integration_id, TimeMs after, int limit) override {
+    const Result rows = c_.run(sql::kSelectRecentDeletions, Params().add(integration_id).add(after).add(limit));
+    std::vector<TimeMs> times;
+    times.reserve(static_cast<std::size_t>(rows.rows()));
+    for (int row = 0; row < rows.rows(); ++row) {
+      times.push_back(rows.integer(row, 0));
     }
-    return row.integer(0, 0);
+    return times;
   }
 
   void record_session_deletion(std::string_view integration_id, std::string_view session_id, TimeMs at) override {

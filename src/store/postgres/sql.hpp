@@ -409,11 +409,12 @@ inline constexpr std::string_view kUpdateSessions =
 inline constexpr std::string_view kDeleteOwnedSession = "DELETE FROM sessions WHERE id = $1 AND integration_id = $2";
 inline constexpr std::string_view kPruneSessionDeletions =
     "DELETE FROM session_deletions WHERE integration_id = $1 AND deleted_at <= $2";
-// The limit-th most recent deletion inside a window (parameters: integration, window
-// start, limit - 1): when there is one the window is full until it leaves the window.
-inline constexpr std::string_view kSelectNthRecentDeletion =
+// The most recent deletions inside a window (parameters: integration, window start,
+// how many): when there are as many as the limit, the window is full until the oldest
+// of them leaves it.
+inline constexpr std::string_view kSelectRecentDeletions =
     "SELECT deleted_at FROM session_deletions WHERE integration_id = $1 AND deleted_at > $2 "
-    "ORDER BY deleted_at DESC LIMIT 1 OFFSET $3";
+    "ORDER BY deleted_at DESC LIMIT $3";
 inline constexpr std::string_view kInsertSessionDeletion =
     "INSERT INTO session_deletions(integration_id, session_id, deleted_at) VALUES ($1, $2, $3)";
 inline constexpr std::string_view kSelectSessionsDeletedSince =

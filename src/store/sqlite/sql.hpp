@@ -392,11 +392,12 @@ inline constexpr std::string_view kSelectSessionsCreatedBefore =
 inline constexpr std::string_view kDeleteOwnedSession = "DELETE FROM sessions WHERE id = ? AND integration_id = ?";
 inline constexpr std::string_view kPruneSessionDeletions =
     "DELETE FROM session_deletions WHERE integration_id = ? AND deleted_at <= ?";
-// The limit-th most recent deletion inside a window (parameters: integration, window
-// start, limit - 1): when there is one the window is full until it leaves the window.
-inline constexpr std::string_view kSelectNthRecentDeletion =
+// The most recent deletions inside a window (parameters: integration, window start,
+// how many): when there are as many as the limit, the window is full until the oldest
+// of them leaves it.
+inline constexpr std::string_view kSelectRecentDeletions =
     "SELECT deleted_at FROM session_deletions WHERE integration_id = ? AND deleted_at > ? "
-    "ORDER BY deleted_at DESC LIMIT 1 OFFSET ?";
+    "ORDER BY deleted_at DESC LIMIT ?";
 inline constexpr std::string_view kInsertSessionDeletion =
     "INSERT INTO session_deletions(integration_id, session_id, deleted_at) VALUES (?, ?, ?)";
 inline constexpr std::string_view kSelectSessionsDeletedSince =

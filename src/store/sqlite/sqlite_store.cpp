@@ -686,13 +686,14 @@ class OpenTransaction final : public WriteTransaction {
     prune.bind(integration_id).bind(at_or_before).run();
   }
 
-  std::optional<TimeMs> nth_recent_deletion(std::string_view integration_id, TimeMs after, int nth) override {
-    Statement select(c_, sql::kSelectNthRecentDeletion);
-    select.bind(integration_id).bind(after).bind(nth);
-    if (!select.step()) {
-      return std::nullopt;
+  std::vector<TimeMs> recent_deletions(std::string_view integration_id, TimeMs after, int limit) override {
+    Statement select(c_, sql::kSelectRecentDeletions);
+    select.bind(integration_id).bind(after).bind(limit);
+    std::vector<TimeMs> times;
+    while (select.step()) {
+      times.push_back(select.integer(0));
     }
-    return select.integer(0);
+    return times;
   }
 
   void record_session_deletion(std::string_view integration_id, std::string_view session_id, TimeMs at) override {
