@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes that share fsyncs (issue 14, item 2): POST /v1/sessions, PATCH status=submitted
-# of the created sessions, then a media upload (POST /v1/sessions/{id}/media, a face
-# photo) to each of those left, against an SQLite file on a real disk (ext4, not tmpfs)
+# of the created sessions, a media upload (POST /v1/sessions/{id}/media, a face photo) to
+# each of those left, then DELETE of each (the allowance off), against an SQLite file on a real disk (ext4, not tmpfs)
 # with synchronous=FULL, 64 connections, for two binaries in the same run: BEFORE
 # (main's) and AFTER (this tree's), interleaved round by round so a noisy moment of the
 # shared machine does not always hit the same one. Targets (absolute, POST and PATCH): ≥ 10,000 req/s,
@@ -17,8 +17,8 @@
 # Environment: BENCH_DURATION (measured seconds per run, 8), BENCH_WARMUP (2),
 # BENCH_ROUNDS (3), BENCH_TMPDIR (default: build/ of this tree, which must not be on
 # tmpfs), BENCH_KEEP=1, BENCH_PERF=1 (perf record of AFTER during its last run on
-# BENCH_PERF_BACKEND, sqlite (default) or pg, of BENCH_PERF_WORK, POST (default), UPLOAD
-# or PATCH; that run's figures are then not comparable; BENCH_PERF_RECORD_FLAGS, default
+# BENCH_PERF_BACKEND, sqlite (default) or pg, of BENCH_PERF_WORK, POST (default), UPLOAD,
+# DELETE or PATCH; that run's figures are then not comparable; BENCH_PERF_RECORD_FLAGS, default
 # DWARF call graphs as the build keeps no frame pointers; BENCH_PERF_SYSTEM=1: the whole
 # machine, PostgreSQL's and wrk's CPU too), BENCH_PERF_STAT=1 (fsyncs, context switches
 # and CPU per request of each last run, from perf stat), BENCH_PG_SETTINGS (extra
@@ -72,6 +72,8 @@ trap 'exit 143' TERM
 
 export INEREG_MASTER_KEY
 INEREG_MASTER_KEY=$(openssl rand -hex 32)
+# The DELETE run measures the path, not Veriff's allowance (5 an hour per integration).
+export INEREG_API_DELETE_LIMIT_PER_HOUR=0 INEREG_API_DELETE_LIMIT_PER_DAY=0
 
 "$AFTER" registry generate --count 20000 --seed 20260101 --out "$WORK/registry.csv" >"$WORK/cli.log" 2>&1 ||
   die "registry generate failed: $(cat "$WORK/cli.log")"
@@ -237,11 +239,27 @@ one_round() {  # backend name round
   run_wrk "$dir/upload-$round.txt" session_request.lua "$ids" "$api_key" "$upload_sig" "$THREADS" \
     POST /media "$WORK/upload_body.json" 200 newest
   stop_perf
+  # Then deletes, in creation order: each DELETE is signed with its own id.
+  python3 - "$secret" "$dir/signed-ids-$round" "$ids"/ids-*.txt <<'PY'
+import hashlib, hmac, sys
+secret, out = sys.argv[1].encode(), sys.argv[2]
+with open(out, "w") as signed:
+    for path in sys.argv[3:]:
+        for line in open(path):
+            if line.strip():
+                session = line.strip()
+                signed.write(f"{session} {hmac.new(secret, session.encode(), hashlib.sha256).hexdigest()}\n")
+PY
+  settle_disk
+  start_perf "$backend" "$name" "$round" "$dir" DELETE
+  run_wrk "$dir/delete-$round.txt" delete_session.lua "$dir/signed-ids-$round" "$api_key" "$THREADS"
+  stop_perf
   stop_process "$SERVE_PID" inereg
   SERVE_PID=
   log "round $round $backend $name: POST $(bench_value_of "$dir/post-$round.txt" rps)/s p99 $(bench_value_of "$dir/post-$round.txt" p99_ms) ms;" \
     "PATCH $(bench_value_of "$dir/patch-$round.txt" rps)/s p99 $(bench_value_of "$dir/patch-$round.txt" p99_ms) ms;" \
-    "upload $(bench_value_of "$dir/upload-$round.txt" rps)/s p99 $(bench_value_of "$dir/upload-$round.txt" p99_ms) ms"
+    "upload $(bench_value_of "$dir/upload-$round.txt" rps)/s p99 $(bench_value_of "$dir/upload-$round.txt" p99_ms) ms;" \
+    "DELETE $(bench_value_of "$dir/delete-$round.txt" rps)/s p99 $(bench_value_of "$dir/delete-$round.txt" p99_ms) ms"
 }
 
 for ((round = 1; round <= ROUNDS; round++)); do
@@ -258,7 +276,7 @@ done
 
 if [[ -n ${BENCH_PERF_STAT:-} ]]; then
   for dir in "$WORK"/*-before "$WORK"/*-after; do
-    for work in POST PATCH UPLOAD; do
+    for work in POST PATCH UPLOAD DELETE; do
       [[ -f $dir/perf-stat-$work.txt ]] || continue
       requests=$(bench_value_of "$dir/${work,,}-$ROUNDS.txt" requests)
       awk -v r="$requests" -v d="$(basename "$dir") $work" '
@@ -296,7 +314,7 @@ print(f"\nwrites on {fs} (SQLite synchronous=FULL; PostgreSQL fsync=on), wrk -t2
 print(f"{'':16} {'work':6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'bad':>5}   rounds req/s")
 ok = True
 for backend, name in [(b, n) for b in backends for n in ("before", "after")]:
-    for kind, label in (("post", "POST"), ("patch", "PATCH"), ("upload", "upload")):
+    for kind, label in (("post", "POST"), ("patch", "PATCH"), ("upload", "upload"), ("delete", "DELETE")):
         runs = [bench(f"{work}/{backend}-{name}/{kind}-{r}.txt") for r in range(1, rounds + 1)]
         rps = statistics.median(r["rps"] for r in runs)
         p50 = statistics.median(r["p50_ms"] for r in runs)
@@ -306,8 +324,8 @@ for backend, name in [(b, n) for b in backends for n in ("before", "after")]:
         print(f"{backend + ' ' + name:16} {label:6} {rps:9.0f} {p50:8.2f} {p99:8.2f} {worst:8.1f} {bad:5d}   "
               + " ".join(f"{r['rps']:.0f}" for r in runs))
         if backend == "sqlite" and name == "after":
-            # The issue's targets are POST's and PATCH's; an upload only must not fail.
-            targets = kind == "upload" or (rps >= 10000 and p99 <= 25 and worst <= 100)
+            # The issue's targets are POST's and PATCH's; an upload or delete only must not fail.
+            targets = kind in ("upload", "delete") or (rps >= 10000 and p99 <= 25 and worst <= 100)
             ok = ok and targets and bad == 0
 if "sqlite" not in backends:
     print("RESULT: none (the targets are SQLite's; BENCH_SQLITE=0 left it out)")
