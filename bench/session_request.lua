@@ -1,8 +1,8 @@
 -- wrk script: one signed request per created session (ids from files of one id a line,
 -- as create_session.lua writes them with ID_DIR), the same body for every session:
--- PATCH /v1/sessions/{id} status=submitted, or POST /v1/sessions/{id}/media. A request
--- answered with another status than EXPECTED (a session submitted twice answers 400)
--- counts as bad.
+-- PATCH /v1/sessions/{id} status=submitted, POST /v1/sessions/{id}/media, or DELETE
+-- /v1/sessions/{id} (no body). A request answered with another status than EXPECTED (a
+-- session submitted twice answers 400) counts as bad.
 --
 --   wrk -t2 -c64 -d8s -s session_request.lua http://127.0.0.1:PORT -- \
 --     ID_DIR API_KEY SIGNATURE THREADS METHOD PATH_SUFFIX BODY_FILE EXPECTED [ORDER]
@@ -10,7 +10,9 @@
 -- Thread k of n takes every n-th id, so the threads never send the same session's; in
 -- the order created, or newest first with ORDER "newest" (sessions an earlier run in
 -- creation order has not reached).
--- SIGNATURE: the HMAC-SHA256 of BODY_FILE's bytes; PATH_SUFFIX: "" (PATCH) or "/media".
+-- SIGNATURE: the HMAC-SHA256 of BODY_FILE's bytes, or "per-id" when each line of ID_DIR's
+-- files is "id signature" (a DELETE signs the id); PATH_SUFFIX: "" or "/media";
+-- BODY_FILE: an empty file sends no body.
 
 local threads = {}
 local counter = 0
@@ -36,30 +38,33 @@ function init(args)
   local file = assert(io.open(body_file, "rb"))
   local body = file:read("*a")
   file:close()
-  local ids = {}
+  local ids, signatures = {}, {}
   local listing = io.popen('cat "' .. dir .. '"/ids-*.txt')
   for line in listing:lines() do
-    if line ~= "" then
-      table.insert(ids, line)
+    local id, own = string.match(line, "^(%S+) ?(%S*)$")
+    if id ~= nil then
+      table.insert(ids, id)
+      table.insert(signatures, signature == "per-id" and own or signature)
     end
   end
   listing:close()
   if args[9] == "newest" then
-    local reversed = {}
+    local reversed, reversed_signatures = {}, {}
     for i = #ids, 1, -1 do
       table.insert(reversed, ids[i])
+      table.insert(reversed_signatures, signatures[i])
     end
-    ids = reversed
+    ids, signatures = reversed, reversed_signatures
   end
   local k = index or 0  -- set by setup(), which wrk runs just before each thread's init
   local n = tonumber(args[4] or "2")
   for i = 1, #ids do
     if (i - 1) % n == k then
-      table.insert(requests, wrk.format(method, "/v1/sessions/" .. ids[i] .. suffix, {
-        ["Content-Type"] = "application/json",
-        ["X-AUTH-CLIENT"] = api_key,
-        ["X-HMAC-SIGNATURE"] = signature,
-      }, body))
+      local headers = {["X-AUTH-CLIENT"] = api_key, ["X-HMAC-SIGNATURE"] = signatures[i]}
+      if body ~= "" then
+        headers["Content-Type"] = "application/json"
+      end
+      table.insert(requests, wrk.format(method, "/v1/sessions/" .. ids[i] .. suffix, headers, body ~= "" and body or nil))
     end
   end
 end

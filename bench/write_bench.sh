@@ -240,7 +240,8 @@ one_round() {  # backend name round
     POST /media "$WORK/upload_body.json" 200 newest
   stop_perf
   # Then deletes, in creation order: each DELETE is signed with its own id.
-  python3 - "$secret" "$dir/signed-ids-$round" "$ids"/ids-*.txt <<'PY'
+  mkdir -p "$dir/signed-ids-$round"
+  python3 - "$secret" "$dir/signed-ids-$round/ids-0.txt" "$ids"/ids-*.txt <<'PY'
 import hashlib, hmac, sys
 secret, out = sys.argv[1].encode(), sys.argv[2]
 with open(out, "w") as signed:
@@ -252,7 +253,8 @@ with open(out, "w") as signed:
 PY
   settle_disk
   start_perf "$backend" "$name" "$round" "$dir" DELETE
-  run_wrk "$dir/delete-$round.txt" delete_session.lua "$dir/signed-ids-$round" "$api_key" "$THREADS"
+  run_wrk "$dir/delete-$round.txt" session_request.lua "$dir/signed-ids-$round" "$api_key" per-id "$THREADS" \
+    DELETE "" /dev/null 200
   stop_perf
   stop_process "$SERVE_PID" inereg
   SERVE_PID=
