@@ -152,16 +152,20 @@ std::string ServiceMetrics::render() {
                                                                           {Batched::kStart, "start"},
                                                                           {Batched::kMedia, "upload"},
                                                                           {Batched::kDelete, "delete"}}};
+  std::array<store::BatchedCallsStats, kBatched.size()> batched;
+  for (std::size_t i = 0; i < kBatched.size(); ++i) {
+    batched[i] = sessions_.batching(kBatched[i].first).done;
+  }
   out.header("inereg_store_batches_total",
              "PostgreSQL transactions that served concurrent workflow calls of one kind together (SQLite groups "
              "commits instead: 0).",
              "counter");
-  for (const auto& [kind, name] : kBatched) {
-    out.sample("inereg_store_batches_total", {{"kind", name}}, sessions_.batching(kind).done.batches);
+  for (std::size_t i = 0; i < kBatched.size(); ++i) {
+    out.sample("inereg_store_batches_total", {{"kind", kBatched[i].second}}, batched[i].batches);
   }
   out.header("inereg_store_batched_calls_total", "Workflow calls served by those transactions, by kind.", "counter");
-  for (const auto& [kind, name] : kBatched) {
-    out.sample("inereg_store_batched_calls_total", {{"kind", name}}, sessions_.batching(kind).done.calls);
+  for (std::size_t i = 0; i < kBatched.size(); ++i) {
+    out.sample("inereg_store_batched_calls_total", {{"kind", kBatched[i].second}}, batched[i].calls);
   }
 
   const http::ServerStats server = transport_.server();

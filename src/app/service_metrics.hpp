@@ -22,8 +22,8 @@ namespace inereg::app {
 
 // The GET /metrics page of one running service: the check pipeline's counters, the
 // registry connector's ConnectorStats, the queue depth from the store, the workflow's
-// batches (PostgreSQL), and HTTP
-// requests by route label (each route's metrics_label; no ids) and status class.
+// batches (PostgreSQL), and HTTP requests by route label (each route's metrics_label; no
+// ids) and status class.
 // Thread-safe.
 class ServiceMetrics {
  public:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 namespace inereg::sessions {
 
@@ -10,10 +11,8 @@ LockedSessions::LockedSessions(store::WriteTransaction& tx, std::vector<std::str
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   for (auto& session : tx.lock_sessions(ids)) {
     std::string id = session.id;
-    sessions_.emplace(std::move(id), Entry{std::move(session), nullptr});
-  }
-  for (auto& [id, entry] : sessions_) {
-    entry.current = &entry.stored;
+    Entry& entry = sessions_.emplace(std::move(id), Entry{std::move(session), nullptr}).first->second;
+    entry.current = &entry.stored;  // a map's entries stay where they are
   }
 }
 
@@ -32,6 +31,20 @@ void LockedSessions::change(const store::Session& after) {
 
 void LockedSessions::remove(std::string_view id) {
   changed(id).current = nullptr;
+}
+
+void LockedSessions::write_changes(store::WriteTransaction& tx) const {
+  std::vector<store::SessionUpdate> updates;
+  for (const auto& [id, entry] : sessions_) {
+    if (entry.current != nullptr && entry.current != &entry.stored) {
+      updates.push_back(store::SessionUpdate{entry.current, entry.stored.status});
+    }
+  }
+  for (const bool applied : tx.update_sessions(updates)) {
+    if (!applied) {
+      throw std::logic_error("a locked session changed under its lock");
+    }
+  }
 }
 
 LockedSessions::Entry& LockedSessions::changed(std::string_view id) {

@@ -34,6 +34,10 @@ class LockedSessions {
   void change(const store::Session& after);
   // The session is gone (deleted) from now on: current() finds nothing. A change, as above.
   void remove(std::string_view id);
+  // Writes every changed session (change(), not remove()) in one update_sessions, each
+  // only while its status is still the stored one. Under the locks each applies; were
+  // one not to, std::logic_error: the whole batch fails rather than half of a call kept.
+  void write_changes(store::WriteTransaction& tx) const;
 
  private:
   struct Entry {

@@ -1,5 +1,3 @@
-#include <stdexcept>
-
 #include "sessions/batch.hpp"
 #include "sessions/workflow.hpp"
 
@@ -15,9 +13,8 @@ void SessionWorkflow::start_in(store::WriteTransaction& tx, std::span<StartCall*
   // Locked: a second visit racing this one waits, then finds the session started and
   // starts nothing (the `started` event is queued once).
   LockedSessions sessions(tx, session_ids_of(calls));
-  std::vector<store::Session> started;  // reserved: the updates and changes point into it
+  std::vector<store::Session> started;  // reserved: `sessions` and the changes point into it
   started.reserve(calls.size());
-  std::vector<store::SessionUpdate> updates;
   std::vector<Change> changes;
   std::vector<StartCall*> accepted;
   for (StartCall* call : calls) {
@@ -34,16 +31,10 @@ void SessionWorkflow::start_in(store::WriteTransaction& tx, std::span<StartCall*
     after->attempt_id = std::string(call->attempt_id);
     started.push_back(std::move(*after));
     sessions.change(started.back());
-    updates.push_back(store::SessionUpdate{&started.back(), sessions.stored(started.back().id).status});
     changes.push_back(Change{store::SessionChange::Kind::kStarted, &started.back()});
     accepted.push_back(call);
   }
-  // Under the locks each update applies; were one not to, its whole batch fails.
-  for (const bool applied : tx.update_sessions(updates)) {
-    if (!applied) {
-      throw std::logic_error("a locked session changed under its lock");
-    }
-  }
+  sessions.write_changes(tx);
   queue_webhooks(tx, changes, earliest_now(calls));
   tx.commit();
   for (StartCall* call : accepted) {

@@ -1,4 +1,3 @@
-#include <stdexcept>
 #include <unordered_set>
 
 #include "sessions/batch.hpp"
@@ -86,14 +85,13 @@ void SessionWorkflow::submit_in(store::WriteTransaction& tx, std::span<SubmitCal
       readable.insert(std::move(id));
     }
   }
-  // Reserved: the updates, changes and results point into these.
+  // Reserved: `sessions`, the changes and the results point into these.
   std::vector<store::Session> submitted;
   std::vector<store::Session> decided;
   submitted.reserve(calls.size());
   decided.reserve(calls.size());
   std::vector<store::NewCheckJob> jobs;
   jobs.reserve(calls.size());
-  std::vector<store::SessionUpdate> updates;
   std::vector<Change> changes;
   struct Accepted {
     SubmitCall* call;
@@ -131,12 +129,10 @@ void SessionWorkflow::submit_in(store::WriteTransaction& tx, std::span<SubmitCal
     if (ine_can_run && curp_can_run) {
       jobs.push_back(store::NewCheckJob{id, call->now, read_documents, call->lease});
       accepted.back().job = &jobs.back();
-      updates.push_back(store::SessionUpdate{&submitted.back(), stored.status});
       sessions.change(submitted.back());
     } else {
       // Veriff's answer when no registry check can run is a resubmission request (9103).
       decided.push_back(*apply_event(submitted.back(), Event::kRequestResubmission, call->now));
-      updates.push_back(store::SessionUpdate{&decided.back(), stored.status});
       sessions.change(decided.back());
       const bool both = stored.registry_checks == store::RegistryChecks::kBoth;
       if (both) {
@@ -147,13 +143,7 @@ void SessionWorkflow::submit_in(store::WriteTransaction& tx, std::span<SubmitCal
                                .combined = both ? &nothing_checked.back() : nullptr});
     }
   }
-  // Under the locks each update applies; were one not to, its whole batch fails rather
-  // than half of a submit being kept.
-  for (const bool applied : tx.update_sessions(updates)) {
-    if (!applied) {
-      throw std::logic_error("a locked session changed under its lock");
-    }
-  }
+  sessions.write_changes(tx);
   tx.insert_check_jobs(jobs);
   queue_webhooks(tx, changes, earliest_now(calls));
   tx.commit();

@@ -166,10 +166,6 @@ class WriteTransaction {
   };
   // The media of each session of `ids`, in the same order (none: zeros).
   virtual std::vector<MediaUsage> media_usages(std::span<const std::string> ids) = 0;
-  MediaUsage media_usage(std::string_view session_id) {
-    const std::string id(session_id);
-    return media_usages(std::span(&id, 1)).front();
-  }
   virtual void insert_media(const Media& media, std::string_view bytes) = 0;
   // Those among `ids` whose session has an image Store::media_for_reading would return,
   // in no particular order.
@@ -186,11 +182,6 @@ class WriteTransaction {
   // Check jobs ----------------------------------------------------------------------
   // Queues each job, pending (NewCheckJob).
   virtual void insert_check_jobs(std::span<const NewCheckJob> jobs) = 0;
-  // One job (insert_check_jobs of one).
-  void insert_check_job(std::string_view session_id, TimeMs now, bool read_document, const CheckLease* claimed_by) {
-    const NewCheckJob job{std::string(session_id), now, read_document, claimed_by};
-    insert_check_jobs(std::span(&job, 1));
-  }
   // Marks each job done, only while it is pending under that claim of `owner`.
   virtual std::vector<bool> finish_claimed_checks(std::string_view owner, std::span<const CheckClaim> claims) = 0;
   // Releases each lease and makes the job due at its next_run_at, under the same guard.
@@ -235,12 +226,6 @@ class WriteTransaction {
   // The times of the integration's `limit` most recent deletions after `after`, newest
   // first.
   virtual std::vector<TimeMs> recent_deletions(std::string_view integration_id, TimeMs after, int limit) = 0;
-  // The time of the integration's `nth` most recent deletion (0 = the latest) after
-  // `after`, if there are that many.
-  std::optional<TimeMs> nth_recent_deletion(std::string_view integration_id, TimeMs after, int nth) {
-    const auto recent = recent_deletions(integration_id, after, nth + 1);
-    return recent.size() > static_cast<std::size_t>(nth) ? std::optional<TimeMs>(recent.back()) : std::nullopt;
-  }
   virtual void record_session_deletion(std::string_view integration_id, std::string_view session_id, TimeMs at) = 0;
 
   // Webhook outbox ------------------------------------------------------------------

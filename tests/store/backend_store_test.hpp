@@ -43,13 +43,18 @@ class BackendStoreTest : public ::testing::TestWithParam<std::string> {
       store_ = another_handle();
     }
     sessions_ = std::make_unique<sessions::SessionWorkflow>(*store_, std::make_shared<webhooks::WebhookPayloads>());
+    add_integration("i1", "acme");
+    ASSERT_TRUE(store_->set_integration_webhooks("i1", urls));
+  }
+
+  // An integration `id` (API key "key-<id>"), created at kT0.
+  void add_integration(const std::string& id, const std::string& name) {
     Integration integration;
-    integration.id = "i1";
-    integration.name = "acme";
-    integration.api_key = "key-i1";
+    integration.id = id;
+    integration.name = name;
+    integration.api_key = "key-" + id;
     integration.created_at = kT0;
     store_->create_integration(integration, "sealed");
-    ASSERT_TRUE(store_->set_integration_webhooks("i1", urls));
   }
 
   // A new Store on the test's database, as another node (or process) would open it.

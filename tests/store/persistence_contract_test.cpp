@@ -70,7 +70,7 @@ TEST_P(PersistenceContractTest, ATransactionNotCommittedLeavesNothing) {
     Session a = *tx->lock_session("a");
     a.status = "two";
     ASSERT_TRUE(tx->update_session(a, "one"));
-    tx->insert_check_job("a", kT0, false, nullptr);
+    tx->insert_check_jobs(std::vector<NewCheckJob>{{"a", kT0, false, nullptr}});
   }
   EXPECT_EQ(store_->find_session("a")->status, "one");
   EXPECT_EQ(store_->pending_check_count(), 0);
@@ -101,9 +101,10 @@ TEST_P(PersistenceContractTest, ConcurrentWritesThatFailUndoOnlyThemselves) {
           if (!tx->update_session(s, "one")) {
             ++unexpected;
           }
-          tx->insert_check_job(id, kT0, false, nullptr);
+          tx->insert_check_jobs(std::vector<NewCheckJob>{{id, kT0, false, nullptr}});
           if (fails(i)) {
-            tx->insert_check_job(id, kT0, false, nullptr);  // the job's key again: the write fails
+            tx->insert_check_jobs(
+                std::vector<NewCheckJob>{{id, kT0, false, nullptr}});  // the job's key again: the write fails
             ++unexpected;
           }
           tx->commit();
@@ -214,8 +215,8 @@ TEST_P(PersistenceContractTest, AJobWrittenClaimedIsLeasedAsAClaimWouldLeaveIt) 
   const CheckLease lease{"node-a", kT0 + 1'000};
   {
     const auto tx = store_->begin_write();
-    tx->insert_check_job("s1", kT0, /*read_document=*/false, &lease);
-    tx->insert_check_job("s2", kT0, /*read_document=*/true, &lease);
+    tx->insert_check_jobs(std::vector<NewCheckJob>{{"s1", kT0, /*read_document=*/false, &lease},
+                                                   {"s2", kT0, /*read_document=*/true, &lease}});
     tx->commit();
   }
   EXPECT_EQ(store_->pending_check_count(), 2);
@@ -245,8 +246,8 @@ TEST_P(PersistenceContractTest, ClaimedChecksFinishRetryAndReleaseOnlyUnderTheir
   insert("s2", "x");
   {
     const auto tx = store_->begin_write();
-    tx->insert_check_job("s1", kT0, /*read_document=*/true, nullptr);
-    tx->insert_check_job("s2", kT0, /*read_document=*/false, nullptr);
+    tx->insert_check_jobs(std::vector<NewCheckJob>{{"s1", kT0, /*read_document=*/true, nullptr},
+                                                   {"s2", kT0, /*read_document=*/false, nullptr}});
     tx->commit();
   }
   const auto claimed = store_->claim_checks("w", kT0, 1'000, 10);
@@ -309,11 +310,9 @@ TEST_P(PersistenceContractTest, DeletionCountsArePrunedAndCountedPerIntegration)
   for (const TimeMs at : {kT0, kT0 + 10, kT0 + 20}) {
     tx->record_session_deletion("i1", "s" + std::to_string(at - kT0), at);
   }
-  EXPECT_EQ(tx->nth_recent_deletion("i1", kT0 - 1, 0), kT0 + 20);
-  EXPECT_EQ(tx->nth_recent_deletion("i1", kT0 - 1, 2), kT0);
-  EXPECT_FALSE(tx->nth_recent_deletion("i1", kT0, 2));  // only those after kT0
+  EXPECT_EQ(tx->recent_deletions("i1", kT0 - 1, 5), (std::vector<TimeMs>{kT0 + 20, kT0 + 10, kT0}));
   EXPECT_EQ(tx->recent_deletions("i1", kT0 - 1, 2), (std::vector<TimeMs>{kT0 + 20, kT0 + 10}));
-  EXPECT_EQ(tx->recent_deletions("i1", kT0, 5), (std::vector<TimeMs>{kT0 + 20, kT0 + 10}));
+  EXPECT_EQ(tx->recent_deletions("i1", kT0, 5), (std::vector<TimeMs>{kT0 + 20, kT0 + 10}));  // only after kT0
   EXPECT_TRUE(tx->recent_deletions("i2", 0, 5).empty());
   tx->commit();
   tx.reset();
@@ -325,8 +324,7 @@ TEST_P(PersistenceContractTest, DeletionCountsArePrunedAndCountedPerIntegration)
 
   tx = store_->begin_write();
   tx->prune_session_deletions("i1", kT0 + 10);
-  EXPECT_EQ(tx->nth_recent_deletion("i1", 0, 0), kT0 + 20);
-  EXPECT_FALSE(tx->nth_recent_deletion("i1", 0, 1));
+  EXPECT_EQ(tx->recent_deletions("i1", 0, 5), std::vector<TimeMs>{kT0 + 20});
   tx->commit();
   EXPECT_EQ(store_->sessions_deleted_since(0), std::vector<std::string>{"s20"});
 }
@@ -336,15 +334,16 @@ TEST_P(PersistenceContractTest, MediaUsageReadableDocumentsCredentialAndDeletion
   insert("s2", "x");
   const auto tx = store_->begin_write();
   const std::vector<std::string> asked{"s1", "s2", "missing"};
-  EXPECT_EQ(tx->media_usage("s1").files, 0);
+  const std::vector<std::string> s1{"s1"};
+  EXPECT_EQ(tx->media_usages(s1).at(0).files, 0);
   EXPECT_TRUE(tx->sessions_with_readable_document(asked).empty());
   Media media{"m1", "s1", "document-back", "image/png", 3, std::string(64, '0'), kT0};
   tx->insert_media(media, "abc");
   media.id = "m2";
   media.context = "face";
   tx->insert_media(media, "def");
-  EXPECT_EQ(tx->media_usage("s1").files, 2);
-  EXPECT_EQ(tx->media_usage("s1").bytes, 6);
+  EXPECT_EQ(tx->media_usages(s1).at(0).files, 2);
+  EXPECT_EQ(tx->media_usages(s1).at(0).bytes, 6);
   // s1 twice over (once per readable image); s2 has only images no reader takes.
   media.id = "m3";
   media.context = "document-front";

@@ -34,12 +34,7 @@ class WorkflowBatchStoreTest : public BackendStoreTest {
     if (IsSkipped()) {
       return;
     }
-    Integration other;
-    other.id = "i2";
-    other.name = "other";
-    other.api_key = "key-i2";
-    other.created_at = kT0;
-    store_->create_integration(other, "sealed");
+    add_integration("i2", "other");
     ASSERT_EQ(batched(), GetParam() == "postgres");
   }
 
@@ -212,7 +207,7 @@ TEST_P(WorkflowBatchStoreTest, ABadSubmitFailsAloneAndTheOthersAreStored) {
   }
   {
     const auto tx = store_->begin_write();
-    tx->insert_check_job("bad", kT0, false, nullptr);
+    tx->insert_check_jobs(std::vector<NewCheckJob>{{"bad", kT0, false, nullptr}});
     tx->commit();
   }
   const auto called = submit_together({"first", "bad", "last"});
