@@ -177,16 +177,30 @@ void parse_chunks(ChunkQueue& queue, SnapshotBuilder::Writer& writer, const Snap
                         std::make_move_iterator(problems.end()));
 }
 
-// Removes the snapshot files of the directory that are neither `keep` one.
-void remove_other_snapshots(const std::filesystem::path& dir, const std::vector<std::string>& keep) {
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
-    const std::string name = entry.path().filename().string();
-    if (name.starts_with("ine-") && name.ends_with(".snapshot") &&
-        std::find(keep.begin(), keep.end(), name) == keep.end()) {
-      std::filesystem::remove(entry.path(), error);
+// The files a database named before an activation and no longer names after it. Only
+// these are removed: the directory may hold other databases' files (a staging and a
+// production database sharing one directory), which an import must never touch. A file
+// dropped here cannot come back: names are unique, and a rollback only swaps the two
+// files the database still names.
+std::vector<std::string> files_dropped(const store::RegistrySnapshotState& before,
+                                       const store::RegistrySnapshotState& after) {
+  const auto names = [](const store::RegistrySnapshotState& state) {
+    std::vector<std::string> files;
+    for (const auto& snapshot : {state.active, state.previous}) {
+      if (snapshot) {
+        files.push_back(snapshot->file);
+      }
+    }
+    return files;
+  };
+  const auto still_named = names(after);
+  std::vector<std::string> dropped;
+  for (auto& file : names(before)) {
+    if (std::find(still_named.begin(), still_named.end(), file) == still_named.end()) {
+      dropped.push_back(std::move(file));
     }
   }
+  return dropped;
 }
 
 }  // namespace
@@ -315,19 +329,16 @@ ImportReport import_registry(store::Store& store, int input_fd, const SnapshotIm
   const std::string name = snapshot_file_name(imported_at, sha_hex);
   const auto built = builder.finish(options.snapshot_dir / name, imported_at, digest, hasher.key_id());
   report.duplicates = built.duplicates;
+  const auto before = store.find_registry_snapshot(store::kIneSnapshot);
   store.activate_registry_snapshot(store::kIneSnapshot,
                                    store::SnapshotFileRecord{name, built.rows, imported_at, sha_hex});
   // The legacy table's keys are identifiers in clear: gone once a file answers.
   store.clear_registry_entries();
-  const auto state = store.find_registry_snapshot(store::kIneSnapshot);
-  std::vector<std::string> keep{name};
-  if (state.previous) {
-    keep.push_back(state.previous->file);
+  // The active file and the one before it stay, for a rollback; the one before that goes.
+  for (const auto& file : files_dropped(before, store.find_registry_snapshot(store::kIneSnapshot))) {
+    std::error_code ignored;  // already gone (removed by hand, or by a concurrent import)
+    std::filesystem::remove(options.snapshot_dir / file, ignored);
   }
-  if (state.active) {
-    keep.push_back(state.active->file);
-  }
-  remove_other_snapshots(options.snapshot_dir, keep);
   return report;
 }
 

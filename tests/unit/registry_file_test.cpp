@@ -336,6 +336,35 @@ TEST_F(ImportRegistry, ANewImportReplacesTheSnapshotAndKeepsThePreviousForARollb
   EXPECT_EQ(files, 2);
 }
 
+TEST_F(ImportRegistry, AnImportLeavesOtherDatabasesFilesInASharedDirectory) {
+  // A second database (say, staging beside production) keeps its snapshots in the same
+  // directory; its file answers before and after three imports into the first one.
+  auto other = store::open_store("sqlite:" + dir_.file("other.db"));
+  const std::string text = std::string(kRegistryCsvHeader) + "\n" + std::string(kRowD) + "\n";
+  const std::string path = dir_.file("other.csv");
+  std::ofstream(path, std::ios::binary) << text;
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  SnapshotImportOptions options{snapshots_, std::string(kKey), 2, [] { return kImportedAt - 1; }, {}};
+  ASSERT_EQ(import_registry(*other, fd, options).imported, 1);
+  ::close(fd);
+  const auto others = other->find_registry_snapshot(store::kIneSnapshot).active.value().file;
+
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(import_text(text).imported, 1);
+    now_ += 60'000;
+  }
+  ASSERT_TRUE(std::filesystem::exists(snapshots_ / others));
+  const auto hit =
+      SnapshotFile::open(snapshots_ / others, hasher_.key_id())->find(hasher_.hash("D|187006412|0427118903355"));
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(hit->situation, 21);
+  int files = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(snapshots_)) {
+    ++files;
+  }
+  EXPECT_EQ(files, 3);  // the other database's one, this one's active and previous
+}
+
 TEST_F(ImportRegistry, EmptiesTheLegacyTableOfIdentifiersInClear) {
   const store::RegistryEntry legacy{"D|187006412|0427118903355", "D", 21};
   store_->upsert_registry_entries(std::span(&legacy, 1));
