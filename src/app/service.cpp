@@ -10,6 +10,7 @@
 #include "auth/signing.hpp"
 #include "registry/stack_builder.hpp"
 #include "sessions/sealing_store.hpp"
+#include "util/io_context.hpp"
 #include "util/time.hpp"
 #include "webhooks/payloads.hpp"
 
@@ -238,8 +239,8 @@ void Service::run() {
     result_cache_sync_->start();
   }
   server_->run([&] {
-    spdlog::info("inereg listening on {}:{} ({} pending checks)", config::parse_listen(config_.listen).host,
-                 server_->port(), pending);
+    spdlog::info("inereg listening on {}:{} ({} pending checks, sockets through {})",
+                 config::parse_listen(config_.listen).host, server_->port(), pending, util::kIoBackend);
   });
   expiry_->stop();
   retention_->stop();

@@ -183,7 +183,7 @@ ExpectedAnswer expected_answer(int situation) {
 }
 
 std::pair<std::uint16_t, int> wait_for_listening(ChildProcess& child, milliseconds timeout) {
-  static const std::regex kListening(R"(inereg listening on 127\.0\.0\.1:(\d+) \((\d+) pending checks\))");
+  static const std::regex kListening(R"(inereg listening on 127\.0\.0\.1:(\d+) \((\d+) pending checks,)");
   std::smatch match;
   std::string text;
   const auto listening = testing::wait_until(

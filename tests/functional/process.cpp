@@ -1,8 +1,11 @@
 #include "functional/process.hpp"
 
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +26,20 @@ namespace inereg::functional {
 namespace {
 
 std::atomic<int> next_child_number{0};
+
+// Makes io_uring_setup fail with EPERM for this process and what it executes, as a
+// container's seccomp profile does (Docker's default one since 25.0); every other system
+// call is allowed. Only async-signal-safe calls: it runs between fork and exec.
+bool forbid_io_uring() {
+  sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog program{static_cast<unsigned short>(sizeof(filter) / sizeof(filter[0])), filter};
+  return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 && ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) == 0;
+}
 
 int open_output(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -120,6 +137,9 @@ ChildProcess::ChildProcess(const std::string& program, const SpawnOptions& optio
       ::_exit(126);
     }
     if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) {
+      ::_exit(126);
+    }
+    if (options.forbid_io_uring && !forbid_io_uring()) {
       ::_exit(126);
     }
     ::execve(argv[0], argv.data(), envp.data());

@@ -38,6 +38,9 @@ struct SpawnOptions {
   EnvVars env;
   std::optional<std::filesystem::path> cwd;
   std::filesystem::path output_dir;  // stdout/stderr go to files here
+  // The child's io_uring_setup fails with EPERM, as under Docker's default seccomp
+  // profile or with sysctl kernel.io_uring_disabled.
+  bool forbid_io_uring = false;
 };
 
 // One running child. The destructor kills (SIGKILL) and reaps it if it still runs, so

@@ -11,6 +11,7 @@
 #include <boost/asio.hpp>
 
 #include "functional/harness.hpp"
+#include "util/io_context.hpp"
 
 namespace inereg::functional {
 namespace {
@@ -70,6 +71,36 @@ bool accepts_connections(std::uint16_t port) {
   boost::system::error_code ec;
   socket.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
   return !ec;
+}
+
+TEST(Serve, WhereIoUringIsForbiddenTheBuildsBackendDecides) {
+  // As under Docker's default seccomp profile: io_uring_setup fails with EPERM. A build
+  // that serves through io_uring stops at start-up saying why and what to change; the
+  // epoll build (INEREG_IO_URING=OFF) serves as everywhere.
+  Workspace workspace;
+  SpawnOptions options;
+  options.args = {"serve", "--listen", "127.0.0.1:0"};
+  options.env = workspace.env();
+  options.cwd = workspace.dir().path();
+  options.output_dir = workspace.dir().path();
+  options.forbid_io_uring = true;
+  if (util::kIoBackend == "io_uring") {
+    const auto result = run_program(binary_path(), options, kStartTimeout);
+    EXPECT_TRUE(result.status.exited) << describe(result.status) << "\n" << result.err;
+    EXPECT_NE(result.exit_code(), 0);
+    EXPECT_NE(result.err.find("cannot set up io_uring"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("-DINEREG_IO_URING=OFF"), std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find("listening"), std::string::npos) << result.err;
+    return;
+  }
+  ChildProcess server(binary_path(), options);
+  const auto [port, pending] = wait_for_listening(server, kStartTimeout);
+  wait_for_health(server, port, kStartTimeout);
+  EXPECT_NE(server.stderr_text().find("sockets through epoll"), std::string::npos) << server.stderr_text();
+  server.send_signal(SIGTERM);
+  const auto status = server.wait_for(kStopTimeout);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(status->exited && status->code == 0) << describe(*status);
 }
 
 TEST(Serve, SigtermAsSoonAsThePortAcceptsStopsGracefully) {
