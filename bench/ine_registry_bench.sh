@@ -260,7 +260,7 @@ pids_of() {
 
 # The system calls an HTTP server's loop makes, counted by name under BENCH_PERF_STAT.
 SYSCALL_EVENTS=$(printf 'syscalls:sys_enter_%s,' read recvfrom recvmsg write writev sendto sendmsg \
-  epoll_wait epoll_pwait epoll_ctl futex ioctl clock_gettime timerfd_settime accept4 close)
+  epoll_wait epoll_pwait epoll_ctl io_uring_enter futex ioctl clock_gettime timerfd_settime accept4 close)
 SYSCALL_EVENTS=${SYSCALL_EVENTS%,}
 
 # Rescheduling and function-call interrupts of all CPUs: a wake-up sent to the other
