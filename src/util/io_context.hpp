@@ -3,8 +3,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/system_error.hpp>
-#include <system_error>
 #include <string_view>
+#include <system_error>
 
 namespace inereg::util {
 
