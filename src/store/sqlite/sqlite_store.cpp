@@ -21,7 +21,6 @@
 #include "store/sqlite/checkpoint_trigger.hpp"
 #include "store/sqlite/group_commit.hpp"
 #include "store/sqlite/sql.hpp"
-#include "store/sqlite/wal_truncation.hpp"
 #include "util/time.hpp"
 
 namespace inereg::store::sqlite {
@@ -349,10 +348,9 @@ class OpenTransaction final : public WriteTransaction {
   // pages, with the sealed key, until a checkpoint. TRUNCATE copies the WAL into the
   // database file and empties it, so once the DELETE is answered no file holds the key
   // (best effort: a reader still on an older snapshot, or the next group's open write
-  // transaction, defers it to the next checkpoint). Runs after COMMIT: a checkpoint
-  // cannot run inside a transaction; on a pooled connection, since the writer connection
-  // goes on to the next write of the group; and on the truncation's own thread, one
-  // truncation for every delete committed before it began (wal_truncation.hpp).
+  // transaction, defers it to the next checkpoint). Runs
+  // after COMMIT: a checkpoint cannot run inside a transaction; and on a pooled
+  // connection, since the writer connection goes on to the next write of the group.
   void commit() override {
     committed_ = true;
     if (!member_) {
@@ -850,11 +848,10 @@ class SqliteStore final : public Store {
     writer_->exec("PRAGMA cache_size=-16384");
     writes_ = std::make_unique<Writes>(*writer_, pool.max_group_commit);
     checkpointer_ = std::make_unique<Checkpointer>(path, *writer_);
-    truncation_ = std::make_unique<WalTruncation>([this] { truncate_wal(); });
   }
 
   std::unique_ptr<WriteTransaction> begin_write() override {
-    return std::make_unique<OpenTransaction>(*writes_, [this] { truncation_->after_commit(); });
+    return std::make_unique<OpenTransaction>(*writes_, [this] { truncate_wal(); });
   }
 
   void write(const std::function<void(WriteTransaction&)>& body) override {
@@ -866,12 +863,12 @@ class SqliteStore final : public Store {
       return tx.committed();
     });
     if (shredded) {
-      truncation_->after_commit();
+      truncate_wal();
     }
   }
 
-  // PRAGMA wal_checkpoint(TRUNCATE) on a reader connection, on the truncation's thread;
-  // best effort (see OpenTransaction::commit): SQLITE_BUSY leaves it to the next checkpoint.
+  // PRAGMA wal_checkpoint(TRUNCATE) on a reader connection; best effort (see
+  // OpenTransaction::commit): SQLITE_BUSY leaves it to the next checkpoint.
   void truncate_wal() {
     try {
       auto lease = pool_.acquire();
@@ -1550,7 +1547,6 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> writer_;
   std::unique_ptr<Writes> writes_;
   std::unique_ptr<Checkpointer> checkpointer_;
-  std::unique_ptr<WalTruncation> truncation_;  // after the pool it uses: stopped first
 };
 
 }  // namespace
