@@ -84,7 +84,7 @@ TEST(Serve, WhereIoUringIsForbiddenTheBuildsBackendDecides) {
   options.cwd = workspace.dir().path();
   options.output_dir = workspace.dir().path();
   options.forbid_io_uring = true;
-  if (util::kIoBackend == "io_uring") {
+  if (util::kIoUring) {
     const auto result = run_program(binary_path(), options, kStartTimeout);
     EXPECT_TRUE(result.status.exited) << describe(result.status) << "\n" << result.err;
     EXPECT_NE(result.exit_code(), 0);
